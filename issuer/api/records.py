@@ -1,0 +1,96 @@
+"""Back office routes that read the record: certifications and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from issuer import certificate_numbers
+from issuer.api.bodies import (
+    AuditEntryOut,
+    CertificationDetailOut,
+    CertificationOut,
+    ChainReportOut,
+    DecisionOut,
+)
+from issuer.api.deps import ServicesDep, allow
+from issuer.api.roles import AUDIT, CASE_READERS
+from issuer.audit import AuditEntry
+from issuer.auth import Actor
+from issuer.errors import NotFound
+from issuer.model import CertificationStatus
+
+router = APIRouter()
+
+Reader = Annotated[Actor, allow(*CASE_READERS)]
+Auditor = Annotated[Actor, allow(*AUDIT)]
+
+
+def _entry(e: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(**{f: getattr(e, f) for f in AuditEntry.__slots__})
+
+
+@router.get("/certifications", tags=["certifications"])
+def list_certifications(
+    actor: Reader,
+    services: ServicesDep,
+    scheme: Annotated[str | None, Query(max_length=64, description="scheme id or code")] = None,
+    status: CertificationStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[CertificationOut]:
+    with services.tx() as tx:
+        scheme_id = None
+        if scheme is not None:
+            found = tx.get_scheme(scheme) or tx.get_scheme_by_code(scheme)
+            if found is None:
+                return []
+            scheme_id = found.id
+        rows = tx.list_certifications(
+            scheme_id=scheme_id, status=status, limit=limit, offset=offset
+        )
+    return [CertificationOut.of(c) for c in rows]
+
+
+@router.get("/certifications/{number}", tags=["certifications"])
+def get_certification(number: str, actor: Reader, services: ServicesDep) -> CertificationDetailOut:
+    """One certification with its decision and its history from the audit log."""
+    canonical = certificate_numbers.normalize(number)
+    with services.tx() as tx:
+        certification = None if canonical is None else tx.get_certification_by_number(canonical)
+        if certification is None:
+            raise NotFound(f"no certification {number[:64]!r}")
+        decision = tx.get_decision(certification.decision_id)
+        assert decision is not None
+        history = tx.audit_entries_for([certification.id, certification.application_id])
+    return CertificationDetailOut(
+        **CertificationOut.of(certification).model_dump(),
+        decision=DecisionOut.of(decision, certification),
+        history=[_entry(e) for e in history],
+    )
+
+
+@router.get("/audit", tags=["audit"])
+def audit_log(
+    actor: Auditor,
+    services: ServicesDep,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntryOut]:
+    with services.tx() as tx:
+        return [_entry(e) for e in tx.audit_entries(after=after, limit=limit)]
+
+
+@router.get("/audit/verify", tags=["audit"])
+def verify_audit(actor: Auditor, services: ServicesDep) -> ChainReportOut:
+    """Walk the whole hash chain and name the first entry that was tampered with."""
+    with services.tx() as tx:
+        report = tx.verify_audit_chain()
+    return ChainReportOut(
+        intact=report.intact,
+        entries=report.entries,
+        head_seq=report.head_seq,
+        first_broken_seq=None if report.break_ is None else report.break_.seq,
+        reason=None if report.break_ is None else report.break_.reason,
+    )

@@ -1,0 +1,157 @@
+"""The ``certreg`` command line: the composition root that wires settings into the contexts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from issuer import migrate
+from issuer import staff as staff_records
+from issuer.model import Role
+from issuer.runtime import system_clock, system_entropy
+from issuer.settings import Settings
+from issuer.store import Store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+token_app = typer.Typer(no_args_is_help=True, help="API tokens for staff and regulators.")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
+]
+BaseUrl = Annotated[
+    str | None, typer.Option("--base-url", help="public URL (env CERTREG_BASE_URL)")
+]
+
+
+def _settings(
+    data_dir: Path | None = None, base_url: str | None = None, **extra: object
+) -> Settings:
+    overrides: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if base_url is not None:
+        overrides["base_url"] = base_url
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _open_store(settings: Settings) -> Store:
+    if settings.issuer_database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.from_url(settings.issuer_url)
+    migrate.upgrade(store.engine)
+    return store
+
+
+@app.command()
+def init(data_dir: DataDir = None, base_url: BaseUrl = None) -> None:
+    """Create the store, run migrations and print a first administrator token (once)."""
+    settings = _settings(data_dir, base_url)
+    store = _open_store(settings)
+    with store.transaction() as tx:
+        if tx.list_staff():
+            err.print("[yellow]already initialised[/]: staff exist; use `certreg token create`.")
+            return
+        _, secret = staff_records.enrol(
+            tx,
+            actor="system:cli",
+            now=system_clock(),
+            entropy=system_entropy,
+            name="Administrator",
+            role=Role.ADMINISTRATOR,
+        )
+    err.print(f"issuer store ready at {settings.issuer_url}")
+    err.print("administrator token (shown once; keep it safe):")
+    typer.echo(secret)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option("--role", help="the token's role")],
+    name: Annotated[str, typer.Option("--name", help="staff member's or regulator's name")],
+    data_dir: DataDir = None,
+) -> None:
+    """Create a staff member with this role and a token for them (or a regulator token).
+
+    Only the token is printed on standard output, so scripts can capture it.
+    """
+    if not name.strip() or len(name) > 200:
+        err.print("--name must be 1-200 characters")
+        raise typer.Exit(2)
+    settings = _settings(data_dir)
+    store = _open_store(settings)
+    with store.transaction() as tx:
+        _, secret = staff_records.enrol(
+            tx,
+            actor="system:cli",
+            now=system_clock(),
+            entropy=system_entropy,
+            name=name.strip(),
+            role=role,
+        )
+    typer.echo(secret)
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Verify the audit chain; exit 1 and name the first broken entry if it was tampered with."""
+    store = _open_store(_settings(data_dir))
+    with store.transaction() as tx:
+        report = tx.verify_audit_chain()
+    if report.break_ is None:
+        typer.echo(f"audit chain intact: {report.entries} entries, head {report.head_seq}")
+        return
+    typer.echo(f"audit chain BROKEN at entry {report.break_.seq}: {report.break_.reason}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    base_url: BaseUrl = None,
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="seed demo records if new")] = False,
+) -> None:
+    """Serve the back office API (``/api/v1``, docs at ``/docs``)."""
+    import uvicorn
+
+    from issuer import demo as demo_seed
+    from issuer.http import create_app
+
+    if base_url is None and "CERTREG_BASE_URL" not in os.environ:
+        base_url = f"http://{host}:{port}"
+    settings = _settings(data_dir, base_url, demo=demo or None)
+    store = _open_store(settings)
+    if settings.demo:
+        seeded = demo_seed.seed(store, now=system_clock(), entropy=system_entropy)
+        if seeded is not None:
+            token_file = settings.data_dir / "demo-admin.token"
+            token_file.write_text(seeded.admin_token + "\n", encoding="utf-8")
+            token_file.chmod(0o600)
+            err.print(
+                "[green]demo records seeded[/]: certificates "
+                + ", ".join(seeded.certificate_numbers)
+            )
+            err.print(f"demo administrator token: {seeded.admin_token} (also in {token_file})")
+    err.print(f"back office API:  {settings.base_url}/api/v1")
+    err.print(f"API docs:         {settings.base_url}/docs")
+    err.print(f"OpenAPI document: {settings.base_url}/openapi.json")
+    uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive stop
+        sys.exit(130)

@@ -1,0 +1,121 @@
+"""The issuer's errors: one base, a stable ``kind`` and HTTP status each.
+
+Domain code raises these; only ``issuer.http`` turns them into problem+json. The tree::
+
+    IssuerError
+    ├── Unauthenticated          401  no, malformed or unknown bearer token
+    ├── Forbidden                403  the token's role may not use this route
+    │   └── ImpartialityRefused  403  conflict of interest, own trainee, examined candidate…
+    ├── NotFound                 404  no such record (malformed ids are unknown ids)
+    ├── StateConflict            409  the record is not in a state that allows the action
+    ├── Duplicate                409  a record with this natural key exists
+    ├── PayloadTooLarge          413  request body over the configured cap
+    └── InvalidInput             422  the request is well-formed but breaks a domain rule
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "PROBLEM_KINDS",
+    "Duplicate",
+    "Forbidden",
+    "ImpartialityRefused",
+    "InvalidInput",
+    "IssuerError",
+    "NotFound",
+    "PayloadTooLarge",
+    "StateConflict",
+    "Unauthenticated",
+]
+
+
+class IssuerError(Exception):
+    """Base of every error the issuer raises on purpose."""
+
+    kind: ClassVar[str] = "issuer-error"
+    title: ClassVar[str] = "The request could not be completed"
+    status: ClassVar[int] = 400
+
+    def __init__(self, detail: str, *, kind: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if kind is not None:
+            self.kind = kind  # type: ignore[misc]  # a narrower, still stable, kind
+
+
+class Unauthenticated(IssuerError):
+    kind = "unauthenticated"
+    title = "A valid bearer token is required"
+    status = 401
+
+
+class Forbidden(IssuerError):
+    kind = "forbidden"
+    title = "This role may not do that"
+    status = 403
+
+
+class ImpartialityRefused(Forbidden):
+    """Clauses 4.3, 5.2.3 e, 6.2.1, 9.4: the person may not act for this candidate."""
+
+    kind = "impartiality-refused"
+    title = "Refused to protect impartiality"
+
+
+class NotFound(IssuerError):
+    kind = "not-found"
+    title = "No such record"
+    status = 404
+
+
+class StateConflict(IssuerError):
+    kind = "state-conflict"
+    title = "The record's state does not allow this"
+    status = 409
+
+
+class Duplicate(IssuerError):
+    kind = "duplicate"
+    title = "A record with this key already exists"
+    status = 409
+
+
+class PayloadTooLarge(IssuerError):
+    kind = "payload-too-large"
+    title = "The request body is too large"
+    status = 413
+
+
+class InvalidInput(IssuerError):
+    kind = "invalid-input"
+    title = "The request breaks a rule of the certification process"
+    status = 422
+
+
+PROBLEM_KINDS: dict[str, str] = {
+    "unauthenticated": "No bearer token, a malformed one, or one that is unknown or revoked.",
+    "forbidden": "The action needs a staff member's token.",
+    "wrong-role": "The token's role is not one of the roles this action admits.",
+    "missing-role": "The staff member (the token's, or the one named) lacks the needed role.",
+    "impartiality-refused": "Refused to protect impartiality.",
+    "trained-candidate": "The examiner or decision-maker trained this candidate (5.2.3 e).",
+    "declared-conflict": "The examiner or decision-maker declared a conflict of interest (4.3).",
+    "examined-candidate": "The decision-maker examined this candidate (9.4).",
+    "examiner-not-approved": "The examiner is not approved for the scheme on that date (6.2.2).",
+    "not-found": "No such record, route or identifier.",
+    "state-conflict": "The record's state does not allow this action.",
+    "invalid-transition": "The application cannot move to that state from its current one.",
+    "open-application": "The person already has an open application for this scheme.",
+    "not-a-candidate": "Only an accepted application (a candidate) can be examined.",
+    "duplicate": "A record with the same key already exists.",
+    "payload-too-large": "The request body exceeds the configured size limit.",
+    "invalid-input": "The request is well-formed but breaks a rule of the process.",
+    "evidence-missing": "A grant needs a passed, identity-checked examination under NDA.",
+    "validation-failed": "The request body, query or path does not match the documented shape.",
+    "malformed-request": "The request could not be read (for example, a body that is not JSON).",
+    "method-not-allowed": "The route exists but not with this HTTP method.",
+    "internal-error": "An unexpected error; nothing about it is disclosed.",
+}
+"""Every stable problem ``kind`` certreg's issuer can return, with what it means."""

@@ -1,0 +1,218 @@
+"""The issuer's HTTP application: the back office API under ``/api/v1``.
+
+:func:`create_app` wires settings, store, clock and entropy into one FastAPI app so tests can
+build as many as they like. Errors are rendered here and nowhere else: domain errors become
+problem+json with their stable ``type``; validation errors a 422 that never echoes the input;
+anything unexpected a bare 500 with no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuer.api import cases, records, schemes, staff
+from issuer.api.deps import Services
+from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
+from issuer.runtime import Clock, Entropy, system_clock, system_entropy
+from issuer.settings import Settings
+from issuer.store import Store
+from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
+
+__all__ = ["create_app", "problem_response"]
+
+log = logging.getLogger("certreg.issuer")
+
+_STATUS_KINDS = {
+    400: ("malformed-request", "The request could not be read"),
+    401: ("unauthenticated", "A valid bearer token is required"),
+    403: ("forbidden", "This role may not do that"),
+    404: ("not-found", "No such record"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("payload-too-large", "The request body is too large"),
+}
+
+
+def problem_response(
+    *,
+    kind: str,
+    title: str,
+    status: int,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: list[ProblemFieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=problem_type_uri(kind),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+class BodySizeLimit:
+    """Refuses request bodies over ``limit`` bytes, declared or streamed, before routing.
+
+    The body is read here (at most ``limit`` bytes are ever buffered) and replayed to the
+    app, so an oversized chunked upload is refused with a 413 instead of reaching a route.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+                await self._refuse(scope, receive, send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            kind="payload-too-large",
+            title="The request body is too large",
+            status=413,
+            detail=f"the body exceeds {self.limit} bytes or declares an invalid length",
+        )
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+def _field_errors(exc: RequestValidationError) -> list[ProblemFieldError]:
+    out = []
+    for error in exc.errors()[:50]:
+        loc = [p if isinstance(p, int) else str(p)[:100] for p in error.get("loc", ())][:10]
+        out.append(
+            ProblemFieldError(
+                loc=loc, msg=str(error.get("msg", ""))[:300], type=str(error.get("type", ""))[:60]
+            )
+        )
+    return out
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(IssuerError)
+    def _issuer_error(request: Request, exc: IssuerError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(
+            kind=exc.kind,
+            title=exc.title,
+            status=exc.status,
+            detail=exc.detail,
+            instance=request.url.path[:300],
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            kind="validation-failed",
+            title="The request does not match the documented shape",
+            status=422,
+            detail="see errors for each rejected field",
+            instance=request.url.path[:300],
+            errors=_field_errors(exc),
+        )
+
+    @app.exception_handler(HTTPException)
+    def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        kind, title = _STATUS_KINDS.get(exc.status_code, ("malformed-request", "Bad request"))
+        status = exc.status_code if exc.status_code in _STATUS_KINDS else 400
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(kind=kind, title=title, status=status, detail=detail)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path[:300])
+        return problem_response(
+            kind="internal-error", title="Internal error", status=500, detail=None
+        )
+
+
+def _problems_router() -> APIRouter:
+    router = APIRouter(tags=["problems"])
+
+    @router.get("/problems/{kind}")
+    def describe_problem(kind: str) -> dict[str, str]:
+        """What a problem ``type`` means, so that the relative type URIs resolve."""
+        if kind not in PROBLEM_KINDS:
+            raise NotFound(f"no problem type {kind[:60]!r}")
+        return {"type": problem_type_uri(kind), "description": PROBLEM_KINDS[kind]}
+
+    return router
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock = system_clock,
+    entropy: Entropy = system_entropy,
+) -> FastAPI:
+    """Build the back office application."""
+    app = FastAPI(
+        title="certreg",
+        version="0.1.0",
+        description=(
+            "Back office of an ISO/IEC 17024 certification body: schemes, staff, persons, "
+            "applications, examinations, decisions, certifications and the audit log."
+        ),
+    )
+    app.state.services = Services(
+        settings=settings,
+        store=store or Store.from_url(settings.issuer_url),
+        clock=clock,
+        entropy=entropy,
+    )
+    api = APIRouter(prefix="/api/v1")
+    for module in (schemes, staff, cases, records):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(_problems_router())
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    return app

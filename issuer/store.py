@@ -1,0 +1,728 @@
+"""The issuer's store: the only module that runs SQL against the system of record.
+
+Rows stay private here and leave as the frozen dataclasses of :mod:`issuer.model`. Callers
+work inside :meth:`Store.transaction`, which commits everything or nothing, so a refused
+request never leaves half a record behind. On SQLite every transaction starts with
+``BEGIN IMMEDIATE`` (writers queue instead of failing mid-way); on PostgreSQL the audit head
+is locked ``FOR UPDATE`` so concurrent writers extend the chain one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuer import audit
+from issuer.errors import Duplicate
+from issuer.model import (
+    AiUse,
+    ApiToken,
+    Application,
+    ApplicationState,
+    Certification,
+    CertificationStatus,
+    CompetenceRecord,
+    ConflictDeclaration,
+    Decision,
+    DecisionOutcome,
+    Examination,
+    ExaminationResult,
+    ExaminerApproval,
+    InvigilationMode,
+    Person,
+    PersonConfidential,
+    Role,
+    Scheme,
+    SchemeContent,
+    SchemeVersion,
+    ScopeItem,
+    Staff,
+    TrainerRelation,
+)
+from issuer.tables import (
+    ApplicationRow,
+    ApplicationScopeRow,
+    AuditHeadRow,
+    AuditRow,
+    CertificationRow,
+    CertificationScopeRow,
+    CompetenceRow,
+    ConflictRow,
+    DecisionRow,
+    ExaminationRow,
+    ExaminerApprovalRow,
+    PersonConfidentialRow,
+    PersonRow,
+    SchemeRow,
+    SchemeVersionRow,
+    ScopeItemRow,
+    StaffRoleRow,
+    StaffRow,
+    TokenRow,
+    TrainerRow,
+)
+
+__all__ = ["Store", "Tx", "create_issuer_engine"]
+
+_CONTENT_FIELDS = [f for f in SchemeContent.__slots__ if f != "scope_items"]
+
+
+def create_issuer_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for the issuer store with the per-dialect settings the store relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Store:
+    """Owns the engine; hands out transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(create_issuer_engine(url))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield Tx(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _scope_items(session: Session, version_id: str) -> tuple[ScopeItem, ...]:
+    rows = session.scalars(
+        select(ScopeItemRow)
+        .where(ScopeItemRow.scheme_version_id == version_id)
+        .order_by(ScopeItemRow.position)
+    )
+    return tuple(ScopeItem(code=r.code, title=r.title, description=r.description) for r in rows)
+
+
+def _version(session: Session, row: SchemeVersionRow) -> SchemeVersion:
+    content = SchemeContent(
+        **{f: getattr(row, f) for f in _CONTENT_FIELDS},
+        scope_items=_scope_items(session, row.id),
+    )
+    return SchemeVersion(
+        id=row.id,
+        scheme_id=row.scheme_id,
+        version=row.version,
+        content=content,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+def _staff(session: Session, row: StaffRow) -> Staff:
+    roles = session.scalars(select(StaffRoleRow.role).where(StaffRoleRow.staff_id == row.id))
+    return Staff(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        roles=frozenset(Role(r) for r in roles),
+        active=row.active,
+        created_at=row.created_at,
+    )
+
+
+def _application(session: Session, row: ApplicationRow) -> Application:
+    codes = session.scalars(
+        select(ApplicationScopeRow.code)
+        .where(ApplicationScopeRow.application_id == row.id)
+        .order_by(ApplicationScopeRow.code)
+    )
+    return Application(
+        id=row.id,
+        person_id=row.person_id,
+        scheme_id=row.scheme_id,
+        scheme_version_id=row.scheme_version_id,
+        requested_scope=tuple(codes),
+        state=ApplicationState(row.state),
+        submitted_at=row.submitted_at,
+        submitted_by=row.submitted_by,
+        reviewed_at=row.reviewed_at,
+        reviewed_by=row.reviewed_by,
+        review_notes=row.review_notes,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        rejection_reason=row.rejection_reason,
+    )
+
+
+def _examination(row: ExaminationRow) -> Examination:
+    ai_use = None
+    if row.ai_description is not None:
+        assert row.ai_human_reviewer_id is not None
+        assert row.ai_acknowledged_at is not None
+        ai_use = AiUse(
+            description=row.ai_description,
+            human_reviewer_id=row.ai_human_reviewer_id,
+            acknowledged_by_person_at=row.ai_acknowledged_at,
+        )
+    return Examination(
+        id=row.id,
+        application_id=row.application_id,
+        examiner_id=row.examiner_id,
+        held_on=row.held_on,
+        method=row.method,
+        result=ExaminationResult(row.result),
+        score=row.score,
+        max_score=row.max_score,
+        nda_accepted=row.nda_accepted,
+        identity_checked=row.identity_checked,
+        invigilation_mode=InvigilationMode(row.invigilation_mode),
+        irregularities=row.irregularities,
+        ai_use=ai_use,
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+    )
+
+
+def _certification(session: Session, row: CertificationRow) -> Certification:
+    codes = session.scalars(
+        select(CertificationScopeRow.code)
+        .where(CertificationScopeRow.certification_id == row.id)
+        .order_by(CertificationScopeRow.code)
+    )
+    version = session.scalar(
+        select(SchemeVersionRow.version).where(SchemeVersionRow.id == row.scheme_version_id)
+    )
+    assert version is not None
+    return Certification(
+        id=row.id,
+        certificate_number=row.certificate_number,
+        person_id=row.person_id,
+        scheme_id=row.scheme_id,
+        scheme_version_id=row.scheme_version_id,
+        scheme_version=version,
+        application_id=row.application_id,
+        decision_id=row.decision_id,
+        scope=tuple(codes),
+        status=CertificationStatus(row.status),
+        effective_date=row.effective_date,
+        expiry_date=row.expiry_date,
+        created_at=row.created_at,
+    )
+
+
+def _audit_entry(row: AuditRow) -> audit.AuditEntry:
+    return audit.AuditEntry(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        details_digest=row.details_digest,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+class Tx:
+    """The operations available inside one transaction. Returns model values, never rows."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _flush(self, what: str) -> None:
+        try:
+            self._s.flush()
+        except IntegrityError as exc:
+            raise Duplicate(f"{what} already exists") from exc
+
+    # ── schemes ──────────────────────────────────────────────────────────────────────────
+    def insert_scheme(self, *, scheme_id: str, code: str, created_at: datetime) -> None:
+        if self._s.scalar(select(exists().where(SchemeRow.code == code))):
+            raise Duplicate(f"a scheme with code {code!r} already exists")
+        self._s.add(SchemeRow(id=scheme_id, code=code, created_at=created_at, current_version=0))
+        self._flush("scheme")
+
+    def insert_scheme_version(self, version: SchemeVersion) -> None:
+        content = version.content
+        self._s.add(
+            SchemeVersionRow(
+                id=version.id,
+                scheme_id=version.scheme_id,
+                version=version.version,
+                created_at=version.created_at,
+                created_by=version.created_by,
+                **{f: getattr(content, f) for f in _CONTENT_FIELDS},
+            )
+        )
+        self._s.add_all(
+            ScopeItemRow(
+                scheme_version_id=version.id,
+                position=i,
+                code=item.code,
+                title=item.title,
+                description=item.description,
+            )
+            for i, item in enumerate(content.scope_items)
+        )
+        scheme = self._s.get(SchemeRow, version.scheme_id, with_for_update=True)
+        assert scheme is not None
+        scheme.current_version = version.version
+        self._flush("scheme version")
+
+    def get_scheme(self, scheme_id: str) -> Scheme | None:
+        row = self._s.get(SchemeRow, scheme_id)
+        if row is None:
+            return None
+        current = self.get_scheme_version_by_number(row.id, row.current_version)
+        assert current is not None
+        return Scheme(id=row.id, code=row.code, created_at=row.created_at, current=current)
+
+    def list_schemes(self) -> list[Scheme]:
+        ids = self._s.scalars(select(SchemeRow.id).order_by(SchemeRow.code)).all()
+        return [s for s in (self.get_scheme(i) for i in ids) if s is not None]
+
+    def get_scheme_version(self, version_id: str) -> SchemeVersion | None:
+        row = self._s.get(SchemeVersionRow, version_id)
+        return None if row is None else _version(self._s, row)
+
+    def get_scheme_version_by_number(self, scheme_id: str, number: int) -> SchemeVersion | None:
+        row = self._s.scalar(
+            select(SchemeVersionRow).where(
+                SchemeVersionRow.scheme_id == scheme_id, SchemeVersionRow.version == number
+            )
+        )
+        return None if row is None else _version(self._s, row)
+
+    # ── staff ────────────────────────────────────────────────────────────────────────────
+    def insert_staff(self, staff: Staff) -> None:
+        self._s.add(
+            StaffRow(
+                id=staff.id,
+                name=staff.name,
+                email=staff.email,
+                active=staff.active,
+                created_at=staff.created_at,
+            )
+        )
+        self._s.flush()
+        self.set_roles(staff.id, staff.roles)
+
+    def set_roles(self, staff_id: str, roles: frozenset[Role]) -> None:
+        self._s.execute(delete(StaffRoleRow).where(StaffRoleRow.staff_id == staff_id))
+        self._s.add_all(StaffRoleRow(staff_id=staff_id, role=r.value) for r in sorted(roles))
+        self._flush("staff role")
+
+    def get_staff(self, staff_id: str) -> Staff | None:
+        row = self._s.get(StaffRow, staff_id)
+        return None if row is None else _staff(self._s, row)
+
+    def list_staff(self) -> list[Staff]:
+        rows = self._s.scalars(select(StaffRow).order_by(StaffRow.name, StaffRow.id)).all()
+        return [_staff(self._s, r) for r in rows]
+
+    def insert_approval(self, approval: ExaminerApproval) -> None:
+        self._s.add(ExaminerApprovalRow(**_fields(approval)))
+        self._flush("an approval of this examiner for this scheme")
+
+    def get_approval(self, staff_id: str, scheme_id: str) -> ExaminerApproval | None:
+        row = self._s.scalar(
+            select(ExaminerApprovalRow).where(
+                ExaminerApprovalRow.staff_id == staff_id,
+                ExaminerApprovalRow.scheme_id == scheme_id,
+            )
+        )
+        return None if row is None else ExaminerApproval(**_columns(row))
+
+    def list_approvals(self, staff_id: str) -> list[ExaminerApproval]:
+        rows = self._s.scalars(
+            select(ExaminerApprovalRow)
+            .where(ExaminerApprovalRow.staff_id == staff_id)
+            .order_by(ExaminerApprovalRow.approved_at)
+        )
+        return [ExaminerApproval(**_columns(r)) for r in rows]
+
+    def insert_competence(self, record: CompetenceRecord) -> None:
+        self._s.add(CompetenceRow(**_fields(record)))
+        self._flush("competence record")
+
+    def list_competence(self, staff_id: str) -> list[CompetenceRecord]:
+        rows = self._s.scalars(
+            select(CompetenceRow)
+            .where(CompetenceRow.staff_id == staff_id)
+            .order_by(CompetenceRow.recorded_at)
+        )
+        return [CompetenceRecord(**_columns(r)) for r in rows]
+
+    def insert_conflict(self, declaration: ConflictDeclaration) -> None:
+        self._s.add(ConflictRow(**_fields(declaration)))
+        self._flush("conflict declaration")
+
+    def list_conflicts(self, staff_id: str) -> list[ConflictDeclaration]:
+        rows = self._s.scalars(
+            select(ConflictRow)
+            .where(ConflictRow.staff_id == staff_id)
+            .order_by(ConflictRow.declared_at)
+        )
+        return [ConflictDeclaration(**_columns(r)) for r in rows]
+
+    def has_conflict(self, staff_id: str, person_id: str) -> bool:
+        return bool(
+            self._s.scalar(
+                select(
+                    exists().where(
+                        ConflictRow.staff_id == staff_id, ConflictRow.person_id == person_id
+                    )
+                )
+            )
+        )
+
+    def insert_trainer_relation(self, relation: TrainerRelation) -> None:
+        self._s.add(TrainerRow(**_fields(relation)))
+        self._flush("trainer relation")
+
+    def list_trainees(self, staff_id: str) -> list[TrainerRelation]:
+        rows = self._s.scalars(
+            select(TrainerRow)
+            .where(TrainerRow.staff_id == staff_id)
+            .order_by(TrainerRow.recorded_at)
+        )
+        return [TrainerRelation(**_columns(r)) for r in rows]
+
+    def trained(self, staff_id: str, person_id: str) -> bool:
+        return bool(
+            self._s.scalar(
+                select(
+                    exists().where(
+                        TrainerRow.staff_id == staff_id, TrainerRow.person_id == person_id
+                    )
+                )
+            )
+        )
+
+    # ── tokens ───────────────────────────────────────────────────────────────────────────
+    def insert_token(self, token: ApiToken, *, token_digest: str) -> None:
+        self._s.add(
+            TokenRow(
+                id=token.id,
+                name=token.name,
+                role=token.role.value,
+                staff_id=token.staff_id,
+                token_digest=token_digest,
+                created_at=token.created_at,
+                revoked_at=token.revoked_at,
+            )
+        )
+        self._flush("token")
+
+    def token_by_digest(self, token_digest: str) -> ApiToken | None:
+        row = self._s.scalar(select(TokenRow).where(TokenRow.token_digest == token_digest))
+        if row is None:
+            return None
+        return ApiToken(
+            id=row.id,
+            name=row.name,
+            role=Role(row.role),
+            staff_id=row.staff_id,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+    # ── persons ──────────────────────────────────────────────────────────────────────────
+    def insert_person(self, person: Person) -> None:
+        self._s.add(
+            PersonRow(
+                id=person.id,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                public_notice_version=person.public_notice_version,
+                notice_given_at=person.notice_given_at,
+                directory_consent=person.directory_consent,
+                created_at=person.created_at,
+            )
+        )
+        self._s.flush()
+        self._s.add(PersonConfidentialRow(person_id=person.id, **_fields(person.confidential)))
+        self._flush("person")
+
+    def get_person(self, person_id: str) -> Person | None:
+        row = self._s.get(PersonRow, person_id)
+        if row is None:
+            return None
+        conf = self._s.get(PersonConfidentialRow, person_id)
+        assert conf is not None
+        confidential = PersonConfidential(
+            **{k: v for k, v in _columns(conf).items() if k != "person_id"}
+        )
+        return Person(
+            id=row.id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            public_notice_version=row.public_notice_version,
+            notice_given_at=row.notice_given_at,
+            directory_consent=row.directory_consent,
+            confidential=confidential,
+            created_at=row.created_at,
+        )
+
+    # ── applications ─────────────────────────────────────────────────────────────────────
+    def insert_application(self, application: Application) -> None:
+        fields = _fields(application)
+        codes = fields.pop("requested_scope")
+        fields["state"] = application.state.value
+        self._s.add(ApplicationRow(**fields))
+        self._s.flush()
+        self._s.add_all(ApplicationScopeRow(application_id=application.id, code=c) for c in codes)
+        self._flush("application")
+
+    def get_application(
+        self, application_id: str, *, for_update: bool = False
+    ) -> Application | None:
+        row = self._s.get(ApplicationRow, application_id, with_for_update=for_update)
+        return None if row is None else _application(self._s, row)
+
+    def update_application(self, application: Application) -> None:
+        """Write the mutable part of an application (its state and the review/closing facts)."""
+        row = self._s.get(ApplicationRow, application.id)
+        assert row is not None
+        row.state = application.state.value
+        row.reviewed_at = application.reviewed_at
+        row.reviewed_by = application.reviewed_by
+        row.review_notes = application.review_notes
+        row.closed_at = application.closed_at
+        row.closed_by = application.closed_by
+        row.rejection_reason = application.rejection_reason
+        self._flush("application")
+
+    def has_open_application(
+        self, person_id: str, scheme_id: str, open_states: frozenset[ApplicationState]
+    ) -> bool:
+        return bool(
+            self._s.scalar(
+                select(
+                    exists().where(
+                        ApplicationRow.person_id == person_id,
+                        ApplicationRow.scheme_id == scheme_id,
+                        ApplicationRow.state.in_([s.value for s in open_states]),
+                    )
+                )
+            )
+        )
+
+    def count_applications(self) -> int:
+        return int(self._s.scalar(select(func.count()).select_from(ApplicationRow)) or 0)
+
+    # ── examinations ─────────────────────────────────────────────────────────────────────
+    def insert_examination(self, examination: Examination) -> None:
+        fields = _fields(examination)
+        ai_use = fields.pop("ai_use")
+        fields["result"] = examination.result.value
+        fields["invigilation_mode"] = examination.invigilation_mode.value
+        self._s.add(
+            ExaminationRow(
+                **fields,
+                ai_description=ai_use.description if ai_use else None,
+                ai_human_reviewer_id=ai_use.human_reviewer_id if ai_use else None,
+                ai_acknowledged_at=ai_use.acknowledged_by_person_at if ai_use else None,
+            )
+        )
+        self._flush("examination")
+
+    def get_examination(self, examination_id: str) -> Examination | None:
+        row = self._s.get(ExaminationRow, examination_id)
+        return None if row is None else _examination(row)
+
+    def list_examinations(self, application_id: str) -> list[Examination]:
+        rows = self._s.scalars(
+            select(ExaminationRow)
+            .where(ExaminationRow.application_id == application_id)
+            .order_by(ExaminationRow.held_on, ExaminationRow.recorded_at)
+        )
+        return [_examination(r) for r in rows]
+
+    def examined(self, staff_id: str, person_id: str) -> bool:
+        """Whether ``staff_id`` examined ``person_id`` in any examination on record."""
+        return bool(
+            self._s.scalar(
+                select(
+                    exists()
+                    .where(ExaminationRow.examiner_id == staff_id)
+                    .where(ExaminationRow.application_id == ApplicationRow.id)
+                    .where(ApplicationRow.person_id == person_id)
+                )
+            )
+        )
+
+    # ── decisions and certifications ─────────────────────────────────────────────────────
+    def insert_decision(self, decision: Decision) -> None:
+        fields = _fields(decision)
+        fields["outcome"] = decision.outcome.value
+        self._s.add(DecisionRow(**fields))
+        self._flush("a decision on this application")
+
+    def get_decision(self, decision_id: str) -> Decision | None:
+        row = self._s.get(DecisionRow, decision_id)
+        if row is None:
+            return None
+        fields = _columns(row)
+        fields["outcome"] = DecisionOutcome(row.outcome)
+        return Decision(**fields)
+
+    def certificate_number_taken(self, number: str) -> bool:
+        return bool(
+            self._s.scalar(select(exists().where(CertificationRow.certificate_number == number)))
+        )
+
+    def insert_certification(self, certification: Certification) -> None:
+        fields = _fields(certification)
+        codes = fields.pop("scope")
+        fields.pop("scheme_version")
+        fields["status"] = certification.status.value
+        self._s.add(CertificationRow(**fields))
+        self._s.flush()
+        self._s.add_all(
+            CertificationScopeRow(certification_id=certification.id, code=c) for c in codes
+        )
+        self._flush("certification")
+
+    def get_certification(self, certification_id: str) -> Certification | None:
+        row = self._s.get(CertificationRow, certification_id)
+        return None if row is None else _certification(self._s, row)
+
+    def get_certification_by_number(self, number: str) -> Certification | None:
+        row = self._s.scalar(
+            select(CertificationRow).where(CertificationRow.certificate_number == number)
+        )
+        return None if row is None else _certification(self._s, row)
+
+    def certification_for_application(self, application_id: str) -> Certification | None:
+        row = self._s.scalar(
+            select(CertificationRow).where(CertificationRow.application_id == application_id)
+        )
+        return None if row is None else _certification(self._s, row)
+
+    def list_certifications(
+        self,
+        *,
+        scheme_id: str | None = None,
+        status: CertificationStatus | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Certification]:
+        query = select(CertificationRow).order_by(
+            CertificationRow.created_at, CertificationRow.certificate_number
+        )
+        if scheme_id is not None:
+            query = query.where(CertificationRow.scheme_id == scheme_id)
+        if status is not None:
+            query = query.where(CertificationRow.status == status.value)
+        rows = self._s.scalars(query.limit(limit).offset(offset)).all()
+        return [_certification(self._s, r) for r in rows]
+
+    # ── audit log ────────────────────────────────────────────────────────────────────────
+    def append_audit(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        details: audit.Details,
+    ) -> audit.AuditEntry:
+        """Append one link to the chain; the head row is locked until the transaction ends."""
+        head = self._s.get(AuditHeadRow, 1, with_for_update=True)
+        if head is None:
+            head = AuditHeadRow(id=1, seq=0, entry_hash=audit.GENESIS_HASH)
+            self._s.add(head)
+        seq = head.seq + 1
+        digest = audit.details_digest(details)
+        entry_hash = audit.entry_hash(
+            prev_hash=head.entry_hash,
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details_digest=digest,
+        )
+        row = AuditRow(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details_digest=digest,
+            prev_hash=head.entry_hash,
+            entry_hash=entry_hash,
+        )
+        self._s.add(row)
+        head.seq = seq
+        head.entry_hash = entry_hash
+        self._flush("audit entry")
+        return _audit_entry(row)
+
+    def audit_entries(self, *, after: int = 0, limit: int = 100) -> list[audit.AuditEntry]:
+        rows = self._s.scalars(
+            select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq).limit(limit)
+        )
+        return [_audit_entry(r) for r in rows]
+
+    def audit_entries_for(self, subject_ids: list[str]) -> list[audit.AuditEntry]:
+        rows = self._s.scalars(
+            select(AuditRow).where(AuditRow.subject_id.in_(subject_ids)).order_by(AuditRow.seq)
+        )
+        return [_audit_entry(r) for r in rows]
+
+    def get_scheme_by_code(self, code: str) -> Scheme | None:
+        scheme_id = self._s.scalar(select(SchemeRow.id).where(SchemeRow.code == code))
+        return None if scheme_id is None else self.get_scheme(scheme_id)
+
+    def verify_audit_chain(self, *, batch: int = 1000) -> audit.ChainReport:
+        head = self._s.get(AuditHeadRow, 1)
+        head_seq, head_hash = (
+            (0, audit.GENESIS_HASH) if head is None else (head.seq, head.entry_hash)
+        )
+
+        def stream() -> Iterator[audit.AuditEntry]:
+            result = self._s.execute(
+                select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
+            )
+            for row in result.scalars():
+                yield _audit_entry(row)
+
+        return audit.verify_chain(stream(), head_seq=head_seq, head_hash=head_hash)
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """A frozen dataclass's fields as a dict (shallow: nested values stay as they are)."""
+    return {name: getattr(value, name) for name in value.__slots__}
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

@@ -1,0 +1,305 @@
+"""The issuer's tables (SQLAlchemy 2.0). Only ``issuer.store`` and the migrations use them.
+
+Confidential person data sits in its own table so that every query that only needs the
+public name never touches it. Timestamps are stored as UTC and read back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC instant on every engine (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC instant")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+ID = String(36)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class SchemeRow(Base):
+    __tablename__ = "schemes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_version: Mapped[int] = mapped_column(Integer)
+
+
+class SchemeVersionRow(Base):
+    __tablename__ = "scheme_versions"
+    __table_args__ = (UniqueConstraint("scheme_id", "version", name="uq_scheme_versions_number"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("schemes.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    scheme_owner: Mapped[str] = mapped_column(String(200))
+    scope_description: Mapped[str] = mapped_column(Text)
+    job_task_description: Mapped[str] = mapped_column(Text)
+    required_competence: Mapped[str] = mapped_column(Text)
+    abilities: Mapped[str | None] = mapped_column(Text)
+    prerequisites: Mapped[str | None] = mapped_column(Text)
+    code_of_conduct: Mapped[str | None] = mapped_column(Text)
+    application_requirements: Mapped[str] = mapped_column(Text)
+    initial_certification_criteria: Mapped[str] = mapped_column(Text)
+    recertification_criteria: Mapped[str] = mapped_column(Text)
+    initial_assessment_methods: Mapped[str] = mapped_column(Text)
+    recertification_assessment_methods: Mapped[str] = mapped_column(Text)
+    surveillance_methods: Mapped[str] = mapped_column(Text)
+    suspension_criteria: Mapped[str] = mapped_column(Text)
+    withdrawal_criteria: Mapped[str] = mapped_column(Text)
+    scope_change_criteria: Mapped[str] = mapped_column(Text)
+    process_description: Mapped[str] = mapped_column(Text)
+    recertification_interval_months: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+
+
+class ScopeItemRow(Base):
+    __tablename__ = "scheme_scope_items"
+    __table_args__ = (
+        UniqueConstraint("scheme_version_id", "code", name="uq_scheme_scope_items_code"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scheme_version_id: Mapped[str] = mapped_column(ForeignKey("scheme_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffRoleRow(Base):
+    __tablename__ = "staff_roles"
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ExaminerApprovalRow(Base):
+    __tablename__ = "examiner_approvals"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "scheme_id", name="uq_examiner_approvals_staff_scheme"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("schemes.id"))
+    approved_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+
+
+class CompetenceRow(Base):
+    __tablename__ = "competence_records"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+
+
+class ConflictRow(Base):
+    __tablename__ = "conflict_declarations"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    nature: Mapped[str] = mapped_column(Text)
+    measures: Mapped[str | None] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrainerRow(Base):
+    __tablename__ = "trainer_relations"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PersonRow(Base):
+    __tablename__ = "persons"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    public_notice_version: Mapped[str] = mapped_column(String(40))
+    notice_given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    directory_consent: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PersonConfidentialRow(Base):
+    __tablename__ = "person_confidential"
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(Text)
+    identity_document_ref: Mapped[str | None] = mapped_column(String(200))
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("schemes.id"))
+    scheme_version_id: Mapped[str] = mapped_column(ForeignKey("scheme_versions.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    review_notes: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ApplicationScopeRow(Base):
+    __tablename__ = "application_scope_items"
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ExaminationRow(Base):
+    __tablename__ = "examinations"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    examiner_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    nda_accepted: Mapped[bool] = mapped_column(Boolean)
+    identity_checked: Mapped[bool] = mapped_column(Boolean)
+    invigilation_mode: Mapped[str] = mapped_column(String(20))
+    irregularities: Mapped[str | None] = mapped_column(Text)
+    ai_description: Mapped[str | None] = mapped_column(Text)
+    ai_human_reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    ai_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), unique=True)
+    decision_maker_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    rationale: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertificationRow(Base):
+    __tablename__ = "certifications"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certificate_number: Mapped[str] = mapped_column(String(32), unique=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("schemes.id"), index=True)
+    scheme_version_id: Mapped[str] = mapped_column(ForeignKey("scheme_versions.id"))
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), unique=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    effective_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertificationScopeRow(Base):
+    __tablename__ = "certification_scope_items"
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class TokenRow(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """One link of the hash chain (clause 7.1.2): identifiers and digests, no personal data."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(80))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    details_digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's last link, so deleting entries from the end is detected too."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
