@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -129,9 +128,10 @@ def serve(
     from issuer import demo as demo_seed
     from issuer.http import create_app
 
-    if base_url is None and "CERTREG_BASE_URL" not in os.environ:
-        base_url = f"http://{host}:{port}"
     settings = _settings(data_dir, base_url, demo=demo or None)
+    if "base_url" not in settings.model_fields_set:
+        # No --base-url and no CERTREG_BASE_URL: this server's own address is the public one.
+        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     store = _open_store(settings)
     if settings.demo:
         seeded = demo_seed.seed(store, now=system_clock(), entropy=system_entropy)

@@ -709,14 +709,14 @@ class Tx:
             (0, audit.GENESIS_HASH) if head is None else (head.seq, head.entry_hash)
         )
 
-        def stream() -> Iterator[audit.AuditEntry]:
-            result = self._s.execute(
-                select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
-            )
-            for row in result.scalars():
-                yield _audit_entry(row)
-
-        return audit.verify_chain(stream(), head_seq=head_seq, head_hash=head_hash)
+        result = self._s.execute(
+            select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
+        )
+        try:
+            entries = (_audit_entry(row) for row in result.scalars())
+            return audit.verify_chain(entries, head_seq=head_seq, head_hash=head_hash)
+        finally:
+            result.close()  # a break found early must not leave a server-side cursor open
 
 
 def _fields(value: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
+from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from issuer import staff
 from issuer.model import Role
@@ -75,7 +76,7 @@ class Member:
 class BackOffice:
     """A client plus one staff member (and token) per role, enrolled straight in the store."""
 
-    client: httpx.Client
+    client: TestClient
     store: Store
     clock: Clock
     entropy: Entropy
@@ -84,17 +85,29 @@ class BackOffice:
     def enrol(self, name: str, role: Role) -> Member:
         with self.store.transaction() as tx:
             token, secret = staff.enrol(
-                tx, actor="system:test", now=self.clock(), entropy=self.entropy, name=name, role=role
+                tx,
+                actor="system:test",
+                now=self.clock(),
+                entropy=self.entropy,
+                name=name,
+                role=role,
             )
         member = Member(staff_id=token.staff_id or "", token=secret)
         self.members[name] = member
         return member
 
-    def call(self, method: str, path: str, who: Member, body: Json | None = None) -> httpx.Response:
+    def call(self, method: str, path: str, who: Member, body: Json | None = None) -> Response:
         return self.client.request(method, f"/api/v1{path}", headers=who.headers, json=body)
 
-    def ok(self, method: str, path: str, who: Member, body: Json | None = None) -> Json:
+    def ok(self, method: str, path: str, who: Member, body: Json | None = None) -> Any:
+        """The JSON answer of a call that must succeed (an object or a list)."""
         response = self.call(method, path, who, body)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def post(self, path: str, token: str, body: Json | None) -> Json:
+        """A :data:`examples.walkthrough.Post` over this client."""
+        response = self.client.post(f"/api/v1{path}", headers=auth(token), json=body)
         assert response.status_code < 300, response.text
         result: Json = response.json()
         return result

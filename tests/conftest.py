@@ -91,7 +91,7 @@ def postgres_schema() -> Iterator[PostgresSchema]:
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "unreachable"
+    except Exception as exc:
         admin.dispose()
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL at {url} is unreachable: {exc}")

@@ -1,0 +1,203 @@
+"""The audit log's hash chain detects every alteration, deletion, insertion and reordering of a
+stored entry, and names the first entry affected (clause 7.1.2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from issuer import audit
+from issuer.store import Store
+from tests.conftest import FrozenClock
+
+
+def _fill(store: Store, clock: FrozenClock, n: int = 8) -> None:
+    for i in range(n):
+        clock.advance(seconds=1)
+        with store.transaction() as tx:
+            tx.append_audit(
+                at=clock(),
+                actor="staff:7d0c",
+                action="application.reviewed",
+                subject_type="application",
+                subject_id=f"app-{i}",
+                details={"from": "submitted", "to": "reviewed"},
+            )
+
+
+def _report(store: Store) -> audit.ChainReport:
+    with store.transaction() as tx:
+        return tx.verify_audit_chain(batch=3)
+
+
+def _sql(store: Store, statement: str, **params: object) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def test_intact_chain_verifies(store: Store, clock: FrozenClock) -> None:
+    assert _report(store).intact  # the empty chain
+    _fill(store, clock)
+    report = _report(store)
+    assert report.intact
+    assert report.entries == report.head_seq == 8
+
+
+def test_altered_entry_is_named(store: Store, clock: FrozenClock) -> None:
+    _fill(store, clock)
+    _sql(store, "UPDATE audit_log SET action = 'application.accepted' WHERE seq = 5")
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == 5
+    assert "altered" in report.break_.reason
+
+
+def test_altered_entry_with_recomputed_hash_is_caught_at_the_next(
+    store: Store, clock: FrozenClock
+) -> None:
+    _fill(store, clock)
+    with store.transaction() as tx:
+        entry = tx.audit_entries(after=4, limit=1)[0]
+    forged = audit.entry_hash(
+        prev_hash=entry.prev_hash,
+        seq=entry.seq,
+        at=entry.at,
+        actor="staff:someone-else",
+        action=entry.action,
+        subject_type=entry.subject_type,
+        subject_id=entry.subject_id,
+        details_digest=entry.details_digest,
+    )
+    _sql(
+        store,
+        "UPDATE audit_log SET actor = 'staff:someone-else', entry_hash = :h WHERE seq = 5",
+        h=forged,
+    )
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == 6
+    assert "does not follow" in report.break_.reason
+
+
+def test_deleted_entry_is_named(store: Store, clock: FrozenClock) -> None:
+    _fill(store, clock)
+    _sql(store, "DELETE FROM audit_log WHERE seq = 4")
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == 4
+    assert "missing" in report.break_.reason
+
+
+def test_deleted_tail_is_caught_by_the_head(store: Store, clock: FrozenClock) -> None:
+    _fill(store, clock)
+    _sql(store, "DELETE FROM audit_log WHERE seq >= 7")
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == 7
+    assert "deleted from the end" in report.break_.reason
+
+
+def test_inserted_entry_is_named(store: Store, clock: FrozenClock) -> None:
+    _fill(store, clock)
+    # make room at 4 by renumbering the later entries, then slip a forged entry in
+    _sql(store, "UPDATE audit_log SET seq = seq + 100 WHERE seq >= 4")
+    _sql(store, "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 104")
+    with store.transaction() as tx:
+        previous = tx.audit_entries(after=2, limit=1)[0]
+    at = datetime(2026, 11, 25, 9, 0, 3, 500000, tzinfo=UTC)
+    digest = audit.details_digest({"outcome": "grant"})
+    forged = audit.entry_hash(
+        prev_hash=previous.entry_hash,
+        seq=4,
+        at=at,
+        actor="staff:intruder",
+        action="decision.grant",
+        subject_type="application",
+        subject_id="app-x",
+        details_digest=digest,
+    )
+    _sql(
+        store,
+        "INSERT INTO audit_log (seq, at, actor, action, subject_type, subject_id, "
+        "details_digest, prev_hash, entry_hash) VALUES (4, :at, 'staff:intruder', "
+        "'decision.grant', 'application', 'app-x', :d, :p, :h)",
+        at=at,
+        d=digest,
+        p=previous.entry_hash,
+        h=forged,
+    )
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == 5  # the forged link fits; the real entry after it does not
+    assert "does not follow" in report.break_.reason
+
+
+def test_appended_entry_past_the_head_is_named(store: Store, clock: FrozenClock) -> None:
+    _fill(store, clock)
+    with store.transaction() as tx:
+        last = tx.audit_entries(after=7, limit=1)[0]
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    forged = audit.entry_hash(
+        prev_hash=last.entry_hash,
+        seq=9,
+        at=at,
+        actor="staff:intruder",
+        action="decision.grant",
+        subject_type="application",
+        subject_id="app-x",
+        details_digest=last.details_digest,
+    )
+    _sql(
+        store,
+        "INSERT INTO audit_log (seq, at, actor, action, subject_type, subject_id, "
+        "details_digest, prev_hash, entry_hash) VALUES (9, :at, 'staff:intruder', "
+        "'decision.grant', 'application', 'app-x', :d, :p, :h)",
+        at=at,
+        d=last.details_digest,
+        p=last.entry_hash,
+        h=forged,
+    )
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == 9
+    assert "past the head" in report.break_.reason
+
+
+@pytest.mark.parametrize(("a", "b"), [(3, 4), (2, 7)])
+def test_reordered_entries_are_named(store: Store, clock: FrozenClock, a: int, b: int) -> None:
+    _fill(store, clock)
+    _sql(store, "UPDATE audit_log SET seq = -1 WHERE seq = :a", a=a)
+    _sql(store, "UPDATE audit_log SET seq = :a WHERE seq = :b", a=a, b=b)
+    _sql(store, "UPDATE audit_log SET seq = :b WHERE seq = -1", b=b)
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == a
+
+
+def test_entries_hold_no_personal_data(store: Store, clock: FrozenClock) -> None:
+    """The chain keeps identifiers and digests: the details themselves are not stored."""
+    with store.transaction() as tx:
+        entry = tx.append_audit(
+            at=clock(),
+            actor="staff:1",
+            action="person.registered",
+            subject_type="person",
+            subject_id="p-1",
+            details={"public_notice_version": "2026-1"},
+        )
+    assert entry.details_digest == audit.details_digest({"public_notice_version": "2026-1"})
+    with store.engine.connect() as conn:
+        columns = conn.execute(text("SELECT * FROM audit_log")).keys()
+    assert set(columns) == {
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "subject_type",
+        "subject_id",
+        "details_digest",
+        "prev_hash",
+        "entry_hash",
+    }

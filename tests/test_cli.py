@@ -1,0 +1,137 @@
+"""The ``certreg`` command line, and the README's first command for real: a server started
+with ``certreg serve --demo`` answers ``/docs`` and runs the example walkthrough."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from examples.walkthrough import http_post, walk
+from issuer import tokens
+from issuer.cli import app
+from issuer.store import Store
+
+runner = CliRunner()
+
+
+def test_init_prints_one_admin_token_once(tmp_path: Path) -> None:
+    first = runner.invoke(app, ["init", "--data-dir", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    token = first.stdout.strip()
+    assert tokens.looks_like_token(token)
+    again = runner.invoke(app, ["init", "--data-dir", str(tmp_path)])
+    assert again.exit_code == 0
+    assert again.stdout.strip() == ""
+
+
+def test_token_create_prints_only_the_token_and_stores_its_digest(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "token",
+            "create",
+            "--role",
+            "registrar",
+            "--name",
+            "R. Clerk",
+            "--data-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert tokens.looks_like_token(token)
+    database = (tmp_path / "issuer.sqlite3").read_bytes()
+    assert token.encode() not in database
+    store = Store.from_url(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
+    with store.transaction() as tx:
+        found = tx.token_by_digest(tokens.digest(token))
+        assert found is not None
+        assert found.role.value == "registrar"
+        assert found.staff_id is not None
+    store.dispose()
+
+
+def test_token_create_refuses_an_unknown_role(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["token", "create", "--role", "wizard", "--name", "X", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+
+
+def test_audit_verify_exit_codes(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", "--data-dir", str(tmp_path)]).exit_code == 0
+    ok = runner.invoke(app, ["audit", "verify", "--data-dir", str(tmp_path)])
+    assert ok.exit_code == 0
+    assert "intact" in ok.stdout
+    store = Store.from_url(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_log SET action = 'x' WHERE seq = 1")
+    store.dispose()
+    broken = runner.invoke(app, ["audit", "verify", "--data-dir", str(tmp_path)])
+    assert broken.exit_code == 1
+    assert "BROKEN at entry 1" in broken.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    command = [
+        sys.executable,
+        "-c",
+        "from issuer.cli import main; main()",
+        "serve",
+        "--demo",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                docs = httpx.get(f"{base}/docs", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("server did not start")
+                time.sleep(0.2)
+        assert docs.status_code == 200
+        assert "swagger" in docs.text.lower()
+        paths = httpx.get(f"{base}/openapi.json", timeout=5).json()["paths"]
+        assert "/api/v1/decisions" in paths
+        assert "/api/v1/certifications/{number}" in paths
+        token = (tmp_path / "data" / "demo-admin.token").read_text().strip()
+        listed = httpx.get(
+            f"{base}/api/v1/certifications", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert len(listed) == 2
+        with httpx.Client(base_url=base, timeout=10) as client:
+            decision = walk(http_post(client), token)
+        assert decision["outcome"] == "grant"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert (tmp_path / "data" / "issuer.sqlite3").exists()
+    assert f"{base}/docs" in output
+    assert "Traceback" not in output
