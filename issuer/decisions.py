@@ -78,6 +78,14 @@ def decide(
     if not data.rationale.strip():
         raise InvalidInput("a decision needs its rationale on record")
 
+    decision = Decision(
+        id=new_id(entropy),
+        application_id=application.id,
+        decision_maker_id=maker,
+        outcome=data.outcome,
+        rationale=data.rationale,
+        decided_at=now,
+    )
     certification = None
     if data.outcome is DecisionOutcome.GRANT:
         exams = tx.list_examinations(application.id)
@@ -109,7 +117,7 @@ def decide(
             scheme_version_id=version.id,
             scheme_version=version.version,
             application_id=application.id,
-            decision_id="",
+            decision_id=decision.id,
             scope=scope,
             status=CertificationStatus.ACTIVE,
             effective_date=effective,
@@ -117,14 +125,6 @@ def decide(
             created_at=now,
         )
 
-    decision = Decision(
-        id=new_id(entropy),
-        application_id=application.id,
-        decision_maker_id=maker,
-        outcome=data.outcome,
-        rationale=data.rationale,
-        decided_at=now,
-    )
     tx.insert_decision(decision)
     tx.update_application(
         dataclasses.replace(application, state=target, closed_at=now, closed_by=maker)
@@ -138,7 +138,6 @@ def decide(
         details={"decision_id": decision.id, "outcome": data.outcome.value},
     )
     if certification is not None:
-        certification = dataclasses.replace(certification, decision_id=decision.id)
         tx.insert_certification(certification)
         tx.append_audit(
             at=now,

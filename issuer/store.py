@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -656,8 +658,15 @@ class Tx:
         """Append one link to the chain; the head row is locked until the transaction ends."""
         head = self._s.get(AuditHeadRow, 1, with_for_update=True)
         if head is None:
-            head = AuditHeadRow(id=1, seq=0, entry_hash=audit.GENESIS_HASH)
-            self._s.add(head)
+            # First entry ever: create the head so that racing first writers meet on one row.
+            insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+            self._s.execute(
+                insert(AuditHeadRow)
+                .values(id=1, seq=0, entry_hash=audit.GENESIS_HASH)
+                .on_conflict_do_nothing()
+            )
+            head = self._s.get(AuditHeadRow, 1, with_for_update=True, populate_existing=True)
+            assert head is not None
         seq = head.seq + 1
         digest = audit.details_digest(details)
         entry_hash = audit.entry_hash(

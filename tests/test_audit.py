@@ -201,3 +201,26 @@ def test_entries_hold_no_personal_data(store: Store, clock: FrozenClock) -> None
         "prev_hash",
         "entry_hash",
     }
+
+
+def test_concurrent_writers_extend_one_unbroken_chain(store: Store, clock: FrozenClock) -> None:
+    """Writers in parallel threads (separate connections) never fork or break the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def writer(worker: int) -> None:
+        for i in range(15):
+            with store.transaction() as tx:
+                tx.append_audit(
+                    at=clock(),
+                    actor=f"staff:{worker}",
+                    action="person.registered",
+                    subject_type="person",
+                    subject_id=f"p-{worker}-{i}",
+                    details={},
+                )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(writer, range(4)))
+    report = _report(store)
+    assert report.intact, report.break_
+    assert report.entries == report.head_seq == 60
