@@ -1,10 +1,15 @@
 """Certificate numbers (clause 9.4): unique, unguessable, easy to read aloud and retype.
 
 A number is 80 random bits written as 16 Crockford base32 symbols in four groups, followed by
-one check symbol computed with the Luhn mod 32 algorithm, e.g. ``7K3M-9QXD-2HFW-8T4B-Y``.
-Crockford's alphabet has no I, L, O or U, and readers map the look-alikes back, so a number
-read over the phone or from a scanned page survives. The check symbol catches every single
-wrong symbol and every swap of two adjacent symbols before a lookup is even made.
+one check symbol, e.g. ``7K3M-9QXD-2HFW-8T4B-Y``. Crockford's alphabet has no I, L, O or U,
+and readers map the look-alikes back, so a number read over the phone or from a scanned page
+survives.
+
+The check symbol is a Damm-style check over GF(32): reading symbols as field elements, the
+running value is ``v ← α·v + s`` with α = x (a generator, α ≠ 0, 1) and the check symbol makes
+the final value zero. Since α ≠ 1, the quasigroup ``v ∘ s = α·v + s`` is totally
+anti-symmetric, so *every* single wrong symbol and *every* swap of two adjacent different
+symbols is caught before a lookup is even made (Luhn mod 32 misses some swaps).
 """
 
 from __future__ import annotations
@@ -20,16 +25,20 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
+_MODULUS = 0b100101  # x^5 + x^2 + 1, irreducible over GF(2)
+
+
+def _times_alpha(value: int) -> int:
+    value <<= 1
+    return value ^ _MODULUS if value & 0b100000 else value
+
+
 def _check_symbol(payload: str) -> str:
-    """Luhn mod N (N = 32) over ``payload``; the result is one more alphabet symbol."""
-    n = len(ALPHABET)
-    factor = 2
-    total = 0
-    for char in reversed(payload):
-        addend = factor * _VALUE[char]
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return ALPHABET[(n - total % n) % n]
+    """The symbol ``c`` with ``α·v + c = 0`` (addition in GF(32) is XOR, so ``c = α·v``)."""
+    value = 0
+    for char in payload:
+        value = _times_alpha(value) ^ _VALUE[char]
+    return ALPHABET[_times_alpha(value)]
 
 
 def _group(symbols: str) -> str:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from issuer import migrate
+from issuer import keys, migrate
 from issuer import staff as staff_records
+from issuer.errors import IssuerError
 from issuer.model import Role
 from issuer.runtime import system_clock, system_entropy
 from issuer.settings import Settings
+from issuer.signing import Algorithm
 from issuer.store import Store
 
 __all__ = ["app", "main"]
@@ -21,8 +23,12 @@ __all__ = ["app", "main"]
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 token_app = typer.Typer(no_args_is_help=True, help="API tokens for staff and regulators.")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+keys_app = typer.Typer(
+    no_args_is_help=True, help="Signing keys: list, rotate, retire, compromised."
+)
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 err = Console(stderr=True)
 
 DataDir = Annotated[
@@ -52,11 +58,45 @@ def _open_store(settings: Settings) -> Store:
     return store
 
 
+def _fail(message: str) -> NoReturn:
+    err.print(f"[red]error[/]: {message}")
+    raise typer.Exit(2)
+
+
+def _passphrase(settings: Settings) -> bytes:
+    try:
+        return settings.passphrase()
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def _ensure_key(store: Store, settings: Settings, alg: Algorithm | None = None) -> None:
+    """Create the first signing key if the store has none."""
+    with store.transaction() as tx:
+        if tx.list_signing_keys():
+            return
+        key = keys.create_key(
+            tx,
+            alg=alg or Algorithm(settings.signing_alg),
+            passphrase=_passphrase(settings),
+            now=system_clock(),
+            actor="system:cli",
+        )
+    err.print(f"signing key {key.kid} ({key.alg}) created")
+
+
 @app.command()
-def init(data_dir: DataDir = None, base_url: BaseUrl = None) -> None:
-    """Create the store, run migrations and print a first administrator token (once)."""
+def init(
+    data_dir: DataDir = None,
+    base_url: BaseUrl = None,
+    alg: Annotated[Algorithm | None, typer.Option("--alg", help="first key's algorithm")] = None,
+) -> None:
+    """Create the store, run migrations, create the first signing key and print a first
+    administrator token (once)."""
     settings = _settings(data_dir, base_url)
+    _passphrase(settings)
     store = _open_store(settings)
+    _ensure_key(store, settings, alg)
     with store.transaction() as tx:
         if tx.list_staff():
             err.print("[yellow]already initialised[/]: staff exist; use `certreg token create`.")
@@ -132,9 +172,17 @@ def serve(
     if "base_url" not in settings.model_fields_set:
         # No --base-url and no CERTREG_BASE_URL: this server's own address is the public one.
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    _passphrase(settings)
     store = _open_store(settings)
+    _ensure_key(store, settings)
+    application = create_app(settings, store=store)
     if settings.demo:
-        seeded = demo_seed.seed(store, now=system_clock(), entropy=system_entropy)
+        seeded = demo_seed.seed(
+            store,
+            now=system_clock(),
+            entropy=system_entropy,
+            issuance=application.state.services.issuance,
+        )
         if seeded is not None:
             token_file = settings.data_dir / "demo-admin.token"
             token_file.write_text(seeded.admin_token + "\n", encoding="utf-8")
@@ -147,7 +195,71 @@ def serve(
     err.print(f"back office API:  {settings.base_url}/api/v1")
     err.print(f"API docs:         {settings.base_url}/docs")
     err.print(f"OpenAPI document: {settings.base_url}/openapi.json")
-    uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def _keys_store(data_dir: Path | None) -> tuple[Settings, Store]:
+    settings = _settings(data_dir)
+    return settings, _open_store(settings)
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None) -> None:
+    """List the signing keys with their state."""
+    _, store = _keys_store(data_dir)
+    with store.transaction() as tx:
+        for key in tx.list_signing_keys():
+            typer.echo(
+                f"{key.kid}  {key.alg:5}  {key.state.value:11}  created {key.created_at:%Y-%m-%d}"
+            )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    data_dir: DataDir = None,
+    alg: Annotated[Algorithm | None, typer.Option("--alg", help="new key's algorithm")] = None,
+) -> None:
+    """Create a new active key; the old one is retired and stays published while needed."""
+    settings, store = _keys_store(data_dir)
+    with store.transaction() as tx:
+        key = keys.rotate(
+            tx,
+            alg=alg or Algorithm(settings.signing_alg),
+            passphrase=_passphrase(settings),
+            now=system_clock(),
+            actor="system:cli",
+        )
+    typer.echo(key.kid)
+
+
+@keys_app.command("retire")
+def keys_retire(kid: str, data_dir: DataDir = None) -> None:
+    """Stop signing with KID (retiring the active key rotates to a new one)."""
+    settings, store = _keys_store(data_dir)
+    try:
+        with store.transaction() as tx:
+            key = keys.retire(
+                tx,
+                kid=kid,
+                passphrase=_passphrase(settings),
+                now=system_clock(),
+                actor="system:cli",
+            )
+    except IssuerError as exc:
+        _fail(exc.detail)
+    typer.echo(f"{key.kid} {key.state.value}")
+
+
+@keys_app.command("compromised")
+def keys_compromised(kid: str, data_dir: DataDir = None) -> None:
+    """Publish KID as revoked so verifiers reject it; rotate if it was the active key."""
+    _, store = _keys_store(data_dir)
+    try:
+        with store.transaction() as tx:
+            key = keys.mark_compromised(tx, kid=kid, now=system_clock(), actor="system:cli")
+    except IssuerError as exc:
+        _fail(exc.detail)
+    typer.echo(f"{key.kid} {key.state.value}")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from issuer.applications import get_application, move
 from issuer.auth import Actor
 from issuer.errors import InvalidInput
 from issuer.impartiality import refuse_conflicted, refuse_examiner_of, refuse_trainer_of
+from issuer.issuance import IssuanceContext, issue_certificate
 from issuer.model import (
     ApplicationState,
     Certification,
@@ -61,8 +62,17 @@ def _new_number(tx: Tx, entropy: Entropy) -> str:
 
 
 def decide(
-    tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, data: DecisionInput
+    tx: Tx,
+    *,
+    actor: Actor,
+    now: datetime,
+    entropy: Entropy,
+    data: DecisionInput,
+    issuance: IssuanceContext,
 ) -> tuple[Decision, Certification | None]:
+    """Record the decision; a grant creates the certification and signs its certificate
+    credential in the same transaction (no credential without a decision, and no decision
+    whose credential failed)."""
     maker = actor.staff()
     application = get_application(tx, data.application_id, for_update=True)
     target = (
@@ -152,5 +162,13 @@ def decide(
                 "effective_date": certification.effective_date.isoformat(),
                 "expiry_date": certification.expiry_date.isoformat(),
             },
+        )
+        issue_certificate(
+            tx,
+            certification=certification,
+            context=issuance,
+            actor=actor.audit_name,
+            now=now,
+            entropy=entropy,
         )
     return decision, certification

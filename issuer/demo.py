@@ -1,7 +1,8 @@
 """Demo seeding for ``certreg serve --demo``: a scheme, staff and a few certified persons.
 
 Runs only when the store has no scheme yet, so it never touches real records. The scheme
-comes from the example file ``examples/welding-inspector.scheme.json``.
+comes from the example file ``examples/welding-inspector.scheme.json``; the first demo person
+also agrees to the mark rules and receives a mark credential.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from issuer import applications, decisions, examinations, persons, schemes, staff
+from issuer import applications, decisions, examinations, marks, persons, schemes, staff
 from issuer.api.bodies import SchemeContentBody
 from issuer.auth import Actor
+from issuer.issuance import IssuanceContext, issue_mark
 from issuer.model import (
     DecisionOutcome,
     ExaminationResult,
@@ -61,7 +63,23 @@ _PEOPLE = (
 )
 
 
-def seed(store: Store, *, now: datetime, entropy: Entropy) -> DemoSeed | None:
+DEMO_MARK = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" width="120">
+<title>Certified Welding Inspector mark</title>
+<circle cx="60" cy="60" r="56" fill="#0b3d91"/>
+<path d="M30 62 l20 20 l40 -44" stroke="#fff" stroke-width="12" fill="none"/>
+</svg>
+"""
+
+DEMO_MARK_RULES = (
+    "Use the mark only while your certification is valid, only together with your certificate "
+    "number, only for the scope items granted, and stop using it at once if the certification "
+    "is suspended or withdrawn."
+)
+
+
+def seed(
+    store: Store, *, now: datetime, entropy: Entropy, issuance: IssuanceContext
+) -> DemoSeed | None:
     """Seed once; returns ``None`` if the store already holds a scheme."""
     with store.transaction() as tx:
         if tx.list_schemes():
@@ -78,6 +96,16 @@ def seed(store: Store, *, now: datetime, entropy: Entropy) -> DemoSeed | None:
         content = SchemeContentBody.model_validate(data).to_model()
         scheme = schemes.create_scheme(
             tx, actor=manager, now=now, entropy=entropy, code=code, content=content
+        )
+        marks.set_scheme_mark(
+            tx,
+            actor=manager,
+            now=now,
+            entropy=entropy,
+            scheme_id=scheme.id,
+            media_type="image/svg+xml",
+            image=DEMO_MARK,
+            rules=DEMO_MARK_RULES,
         )
         staff.approve_examiner(
             tx,
@@ -154,7 +182,20 @@ def seed(store: Store, *, now: datetime, entropy: Entropy) -> DemoSeed | None:
                     scope=None,
                     effective_date=None,
                 ),
+                issuance=issuance,
             )
             assert certification is not None
             numbers.append(certification.certificate_number)
+            if index == 0:
+                marks.record_agreement(
+                    tx, actor=registrar, now=now, entropy=entropy, certification=certification
+                )
+                issue_mark(
+                    tx,
+                    certification=certification,
+                    context=issuance,
+                    actor=registrar.audit_name,
+                    now=now,
+                    entropy=entropy,
+                )
     return DemoSeed(admin_token=admin_token, certificate_numbers=tuple(numbers))

@@ -94,28 +94,51 @@ class InvalidInput(IssuerError):
     status = 422
 
 
-PROBLEM_KINDS: dict[str, str] = {
-    "unauthenticated": "No bearer token, a malformed one, or one that is unknown or revoked.",
-    "forbidden": "The action needs a staff member's token.",
-    "wrong-role": "The token's role is not one of the roles this action admits.",
-    "missing-role": "The staff member (the token's, or the one named) lacks the needed role.",
-    "impartiality-refused": "Refused to protect impartiality.",
-    "trained-candidate": "The examiner or decision-maker trained this candidate (5.2.3 e).",
-    "declared-conflict": "The examiner or decision-maker declared a conflict of interest (4.3).",
-    "examined-candidate": "The decision-maker examined this candidate (9.4).",
-    "examiner-not-approved": "The examiner is not approved for the scheme on that date (6.2.2).",
-    "not-found": "No such record, route or identifier.",
-    "state-conflict": "The record's state does not allow this action.",
-    "invalid-transition": "The application cannot move to that state from its current one.",
-    "open-application": "The person already has an open application for this scheme.",
-    "not-a-candidate": "Only an accepted application (a candidate) can be examined.",
-    "duplicate": "A record with the same key already exists.",
-    "payload-too-large": "The request body exceeds the configured size limit.",
-    "invalid-input": "The request is well-formed but breaks a rule of the process.",
-    "evidence-missing": "A grant needs a passed, identity-checked examination under NDA.",
-    "validation-failed": "The request body, query or path does not match the documented shape.",
-    "malformed-request": "The request could not be read (for example, a body that is not JSON).",
-    "method-not-allowed": "The route exists but not with this HTTP method.",
-    "internal-error": "An unexpected error; nothing about it is disclosed.",
+PROBLEM_KINDS: dict[str, tuple[int, str]] = {
+    "unauthenticated": (
+        401,
+        "No bearer token, a malformed one, or one that is unknown or revoked.",
+    ),
+    "forbidden": (403, "The action needs a staff member's token."),
+    "wrong-role": (403, "The token's role is not one of the roles this action admits."),
+    "missing-role": (
+        403,
+        "The staff member (the token's, or the one named) lacks the needed role.",
+    ),
+    "impartiality-refused": (403, "Refused to protect impartiality."),
+    "trained-candidate": (403, "The examiner or decision-maker trained this candidate (5.2.3 e)."),
+    "declared-conflict": (
+        403,
+        "The examiner or decision-maker declared a conflict of interest (4.3).",
+    ),
+    "examined-candidate": (403, "The decision-maker examined this candidate (9.4)."),
+    "examiner-not-approved": (
+        403,
+        "The examiner is not approved for the scheme on that date (6.2.2).",
+    ),
+    "not-found": (404, "No such record, route or identifier."),
+    "state-conflict": (409, "The record's state does not allow this action."),
+    "invalid-transition": (409, "The application cannot move to that state from its current one."),
+    "open-application": (409, "The person already has an open application for this scheme."),
+    "not-a-candidate": (409, "Only an accepted application (a candidate) can be examined."),
+    "duplicate": (409, "A record with the same key already exists."),
+    "payload-too-large": (413, "The request body exceeds the configured size limit."),
+    "invalid-input": (422, "The request is well-formed but breaks a rule of the process."),
+    "evidence-missing": (422, "A grant needs a passed, identity-checked examination under NDA."),
+    "validation-failed": (
+        422,
+        "The request body, query or path does not match the documented shape.",
+    ),
+    "malformed-request": (
+        400,
+        "The request could not be read (for example, a body that is not JSON).",
+    ),
+    "method-not-allowed": (405, "The route exists but not with this HTTP method."),
+    "certification-not-active": (409, "Only an active certification may receive a mark."),
+    "no-mark": (409, "The scheme has no certification mark defined."),
+    "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
+    "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
+    "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),
+    "internal-error": (500, "An unexpected error; nothing about it is disclosed."),
 }
-"""Every stable problem ``kind`` certreg's issuer can return, with what it means."""
+"""Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -16,9 +16,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from issuer.api import cases, records, schemes, staff
+from issuer.api import cases, credentials, records, schemes, staff
 from issuer.api.deps import Services
 from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
+from issuer.identity import IssuerIdentity
+from issuer.issuance import IssuanceContext
+from issuer.keys import KeyRing
 from issuer.runtime import Clock, Entropy, system_clock, system_entropy
 from issuer.settings import Settings
 from issuer.store import Store
@@ -181,7 +184,8 @@ def _problems_router() -> APIRouter:
         """What a problem ``type`` means, so that the relative type URIs resolve."""
         if kind not in PROBLEM_KINDS:
             raise NotFound(f"no problem type {kind[:60]!r}")
-        return {"type": problem_type_uri(kind), "description": PROBLEM_KINDS[kind]}
+        status, description = PROBLEM_KINDS[kind]
+        return {"type": problem_type_uri(kind), "status": str(status), "description": description}
 
     return router
 
@@ -192,8 +196,13 @@ def create_app(
     store: Store | None = None,
     clock: Clock = system_clock,
     entropy: Entropy = system_entropy,
+    keyring: KeyRing | None = None,
 ) -> FastAPI:
-    """Build the back office application."""
+    """Build the back office application.
+
+    Refuses to start without a key passphrase outside demo mode: the signing keys are
+    encrypted with it.
+    """
     app = FastAPI(
         title="certreg",
         version="0.1.0",
@@ -207,9 +216,14 @@ def create_app(
         store=store or Store.from_url(settings.issuer_url),
         clock=clock,
         entropy=entropy,
+        issuance=IssuanceContext(
+            identity=IssuerIdentity(base_url=settings.base_url, name=settings.body_name),
+            keyring=keyring or KeyRing(passphrase=settings.passphrase()),
+            list_entries=settings.status_list_entries,
+        ),
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (schemes, staff, cases, records):
+    for module in (schemes, staff, cases, records, credentials):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(_problems_router())

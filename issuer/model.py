@@ -20,20 +20,29 @@ __all__ = [
     "CertificationStatus",
     "CompetenceRecord",
     "ConflictDeclaration",
+    "Credential",
+    "CredentialKind",
     "Decision",
     "DecisionOutcome",
     "Examination",
     "ExaminationResult",
     "ExaminerApproval",
     "InvigilationMode",
+    "KeyState",
+    "MarkAgreement",
     "Person",
     "PersonConfidential",
     "Role",
     "Scheme",
     "SchemeContent",
+    "SchemeMark",
     "SchemeVersion",
     "ScopeItem",
+    "SigningKey",
     "Staff",
+    "StatusList",
+    "StatusPurpose",
+    "StatusSlot",
     "TrainerRelation",
 ]
 
@@ -337,3 +346,95 @@ class ApiToken:
     staff_id: str | None
     created_at: datetime
     revoked_at: datetime | None
+
+
+class KeyState(enum.StrEnum):
+    """Lifecycle of a signing key: one active key signs; retired keys stay published while
+    anything they signed is still valid; compromised keys are published as revoked."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+class StatusPurpose(enum.StrEnum):
+    """Bitstring Status List ``statusPurpose`` values certreg publishes."""
+
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+
+
+class CredentialKind(enum.StrEnum):
+    CERTIFICATE = "certificate"
+    MARK = "mark"
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A signing key as everyone but ``issuer.signing`` sees it: public parts and state."""
+
+    kid: str
+    alg: str
+    public_jwk: dict[str, str]
+    state: KeyState
+    created_at: datetime
+    retired_at: datetime | None
+    compromised_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusList:
+    id: str
+    purpose: StatusPurpose
+    entries: int
+    allocated: int
+    open: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSlot:
+    list_id: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A signed credential (``application/vc+jwt``) and where its status lives."""
+
+    id: str
+    certification_id: str
+    kind: CredentialKind
+    depends_on: str | None
+    kid: str
+    jws: str
+    valid_from: datetime
+    valid_until: datetime
+    revocation: StatusSlot
+    suspension: StatusSlot
+    issued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeMark:
+    """Clause 9.7: a scheme's certification mark and the rules for using it."""
+
+    id: str
+    scheme_id: str
+    media_type: str
+    image: bytes
+    digest_sri: str
+    rules: str
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAgreement:
+    id: str
+    certification_id: str
+    mark_id: str
+    agreed_at: datetime
+    recorded_by: str

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["DEMO_PASSPHRASE", "Settings"]
+
+DEMO_PASSPHRASE = "certreg-demo-passphrase-not-secret"  # noqa: S105 - public on purpose
 
 
 class Settings(BaseSettings):
@@ -29,6 +31,33 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     demo: bool = False
+    body_name: str = Field(
+        default="certreg demo certification body",
+        min_length=1,
+        max_length=200,
+        description="the certification body's name, as certificates name their issuer",
+    )
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="encrypts the signing keys at rest; required outside demo mode"
+    )
+    signing_alg: str = Field(default="ES256", pattern="^(ES256|EdDSA)$")
+    status_list_entries: int = Field(default=131_072, ge=131_072, le=2**26)
+    status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+
+    @model_validator(mode="after")
+    def _secrets_outside_demo(self) -> Settings:
+        passphrase = self.key_passphrase
+        if not self.demo and passphrase and passphrase.get_secret_value() == DEMO_PASSPHRASE:
+            raise ValueError("the demo key passphrase may only be used in demo mode")
+        return self
+
+    def passphrase(self) -> bytes:
+        """The key passphrase; demo mode falls back to a fixed, public one."""
+        if self.key_passphrase is not None:
+            return self.key_passphrase.get_secret_value().encode("utf-8")
+        if self.demo:
+            return DEMO_PASSPHRASE.encode("utf-8")
+        raise ValueError("set CERTREG_KEY_PASSPHRASE: signing keys are encrypted with it")
 
     @field_validator("base_url")
     @classmethod

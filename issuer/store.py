@@ -9,12 +9,13 @@ is locked ``FOR UPDATE`` so concurrent writers extend the chain one at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, exists, func, select
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -31,20 +32,29 @@ from issuer.model import (
     CertificationStatus,
     CompetenceRecord,
     ConflictDeclaration,
+    Credential,
+    CredentialKind,
     Decision,
     DecisionOutcome,
     Examination,
     ExaminationResult,
     ExaminerApproval,
     InvigilationMode,
+    KeyState,
+    MarkAgreement,
     Person,
     PersonConfidential,
     Role,
     Scheme,
     SchemeContent,
+    SchemeMark,
     SchemeVersion,
     ScopeItem,
+    SigningKey,
     Staff,
+    StatusList,
+    StatusPurpose,
+    StatusSlot,
     TrainerRelation,
 )
 from issuer.tables import (
@@ -56,16 +66,23 @@ from issuer.tables import (
     CertificationScopeRow,
     CompetenceRow,
     ConflictRow,
+    CredentialRow,
     DecisionRow,
     ExaminationRow,
     ExaminerApprovalRow,
+    MarkAgreementRow,
     PersonConfidentialRow,
     PersonRow,
+    RenderingRow,
+    SchemeMarkRow,
     SchemeRow,
     SchemeVersionRow,
     ScopeItemRow,
+    SigningKeyRow,
     StaffRoleRow,
     StaffRow,
+    StatusListRow,
+    StatusSlotRow,
     TokenRow,
     TrainerRow,
 )
@@ -247,6 +264,52 @@ def _audit_entry(row: AuditRow) -> audit.AuditEntry:
         prev_hash=row.prev_hash,
         entry_hash=row.entry_hash,
     )
+
+
+def _signing_key(row: SigningKeyRow) -> SigningKey:
+    return SigningKey(
+        kid=row.kid,
+        alg=row.alg,
+        public_jwk=json.loads(row.public_jwk),
+        state=KeyState(row.state),
+        created_at=row.created_at,
+        retired_at=row.retired_at,
+        compromised_at=row.compromised_at,
+    )
+
+
+def _status_list(row: StatusListRow) -> StatusList:
+    return StatusList(
+        id=row.id,
+        purpose=StatusPurpose(row.purpose),
+        entries=row.entries,
+        allocated=row.allocated,
+        open=row.open,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _credential(row: CredentialRow) -> Credential:
+    return Credential(
+        id=row.id,
+        certification_id=row.certification_id,
+        kind=CredentialKind(row.kind),
+        depends_on=row.depends_on,
+        kid=row.kid,
+        jws=row.jws,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        revocation=StatusSlot(row.revocation_list_id, row.revocation_index),
+        suspension=StatusSlot(row.suspension_list_id, row.suspension_index),
+        issued_at=row.issued_at,
+    )
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL and SQLite both do)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 class Tx:
@@ -659,7 +722,7 @@ class Tx:
         head = self._s.get(AuditHeadRow, 1, with_for_update=True)
         if head is None:
             # First entry ever: create the head so that racing first writers meet on one row.
-            insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+            insert = _insert(self._s)
             self._s.execute(
                 insert(AuditHeadRow)
                 .values(id=1, seq=0, entry_hash=audit.GENESIS_HASH)
@@ -726,6 +789,264 @@ class Tx:
             return audit.verify_chain(entries, head_seq=head_seq, head_hash=head_hash)
         finally:
             result.close()  # a break found early must not leave a server-side cursor open
+
+    # ── signing keys (public parts and encrypted blobs; only signing.py decrypts) ───────
+    def insert_signing_key(
+        self,
+        *,
+        kid: str,
+        alg: str,
+        public_jwk: dict[str, Any],
+        encrypted_private_key: bytes,
+        state: KeyState,
+        created_at: datetime,
+    ) -> None:
+        self._s.add(
+            SigningKeyRow(
+                kid=kid,
+                alg=alg,
+                public_jwk=json.dumps(public_jwk, sort_keys=True),
+                encrypted_private_key=encrypted_private_key,
+                state=state.value,
+                created_at=created_at,
+            )
+        )
+        self._flush("signing key")
+
+    def get_signing_key(self, kid: str) -> SigningKey | None:
+        row = self._s.get(SigningKeyRow, kid)
+        return None if row is None else _signing_key(row)
+
+    def active_signing_key(self) -> SigningKey | None:
+        row = self._s.scalar(
+            select(SigningKeyRow)
+            .where(SigningKeyRow.state == KeyState.ACTIVE.value)
+            .order_by(SigningKeyRow.created_at.desc())
+            .limit(1)
+        )
+        return None if row is None else _signing_key(row)
+
+    def encrypted_private_key(self, kid: str) -> bytes:
+        row = self._s.get(SigningKeyRow, kid)
+        assert row is not None
+        return row.encrypted_private_key
+
+    def list_signing_keys(self) -> list[SigningKey]:
+        rows = self._s.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))
+        return [_signing_key(r) for r in rows]
+
+    def set_key_state(self, kid: str, state: KeyState, at: datetime) -> None:
+        row = self._s.get(SigningKeyRow, kid, with_for_update=True)
+        assert row is not None
+        row.state = state.value
+        if state is KeyState.RETIRED:
+            row.retired_at = at
+        elif state is KeyState.COMPROMISED:
+            row.compromised_at = at
+        self._flush("signing key")
+
+    def last_valid_until_signed_by(self, kid: str) -> datetime | None:
+        value: datetime | None = self._s.scalar(
+            select(func.max(CredentialRow.valid_until)).where(CredentialRow.kid == kid)
+        )
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    # ── status lists and slots ───────────────────────────────────────────────────────────
+    def open_status_list(self, purpose: StatusPurpose) -> StatusList | None:
+        """The oldest open list of ``purpose``, locked until the transaction ends."""
+        row = self._s.scalar(
+            select(StatusListRow)
+            .where(StatusListRow.purpose == purpose.value, StatusListRow.open.is_(True))
+            .order_by(StatusListRow.created_at, StatusListRow.id)
+            .limit(1)
+            .with_for_update()
+        )
+        return None if row is None else _status_list(row)
+
+    def insert_status_list(self, status_list: StatusList) -> None:
+        self._s.add(
+            StatusListRow(
+                id=status_list.id,
+                purpose=status_list.purpose.value,
+                entries=status_list.entries,
+                allocated=status_list.allocated,
+                open=status_list.open,
+                version=status_list.version,
+                created_at=status_list.created_at,
+                updated_at=status_list.updated_at,
+            )
+        )
+        self._flush("status list")
+
+    def get_status_list(self, list_id: str) -> StatusList | None:
+        row = self._s.get(StatusListRow, list_id)
+        return None if row is None else _status_list(row)
+
+    def list_status_lists(self) -> list[StatusList]:
+        rows = self._s.scalars(select(StatusListRow).order_by(StatusListRow.created_at))
+        return [_status_list(r) for r in rows]
+
+    def claim_slot(
+        self,
+        *,
+        list_id: str,
+        index: int,
+        certification_id: str,
+        credential_id: str,
+        at: datetime,
+    ) -> bool:
+        """Take a slot if nobody ever took it; ``False`` if it was taken (never reused)."""
+        result = self._s.execute(
+            _insert(self._s)(StatusSlotRow)
+            .values(
+                list_id=list_id,
+                idx=index,
+                certification_id=certification_id,
+                credential_id=credential_id,
+                value=0,
+                allocated_at=at,
+            )
+            .on_conflict_do_nothing()
+            .returning(StatusSlotRow.idx)
+        )
+        # RETURNING, not rowcount: through the ORM, psycopg reports rowcount -1 here.
+        return result.scalar_one_or_none() is not None
+
+    def count_allocation(self, list_id: str, *, close_at: int) -> None:
+        """Count one more taken slot; close the list once ``close_at`` slots are taken."""
+        self._s.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == list_id)
+            .values(allocated=StatusListRow.allocated + 1)
+        )
+        self._s.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == list_id, StatusListRow.allocated >= close_at)
+            .values(open=False)
+        )
+
+    def close_status_list(self, list_id: str) -> None:
+        self._s.execute(update(StatusListRow).where(StatusListRow.id == list_id).values(open=False))
+
+    def set_slot_value(self, slot: StatusSlot, value: int, at: datetime) -> bool:
+        """Set a slot's status value; returns whether it changed (and bumps the list version)."""
+        changed = self._s.execute(
+            update(StatusSlotRow)
+            .where(
+                StatusSlotRow.list_id == slot.list_id,
+                StatusSlotRow.idx == slot.index,
+                StatusSlotRow.value != value,
+            )
+            .values(value=value)
+            .returning(StatusSlotRow.idx)
+        )
+        if changed.scalar_one_or_none() is None:
+            return False
+        self._s.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == slot.list_id)
+            .values(version=StatusListRow.version + 1, updated_at=at)
+        )
+        return True
+
+    def slot_value(self, slot: StatusSlot) -> int | None:
+        value: int | None = self._s.scalar(
+            select(StatusSlotRow.value).where(
+                StatusSlotRow.list_id == slot.list_id, StatusSlotRow.idx == slot.index
+            )
+        )
+        return value
+
+    def set_slots(self, list_id: str) -> list[tuple[int, int]]:
+        """``(index, value)`` of every slot of a list whose value is not 0."""
+        rows = self._s.execute(
+            select(StatusSlotRow.idx, StatusSlotRow.value).where(
+                StatusSlotRow.list_id == list_id, StatusSlotRow.value != 0
+            )
+        )
+        return [(int(i), int(v)) for i, v in rows]
+
+    def all_slots(self, list_id: str) -> list[int]:
+        rows = self._s.scalars(select(StatusSlotRow.idx).where(StatusSlotRow.list_id == list_id))
+        return [int(i) for i in rows]
+
+    # ── credentials ──────────────────────────────────────────────────────────────────────
+    def insert_credential(self, credential: Credential) -> None:
+        self._s.add(
+            CredentialRow(
+                id=credential.id,
+                certification_id=credential.certification_id,
+                kind=credential.kind.value,
+                depends_on=credential.depends_on,
+                kid=credential.kid,
+                jws=credential.jws,
+                valid_from=credential.valid_from,
+                valid_until=credential.valid_until,
+                revocation_list_id=credential.revocation.list_id,
+                revocation_index=credential.revocation.index,
+                suspension_list_id=credential.suspension.list_id,
+                suspension_index=credential.suspension.index,
+                issued_at=credential.issued_at,
+            )
+        )
+        self._flush("credential")
+
+    def get_credential(self, credential_id: str) -> Credential | None:
+        row = self._s.get(CredentialRow, credential_id)
+        return None if row is None else _credential(row)
+
+    def credentials_of(self, certification_id: str) -> list[Credential]:
+        rows = self._s.scalars(
+            select(CredentialRow)
+            .where(CredentialRow.certification_id == certification_id)
+            .order_by(CredentialRow.issued_at, CredentialRow.id)
+        )
+        return [_credential(r) for r in rows]
+
+    # ── certification marks ──────────────────────────────────────────────────────────────
+    def insert_scheme_mark(self, mark: SchemeMark) -> None:
+        self._s.add(SchemeMarkRow(**_fields(mark)))
+        self._flush("scheme mark")
+
+    def current_scheme_mark(self, scheme_id: str) -> SchemeMark | None:
+        row = self._s.scalar(
+            select(SchemeMarkRow)
+            .where(SchemeMarkRow.scheme_id == scheme_id)
+            .order_by(SchemeMarkRow.created_at.desc(), SchemeMarkRow.id)
+            .limit(1)
+        )
+        return None if row is None else SchemeMark(**_columns(row))
+
+    def get_scheme_mark(self, mark_id: str) -> SchemeMark | None:
+        row = self._s.get(SchemeMarkRow, mark_id)
+        return None if row is None else SchemeMark(**_columns(row))
+
+    def insert_mark_agreement(self, agreement: MarkAgreement) -> None:
+        self._s.add(MarkAgreementRow(**_fields(agreement)))
+        self._flush("mark agreement")
+
+    def mark_agreement(self, certification_id: str, mark_id: str) -> MarkAgreement | None:
+        row = self._s.scalar(
+            select(MarkAgreementRow).where(
+                MarkAgreementRow.certification_id == certification_id,
+                MarkAgreementRow.mark_id == mark_id,
+            )
+        )
+        return None if row is None else MarkAgreement(**_columns(row))
+
+    # ── renderings cache ─────────────────────────────────────────────────────────────────
+    def get_rendering(self, credential_id: str, fmt: str) -> bytes | None:
+        row = self._s.get(RenderingRow, (credential_id, fmt))
+        return None if row is None else row.content
+
+    def put_rendering(self, credential_id: str, fmt: str, content: bytes, at: datetime) -> None:
+        self._s.execute(
+            _insert(self._s)(RenderingRow)
+            .values(credential_id=credential_id, format=fmt, content=content, created_at=at)
+            .on_conflict_do_nothing()
+        )
 
 
 def _fields(value: Any) -> dict[str, Any]:

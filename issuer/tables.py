@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -303,3 +304,95 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SigningKeyRow(Base):
+    """A signing key: public JWK in clear, private key encrypted (only signing.py opens it)."""
+
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(10))
+    public_jwk: Mapped[str] = mapped_column(Text)
+    encrypted_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    compromised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StatusListRow(Base):
+    """One Bitstring Status List: a purpose, a fixed length, and how many slots are taken."""
+
+    __tablename__ = "status_lists"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20), index=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatusSlotRow(Base):
+    """A taken slot. The primary key makes reuse of a slot impossible, even across processes."""
+
+    __tablename__ = "status_slots"
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ID, index=True)
+    value: Mapped[int] = mapped_column(Integer)
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    depends_on: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"), index=True)
+    jws: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    revocation_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    revocation_index: Mapped[int] = mapped_column(Integer)
+    suspension_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    suspension_index: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchemeMarkRow(Base):
+    """The certification mark of a scheme (clause 9.7): its image and the rules of its use."""
+
+    __tablename__ = "scheme_marks"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("schemes.id"), index=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    digest_sri: Mapped[str] = mapped_column(String(100))
+    rules: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+
+
+class MarkAgreementRow(Base):
+    """The certified person's agreement to a mark's rules, recorded before any mark is issued."""
+
+    __tablename__ = "mark_agreements"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    mark_id: Mapped[str] = mapped_column(ForeignKey("scheme_marks.id"))
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+
+
+class RenderingRow(Base):
+    """Cached renderings (QR codes, printable certificate): made on request, never at issuance."""
+
+    __tablename__ = "renderings"
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(20), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

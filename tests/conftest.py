@@ -21,13 +21,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from issuer import migrate
+from issuer import migrate, signing
 from issuer.http import create_app
+from issuer.keys import KeyRing
+from issuer.model import KeyState
 from issuer.settings import Settings
 from issuer.store import Store, create_issuer_engine
 from issuer.tables import metadata
 
 POSTGRES_ENV = "CERTREG_TEST_POSTGRES_URL"
+PASSPHRASE = "test-passphrase-only-for-tests"
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
@@ -112,6 +115,29 @@ def _empty_postgres(store: Store) -> None:
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def signing_key() -> signing.GeneratedKey:
+    """One key for the whole run: key derivation is deliberately slow (scrypt)."""
+    return signing.generate_key(signing.Algorithm.ES256, passphrase=PASSPHRASE.encode())
+
+
+@pytest.fixture(scope="session")
+def keyring() -> KeyRing:
+    return KeyRing(passphrase=PASSPHRASE.encode())
+
+
+def _install_key(store: Store, key: signing.GeneratedKey) -> None:
+    with store.transaction() as tx:
+        tx.insert_signing_key(
+            kid=key.kid,
+            alg=key.alg.value,
+            public_jwk=key.public_jwk,
+            encrypted_private_key=key.encrypted_private_key,
+            state=KeyState.ACTIVE,
+            created_at=START,
+        )
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
@@ -125,12 +151,14 @@ def store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Itera
         path = tmp_path / "issuer.sqlite3"
         shutil.copyfile(template, path)
         sqlite_store = Store.from_url(f"sqlite:///{path}")
+        _install_key(sqlite_store, request.getfixturevalue("signing_key"))
         yield sqlite_store
         sqlite_store.dispose()
         return
     target: PostgresSchema = request.getfixturevalue("postgres_schema")
     pg_store = target.store()
     _empty_postgres(pg_store)
+    _install_key(pg_store, request.getfixturevalue("signing_key"))
     yield pg_store
     pg_store.dispose()
 
@@ -147,13 +175,22 @@ def entropy() -> SeededEntropy:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, base_url="https://certs.example.test")
+    return Settings(
+        data_dir=tmp_path,
+        base_url="https://certs.example.test",
+        body_name="Example Welding Certification Body",
+        key_passphrase=PASSPHRASE,
+    )
 
 
 @pytest.fixture
 def client(
-    settings: Settings, store: Store, clock: FrozenClock, entropy: SeededEntropy
+    settings: Settings,
+    store: Store,
+    clock: FrozenClock,
+    entropy: SeededEntropy,
+    keyring: KeyRing,
 ) -> Iterator[TestClient]:
-    app = create_app(settings, store=store, clock=clock, entropy=entropy)
+    app = create_app(settings, store=store, clock=clock, entropy=entropy, keyring=keyring)
     with TestClient(app) as test_client:
         yield test_client

@@ -77,11 +77,14 @@ def test_every_problem_kind_is_documented() -> None:
     from issuer.errors import PROBLEM_KINDS
 
     errors_doc = (ROOT / "docs" / "ERRORS.md").read_text("utf-8")
-    for kind in PROBLEM_KINDS:
-        assert f"`/problems/{kind}`" in errors_doc, kind
+    for kind, (status, meaning) in PROBLEM_KINDS.items():
+        assert f"| `/problems/{kind}` | {status} | {meaning} |" in errors_doc, kind
     raised = set()
     for path in (ROOT / "issuer").rglob("*.py"):
-        source = path.read_text("utf-8")
-        for chunk in source.split('kind="')[1:]:
-            raised.add(chunk.split('"', 1)[0])
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                for keyword in node.exc.keywords:
+                    if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
+                        raised.add(str(keyword.value.value))
+    assert {"examined-candidate", "no-signing-key"} <= raised
     assert raised <= set(PROBLEM_KINDS), raised - set(PROBLEM_KINDS)

@@ -19,7 +19,7 @@ from issuer import tokens
 from issuer.cli import app
 from issuer.store import Store
 
-runner = CliRunner()
+runner = CliRunner(env={"CERTREG_KEY_PASSPHRASE": "cli-test-passphrase"})
 
 
 def test_init_prints_one_admin_token_once(tmp_path: Path) -> None:

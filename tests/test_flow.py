@@ -106,7 +106,10 @@ def test_whole_flow_scheme_to_certification(office: BackOffice, clock: FrozenClo
     assert detail["decision"]["id"] == decision["id"]
     actions = [e["action"] for e in detail["history"]]
     assert actions[0] == "application.submitted"
-    assert actions[-2:] == ["decision.grant", "certification.granted"]
+    assert actions[-3:] == ["decision.grant", "certification.granted", "credential.issued"]
+    [credential] = detail["credentials"]
+    assert credential["kind"] == "certificate"
+    assert credential["status"] == "active"
     listed = office.ok("GET", "/certifications?scheme=WI&status=active", _m(office, "auditor"))
     assert [c["certificate_number"] for c in listed] == [cert["certificate_number"]]
     assert office.ok("GET", "/certifications?status=suspended", _m(office, "auditor")) == []

@@ -7,7 +7,7 @@ exactly what the API documents or a 422 problem.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -18,18 +18,24 @@ from issuer.model import (
     CertificationStatus,
     CompetenceRecord,
     ConflictDeclaration,
+    Credential,
+    CredentialKind,
     Decision,
     DecisionOutcome,
     Examination,
     ExaminationResult,
     ExaminerApproval,
     InvigilationMode,
+    KeyState,
+    MarkAgreement,
     Person,
     Role,
     Scheme,
     SchemeContent,
+    SchemeMark,
     SchemeVersion,
     ScopeItem,
+    SigningKey,
     Staff,
     TrainerRelation,
 )
@@ -483,9 +489,101 @@ class DecisionOut(_Out):
         )
 
 
+class CredentialOut(_Out):
+    id: str
+    kind: CredentialKind
+    status: str = Field(description="active, suspended or revoked, from its status entries")
+    depends_on: str | None
+    kid: str
+    valid_from: datetime
+    valid_until: datetime
+    issued_at: datetime
+    revocation_list_id: str
+    revocation_index: int
+    suspension_list_id: str
+    suspension_index: int
+
+    @classmethod
+    def of(cls, c: Credential, *, status: str) -> CredentialOut:
+        return cls(
+            id=c.id,
+            kind=c.kind,
+            status=status,
+            depends_on=c.depends_on,
+            kid=c.kid,
+            valid_from=c.valid_from,
+            valid_until=c.valid_until,
+            issued_at=c.issued_at,
+            revocation_list_id=c.revocation.list_id,
+            revocation_index=c.revocation.index,
+            suspension_list_id=c.suspension.list_id,
+            suspension_index=c.suspension.index,
+        )
+
+
 class CertificationDetailOut(CertificationOut):
     decision: DecisionOut
     history: list[AuditEntryOut]
+    credentials: list[CredentialOut]
+
+
+# ── marks and keys ───────────────────────────────────────────────────────────────────────
+class MarkCreate(_In):
+    media_type: Annotated[str, StringConstraints(max_length=40)]
+    image_base64: Annotated[str, StringConstraints(min_length=4, max_length=360_000)]
+    rules: Text
+
+
+class MarkOut(_Out):
+    id: str
+    scheme_id: str
+    media_type: str
+    digest_sri: str
+    rules: str
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, m: SchemeMark) -> MarkOut:
+        return cls(
+            id=m.id,
+            scheme_id=m.scheme_id,
+            media_type=m.media_type,
+            digest_sri=m.digest_sri,
+            rules=m.rules,
+            created_at=m.created_at,
+            created_by=m.created_by,
+        )
+
+
+class MarkAgreementOut(_Out):
+    id: str
+    certification_id: str
+    mark_id: str
+    agreed_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def of(cls, a: MarkAgreement) -> MarkAgreementOut:
+        return cls(**{f: getattr(a, f) for f in MarkAgreement.__slots__})
+
+
+class RotateBody(_In):
+    alg: Literal["ES256", "EdDSA"] | None = None
+
+
+class KeyOut(_Out):
+    kid: str
+    alg: str
+    state: KeyState
+    public_jwk: dict[str, str]
+    created_at: datetime
+    retired_at: datetime | None
+    compromised_at: datetime | None
+
+    @classmethod
+    def of(cls, k: SigningKey) -> KeyOut:
+        return cls(**{f: getattr(k, f) for f in SigningKey.__slots__})
 
 
 # ── audit ────────────────────────────────────────────────────────────────────────────────

@@ -163,7 +163,12 @@ def decide(body: DecisionCreate, actor: DecisionMaker, services: ServicesDep) ->
     )
     with services.tx() as tx:
         decision, certification = decisions.decide(
-            tx, actor=actor, now=services.now(), entropy=services.entropy, data=data
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            data=data,
+            issuance=services.issuance,
         )
     return DecisionOut.of(decision, certification)
 

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from issuer.auth import Actor, authenticate, require_role
+from issuer.issuance import IssuanceContext
 from issuer.model import Role
 from issuer.runtime import Clock, Entropy
 from issuer.settings import Settings
@@ -32,6 +33,7 @@ class Services:
     store: Store
     clock: Clock
     entropy: Entropy
+    issuance: IssuanceContext
 
     def now(self) -> datetime:
         return self.clock()

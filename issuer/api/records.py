@@ -12,6 +12,7 @@ from issuer.api.bodies import (
     CertificationDetailOut,
     CertificationOut,
     ChainReportOut,
+    CredentialOut,
     DecisionOut,
 )
 from issuer.api.deps import ServicesDep, allow
@@ -20,6 +21,7 @@ from issuer.audit import AuditEntry
 from issuer.auth import Actor
 from issuer.errors import NotFound
 from issuer.model import CertificationStatus
+from issuer.status import credential_status
 
 router = APIRouter()
 
@@ -63,11 +65,18 @@ def get_certification(number: str, actor: Reader, services: ServicesDep) -> Cert
             raise NotFound(f"no certification {number[:64]!r}")
         decision = tx.get_decision(certification.decision_id)
         assert decision is not None
-        history = tx.audit_entries_for([certification.id, certification.application_id])
+        credentials = tx.credentials_of(certification.id)
+        history = tx.audit_entries_for(
+            [certification.id, certification.application_id, *(c.id for c in credentials)]
+        )
+        credentials_out = [
+            CredentialOut.of(c, status=credential_status(tx, c)) for c in credentials
+        ]
     return CertificationDetailOut(
         **CertificationOut.of(certification).model_dump(),
         decision=DecisionOut.of(decision, certification),
         history=[_entry(e) for e in history],
+        credentials=credentials_out,
     )
 
 

@@ -1,0 +1,59 @@
+"""Who the issuer is on the wire: its ``did:web`` identifier and the URLs credentials cite.
+
+Every URL a credential carries is built here from the deployment's base URL, so the
+registry (which serves them) and the issuer (which writes them) cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+__all__ = ["CONTEXT_URL", "IssuerIdentity", "did_web"]
+
+CONTEXT_URL = "https://w3id.org/certreg/v1"
+"""certreg's JSON-LD context (``schemas/contexts/certreg-v1.jsonld``), pinned by verifiers."""
+
+
+def did_web(base_url: str) -> str:
+    """The ``did:web`` DID of a base URL (did:web method: port colon percent-encoded, path
+    segments joined with ``:``)."""
+    parts = urlsplit(base_url)
+    if not parts.hostname:
+        raise ValueError(f"no host in {base_url!r}")
+    host = parts.hostname
+    if parts.port is not None:
+        host = f"{host}%3A{parts.port}"
+    segments = [quote(s, safe="") for s in parts.path.split("/") if s]
+    return ":".join(["did", "web", host, *segments])
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerIdentity:
+    base_url: str
+    name: str
+
+    @property
+    def did(self) -> str:
+        return did_web(self.base_url)
+
+    def verification_method(self, kid: str) -> str:
+        return f"{self.did}#{kid}"
+
+    def status_list_url(self, list_id: str) -> str:
+        return f"{self.base_url}/status/{list_id}"
+
+    def verification_url(self, credential_id: str) -> str:
+        return f"{self.base_url}/v/{credential_id}"
+
+    def scheme_url(self, scheme_id: str) -> str:
+        return f"{self.base_url}/schemes/{scheme_id}"
+
+    def mark_image_url(self, mark_id: str) -> str:
+        return f"{self.base_url}/marks/{mark_id}"
+
+    def register_url(self, certificate_number: str) -> str:
+        return f"{self.base_url}/register/{certificate_number}"
+
+    def credential_schema_url(self, name: str) -> str:
+        return f"{self.base_url}/schemas/{name}.json"

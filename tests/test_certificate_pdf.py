@@ -1,0 +1,266 @@
+"""The printed certificate: its text as a PDF reader extracts it, and its QR code as a scanner
+reads it from the page rendered at print resolution.
+
+pypdf extracts the text (names with č, ß, Ł must come back exactly); pdftoppm (poppler-utils)
+renders the page at 200 dpi and zxing-cpp must find and decode the one QR code on it. Without
+pdftoppm those tests skip, or fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import shutil
+import subprocess
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from issuer import qr
+from issuer.certificate_pdf import QR_SYMBOL_MM, CertificateView, render_certificate_pdf
+
+DPI = 200
+BASE_URLS = (
+    "https://certs.example.org",
+    "http://localhost:8000",
+    "https://registry.example-certification-body.eu:8443/public/registry/credentials",
+)
+NAMES = (
+    "Mira Kovač",
+    "Jürgen Groß",
+    "Zoë Ł.",
+    "Łucja Wąsik-Żółć",
+    "Ștefan Țurcanu",
+    "Ørjan Ødegård",
+    "Nguyễn Thị Ánh",
+)
+
+
+def _view(**changes: object) -> CertificateView:
+    view = CertificateView(
+        holder_name="Mira Kovač",
+        certificate_number="7K3M-9QXD-2HFW-8T4B-Y",
+        body_name="Nordic Welding Certification Body AB",
+        scheme_name="Welding Inspector — Comprehensive Level",
+        scheme_code="WI-C",
+        scheme_version=3,
+        scope=(
+            ("WI-C.1", "Visual inspection of fusion welds in steel structures (EN ISO 17637)"),
+            ("WI-C.2", "Review of welding procedure specifications and qualification records"),
+            (
+                "WI-C.3",
+                "Supervision of non-destructive testing: radiographic and ultrasonic methods, "
+                "interpretation of reports and acceptance levels according to EN ISO 5817",
+            ),
+        ),
+        effective_date=date(2026, 11, 25),
+        expiry_date=date(2029, 11, 24),
+        verification_url=qr.verification_url(BASE_URLS[0], "3f2b8a9c-1d4e-4f6a-9b7c-2e1d0c9b8a7f"),
+        issued_at=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+    )
+    return dataclasses.replace(view, **changes)  # type: ignore[arg-type]
+
+
+def _tool(name: str, package: str) -> str:
+    """The path of a command-line tool; a skip without it, or a failure under ``CI=true``."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (Debian package {package}: apt-get install {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pdftoppm() -> str:
+    """Looked up outside the hypothesis test, so a missing tool is reported plainly."""
+    return _tool("pdftoppm", "poppler-utils")
+
+
+def _page_image(pdftoppm: str, pdf: bytes) -> Image.Image:
+    png = subprocess.run(
+        [pdftoppm, "-r", str(DPI), "-png", "-singlefile", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return Image.open(io.BytesIO(png))
+
+
+def _text(pdf: bytes) -> str:
+    """The page's text with all runs of white space made single spaces (lines wrap)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    return " ".join(reader.pages[0].extract_text().split())
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return render_certificate_pdf(_view())
+
+
+def test_public_surface() -> None:
+    from issuer import certificate_pdf
+
+    assert sorted(certificate_pdf.__all__) == [
+        "CertificateView",
+        "QR_SYMBOL_MM",
+        "render_certificate_pdf",
+    ]
+
+
+def test_one_a4_page_with_metadata(pdf: bytes) -> None:
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (
+        210,
+        297,
+    )
+    metadata = reader.metadata
+    assert metadata is not None
+    assert metadata.author == "Nordic Welding Certification Body AB"
+    assert metadata.title is not None
+    assert "7K3M-9QXD-2HFW-8T4B-Y" in metadata.title
+    assert "Mira Kovač" in metadata.title
+    assert metadata.subject is not None
+    assert "Welding Inspector — Comprehensive Level" in metadata.subject
+    assert metadata.creation_date == datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+def test_page_states_every_field(pdf: bytes) -> None:
+    view = _view()
+    text = _text(pdf)
+    for expected in (
+        "Nordic Welding Certification Body AB",
+        "Certificate of Competence",
+        "Mira Kovač",
+        "7K3M-9QXD-2HFW-8T4B-Y",
+        "Welding Inspector — Comprehensive Level",
+        "WI-C",
+        "version 3",
+        "Valid from",
+        "2026-11-25",
+        "Valid until",
+        "2029-11-24",
+        "Scan the QR code",
+        "valid only if the verification page shows it as valid",
+        "2026-11-25 09:30 UTC",
+    ):
+        assert expected.lower() in text.lower(), expected
+    for code, title in view.scope:
+        assert code in text
+        assert " ".join(title.split()) in text
+    assert view.verification_url in _squash(text)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_non_ascii_names_print_and_extract_exactly(name: str) -> None:
+    text = _text(render_certificate_pdf(_view(holder_name=name)))
+    assert name in text
+
+
+def test_decomposed_accents_print_as_composed_letters() -> None:
+    text = _text(render_certificate_pdf(_view(holder_name="Mira Kovac\u030c")))
+    assert "Mira Kovač" in text
+
+
+@pytest.mark.parametrize("name", ["王小明", "Ana 🙂", "Ǥeorg"])
+def test_characters_the_font_lacks_are_refused_not_dropped(name: str) -> None:
+    with pytest.raises(ValueError, match="cannot print"):
+        render_certificate_pdf(_view(holder_name=name))
+
+
+def test_output_is_deterministic(pdf: bytes) -> None:
+    assert render_certificate_pdf(_view()) == pdf
+
+
+def test_qr_code_is_vector_not_an_image(pdf: bytes) -> None:
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    resources = page["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
+    assert "/XObject" not in resources
+    assert b"/Subtype /Image" not in pdf
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.sampled_from(BASE_URLS), st.uuids())
+def test_qr_code_on_the_rendered_page_decodes_to_the_exact_url(
+    pdftoppm: str, base_url: str, credential_id: uuid.UUID
+) -> None:
+    url = qr.verification_url(base_url, str(credential_id))
+    image = _page_image(pdftoppm, render_certificate_pdf(_view(verification_url=url)))
+    results = zxingcpp.read_barcodes(image)
+    assert [r.text for r in results] == [url]
+    assert results[0].format == zxingcpp.BarcodeFormat.QRCode
+    position = results[0].position
+    width_px = max(
+        abs(position.top_right.x - position.top_left.x),
+        abs(position.bottom_right.x - position.bottom_left.x),
+    )
+    assert width_px / DPI * 25.4 >= 30, "printed QR symbol narrower than 30 mm"
+    assert width_px / DPI * 25.4 == pytest.approx(QR_SYMBOL_MM, abs=1.5)
+
+
+def test_long_scope_shrinks_to_fit_one_page() -> None:
+    scope = tuple(
+        (f"WI-C.{i}", f"Inspection task number {i} with a moderately long description")
+        for i in range(1, 16)
+    )
+    pdf = render_certificate_pdf(_view(scope=scope))
+    text = _text(pdf)
+    assert all(code in text and title in text for code, title in scope)
+
+
+def test_scope_that_cannot_fit_is_an_error() -> None:
+    scope = tuple((f"X.{i}", "An item " * 12) for i in range(60))
+    with pytest.raises(ValueError, match="scope"):
+        render_certificate_pdf(_view(scope=scope))
+
+
+def test_long_names_and_urls_stay_on_the_page() -> None:
+    name = "Maria Fernanda de los Ángeles Castellanos-Villavicencio y Zúñiga-Öztürk"
+    url = qr.verification_url(
+        BASE_URLS[2] + "/extra/path/segments", "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    )
+    text = _text(render_certificate_pdf(_view(holder_name=name, verification_url=url)))
+    assert name in text
+    assert url in _squash(text)
+
+
+def test_issue_time_is_printed_in_utc() -> None:
+    issued = datetime(2026, 11, 25, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
+    assert "2026-11-26 04:30 UTC" in _text(render_certificate_pdf(_view(issued_at=issued)))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"holder_name": "  "}, "holder_name"),
+        ({"scope": ()}, "scope"),
+        ({"scope": (("WI-C.1", ""),)}, "scope"),
+        ({"scheme_version": 0}, "scheme_version"),
+        ({"expiry_date": date(2026, 11, 24)}, "expiry_date"),
+        ({"issued_at": datetime(2026, 11, 25, 9, 30)}, "timezone"),
+    ],
+)
+def test_view_refuses_incomplete_or_contradictory_data(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _view(**changes)
