@@ -76,7 +76,7 @@ def allocate(
 ) -> StatusSlot:
     """Claim a fresh random slot of ``purpose`` for ``credential_id``."""
     while True:
-        status_list = tx.open_status_list(purpose) or _new_list(
+        status_list = tx.open_status_list(purpose, entries) or _new_list(
             tx, purpose, entries=entries, now=now, entropy=entropy
         )
         for _ in range(_MAX_DRAWS):

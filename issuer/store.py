@@ -854,11 +854,15 @@ class Tx:
         return value
 
     # ── status lists and slots ───────────────────────────────────────────────────────────
-    def open_status_list(self, purpose: StatusPurpose) -> StatusList | None:
-        """The oldest open list of ``purpose``, locked until the transaction ends."""
+    def open_status_list(self, purpose: StatusPurpose, entries: int) -> StatusList | None:
+        """The oldest open list of ``purpose`` and length, locked until the transaction ends."""
         row = self._s.scalar(
             select(StatusListRow)
-            .where(StatusListRow.purpose == purpose.value, StatusListRow.open.is_(True))
+            .where(
+                StatusListRow.purpose == purpose.value,
+                StatusListRow.entries == entries,
+                StatusListRow.open.is_(True),
+            )
             .order_by(StatusListRow.created_at, StatusListRow.id)
             .limit(1)
             .with_for_update()

@@ -28,6 +28,7 @@ from issuer.model import KeyState
 from issuer.settings import Settings
 from issuer.store import Store, create_issuer_engine
 from issuer.tables import metadata
+from tests.backoffice import BackOffice, enrol_office
 
 POSTGRES_ENV = "CERTREG_TEST_POSTGRES_URL"
 PASSPHRASE = "test-passphrase-only-for-tests"
@@ -194,3 +195,10 @@ def client(
     app = create_app(settings, store=store, clock=clock, entropy=entropy, keyring=keyring)
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def office(
+    client: TestClient, store: Store, clock: FrozenClock, entropy: SeededEntropy
+) -> BackOffice:
+    return enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))

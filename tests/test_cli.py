@@ -135,3 +135,37 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "issuer.sqlite3").exists()
     assert f"{base}/docs" in output
     assert "Traceback" not in output
+
+
+def test_keys_lifecycle_from_the_command_line(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["init", "--alg", "EdDSA", *data]).exit_code == 0
+    listed = runner.invoke(app, ["keys", "list", *data])
+    [first] = listed.stdout.splitlines()
+    kid, alg, state = first.split()[:3]
+    assert (alg, state) == ("EdDSA", "active")
+    rotated = runner.invoke(app, ["keys", "rotate", "--alg", "ES256", *data])
+    assert rotated.exit_code == 0, rotated.output
+    new_kid = rotated.stdout.strip()
+    states = {
+        line.split()[0]: line.split()[2]
+        for line in runner.invoke(app, ["keys", "list", *data]).stdout.splitlines()
+    }
+    assert states == {kid: "retired", new_kid: "active"}
+    retired = runner.invoke(app, ["keys", "retire", new_kid, *data])  # active: rotates
+    assert retired.exit_code == 0
+    assert retired.stdout.split() == [new_kid, "retired"]
+    compromised = runner.invoke(app, ["keys", "compromised", kid, *data])
+    assert compromised.stdout.split() == [kid, "compromised"]
+    again = runner.invoke(app, ["keys", "retire", kid, *data])
+    assert again.exit_code == 2
+    unknown = runner.invoke(app, ["keys", "retire", "no-such-kid", *data])
+    assert unknown.exit_code == 2
+
+
+def test_init_refuses_without_a_passphrase_outside_demo(tmp_path: Path) -> None:
+    bare = CliRunner(env={"CERTREG_KEY_PASSPHRASE": None})
+    result = bare.invoke(app, ["init", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "CERTREG_KEY_PASSPHRASE" in result.output
+    assert not (tmp_path / "issuer.sqlite3").exists()

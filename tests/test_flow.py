@@ -6,56 +6,26 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from issuer import certificate_numbers
 from issuer.model import Role
-from issuer.store import Store
-from tests.backoffice import BackOffice, Member, exam_body, person_body, scheme_body
-from tests.conftest import FrozenClock, SeededEntropy
-
-
-@pytest.fixture
-def office(
-    client: TestClient, store: Store, clock: FrozenClock, entropy: SeededEntropy
-) -> BackOffice:
-    office = BackOffice(client=client, store=store, clock=clock, entropy=entropy)
-    office.enrol("admin", Role.ADMINISTRATOR)
-    office.enrol("manager", Role.SCHEME_MANAGER)
-    office.enrol("registrar", Role.REGISTRAR)
-    office.enrol("examiner", Role.EXAMINER)
-    office.enrol("decider", Role.DECISION_MAKER)
-    office.enrol("auditor", Role.AUDITOR)
-    return office
-
-
-def _m(office: BackOffice, name: str) -> Member:
-    return office.members[name]
-
-
-def _scheme(office: BackOffice) -> dict[str, Any]:
-    scheme: dict[str, Any] = office.ok("POST", "/schemes", _m(office, "manager"), scheme_body())
-    office.ok(
-        "POST",
-        f"/staff/{_m(office, 'examiner').staff_id}/approvals",
-        _m(office, "manager"),
-        {"scheme_id": scheme["id"]},
-    )
-    return scheme
-
-
-def _candidate(office: BackOffice, scheme: dict[str, Any], scope: list[str]) -> dict[str, Any]:
-    registrar = _m(office, "registrar")
-    person = office.ok("POST", "/persons", registrar, person_body())
-    app = office.ok(
-        "POST",
-        "/applications",
-        registrar,
-        {"person_id": person["id"], "scheme_id": scheme["id"], "scope": scope},
-    )
-    office.ok("POST", f"/applications/{app['id']}/review", registrar, {"notes": "complete"})
-    accepted: dict[str, Any] = office.ok("POST", f"/applications/{app['id']}/accept", registrar)
-    return accepted
+from tests.backoffice import (
+    BackOffice,
+    Member,
+    exam_body,
+    person_body,
+    scheme_body,
+)
+from tests.backoffice import (
+    candidate as _candidate,
+)
+from tests.backoffice import (
+    member as _m,
+)
+from tests.backoffice import (
+    setup_scheme as _scheme,
+)
+from tests.conftest import FrozenClock
 
 
 def _audit_head(office: BackOffice) -> int:
