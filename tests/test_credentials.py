@@ -29,6 +29,7 @@ from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import (
     CERTIFICATION_CREDENTIAL_V1,
     CERTIFICATION_MARK_CREDENTIAL_V1,
+    SchemaViolation,
     validate,
 )
 from tests.backoffice import BackOffice, candidate, exam_body, grant, member, person_body
@@ -356,3 +357,29 @@ def test_qr_codes_and_certificate_render_on_request_and_are_cached(office: BackO
     assert expected in text
     missing = office.call("GET", "/credentials/not-a-credential/qr.png", registrar)
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("where", "field", "value"),
+    [
+        ("credentialSubject", "birthDate", "1986-03-14"),
+        ("credentialSubject", "email", "ana.moreau@example.org"),
+        ("certification", "score", 83.75),
+        (None, "vc", {}),
+    ],
+)
+def test_schema_refuses_confidential_or_foreign_fields(
+    office: BackOffice, where: str | None, field: str, value: object
+) -> None:
+    """What the schema refuses cannot be signed: issuance validates before it signs."""
+    number = grant(office)["certification"]["certificate_number"]
+    [summary] = certification_detail(office, number)["credentials"]
+    _, payload = verify(fetch(office, f"/credentials/{summary['id']}"), published_jwks(office))
+    target = payload
+    if where == "credentialSubject":
+        target = payload["credentialSubject"]
+    elif where == "certification":
+        target = payload["credentialSubject"]["certification"]
+    target[field] = value
+    with pytest.raises(SchemaViolation, match="Additional properties"):
+        validate(CERTIFICATION_CREDENTIAL_V1, payload)
