@@ -137,6 +137,7 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "certification-not-active": (409, "Only an active certification may receive a mark."),
     "no-mark": (409, "The scheme has no certification mark defined."),
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
+    "no-change": (409, "The decision would leave the certification exactly as it is."),
     "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
     "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),
     "internal-error": (500, "An unexpected error; nothing about it is disclosed."),

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from issuer.api import cases, credentials, records, schemes, staff
+from issuer.api import cases, credentials, lifecycle, records, schemes, staff
 from issuer.api.deps import Services
 from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
 from issuer.identity import IssuerIdentity
@@ -223,7 +223,7 @@ def create_app(
         ),
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (schemes, staff, cases, records, credentials):
+    for module in (schemes, staff, cases, lifecycle, records, credentials):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(_problems_router())

@@ -144,13 +144,15 @@ def issue_certificate(
 
 
 def current_certificate(tx: Tx, certification_id: str) -> Credential:
-    """The newest certificate credential of a certification."""
-    certificates = [
-        c for c in tx.credentials_of(certification_id) if c.kind is CredentialKind.CERTIFICATE
+    """The certificate credential of a certification that nothing has superseded."""
+    current = [
+        c
+        for c in tx.credentials_of(certification_id)
+        if c.kind is CredentialKind.CERTIFICATE and c.superseded_by is None
     ]
-    if not certificates:
-        raise NotFound("the certification has no certificate credential")
-    return certificates[-1]
+    if not current:
+        raise NotFound("the certification has no current certificate credential")
+    return current[-1]
 
 
 def issue_mark(

@@ -29,6 +29,8 @@ __all__ = [
     "ExaminerApproval",
     "InvigilationMode",
     "KeyState",
+    "LifecycleDecision",
+    "LifecycleKind",
     "MarkAgreement",
     "Person",
     "PersonConfidential",
@@ -334,6 +336,34 @@ class Certification:
     effective_date: date
     expiry_date: date
     created_at: datetime
+    status_since: datetime | None = None
+    resolve_by: date | None = None
+
+
+class LifecycleKind(enum.StrEnum):
+    """The decisions of clauses 9.5 and 9.6 on a granted certification."""
+
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    WITHDRAW = "withdraw"
+    SCOPE = "scope"
+    RECERTIFY = "recertify"
+    EXPIRE = "expire"
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleDecision:
+    """A recorded lifecycle decision. ``reason`` is confidential: it never leaves the issuer."""
+
+    id: str
+    certification_id: str
+    kind: LifecycleKind
+    decided_by: str | None
+    decided_at: datetime
+    reason: str | None
+    resolve_by: date | None
+    scope_before: tuple[str, ...] | None
+    scope_after: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +445,8 @@ class Credential:
     revocation: StatusSlot
     suspension: StatusSlot
     issued_at: datetime
+    supersedes: str | None = None
+    superseded_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

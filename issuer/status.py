@@ -110,7 +110,10 @@ def status_entry(
 
 
 def credential_status(tx: Tx, credential: Credential) -> str:
-    """``revoked``, ``suspended`` or ``active``, as the credential's own status slots say."""
+    """``superseded``, ``revoked``, ``suspended`` or ``active``, as the records and the
+    credential's own status slots say (a superseded credential is revoked too)."""
+    if credential.superseded_by is not None:
+        return "superseded"
     if tx.slot_value(credential.revocation):
         return "revoked"
     if tx.slot_value(credential.suspension):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, exists, func, select, update
@@ -41,6 +41,8 @@ from issuer.model import (
     ExaminerApproval,
     InvigilationMode,
     KeyState,
+    LifecycleDecision,
+    LifecycleKind,
     MarkAgreement,
     Person,
     PersonConfidential,
@@ -70,6 +72,7 @@ from issuer.tables import (
     DecisionRow,
     ExaminationRow,
     ExaminerApprovalRow,
+    LifecycleDecisionRow,
     MarkAgreementRow,
     PersonConfidentialRow,
     PersonRow,
@@ -249,6 +252,8 @@ def _certification(session: Session, row: CertificationRow) -> Certification:
         effective_date=row.effective_date,
         expiry_date=row.expiry_date,
         created_at=row.created_at,
+        status_since=row.status_since,
+        resolve_by=row.resolve_by,
     )
 
 
@@ -304,6 +309,8 @@ def _credential(row: CredentialRow) -> Credential:
         revocation=StatusSlot(row.revocation_list_id, row.revocation_index),
         suspension=StatusSlot(row.suspension_list_id, row.suspension_index),
         issued_at=row.issued_at,
+        supersedes=row.supersedes,
+        superseded_by=row.superseded_by,
     )
 
 
@@ -993,9 +1000,117 @@ class Tx:
                 suspension_list_id=credential.suspension.list_id,
                 suspension_index=credential.suspension.index,
                 issued_at=credential.issued_at,
+                supersedes=credential.supersedes,
+                superseded_by=credential.superseded_by,
             )
         )
         self._flush("credential")
+
+    def link_supersession(self, old_id: str, new_id: str) -> None:
+        """Record both ways that ``new_id`` replaces ``old_id``."""
+        self._s.execute(
+            update(CredentialRow).where(CredentialRow.id == old_id).values(superseded_by=new_id)
+        )
+        self._s.execute(
+            update(CredentialRow).where(CredentialRow.id == new_id).values(supersedes=old_id)
+        )
+
+    def update_certification(self, certification: Certification) -> None:
+        """Write the mutable part of a certification: status, scope and cycle dates."""
+        row = self._s.get(CertificationRow, certification.id)
+        assert row is not None
+        row.status = certification.status.value
+        row.status_since = certification.status_since
+        row.resolve_by = certification.resolve_by
+        row.effective_date = certification.effective_date
+        row.expiry_date = certification.expiry_date
+        row.scheme_version_id = certification.scheme_version_id
+        self._s.execute(
+            delete(CertificationScopeRow).where(
+                CertificationScopeRow.certification_id == certification.id
+            )
+        )
+        self._s.add_all(
+            CertificationScopeRow(certification_id=certification.id, code=c)
+            for c in certification.scope
+        )
+        self._flush("certification")
+
+    def lock_certification(self, number: str) -> Certification | None:
+        """The certification with this number, locked until the transaction ends."""
+        row = self._s.scalar(
+            select(CertificationRow)
+            .where(CertificationRow.certificate_number == number)
+            .with_for_update()
+        )
+        return None if row is None else _certification(self._s, row)
+
+    def insert_lifecycle_decision(self, decision: LifecycleDecision) -> None:
+        self._s.add(
+            LifecycleDecisionRow(
+                id=decision.id,
+                certification_id=decision.certification_id,
+                kind=decision.kind.value,
+                decided_by=decision.decided_by,
+                decided_at=decision.decided_at,
+                reason=decision.reason,
+                resolve_by=decision.resolve_by,
+                scope_before=None
+                if decision.scope_before is None
+                else ",".join(decision.scope_before),
+                scope_after=None
+                if decision.scope_after is None
+                else ",".join(decision.scope_after),
+            )
+        )
+        self._flush("lifecycle decision")
+
+    def lifecycle_decisions(self, certification_id: str) -> list[LifecycleDecision]:
+        rows = self._s.scalars(
+            select(LifecycleDecisionRow)
+            .where(LifecycleDecisionRow.certification_id == certification_id)
+            .order_by(LifecycleDecisionRow.seq)
+        )
+        return [
+            LifecycleDecision(
+                id=r.id,
+                certification_id=r.certification_id,
+                kind=LifecycleKind(r.kind),
+                decided_by=r.decided_by,
+                decided_at=r.decided_at,
+                reason=r.reason,
+                resolve_by=r.resolve_by,
+                scope_before=None if r.scope_before is None else tuple(r.scope_before.split(",")),
+                scope_after=None if r.scope_after is None else tuple(r.scope_after.split(",")),
+            )
+            for r in rows
+        ]
+
+    def overdue_suspensions(self, today: date) -> list[Certification]:
+        rows = self._s.scalars(
+            select(CertificationRow)
+            .where(
+                CertificationRow.status == CertificationStatus.SUSPENDED.value,
+                CertificationRow.resolve_by < today,
+            )
+            .order_by(CertificationRow.resolve_by, CertificationRow.certificate_number)
+        )
+        return [_certification(self._s, r) for r in rows]
+
+    def due_for_expiry(self, today: date) -> list[str]:
+        """Certificate numbers of active or suspended certifications past their expiry date."""
+        return list(
+            self._s.scalars(
+                select(CertificationRow.certificate_number)
+                .where(
+                    CertificationRow.status.in_(
+                        [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
+                    ),
+                    CertificationRow.expiry_date < today,
+                )
+                .order_by(CertificationRow.expiry_date, CertificationRow.certificate_number)
+            )
+        )
 
     def get_credential(self, credential_id: str) -> Credential | None:
         row = self._s.get(CredentialRow, credential_id)

@@ -263,6 +263,24 @@ class CertificationRow(Base):
     effective_date: Mapped[date] = mapped_column(Date)
     expiry_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_by: Mapped[date | None] = mapped_column(Date)
+
+
+class LifecycleDecisionRow(Base):
+    """A decision of clauses 9.5/9.6 on a certification; the reason stays confidential."""
+
+    __tablename__ = "lifecycle_decisions"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(ID, unique=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    resolve_by: Mapped[date | None] = mapped_column(Date)
+    scope_before: Mapped[str | None] = mapped_column(Text)
+    scope_after: Mapped[str | None] = mapped_column(Text)
 
 
 class CertificationScopeRow(Base):
@@ -361,6 +379,8 @@ class CredentialRow(Base):
     suspension_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
     suspension_index: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    supersedes: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
+    superseded_by: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
 
 
 class SchemeMarkRow(Base):

@@ -27,6 +27,8 @@ from issuer.model import (
     ExaminerApproval,
     InvigilationMode,
     KeyState,
+    LifecycleDecision,
+    LifecycleKind,
     MarkAgreement,
     Person,
     Role,
@@ -464,6 +466,8 @@ class CertificationOut(_Out):
     effective_date: date
     expiry_date: date
     created_at: datetime
+    status_since: datetime | None
+    resolve_by: date | None
 
     @classmethod
     def of(cls, c: Certification) -> CertificationOut:
@@ -502,6 +506,8 @@ class CredentialOut(_Out):
     revocation_index: int
     suspension_list_id: str
     suspension_index: int
+    supersedes: str | None
+    superseded_by: str | None
 
     @classmethod
     def of(cls, c: Credential, *, status: str) -> CredentialOut:
@@ -518,13 +524,58 @@ class CredentialOut(_Out):
             revocation_index=c.revocation.index,
             suspension_list_id=c.suspension.list_id,
             suspension_index=c.suspension.index,
+            supersedes=c.supersedes,
+            superseded_by=c.superseded_by,
         )
 
 
 class CertificationDetailOut(CertificationOut):
     decision: DecisionOut
+    lifecycle: list[LifecycleDecisionOut]
     history: list[AuditEntryOut]
     credentials: list[CredentialOut]
+
+
+class SuspendBody(_In):
+    reason: Text = Field(description="confidential: kept by the issuer, never published")
+    resolve_by: date | None = Field(default=None, description="when the suspension must end")
+
+
+class WithdrawBody(_In):
+    reason: Text = Field(description="confidential: kept by the issuer, never published")
+
+
+class ReasonBody(_In):
+    reason: Text | None = None
+
+
+class ScopeBody(_In):
+    scope: list[Code] = Field(min_length=1, max_length=200)
+    reason: Text | None = None
+
+
+class LifecycleDecisionOut(_Out):
+    id: str
+    kind: LifecycleKind
+    decided_by: str | None
+    decided_at: datetime
+    reason: str | None
+    resolve_by: date | None
+    scope_before: list[str] | None
+    scope_after: list[str] | None
+
+    @classmethod
+    def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
+        return cls(
+            id=d.id,
+            kind=d.kind,
+            decided_by=d.decided_by,
+            decided_at=d.decided_at,
+            reason=d.reason,
+            resolve_by=d.resolve_by,
+            scope_before=None if d.scope_before is None else list(d.scope_before),
+            scope_after=None if d.scope_after is None else list(d.scope_after),
+        )
 
 
 # ── marks and keys ───────────────────────────────────────────────────────────────────────

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from issuer import certificate_numbers
+from issuer import lifecycle
 from issuer.api.bodies import (
     AuditEntryOut,
     CertificationDetailOut,
@@ -14,14 +14,15 @@ from issuer.api.bodies import (
     ChainReportOut,
     CredentialOut,
     DecisionOut,
+    LifecycleDecisionOut,
 )
 from issuer.api.deps import ServicesDep, allow
 from issuer.api.roles import AUDIT, CASE_READERS
 from issuer.audit import AuditEntry
 from issuer.auth import Actor
-from issuer.errors import NotFound
-from issuer.model import CertificationStatus
+from issuer.model import Certification, CertificationStatus
 from issuer.status import credential_status
+from issuer.store import Tx
 
 router = APIRouter()
 
@@ -55,29 +56,28 @@ def list_certifications(
     return [CertificationOut.of(c) for c in rows]
 
 
-@router.get("/certifications/{number}", tags=["certifications"])
-def get_certification(number: str, actor: Reader, services: ServicesDep) -> CertificationDetailOut:
-    """One certification with its decision and its history from the audit log."""
-    canonical = certificate_numbers.normalize(number)
-    with services.tx() as tx:
-        certification = None if canonical is None else tx.get_certification_by_number(canonical)
-        if certification is None:
-            raise NotFound(f"no certification {number[:64]!r}")
-        decision = tx.get_decision(certification.decision_id)
-        assert decision is not None
-        credentials = tx.credentials_of(certification.id)
-        history = tx.audit_entries_for(
-            [certification.id, certification.application_id, *(c.id for c in credentials)]
-        )
-        credentials_out = [
-            CredentialOut.of(c, status=credential_status(tx, c)) for c in credentials
-        ]
+def certification_detail(tx: Tx, certification: Certification) -> CertificationDetailOut:
+    """A certification with its decisions, credentials and history from the audit log."""
+    decision = tx.get_decision(certification.decision_id)
+    assert decision is not None
+    credentials = tx.credentials_of(certification.id)
+    history = tx.audit_entries_for(
+        [certification.id, certification.application_id, *(c.id for c in credentials)]
+    )
     return CertificationDetailOut(
         **CertificationOut.of(certification).model_dump(),
         decision=DecisionOut.of(decision, certification),
+        lifecycle=[LifecycleDecisionOut.of(d) for d in tx.lifecycle_decisions(certification.id)],
         history=[_entry(e) for e in history],
-        credentials=credentials_out,
+        credentials=[CredentialOut.of(c, status=credential_status(tx, c)) for c in credentials],
     )
+
+
+@router.get("/certifications/{number}", tags=["certifications"])
+def get_certification(number: str, actor: Reader, services: ServicesDep) -> CertificationDetailOut:
+    """One certification with its decisions, credentials and history from the audit log."""
+    with services.tx() as tx:
+        return certification_detail(tx, lifecycle.get_certification(tx, number))
 
 
 @router.get("/audit", tags=["audit"])
