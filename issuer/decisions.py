@@ -116,6 +116,8 @@ def decide(
         effective = data.effective_date or now.date()
         if effective < now.date():
             raise InvalidInput("a certification cannot take effect before it is decided")
+        if effective > now.date() + timedelta(days=366):
+            raise InvalidInput("a certification takes effect within a year of its decision")
         version = tx.get_scheme_version(application.scheme_version_id)
         assert version is not None
         certification_id = new_id(entropy)

@@ -68,7 +68,8 @@ def problem_response(
 
 
 class BodySizeLimit:
-    """Refuses request bodies over ``limit`` bytes, declared or streamed, before routing.
+    """Refuses request bodies over ``limit`` bytes, declared or streamed, before routing,
+    and paths or queries carrying NUL characters.
 
     The body is read here (at most ``limit`` bytes are ever buffered) and replayed to the
     app, so an oversized chunked upload is refused with a 413 instead of reaching a route.
@@ -82,8 +83,22 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in raw or "\x00" in scope.get("path", ""):
+            # A NUL can never name a record, and PostgreSQL refuses it in any text value.
+            response = problem_response(
+                kind="malformed-request",
+                title="The request could not be read",
+                status=400,
+                detail="NUL characters are not allowed in paths or queries",
+            )
+            await response(scope, receive, send)
+            return
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+            declared_too_long = len(value) > 18  # int() of thousands of digits is refused
+            if name == b"content-length" and (
+                declared_too_long or not value.isdigit() or int(value) > self.limit
+            ):
                 await self._refuse(scope, receive, send)
                 return
         chunks: list[bytes] = []

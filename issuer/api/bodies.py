@@ -6,10 +6,10 @@ exactly what the API documents or a 422 problem.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from issuer.model import (
     Application,
@@ -42,15 +42,58 @@ from issuer.model import (
     TrainerRelation,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+def _printable(value: str) -> str:
+    """Control characters (NUL above all, which PostgreSQL refuses) never enter the record."""
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _sane_instant(value: datetime) -> datetime:
+    """An instant with an offset, between 1900 and 9000, converted to UTC."""
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("the instant is out of range") from exc
+    if not 1900 <= utc.year <= 9000:
+        raise ValueError("the instant must lie between the years 1900 and 9000")
+    return utc
+
+
+def _sane_date(value: date) -> date:
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("the date must lie between the years 1900 and 9000")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
+"""A point in time from a client: it must carry its UTC offset (no guessing)."""
+Day = Annotated[date, AfterValidator(_sane_date)]
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000),
+    AfterValidator(_printable),
+]
+Short = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
+    AfterValidator(_printable),
+]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_printable)]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"),
+    AfterValidator(_printable),
 ]
 
 
@@ -196,7 +239,7 @@ class StaffOut(_Out):
 
 class ApprovalCreate(_In):
     scheme_id: Id
-    valid_until: date | None = None
+    valid_until: Day | None = None
 
 
 class ApprovalOut(_Out):
@@ -215,7 +258,7 @@ class ApprovalOut(_Out):
 class CompetenceCreate(_In):
     description: Text
     evidence: Text
-    valid_until: date | None = None
+    valid_until: Day | None = None
 
 
 class CompetenceOut(_Out):
@@ -253,8 +296,8 @@ class ConflictOut(_Out):
 class TraineeCreate(_In):
     person_id: Id
     description: Text
-    started_on: date | None = None
-    ended_on: date | None = None
+    started_on: Day | None = None
+    ended_on: Day | None = None
 
 
 class TraineeOut(_Out):
@@ -296,7 +339,7 @@ class TokenOut(_Out):
 class ConfidentialBody(_In):
     """Clause 7.3: confidential; never published, never in an audit entry."""
 
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     email: Email | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     address: Short | None = None
@@ -388,7 +431,7 @@ class AiUseBody(_In):
 
     description: Text
     human_reviewer_id: Id
-    acknowledged_by_person_at: datetime
+    acknowledged_by_person_at: Instant
 
 
 class ExaminationCreate(_In):
@@ -396,7 +439,7 @@ class ExaminationCreate(_In):
     examiner_id: Id | None = Field(
         default=None, description="required when a registrar records; an examiner records self"
     )
-    held_on: date
+    held_on: Day
     method: Name
     result: ExaminationResult
     score: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
@@ -449,7 +492,7 @@ class DecisionCreate(_In):
     scope: list[Code] | None = Field(
         default=None, max_length=200, description="granted scope; default: all requested"
     )
-    effective_date: date | None = Field(default=None, description="default: the decision date")
+    effective_date: Day | None = Field(default=None, description="default: the decision date")
 
 
 class CertificationOut(_Out):
@@ -538,7 +581,7 @@ class CertificationDetailOut(CertificationOut):
 
 class SuspendBody(_In):
     reason: Text = Field(description="confidential: kept by the issuer, never published")
-    resolve_by: date | None = Field(default=None, description="when the suspension must end")
+    resolve_by: Day | None = Field(default=None, description="when the suspension must end")
 
 
 class WithdrawBody(_In):

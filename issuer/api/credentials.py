@@ -6,12 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
-from issuer import certificate_numbers, issuance, keys, marks, qr, status
+from issuer import issuance, keys, lifecycle, marks, qr, status
 from issuer.api.bodies import (
     CredentialOut,
     KeyOut,
@@ -25,7 +24,7 @@ from issuer.api.roles import ADMIN, AUDIT, CASE_READERS, REGISTRY_CLERKS, SCHEME
 from issuer.auth import Actor
 from issuer.certificate_pdf import CertificateView, render_certificate_pdf
 from issuer.errors import InvalidInput, NotFound
-from issuer.model import Certification, Credential, CredentialKind
+from issuer.model import Credential, CredentialKind, SigningKey
 from issuer.signing import Algorithm
 from issuer.store import Tx
 
@@ -46,14 +45,6 @@ def _credential(tx: Tx, credential_id: str) -> Credential:
     if credential is None:
         raise NotFound(f"no credential {credential_id[:64]!r}")
     return credential
-
-
-def _certification(tx: Tx, number: str) -> Certification:
-    canonical = certificate_numbers.normalize(number)
-    certification = None if canonical is None else tx.get_certification_by_number(canonical)
-    if certification is None:
-        raise NotFound(f"no certification {number[:64]!r}")
-    return certification
 
 
 @router.get(
@@ -174,7 +165,7 @@ def agree_to_mark(number: str, actor: Clerk, services: ServicesDep) -> MarkAgree
             actor=actor,
             now=services.now(),
             entropy=services.entropy,
-            certification=_certification(tx, number),
+            certification=lifecycle.get_certification(tx, number),
         )
     return MarkAgreementOut.of(agreement)
 
@@ -185,7 +176,7 @@ def issue_mark(number: str, actor: Clerk, services: ServicesDep) -> CredentialOu
     with services.tx() as tx:
         credential = issuance.issue_mark(
             tx,
-            certification=_certification(tx, number),
+            certification=lifecycle.get_certification(tx, number),
             context=services.issuance,
             actor=actor.audit_name,
             now=services.now(),
@@ -260,21 +251,18 @@ def compromised_key(kid: str, actor: Admin, services: ServicesDep) -> KeyOut:
     return KeyOut.of(key)
 
 
-def _published(services: Services) -> tuple[list[Any], datetime]:
-    now = services.now()
+def _published(services: Services) -> list[SigningKey]:
     with services.tx() as tx:
-        return keys.published_keys(tx, now=now), now
+        return keys.published_keys(tx, now=services.now())
 
 
 @router.get("/keys/did.json", tags=["keys"])
 def did_document(actor: KeyReader, services: ServicesDep) -> dict[str, Any]:
     """The ``did:web`` document the registry publishes at ``/.well-known/did.json``."""
-    published, _ = _published(services)
-    return keys.did_document(services.issuance.identity, published)
+    return keys.did_document(services.issuance.identity, _published(services))
 
 
 @router.get("/keys/jwks.json", tags=["keys"])
 def jwks(actor: KeyReader, services: ServicesDep) -> dict[str, Any]:
     """The JWKS the registry publishes at ``/.well-known/jwks.json``."""
-    published, _ = _published(services)
-    return keys.jwks(published)
+    return keys.jwks(_published(services))

@@ -84,7 +84,7 @@ def get_certification(number: str, actor: Reader, services: ServicesDep) -> Cert
 def audit_log(
     actor: Auditor,
     services: ServicesDep,
-    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryOut]:
     with services.tx() as tx:
