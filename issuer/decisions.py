@@ -110,6 +110,8 @@ def decide(
                 "the confidentiality agreement accepted (clauses 9.3, 7.4.4)",
                 kind="evidence-missing",
             )
+        if data.scope is not None and len(set(data.scope)) != len(data.scope):
+            raise InvalidInput("name each granted scope item once")
         scope = tuple(sorted(data.scope)) if data.scope is not None else application.requested_scope
         if not scope or not set(scope) <= set(application.requested_scope):
             raise InvalidInput("the granted scope must be a non-empty part of the requested scope")

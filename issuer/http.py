@@ -160,7 +160,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             kind=exc.kind,
             title=exc.title,
             status=exc.status,
-            detail=exc.detail,
+            detail=exc.detail[:500],  # details may quote client input: never echo it at length
             instance=request.url.path[:300],
             headers=headers,
         )
@@ -181,7 +181,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         kind, title = _STATUS_KINDS.get(exc.status_code, ("malformed-request", "Bad request"))
         status = exc.status_code if exc.status_code in _STATUS_KINDS else 400
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(kind=kind, title=title, status=status, detail=detail)
+        headers = dict(exc.headers) if exc.headers else None  # e.g. Allow on a 405
+        return problem_response(
+            kind=kind, title=title, status=status, detail=detail, headers=headers
+        )
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:

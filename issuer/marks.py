@@ -15,7 +15,8 @@ from issuer.store import Tx
 
 __all__ = ["MAX_IMAGE_BYTES", "MEDIA_TYPES", "record_agreement", "set_scheme_mark"]
 
-MAX_IMAGE_BYTES = 256 * 1024
+MAX_IMAGE_BYTES = 128 * 1024
+"""Small enough that its base64 form fits the default request-body cap."""
 MEDIA_TYPES = frozenset({"image/svg+xml", "image/png"})
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _SVG_ACTIVE = re.compile(rb"<script|javascript:|\son[a-z]+\s*=|<foreignObject", re.IGNORECASE)

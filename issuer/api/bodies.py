@@ -42,11 +42,14 @@ from issuer.model import (
     TrainerRelation,
 )
 
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def _printable(value: str) -> str:
-    """Control characters (NUL above all, which PostgreSQL refuses) never enter the record."""
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("control characters are not allowed")
+    """Control characters (NUL above all, which PostgreSQL refuses) never enter the record,
+    nor bidirectional overrides, which could make a published name read as another."""
+    if any((ord(c) < 32 and c not in "\t\n\r") or c in _BIDI_CONTROLS for c in value):
+        raise ValueError("control and bidirectional-override characters are not allowed")
     return value
 
 
@@ -624,7 +627,7 @@ class LifecycleDecisionOut(_Out):
 # ── marks and keys ───────────────────────────────────────────────────────────────────────
 class MarkCreate(_In):
     media_type: Annotated[str, StringConstraints(max_length=40)]
-    image_base64: Annotated[str, StringConstraints(min_length=4, max_length=360_000)]
+    image_base64: Annotated[str, StringConstraints(min_length=4, max_length=176_000)]
     rules: Text
 
 
