@@ -38,6 +38,7 @@ from schemas.credential_schemas import (
     SchemaViolation,
     validate,
 )
+from schemas.publication import DocumentKind
 
 __all__ = ["IssuanceContext", "current_certificate", "issue_certificate", "issue_mark", "sri"]
 
@@ -140,7 +141,15 @@ def issue_certificate(
         subject_id=credential_id,
         details={"certification_id": certification.id, "kind": "certificate", "kid": kid},
     )
+    _enqueue(tx, certification, credential, now)
     return credential
+
+
+def _enqueue(tx: Tx, certification: Certification, credential: Credential, now: datetime) -> None:
+    """The register entry lists the new credential; its lists may be new to the registry."""
+    tx.enqueue(DocumentKind.REGISTER_ENTRY.value, certification.certificate_number, now)
+    for slot in (credential.revocation, credential.suspension):
+        tx.enqueue(DocumentKind.STATUS_LIST.value, slot.list_id, now)
 
 
 def current_certificate(tx: Tx, certification_id: str) -> Credential:
@@ -222,4 +231,5 @@ def issue_mark(
         subject_id=credential_id,
         details={"certification_id": certification.id, "kind": "mark", "kid": kid},
     )
+    _enqueue(tx, certification, credential, now)
     return credential

@@ -19,6 +19,7 @@ from issuer.identity import IssuerIdentity
 from issuer.model import KeyState, SigningKey
 from issuer.signing import Algorithm, LoadedSigner
 from issuer.store import Tx
+from schemas.publication import DocumentKind
 
 __all__ = [
     "KeyRing",
@@ -35,9 +36,11 @@ _ACTOR = "system:keys"
 
 
 def _audit(tx: Tx, *, actor: str, now: datetime, action: str, kid: str) -> None:
+    """Audit a key change and ask for the published keys to be republished."""
     tx.append_audit(
         at=now, actor=actor, action=action, subject_type="signing-key", subject_id=kid, details={}
     )
+    tx.enqueue(DocumentKind.ISSUER_KEYS.value, "issuer", now)
 
 
 def create_key(

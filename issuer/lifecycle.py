@@ -32,9 +32,11 @@ from issuer.model import (
     CredentialKind,
     LifecycleDecision,
     LifecycleKind,
+    StatusSlot,
 )
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from schemas.publication import DocumentKind
 
 __all__ = [
     "change_scope",
@@ -107,6 +109,7 @@ def _record(
         scope_after=after.scope if before.scope != after.scope else None,
     )
     tx.insert_lifecycle_decision(decision)
+    tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
     tx.append_audit(
         at=now,
         actor="system:lifecycle" if actor is None else actor.audit_name,
@@ -121,6 +124,12 @@ def _record(
         },
     )
     return after
+
+
+def _flip(tx: Tx, slot: StatusSlot, value: int, now: datetime) -> None:
+    """Set a status bit and ask for its list to be republished at once."""
+    if tx.set_slot_value(slot, value, now):
+        tx.enqueue(DocumentKind.STATUS_LIST.value, slot.list_id, now)
 
 
 def _require_reason(reason: str) -> str:
@@ -142,7 +151,7 @@ def suspend(
     certification = _open(tx, actor, number, LifecycleKind.SUSPEND, frozenset({ACTIVE}))
     if resolve_by is not None and resolve_by < now.date():
         raise InvalidInput("a suspension cannot have to be resolved in the past")
-    tx.set_slot_value(current_certificate(tx, certification.id).suspension, 1, now)
+    _flip(tx, current_certificate(tx, certification.id).suspension, 1, now)
     after = dataclasses.replace(
         certification, status=SUSPENDED, status_since=now, resolve_by=resolve_by
     )
@@ -162,7 +171,7 @@ def reinstate(
     tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str | None
 ) -> Certification:
     certification = _open(tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED}))
-    tx.set_slot_value(current_certificate(tx, certification.id).suspension, 0, now)
+    _flip(tx, current_certificate(tx, certification.id).suspension, 0, now)
     after = dataclasses.replace(certification, status=ACTIVE, status_since=now, resolve_by=None)
     return _record(
         tx,
@@ -180,7 +189,7 @@ def withdraw(
     tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str
 ) -> Certification:
     certification = _open(tx, actor, number, LifecycleKind.WITHDRAW, frozenset({ACTIVE, SUSPENDED}))
-    tx.set_slot_value(current_certificate(tx, certification.id).revocation, 1, now)
+    _flip(tx, current_certificate(tx, certification.id).revocation, 1, now)
     after = dataclasses.replace(certification, status=WITHDRAWN, status_since=now, resolve_by=None)
     return _record(
         tx,
@@ -211,7 +220,7 @@ def _supersede(
         for c in tx.credentials_of(before.id)
         if c.kind is CredentialKind.MARK and c.depends_on == old.id
     ]
-    tx.set_slot_value(old.revocation, 1, now)
+    _flip(tx, old.revocation, 1, now)
     tx.update_certification(after)
     new = issue_certificate(
         tx, certification=after, context=context, actor=actor.audit_name, now=now, entropy=entropy

@@ -74,6 +74,7 @@ from issuer.tables import (
     ExaminerApprovalRow,
     LifecycleDecisionRow,
     MarkAgreementRow,
+    OutboxRow,
     PersonConfidentialRow,
     PersonRow,
     RenderingRow,
@@ -1166,6 +1167,39 @@ class Tx:
             .values(credential_id=credential_id, format=fmt, content=content, created_at=at)
             .on_conflict_do_nothing()
         )
+
+    # ── outbox (publication to the registry) ─────────────────────────────────────────────
+    def enqueue(self, kind: str, key: str, at: datetime) -> None:
+        """Ask for ``(kind, key)`` to be (re)published; committed with the change itself."""
+        self._s.add(OutboxRow(kind=kind, key=key, enqueued_at=at, published_at=None))
+        self._flush("outbox entry")
+
+    def pending_publications(self, limit: int) -> list[tuple[int, str, str]]:
+        """``(seq, kind, key)`` of unpublished entries, oldest first."""
+        rows = self._s.execute(
+            select(OutboxRow.seq, OutboxRow.kind, OutboxRow.key)
+            .where(OutboxRow.published_at.is_(None))
+            .order_by(OutboxRow.seq)
+            .limit(limit)
+        )
+        return [(int(seq), str(kind), str(key)) for seq, kind, key in rows]
+
+    def mark_published(self, seqs: list[int], at: datetime) -> None:
+        self._s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.seq.in_(seqs), OutboxRow.published_at.is_(None))
+            .values(published_at=at)
+        )
+
+    def all_publication_keys(self) -> list[tuple[str, str]]:
+        """Every document the registry should hold, for a full rebuild."""
+        keys: list[tuple[str, str]] = [("issuer-keys", "issuer")]
+        keys += [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
+        keys += [
+            ("register-entry", n)
+            for n in self._s.scalars(select(CertificationRow.certificate_number))
+        ]
+        return keys
 
 
 def _fields(value: Any) -> dict[str, Any]:

@@ -416,3 +416,18 @@ class RenderingRow(Base):
     format: Mapped[str] = mapped_column(String(20), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxRow(Base):
+    """A document to (re)publish, written in the transaction of the change that needs it.
+
+    ``seq`` is the document's version at the registry: it only grows, so the registry can
+    store "if newer" and a replay after a crash changes nothing.
+    """
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(64))
+    enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

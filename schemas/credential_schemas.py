@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 __all__ = [
     "CERTIFICATION_CREDENTIAL_V1",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
+    "REGISTER_ENTRY_V1",
     "SchemaViolation",
     "context_document",
     "schema_document",
@@ -25,7 +26,10 @@ __all__ = [
 
 CERTIFICATION_CREDENTIAL_V1 = "certification-credential-v1"
 CERTIFICATION_MARK_CREDENTIAL_V1 = "certification-mark-credential-v1"
-_SCHEMAS = frozenset({CERTIFICATION_CREDENTIAL_V1, CERTIFICATION_MARK_CREDENTIAL_V1})
+REGISTER_ENTRY_V1 = "register-entry-v1"
+_SCHEMAS = frozenset(
+    {CERTIFICATION_CREDENTIAL_V1, CERTIFICATION_MARK_CREDENTIAL_V1, REGISTER_ENTRY_V1}
+)
 
 
 class SchemaViolation(ValueError):

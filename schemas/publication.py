@@ -1,0 +1,49 @@
+"""What the issuer publishes to the registry: signed documents, each with a monotonic version.
+
+The issuer's outbox drains to the registry as :class:`Publication` items, in order and
+idempotently: the registry stores an item only if its ``version`` is newer than the one it
+holds for the same ``(kind, key)`` ("store if newer"), so replays and retries are harmless.
+Every body is a JWS compact serialization signed by the issuer; the registry verifies it on
+intake with the issuer keys it holds and never signs anything itself.
+
+Kinds, their keys, their bodies' JWS payloads, and where the registry serves them:
+
+- ``issuer-keys`` (key ``"issuer"``): ``{"did_document": …, "jwks": …}`` with header
+  ``typ: keys+jwt``, signed by a key it lists → ``/.well-known/did.json`` and
+  ``/.well-known/jwks.json``;
+- ``status-list`` (key: the list id): a ``BitstringStatusListCredential`` (``vc+jwt``) →
+  ``/status/{list_id}``;
+- ``register-entry`` (key: the certificate number): a ``RegisterEntryCredential``
+  (``vc+jwt``) with public fields only → ``/register/{number}``;
+- ``scheme`` (key: the scheme id): a ``SchemeInformationCredential`` (``vc+jwt``) with the
+  public information of clause 7.2.2 → ``/schemes/{scheme_id}``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["KEYS_JWT_TYPE", "PUBLICATION_MEDIA_TYPE", "DocumentKind", "Publication"]
+
+KEYS_JWT_TYPE = "keys+jwt"
+PUBLICATION_MEDIA_TYPE = "application/json"
+
+
+class DocumentKind(enum.StrEnum):
+    ISSUER_KEYS = "issuer-keys"
+    STATUS_LIST = "status-list"
+    REGISTER_ENTRY = "register-entry"
+    SCHEME = "scheme"
+
+
+class Publication(BaseModel):
+    """One signed document on its way from the issuer's outbox to the registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: DocumentKind
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    version: int = Field(ge=1, le=2**62)
+    body: str = Field(min_length=1, max_length=4 * 1024 * 1024)

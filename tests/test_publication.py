@@ -1,0 +1,152 @@
+"""The outbox: every public change is enqueued with the change, drained in order with
+monotonic versions, and survives an unreachable registry or a crash before it is marked."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from joserfc import jws
+from joserfc.jwk import KeySet
+
+from issuer import publication
+from issuer.api.deps import Services
+from issuer.publication import PublisherUnavailable
+from schemas.credential_schemas import REGISTER_ENTRY_V1, validate
+from schemas.publication import DocumentKind, Publication
+from tests.backoffice import BackOffice, grant, member
+from tests.conftest import FrozenClock
+
+
+@dataclass
+class Recorder:
+    """A stand-in registry for these tests: keeps what it is sent, store-if-newer."""
+
+    down: bool = False
+    received: list[Publication] = field(default_factory=list)
+    held: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def publish(self, item: Publication) -> bool:
+        if self.down:
+            raise PublisherUnavailable("connection refused")
+        self.received.append(item)
+        if self.held.get((item.kind, item.key), 0) >= item.version:
+            return False
+        self.held[(item.kind, item.key)] = item.version
+        return True
+
+
+def _services(office: BackOffice) -> Services:
+    services: Services = office.client.app.state.services  # type: ignore[attr-defined]
+    return services
+
+
+def _drain(office: BackOffice, recorder: Recorder, clock: FrozenClock) -> int:
+    services = _services(office)
+    return publication.drain(
+        office.store, recorder, context=services.issuance, ttl_seconds=300, clock=clock
+    )
+
+
+def _payload(body: str) -> dict[str, object]:
+    part = body.split(".")[1]
+    loaded: dict[str, object] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return loaded
+
+
+def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
+    office: BackOffice, clock: FrozenClock
+) -> None:
+    with office.store.transaction() as tx:
+        publication.enqueue_keys(tx, clock())
+    number = grant(office)["certification"]["certificate_number"]
+    recorder = Recorder()
+    assert _drain(office, recorder, clock) == 4
+    kinds = [p.kind for p in recorder.received]
+    assert kinds[0] is DocumentKind.ISSUER_KEYS
+    assert sorted(kinds[1:]) == ["register-entry", "status-list", "status-list"]
+    keys_payload = _payload(recorder.received[0].body)
+    keyset = KeySet.import_key_set(keys_payload["jwks"])  # type: ignore[arg-type]
+    entry = next(p for p in recorder.received if p.kind is DocumentKind.REGISTER_ENTRY)
+    assert entry.key == number
+    verified = jws.deserialize_compact(entry.body, keyset, algorithms=["ES256"])
+    document = json.loads(verified.payload)
+    validate(REGISTER_ENTRY_V1, document)
+    assert document["credentialSubject"]["status"] == "active"
+    assert _drain(office, recorder, clock) == 0  # nothing left
+
+
+def test_versions_grow_and_a_lifecycle_change_is_republished(
+    office: BackOffice, clock: FrozenClock
+) -> None:
+    number = grant(office)["certification"]["certificate_number"]
+    recorder = Recorder()
+    _drain(office, recorder, clock)
+    first = {(p.kind, p.key): p.version for p in recorder.received}
+    office.ok(
+        "POST", f"/certifications/{number}/suspend", member(office, "decider"), {"reason": "x"}
+    )
+    recorder.received.clear()
+    assert _drain(office, recorder, clock) == 2  # the entry and the suspension list
+    for item in recorder.received:
+        assert item.version > first[(item.kind, item.key)]
+    entry = next(p for p in recorder.received if p.kind is DocumentKind.REGISTER_ENTRY)
+    assert _payload(entry.body)["credentialSubject"]["status"] == "suspended"  # type: ignore[index]
+
+
+def test_an_unreachable_registry_loses_nothing(office: BackOffice, clock: FrozenClock) -> None:
+    grant(office)
+    recorder = Recorder(down=True)
+    with pytest.raises(PublisherUnavailable):
+        _drain(office, recorder, clock)
+    with office.store.transaction() as tx:
+        assert len(tx.pending_publications(100)) == 3
+    delays: list[float] = []
+    recorder.down = False
+    attempts = iter([True, True, False])
+
+    def attempt() -> int:
+        recorder.down = next(attempts)
+        return _drain(office, recorder, clock)
+
+    assert publication.drain_with_backoff(attempt, sleep=delays.append) == 3
+    assert delays == [0.2, 0.4]
+
+
+def test_a_crash_before_marking_republishes_the_same_version_once(
+    office: BackOffice, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant(office)
+    recorder = Recorder()
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise SystemExit("killed between publication and commit")
+
+    from issuer.store import Tx
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Tx, "mark_published", crash)
+        with pytest.raises(SystemExit):
+            _drain(office, recorder, clock)
+    stored_once = dict(recorder.held)
+    assert len(stored_once) == 3
+    _drain(office, recorder, clock)  # the restart
+    assert recorder.held == stored_once  # same versions: nothing stored twice
+    assert len(recorder.received) == 6
+    with office.store.transaction() as tx:
+        assert tx.pending_publications(100) == []
+
+
+def test_rebuild_republishes_everything(office: BackOffice, clock: FrozenClock) -> None:
+    grant(office)
+    recorder = Recorder()
+    _drain(office, recorder, clock)
+    fresh = Recorder()
+    services = _services(office)
+    count = publication.rebuild(
+        office.store, fresh, context=services.issuance, ttl_seconds=300, clock=clock
+    )
+    assert count == 4  # keys, two lists, one register entry
+    assert set(fresh.held) == set(recorder.held) | {("issuer-keys", "issuer")}
