@@ -2,33 +2,42 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import httpx
 import typer
+from fastapi import FastAPI
 from rich.console import Console
 
-from issuer import keys, migrate
+from issuer import keys, migrate, publication
 from issuer import staff as staff_records
 from issuer.errors import IssuerError
 from issuer.model import Role
+from issuer.publication import Publisher
+from issuer.publishers import BackgroundDrain, HttpPublisher, InProcessPublisher
 from issuer.runtime import system_clock, system_entropy
 from issuer.settings import Settings
 from issuer.signing import Algorithm
 from issuer.store import Store
+from registry import Registry, RegistryStore, create_registry_app
+from registry import upgrade as registry_upgrade
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 token_app = typer.Typer(no_args_is_help=True, help="API tokens for staff and regulators.")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+registry_app = typer.Typer(no_args_is_help=True, help="The public registry.")
 keys_app = typer.Typer(
     no_args_is_help=True, help="Signing keys: list, rotate, retire, compromised."
 )
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(registry_app, name="registry")
 err = Console(stderr=True)
 
 DataDir = Annotated[
@@ -154,6 +163,19 @@ def audit_verify(data_dir: DataDir = None) -> None:
     raise typer.Exit(1)
 
 
+class Only(enum.StrEnum):
+    ISSUER = "issuer"
+    REGISTRY = "registry"
+
+
+def _open_registry(settings: Settings) -> RegistryStore:
+    if settings.registry_database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = RegistryStore.from_url(settings.registry_store_url)
+    registry_upgrade(store.engine)
+    return store
+
+
 @app.command()
 def serve(
     data_dir: DataDir = None,
@@ -161,8 +183,11 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="seed demo records if new")] = False,
+    only: Annotated[Only | None, typer.Option("--only", help="run one security context")] = None,
 ) -> None:
-    """Serve the back office API (``/api/v1``, docs at ``/docs``)."""
+    """Serve certreg: all-in-one by default (back office API, public registry, publisher);
+    ``--only registry`` serves the public registry alone on its store (replicable), ``--only
+    issuer`` the back office alone, publishing to ``CERTREG_REGISTRY_URL``."""
     import uvicorn
 
     from issuer import demo as demo_seed
@@ -172,10 +197,22 @@ def serve(
     if "base_url" not in settings.model_fields_set:
         # No --base-url and no CERTREG_BASE_URL: this server's own address is the public one.
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    if only is Only.REGISTRY:
+        token = settings.registry_intake_token
+        application = create_registry_app(
+            _open_registry(settings),
+            intake_token=None if token is None else token.get_secret_value(),
+        )
+        err.print(f"public registry:  {settings.base_url}/.well-known/did.json")
+        uvicorn.run(application, host=host, port=port, log_level="info")
+        return
     _passphrase(settings)
     store = _open_store(settings)
     _ensure_key(store, settings)
-    application = create_app(settings, store=store)
+    registry = None if only is Only.ISSUER else Registry(_open_registry(settings))
+    application = create_app(settings, store=store, registry=registry)
+    if only is Only.ISSUER:
+        _http_publishing(application, settings)
     if settings.demo:
         seeded = demo_seed.seed(
             store,
@@ -195,7 +232,60 @@ def serve(
     err.print(f"back office API:  {settings.base_url}/api/v1")
     err.print(f"API docs:         {settings.base_url}/docs")
     err.print(f"OpenAPI document: {settings.base_url}/openapi.json")
+    if registry is not None:
+        err.print(f"public registry:  {settings.base_url}/.well-known/did.json")
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def _http_publishing(application: FastAPI, settings: Settings) -> None:
+    """Issuer-only mode: publish to a separately run registry over HTTP, in the background."""
+    if settings.registry_url is None or settings.registry_intake_token is None:
+        err.print("[yellow]no CERTREG_REGISTRY_URL / token[/]: changes wait in the outbox")
+        return
+    services = application.state.services
+    client = httpx.Client(base_url=settings.registry_url, timeout=10)
+    publisher = HttpPublisher(
+        client=client, token=settings.registry_intake_token.get_secret_value()
+    )
+
+    def drain() -> int:
+        return publication.drain(
+            services.store,
+            publisher,
+            context=services.issuance,
+            ttl_seconds=settings.status_list_ttl_seconds,
+            clock=services.clock,
+        )
+
+    worker = BackgroundDrain(drain, interval=0.5)
+    application.router.on_startup.append(worker.start)
+    application.router.on_shutdown.append(worker.stop)
+
+
+@registry_app.command("rebuild")
+def registry_rebuild(data_dir: DataDir = None, base_url: BaseUrl = None) -> None:
+    """Republish every public document; the registry ends up as if it were new."""
+    from issuer.http import create_app
+
+    settings = _settings(data_dir, base_url)
+    _passphrase(settings)
+    store = _open_store(settings)
+    if settings.registry_url is not None and settings.registry_intake_token is not None:
+        client = httpx.Client(base_url=settings.registry_url, timeout=30)
+        publisher: Publisher = HttpPublisher(
+            client=client, token=settings.registry_intake_token.get_secret_value()
+        )
+    else:
+        publisher = InProcessPublisher(Registry(_open_registry(settings)))
+    services = create_app(settings, store=store).state.services
+    count = publication.rebuild(
+        store,
+        publisher,
+        context=services.issuance,
+        ttl_seconds=settings.status_list_ttl_seconds,
+        clock=system_clock,
+    )
+    typer.echo(f"{count} documents published")
 
 
 def _keys_store(data_dir: Path | None) -> tuple[Settings, Store]:

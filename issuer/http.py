@@ -16,15 +16,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuer import publication
 from issuer.api import cases, credentials, lifecycle, records, schemes, staff
 from issuer.api.deps import Services
 from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
 from issuer.identity import IssuerIdentity
 from issuer.issuance import IssuanceContext
 from issuer.keys import KeyRing
+from issuer.publishers import BackgroundDrain, InProcessPublisher
 from issuer.runtime import Clock, Entropy, system_clock, system_entropy
 from issuer.settings import Settings
 from issuer.store import Store
+from registry import Registry, create_registry_app
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
 __all__ = ["create_app", "problem_response"]
@@ -208,6 +211,29 @@ def _problems_router() -> APIRouter:
     return router
 
 
+def _attach_registry(
+    app: FastAPI, registry: Registry, settings: Settings, interval: float | None
+) -> None:
+    services: Services = app.state.services
+    publisher = InProcessPublisher(registry)
+
+    def drain() -> int:
+        return publication.drain(
+            services.store,
+            publisher,
+            context=services.issuance,
+            ttl_seconds=settings.status_list_ttl_seconds,
+            clock=services.clock,
+        )
+
+    app.state.drain = drain
+    app.mount("/", create_registry_app(registry, max_body_bytes=settings.max_body_bytes))
+    if interval is not None:
+        worker = BackgroundDrain(drain, interval=interval)
+        app.router.on_startup.append(worker.start)
+        app.router.on_shutdown.append(worker.stop)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -215,11 +241,16 @@ def create_app(
     clock: Clock = system_clock,
     entropy: Entropy = system_entropy,
     keyring: KeyRing | None = None,
+    registry: Registry | None = None,
+    publish_interval: float | None = 0.2,
 ) -> FastAPI:
     """Build the back office application.
 
-    Refuses to start without a key passphrase outside demo mode: the signing keys are
-    encrypted with it.
+    With a ``registry``, this is the all-in-one mode: the public registry is served from the
+    same app, fed by an in-process publisher that drains the outbox every
+    ``publish_interval`` seconds on a background thread (``None``: only on
+    ``app.state.drain()``, for tests). Refuses to start without a key passphrase outside
+    demo mode: the signing keys are encrypted with it.
     """
     app = FastAPI(
         title="certreg",
@@ -246,5 +277,7 @@ def create_app(
     app.include_router(api)
     app.include_router(_problems_router())
     _install_error_handlers(app)
+    if registry is not None:
+        _attach_registry(app, registry, settings, publish_interval)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     return app

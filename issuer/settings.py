@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     registry_database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite file in the data directory"
     )
+    registry_url: str | None = Field(
+        default=None, description="a separately run registry the issuer publishes to (HTTP)"
+    )
+    registry_intake_token: SecretStr | None = Field(
+        default=None, description="shared secret of the registry's publication intake"
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     demo: bool = False
     body_name: str = Field(
@@ -65,6 +71,13 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("base_url must be an http(s) URL")
         return value.rstrip("/")
+
+    @property
+    def registry_store_url(self) -> str:
+        return (
+            self.registry_database_url
+            or f"sqlite:///{self.data_dir.resolve() / 'registry.sqlite3'}"
+        )
 
     @property
     def issuer_url(self) -> str:

@@ -1,8 +1,57 @@
 """The public registry security context: serves what the issuer signed, never signs.
 
-It holds no private key and no confidential field, so it cannot leak either. Its store,
-routes and publication intake arrive with the registry work; for now the package marks the
-boundary that the import-direction test enforces (issuer → registry → verifier → schemas).
+It holds no private key and no confidential field, so it cannot leak either, and it can be
+rebuilt entirely by re-publishing from the issuer. The issuer's composition root needs only
+what is exported here: a store, the intake over it, the app factory, the migrations, and the
+errors a refused publication raises.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from registry.errors import (
+    BadSignature,
+    Forbidden,
+    IdentifierMismatch,
+    InvalidKeys,
+    InvalidPayload,
+    JwsTooLarge,
+    KeyRevoked,
+    MalformedJws,
+    NoIssuerKeys,
+    NotFound,
+    PayloadTooLarge,
+    PublicationRefused,
+    RegistryError,
+    Unauthenticated,
+    UnknownKey,
+    UnsupportedAlgorithm,
+    WrongType,
+)
+from registry.http import create_registry_app
+from registry.intake import Registry
+from registry.migrate import upgrade
+from registry.store import RegistryStore
+
+__all__ = [
+    "BadSignature",
+    "Forbidden",
+    "IdentifierMismatch",
+    "InvalidKeys",
+    "InvalidPayload",
+    "JwsTooLarge",
+    "KeyRevoked",
+    "MalformedJws",
+    "NoIssuerKeys",
+    "NotFound",
+    "PayloadTooLarge",
+    "PublicationRefused",
+    "Registry",
+    "RegistryError",
+    "RegistryStore",
+    "Unauthenticated",
+    "UnknownKey",
+    "UnsupportedAlgorithm",
+    "WrongType",
+    "create_registry_app",
+    "upgrade",
+]

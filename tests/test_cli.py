@@ -129,11 +129,22 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
         with httpx.Client(base_url=base, timeout=10) as client:
             decision = walk(http_post(client), token)
         assert decision["outcome"] == "grant"
+        number = decision["certification"]["certificate_number"]
+        deadline = time.monotonic() + 5
+        while (
+            lookup := httpx.get(f"{base}/register/{number}?family_name=Kova%C4%8D")
+        ).status_code != 200:
+            assert time.monotonic() < deadline, lookup.text
+            time.sleep(0.1)
+        assert lookup.json()["entry"]["status"] == "active"
+        did = httpx.get(f"{base}/.well-known/did.json").json()
+        assert did["id"] == f"did:web:127.0.0.1%3A{port}"
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
     assert (tmp_path / "data" / "issuer.sqlite3").exists()
     assert f"{base}/docs" in output
+    assert (tmp_path / "data" / "registry.sqlite3").exists()
     assert "Traceback" not in output
 
 
@@ -169,3 +180,12 @@ def test_init_refuses_without_a_passphrase_outside_demo(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "CERTREG_KEY_PASSPHRASE" in result.output
     assert not (tmp_path / "issuer.sqlite3").exists()
+
+
+def test_registry_rebuild_republishes_into_an_empty_registry(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["init", *data]).exit_code == 0
+    rebuilt = runner.invoke(app, ["registry", "rebuild", *data])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.stdout.strip() == "1 documents published"  # the issuer keys
+    assert (tmp_path / "registry.sqlite3").exists()

@@ -1,0 +1,84 @@
+"""Concrete publishers: the registry in the same process, or a registry over HTTP.
+
+Only the composition root (the CLI and the all-in-one app) picks one; the rest of the issuer
+sees the :class:`issuer.publication.Publisher` protocol. A refusal by the registry is a bug
+to surface (the document was signed by us), not a reason to retry; unavailability is.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import httpx
+
+from issuer.publication import PublisherUnavailable
+from registry import Registry
+from schemas.publication import Publication
+
+__all__ = ["BackgroundDrain", "HttpPublisher", "InProcessPublisher"]
+
+log = logging.getLogger("certreg.publication")
+
+
+class InProcessPublisher:
+    """The all-in-one mode: hand documents straight to the registry's intake."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def publish(self, publication: Publication) -> bool:
+        return self._registry.accept(publication)
+
+
+class HttpPublisher:
+    """``POST /registry/v1/publications`` on a separately run registry."""
+
+    def __init__(self, *, client: httpx.Client, token: str) -> None:
+        self._client = client
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    def publish(self, publication: Publication) -> bool:
+        try:
+            response = self._client.post(
+                "/registry/v1/publications",
+                content=publication.model_dump_json(),
+                headers={**self._headers, "Content-Type": "application/json"},
+            )
+        except httpx.TransportError as exc:
+            raise PublisherUnavailable(str(exc)) from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise PublisherUnavailable(f"registry answered {response.status_code}")
+        if response.status_code != 200:
+            raise RuntimeError(f"registry refused a publication: {response.text[:500]}")
+        stored: bool = response.json()["stored"]
+        return stored
+
+
+class BackgroundDrain:
+    """Drains the outbox every ``interval`` seconds on a daemon thread, so a change reaches
+    the registry well within a second; failures are logged and retried on the next tick."""
+
+    def __init__(self, drain: Callable[[], int], *, interval: float = 0.2) -> None:
+        self._drain = drain
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="certreg-publisher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._drain()
+            except PublisherUnavailable as exc:
+                log.warning("registry unavailable, will retry: %s", exc)
+            except Exception:
+                log.exception("publication failed; will retry")
+            self._stop.wait(self._interval)

@@ -1,0 +1,295 @@
+"""The public registry's HTTP application: keys, status lists, register entries, schemes.
+
+Everything served here is a stored, issuer-signed document or a part of its payload; the app
+holds no key and signs nothing. Reads carry strong ETags and answer ``If-None-Match`` with
+``304``; status lists say how long they may be cached (their ``ttl``), everything else is
+revalidated. A register lookup answers the same 404 whether the number is unknown or the
+family name does not match, so the register cannot be used to learn who holds a number.
+Errors are problem+json; unexpected ones a bare 500 without internals.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from registry import jws
+from registry.errors import PROBLEM_KINDS, Forbidden, NotFound, RegistryError, Unauthenticated
+from registry.errors import PayloadTooLarge as TooLarge
+from registry.intake import Registry
+from registry.store import Document, RegistryStore, strong_etag
+from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
+from schemas.publication import DocumentKind, Publication
+
+__all__ = ["create_registry_app"]
+
+log = logging.getLogger("certreg.registry")
+
+DEFAULT_STATUS_MAX_AGE = 300
+MAX_STATUS_MAX_AGE = 86_400
+_KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_NO_ENTRY = "no register entry matches this certificate number and family name"
+_CORS = {"Access-Control-Allow-Origin": "*"}
+_STATUS_KINDS = {
+    400: "malformed-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+}
+
+
+def _problem(kind: str, status: int, detail: str | None, **extra: Any) -> JSONResponse:
+    title = PROBLEM_KINDS.get(kind, (status, "Bad request"))[1]
+    problem = Problem(type=problem_type_uri(kind), title=title, status=status, detail=detail)
+    return JSONResponse(
+        problem.model_dump(exclude_none=True) | extra.pop("fields", {}),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=extra.pop("headers", None),
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RegistryError)
+    def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _problem(exc.kind, exc.status, exc.detail[:500], headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            ProblemFieldError(
+                loc=[p if isinstance(p, int) else str(p)[:100] for p in e.get("loc", ())][:10],
+                msg=str(e.get("msg", ""))[:300],
+                type=str(e.get("type", ""))[:60],
+            ).model_dump()
+            for e in exc.errors()[:50]
+        ]
+        detail = "see errors for each rejected field"
+        return _problem("validation-failed", 422, detail, fields={"errors": errors})
+
+    @app.exception_handler(HTTPException)
+    def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        status = exc.status_code if exc.status_code in _STATUS_KINDS else 400
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(exc.headers) if exc.headers else None
+        return _problem(_STATUS_KINDS[status], status, detail, headers=headers)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path[:300])
+        return _problem("internal-error", 500, None)
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
+
+
+def _conditional(
+    request: Request,
+    content: bytes,
+    *,
+    media_type: str,
+    cache_control: str,
+    etag: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """200 with ``content``, or 304 without a body when ``If-None-Match`` names its ETag."""
+    etag = etag or strong_etag(content)
+    all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(content, media_type=media_type, headers=all_headers)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _payload(document: Document) -> dict[str, Any]:
+    """The payload of a stored document (verified on intake, so only decoded here)."""
+    return jws.parse_compact(document.body).payload
+
+
+def _subject(document: Document) -> Any:
+    return _payload(document).get("credentialSubject")
+
+
+def status_max_age(payload: dict[str, Any]) -> int:
+    """Seconds a status list may be cached: its ``ttl`` (milliseconds), else 300."""
+    subject = payload.get("credentialSubject")
+    ttl = subject.get("ttl") if isinstance(subject, dict) else None
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0:
+        return DEFAULT_STATUS_MAX_AGE
+    return min(ttl // 1000, MAX_STATUS_MAX_AGE)
+
+
+def canonical_number(text: str) -> str | None:
+    """``XXXX-XXXX-XXXX-XXXX-X`` from a number typed with or without hyphens and spaces."""
+    compact = "".join(text.split()).replace("-", "").upper()
+    if len(compact) != 17 or not compact.isascii() or not compact.isalnum():
+        return None
+    return "-".join(compact[i : i + 4] for i in range(0, 16, 4)) + "-" + compact[16]
+
+
+def same_family_name(published: object, given: str) -> bool:
+    """Unicode NFKC, case-folded, trimmed; compared in constant time."""
+
+    def fold(name: str) -> str:
+        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+    if not isinstance(published, str):
+        return False
+    return hmac.compare_digest(
+        fold(published.strip()).encode("utf-8"), fold(given.strip()).encode("utf-8")
+    )
+
+
+def _public_router(registry: Registry) -> APIRouter:
+    router = APIRouter(tags=["registry"])
+
+    def stored(kind: DocumentKind, key: str) -> Document:
+        document = registry.document(kind, key) if _KEY.fullmatch(key) else None
+        if document is None:
+            raise NotFound(f"no {kind.value} is published here")
+        return document
+
+    def keys_part(request: Request, part: str) -> Response:
+        value = _payload(stored(DocumentKind.ISSUER_KEYS, "issuer")).get(part)
+        content = _json_bytes(value)
+        return _conditional(
+            request, content, media_type="application/json", cache_control="no-cache", headers=_CORS
+        )
+
+    @router.get("/.well-known/did.json")
+    def did_document(request: Request) -> Response:
+        return keys_part(request, "did_document")
+
+    @router.get("/.well-known/jwks.json")
+    def jwks(request: Request) -> Response:
+        return keys_part(request, "jwks")
+
+    @router.get("/status/{list_id}")
+    def status_list(list_id: str, request: Request) -> Response:
+        document = stored(DocumentKind.STATUS_LIST, list_id)
+        max_age = status_max_age(_payload(document))
+        return _conditional(
+            request,
+            document.body.encode("utf-8"),
+            media_type=document.media_type,
+            cache_control=f"public, max-age={max_age}",
+            etag=document.etag,
+            headers=_CORS,
+        )
+
+    @router.get("/register/{certificate_number}")
+    def register_entry(
+        certificate_number: str,
+        request: Request,
+        family_name: Annotated[str, Query(min_length=1, max_length=200)],
+    ) -> Response:
+        number = canonical_number(certificate_number)
+        document = registry.document(DocumentKind.REGISTER_ENTRY, number) if number else None
+        payload = _payload(document) if document else {}
+        entry = payload.get("credentialSubject") or {}
+        if document is None or not same_family_name(entry.get("familyName"), family_name):
+            raise NotFound(_NO_ENTRY)
+        body = {"entry": entry, "credential": document.body, "validFrom": payload.get("validFrom")}
+        return _conditional(
+            request, _json_bytes(body), media_type="application/json", cache_control="no-cache"
+        )
+
+    @router.get("/schemes")
+    def schemes(request: Request) -> Response:
+        subjects = [_subject(d) for d in registry.documents(DocumentKind.SCHEME)]
+        return _conditional(
+            request, _json_bytes(subjects), media_type="application/json", cache_control="no-cache"
+        )
+
+    @router.get("/schemes/{scheme_id}")
+    def scheme(scheme_id: str, request: Request) -> Response:
+        subject = _subject(stored(DocumentKind.SCHEME, scheme_id))
+        return _conditional(
+            request, _json_bytes(subject), media_type="application/json", cache_control="no-cache"
+        )
+
+    @router.get("/problems/{kind}")
+    def describe_problem(kind: str) -> dict[str, str]:
+        """What a problem ``type`` means, so that the relative type URIs resolve."""
+        if kind not in PROBLEM_KINDS:
+            raise NotFound("no such problem type")
+        status, description = PROBLEM_KINDS[kind]
+        return {"type": problem_type_uri(kind), "status": str(status), "description": description}
+
+    return router
+
+
+def _intake_router(registry: Registry, *, token: str, max_body_bytes: int) -> APIRouter:
+    router = APIRouter(tags=["intake"])
+    expected = token.encode("utf-8")
+
+    def authorize(
+        authorization: Annotated[str | None, Header()] = None,
+        content_length: Annotated[str | None, Header()] = None,
+    ) -> None:
+        scheme, _, secret = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated("send Authorization: Bearer <intake secret>")
+        if not hmac.compare_digest(secret.strip().encode("utf-8"), expected):
+            raise Forbidden("the intake secret does not match")
+        if content_length is not None and (
+            len(content_length) > 18 or not content_length.isdigit()
+        ):
+            raise TooLarge("invalid Content-Length")
+        if content_length is not None and int(content_length) > max_body_bytes:
+            raise TooLarge(f"the body exceeds {max_body_bytes} bytes")
+
+    @router.post("/registry/v1/publications", dependencies=[Depends(authorize)])
+    def publish(publication: Publication) -> dict[str, bool]:
+        """Store a signed publication if it verifies and is newer than what is held."""
+        return {"stored": registry.accept(publication)}
+
+    return router
+
+
+def create_registry_app(
+    store_or_registry: RegistryStore | Registry,
+    *,
+    intake_token: str | None = None,
+    max_body_bytes: int = 5 * 1024 * 1024,
+) -> FastAPI:
+    """Build the public registry; the intake route exists only when a secret is given."""
+    registry = (
+        store_or_registry
+        if isinstance(store_or_registry, Registry)
+        else Registry(store_or_registry)
+    )
+    app = FastAPI(
+        title="certreg registry",
+        version="0.1.0",
+        description="The public register of certified persons: only what the issuer signed.",
+    )
+    app.state.registry = registry
+    app.include_router(_public_router(registry))
+    if intake_token:
+        app.include_router(
+            _intake_router(registry, token=intake_token, max_body_bytes=max_body_bytes)
+        )
+    _install_error_handlers(app)
+    return app

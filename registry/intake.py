@@ -1,0 +1,215 @@
+"""Publication intake: the registry stores only what the issuer's keys verifiably signed.
+
+The issuer keys document proves possession of a key it lists (it is signed by one of its own
+JWKs) and must describe the same keys twice over, as a DID document and as a JWKS. Every
+other document is checked against the keys stored from that document, by ``kid``; a key the
+DID document marks ``revoked`` signs nothing new. A document must also name itself as the
+URL it will be served at, so a validly signed status list cannot be stored under another
+list's id. Each refusal is a typed :class:`~registry.errors.PublicationRefused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from registry import jws
+from registry.errors import (
+    IdentifierMismatch,
+    InvalidKeys,
+    InvalidPayload,
+    KeyRevoked,
+    NoIssuerKeys,
+    UnknownKey,
+    WrongType,
+)
+from registry.store import Document, RegistryStore
+from schemas import credential_schemas
+from schemas.publication import KEYS_JWT_TYPE, DocumentKind, Publication
+
+__all__ = ["IssuerKeys", "Registry", "check_credential", "read_issuer_keys"]
+
+VC_JWT_TYPE = "vc+jwt"
+VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
+REGISTER_ENTRY_SCHEMA = "register-entry-v1"
+_KEY_MATERIAL = ("kty", "crv", "x", "y")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerKeys:
+    """The verified content of an ``issuer-keys`` document."""
+
+    did_document: dict[str, Any]
+    jwks: dict[str, Any]
+    keys: Mapping[str, Mapping[str, Any]]
+    """Public JWKs by ``kid``: the keys that may sign."""
+    revoked: frozenset[str]
+
+
+def _method_kid(method: Mapping[str, Any]) -> str:
+    jwk = method.get("publicKeyJwk")
+    kid = jwk.get("kid") if isinstance(jwk, Mapping) else None
+    if isinstance(kid, str) and kid:
+        return kid
+    method_id = method.get("id")
+    if isinstance(method_id, str) and "#" in method_id:
+        return method_id.rsplit("#", 1)[1]
+    raise InvalidKeys("a verification method names no kid")
+
+
+def _did_methods(did_document: Mapping[str, Any]) -> tuple[dict[str, Mapping[str, Any]], set[str]]:
+    """Verification methods by kid, and the kids the DID document marks revoked."""
+    methods, assertion = did_document.get("verificationMethod"), did_document.get("assertionMethod")
+    if not isinstance(methods, list) or not isinstance(assertion, list):
+        raise InvalidKeys("the DID document needs verificationMethod and assertionMethod lists")
+    by_kid: dict[str, Mapping[str, Any]] = {}
+    revoked: set[str] = set()
+    for method in methods:
+        if not isinstance(method, Mapping) or method.get("type") != "JsonWebKey":
+            raise InvalidKeys("every verification method is of type JsonWebKey")
+        jws.public_key(method.get("publicKeyJwk") or {})  # refuses private members
+        kid = _method_kid(method)
+        if kid in by_kid:
+            raise InvalidKeys("the DID document lists a kid twice")
+        by_kid[kid] = method
+        if "revoked" in method:
+            revoked.add(kid)
+        elif method.get("id") not in assertion:
+            raise InvalidKeys(f"verification method {kid[:60]} is not an assertionMethod")
+    return by_kid, revoked
+
+
+def read_issuer_keys(compact: str) -> IssuerKeys:
+    """Parse and verify an issuer keys document (proof of possession included)."""
+    parsed = jws.parse_compact(compact)
+    if parsed.header.get("typ") != KEYS_JWT_TYPE:
+        raise WrongType(f"an issuer keys document has typ {KEYS_JWT_TYPE}")
+    did_document, jwks = parsed.payload.get("did_document"), parsed.payload.get("jwks")
+    if not isinstance(did_document, dict) or not isinstance(jwks, dict):
+        raise InvalidKeys("the payload needs did_document and jwks objects")
+    listed = jwks.get("keys")
+    if not isinstance(listed, list) or not listed:
+        raise InvalidKeys("the JWKS lists no keys")
+    keys: dict[str, Mapping[str, Any]] = {}
+    for jwk in listed:
+        jws.public_key(jwk)  # refuses private members and unsupported keys
+        kid = jwk.get("kid")
+        if not isinstance(kid, str) or not kid or kid in keys:
+            raise InvalidKeys("every JWK needs a unique kid")
+        keys[kid] = jwk
+    methods, revoked = _did_methods(did_document)
+    if set(methods) - revoked != set(keys):
+        raise InvalidKeys("the DID document and the JWKS list different keys")
+    for kid, jwk in keys.items():
+        method_jwk = methods[kid]["publicKeyJwk"]
+        if any(method_jwk.get(m) != jwk.get(m) for m in _KEY_MATERIAL):
+            raise InvalidKeys(f"key {kid[:60]} differs between the DID document and the JWKS")
+    result = IssuerKeys(did_document, jwks, keys, frozenset(revoked))
+    _verify_by_kid(parsed, result)
+    return result
+
+
+def _verify_by_kid(parsed: jws.CompactJws, keys: IssuerKeys) -> None:
+    if parsed.kid in keys.revoked:
+        raise KeyRevoked(f"key {parsed.kid[:60]} is revoked")
+    jwk = keys.keys.get(parsed.kid)
+    if jwk is None:
+        raise UnknownKey(f"no issuer key {parsed.kid[:60]}")
+    jws.verify_signature(parsed, jwk)
+
+
+def _check_vc_shape(payload: Mapping[str, Any], keys: IssuerKeys) -> Mapping[str, Any]:
+    context, types = payload.get("@context"), payload.get("type")
+    if not isinstance(context, list) or not context or context[0] != VC_CONTEXT_V2:
+        raise InvalidPayload(f"@context must start with {VC_CONTEXT_V2}")
+    types = [types] if isinstance(types, str) else types
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        raise InvalidPayload("type must include VerifiableCredential")
+    issuer = payload.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if not isinstance(issuer_id, str) or not issuer_id:
+        raise InvalidPayload("the credential names no issuer")
+    if issuer_id != keys.did_document.get("id"):
+        raise IdentifierMismatch("the credential's issuer is not the DID of the issuer keys")
+    subject = payload.get("credentialSubject")
+    if not isinstance(subject, Mapping):
+        raise InvalidPayload("credentialSubject must be one JSON object")
+    return subject
+
+
+@cache
+def _has_schema(name: str) -> bool:
+    try:
+        credential_schemas.schema_document(name)
+    except (KeyError, OSError, ValueError):
+        return False
+    return True
+
+
+def _check_register_entry(payload: Mapping[str, Any], subject: Mapping[str, Any]) -> None:
+    if _has_schema(REGISTER_ENTRY_SCHEMA):
+        try:
+            credential_schemas.validate(REGISTER_ENTRY_SCHEMA, payload)
+        except credential_schemas.SchemaViolation as exc:
+            raise InvalidPayload("; ".join(exc.problems)[:500]) from exc
+    for name in ("familyName", "status"):
+        if not isinstance(subject.get(name), str):
+            raise InvalidPayload(f"a register entry needs credentialSubject.{name}")
+
+
+def check_credential(
+    kind: DocumentKind, key: str, compact: str, keys: IssuerKeys
+) -> jws.CompactJws:
+    """Verify a ``vc+jwt`` document published as ``(kind, key)``; return it parsed."""
+    parsed = jws.parse_compact(compact)
+    if parsed.header.get("typ") != VC_JWT_TYPE or parsed.header.get("cty") != "vc":
+        raise WrongType(f"a {kind.value} document has typ {VC_JWT_TYPE} and cty vc")
+    _verify_by_kid(parsed, keys)
+    payload = parsed.payload
+    subject = _check_vc_shape(payload, keys)
+    if kind is DocumentKind.STATUS_LIST:
+        named = payload.get("id")
+        matches = isinstance(named, str) and named.endswith(f"/status/{key}")
+    elif kind is DocumentKind.REGISTER_ENTRY:
+        _check_register_entry(payload, subject)
+        matches = subject.get("certificateNumber") == key
+    else:
+        named = subject.get("id")
+        matches = isinstance(named, str) and named.endswith(f"/schemes/{key}")
+    if not matches:
+        raise IdentifierMismatch(f"the signed document does not name {kind.value} {key[:64]}")
+    return parsed
+
+
+class Registry:
+    """The intake and the reads of the public registry, over one :class:`RegistryStore`."""
+
+    def __init__(self, store: RegistryStore) -> None:
+        self.store = store
+
+    def accept(self, publication: Publication) -> bool:
+        """Verify and store ``publication``; ``False`` if a version as new is already held."""
+        if publication.kind is DocumentKind.ISSUER_KEYS:
+            if publication.key != "issuer":
+                raise IdentifierMismatch('the issuer keys document has the key "issuer"')
+            read_issuer_keys(publication.body)
+            media = f"application/{KEYS_JWT_TYPE}"
+        else:
+            check_credential(publication.kind, publication.key, publication.body, self.keys())
+            media = f"application/{VC_JWT_TYPE}"
+        return self.store.put(publication, media_type=media)
+
+    def keys(self) -> IssuerKeys:
+        """The stored issuer keys, verified again (cheap) so a tampered row is noticed."""
+        document = self.store.get(DocumentKind.ISSUER_KEYS.value, "issuer")
+        if document is None:
+            raise NoIssuerKeys("publish the issuer keys before anything they sign")
+        return read_issuer_keys(document.body)
+
+    def document(self, kind: DocumentKind, key: str) -> Document | None:
+        return self.store.get(kind.value, key)
+
+    def documents(self, kind: DocumentKind) -> list[Document]:
+        return self.store.list(kind.value)

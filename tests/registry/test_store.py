@@ -1,0 +1,90 @@
+"""The registry store: "store if newer", strong ETags, and nothing but what was published."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from registry import RegistryStore, migrate
+from registry.store import create_registry_engine, strong_etag
+from schemas.publication import DocumentKind, Publication
+from tests.registry.conftest import RECEIVED
+
+MEDIA = "application/vc+jwt"
+
+
+def _publication(version: int, body: str = "", key: str = "list-1") -> Publication:
+    return Publication(
+        kind=DocumentKind.STATUS_LIST, key=key, version=version, body=body or f"body-v{version}"
+    )
+
+
+def test_first_version_is_stored_and_read_back(registry_store: RegistryStore) -> None:
+    assert registry_store.put(_publication(3), media_type=MEDIA)
+    document = registry_store.get("status-list", "list-1")
+    assert document is not None
+    assert (document.kind, document.key, document.version) == ("status-list", "list-1", 3)
+    assert (document.body, document.media_type) == ("body-v3", MEDIA)
+    assert document.etag == strong_etag(b"body-v3")
+    assert document.received_at == RECEIVED
+    assert document.received_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("version", [1, 2, 5])
+def test_older_or_equal_versions_are_not_stored(
+    registry_store: RegistryStore, version: int
+) -> None:
+    assert registry_store.put(_publication(5), media_type=MEDIA)
+    assert not registry_store.put(_publication(version, body="replayed"), media_type=MEDIA)
+    document = registry_store.get("status-list", "list-1")
+    assert document is not None
+    assert (document.version, document.body) == (5, "body-v5")
+
+
+def test_a_newer_version_replaces_the_stored_one(registry_store: RegistryStore) -> None:
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    assert registry_store.put(_publication(2**62), media_type=MEDIA)
+    document = registry_store.get("status-list", "list-1")
+    assert document is not None
+    assert (document.version, document.body) == (2**62, f"body-v{2**62}")
+    assert document.etag == strong_etag(document.body.encode())
+
+
+def test_kinds_and_keys_are_separate_documents(registry_store: RegistryStore) -> None:
+    assert registry_store.put(_publication(1, key="b"), media_type=MEDIA)
+    assert registry_store.put(_publication(1, key="a"), media_type=MEDIA)
+    scheme = Publication(kind=DocumentKind.SCHEME, key="a", version=1, body="scheme")
+    assert registry_store.put(scheme, media_type=MEDIA)
+    assert [d.key for d in registry_store.list("status-list")] == ["a", "b"]
+    assert [d.body for d in registry_store.list("scheme")] == ["scheme"]
+    assert registry_store.get("register-entry", "a") is None
+
+
+def test_etags_are_strong_quoted_base64url_sha256() -> None:
+    etag = strong_etag(b"")
+    assert re.fullmatch(r'"[A-Za-z0-9_-]{43}"', etag)
+    assert etag == '"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"'
+
+
+def test_the_database_holds_only_what_was_published(registry_store: RegistryStore) -> None:
+    inspector = inspect(registry_store.engine)
+    assert set(inspector.get_table_names()) == {"documents", migrate.VERSION_TABLE}
+    columns = {c["name"] for c in inspector.get_columns("documents")}
+    assert columns == {"kind", "key", "version", "body", "media_type", "etag", "received_at"}
+    assert inspector.get_pk_constraint("documents")["constrained_columns"] == ["kind", "key"]
+    assert migrate.current_revision(registry_store.engine) == migrate.head_revision()
+
+
+def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
+    engine = create_registry_engine(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)  # idempotent
+    migrate.downgrade(engine, "base")
+    assert "documents" not in inspect(engine).get_table_names()
+    assert migrate.current_revision(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
