@@ -25,7 +25,12 @@ from issuer.runtime import Clock
 from issuer.signing import Signer, sign_compact
 from issuer.status import credential_status, sign_status_list
 from issuer.store import Store, Tx
-from schemas.credential_schemas import REGISTER_ENTRY_V1, validate
+from schemas.credential_schemas import (
+    ISSUER_KEYS_V1,
+    REGISTER_ENTRY_V1,
+    SCHEME_INFORMATION_V1,
+    validate,
+)
 from schemas.publication import KEYS_JWT_TYPE, DocumentKind, Publication
 
 __all__ = [
@@ -38,6 +43,7 @@ __all__ = [
     "enqueue_status_list",
     "rebuild",
     "register_entry",
+    "scheme_information",
 ]
 
 log = logging.getLogger("certreg.publication")
@@ -129,6 +135,47 @@ def register_entry(
     return entry
 
 
+def scheme_information(
+    tx: Tx, scheme_id: str, *, identity: IssuerIdentity, now: datetime
+) -> dict[str, Any] | None:
+    """What clause 7.2.2 requires to be published about a scheme, from its current version."""
+    scheme = tx.get_scheme(scheme_id)
+    if scheme is None:
+        return None
+    content = scheme.current.content
+    subject: dict[str, Any] = {
+        "id": identity.scheme_url(scheme.id),
+        "type": "CertificationScheme",
+        "code": scheme.code,
+        "name": content.title,
+        "version": scheme.current.version,
+        "schemeOwner": content.scheme_owner,
+        "scopeDescription": content.scope_description,
+        "scopeItems": [
+            {"type": "ScopeItem", "code": i.code, "name": i.title, "description": i.description}
+            for i in content.scope_items
+        ],
+        "applicationRequirements": content.application_requirements,
+        "initialCertificationRequirements": content.initial_certification_criteria,
+        "surveillanceRequirements": content.surveillance_methods,
+        "recertificationIntervalMonths": content.recertification_interval_months,
+        "recertificationRequirements": content.recertification_criteria,
+        "processDescription": content.process_description,
+    }
+    if content.prerequisites:
+        subject["prerequisites"] = content.prerequisites
+    document = {
+        "@context": [VC_CONTEXT, CONTEXT_URL],
+        "id": identity.scheme_url(scheme.id),
+        "type": ["VerifiableCredential", "SchemeInformationCredential"],
+        "issuer": identity.did,
+        "validFrom": _stamp(now),
+        "credentialSubject": subject,
+    }
+    validate(SCHEME_INFORMATION_V1, document)
+    return document
+
+
 def _vc_jwt(payload: dict[str, Any], signer: Signer, now: datetime) -> str:
     return sign_compact(
         header={"typ": "vc+jwt", "cty": "vc"},
@@ -150,6 +197,7 @@ def _document(
             "jwks": keys.jwks(published),
             "iat": int(now.timestamp()),
         }
+        validate(ISSUER_KEYS_V1, payload)
         return sign_compact(header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=signer)
     if kind == DocumentKind.STATUS_LIST:
         return sign_status_list(
@@ -160,6 +208,9 @@ def _document(
         if certification is None:
             return None
         return _vc_jwt(register_entry(tx, certification, identity=identity, now=now), signer, now)
+    if kind == DocumentKind.SCHEME:
+        information = scheme_information(tx, key, identity=identity, now=now)
+        return None if information is None else _vc_jwt(information, signer, now)
     raise ValueError(f"unknown publication kind {kind!r}")
 
 

@@ -14,6 +14,7 @@ from issuer.errors import InvalidInput, NotFound
 from issuer.model import Scheme, SchemeContent, SchemeVersion
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from schemas.publication import DocumentKind
 
 __all__ = ["create_scheme", "get_scheme", "revise_scheme"]
 
@@ -58,6 +59,7 @@ def create_scheme(
         subject_id=scheme_id,
         details={"version": 1, "scheme_version_id": version.id},
     )
+    tx.enqueue(DocumentKind.SCHEME.value, scheme_id, now)  # clause 7.2.2: publish it
     return get_scheme(tx, scheme_id)
 
 
@@ -90,6 +92,7 @@ def revise_scheme(
         subject_id=scheme_id,
         details={"version": version.version, "scheme_version_id": version.id},
     )
+    tx.enqueue(DocumentKind.SCHEME.value, scheme_id, now)
     return get_scheme(tx, scheme_id)
 
 

@@ -21,6 +21,7 @@ from issuer.runtime import Entropy, new_id
 from issuer.signing import Signer, sign_compact
 from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
+from schemas.credential_schemas import STATUS_LIST_CREDENTIAL_V1, validate
 
 __all__ = [
     "FILL_LIMIT",
@@ -136,7 +137,7 @@ def status_list_credential(
     for index, value in tx.set_slots(list_id):
         bsl.set_status(bits, index, value)
     url = identity.status_list_url(list_id)
-    return {
+    credential = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
@@ -150,6 +151,8 @@ def status_list_credential(
             "ttl": ttl_seconds * 1000,
         },
     }
+    validate(STATUS_LIST_CREDENTIAL_V1, credential)
+    return credential
 
 
 def sign_status_list(

@@ -1194,6 +1194,7 @@ class Tx:
     def all_publication_keys(self) -> list[tuple[str, str]]:
         """Every document the registry should hold, for a full rebuild."""
         keys: list[tuple[str, str]] = [("issuer-keys", "issuer")]
+        keys += [("scheme", i) for i in self._s.scalars(select(SchemeRow.id))]
         keys += [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
         keys += [
             ("register-entry", n)

@@ -17,7 +17,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 __all__ = [
     "CERTIFICATION_CREDENTIAL_V1",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
+    "ISSUER_KEYS_V1",
     "REGISTER_ENTRY_V1",
+    "SCHEME_INFORMATION_V1",
+    "STATUS_LIST_CREDENTIAL_V1",
     "SchemaViolation",
     "context_document",
     "schema_document",
@@ -27,8 +30,18 @@ __all__ = [
 CERTIFICATION_CREDENTIAL_V1 = "certification-credential-v1"
 CERTIFICATION_MARK_CREDENTIAL_V1 = "certification-mark-credential-v1"
 REGISTER_ENTRY_V1 = "register-entry-v1"
+SCHEME_INFORMATION_V1 = "scheme-information-v1"
+STATUS_LIST_CREDENTIAL_V1 = "status-list-credential-v1"
+ISSUER_KEYS_V1 = "issuer-keys-v1"
 _SCHEMAS = frozenset(
-    {CERTIFICATION_CREDENTIAL_V1, CERTIFICATION_MARK_CREDENTIAL_V1, REGISTER_ENTRY_V1}
+    {
+        CERTIFICATION_CREDENTIAL_V1,
+        CERTIFICATION_MARK_CREDENTIAL_V1,
+        REGISTER_ENTRY_V1,
+        SCHEME_INFORMATION_V1,
+        STATUS_LIST_CREDENTIAL_V1,
+        ISSUER_KEYS_V1,
+    }
 )
 
 

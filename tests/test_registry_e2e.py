@@ -24,6 +24,7 @@ from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 from registry.store import create_registry_engine
 from schemas import bitstring_status_list as bsl
+from schemas.credential_schemas import REGISTER_ENTRY_V1, STATUS_LIST_CREDENTIAL_V1, validate
 from tests.backoffice import BackOffice, enrol_office, grant, member, person_body
 from tests.conftest import FrozenClock, SeededEntropy
 
@@ -226,3 +227,44 @@ def test_background_publication_serves_a_change_within_a_second(
             time.sleep(0.05)
         else:
             pytest.fail("the suspension was not served within one second")
+
+
+def test_every_served_document_matches_its_published_schema(
+    public: tuple[BackOffice, TestClient],
+) -> None:
+    """Clause 7.2.2's scheme information is published too; every document the registry
+    serves validates against a schema with ``additionalProperties: false``."""
+    office, client = public
+    decision = grant(office)
+    scheme_id = decision["certification"]["scheme_id"]
+    number = decision["certification"]["certificate_number"]
+    _publish(client)
+    schemes = client.get("/schemes").json()
+    scheme = client.get(f"/schemes/{scheme_id}").json()
+    assert scheme in (schemes if isinstance(schemes, list) else schemes.get("schemes", []))
+    for field in (
+        "scopeDescription",
+        "prerequisites",
+        "applicationRequirements",
+        "initialCertificationRequirements",
+        "surveillanceRequirements",
+        "recertificationIntervalMonths",
+        "recertificationRequirements",
+        "processDescription",
+    ):
+        assert scheme[field], field
+    assert scheme["recertificationIntervalMonths"] == 36
+    assert [i["code"] for i in scheme["scopeItems"]] == ["VT-STEEL", "VT-PRESSURE"]
+    assert client.get("/schemes/no-such-scheme").status_code == 404
+
+    def payload(token: str) -> Any:
+        part = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+    entry = _register(client, number).json()
+    validate(REGISTER_ENTRY_V1, payload(entry["credential"]))
+    detail = office.ok("GET", f"/certifications/{number}", member(office, "auditor"))
+    for item in _entries(office, client, detail["credentials"][0]["id"]):
+        path = item["statusListCredential"].replace("https://certs.example.test", "")
+        validate(STATUS_LIST_CREDENTIAL_V1, payload(client.get(path).text))
+    assert client.get("/.well-known/jwks.json").json()["keys"]
