@@ -189,3 +189,51 @@ def test_registry_rebuild_republishes_into_an_empty_registry(tmp_path: Path) -> 
     assert rebuilt.exit_code == 0, rebuilt.output
     assert rebuilt.stdout.strip() == "1 documents published"  # the issuer keys
     assert (tmp_path / "registry.sqlite3").exists()
+
+
+def test_serve_only_registry_runs_the_registry_alone(tmp_path: Path) -> None:
+    """The registry on its own store, with the intake open to the configured secret; it
+    needs no key passphrase because it holds no key."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env["CERTREG_REGISTRY_INTAKE_TOKEN"] = "intake-secret-for-this-test"
+    command = [
+        sys.executable,
+        "-c",
+        "from issuer.cli import main; main()",
+        "serve",
+        "--only",
+        "registry",
+        "--data-dir",
+        str(tmp_path),
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                missing = httpx.get(f"{base}/.well-known/did.json", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("registry did not start")
+                time.sleep(0.2)
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+        refused = httpx.post(
+            f"{base}/registry/v1/publications",
+            json={"kind": "issuer-keys", "key": "issuer", "version": 1, "body": "x.y.z"},
+            headers={"Authorization": "Bearer wrong"},
+        )
+        assert refused.status_code == 403
+        assert httpx.get(f"{base}/api/v1/certifications").status_code == 404  # no back office
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+    assert (tmp_path / "registry.sqlite3").exists()
+    assert not (tmp_path / "issuer.sqlite3").exists()
