@@ -58,11 +58,15 @@ class HttpPublisher:
 
 class BackgroundDrain:
     """Drains the outbox every ``interval`` seconds on a daemon thread, so a change reaches
-    the registry well within a second; failures are logged and retried on the next tick."""
+    the registry well within a second. While the registry is unavailable it backs off,
+    doubling the wait up to ``max_delay``, and returns to ``interval`` after a success."""
 
-    def __init__(self, drain: Callable[[], int], *, interval: float = 0.2) -> None:
+    def __init__(
+        self, drain: Callable[[], int], *, interval: float = 0.2, max_delay: float = 30.0
+    ) -> None:
         self._drain = drain
         self._interval = interval
+        self._max_delay = max_delay
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="certreg-publisher", daemon=True)
 
@@ -73,12 +77,21 @@ class BackgroundDrain:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def tick(self, delay: float) -> float:
+        """One drain attempt; returns how long to wait before the next."""
+        try:
+            self._drain()
+        except PublisherUnavailable as exc:
+            delay = min(max(delay, self._interval) * 2, self._max_delay)
+            log.warning("registry unavailable, retrying in %.1f s: %s", delay, exc)
+            return delay
+        except Exception:
+            log.exception("publication failed; retrying in %.1f s", self._max_delay)
+            return self._max_delay
+        return self._interval
+
     def _run(self) -> None:
+        delay = self._interval
         while not self._stop.is_set():
-            try:
-                self._drain()
-            except PublisherUnavailable as exc:
-                log.warning("registry unavailable, will retry: %s", exc)
-            except Exception:
-                log.exception("publication failed; will retry")
-            self._stop.wait(self._interval)
+            delay = self.tick(delay)
+            self._stop.wait(delay)

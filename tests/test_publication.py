@@ -14,6 +14,7 @@ from joserfc.jwk import KeySet
 from issuer import publication
 from issuer.api.deps import Services
 from issuer.publication import PublisherUnavailable
+from issuer.publishers import BackgroundDrain
 from schemas.credential_schemas import REGISTER_ENTRY_V1, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
@@ -150,3 +151,21 @@ def test_rebuild_republishes_everything(office: BackOffice, clock: FrozenClock) 
     )
     assert count == 5  # keys, the scheme, two lists, one register entry
     assert set(fresh.held) == set(recorder.held) | {("issuer-keys", "issuer")}
+
+
+def test_the_background_publisher_backs_off_while_the_registry_is_down() -> None:
+    outcomes = iter([PublisherUnavailable("down")] * 8 + [3])
+
+    def attempt() -> int:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    worker = BackgroundDrain(attempt, interval=0.2, max_delay=5.0)
+    delays = []
+    delay = 0.2
+    for _ in range(9):
+        delay = worker.tick(delay)
+        delays.append(delay)
+    assert delays == [0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0, 0.2]
