@@ -73,9 +73,10 @@ def _open(
     certification = get_certification(tx, number, lock=True)
     if certification.status not in allowed:
         terminal = " (withdrawal is terminal)" if certification.status is WITHDRAWN else ""
+        state = certification.status.value
+        article = "an" if state[0] in "aeiou" else "a"
         raise StateConflict(
-            f"a {certification.status.value} certification cannot be subject to "
-            f"{kind.value}{terminal}",
+            f"{article} {state} certification cannot be subject to {kind.value}{terminal}",
             kind="invalid-transition",
         )
     maker = actor.staff()
