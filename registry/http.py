@@ -27,6 +27,7 @@ from registry.errors import PROBLEM_KINDS, Forbidden, NotFound, RegistryError, U
 from registry.errors import PayloadTooLarge as TooLarge
 from registry.intake import Registry
 from registry.store import Document, RegistryStore, strong_etag
+from schemas import certificate_numbers
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 from schemas.publication import DocumentKind, Publication
 
@@ -140,14 +141,6 @@ def status_max_age(payload: dict[str, Any]) -> int:
     return min(ttl // 1000, MAX_STATUS_MAX_AGE)
 
 
-def canonical_number(text: str) -> str | None:
-    """``XXXX-XXXX-XXXX-XXXX-X`` from a number typed with or without hyphens and spaces."""
-    compact = "".join(text.split()).replace("-", "").upper()
-    if len(compact) != 17 or not compact.isascii() or not compact.isalnum():
-        return None
-    return "-".join(compact[i : i + 4] for i in range(0, 16, 4)) + "-" + compact[16]
-
-
 def same_family_name(published: object, given: str) -> bool:
     """Unicode NFKC, case-folded, trimmed; compared in constant time."""
 
@@ -204,7 +197,7 @@ def _public_router(registry: Registry) -> APIRouter:
         request: Request,
         family_name: Annotated[str, Query(min_length=1, max_length=200)],
     ) -> Response:
-        number = canonical_number(certificate_number)
+        number = certificate_numbers.normalize(certificate_number)
         document = registry.document(DocumentKind.REGISTER_ENTRY, number) if number else None
         payload = _payload(document) if document else {}
         entry = payload.get("credentialSubject") or {}

@@ -772,7 +772,7 @@ def test_arbitrary_json_at_every_write_route_is_never_a_server_error(
         "scheme_id": scheme["id"],
         "staff_id": m(office, "examiner").staff_id,
         "application_id": accepted["id"],
-        "number": "7K3M-9QXD-2HFW-8T4B-Y",
+        "number": "7K3M-9QXD-2HFW-8T4B-E",
         "kid": "no-such-key",
     }
     targets: list[tuple[str, str, list[Member], list[str]]] = []

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from issuer import certificate_numbers
-from issuer.certificate_numbers import ALPHABET, RANDOM_BITS
+from schemas.certificate_numbers import ALPHABET, RANDOM_BITS
 
 FORMAT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]$")
 numbers = st.binary(min_size=10, max_size=10).map(

@@ -47,7 +47,7 @@ NAMES = (
 def _view(**changes: object) -> CertificateView:
     view = CertificateView(
         holder_name="Mira Kovač",
-        certificate_number="7K3M-9QXD-2HFW-8T4B-Y",
+        certificate_number="7K3M-9QXD-2HFW-8T4B-E",
         body_name="Nordic Welding Certification Body AB",
         scheme_name="Welding Inspector — Comprehensive Level",
         scheme_code="WI-C",
@@ -136,7 +136,7 @@ def test_one_a4_page_with_metadata(pdf: bytes) -> None:
     assert metadata is not None
     assert metadata.author == "Nordic Welding Certification Body AB"
     assert metadata.title is not None
-    assert "7K3M-9QXD-2HFW-8T4B-Y" in metadata.title
+    assert "7K3M-9QXD-2HFW-8T4B-E" in metadata.title
     assert "Mira Kovač" in metadata.title
     assert metadata.subject is not None
     assert "Welding Inspector — Comprehensive Level" in metadata.subject
@@ -150,7 +150,7 @@ def test_page_states_every_field(pdf: bytes) -> None:
         "Nordic Welding Certification Body AB",
         "Certificate of Competence",
         "Mira Kovač",
-        "7K3M-9QXD-2HFW-8T4B-Y",
+        "7K3M-9QXD-2HFW-8T4B-E",
         "Welding Inspector — Comprehensive Level",
         "WI-C",
         "version 3",

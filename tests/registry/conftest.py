@@ -35,7 +35,7 @@ BASE_URL = "https://certs.example.test"
 DID = "did:web:certs.example.test"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 INTAKE_TOKEN = "intake-secret-only-for-tests"
-NUMBER = "7K3M-9QXD-2HFW-8T4B-Y"
+NUMBER = "7K3M-9QXD-2HFW-8T4B-E"
 VC_HEADER = {"typ": "vc+jwt", "cty": "vc"}
 
 

@@ -216,7 +216,7 @@ def test_a_payload_that_is_not_an_object_is_refused(
     ("kind", "key", "payload"),
     [
         (DocumentKind.STATUS_LIST, "r1", status_list_payload("r2")),
-        (DocumentKind.REGISTER_ENTRY, NUMBER, register_entry_payload("AAAA-BBBB-CCCC-DDDD-E")),
+        (DocumentKind.REGISTER_ENTRY, NUMBER, register_entry_payload("AAAA-BBBB-CCCC-DDDD-0")),
         (DocumentKind.SCHEME, "welding-inspector", scheme_payload("other-scheme")),
         (DocumentKind.SCHEME, "inspector", scheme_payload("welding-inspector")),
     ],
