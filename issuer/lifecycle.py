@@ -204,17 +204,20 @@ def withdraw(
     )
 
 
-def _supersede(
+def _reissue(
     tx: Tx,
     *,
     before: Certification,
     after: Certification,
+    kind: LifecycleKind,
     context: IssuanceContext,
     actor: Actor,
     now: datetime,
     entropy: Entropy,
-) -> None:
-    """Revoke the current certificate (and its marks) as superseded; issue and link anew."""
+    reason: str | None,
+) -> Certification:
+    """Revoke the current certificate (and its marks) as superseded, issue and link anew,
+    and record the decision that required it."""
     old = current_certificate(tx, before.id)
     marks = [
         c
@@ -241,6 +244,16 @@ def _supersede(
         )
         for previous in marks:
             tx.link_supersession(previous.id, mark.id)
+    return _record(
+        tx,
+        before=before,
+        after=after,
+        kind=kind,
+        actor=actor,
+        now=now,
+        entropy=entropy,
+        reason=reason,
+    )
 
 
 def change_scope(
@@ -271,20 +284,12 @@ def change_scope(
     after = dataclasses.replace(
         certification, scope=new_scope, status=ACTIVE, status_since=now, resolve_by=None
     )
-    _supersede(
-        tx,
-        before=certification,
-        after=after,
-        context=context,
-        actor=actor,
-        now=now,
-        entropy=entropy,
-    )
-    return _record(
+    return _reissue(
         tx,
         before=certification,
         after=after,
         kind=LifecycleKind.SCOPE,
+        context=context,
         actor=actor,
         now=now,
         entropy=entropy,
@@ -336,20 +341,12 @@ def recertify(
         effective_date=today,
         expiry_date=expiry,
     )
-    _supersede(
-        tx,
-        before=certification,
-        after=after,
-        context=context,
-        actor=actor,
-        now=now,
-        entropy=entropy,
-    )
-    return _record(
+    return _reissue(
         tx,
         before=certification,
         after=after,
         kind=LifecycleKind.RECERTIFY,
+        context=context,
         actor=actor,
         now=now,
         entropy=entropy,

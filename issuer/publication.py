@@ -185,11 +185,16 @@ def _vc_jwt(payload: dict[str, Any], signer: Signer, now: datetime) -> str:
 
 
 def _document(
-    tx: Tx, kind: str, key: str, *, context: IssuanceContext, ttl_seconds: int, now: datetime
+    tx: Tx,
+    kind: str,
+    key: str,
+    *,
+    signer: Signer,
+    identity: IssuerIdentity,
+    ttl_seconds: int,
+    now: datetime,
 ) -> str | None:
     """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists."""
-    signer = context.keyring.signer(tx)
-    identity = context.identity
     if kind == DocumentKind.ISSUER_KEYS:
         published = keys.published_keys(tx, now=now)
         payload = {
@@ -233,15 +238,26 @@ def drain(
         now = clock()
         with store.transaction() as tx:
             pending = tx.pending_publications(batch)
+            if not pending:
+                return published
             latest: dict[tuple[str, str], int] = {}
             for seq, kind, key in pending:
                 latest[(kind, key)] = seq
+            signer = context.keyring.signer(tx)  # once per batch, not per document
             documents = [
                 (
                     seq,
                     kind,
                     key,
-                    _document(tx, kind, key, context=context, ttl_seconds=ttl_seconds, now=now),
+                    _document(
+                        tx,
+                        kind,
+                        key,
+                        signer=signer,
+                        identity=context.identity,
+                        ttl_seconds=ttl_seconds,
+                        now=now,
+                    ),
                 )
                 # The keys first: the registry checks everything else against them.
                 for (kind, key), seq in sorted(
@@ -249,8 +265,6 @@ def drain(
                     key=lambda item: (item[0][0] != DocumentKind.ISSUER_KEYS, item[1]),
                 )
             ]
-        if not pending:
-            return published
         for seq, kind, key, body in documents:
             if body is not None:
                 publisher.publish(
