@@ -19,6 +19,7 @@ __all__ = [
     "CERTIFICATION_MARK_CREDENTIAL_V1",
     "ISSUER_KEYS_V1",
     "REGISTER_ENTRY_V1",
+    "SCHEMA_NAMES",
     "SCHEME_INFORMATION_V1",
     "STATUS_LIST_CREDENTIAL_V1",
     "SchemaViolation",
@@ -33,7 +34,7 @@ REGISTER_ENTRY_V1 = "register-entry-v1"
 SCHEME_INFORMATION_V1 = "scheme-information-v1"
 STATUS_LIST_CREDENTIAL_V1 = "status-list-credential-v1"
 ISSUER_KEYS_V1 = "issuer-keys-v1"
-_SCHEMAS = frozenset(
+SCHEMA_NAMES = frozenset(
     {
         CERTIFICATION_CREDENTIAL_V1,
         CERTIFICATION_MARK_CREDENTIAL_V1,
@@ -43,6 +44,8 @@ _SCHEMAS = frozenset(
         ISSUER_KEYS_V1,
     }
 )
+"""Every schema shipped in ``schemas/json/``, by the name in its URL."""
+_SCHEMAS = SCHEMA_NAMES
 
 
 class SchemaViolation(ValueError):

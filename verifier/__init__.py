@@ -1,8 +1,77 @@
 """The verifier security context: checks credentials from any standards-following issuer.
 
-It trusts only signatures and a configured trust policy. The verification library arrives
-with the verifier work; for now the package marks the boundary that the import-direction
-test enforces (issuer → registry → verifier → schemas).
+It trusts only signatures and a configured :class:`TrustPolicy`, and works against any
+issuer that secures W3C VC 2.0 credentials as ``vc+jwt`` with did:web (or JWKS) keys and
+Bitstring Status Lists — not only certreg's. Use it as a library::
+
+    policy = TrustPolicy.trusting("https://certs.example.org")
+    verifier = http_verifier(policy)
+    report = verifier.check(token, now=datetime.now(UTC))   # or .verify(), which raises
+
+Errors form a closed set (:mod:`verifier.errors`); "cannot confirm" is never "valid".
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from verifier.bundle import Bundle, read_bundle
+from verifier.core import Report, VerifiedCredential, Verifier
+from verifier.errors import (
+    CryptographicSecurityError,
+    Expired,
+    KeyRetrievalError,
+    MalformedValueError,
+    NotYetValid,
+    ParsingError,
+    RangeError,
+    Revoked,
+    StatusListLengthError,
+    StatusRetrievalError,
+    StatusVerificationError,
+    Suspended,
+    UntrustedIssuer,
+    Verdict,
+    VerificationError,
+)
+from verifier.fetch import HttpFetcher
+from verifier.keys import HttpKeys, IssuerKeys, KeySource, StaticKeys
+from verifier.policy import TrustPolicy
+from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
+
+__all__ = [
+    "Bundle",
+    "CryptographicSecurityError",
+    "Expired",
+    "HttpFetcher",
+    "HttpKeys",
+    "HttpStatusLists",
+    "IssuerKeys",
+    "KeyRetrievalError",
+    "KeySource",
+    "MalformedValueError",
+    "NotYetValid",
+    "ParsingError",
+    "RangeError",
+    "Report",
+    "Revoked",
+    "StaticKeys",
+    "StaticStatusLists",
+    "StatusListLengthError",
+    "StatusRetrievalError",
+    "StatusSource",
+    "StatusVerificationError",
+    "Suspended",
+    "TrustPolicy",
+    "UntrustedIssuer",
+    "Verdict",
+    "VerificationError",
+    "VerifiedCredential",
+    "Verifier",
+    "http_verifier",
+    "read_bundle",
+]
+
+
+def http_verifier(policy: TrustPolicy, *, fetcher: HttpFetcher | None = None) -> Verifier:
+    """A verifier that fetches keys and status lists over HTTPS with the policy's rules."""
+    fetcher = fetcher or HttpFetcher(policy)
+    return Verifier(policy=policy, keys=HttpKeys(policy, fetcher), status=HttpStatusLists(fetcher))

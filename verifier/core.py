@@ -1,0 +1,295 @@
+"""The verifier: one ``vc+jwt`` in, a verified credential or one typed error out.
+
+Order matters, for safety and for speed. The token is size-capped and parsed strictly; the
+algorithm is checked against the policy's allow-list before anything else; the issuer is
+read from the payload and checked against the trust policy *before* any key is fetched (an
+untrusted credential must not make the verifier fetch attacker-chosen URLs); the signature is
+checked with a prepared key from the issuer's assertion keys; only then is the payload
+examined as a VC 2.0 document, against its JSON Schema where we know it, against its
+validity window, and finally against every status entry. If a status list cannot be fetched
+or trusted, the answer is "cannot confirm" — never "valid" (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from schemas import credential_schemas
+from verifier import jws
+from verifier.errors import (
+    CryptographicSecurityError,
+    Expired,
+    MalformedValueError,
+    NotYetValid,
+    ParsingError,
+    Revoked,
+    Suspended,
+    UntrustedIssuer,
+    Verdict,
+    VerificationError,
+)
+from verifier.fetch import TtlCache
+from verifier.keys import KeySource
+from verifier.policy import TrustPolicy
+from verifier.status import (
+    StatusSource,
+    VerifiedStatusList,
+    cache_seconds,
+    read_entries,
+    verify_status_list,
+)
+from verifier.structure import check_credential, issuer_id
+from verifier.timestamps import parse_timestamp
+
+__all__ = ["Report", "VerifiedCredential", "Verifier"]
+
+VC_JWT_TYPES = frozenset({"vc+jwt", "application/vc+jwt"})
+VC_CONTENT_TYPES = frozenset({"vc", "application/vc"})
+
+CHECK_SIGNATURE = "signature"
+CHECK_ISSUER = "trusted-issuer"
+CHECK_STRUCTURE = "vc-data-model-2.0"
+CHECK_SCHEMA = "credential-schema"
+CHECK_VALIDITY = "validity-period"
+CHECK_STATUS = "credential-status"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCredential:
+    """A credential whose every check passed, and what was checked."""
+
+    credential: dict[str, Any]
+    header: dict[str, Any]
+    issuer: str
+    kid: str
+    checks: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The whole answer for people and programs; never raises, never says valid by default."""
+
+    verdict: Verdict
+    checked_at: datetime
+    credential: dict[str, Any] | None = None
+    """The credential, when its signature verified (even if it is revoked or expired)."""
+    issuer: str | None = None
+    checks: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    errors: tuple[dict[str, Any], ...] = ()
+    error: VerificationError | None = field(default=None, compare=False)
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict is Verdict.VALID
+
+    @property
+    def decided(self) -> bool:
+        return self.error is None or self.error.decided
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid, 1 not valid, 2 could not decide (INTERFACES.md, ``certreg verify``)."""
+        if self.verified:
+            return 0
+        return 1 if self.decided else 2
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict.value,
+            "checkedAt": self.checked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "issuer": self.issuer,
+            "checks": list(self.checks),
+            "warnings": list(self.warnings),
+            "errors": list(self.errors),
+            "credential": self.credential,
+        }
+
+
+class Verifier:
+    """Verify ``vc+jwt`` credentials against a trust policy, keys and status lists."""
+
+    def __init__(self, *, policy: TrustPolicy, keys: KeySource, status: StatusSource) -> None:
+        self.policy = policy
+        self._keys = keys
+        self._status = status
+        self._lists: TtlCache[VerifiedStatusList] = TtlCache(max_items=1024)
+
+    def check(self, token: str, *, now: datetime) -> Report:
+        """:meth:`verify`, with the outcome as a :class:`Report` instead of an exception."""
+        try:
+            verified = self.verify(token, now=now)
+        except VerificationError as exc:
+            credential = exc.credential
+            return Report(
+                verdict=exc.verdict,
+                checked_at=now,
+                credential=credential,
+                issuer=_issuer_or_none(credential),
+                errors=(exc.problem(),),
+                error=exc,
+            )
+        return Report(
+            verdict=Verdict.VALID,
+            checked_at=now,
+            credential=verified.credential,
+            issuer=verified.issuer,
+            checks=verified.checks,
+            warnings=verified.warnings,
+        )
+
+    def verify(self, token: str, *, now: datetime) -> VerifiedCredential:
+        """The verified credential, or one :class:`~verifier.errors.VerificationError`."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        if not isinstance(token, str):
+            raise ParsingError("a vc+jwt credential is a string", reason="malformed")
+        token = token.strip()
+        if len(token) > self.policy.max_token_bytes:
+            raise ParsingError(
+                f"the token exceeds {self.policy.max_token_bytes} bytes", reason="too-large"
+            )
+        parsed = jws.parse_compact(
+            token, max_bytes=self.policy.max_token_bytes, algorithms=self.policy.algorithms
+        )
+        header = parsed.header
+        if header.get("typ") not in VC_JWT_TYPES:
+            raise CryptographicSecurityError(
+                "the JWS typ must be vc+jwt (a JWT of another kind is not a credential)",
+                reason="media-type",
+            )
+        if "cty" in header and header["cty"] not in VC_CONTENT_TYPES:
+            raise CryptographicSecurityError("the JWS cty must be vc", reason="media-type")
+        payload = parsed.payload
+        issuer = issuer_id(payload)
+        if not self.policy.trusts(issuer):
+            raise UntrustedIssuer(f"issuer {issuer[:100]} is not trusted by this verifier")
+        prepared = self._keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
+        jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
+        warnings = list(check_credential(payload))
+        checks = [CHECK_SIGNATURE, CHECK_ISSUER, CHECK_STRUCTURE]
+        if _check_schema(payload, warnings):
+            checks.append(CHECK_SCHEMA)
+        self._check_validity(payload, now)
+        checks.append(CHECK_VALIDITY)
+        if self._check_status(payload, now):
+            checks.append(CHECK_STATUS)
+        else:
+            warnings.append("the credential has no credentialStatus: it cannot be revoked")
+        return VerifiedCredential(
+            credential=payload,
+            header=header,
+            issuer=issuer,
+            kid=parsed.kid,
+            checks=tuple(checks),
+            warnings=tuple(warnings),
+        )
+
+    def _check_validity(self, payload: dict[str, Any], now: datetime) -> None:
+        leeway = timedelta(seconds=self.policy.leeway_seconds)
+        valid_from = _timestamp(payload, "validFrom")
+        valid_until = _timestamp(payload, "validUntil")
+        if valid_from is not None and valid_from > now + leeway:
+            raise NotYetValid(f"valid from {payload['validFrom']}", credential=payload)
+        if valid_until is not None and valid_until < now - leeway:
+            raise Expired(f"valid until {payload['validUntil']}", credential=payload)
+        stamp = now.timestamp()
+        nbf, exp = payload.get("nbf"), payload.get("exp")
+        if isinstance(nbf, int | float) and nbf > stamp + leeway.total_seconds():
+            raise NotYetValid("the JWT nbf is in the future", credential=payload)
+        if isinstance(exp, int | float) and exp < stamp - leeway.total_seconds():
+            raise Expired("the JWT exp has passed", credential=payload)
+
+    def _check_status(self, payload: dict[str, Any], now: datetime) -> bool:
+        entries = read_entries(payload)
+        undecided: VerificationError | None = None
+        suspended = False
+        for entry in entries:
+            try:
+                value = self._list(entry.list_url, now).value(
+                    entry, minimum_entries=self.policy.minimum_status_entries
+                )
+            except VerificationError as exc:
+                if exc.decided:
+                    raise
+                undecided = undecided or exc
+                continue
+            if value and entry.purpose == "revocation":
+                raise Revoked("the issuer has revoked this credential", credential=payload)
+            if value and entry.purpose == "suspension":
+                suspended = True
+        if undecided is not None:
+            raise undecided
+        if suspended:
+            raise Suspended("the issuer has suspended this credential", credential=payload)
+        return bool(entries)
+
+    def _list(self, url: str, now: datetime) -> VerifiedStatusList:
+        cached = self._lists.get(url, now)
+        if cached is not None:
+            return cached
+        fetched = self._status.status_list(url, now=now)
+        verified = verify_status_list(
+            fetched, url=url, policy=self.policy, keys=self._keys, now=now
+        )
+        self._lists.put(
+            url, verified, now=now, seconds=cache_seconds(verified, fetched, self.policy, now)
+        )
+        return verified
+
+
+def _timestamp(payload: Mapping[str, Any], name: str) -> datetime | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise MalformedValueError(f"{name} is not a dateTimeStamp", reason=name) from exc
+
+
+def _check_schema(payload: Mapping[str, Any], warnings: list[str]) -> bool:
+    """Validate against every ``credentialSchema`` we know; name the ones we don't."""
+    schemas = payload.get("credentialSchema")
+    if schemas is None:
+        return False
+    checked = False
+    for schema in schemas if isinstance(schemas, list) else [schemas]:
+        schema_id = schema.get("id") if isinstance(schema, Mapping) else None
+        name = _known_schema(schema_id)
+        if name is None or schema.get("type") != "JsonSchema":
+            warnings.append(f"credentialSchema {str(schema_id)[:100]} was not checked")
+            continue
+        try:
+            credential_schemas.validate(name, payload)
+        except credential_schemas.SchemaViolation as exc:
+            raise MalformedValueError(
+                f"the credential breaks its schema {name}: {exc}", reason="schema"
+            ) from exc
+        checked = True
+    return checked
+
+
+def _known_schema(schema_id: object) -> str | None:
+    if (
+        not isinstance(schema_id, str)
+        or not schema_id.endswith(".json")
+        or "/schemas/" not in schema_id
+    ):
+        return None
+    name = schema_id.rsplit("/", 1)[1].removesuffix(".json")
+    return name if name in credential_schemas.SCHEMA_NAMES else None
+
+
+def _issuer_or_none(credential: Mapping[str, Any] | None) -> str | None:
+    if credential is None:
+        return None
+    try:
+        return issuer_id(credential)
+    except VerificationError:
+        return None

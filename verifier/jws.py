@@ -1,0 +1,257 @@
+"""Just enough JWS (RFC 7515 compact serialization) to check a signature, strictly.
+
+Both the verifier and the registry's intake use this module; it holds public keys only and
+refuses anything it was not built for rather than guessing: algorithms outside the
+allow-list (``none``, HMAC — including HS256 "signed" with a public key as the secret — RSA,
+ES512…), ``crit`` extensions, non-canonical or padded base64url, duplicate JSON members,
+non-JSON constants, nesting deeper than JSON needs, and tokens over a size cap. Keys arrive
+as public JWKs; a JWK carrying any private member is refused outright, since a published
+private key is a compromised key.
+
+Every refusal is a :class:`~verifier.errors.ParsingError` (the token is not a JWS we can
+read) or a :class:`~verifier.errors.CryptographicSecurityError` (the securing mechanism does
+not hold), with a stable ``reason`` that callers such as the registry map to their own kinds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from verifier.errors import CryptographicSecurityError, ParsingError
+
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "MAX_COMPACT_BYTES",
+    "MAX_DEPTH",
+    "PRIVATE_MEMBERS",
+    "CompactJws",
+    "PublicKey",
+    "b64url_decode",
+    "parse_compact",
+    "public_key",
+    "verify_signature",
+    "verify_with_key",
+]
+
+ALLOWED_ALGORITHMS = frozenset({"ES256", "EdDSA"})
+MAX_COMPACT_BYTES = 4 * 1024 * 1024
+"""The same cap as :class:`schemas.publication.Publication` puts on a body."""
+MAX_DEPTH = 32
+"""Deeper JSON than any credential needs is refused before it can exhaust the stack."""
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
+
+@dataclass(frozen=True, slots=True)
+class CompactJws:
+    """A parsed, not yet verified, JWS: header and payload are JSON objects."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> str:
+        alg: str = self.header["alg"]
+        return alg
+
+    @property
+    def kid(self) -> str:
+        kid: str = self.header["kid"]
+        return kid
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url: the URL-safe alphabet, no padding, canonical trailing bits."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ParsingError("not base64url without padding", reason="malformed")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:  # pragma: no cover - the regex rules it out
+        raise ParsingError("not base64url", reason="malformed") from exc
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != text:
+        raise ParsingError("base64url with non-zero trailing bits", reason="malformed")
+    return raw
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate member {name[:40]!r}")
+        result[name] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep(raw: bytes) -> bool:
+    """True when brackets nest deeper than :data:`MAX_DEPTH` (strings skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _json(raw: bytes) -> Any:
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(raw):
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return json.loads(
+        raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant
+    )
+
+
+def parse_compact(
+    compact: str,
+    *,
+    max_bytes: int = MAX_COMPACT_BYTES,
+    algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
+) -> CompactJws:
+    """Split and decode ``compact``; the header is checked, the signature is not."""
+    if not isinstance(compact, str):
+        raise ParsingError("a compact JWS is a string", reason="malformed")
+    if len(compact) > max_bytes:
+        raise ParsingError(f"the JWS exceeds {max_bytes} bytes", reason="too-large")
+    parts = compact.split(".")
+    if len(parts) != 3 or not all(parts[:2]) or not parts[2]:
+        raise ParsingError("a compact JWS has three non-empty parts", reason="malformed")
+    try:
+        header = _json(b64url_decode(parts[0]))
+    except (ValueError, RecursionError) as exc:
+        raise ParsingError("the protected header is not JSON", reason="malformed") from exc
+    if not isinstance(header, dict):
+        raise ParsingError("the protected header is not a JSON object", reason="malformed")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise CryptographicSecurityError(
+            f"alg must be one of {sorted(algorithms)}", reason="algorithm"
+        )
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > 500:
+        raise ParsingError("the protected header needs a kid", reason="malformed")
+    if "crit" in header or "b64" in header:
+        raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")
+    payload_bytes = b64url_decode(parts[1])
+    signature = b64url_decode(parts[2])
+    try:
+        payload = _json(payload_bytes)
+    except (ValueError, RecursionError) as exc:
+        raise ParsingError("the payload is not JSON", reason="payload") from exc
+    if not isinstance(payload, dict):
+        raise ParsingError("the payload is not a JSON object", reason="payload")
+    return CompactJws(
+        header=header,
+        payload=payload,
+        signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
+        signature=signature,
+    )
+
+
+def _member(jwk: Mapping[str, Any], name: str, size: int) -> bytes:
+    value = jwk.get(name)
+    if not isinstance(value, str):
+        raise CryptographicSecurityError(f"the JWK lacks {name}", reason="key")
+    try:
+        raw = b64url_decode(value)
+    except ParsingError as exc:
+        raise CryptographicSecurityError(
+            f"the JWK member {name} is not base64url", reason="key"
+        ) from exc
+    if len(raw) != size:
+        raise CryptographicSecurityError(
+            f"the JWK member {name} has the wrong length", reason="key"
+        )
+    return raw
+
+
+def public_key(jwk: Mapping[str, Any]) -> PublicKey:
+    """The public key of a P-256 or Ed25519 JWK; private members are refused."""
+    if not isinstance(jwk, Mapping):
+        raise CryptographicSecurityError("a JWK is a JSON object", reason="key")
+    leaked = PRIVATE_MEMBERS & set(jwk)
+    if leaked:
+        raise CryptographicSecurityError(
+            f"a published JWK carries private members {sorted(leaked)}", reason="key"
+        )
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if kty == "EC" and crv == "P-256":
+        x = int.from_bytes(_member(jwk, "x", 32), "big")
+        y = int.from_bytes(_member(jwk, "y", 32), "big")
+        try:
+            return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        except ValueError as exc:
+            raise CryptographicSecurityError("the EC point is not on P-256", reason="key") from exc
+    if kty == "OKP" and crv == "Ed25519":
+        return ed25519.Ed25519PublicKey.from_public_bytes(_member(jwk, "x", 32))
+    raise CryptographicSecurityError(
+        "only EC P-256 and OKP Ed25519 keys are supported", reason="key"
+    )
+
+
+def verify_with_key(jws: CompactJws, key: PublicKey, *, key_alg: object = None) -> None:
+    """Raise unless ``jws`` is signed by ``key`` with an algorithm that suits the key.
+
+    ``key_alg`` is the JWK's own ``alg`` member, if any; it must then equal the header's.
+    This is the hot path of verification: callers keep prepared ``key`` objects in a cache.
+    """
+    if key_alg not in (None, jws.alg):
+        raise CryptographicSecurityError(
+            "the JWS alg differs from the key's alg", reason="algorithm"
+        )
+    try:
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            if jws.alg != "EdDSA":
+                raise CryptographicSecurityError(
+                    "an Ed25519 key signs only EdDSA", reason="algorithm"
+                )
+            key.verify(jws.signature, jws.signing_input)
+            return
+        if jws.alg != "ES256":
+            raise CryptographicSecurityError("a P-256 key signs only ES256", reason="algorithm")
+        if len(jws.signature) != 64:
+            raise CryptographicSecurityError(
+                "an ES256 signature is 64 bytes (R‖S)", reason="signature"
+            )
+        r = int.from_bytes(jws.signature[:32], "big")
+        s = int.from_bytes(jws.signature[32:], "big")
+        key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as exc:
+        raise CryptographicSecurityError(
+            "the signature does not verify", reason="signature"
+        ) from exc
+
+
+def verify_signature(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
+    """Raise unless ``jws`` is signed by the public key ``jwk`` describes."""
+    verify_with_key(jws, public_key(jwk), key_alg=jwk.get("alg"))

@@ -1,0 +1,226 @@
+"""Issuer keys: from a DID document (``did:web``) or a JWKS, to prepared public keys.
+
+Verification finds the key by the JWS ``kid`` among the issuer's *assertion* keys, so a key
+that belongs to another issuer, or one the issuer listed for another purpose, does not
+verify. A verification method the DID document marks ``revoked`` is refused outright, for any
+signature date: a compromised key can backdate. Sources of key sets:
+
+* :class:`HttpKeys` resolves ``did:web`` identifiers over HTTPS (or an issuer's JWKS URL the
+  policy names), and caches the result as the response's ``Cache-Control`` allows;
+* :class:`StaticKeys` holds documents already in hand: an offline bundle, the registry's
+  own store, or test fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import quote, unquote, urlsplit
+
+from verifier import jws
+from verifier.errors import (
+    CryptographicSecurityError,
+    KeyRetrievalError,
+    MalformedValueError,
+    VerificationError,
+)
+from verifier.fetch import HttpFetcher, TtlCache, Unreachable
+from verifier.policy import TrustPolicy
+
+__all__ = [
+    "HttpKeys",
+    "IssuerKeys",
+    "KeySource",
+    "StaticKeys",
+    "did_web_for_url",
+    "did_web_url",
+    "issuer_keys_from_did_document",
+    "issuer_keys_from_jwks",
+]
+
+DEFAULT_KEY_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedKey:
+    key: jws.PublicKey
+    alg: object
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerKeys:
+    """An issuer's assertion keys, prepared, by ``kid`` and by verification method id."""
+
+    issuer: str
+    keys: Mapping[str, PreparedKey]
+    revoked: frozenset[str]
+
+    def key_for(self, kid: str) -> PreparedKey:
+        """The key ``kid`` names (a bare kid or a full verification method URL)."""
+        if kid in self.revoked:
+            raise CryptographicSecurityError(
+                f"key {kid[:80]} is marked revoked (compromised) by its issuer",
+                reason="key-revoked",
+            )
+        prepared = self.keys.get(kid)
+        if prepared is None:
+            raise CryptographicSecurityError(
+                f"no assertion key {kid[:80]} for issuer {self.issuer[:80]}", reason="unknown-key"
+            )
+        return prepared
+
+
+class KeySource(Protocol):
+    """Where a verifier gets an issuer's keys."""
+
+    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys: ...
+
+
+def did_web_url(did: str) -> str:
+    """The HTTPS URL of a ``did:web`` DID document (did:web method, "Read")."""
+    parts = did.split(":")
+    if len(parts) < 3 or parts[:2] != ["did", "web"] or not all(parts[2:]):
+        raise MalformedValueError(f"not a did:web identifier: {did[:100]}")
+    host = unquote(parts[2])
+    if "/" in host or "@" in host or not host:
+        raise MalformedValueError(f"not a did:web host: {host[:100]}")
+    path = "/".join(unquote(p) for p in parts[3:])
+    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+
+
+def did_web_for_url(base_url: str) -> str:
+    """The ``did:web`` a body with this base URL publishes (the inverse of :func:`did_web_url`)."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {base_url[:100]}")
+    host = parts.hostname + (f"%3A{parts.port}" if parts.port else "")
+    segments = [quote(s, safe="") for s in parts.path.split("/") if s]
+    return ":".join(["did", "web", host, *segments])
+
+
+def _method_kid(method: Mapping[str, Any]) -> str | None:
+    jwk = method.get("publicKeyJwk")
+    kid = jwk.get("kid") if isinstance(jwk, Mapping) else None
+    return kid if isinstance(kid, str) and kid else None
+
+
+def issuer_keys_from_did_document(issuer: str, document: object) -> IssuerKeys:
+    """Check a controller document (CID "Retrieve Verification Method") and prepare its keys.
+
+    The document's ``id`` must be the issuer; every usable method is a ``JsonWebKey``
+    controlled by the issuer and listed under ``assertionMethod``; methods marked ``revoked``
+    are remembered so that signatures by them are refused with a precise reason.
+    """
+    if not isinstance(document, Mapping) or document.get("id") != issuer:
+        raise KeyRetrievalError(f"the controller document of {issuer[:80]} names another id")
+    methods = document.get("verificationMethod")
+    assertion = document.get("assertionMethod")
+    if not isinstance(methods, list) or not isinstance(assertion, list):
+        raise KeyRetrievalError("the controller document lacks verificationMethod/assertionMethod")
+    asserting = {a for a in assertion if isinstance(a, str)}
+    keys: dict[str, PreparedKey] = {}
+    revoked: set[str] = set()
+    for method in methods:
+        if not isinstance(method, Mapping) or method.get("type") != "JsonWebKey":
+            continue
+        method_id = method.get("id")
+        if not isinstance(method_id, str):
+            continue
+        full_id = issuer + method_id if method_id.startswith("#") else method_id
+        if not full_id.startswith(issuer + "#") or method.get("controller") != issuer:
+            continue
+        names = {full_id, full_id.split("#", 1)[1]}
+        kid = _method_kid(method)
+        if kid:
+            names.add(kid)
+        if "revoked" in method:
+            revoked.update(names)
+            continue
+        if method_id not in asserting and full_id not in asserting:
+            continue
+        jwk = method.get("publicKeyJwk")
+        try:
+            prepared = PreparedKey(jws.public_key(jwk if isinstance(jwk, Mapping) else {}), None)
+        except VerificationError:
+            continue  # a key we cannot use verifies nothing; others in the document still may
+        alg = jwk.get("alg") if isinstance(jwk, Mapping) else None
+        prepared = PreparedKey(prepared.key, alg)
+        for name in names:
+            keys[name] = prepared
+    return IssuerKeys(issuer=issuer, keys=keys, revoked=frozenset(revoked))
+
+
+def issuer_keys_from_jwks(issuer: str, jwks_document: object) -> IssuerKeys:
+    """Prepare the keys of a JWK Set (RFC 7517 §5) published for ``issuer``."""
+    listed = jwks_document.get("keys") if isinstance(jwks_document, Mapping) else None
+    if not isinstance(listed, list):
+        raise KeyRetrievalError(f"the JWKS of {issuer[:80]} has no keys list")
+    keys: dict[str, PreparedKey] = {}
+    for jwk in listed:
+        kid = jwk.get("kid") if isinstance(jwk, Mapping) else None
+        if not isinstance(kid, str) or not kid or jwk.get("use", "sig") != "sig":
+            continue
+        try:
+            keys[kid] = PreparedKey(jws.public_key(jwk), jwk.get("alg"))
+        except VerificationError:
+            continue
+    return IssuerKeys(issuer=issuer, keys=keys, revoked=frozenset())
+
+
+class StaticKeys:
+    """Key sets from documents in hand: DID documents by DID, or JWKS by issuer."""
+
+    def __init__(
+        self,
+        did_documents: Mapping[str, object] | None = None,
+        jwks: Mapping[str, object] | None = None,
+    ) -> None:
+        self._sets: dict[str, IssuerKeys] = {}
+        for issuer, document in (did_documents or {}).items():
+            self._sets[issuer] = issuer_keys_from_did_document(issuer, document)
+        for issuer, document in (jwks or {}).items():
+            self._sets[issuer] = issuer_keys_from_jwks(issuer, document)
+
+    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        keys = self._sets.get(issuer)
+        if keys is None:
+            raise KeyRetrievalError(f"no keys are held for issuer {issuer[:80]}")
+        return keys
+
+
+class HttpKeys:
+    """Resolve issuer keys over HTTPS, cached as the server's Cache-Control allows."""
+
+    def __init__(self, policy: TrustPolicy, fetcher: HttpFetcher) -> None:
+        self._policy = policy
+        self._fetcher = fetcher
+        self._cache: TtlCache[IssuerKeys] = TtlCache()
+
+    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self._cache.get_or_load(issuer, now, lambda: self._load(issuer))
+
+    def _load(self, issuer: str) -> tuple[IssuerKeys, float]:
+        jwks_url = self._policy.jwks_urls.get(issuer)
+        url = jwks_url or did_web_url(issuer)
+        host = urlsplit(url).hostname or ""
+        if url.startswith("https://") and self._policy.allows_http(host):
+            url = "http://" + url.removeprefix("https://")  # development hosts only
+        accept = "application/json" if jwks_url else "application/did+json, application/json"
+        try:
+            fetched = self._fetcher.get(url, accept=accept)
+        except Unreachable as exc:
+            raise KeyRetrievalError(exc.detail) from exc
+        try:
+            document = json.loads(fetched.body)
+        except (ValueError, RecursionError) as exc:
+            raise KeyRetrievalError(f"{url[:100]} is not JSON") from exc
+        keys = (
+            issuer_keys_from_jwks(issuer, document)
+            if jwks_url
+            else issuer_keys_from_did_document(issuer, document)
+        )
+        seconds = fetched.max_age if fetched.max_age is not None else DEFAULT_KEY_CACHE_SECONDS
+        return keys, min(seconds, self._policy.max_cache_seconds)

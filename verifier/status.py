@@ -1,0 +1,258 @@
+"""Status: reading a credential's ``BitstringStatusListEntry`` values from verified lists.
+
+Bitstring Status List v1.0 §3.2, step by step: dereference ``statusListCredential``
+(failure → STATUS_RETRIEVAL_ERROR); verify the list credential's own signature with its
+issuer's keys, its type, its id, its validity window and that it covers the entry's purpose
+(failure → STATUS_VERIFICATION_ERROR); expand ``encodedList`` and refuse lists shorter than
+the policy's minimum (STATUS_LIST_LENGTH_ERROR); read the entry (an index outside the list is
+a RANGE_ERROR). A verified, decoded list is cached until its ``ttl`` (milliseconds), the
+server's ``max-age`` or its ``validUntil`` — whichever comes first — so verification stays
+at the speed of the signature check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from schemas import bitstring_status_list as bsl
+from verifier import jws
+from verifier.errors import (
+    KeyRetrievalError,
+    MalformedValueError,
+    RangeError,
+    StatusListLengthError,
+    StatusRetrievalError,
+    StatusVerificationError,
+    VerificationError,
+)
+from verifier.fetch import Fetched, HttpFetcher, Unreachable
+from verifier.keys import KeySource
+from verifier.policy import TrustPolicy
+from verifier.structure import issuer_id
+from verifier.timestamps import parse_timestamp
+
+__all__ = [
+    "HttpStatusLists",
+    "StaticStatusLists",
+    "StatusEntry",
+    "StatusSource",
+    "VerifiedStatusList",
+    "read_entries",
+    "verify_status_list",
+]
+
+VC_JWT_TYPES = frozenset({"vc+jwt", "application/vc+jwt"})
+STATUS_LIST_ACCEPT = "application/vc+jwt"
+DEFAULT_LIST_CACHE_SECONDS = 300
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+
+
+class StatusSource(Protocol):
+    """Where a verifier gets status list credentials (the signed compact JWS)."""
+
+    def status_list(self, url: str, *, now: datetime) -> Fetched: ...
+
+
+class HttpStatusLists:
+    """Status list credentials fetched over HTTPS with the verifier's rules."""
+
+    def __init__(self, fetcher: HttpFetcher) -> None:
+        self._fetcher = fetcher
+
+    def status_list(self, url: str, *, now: datetime) -> Fetched:
+        try:
+            return self._fetcher.get(url, accept=STATUS_LIST_ACCEPT)
+        except Unreachable as exc:
+            raise StatusRetrievalError(exc.detail) from exc
+
+
+class StaticStatusLists:
+    """Status list credentials in hand (an offline bundle, the registry's own store)."""
+
+    def __init__(self, lists: Mapping[str, str]) -> None:
+        self._lists = dict(lists)
+
+    def status_list(self, url: str, *, now: datetime) -> Fetched:
+        compact = self._lists.get(url)
+        if compact is None:
+            raise StatusRetrievalError(f"no status list is held for {url[:100]}")
+        return Fetched(url=url, body=compact.encode("ascii"), media_type="", max_age=None)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One ``BitstringStatusListEntry`` of a credential, checked for shape."""
+
+    purpose: str
+    index: int
+    list_url: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedStatusList:
+    """A status list credential whose signature and shape have been checked."""
+
+    url: str
+    issuer: str
+    purposes: frozenset[str]
+    bitstring: bytes
+    size_hint: int
+    valid_until: datetime | None
+    ttl_seconds: float | None
+
+    def value(self, entry: StatusEntry, *, minimum_entries: int) -> int:
+        try:
+            bsl.require_minimum_entries(self.bitstring, entry.size, minimum_entries)
+        except bsl.StatusListLengthError as exc:
+            raise StatusListLengthError(str(exc)) from exc
+        if entry.purpose not in self.purposes:
+            raise StatusVerificationError(
+                f"the list at {self.url[:100]} is not a {entry.purpose} list"
+            )
+        try:
+            return bsl.get_status(self.bitstring, entry.index, entry.size)
+        except bsl.StatusListIndexError as exc:
+            raise RangeError(f"status index {entry.index} is outside the list") from exc
+
+
+def read_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
+    """The credential's status entries; an entry type we cannot read cannot be confirmed."""
+    status = credential.get("credentialStatus")
+    if status is None:
+        return []
+    items = status if isinstance(status, list) else [status]
+    entries = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise MalformedValueError("a credentialStatus entry is an object")
+        if item.get("type") != "BitstringStatusListEntry":
+            raise StatusVerificationError(
+                f"status entries of type {str(item.get('type'))[:60]!r} cannot be checked"
+            )
+        purpose, index = item.get("statusPurpose"), item.get("statusListIndex")
+        url, size = item.get("statusListCredential"), item.get("statusSize", 1)
+        if not isinstance(purpose, str) or not purpose:
+            raise MalformedValueError("statusPurpose is a non-empty string")
+        if not isinstance(url, str) or not _URL.fullmatch(url):
+            raise MalformedValueError("statusListCredential is a URL")
+        if not isinstance(index, str):
+            raise MalformedValueError("statusListIndex is a string of digits")
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 8:
+            raise MalformedValueError("statusSize is an integer from 1 to 8")
+        if size > 1 and not isinstance(item.get("statusMessage"), list):
+            raise MalformedValueError("statusMessage is required when statusSize > 1")
+        try:
+            parsed = bsl.parse_status_list_index(index)
+        except bsl.StatusListError as exc:
+            raise MalformedValueError(f"statusListIndex: {exc}") from exc
+        entries.append(StatusEntry(purpose=purpose, index=parsed, list_url=url, size=size))
+    return entries
+
+
+def _subject(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    subject = payload.get("credentialSubject")
+    if isinstance(subject, list) and len(subject) == 1:
+        subject = subject[0]
+    if not isinstance(subject, Mapping) or subject.get("type") != "BitstringStatusList":
+        raise StatusVerificationError("the list's credentialSubject is not a BitstringStatusList")
+    return subject
+
+
+def verify_status_list(
+    fetched: Fetched,
+    *,
+    url: str,
+    policy: TrustPolicy,
+    keys: KeySource,
+    now: datetime,
+) -> VerifiedStatusList:
+    """Verify a fetched status list credential (signature, issuer, type, id, validity)."""
+    try:
+        parsed = jws.parse_compact(
+            fetched.body.decode("ascii"),
+            max_bytes=policy.max_document_bytes,
+            algorithms=policy.algorithms,
+        )
+    except (UnicodeDecodeError, VerificationError) as exc:
+        raise StatusVerificationError(f"the status list at {url[:100]} is not a JWS") from exc
+    if parsed.header.get("typ") not in VC_JWT_TYPES:
+        raise StatusVerificationError("a status list credential is secured as vc+jwt")
+    payload = parsed.payload
+    try:
+        issuer = issuer_id(payload)
+    except VerificationError as exc:
+        raise StatusVerificationError("the status list names no issuer") from exc
+    if not policy.trusts(issuer):
+        raise StatusVerificationError(f"the status list's issuer {issuer[:80]} is not trusted")
+    try:
+        prepared = keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
+        jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
+    except KeyRetrievalError:
+        raise
+    except VerificationError as exc:
+        raise StatusVerificationError(f"the status list's signature: {exc.detail}") from exc
+    types = payload.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "BitstringStatusListCredential" not in types:
+        raise StatusVerificationError("the list is not a BitstringStatusListCredential")
+    if payload.get("id", url) != url:
+        raise StatusVerificationError("the list credential names another URL than it came from")
+    valid_until = _instant(payload.get("validUntil"))
+    valid_from = _instant(payload.get("validFrom"))
+    if valid_until is not None and valid_until < now:
+        raise StatusVerificationError("the status list credential has expired")
+    if valid_from is not None and valid_from > now:
+        raise StatusVerificationError("the status list credential is not valid yet")
+    subject = _subject(payload)
+    purposes = subject.get("statusPurpose")
+    purposes = purposes if isinstance(purposes, list) else [purposes]
+    if not purposes or not all(isinstance(p, str) for p in purposes):
+        raise StatusVerificationError("the list names no statusPurpose")
+    encoded = subject.get("encodedList")
+    if not isinstance(encoded, str):
+        raise StatusVerificationError("the list has no encodedList")
+    try:
+        bitstring = bsl.decode_list(encoded)
+    except bsl.StatusListError as exc:
+        raise StatusVerificationError(f"encodedList: {exc}") from exc
+    ttl = subject.get("ttl")
+    ttl_seconds = ttl / 1000 if isinstance(ttl, int | float) and not isinstance(ttl, bool) else None
+    return VerifiedStatusList(
+        url=url,
+        issuer=issuer,
+        purposes=frozenset(purposes),
+        bitstring=bitstring,
+        size_hint=1,
+        valid_until=valid_until,
+        ttl_seconds=ttl_seconds,
+    )
+
+
+def _instant(value: object) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise StatusVerificationError("the list's validity dates are not dateTimeStamps") from exc
+
+
+def cache_seconds(
+    verified: VerifiedStatusList, fetched: Fetched, policy: TrustPolicy, now: datetime
+) -> float:
+    """How long a verified list may be reused: the least of ttl, max-age, validUntil, policy."""
+    limits = [float(policy.max_cache_seconds)]
+    if verified.ttl_seconds is not None:
+        limits.append(verified.ttl_seconds)
+    if fetched.max_age is not None:
+        limits.append(float(fetched.max_age))
+    if verified.valid_until is not None:
+        limits.append((verified.valid_until - now).total_seconds())
+    if verified.ttl_seconds is None and fetched.max_age is None:
+        limits.append(DEFAULT_LIST_CACHE_SECONDS)
+    return max(0.0, min(limits))
