@@ -8,11 +8,14 @@ the registry can serve exactly the bytes the issuer validated against.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+
+from schemas.compiled_schema import compile_schema
 
 __all__ = [
     "CERTIFICATION_CREDENTIAL_V1",
@@ -24,6 +27,7 @@ __all__ = [
     "STATUS_LIST_CREDENTIAL_V1",
     "SchemaViolation",
     "context_document",
+    "is_valid",
     "schema_document",
     "validate",
 ]
@@ -81,8 +85,24 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema_document(name), format_checker=FormatChecker())
 
 
+@cache
+def _compiled(name: str) -> Callable[[Any], bool]:
+    return compile_schema(schema_document(name))
+
+
+def is_valid(name: str, document: object) -> bool:
+    """Whether ``document`` matches schema ``name`` (compiled; the verification hot path)."""
+    return _compiled(name)(document)
+
+
 def validate(name: str, document: object) -> None:
-    """Raise :class:`SchemaViolation` listing every way ``document`` breaks schema ``name``."""
+    """Raise :class:`SchemaViolation` listing every way ``document`` breaks schema ``name``.
+
+    The compiled check answers the common case; only a failing document is walked by the
+    reference validator, which names every violation.
+    """
+    if is_valid(name, document):
+        return
     errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.path))
     if errors:
         problems = [f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message[:200]}" for e in errors]

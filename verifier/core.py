@@ -177,7 +177,13 @@ class Verifier:
             checks.append(CHECK_SCHEMA)
         self._check_validity(payload, now)
         checks.append(CHECK_VALIDITY)
-        if self._check_status(payload, now):
+        try:
+            has_status = self._check_status(payload, now)
+        except VerificationError as exc:
+            # The signature held: whatever the status answer, say whose credential it is.
+            exc.credential = exc.credential or payload
+            raise
+        if has_status:
             checks.append(CHECK_STATUS)
         else:
             warnings.append("the credential has no credentialStatus: it cannot be revoked")

@@ -52,6 +52,9 @@ MAX_DEPTH = 32
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_B64_VALUE = {
+    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 
@@ -83,7 +86,8 @@ def b64url_decode(text: str) -> bytes:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:  # pragma: no cover - the regex rules it out
         raise ParsingError("not base64url", reason="malformed") from exc
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != text:
+    spare = len(text) % 4  # 2 or 3 symbols in the last quantum leave 4 or 2 unused bits
+    if spare and _B64_VALUE[text[-1]] & (0x0F if spare == 2 else 0x03):
         raise ParsingError("base64url with non-zero trailing bits", reason="malformed")
     return raw
 
@@ -101,27 +105,27 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
 def _too_deep(raw: bytes) -> bool:
-    """True when brackets nest deeper than :data:`MAX_DEPTH` (strings skipped)."""
-    depth = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return False
+    """True when brackets nest deeper than :data:`MAX_DEPTH` (strings skipped).
+
+    Strings are cut out and everything but brackets deleted (both in C); each pass then
+    removes the innermost level of empty pairs, so a document is too deep exactly when
+    brackets remain after :data:`MAX_DEPTH` passes.
+    """
+    # Without escapes every other quote opens a string, so a split finds them all.
+    escaped = b"\\" in raw
+    outside_strings = _JSON_STRING.sub(b"", raw) if escaped else b"".join(raw.split(b'"')[::2])
+    skeleton = outside_strings.translate(None, _NOT_BRACKETS)
+    for _ in range(MAX_DEPTH):
+        skeleton, removed = _INNERMOST.subn(b"", skeleton)
+        if not skeleton or not removed:
+            return False  # fully matched, or unbalanced (the JSON parser refuses that)
+    return bool(skeleton)
 
 
 def _json(raw: bytes) -> Any:
@@ -130,6 +134,28 @@ def _json(raw: bytes) -> Any:
     return json.loads(
         raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant
     )
+
+
+_HEADERS: dict[str, dict[str, Any]] = {}
+_MAX_CACHED_HEADERS = 256
+
+
+def _header(segment: str) -> dict[str, Any]:
+    """The decoded protected header; one issuer key signs many tokens with the same header,
+    so decoded headers are remembered by their exact base64url text (a copy is returned)."""
+    cached = _HEADERS.get(segment)
+    if cached is not None:
+        return dict(cached)
+    try:
+        header = _json(b64url_decode(segment)) if len(segment) <= 4096 else None
+    except (ValueError, RecursionError) as exc:
+        raise ParsingError("the protected header is not JSON", reason="malformed") from exc
+    if not isinstance(header, dict):
+        raise ParsingError("the protected header is not a JSON object", reason="malformed")
+    if len(_HEADERS) >= _MAX_CACHED_HEADERS:
+        _HEADERS.clear()
+    _HEADERS[segment] = header
+    return dict(header)
 
 
 def parse_compact(
@@ -146,12 +172,7 @@ def parse_compact(
     parts = compact.split(".")
     if len(parts) != 3 or not all(parts[:2]) or not parts[2]:
         raise ParsingError("a compact JWS has three non-empty parts", reason="malformed")
-    try:
-        header = _json(b64url_decode(parts[0]))
-    except (ValueError, RecursionError) as exc:
-        raise ParsingError("the protected header is not JSON", reason="malformed") from exc
-    if not isinstance(header, dict):
-        raise ParsingError("the protected header is not a JSON object", reason="malformed")
+    header = _header(parts[0])
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in algorithms:
         raise CryptographicSecurityError(

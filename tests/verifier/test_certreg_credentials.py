@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.backoffice import BackOffice, grant, member
-from tests.test_registry_e2e import _publish, public, registry_store  # noqa: F401 (fixtures)
+from tests.test_registry_e2e import _publish, public  # noqa: F401 (fixture)
 from verifier import (
     Revoked,
     StaticKeys,

@@ -480,3 +480,20 @@ def test_validity_order_matches_the_instants(
 def test_a_presentation_is_never_accepted_as_a_credential(name: str) -> None:
     document = json.loads((VCDM_SUITE / name).read_text("utf-8"))
     assert _outcome(document) != "accepted"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "openbadges-3.0/basic_openbadgecredential.json",
+        "openbadges-3.0/complete_openbadgecredential.json",
+        "w3c-bitstring-status-list/rec_example_status_list_credential.json",
+        "w3c-bitstring-status-list/rec_exampleA1_revocable_vc.json",
+        "w3c-bitstring-status-list/rec_example1_vc_with_revocation_and_suspension_entries.json",
+        "w3c-vc-jose-cose-test-suite/credential-minimal.json",
+        "w3c-vc-jose-cose-test-suite/credential-full.json",
+        "w3c-vc-jose-cose-test-suite/credential-unknown-extensions.json",
+    ],
+)
+def test_other_official_example_credentials_are_accepted(path: str) -> None:
+    assert check_credential(json.loads((VECTORS / path).read_text("utf-8"))) == []

@@ -276,6 +276,7 @@ def test_an_unreachable_status_list_cannot_confirm(issuer: FakeIssuer) -> None:
     assert report.verdict is Verdict.CANNOT_CONFIRM
     assert not report.verified
     assert report.errors[0]["type"].endswith("#STATUS_RETRIEVAL_ERROR")
+    assert report.credential is not None  # the signature held: the page can say whose it is
     rejects(issuer, issuer.token(), StatusRetrievalError, lists=lists)
 
 
