@@ -146,8 +146,10 @@ def issue_certificate(
 
 
 def _enqueue(tx: Tx, certification: Certification, credential: Credential, now: datetime) -> None:
-    """The register entry lists the new credential; its lists may be new to the registry."""
+    """The register entry lists the new credential; its lists may be new to the registry;
+    the credential itself is published for its verification page."""
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, certification.certificate_number, now)
+    tx.enqueue(DocumentKind.CREDENTIAL.value, credential.id, now)
     for slot in (credential.revocation, credential.suspension):
         tx.enqueue(DocumentKind.STATUS_LIST.value, slot.list_id, now)
 

@@ -14,13 +14,14 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
 from issuer import keys
 from issuer.credentials import VC_CONTEXT
 from issuer.identity import CONTEXT_URL, IssuerIdentity
 from issuer.issuance import IssuanceContext
-from issuer.model import Certification, CredentialKind
+from issuer.model import Certification, CredentialKind, KeyState
 from issuer.runtime import Clock
 from issuer.signing import Signer, sign_compact
 from issuer.status import credential_status, sign_status_list
@@ -31,7 +32,7 @@ from schemas.credential_schemas import (
     SCHEME_INFORMATION_V1,
     validate,
 )
-from schemas.publication import KEYS_JWT_TYPE, DocumentKind, Publication
+from schemas.publication import CREDENTIAL_VERSION, KEYS_JWT_TYPE, DocumentKind, Publication
 
 __all__ = [
     "Publisher",
@@ -129,6 +130,9 @@ def register_entry(
             "effectiveDate": certification.effective_date.isoformat(),
             "expiryDate": certification.expiry_date.isoformat(),
             "credentials": credentials,
+            # The person's choice to appear in the public directory (7.3.3); republished
+            # with the entry, so a withdrawn consent takes the name out of the directory.
+            "directory": person.directory_consent,
         },
     }
     validate(REGISTER_ENTRY_V1, entry)
@@ -184,6 +188,17 @@ def _vc_jwt(payload: dict[str, Any], signer: Signer, now: datetime) -> str:
     )
 
 
+def _verifiable_kids(tx: Tx, now: datetime) -> Callable[[], frozenset[str]]:
+    """The kids the registry verifies against (published, not compromised), read once."""
+
+    @cache
+    def kids() -> frozenset[str]:
+        published = keys.published_keys(tx, now=now)
+        return frozenset(k.kid for k in published if k.state is not KeyState.COMPROMISED)
+
+    return kids
+
+
 def _document(
     tx: Tx,
     kind: str,
@@ -193,6 +208,7 @@ def _document(
     identity: IssuerIdentity,
     ttl_seconds: int,
     now: datetime,
+    verifiable_kids: Callable[[], frozenset[str]],
 ) -> str | None:
     """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists."""
     if kind == DocumentKind.ISSUER_KEYS:
@@ -216,6 +232,13 @@ def _document(
     if kind == DocumentKind.SCHEME:
         information = scheme_information(tx, key, identity=identity, now=now)
         return None if information is None else _vc_jwt(information, signer, now)
+    if kind == DocumentKind.CREDENTIAL:
+        credential = tx.get_credential(key)
+        # Signed once, published as signed; not when its key is compromised or no longer
+        # published: the registry would refuse it, and no verifier could accept it.
+        if credential is None or credential.kid not in verifiable_kids():
+            return None
+        return credential.jws
     raise ValueError(f"unknown publication kind {kind!r}")
 
 
@@ -244,6 +267,7 @@ def drain(
             for seq, kind, key in pending:
                 latest[(kind, key)] = seq
             signer = context.keyring.signer(tx)  # once per batch, not per document
+            verifiable_kids = _verifiable_kids(tx, now)
             documents = [
                 (
                     seq,
@@ -257,6 +281,7 @@ def drain(
                         identity=context.identity,
                         ttl_seconds=ttl_seconds,
                         now=now,
+                        verifiable_kids=verifiable_kids,
                     ),
                 )
                 # The keys first: the registry checks everything else against them.
@@ -267,8 +292,10 @@ def drain(
             ]
         for seq, kind, key, body in documents:
             if body is not None:
+                # A credential never changes: one version, stored once, retries ignored.
+                version = CREDENTIAL_VERSION if kind == DocumentKind.CREDENTIAL else seq
                 publisher.publish(
-                    Publication(kind=DocumentKind(kind), key=key, version=seq, body=body)
+                    Publication(kind=DocumentKind(kind), key=key, version=version, body=body)
                 )
                 published += 1
         with store.transaction() as tx:

@@ -6,6 +6,7 @@ database URLs default to SQLite files inside the data directory.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -49,6 +50,25 @@ class Settings(BaseSettings):
     signing_alg: str = Field(default="ES256", pattern="^(ES256|EdDSA)$")
     status_list_entries: int = Field(default=131_072, ge=131_072, le=2**26)
     status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    registry_lookup_per_minute: int = Field(
+        default=30,
+        ge=0,
+        le=1_000_000,
+        description="register lookups and directory searches per client and minute (0: off)",
+    )
+    registry_lookup_burst: int = Field(default=10, ge=1, le=1_000_000)
+    registry_page_per_minute: int = Field(
+        default=300,
+        ge=0,
+        le=1_000_000,
+        description="scheme pages per client and minute (0: off); status lists are not limited",
+    )
+    registry_page_burst: int = Field(default=60, ge=1, le=1_000_000)
+    registry_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks of reverse proxies whose X-Forwarded-For names the "
+        'client, as JSON (e.g. ["10.0.0.0/8"])',
+    )
 
     @model_validator(mode="after")
     def _secrets_outside_demo(self) -> Settings:
@@ -64,6 +84,13 @@ class Settings(BaseSettings):
         if self.demo:
             return DEMO_PASSPHRASE.encode("utf-8")
         raise ValueError("set CERTREG_KEY_PASSPHRASE: signing keys are encrypted with it")
+
+    @field_validator("registry_trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            ipaddress.ip_network(proxy.strip(), strict=False)  # ValueError names the bad one
+        return value
 
     @field_validator("base_url")
     @classmethod

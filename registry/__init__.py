@@ -14,6 +14,7 @@ from registry.errors import (
     IdentifierMismatch,
     InvalidKeys,
     InvalidPayload,
+    InvalidQuery,
     JwsTooLarge,
     KeyRevoked,
     MalformedJws,
@@ -21,6 +22,7 @@ from registry.errors import (
     NotFound,
     PayloadTooLarge,
     PublicationRefused,
+    RateLimited,
     RegistryError,
     Unauthenticated,
     UnknownKey,
@@ -30,6 +32,7 @@ from registry.errors import (
 from registry.http import create_registry_app
 from registry.intake import Registry
 from registry.migrate import upgrade
+from registry.ratelimit import RateLimit
 from registry.store import RegistryStore
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "IdentifierMismatch",
     "InvalidKeys",
     "InvalidPayload",
+    "InvalidQuery",
     "JwsTooLarge",
     "KeyRevoked",
     "MalformedJws",
@@ -45,6 +49,8 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PublicationRefused",
+    "RateLimit",
+    "RateLimited",
     "Registry",
     "RegistryError",
     "RegistryStore",

@@ -8,6 +8,8 @@ what will never be accepted. The tree::
     ├── Unauthenticated              401  no or malformed bearer secret on the intake route
     ├── Forbidden                    403  wrong bearer secret
     ├── NotFound                     404  nothing published here (or the name does not match)
+    ├── InvalidQuery                 400  a directory search too short, too long or empty
+    ├── RateLimited                  429  this client asked too often; ``Retry-After`` says when
     ├── PayloadTooLarge              413  intake request body over the cap
     └── PublicationRefused           422  a publication the registry will not store
         ├── MalformedJws             422  not a compact JWS, bad base64url, bad JSON header
@@ -27,6 +29,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from verifier.errors import ERRORS as VERIFICATION_ERRORS
+from verifier.http import REQUEST_PROBLEMS
+
 __all__ = [
     "PROBLEM_KINDS",
     "BadSignature",
@@ -34,6 +39,7 @@ __all__ = [
     "IdentifierMismatch",
     "InvalidKeys",
     "InvalidPayload",
+    "InvalidQuery",
     "JwsTooLarge",
     "KeyRevoked",
     "MalformedJws",
@@ -41,6 +47,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PublicationRefused",
+    "RateLimited",
     "RegistryError",
     "Unauthenticated",
     "UnknownKey",
@@ -77,6 +84,24 @@ class NotFound(RegistryError):
     kind = "not-found"
     title = "Nothing is published here"
     status = 404
+
+
+class InvalidQuery(RegistryError):
+    kind = "invalid-query"
+    title = "The search cannot be answered"
+    status = 400
+
+
+class RateLimited(RegistryError):
+    """Too many requests from one client; ``retry_after`` whole seconds until the next one."""
+
+    kind = "rate-limited"
+    title = "Too many requests from this client"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class PayloadTooLarge(RegistryError):
@@ -152,6 +177,8 @@ _ALL: tuple[type[RegistryError], ...] = (
     Unauthenticated,
     Forbidden,
     NotFound,
+    InvalidQuery,
+    RateLimited,
     PayloadTooLarge,
     PublicationRefused,
     MalformedJws,
@@ -167,12 +194,20 @@ _ALL: tuple[type[RegistryError], ...] = (
     NoIssuerKeys,
 )
 
-PROBLEM_KINDS: dict[str, tuple[int, str]] = {
-    error.kind: (error.status, error.title) for error in _ALL
-} | {
-    "malformed-request": (400, "The request could not be read"),
-    "method-not-allowed": (405, "Method not allowed"),
-    "validation-failed": (422, "The request does not match the documented shape"),
-    "internal-error": (500, "Internal error"),
-}
+PROBLEM_KINDS: dict[str, tuple[int, str]] = (
+    {error.kind: (error.status, error.title) for error in _ALL}
+    | {
+        "malformed-request": (400, "The request could not be read"),
+        "method-not-allowed": (405, "Method not allowed"),
+        "validation-failed": (422, "The request does not match the documented shape"),
+        "internal-error": (500, "Internal error"),
+    }
+    | REQUEST_PROBLEMS
+    | {
+        # Verification outcomes: they appear inside 200 answers of /credentials/verify and /v/….
+        error.kind: (200, error.title)
+        for error in VERIFICATION_ERRORS
+        if error.problem_type == f"/problems/{error.kind}"
+    }
+)
 """Every problem ``type`` the registry answers with, for ``GET /problems/{kind}``."""

@@ -1,11 +1,15 @@
-"""The public registry's HTTP application: keys, status lists, register entries, schemes.
+"""The public registry's HTTP application: keys, status lists, register entries, schemes,
+and the directory of persons who chose to be listed.
 
 Everything served here is a stored, issuer-signed document or a part of its payload; the app
 holds no key and signs nothing. Reads carry strong ETags and answer ``If-None-Match`` with
 ``304``; status lists say how long they may be cached (their ``ttl``), everything else is
 revalidated. A register lookup answers the same 404 whether the number is unknown or the
-family name does not match, so the register cannot be used to learn who holds a number.
-Errors are problem+json; unexpected ones a bare 500 without internals.
+family name does not match, so the register cannot be used to learn who holds a number; the
+directory answers only a name search, only over persons who consented (clause 7.3.3). Both
+share a strict per-client rate limit (:mod:`registry.ratelimit`). Scheme pages answer HTML
+to browsers and JSON to programs (:mod:`registry.pages`). Errors are problem+json;
+unexpected ones a bare 500 without internals.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import hmac
 import json
 import logging
 import re
-import unicodedata
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
@@ -22,24 +28,58 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from registry import jws
-from registry.errors import PROBLEM_KINDS, Forbidden, NotFound, RegistryError, Unauthenticated
+from registry import jws, pages
+from registry.errors import (
+    PROBLEM_KINDS,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    RegistryError,
+    Unauthenticated,
+)
 from registry.errors import PayloadTooLarge as TooLarge
 from registry.intake import Registry
+from registry.names import same_name
+from registry.ratelimit import (
+    DEFAULT_LOOKUP_LIMIT,
+    DEFAULT_PAGE_LIMIT,
+    ClientAddress,
+    RateLimit,
+    Throttle,
+)
 from registry.store import Document, RegistryStore, strong_etag
+from registry.verification import RegistryVerification, system_now
+from registry.verification_page import verification_page_router
 from schemas import certificate_numbers
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 from schemas.publication import DocumentKind, Publication
+from verifier.core import Verifier
+from verifier.http import verification_router
 
 __all__ = ["create_registry_app"]
 
 log = logging.getLogger("certreg.registry")
 
 DEFAULT_STATUS_MAX_AGE = 300
+INTAKE_MAX_BYTES = 5 * 1024 * 1024
+"""The intake's default body cap: the largest publication (4 MiB) in its JSON envelope."""
 MAX_STATUS_MAX_AGE = 86_400
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NO_ENTRY = "no register entry matches this certificate number and family name"
 _CORS = {"Access-Control-Allow-Origin": "*"}
+_DIRECTORY_FIELDS = (
+    "certificateNumber",
+    "name",
+    "givenName",
+    "familyName",
+    "scheme",
+    "scope",
+    "status",
+    "statusSince",
+    "effectiveDate",
+    "expiryDate",
+)
+"""What a directory answer shows of a register entry: the public certification, no more."""
 _STATUS_KINDS = {
     400: "malformed-request",
     401: "unauthenticated",
@@ -65,6 +105,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         return _problem(exc.kind, exc.status, exc.detail[:500], headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -142,20 +184,42 @@ def status_max_age(payload: dict[str, Any]) -> int:
 
 
 def same_family_name(published: object, given: str) -> bool:
-    """Unicode NFKC, case-folded, trimmed; compared in constant time."""
+    """Case, accents and spacing aside (:func:`registry.names.fold`); in constant time."""
+    return same_name(published, given)
 
-    def fold(name: str) -> str:
-        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
-    if not isinstance(published, str):
-        return False
-    return hmac.compare_digest(
-        fold(published.strip()).encode("utf-8"), fold(given.strip()).encode("utf-8")
+def _directory_entry(document: Document) -> dict[str, Any]:
+    subject = _subject(document)
+    if not isinstance(subject, dict):
+        return {}
+    return {name: subject[name] for name in _DIRECTORY_FIELDS if name in subject}
+
+
+def _negotiated(
+    request: Request, value: Any, page: Callable[[], bytes], *, cache_control: str
+) -> Response:
+    """The page for a browser, the JSON ``value`` for everyone else; ``Vary: Accept``."""
+    if pages.prefers_html(request.headers.get("accept")):
+        return _conditional(
+            request,
+            page(),
+            media_type=pages.HTML_MEDIA_TYPE,
+            cache_control=cache_control,
+            headers=pages.PAGE_HEADERS,
+        )
+    return _conditional(
+        request,
+        _json_bytes(value),
+        media_type="application/json",
+        cache_control=cache_control,
+        headers={"Vary": "Accept"},
     )
 
 
-def _public_router(registry: Registry) -> APIRouter:
+def _public_router(registry: Registry, *, lookups: Throttle, browsing: Throttle) -> APIRouter:
     router = APIRouter(tags=["registry"])
+    strict = [Depends(lookups)]
+    generous = [Depends(browsing)]
 
     def stored(kind: DocumentKind, key: str) -> Document:
         document = registry.document(kind, key) if _KEY.fullmatch(key) else None
@@ -191,7 +255,7 @@ def _public_router(registry: Registry) -> APIRouter:
             headers=_CORS,
         )
 
-    @router.get("/register/{certificate_number}")
+    @router.get("/register/{certificate_number}", dependencies=strict)
     def register_entry(
         certificate_number: str,
         request: Request,
@@ -208,19 +272,41 @@ def _public_router(registry: Registry) -> APIRouter:
             request, _json_bytes(body), media_type="application/json", cache_control="no-cache"
         )
 
-    @router.get("/schemes")
-    def schemes(request: Request) -> Response:
-        subjects = [_subject(d) for d in registry.documents(DocumentKind.SCHEME)]
+    @router.get("/directory", dependencies=strict)
+    def directory(
+        request: Request, name: Annotated[str | None, Query(max_length=1000)] = None
+    ) -> Response:
+        """Persons who chose the public directory (7.3.3) whose name contains ``name``."""
+        answer = registry.directory(name)
+        body = {
+            "results": [_directory_entry(d) for d in answer.entries],
+            "truncated": answer.truncated,
+        }
         return _conditional(
-            request, _json_bytes(subjects), media_type="application/json", cache_control="no-cache"
+            request, _json_bytes(body), media_type="application/json", cache_control="no-cache"
         )
 
-    @router.get("/schemes/{scheme_id}")
+    @router.get("/schemes", dependencies=generous)
+    def schemes(request: Request) -> Response:
+        documents = registry.documents(DocumentKind.SCHEME)
+        subjects = [_subject(d) for d in documents]
+
+        def page() -> bytes:
+            views = [pages.scheme_view(d.key, s) for d, s in zip(documents, subjects, strict=True)]
+            return pages.render("schemes.html", title="Certification schemes", schemes=views)
+
+        return _negotiated(request, subjects, page, cache_control="no-cache")
+
+    @router.get("/schemes/{scheme_id}", dependencies=generous)
     def scheme(scheme_id: str, request: Request) -> Response:
-        subject = _subject(stored(DocumentKind.SCHEME, scheme_id))
-        return _conditional(
-            request, _json_bytes(subject), media_type="application/json", cache_control="no-cache"
-        )
+        document = stored(DocumentKind.SCHEME, scheme_id)
+        subject = _subject(document)
+
+        def page() -> bytes:
+            view = pages.scheme_view(document.key, subject)
+            return pages.render("scheme.html", title=view.name, scheme=view)
+
+        return _negotiated(request, subject, page, cache_control="no-cache")
 
     @router.get("/problems/{kind}")
     def describe_problem(kind: str) -> dict[str, str]:
@@ -265,9 +351,28 @@ def create_registry_app(
     store_or_registry: RegistryStore | Registry,
     *,
     intake_token: str | None = None,
-    max_body_bytes: int = 5 * 1024 * 1024,
+    max_body_bytes: int | None = None,
+    lookup_limit: RateLimit | None = DEFAULT_LOOKUP_LIMIT,
+    page_limit: RateLimit | None = DEFAULT_PAGE_LIMIT,
+    trusted_proxies: Sequence[str] = (),
+    clock: Callable[[], float] = time.monotonic,
+    verifier_factory: Callable[[], Verifier] | None = None,
+    now: Callable[[], datetime] = system_now,
 ) -> FastAPI:
-    """Build the public registry; the intake route exists only when a secret is given."""
+    """Build the public registry; the intake route exists only when a secret is given
+    (with a body cap of ``max_body_bytes``, by default :data:`INTAKE_MAX_BYTES`).
+
+    ``lookup_limit`` is the per-client limit shared by the register lookup and the directory
+    search, ``page_limit`` that of the scheme pages (``None``: not limited); status lists
+    and keys are never limited (see :mod:`registry.ratelimit`). ``X-Forwarded-For`` names
+    the client only on requests from one of ``trusted_proxies`` (addresses or networks).
+    The throttles are on ``app.state`` for pages added later to reuse.
+    ``POST /credentials/verify`` checks with ``verifier_factory()`` (by default this
+    registry's stored keys and status lists) at ``now()``.
+    """
+    clients = ClientAddress(trusted_proxies)
+    lookups = Throttle(lookup_limit, clients, clock=clock)
+    browsing = Throttle(page_limit, clients, clock=clock)
     registry = (
         store_or_registry
         if isinstance(store_or_registry, Registry)
@@ -279,10 +384,20 @@ def create_registry_app(
         description="The public register of certified persons: only what the issuer signed.",
     )
     app.state.registry = registry
-    app.include_router(_public_router(registry))
+    app.state.lookup_throttle = lookups
+    app.state.page_throttle = browsing
+    app.include_router(_public_router(registry, lookups=lookups, browsing=browsing))
+    # POST /credentials/verify: by default against this registry's own keys and lists
+    # (registry.verification); throttled like the pages, as each check costs a signature.
+    factory = verifier_factory or RegistryVerification(registry).verifier
+    app.include_router(verification_router(factory, now), dependencies=[Depends(browsing)])
+    # GET /v/{credential_id}: the page a certificate's QR code opens (registry.verification_page).
+    app.include_router(verification_page_router(registry, now), dependencies=[Depends(browsing)])
     if intake_token:
         app.include_router(
-            _intake_router(registry, token=intake_token, max_body_bytes=max_body_bytes)
+            _intake_router(
+                registry, token=intake_token, max_body_bytes=max_body_bytes or INTAKE_MAX_BYTES
+            )
         )
     _install_error_handlers(app)
     return app

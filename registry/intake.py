@@ -6,10 +6,15 @@ other document is checked against the keys stored from that document, by ``kid``
 DID document marks ``revoked`` signs nothing new. A document must also name itself as the
 URL it will be served at, so a validly signed status list cannot be stored under another
 list's id. Each refusal is a typed :class:`~registry.errors.PublicationRefused`.
+
+Register entries, issued credentials and their JSON Schemas are checked too: what the
+registry serves must be what the issuer could have validated, and a register entry's
+``directory`` choice decides whether its name is listed in the public directory (7.3.3).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -20,21 +25,46 @@ from registry.errors import (
     IdentifierMismatch,
     InvalidKeys,
     InvalidPayload,
+    InvalidQuery,
     KeyRevoked,
     NoIssuerKeys,
     UnknownKey,
     WrongType,
 )
+from registry.names import fold
 from registry.store import Document, RegistryStore
 from schemas import credential_schemas
 from schemas.publication import KEYS_JWT_TYPE, DocumentKind, Publication
 
-__all__ = ["IssuerKeys", "Registry", "check_credential", "read_issuer_keys"]
+__all__ = [
+    "DIRECTORY_MAX_QUERY",
+    "DIRECTORY_MAX_RESULTS",
+    "DIRECTORY_MIN_QUERY",
+    "DirectoryAnswer",
+    "IssuerKeys",
+    "Registry",
+    "check_credential",
+    "credential_key",
+    "directory_name",
+    "read_issuer_keys",
+]
 
 VC_JWT_TYPE = "vc+jwt"
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
 REGISTER_ENTRY_SCHEMA = "register-entry-v1"
 _KEY_MATERIAL = ("kty", "crv", "x", "y")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CREDENTIAL_SCHEMAS = {
+    "CertificationCredential": credential_schemas.CERTIFICATION_CREDENTIAL_V1,
+    "CertificationMarkCredential": credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V1,
+}
+
+DIRECTORY_MIN_QUERY = 3
+"""Characters a directory search needs after folding: no listing by one or two letters."""
+DIRECTORY_MAX_QUERY = 100
+DIRECTORY_MAX_RESULTS = 20
+DIRECTORY_NAME_WIDTH = 420
+"""At most this many persons per directory answer: a search finds people, it lists no one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +178,52 @@ def _has_schema(name: str) -> bool:
     return True
 
 
+def _validate(schema: str, payload: Mapping[str, Any]) -> None:
+    try:
+        credential_schemas.validate(schema, payload)
+    except credential_schemas.SchemaViolation as exc:
+        raise InvalidPayload("; ".join(exc.problems)[:500]) from exc
+
+
 def _check_register_entry(payload: Mapping[str, Any], subject: Mapping[str, Any]) -> None:
     if _has_schema(REGISTER_ENTRY_SCHEMA):
-        try:
-            credential_schemas.validate(REGISTER_ENTRY_SCHEMA, payload)
-        except credential_schemas.SchemaViolation as exc:
-            raise InvalidPayload("; ".join(exc.problems)[:500]) from exc
+        _validate(REGISTER_ENTRY_SCHEMA, payload)
     for name in ("familyName", "status"):
         if not isinstance(subject.get(name), str):
             raise InvalidPayload(f"a register entry needs credentialSubject.{name}")
+
+
+def _check_issued_credential(payload: Mapping[str, Any], key: str) -> bool:
+    """A certificate or mark credential valid against its schema, published under its id."""
+    types = payload.get("type")
+    named = [t for t in types if t in _CREDENTIAL_SCHEMAS] if isinstance(types, list) else []
+    if len(named) != 1:
+        raise InvalidPayload("a credential is a CertificationCredential or a mark credential")
+    _validate(_CREDENTIAL_SCHEMAS[named[0]], payload)
+    return bool(_UUID.fullmatch(key)) and payload.get("id") == f"urn:uuid:{key}"
+
+
+def credential_key(credential_id: str) -> str | None:
+    """The registry key of a credential id (``urn:uuid:…`` or bare, any case), or ``None``."""
+    if len(credential_id) > 64:
+        return None
+    bare = credential_id.strip().lower().removeprefix("urn:uuid:")
+    return bare if _UUID.fullmatch(bare) else None
+
+
+def directory_name(kind: DocumentKind, payload: Mapping[str, Any]) -> str | None:
+    """The folded name a verified document is listed under in the public directory, if any.
+
+    Only a register entry whose person chose to be listed (``directory: true``) is. The
+    folded name is cut to the column's width (folding may lengthen a name).
+    """
+    if kind is not DocumentKind.REGISTER_ENTRY:
+        return None
+    subject = payload.get("credentialSubject")
+    if not isinstance(subject, Mapping) or subject.get("directory") is not True:
+        return None
+    name = subject.get("name")
+    return fold(name)[:DIRECTORY_NAME_WIDTH] if isinstance(name, str) else None
 
 
 def check_credential(
@@ -175,12 +242,22 @@ def check_credential(
     elif kind is DocumentKind.REGISTER_ENTRY:
         _check_register_entry(payload, subject)
         matches = subject.get("certificateNumber") == key
+    elif kind is DocumentKind.CREDENTIAL:
+        matches = _check_issued_credential(payload, key)
     else:
         named = subject.get("id")
         matches = isinstance(named, str) and named.endswith(f"/schemes/{key}")
     if not matches:
         raise IdentifierMismatch(f"the signed document does not name {kind.value} {key[:64]}")
     return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryAnswer:
+    """What a directory search found, and whether more matched than are shown."""
+
+    entries: list[Document]
+    truncated: bool
 
 
 class Registry:
@@ -191,15 +268,18 @@ class Registry:
 
     def accept(self, publication: Publication) -> bool:
         """Verify and store ``publication``; ``False`` if a version as new is already held."""
+        listed = None
         if publication.kind is DocumentKind.ISSUER_KEYS:
             if publication.key != "issuer":
                 raise IdentifierMismatch('the issuer keys document has the key "issuer"')
             read_issuer_keys(publication.body)
             media = f"application/{KEYS_JWT_TYPE}"
         else:
-            check_credential(publication.kind, publication.key, publication.body, self.keys())
+            kind, key, body = publication.kind, publication.key, publication.body
+            parsed = check_credential(kind, key, body, self.keys())
+            listed = directory_name(kind, parsed.payload)
             media = f"application/{VC_JWT_TYPE}"
-        return self.store.put(publication, media_type=media)
+        return self.store.put(publication, media_type=media, directory_name=listed)
 
     def keys(self) -> IssuerKeys:
         """The stored issuer keys, verified again (cheap) so a tampered row is noticed."""
@@ -213,3 +293,29 @@ class Registry:
 
     def documents(self, kind: DocumentKind) -> list[Document]:
         return self.store.list(kind.value)
+
+    def credential(self, credential_id: str) -> Document | None:
+        """The issued credential ``credential_id`` (bare UUID or ``urn:uuid:``), as signed."""
+        key = credential_key(credential_id)
+        return None if key is None else self.document(DocumentKind.CREDENTIAL, key)
+
+    def directory(self, name: str | None) -> DirectoryAnswer:
+        """Register entries of persons who chose the public directory, whose name contains
+        ``name`` (folded), at most :data:`DIRECTORY_MAX_RESULTS` of them, ordered by name.
+
+        There is no listing: without a name of :data:`DIRECTORY_MIN_QUERY` characters (after
+        folding) the search is refused with :class:`~registry.errors.InvalidQuery`.
+        """
+        if name is None:
+            raise InvalidQuery("a directory search needs a name")
+        if len(name) > DIRECTORY_MAX_QUERY:
+            raise InvalidQuery(f"a name search has at most {DIRECTORY_MAX_QUERY} characters")
+        query = fold(name)
+        if len(query) < DIRECTORY_MIN_QUERY:
+            raise InvalidQuery(f"a name search needs at least {DIRECTORY_MIN_QUERY} characters")
+        if not query.isprintable():
+            raise InvalidQuery("a name search holds letters, not control characters")
+        found = self.store.listed(
+            DocumentKind.REGISTER_ENTRY.value, query, limit=DIRECTORY_MAX_RESULTS + 1
+        )
+        return DirectoryAnswer(found[:DIRECTORY_MAX_RESULTS], len(found) > DIRECTORY_MAX_RESULTS)

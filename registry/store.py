@@ -2,7 +2,9 @@
 
 Writes are "store if newer" in one statement (``INSERT … ON CONFLICT … DO UPDATE … WHERE``),
 so a replayed or out-of-order publication can never replace a newer document, and two
-publishers racing cannot interleave a read and a write. Reads go through SQLAlchemy Core and
+publishers racing cannot interleave a read and a write. The directory name of a register
+entry is written by the same statement, so an entry leaves the public directory exactly when
+the version withdrawing the person's consent is stored. Reads go through SQLAlchemy Core and
 leave as frozen :class:`Document` values: the lookups on the public routes are hot, and rows
 never leave this module.
 """
@@ -10,6 +12,7 @@ never leave this module.
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +26,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from registry.tables import documents
 from schemas.publication import Publication
 
-__all__ = ["Document", "RegistryStore", "create_registry_engine", "strong_etag"]
+__all__ = [
+    "Document",
+    "RegistryStore",
+    "create_registry_engine",
+    "like_pattern",
+    "strong_etag",
+]
 
 Clock = Callable[[], datetime]
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for ``LIKE … ESCAPE '\\'``, with the wildcards in ``text`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _utc_now() -> datetime:
@@ -101,8 +116,14 @@ class RegistryStore:
     def from_url(cls, url: str, *, clock: Clock = _utc_now) -> RegistryStore:
         return cls(create_registry_engine(url), clock=clock)
 
-    def put(self, publication: Publication, *, media_type: str) -> bool:
-        """Store ``publication`` unless a version at least as new is held; ``True`` if stored."""
+    def put(
+        self, publication: Publication, *, media_type: str, directory_name: str | None = None
+    ) -> bool:
+        """Store ``publication`` unless a version at least as new is held; ``True`` if stored.
+
+        ``directory_name`` is the folded name under which the document is listed in the
+        public directory, ``None`` for a document that is not (or no longer) listed.
+        """
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         values = insert(documents).values(
             kind=publication.kind.value,
@@ -112,6 +133,7 @@ class RegistryStore:
             media_type=media_type,
             etag=strong_etag(publication.body.encode("utf-8")),
             received_at=self._clock(),
+            directory_name=directory_name,
         )
         excluded = values.excluded
         statement = values.on_conflict_do_update(
@@ -122,12 +144,38 @@ class RegistryStore:
                 "media_type": excluded.media_type,
                 "etag": excluded.etag,
                 "received_at": excluded.received_at,
+                "directory_name": excluded.directory_name,
             },
             where=documents.c.version < excluded.version,
         ).returning(documents.c.version)
         with self.engine.begin() as connection:
             # RETURNING, not rowcount: psycopg reports -1 for some upserts.
             return connection.execute(statement).first() is not None
+
+    def put_new(self, items: builtins.list[tuple[Publication, str, str | None]]) -> None:
+        """Store many publications the store does not hold yet, in one transaction:
+        ``(publication, media_type, directory_name)`` each, already verified by the caller.
+
+        For seeding an empty registry (``certreg bench``) at insert speed instead of one
+        upsert per document; a key already held breaks the primary key and nothing is stored.
+        """
+        received = self._clock()
+        rows = [
+            {
+                "kind": p.kind.value,
+                "key": p.key,
+                "version": p.version,
+                "body": p.body,
+                "media_type": media_type,
+                "etag": strong_etag(p.body.encode("utf-8")),
+                "received_at": received,
+                "directory_name": listed,
+            }
+            for p, media_type, listed in items
+        ]
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(documents.insert(), rows)
 
     def get(self, kind: str, key: str) -> Document | None:
         with self.engine.connect() as connection:
@@ -143,6 +191,25 @@ class RegistryStore:
                 select(*_COLUMNS)
                 .where(documents.c.kind == kind)
                 .order_by(documents.c.key)
+                .limit(limit)
+            ).all()
+        return [_document(row) for row in rows]
+
+    def listed(self, kind: str, folded_query: str, *, limit: int) -> builtins.list[Document]:
+        """Documents of ``kind`` listed in the directory under a name containing the query.
+
+        ``folded_query`` is already folded (see :func:`registry.names.fold`); LIKE wildcards
+        in it match literally. Ordered by name, then key, so answers are stable.
+        """
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(*_COLUMNS)
+                .where(
+                    documents.c.kind == kind,
+                    documents.c.directory_name.is_not(None),
+                    documents.c.directory_name.like(like_pattern(folded_query), escape="\\"),
+                )
+                .order_by(documents.c.directory_name, documents.c.key)
                 .limit(limit)
             ).all()
         return [_document(row) for row in rows]

@@ -1,9 +1,10 @@
 """The registry's one table. Only :mod:`registry.store` and the migrations use it.
 
 It holds exactly what was published — kind, key, version, the signed body — plus what serving
-it needs (media type, ETag) and when it arrived; no column can hold anything the issuer did
-not sign, so the registry has nothing confidential to leak and can be rebuilt by
-re-publishing.
+it needs (media type, ETag), when it arrived, and, for a register entry whose person chose to
+appear in the public directory (clause 7.3.3), the folded name the directory search matches.
+Every column is the signed body or derived from it, so the registry has nothing confidential
+to leak and can be rebuilt by re-publishing.
 """
 
 from __future__ import annotations
@@ -54,4 +55,5 @@ documents = Table(
     Column("media_type", String(64), nullable=False),
     Column("etag", String(64), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
+    Column("directory_name", String(420), nullable=True),
 )

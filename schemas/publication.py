@@ -16,7 +16,11 @@ Kinds, their keys, their bodies' JWS payloads, and where the registry serves the
 - ``register-entry`` (key: the certificate number): a ``RegisterEntryCredential``
   (``vc+jwt``) with public fields only → ``/register/{number}``;
 - ``scheme`` (key: the scheme id): a ``SchemeInformationCredential`` (``vc+jwt``) with the
-  public information of clause 7.2.2 → ``/schemes/{scheme_id}``.
+  public information of clause 7.2.2 → ``/schemes/{scheme_id}``;
+- ``credential`` (key: the credential's UUID, without ``urn:uuid:``): a certificate or mark
+  credential (``vc+jwt``) exactly as issued, for the verification page ``/v/{credential_id}``.
+  A credential never changes once signed, so it is always published as version 1: the first
+  delivery is stored and every later one (a retry, a rebuild) is ignored.
 """
 
 from __future__ import annotations
@@ -25,10 +29,18 @@ import enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["KEYS_JWT_TYPE", "PUBLICATION_MEDIA_TYPE", "DocumentKind", "Publication"]
+__all__ = [
+    "CREDENTIAL_VERSION",
+    "KEYS_JWT_TYPE",
+    "PUBLICATION_MEDIA_TYPE",
+    "DocumentKind",
+    "Publication",
+]
 
 KEYS_JWT_TYPE = "keys+jwt"
 PUBLICATION_MEDIA_TYPE = "application/json"
+CREDENTIAL_VERSION = 1
+"""The one version a ``credential`` document is published at: it never changes."""
 
 
 class DocumentKind(enum.StrEnum):
@@ -36,6 +48,7 @@ class DocumentKind(enum.StrEnum):
     STATUS_LIST = "status-list"
     REGISTER_ENTRY = "register-entry"
     SCHEME = "scheme"
+    CREDENTIAL = "credential"
 
 
 class Publication(BaseModel):

@@ -28,6 +28,9 @@ from issuer.model import KeyState
 from issuer.settings import Settings
 from issuer.store import Store, create_issuer_engine
 from issuer.tables import metadata
+from registry import RegistryStore
+from registry import upgrade as registry_upgrade
+from registry.store import create_registry_engine
 from tests.backoffice import BackOffice, enrol_office
 
 POSTGRES_ENV = "CERTREG_TEST_POSTGRES_URL"
@@ -202,3 +205,32 @@ def office(
     client: TestClient, store: Store, clock: FrozenClock, entropy: SeededEntropy
 ) -> BackOffice:
     return enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
+
+
+@pytest.fixture
+def registry_store(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> Iterator[RegistryStore]:
+    """A migrated, empty registry store on the test's engine (a private schema on PostgreSQL,
+    shared with the issuer store: its tables are dropped before and after)."""
+    if backend == "sqlite":
+        store = RegistryStore.from_url(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+    else:
+        target = request.getfixturevalue("postgres_schema")
+        store = RegistryStore(
+            create_registry_engine(
+                target.url, connect_args={"options": f"-csearch_path={target.schema}"}
+            )
+        )
+        _drop_registry_tables(store)
+    registry_upgrade(store.engine)
+    yield store
+    if backend != "sqlite":
+        _drop_registry_tables(store)
+    store.dispose()
+
+
+def _drop_registry_tables(store: RegistryStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS documents")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS registry_alembic_version")

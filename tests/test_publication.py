@@ -64,10 +64,16 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
         publication.enqueue_keys(tx, clock())
     number = grant(office)["certification"]["certificate_number"]
     recorder = Recorder()
-    assert _drain(office, recorder, clock) == 5
+    assert _drain(office, recorder, clock) == 6
     kinds = [p.kind for p in recorder.received]
     assert kinds[0] is DocumentKind.ISSUER_KEYS
-    assert sorted(kinds[1:]) == ["register-entry", "scheme", "status-list", "status-list"]
+    assert sorted(kinds[1:]) == [
+        "credential",
+        "register-entry",
+        "scheme",
+        "status-list",
+        "status-list",
+    ]
     keys_payload = _payload(recorder.received[0].body)
     keyset = KeySet.import_key_set(keys_payload["jwks"])  # type: ignore[arg-type]
     entry = next(p for p in recorder.received if p.kind is DocumentKind.REGISTER_ENTRY)
@@ -103,7 +109,7 @@ def test_an_unreachable_registry_loses_nothing(office: BackOffice, clock: Frozen
     with pytest.raises(PublisherUnavailable):
         _drain(office, recorder, clock)
     with office.store.transaction() as tx:
-        assert len(tx.pending_publications(100)) == 4
+        assert len(tx.pending_publications(100)) == 5
     delays: list[float] = []
     recorder.down = False
     attempts = iter([True, True, False])
@@ -112,7 +118,7 @@ def test_an_unreachable_registry_loses_nothing(office: BackOffice, clock: Frozen
         recorder.down = next(attempts)
         return _drain(office, recorder, clock)
 
-    assert publication.drain_with_backoff(attempt, sleep=delays.append) == 4
+    assert publication.drain_with_backoff(attempt, sleep=delays.append) == 5
     assert delays == [0.2, 0.4]
 
 
@@ -132,10 +138,10 @@ def test_a_crash_before_marking_republishes_the_same_version_once(
         with pytest.raises(SystemExit):
             _drain(office, recorder, clock)
     stored_once = dict(recorder.held)
-    assert len(stored_once) == 4
+    assert len(stored_once) == 5
     _drain(office, recorder, clock)  # the restart
     assert recorder.held == stored_once  # same versions: nothing stored twice
-    assert len(recorder.received) == 8
+    assert len(recorder.received) == 10
     with office.store.transaction() as tx:
         assert tx.pending_publications(100) == []
 
@@ -149,7 +155,7 @@ def test_rebuild_republishes_everything(office: BackOffice, clock: FrozenClock) 
     count = publication.rebuild(
         office.store, fresh, context=services.issuance, ttl_seconds=300, clock=clock
     )
-    assert count == 5  # keys, the scheme, two lists, one register entry
+    assert count == 6  # keys, the scheme, two lists, one register entry, one credential
     assert set(fresh.held) == set(recorder.held) | {("issuer-keys", "issuer")}
 
 

@@ -23,33 +23,11 @@ from issuer.settings import Settings
 from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
-from registry.store import create_registry_engine
 from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import REGISTER_ENTRY_V1, STATUS_LIST_CREDENTIAL_V1, validate
 from schemas.publication import DocumentKind
 from tests.backoffice import BackOffice, enrol_office, grant, member, person_body
 from tests.conftest import FrozenClock, SeededEntropy
-
-
-@pytest.fixture
-def registry_store(
-    tmp_path: Path, backend: str, request: pytest.FixtureRequest
-) -> Iterator[RegistryStore]:
-    if backend == "sqlite":
-        store = RegistryStore.from_url(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
-    else:
-        target = request.getfixturevalue("postgres_schema")
-        store = RegistryStore(
-            create_registry_engine(
-                target.url, connect_args={"options": f"-csearch_path={target.schema}"}
-            )
-        )
-        with store.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS documents")
-            conn.exec_driver_sql("DROP TABLE IF EXISTS registry_alembic_version")
-    registry_upgrade(store.engine)
-    yield store
-    store.dispose()
 
 
 @pytest.fixture
@@ -311,5 +289,7 @@ def test_rebuild_yields_the_same_registry(
         return out
 
     assert contents(fresh) == contents(live)
-    assert len(contents(live)) == 5  # keys, the scheme, two lists (shared), one entry
+    # keys, the scheme, two lists (shared), one entry, two credentials (the scope change
+    # superseded the first)
+    assert len(contents(live)) == 7
     fresh_store.dispose()

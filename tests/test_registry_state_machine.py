@@ -619,6 +619,10 @@ class RegistryMachine(RuleBasedStateMachine):
         assert entry["expiryDate"] == certification.expiry_date.isoformat()
         listed = {item["id"]: item["status"] for item in entry["credentials"]}
         assert listed == {f"urn:uuid:{c.id}": credential_status(tx, c) for c in credentials}
+        for credential in credentials:  # each as signed, for its verification page
+            document = served.registry.credential(credential.id)
+            assert document is not None, f"credential {credential.id} is not served"
+            assert document.body == credential.jws
 
 
 @pytest.fixture

@@ -183,13 +183,18 @@ def status_list_payload(list_id: str, *, ttl_ms: int | None = 60_000) -> dict[st
 
 
 def register_entry_payload(
-    number: str = NUMBER, *, family_name: str = "Müller", status: str = "active"
+    number: str = NUMBER,
+    *,
+    family_name: str = "Müller",
+    status: str = "active",
+    given_name: str = "Anna",
+    directory: bool = False,
 ) -> dict[str, Any]:
     subject = {
         "type": "RegisterEntry",
         "certificateNumber": number,
-        "name": f"Anna {family_name}",
-        "givenName": "Anna",
+        "name": f"{given_name} {family_name}",
+        "givenName": given_name,
         "familyName": family_name,
         "scheme": {
             "id": f"{BASE_URL}/schemes/welding-inspector",
@@ -210,8 +215,56 @@ def register_entry_payload(
                 "status": "active",
             }
         ],
+        "directory": directory,
     }
     return vc("RegisterEntryCredential", subject, id=f"{BASE_URL}/register/{number}")
+
+
+CREDENTIAL_ID = "0b7f9a8e-4c1d-4d2b-9a59-1f0f3c2b7a11"
+
+
+def certificate_payload(credential_id: str = CREDENTIAL_ID, **subject: Any) -> dict[str, Any]:
+    """A ``CertificationCredential`` as the issuer signs it (schema-valid)."""
+    status = [
+        {
+            "id": f"{BASE_URL}/status/{list_id}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": str(index),
+            "statusListCredential": f"{BASE_URL}/status/{list_id}",
+        }
+        for purpose, list_id, index in (("revocation", "r1", 7), ("suspension", "s1", 7))
+    ]
+    entry = register_entry_payload()["credentialSubject"]
+    return {
+        "@context": [VC_V2, "https://w3id.org/certreg/v1"],
+        "id": f"urn:uuid:{credential_id}",
+        "type": ["VerifiableCredential", "CertificationCredential"],
+        "issuer": {"id": DID, "name": "Example Welding Certification Body"},
+        "validFrom": "2026-11-25T00:00:00Z",
+        "validUntil": "2031-11-24T23:59:59Z",
+        "credentialStatus": status,
+        "credentialSchema": {
+            "id": f"{BASE_URL}/schemas/certification-credential-v1.json",
+            "type": "JsonSchema",
+        },
+        "credentialSubject": {
+            "type": "CertifiedPerson",
+            "name": entry["name"],
+            "givenName": entry["givenName"],
+            "familyName": entry["familyName"],
+            "certification": {
+                "type": "Certification",
+                "certificateNumber": entry["certificateNumber"],
+                "scheme": entry["scheme"],
+                "scope": entry["scope"],
+                "effectiveDate": entry["effectiveDate"],
+                "expiryDate": entry["expiryDate"],
+            },
+            **subject,
+        },
+        "iat": 1795597200,
+    }
 
 
 def scheme_payload(scheme_id: str = "welding-inspector") -> dict[str, Any]:

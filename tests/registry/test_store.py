@@ -73,7 +73,17 @@ def test_the_database_holds_only_what_was_published(registry_store: RegistryStor
     inspector = inspect(registry_store.engine)
     assert set(inspector.get_table_names()) == {"documents", migrate.VERSION_TABLE}
     columns = {c["name"] for c in inspector.get_columns("documents")}
-    assert columns == {"kind", "key", "version", "body", "media_type", "etag", "received_at"}
+    # directory_name is derived from the signed body: the folded name of a listed entry.
+    assert columns == {
+        "kind",
+        "key",
+        "version",
+        "body",
+        "media_type",
+        "etag",
+        "received_at",
+        "directory_name",
+    }
     assert inspector.get_pk_constraint("documents")["constrained_columns"] == ["kind", "key"]
     assert migrate.current_revision(registry_store.engine) == migrate.head_revision()
 

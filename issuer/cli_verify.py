@@ -1,0 +1,330 @@
+"""``certreg verify`` and ``certreg registry export-bundle``: the verifier from a terminal.
+
+``verify`` checks one ``vc+jwt`` with the :mod:`verifier` library — online (keys and status
+lists fetched over HTTPS from the issuer) or ``--offline`` against a bundle that
+``registry export-bundle`` wrote. The exit status is the answer, for scripts: 0 valid, 1 not
+valid (revoked, suspended, expired, bad signature, untrusted issuer, not a credential…),
+2 could not decide (status or keys unreachable) — and 2 as well for a usage error, such as
+an unreadable bundle, so that 0 and 1 always mean a decision was reached. The wall clock is
+read here, once, and passed to the verifier; nothing below the command line reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.text import Text
+
+from issuer.settings import Settings
+from registry import Registry, RegistryError, RegistryStore, jws
+from registry import upgrade as registry_upgrade
+from schemas.publication import DocumentKind
+from verifier import (
+    Bundle,
+    HttpFetcher,
+    Report,
+    TrustPolicy,
+    Verifier,
+    http_verifier,
+    read_bundle,
+)
+from verifier.errors import VerificationError
+from verifier.http import RequestProblem, unwrap_credential
+
+__all__ = ["export_bundle", "verify"]
+
+MAX_INPUT_BYTES = 1024 * 1024
+"""More than any credential; the verifier refuses anything over its own, smaller, cap."""
+USAGE = 2
+_VERDICT_STYLE = {
+    "valid": ("bold white on green", "VALID"),
+    "suspended": ("bold black on yellow", "SUSPENDED"),
+    "revoked": ("bold white on red", "REVOKED (withdrawn)"),
+    "expired": ("bold white on red", "EXPIRED"),
+    "not-yet-valid": ("bold black on yellow", "NOT YET VALID"),
+    "invalid": ("bold white on red", "NOT VALID"),
+    "cannot-confirm": ("bold black on yellow", "CANNOT CONFIRM"),
+}
+
+err = Console(stderr=True)
+
+
+def _usage(message: str) -> NoReturn:
+    err.print(Text("error: ", style="red") + Text(_printable(message, 500)))
+    raise typer.Exit(USAGE)
+
+
+def _printable(value: object, limit: int = 200) -> str:
+    """A credential's text, safe for a terminal: no control or escape characters."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return "".join(c if c.isprintable() else "\ufffd" for c in text[:limit])
+
+
+def _read_input(credential: str) -> str:
+    """The presented text: standard input for ``-``, a file's content, or the argument."""
+    if credential == "-":
+        return sys.stdin.read(MAX_INPUT_BYTES + 1)
+    path = Path(credential)
+    try:
+        is_file = len(credential) < 4096 and path.is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
+        return credential
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        _usage(f"cannot read {credential[:200]}: {exc.strerror or exc}")
+    return raw.decode("utf-8", errors="replace")
+
+
+def _token(text: str) -> str:
+    """The compact JWS in the input: bare, as a ``data:`` URL, or as a JSON envelope."""
+    stripped = text.strip()
+    try:
+        if stripped.startswith("{"):
+            try:
+                envelope = json.loads(stripped)
+            except (ValueError, RecursionError):
+                return stripped  # not JSON after all: the verifier names the parsing error
+            return unwrap_credential(envelope)
+        return unwrap_credential(stripped)
+    except RequestProblem as problem:
+        _usage(f"this is not a credential form certreg verify reads: {problem.detail}")
+
+
+def _default_trust() -> list[str]:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        _usage(f"invalid CERTREG_* settings: {exc.errors()[0].get('msg', '')}")
+    if "base_url" not in settings.model_fields_set:
+        _usage(
+            "name a trusted issuer with --trust (a DID or https base URL), or set CERTREG_BASE_URL"
+        )
+    return [settings.base_url]
+
+
+def _policy(issuers: list[str], http_hosts: list[str]) -> TrustPolicy:
+    try:
+        return TrustPolicy.trusting(*issuers, unsafe_http_hosts=frozenset(http_hosts))
+    except ValueError as exc:
+        _usage(f"--trust: {exc}")
+
+
+def _offline_verifier(
+    bundle_path: Path, trust: list[str], http_hosts: list[str]
+) -> tuple[Verifier, Bundle]:
+    try:
+        raw = bundle_path.read_bytes()
+    except OSError as exc:
+        _usage(f"cannot read the bundle {bundle_path}: {exc.strerror or exc}")
+    try:
+        bundle = read_bundle(raw)
+        keys = bundle.keys()
+    except VerificationError as exc:
+        _usage(f"{bundle_path} is not a usable offline bundle: {exc.detail}")
+    policy = _policy(trust, http_hosts) if trust else bundle.policy()
+    return Verifier(policy=policy, keys=keys, status=bundle.status()), bundle
+
+
+def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list) and subject:
+        subject = subject[0]
+    return subject if isinstance(subject, Mapping) else {}
+
+
+def _summary_rows(report: Report) -> list[tuple[str, str]]:
+    credential = report.credential or {}
+    subject = _subject(credential)
+    certification = subject.get("certification") or subject.get("certificationMark") or {}
+    if not isinstance(certification, Mapping):
+        certification = {}
+    rows: list[tuple[str, object]] = [
+        ("holder", subject.get("name")),
+        ("certificate", certification.get("certificateNumber")),
+    ]
+    scheme = certification.get("scheme")
+    if isinstance(scheme, Mapping):
+        rows.append(
+            (
+                "scheme",
+                f"{scheme.get('name')} ({scheme.get('code')}, version {scheme.get('version')})",
+            )
+        )
+    scope = certification.get("scope")
+    if isinstance(scope, list):
+        names = [s.get("name") or s.get("code") for s in scope if isinstance(s, Mapping)]
+        rows.append(("scope", "; ".join(str(n) for n in names)))
+    if "effectiveDate" in certification or "expiryDate" in certification:
+        validity = f"{certification.get('effectiveDate')} to {certification.get('expiryDate')}"
+    else:
+        validity = f"{credential.get('validFrom')} to {credential.get('validUntil')}"
+    if credential:
+        rows.append(("valid", validity))
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        rows.append(("issuer", f"{issuer.get('name')} ({issuer.get('id')})"))
+    elif report.issuer:
+        rows.append(("issuer", report.issuer))
+    return [(label, _printable(value)) for label, value in rows if value not in (None, "")]
+
+
+def _print_summary(report: Report, warnings: list[str]) -> None:
+    out = Console(highlight=False)
+    style, words = _VERDICT_STYLE.get(report.verdict.value, ("bold", report.verdict.value))
+    out.print(Text(f" {words} ", style=style))
+    for label, value in _summary_rows(report):
+        out.print(Text(f"{label:>12}: ", style="bold") + Text(value))
+    for problem in report.errors:
+        title, detail = problem.get("title", ""), problem.get("detail", "")
+        out.print(Text(f"{'problem':>12}: ", style="bold") + Text(_printable(title, 200)))
+        out.print(Text(" " * 14 + _printable(detail, 500)))
+        out.print(Text(" " * 14 + _printable(problem.get("type", ""), 200), style="dim"))
+    for warning in warnings:
+        out.print(Text(f"{'warning':>12}: ", style="yellow") + Text(_printable(warning, 500)))
+    out.print(Text(f"{'checked at':>12}: {report.checked_at:%Y-%m-%d %H:%M:%SZ}"))
+
+
+def verify(
+    credential: Annotated[
+        str,
+        typer.Argument(
+            help="the credential: a compact vc+jwt, a data:application/vc+jwt URL or an "
+            "EnvelopedVerifiableCredential JSON object — given directly, as a file, or - "
+            "for standard input"
+        ),
+    ],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="print the whole verification report as JSON")
+    ] = False,
+    offline: Annotated[
+        Path | None,
+        typer.Option(
+            "--offline",
+            help="verify against this bundle (certreg registry export-bundle) without network",
+        ),
+    ] = None,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust",
+            help="a trusted issuer: a DID or the https base URL of its registry (repeatable); "
+            "default: CERTREG_BASE_URL's issuer, or with --offline the bundle's issuers",
+        ),
+    ] = None,
+    unsafe_allow_http: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unsafe-allow-http",
+            help="fetch keys and status lists from HOST over plain HTTP (development only)",
+            metavar="HOST",
+        ),
+    ] = None,
+) -> None:
+    """Verify a credential: exit 0 valid, 1 not valid (revoked, suspended, expired, bad
+    signature, untrusted issuer, not a credential…), 2 could not decide (status or keys
+    unreachable) or a usage error (such as an unreadable bundle)."""
+    http_hosts = list(unsafe_allow_http or [])
+    token = _token(_read_input(credential))
+    warnings: list[str] = []
+    if offline is not None:
+        verifier, bundle = _offline_verifier(offline, list(trust or []), http_hosts)
+        created = f"{bundle.created_at:%Y-%m-%dT%H:%M:%SZ}"
+        warnings.append(
+            f"verified offline against a bundle created at {created}: a suspension or "
+            "withdrawal published after then is not seen"
+        )
+        report = verifier.check(token, now=datetime.now(UTC))
+    else:
+        policy = _policy(list(trust or []) or _default_trust(), http_hosts)
+        fetcher = HttpFetcher(policy)
+        try:
+            report = http_verifier(policy, fetcher=fetcher).check(token, now=datetime.now(UTC))
+        finally:
+            fetcher.close()
+    warnings = [*report.warnings, *warnings]
+    if json_output:
+        answer = report.as_json() | {"warnings": warnings}
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(report, warnings)
+    raise typer.Exit(report.exit_code)
+
+
+def _bundle_from(registry: Registry, created_at: datetime) -> Bundle:
+    """The registry's keys and signed status lists, as an offline bundle."""
+    try:
+        keys = registry.keys()
+    except RegistryError as exc:
+        _usage(f"the registry has no usable issuer keys: {exc.detail}")
+    did = keys.did_document.get("id")
+    if not isinstance(did, str):
+        _usage("the registry's DID document names no id")
+    lists: dict[str, str] = {}
+    for document in registry.documents(DocumentKind.STATUS_LIST):
+        url = jws.parse_compact(document.body).payload.get("id")
+        if isinstance(url, str):
+            lists[url] = document.body
+    return Bundle(created_at=created_at, did_documents={did: keys.did_document}, status_lists=lists)
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    """Write beside ``target`` and rename over it: a reader sees the old file or the new."""
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export_bundle(
+    file: Annotated[Path, typer.Argument(help="where to write the bundle (JSON)")],
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
+    ] = None,
+) -> None:
+    """Write the registry's issuer keys and signed status lists as an offline bundle, for
+    ``certreg verify --offline FILE`` where there is no network. Its answers are as of now:
+    export again to see later suspensions and withdrawals."""
+    try:
+        settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+    except ValidationError as exc:
+        _usage(f"invalid CERTREG_* settings: {exc.errors()[0].get('msg', '')}")
+    if settings.registry_database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = RegistryStore.from_url(settings.registry_store_url)
+    try:
+        registry_upgrade(store.engine)
+        bundle = _bundle_from(Registry(store), datetime.now(UTC))
+    finally:
+        store.dispose()
+    content = json.dumps(bundle.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+    read_bundle(content)  # what we write must read back
+    try:
+        _write_atomically(file, content + b"\n")
+    except OSError as exc:
+        _usage(f"cannot write {file}: {exc.strerror or exc}")
+    typer.echo(
+        f"bundle written to {file}: {len(bundle.did_documents)} issuer, "
+        f"{len(bundle.status_lists)} status lists, created {bundle.to_json()['createdAt']}"
+    )

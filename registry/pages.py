@@ -1,0 +1,247 @@
+"""The registry's HTML pages: one layout, one style sheet, content negotiation, safe output.
+
+The public reads a certificate's standing and a scheme's requirements on a phone as often as
+on a desk, often from a QR code, so every page is rendered on the server, works without
+JavaScript, sets its language, fits a 360-pixel-wide screen and keeps text contrast at WCAG
+AA or better. Pages load nothing from elsewhere: the style sheet is inline and the Content
+Security Policy allows exactly that style sheet (by hash) and nothing else. Templates are
+Jinja2 with autoescaping, so a scheme title holding ``<script>`` is shown, never run.
+
+The same address answers JSON or HTML: a browser (``Accept`` preferring ``text/html``) gets
+the page, anything else — ``application/json``, ``*/*``, no ``Accept`` — the JSON it always
+got. Responses say ``Vary: Accept`` so caches keep the two apart.
+
+New pages extend ``templates/base.html`` and render through :func:`render`; the banner
+classes in the style sheet (``banner-ok``, ``banner-warn``, ``banner-bad``,
+``banner-unknown``) pair a colour with words, never colour alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+__all__ = [
+    "CSS",
+    "HTML_MEDIA_TYPE",
+    "PAGE_HEADERS",
+    "SITE_NAME",
+    "SchemeView",
+    "paragraphs",
+    "prefers_html",
+    "render",
+    "scheme_view",
+]
+
+HTML_MEDIA_TYPE = "text/html; charset=utf-8"
+SITE_NAME = "Public register of certified persons"
+
+CSS = """
+:root{color-scheme:light;--ink:#1b1b1b;--muted:#4a4a4a;--line:#c9c9c9;--link:#0b4f8a;
+--paper:#ffffff;--soft:#f3f4f6}
+*{box-sizing:border-box}
+html{font-size:100%;-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--paper);color:var(--ink);line-height:1.5;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;
+overflow-wrap:anywhere}
+a{color:var(--link);text-underline-offset:.15em}
+a:focus-visible{outline:3px solid var(--ink);outline-offset:2px}
+.skip{position:absolute;left:-999px}
+.skip:focus{left:1rem;top:1rem;background:var(--paper);padding:.5rem;z-index:1}
+header.site,main,footer.site{max-width:44rem;margin:0 auto;padding:0 1rem}
+header.site{border-bottom:1px solid var(--line)}
+.site-name{margin:.75rem 0;font-weight:600}
+.site-name a{color:var(--ink);text-decoration:none}
+h1{font-size:1.6rem;line-height:1.25;margin:1.25rem 0 .75rem}
+h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+footer.site{margin-top:2.5rem;padding-top:.75rem;padding-bottom:1.5rem;
+border-top:1px solid var(--line);color:var(--muted);font-size:.9rem}
+.meta,.crumbs{color:var(--muted);font-size:.95rem}
+.code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.95em;
+background:var(--soft);padding:0 .25em;border-radius:.2em}
+ul.cards{list-style:none;padding:0;margin:0}
+ul.cards li{border:1px solid var(--line);border-radius:.4rem;padding:.75rem;margin:.5rem 0}
+ul.cards a{font-weight:600}
+ul.cards .meta{display:block}
+dl.facts{display:grid;grid-template-columns:minmax(7rem,auto) 1fr;gap:.25rem 1rem;margin:1rem 0}
+dl.facts dt{font-weight:600}
+dl.facts dd{margin:0}
+dl.scope dt{font-weight:600;margin-top:.75rem}
+dl.scope dd{margin:.25rem 0 0 0}
+.banner{border:2px solid currentColor;border-radius:.5rem;padding:1rem;margin:1rem 0;
+font-size:1.4rem;font-weight:700}
+.banner-ok{color:#0f5132;background:#d1e7dd}
+.banner-warn{color:#664d03;background:#fff3cd}
+.banner-bad{color:#842029;background:#f8d7da}
+.banner-unknown{color:#41464b;background:#e2e3e5}
+.banner h1{display:flex;align-items:center;gap:.6rem;margin:0;font-size:1.8rem}
+.banner p{margin:.5rem 0 0;font-size:1rem;font-weight:400}
+.banner svg{flex:none}
+ul.scope-items{padding-left:1.25rem}
+@media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}}
+""".strip()
+"""The one style sheet: system fonts, text on white at ≥ 7:1, banners at ≥ 7:1."""
+
+_CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode("ascii")
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Vary": "Accept",
+}
+"""Headers every page carries: nothing but the inline style sheet may load or run."""
+
+_environment = Environment(
+    loader=PackageLoader("registry", "templates"),
+    autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(template: str, *, title: str, lang: str = "en", **context: Any) -> bytes:
+    """A page from ``templates/{template}`` in the shared layout, as UTF-8 bytes."""
+    page = _environment.get_template(template).render(
+        title=title,
+        lang=lang,
+        site_name=SITE_NAME,
+        css=Markup(CSS),  # noqa: S704 - a constant of this module, hashed into the CSP
+        generated_at=context.pop("generated_at", None),
+        **context,
+    )
+    return page.encode("utf-8")
+
+
+def _quality(value: str) -> float:
+    try:
+        q = float(value)
+    except ValueError:
+        return 0.0
+    return min(max(q, 0.0), 1.0) if math.isfinite(q) else 0.0
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether ``Accept`` ranks ``text/html`` above ``application/json`` (RFC 9110 §12.5.1).
+
+    Each type takes the quality of the most specific range that matches it; a tie — ``*/*``
+    or no header at all — keeps JSON, the registry's answer to programs.
+    """
+    if not accept:
+        return False
+    best: dict[str, tuple[int, float]] = {}
+    for part in accept[:2000].split(",")[:50]:
+        media, *parameters = part.split(";")
+        media = media.strip().lower()
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                quality = _quality(value.strip())
+        for target in ("text/html", "application/json"):
+            family = target.split("/")[0]
+            specificity = {target: 3, f"{family}/*": 2, "*/*": 1}.get(media, 0)
+            if specificity and specificity > best.get(target, (0, 0.0))[0]:
+                best[target] = (specificity, quality)
+            elif specificity and specificity == best[target][0]:
+                best[target] = (specificity, max(quality, best[target][1]))
+    html = best.get("text/html", (0, 0.0))[1]
+    json = best.get("application/json", (0, 0.0))[1]
+    return html > json
+
+
+def paragraphs(text: object) -> list[str]:
+    """A free text as paragraphs: split on blank lines, each trimmed, empties dropped."""
+    if not isinstance(text, str):
+        return []
+    blocks = text.replace("\r\n", "\n").split("\n\n")
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeItemView:
+    code: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    heading: str
+    paragraphs: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeView:
+    """What a scheme page shows, read defensively from a published scheme's subject."""
+
+    href: str
+    code: str
+    name: str
+    version: int | None
+    owner: str
+    recertification_months: int | None
+    scope: list[str]
+    scope_items: list[ScopeItemView]
+    sections: list[SectionView]
+
+
+_SECTIONS = (
+    ("prerequisites", "Prerequisites"),
+    ("applicationRequirements", "How to apply"),
+    ("initialCertificationRequirements", "Requirements for initial certification"),
+    ("surveillanceRequirements", "Surveillance"),
+    ("recertificationRequirements", "Requirements for recertification"),
+    ("processDescription", "The certification process"),
+)
+"""The clause 7.2.2 information of a scheme, in the order a candidate meets it."""
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def scheme_view(key: str, subject: object) -> SchemeView:
+    """The view of the scheme published under ``key`` (its subject may be anything)."""
+    data: Mapping[str, Any] = subject if isinstance(subject, Mapping) else {}
+    raw_items = data.get("scopeItems")
+    items: Sequence[Any] = raw_items if isinstance(raw_items, list) else []
+    return SchemeView(
+        href="/schemes/" + quote(key, safe=""),
+        code=_text(data.get("code")),
+        name=_text(data.get("name")) or key,
+        version=_integer(data.get("version")),
+        owner=_text(data.get("schemeOwner")),
+        recertification_months=_integer(data.get("recertificationIntervalMonths")),
+        scope=paragraphs(data.get("scopeDescription")),
+        scope_items=[
+            ScopeItemView(
+                code=_text(item.get("code")),
+                name=_text(item.get("name")),
+                description=_text(item.get("description")),
+            )
+            for item in items
+            if isinstance(item, Mapping)
+        ],
+        sections=[
+            SectionView(heading, paragraphs(data.get(field)))
+            for field, heading in _SECTIONS
+            if paragraphs(data.get(field))
+        ],
+    )

@@ -1,0 +1,160 @@
+"""Verification against what this registry holds: its stored keys and status lists.
+
+A registry already holds, verified on intake, everything a verifier would fetch from it: the
+issuer's DID document and the signed status list credentials. Verifying a presented
+credential here reads them from the store instead of over HTTP, so the registry's own answer
+(``POST /credentials/verify``, the QR page) is as current as its store — a suspension is
+seen the moment it is published — and never depends on the registry reaching itself.
+
+The verifier still checks everything as it would for any issuer: the stored status list is
+the issuer-signed credential, verified again with the stored keys. Use it as::
+
+    verification = RegistryVerification(registry)
+    report = verification.check(token, now=datetime.now(UTC))   # a verifier.Report
+
+or hand :meth:`RegistryVerification.verifier` to :func:`verifier.http.verification_router`.
+The trust policy trusts exactly the issuer whose keys this registry holds; a credential of
+any other issuer is answered ``untrusted-issuer``; before any keys are published every
+credential is answered "cannot confirm" (``key-retrieval-error``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime
+
+from registry import jws
+from registry.errors import RegistryError
+from registry.intake import Registry, read_issuer_keys
+from schemas.publication import DocumentKind
+from verifier.core import Report, Verifier
+from verifier.errors import KeyRetrievalError, StatusRetrievalError
+from verifier.fetch import Fetched
+from verifier.keys import IssuerKeys, issuer_keys_from_did_document
+from verifier.policy import TrustPolicy
+
+__all__ = [
+    "RegistryKeys",
+    "RegistryStatusLists",
+    "RegistryVerification",
+    "system_now",
+]
+
+_LIST_KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_STATUS_PATH = "/status/"
+
+
+def system_now() -> datetime:
+    """The wall clock, timezone-aware: the default instant of a check."""
+    return datetime.now(UTC)
+
+
+class RegistryKeys:
+    """The issuer keys this registry stores, as a :class:`verifier.keys.KeySource`.
+
+    The stored keys document is re-verified (its proof of possession) whenever it changes;
+    the prepared keys are kept until the stored document's ETag changes, so a rotation or a
+    key marked compromised is seen by the next verification.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._lock = threading.Lock()
+        self._cached: tuple[str, IssuerKeys] | None = None
+
+    def did(self) -> str | None:
+        """The DID of the issuer whose keys are stored, or ``None`` before any are."""
+        try:
+            return self._current().issuer
+        except KeyRetrievalError:
+            return None
+
+    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        keys = self._current()
+        if keys.issuer != issuer:
+            raise KeyRetrievalError(f"this registry holds no keys for issuer {issuer[:80]}")
+        return keys
+
+    def _current(self) -> IssuerKeys:
+        document = self._registry.document(DocumentKind.ISSUER_KEYS, "issuer")
+        if document is None:
+            raise KeyRetrievalError("this registry holds no issuer keys yet")
+        with self._lock:
+            cached = self._cached
+        if cached is not None and cached[0] == document.etag:
+            return cached[1]
+        try:
+            stored = read_issuer_keys(document.body)
+        except RegistryError as exc:
+            raise KeyRetrievalError(f"the stored issuer keys do not verify: {exc}") from exc
+        did = stored.did_document.get("id")
+        if not isinstance(did, str) or not did:
+            raise KeyRetrievalError("the stored DID document names no id")
+        keys = issuer_keys_from_did_document(did, stored.did_document)
+        with self._lock:
+            self._cached = (document.etag, keys)
+        return keys
+
+
+class RegistryStatusLists:
+    """The status list credentials this registry stores, as a
+    :class:`verifier.status.StatusSource`.
+
+    A list is found by the last path segment of its URL (``…/status/{list_id}``) and handed
+    over only if the stored credential names exactly that URL as its ``id``; a URL this
+    registry does not serve is a STATUS_RETRIEVAL_ERROR, as an unreachable list would be.
+    Answers say ``max_age=0``: the store is read on every check, never a cached copy.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def status_list(self, url: str, *, now: datetime) -> Fetched:
+        head, found, list_id = url.rpartition(_STATUS_PATH)
+        document = None
+        if found and head and _LIST_KEY.fullmatch(list_id):
+            document = self._registry.document(DocumentKind.STATUS_LIST, list_id)
+        if document is None or _list_url(document.body) != url:
+            raise StatusRetrievalError(f"this registry holds no status list {url[:100]}")
+        return Fetched(
+            url=url, body=document.body.encode("ascii"), media_type="application/vc+jwt", max_age=0
+        )
+
+
+def _list_url(compact: str) -> str | None:
+    try:
+        named = jws.parse_compact(compact).payload.get("id")
+    except RegistryError:
+        return None
+    return named if isinstance(named, str) else None
+
+
+class RegistryVerification:
+    """A verifier over this registry's stored keys and status lists, trusting its issuer."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.keys = RegistryKeys(registry)
+        self.status = RegistryStatusLists(registry)
+        self._lock = threading.Lock()
+        self._verifier: tuple[str | None, Verifier] | None = None
+
+    def verifier(self) -> Verifier:
+        """A :class:`~verifier.Verifier` trusting the issuer whose keys are stored now."""
+        did = self.keys.did()
+        with self._lock:
+            if self._verifier is None or self._verifier[0] != did:
+                if did is None:
+                    # No keys yet: nothing can verify, and the honest answer is "cannot
+                    # confirm" (keys unavailable), not "untrusted". Admitting any issuer here
+                    # only lets the check reach RegistryKeys, which then names the missing keys
+                    # (and, should keys arrive meanwhile, refuses every other issuer's).
+                    policy = TrustPolicy(trusted_issuers=frozenset(), unsafe_any_issuer=True)
+                else:
+                    policy = TrustPolicy(trusted_issuers=frozenset({did}))
+                self._verifier = (did, Verifier(policy=policy, keys=self.keys, status=self.status))
+            return self._verifier[1]
+
+    def check(self, token: str, *, now: datetime) -> Report:
+        """Verify ``token`` at ``now``; the whole answer as a :class:`verifier.Report`."""
+        return self.verifier().check(token, now=now)

@@ -1,0 +1,462 @@
+"""The verification page ``GET /v/{credential_id}``: what a certificate's QR code opens.
+
+An employer holds a phone up to a certificate and must see at once whether the person is
+certified, for what and until when (clause 7.2.1) — and nothing else. The page verifies the
+credential as any verifier would (:mod:`verifier`, over this registry's stored keys and
+status lists, :mod:`registry.verification`) at the instant of the request, so a suspension
+published a second ago is already shown; the answer depends on that instant, hence
+``Cache-Control: no-store``.
+
+The verifier's verdict becomes one of the words of the register (its :class:`Standing`):
+a revoked credential is *withdrawn*, unless the signed register entry names the credential
+that superseded it (a scope change, a recertification), in which case it is *superseded* and
+the page links the current one. When the status cannot be read or trusted the answer is
+*cannot confirm*, in neutral grey — never the green of *valid* (ARCHITECTURE.md, data flow 8).
+
+What is shown is only what the credential itself states (holder's public name, certificate
+number, scheme, scope, dates, issuing body); credentials hold no confidential field, and the
+reason of a suspension or withdrawal is never published. When the signature could not be
+verified now, nothing of the credential is shown; when only its status could not be
+confirmed, its facts are shown as the registry accepted them (their signature was verified
+on intake) under the "cannot confirm" banner.
+
+A browser gets the HTML page (:mod:`registry.pages`), anything asking for JSON the same
+answer as JSON (:meth:`Answer.as_json`). An unknown or malformed id is a 404: a page for a
+browser, problem+json for a program.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from registry import jws, pages
+from registry.errors import NotFound, RegistryError
+from registry.intake import Registry, credential_key
+from registry.verification import RegistryVerification
+from schemas.publication import DocumentKind
+from verifier.core import Report
+from verifier.errors import UntrustedIssuer, Verdict
+
+__all__ = [
+    "Answer",
+    "Standing",
+    "answer_for",
+    "verification_page_router",
+]
+
+NO_STORE = "no-store"
+_SCHEME_KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+CERTIFICATE = "certificate"
+MARK = "certification-mark"
+
+
+class Standing(enum.StrEnum):
+    """What the page says about a credential, in the register's words."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    NOT_YET_VALID = "not-yet-valid"
+    NOT_VALID = "not-valid"
+    CANNOT_CONFIRM = "cannot-confirm"
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """How a standing is shown: a colour class, a shape and words — never colour alone."""
+
+    css: str
+    icon: str
+    headline: str
+    explanation: str
+
+
+_BANNERS = {
+    Standing.VALID: Banner(
+        "banner-ok", "check", "Valid", "This certification is valid at the time of this check."
+    ),
+    Standing.SUSPENDED: Banner(
+        "banner-warn",
+        "pause",
+        "Suspended",
+        "This certification is suspended: it is not valid unless the certification body "
+        "reinstates it.",
+    ),
+    Standing.WITHDRAWN: Banner(
+        "banner-bad",
+        "cross",
+        "Withdrawn",
+        "This certification has been withdrawn by the certification body: it is not valid.",
+    ),
+    Standing.EXPIRED: Banner(
+        "banner-bad",
+        "clock",
+        "Expired",
+        "This certification has expired: it is no longer valid.",
+    ),
+    Standing.SUPERSEDED: Banner(
+        "banner-warn",
+        "arrow",
+        "Superseded",
+        "This certificate has been replaced by a newer one: it is no longer valid.",
+    ),
+    Standing.NOT_YET_VALID: Banner(
+        "banner-warn",
+        "clock",
+        "Not yet valid",
+        "This certification is not valid yet: its effective date has not been reached.",
+    ),
+    Standing.NOT_VALID: Banner(
+        "banner-bad",
+        "cross",
+        "Not valid",
+        "This credential could not be verified: do not rely on it.",
+    ),
+    Standing.CANNOT_CONFIRM: Banner(
+        "banner-unknown",
+        "question",
+        "Cannot confirm",
+        "The current status of this certification could not be confirmed right now. "
+        "Do not treat it as valid; try again later or contact the certification body.",
+    ),
+}
+
+_STANDING_OF_VERDICT = {
+    Verdict.VALID: Standing.VALID,
+    Verdict.SUSPENDED: Standing.SUSPENDED,
+    Verdict.REVOKED: Standing.WITHDRAWN,
+    Verdict.EXPIRED: Standing.EXPIRED,
+    Verdict.NOT_YET_VALID: Standing.NOT_YET_VALID,
+    Verdict.INVALID: Standing.NOT_VALID,
+    Verdict.CANNOT_CONFIRM: Standing.CANNOT_CONFIRM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeItem:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The public facts a certificate or mark credential states, read defensively."""
+
+    kind: str
+    holder_name: str
+    certificate_number: str
+    scheme_id: str
+    scheme_code: str
+    scheme_name: str
+    scheme_version: int | None
+    scope: tuple[ScopeItem, ...]
+    effective_date: str
+    expiry_date: str
+    issuer_id: str
+    issuer_name: str
+    certificate_credential: str | None = None
+    """For a mark: the id of the certificate credential it is tied to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The whole answer about one credential, for the page and for JSON alike."""
+
+    credential_id: str
+    standing: Standing
+    report: Report
+    facts: Facts | None
+    superseded_by: str | None = None
+    problems: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def checked_at(self) -> datetime:
+        return self.report.checked_at
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer as JSON: the same facts the page shows, and the problem details."""
+        facts = self.facts
+        body: dict[str, Any] = {
+            "credentialId": self.credential_id,
+            "status": self.standing.value,
+            "verified": self.standing is Standing.VALID,
+            "verdict": self.report.verdict.value,
+            "checkedAt": _stamp(self.checked_at),
+            "supersededBy": self.superseded_by,
+            "problemDetails": list(self.problems),
+        }
+        if facts is None:
+            return body | {"kind": None, "holderName": None, "certificateNumber": None}
+        return body | {
+            "kind": facts.kind,
+            "holderName": facts.holder_name,
+            "certificateNumber": facts.certificate_number,
+            "certificateCredential": facts.certificate_credential,
+            "scheme": {
+                "id": facts.scheme_id,
+                "code": facts.scheme_code,
+                "name": facts.scheme_name,
+                "version": facts.scheme_version,
+            },
+            "scope": [{"code": item.code, "name": item.name} for item in facts.scope],
+            "effectiveDate": facts.effective_date,
+            "expiryDate": facts.expiry_date,
+            "issuer": {"id": facts.issuer_id, "name": facts.issuer_name},
+        }
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _day(value: object) -> str:
+    """The ``YYYY-MM-DD`` day of a date or a timestamp, or ``""``."""
+    text = _text(value)[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return ""
+
+
+def read_facts(credential: Mapping[str, Any]) -> Facts | None:
+    """The public facts of a certificate or mark credential payload, ``None`` for any other."""
+    subject = _mapping(credential.get("credentialSubject"))
+    issuer = _mapping(credential.get("issuer"))
+    if "certification" in subject:
+        kind, part = CERTIFICATE, _mapping(subject.get("certification"))
+        effective, expiry = _day(part.get("effectiveDate")), _day(part.get("expiryDate"))
+        tied_to = None
+    elif "certificationMark" in subject:
+        kind, part = MARK, _mapping(subject.get("certificationMark"))
+        # A mark carries the certification's validity as its own window.
+        effective, expiry = _day(credential.get("validFrom")), _day(credential.get("validUntil"))
+        tied_to = _text(part.get("certification")) or None
+    else:
+        return None
+    scheme = _mapping(part.get("scheme"))
+    version = scheme.get("version")
+    items = part.get("scope")
+    return Facts(
+        kind=kind,
+        holder_name=_text(subject.get("name")),
+        certificate_number=_text(part.get("certificateNumber")),
+        scheme_id=_text(scheme.get("id")),
+        scheme_code=_text(scheme.get("code")),
+        scheme_name=_text(scheme.get("name")),
+        scheme_version=version
+        if isinstance(version, int) and not isinstance(version, bool)
+        else None,
+        scope=tuple(
+            ScopeItem(code=_text(item.get("code")), name=_text(item.get("name")))
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, Mapping)
+        ),
+        effective_date=effective,
+        expiry_date=expiry,
+        issuer_id=_text(issuer.get("id")) or _text(credential.get("issuer")),
+        issuer_name=_text(issuer.get("name")),
+        certificate_credential=tied_to,
+    )
+
+
+def _stored_payload(body: str) -> Mapping[str, Any]:
+    try:
+        return jws.parse_compact(body).payload
+    except RegistryError:
+        return {}
+
+
+def _superseded_by(registry: Registry, number: str, credential_id: str) -> str | None:
+    """The credential the signed register entry names as replacing ``credential_id``."""
+    entry = registry.document(DocumentKind.REGISTER_ENTRY, number) if number else None
+    if entry is None:
+        return None
+    subject = _mapping(_stored_payload(entry.body).get("credentialSubject"))
+    listed = subject.get("credentials")
+    for item in listed if isinstance(listed, list) else []:
+        item = _mapping(item)
+        if item.get("id") == credential_id and (
+            item.get("supersededBy") or item.get("status") == "superseded"
+        ):
+            return _text(item.get("supersededBy")) or ""
+    return None
+
+
+def answer_for(
+    registry: Registry, verification: RegistryVerification, credential_id: str, now: datetime
+) -> Answer | None:
+    """Verify the stored credential ``credential_id`` at ``now``; ``None`` if none is stored.
+
+    The verdict comes from the verifier alone; the register entry can only make a verified
+    credential *superseded*, never make anything valid.
+    """
+    document = registry.credential(credential_id)
+    key = credential_key(credential_id)
+    if document is None or key is None:
+        return None
+    report = verification.check(document.body, now=now)
+    standing = _STANDING_OF_VERDICT[report.verdict]
+    if isinstance(report.error, UntrustedIssuer) and verification.keys.did() is None:
+        # This registry accepted the credential with its issuer's keys, and holds none now:
+        # it cannot say anything about the credential, which is not the same as "not valid".
+        standing = Standing.CANNOT_CONFIRM
+    if report.credential is not None:
+        facts = read_facts(report.credential)
+    elif standing is Standing.CANNOT_CONFIRM:
+        # The status (or the keys) could not be read now; the signature of what is shown
+        # was verified when the registry accepted the credential.
+        facts = read_facts(_stored_payload(document.body))
+    else:
+        facts = None
+    urn = f"urn:uuid:{key}"
+    replaced = None
+    if facts is not None and standing is not Standing.NOT_VALID:
+        replaced = _superseded_by(registry, facts.certificate_number, urn)
+        if replaced is not None:
+            standing = Standing.SUPERSEDED
+    return Answer(
+        credential_id=urn,
+        standing=standing,
+        report=report,
+        facts=facts,
+        superseded_by=replaced or None,
+        problems=report.errors,
+    )
+
+
+# ── presentation ─────────────────────────────────────────────────────────────────────────
+
+
+def human_date(day: str) -> str:
+    """``2031-11-24`` as ``24 November 2031`` (unambiguous in every country)."""
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return day
+    return f"{parsed.day} {_MONTHS[parsed.month - 1]} {parsed.year}"
+
+
+def human_instant(instant: datetime) -> str:
+    utc = instant.astimezone(UTC)
+    return f"{human_date(utc.date().isoformat())}, {utc:%H:%M:%S} UTC"
+
+
+def verification_href(credential_id: str | None) -> str | None:
+    """The path of the verification page of ``credential_id`` (``urn:uuid:…``), if any."""
+    key = credential_key(credential_id) if credential_id else None
+    return None if key is None else "/v/" + key
+
+
+def scheme_href(scheme_id: str) -> str | None:
+    """This registry's page of a scheme named by its URL (``…/schemes/{id}``)."""
+    head, found, key = scheme_id.rpartition("/schemes/")
+    if not found or not head or not _SCHEME_KEY.fullmatch(key):
+        return None
+    return "/schemes/" + quote(key, safe="")
+
+
+def render_answer(answer: Answer) -> bytes:
+    facts = answer.facts
+    banner = _BANNERS[answer.standing]
+    if facts is not None and facts.kind == MARK and answer.standing is Standing.VALID:
+        banner = Banner(
+            banner.css,
+            banner.icon,
+            banner.headline,
+            "This certification mark may be used: the certification it is tied to is valid "
+            "at the time of this check.",
+        )
+    title = f"{banner.headline}: " + (facts.holder_name if facts else "credential")
+    return pages.render(
+        "verification.html",
+        title=title,
+        answer=answer,
+        facts=facts,
+        banner=banner,
+        is_mark=facts is not None and facts.kind == MARK,
+        scheme_href=scheme_href(facts.scheme_id) if facts else None,
+        certificate_href=verification_href(facts.certificate_credential) if facts else None,
+        superseded_href=verification_href(answer.superseded_by),
+        effective=human_date(facts.effective_date) if facts else "",
+        expiry=human_date(facts.expiry_date) if facts else "",
+        checked_at=human_instant(answer.checked_at),
+        checked_stamp=_stamp(answer.checked_at),
+        problem_titles=[_text(p.get("title")) for p in answer.problems if p.get("title")],
+    )
+
+
+def verification_page_router(registry: Registry, now: Callable[[], datetime]) -> APIRouter:
+    """``GET /v/{credential_id}`` over ``registry``, checking at ``now()`` (timezone-aware)."""
+    router = APIRouter(tags=["verification"])
+    verification = RegistryVerification(registry)
+
+    @router.get(
+        "/v/{credential_id}",
+        responses={
+            200: {"description": "the verification answer (HTML for browsers, else JSON)"},
+            404: {"description": "no credential with this id is published here"},
+        },
+    )
+    async def verification_page(credential_id: str, request: Request) -> Response:
+        """Verify a published credential now: its standing, holder, scheme, scope and dates."""
+        browser = pages.prefers_html(request.headers.get("accept"))
+        instant = now()
+        answer = await run_in_threadpool(answer_for, registry, verification, credential_id, instant)
+        headers = {"Cache-Control": NO_STORE}
+        if answer is None:
+            if not browser:
+                raise NotFound("no credential with this id is published here")
+            page = pages.render("credential_not_found.html", title="No such credential")
+            return Response(
+                page,
+                status_code=404,
+                media_type=pages.HTML_MEDIA_TYPE,
+                headers=pages.PAGE_HEADERS | headers,
+            )
+        if browser:
+            return Response(
+                render_answer(answer),
+                media_type=pages.HTML_MEDIA_TYPE,
+                headers=pages.PAGE_HEADERS | headers,
+            )
+        return Response(
+            json.dumps(answer.as_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            media_type="application/json",
+            headers={"Vary": "Accept"} | headers,
+        )
+
+    return router

@@ -1,0 +1,225 @@
+"""The QR page in a real browser: Debian's headless Chromium, driven by Playwright, against a
+real ``certreg serve --demo``.
+
+A phone 360 pixels wide opens the verification page of a demo certificate with JavaScript
+off: the banner says valid, the page does not scroll sideways, the language is set and the
+banner's words survive without the style sheet. The certification is then suspended through
+the back office API; once the background publisher has delivered it, a reload says
+suspended. A screenshot of each state (``valid.png``, ``suspended.png``) is written to the
+test's directory under pytest's base temporary directory.
+
+The browser is Debian's ``chromium`` (installed by ``.ci/run``), never one downloaded by
+Playwright. Without it the test is skipped — except under ``CI=true``, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+WIDTH, HEIGHT = 360, 740
+SUSPENSION_REASON = "zq-browser-test-confidential-reason"
+
+
+def _require_browser() -> None:
+    missing = None
+    if not CHROMIUM.is_file():
+        missing = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is missing (pip install -e '.[test]')"
+    if missing is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {missing}")
+    pytest.skip(missing)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _certreg(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from issuer.cli import main; main()", *args]
+
+
+@dataclass
+class Server:
+    base: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def token(self, role: str, name: str) -> str:
+        """A staff token made with ``certreg token create``, as an operator would."""
+        command = _certreg(
+            "token", "create", "--role", role, "--name", name, "--data-dir", str(self.data_dir)
+        )
+        made = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=60, check=True
+        )
+        return made.stdout.strip()
+
+    def api(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        response = httpx.request(
+            method,
+            f"{self.base}/api/v1{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            json=body,
+            timeout=10,
+        )
+        assert response.is_success, response.text
+        return response.json()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    _require_browser()
+    port = _free_port()
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    command = _certreg("serve", "--demo", "--data-dir", str(data_dir), "--port", str(port))
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/docs", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("certreg serve --demo did not start")
+            time.sleep(0.2)
+        yield Server(base=base, data_dir=data_dir, env=env)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "Traceback" not in output, output
+
+
+def _wait_for(check: Any, what: str, seconds: float = 5.0) -> Any:
+    """Poll ``check()`` until it returns something truthy: the background publisher runs
+    every fraction of a second, so a change reaches the registry within a few."""
+    deadline = time.monotonic() + seconds
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+    return result
+
+
+def _demo_certificate(server: Server, admin: str) -> tuple[str, str]:
+    """A demo certification's number and the id of its current certificate credential."""
+    listed = server.api("GET", "/certifications", admin)
+    number: str = listed[0]["certificate_number"]
+    detail = server.api("GET", f"/certifications/{number}", admin)
+    [credential_id] = [c["id"] for c in detail["credentials"] if c["kind"] == "certificate"]
+    return number, credential_id
+
+
+def _luminance(css_colour: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css_colour)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _check_page(page: Any, word: str) -> None:
+    """The banner says ``word`` as a heading in a status region, in AA contrast, on a page
+    that fits the phone's width and states its language."""
+    banner = page.get_by_role("status")
+    assert banner.get_by_role("heading", level=1).inner_text().strip() == word
+    assert page.evaluate("document.documentElement.lang") == "en"
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+        " window.innerWidth]"
+    )
+    assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+    colours = page.evaluate(
+        "(() => { const b = document.getElementById('standing');"
+        " const s = getComputedStyle(b); return [s.color, s.backgroundColor]; })()"
+    )
+    assert _contrast(*colours) >= 4.5, colours
+
+
+def _without_styles(page: Any) -> str:
+    """The banner as a screen reader gets it, and its text once every style is removed."""
+    snapshot: str = page.get_by_role("status").aria_snapshot()
+    page.evaluate("document.querySelectorAll('style').forEach(s => s.remove())")
+    assert page.evaluate("document.styleSheets.length") == 0
+    text: str = page.get_by_role("status").inner_text()
+    return snapshot + "\n" + text
+
+
+def test_the_qr_page_in_a_phone_browser_follows_a_suspension(
+    server: Server, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    admin = (server.data_dir / "demo-admin.token").read_text("utf-8").strip()
+    decider = server.token("decision-maker", "Browser Test Decision-Maker")
+    number, credential_id = _demo_certificate(server, admin)
+    url = f"{server.base}/v/{credential_id}"
+    _wait_for(lambda: httpx.get(url, timeout=5).status_code == 200, "the credential's page")
+    shots = tmp_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(
+                viewport={"width": WIDTH, "height": HEIGHT}, java_script_enabled=False
+            )
+            page = context.new_page()
+            response = page.goto(url)
+            assert response is not None
+            assert response.status == 200
+            assert response.headers["cache-control"] == "no-store"
+            _check_page(page, "Valid")
+            assert number in page.inner_text("main")
+            page.screenshot(path=str(shots / "valid.png"), full_page=True)
+
+            server.api(
+                "POST", f"/certifications/{number}/suspend", decider, {"reason": SUSPENSION_REASON}
+            )
+
+            def suspended() -> bool:
+                page.reload()
+                return bool(
+                    page.get_by_role("status").get_attribute("data-standing") == "suspended"
+                )
+
+            _wait_for(suspended, "the suspension to reach the registry")
+            _check_page(page, "Suspended")
+            assert SUSPENSION_REASON not in page.content()
+            page.screenshot(path=str(shots / "suspended.png"), full_page=True)
+            unstyled = _without_styles(page)
+            assert 'heading "Suspended" [level=1]' in unstyled
+            assert "not valid" in unstyled
+        finally:
+            browser.close()
+    for name in ("valid.png", "suspended.png"):
+        assert (shots / name).read_bytes().startswith(b"\x89PNG"), name
+        print(f"screenshot: {shots / name}")
