@@ -4,6 +4,7 @@ Domain code raises these; only ``issuer.http`` turns them into problem+json. The
 
     IssuerError
     ├── Unauthenticated          401  no, malformed or unknown bearer token
+    ├── InvalidCursor            400  a pagination cursor this API did not hand out
     ├── Forbidden                403  the token's role may not use this route
     │   └── ImpartialityRefused  403  conflict of interest, own trainee, examined candidate…
     ├── NotFound                 404  no such record (malformed ids are unknown ids)
@@ -22,6 +23,7 @@ __all__ = [
     "Duplicate",
     "Forbidden",
     "ImpartialityRefused",
+    "InvalidCursor",
     "InvalidInput",
     "IssuerError",
     "NotFound",
@@ -49,6 +51,14 @@ class Unauthenticated(IssuerError):
     kind = "unauthenticated"
     title = "A valid bearer token is required"
     status = 401
+
+
+class InvalidCursor(IssuerError):
+    """A ``cursor`` or ``after`` that is not one the regulators' API handed out."""
+
+    kind = "invalid-cursor"
+    title = "The cursor is not valid"
+    status = 400
 
 
 class Forbidden(IssuerError):
@@ -140,6 +150,35 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "no-change": (409, "The decision would leave the certification exactly as it is."),
     "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
     "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),
+    "invalid-cursor": (400, "The pagination cursor is not one this API handed out."),
+    "legal-basis-required": (
+        422,
+        "A disclosure of a confidential field needs its legal basis stated (7.3.4).",
+    ),
+    # bulk issuance (issuer.bulk): per-row reasons and the batch endpoint
+    "row-invalid": (
+        422,
+        "A roster row lacks a required field or has a malformed value (bulk issuance).",
+    ),
+    "unknown-scheme": (422, "No scheme has the code a roster row names."),
+    "unknown-scope-item": (
+        422,
+        "A roster row names scope items that are not in the scheme's current version.",
+    ),
+    "unknown-decision-maker": (
+        422,
+        "A roster row's decided_by names no single active decision-maker.",
+    ),
+    "not-own-decision": (403, "A decision-maker may only record their own roster grants."),
+    "effective-date-out-of-range": (
+        422,
+        "A certification takes effect on its decision day or within a year after it.",
+    ),
+    "external-id-reused": (
+        409,
+        "The external id was already issued for a roster row with other content.",
+    ),
+    "batch-too-large": (413, "The batch has more items than one request may carry."),
     "internal-error": (500, "An unexpected error; nothing about it is disclosed."),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer import publication
-from issuer.api import cases, credentials, lifecycle, records, schemes, staff
+from issuer.api import batches, cases, credentials, lifecycle, records, regulator, schemes, staff
 from issuer.api.deps import Services
 from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
 from issuer.identity import IssuerIdentity
@@ -27,10 +27,11 @@ from issuer.publishers import BackgroundDrain, InProcessPublisher
 from issuer.runtime import Clock, Entropy, system_clock, system_entropy
 from issuer.settings import Settings
 from issuer.store import Store
-from registry import Registry, create_registry_app
+from registry import RateLimit, Registry, RegistryStore, create_registry_app
+from registry.errors import PROBLEM_KINDS as REGISTRY_PROBLEM_KINDS
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
-__all__ = ["create_app", "problem_response"]
+__all__ = ["create_app", "problem_response", "public_registry_app"]
 
 log = logging.getLogger("certreg.issuer")
 
@@ -203,12 +204,38 @@ def _problems_router() -> APIRouter:
     @router.get("/problems/{kind}")
     def describe_problem(kind: str) -> dict[str, str]:
         """What a problem ``type`` means, so that the relative type URIs resolve."""
-        if kind not in PROBLEM_KINDS:
+        known = PROBLEM_KINDS.get(kind) or REGISTRY_PROBLEM_KINDS.get(kind)
+        if known is None:  # the public registry mounted at "/" shares this path
             raise NotFound(f"no problem type {kind[:60]!r}")
-        status, description = PROBLEM_KINDS[kind]
+        status, description = known
         return {"type": problem_type_uri(kind), "status": str(status), "description": description}
 
     return router
+
+
+def public_registry_app(
+    registry: Registry | RegistryStore,
+    settings: Settings,
+    *,
+    intake_token: str | None = None,
+    max_body_bytes: int | None = None,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    """The public registry app with the rate limits and trusted proxies of ``settings``;
+    verification answers (``/v/…``, ``POST /credentials/verify``) are given at ``clock()``."""
+
+    def limit(per_minute: int, burst: int) -> RateLimit | None:
+        return RateLimit(per_minute=per_minute, burst=burst) if per_minute else None
+
+    return create_registry_app(
+        registry,
+        intake_token=intake_token,
+        max_body_bytes=max_body_bytes,
+        lookup_limit=limit(settings.registry_lookup_per_minute, settings.registry_lookup_burst),
+        page_limit=limit(settings.registry_page_per_minute, settings.registry_page_burst),
+        trusted_proxies=settings.registry_trusted_proxies,
+        now=clock,
+    )
 
 
 def _attach_registry(
@@ -227,7 +254,10 @@ def _attach_registry(
         )
 
     app.state.drain = drain
-    app.mount("/", create_registry_app(registry, max_body_bytes=settings.max_body_bytes))
+    public = public_registry_app(
+        registry, settings, max_body_bytes=settings.max_body_bytes, clock=services.clock
+    )
+    app.mount("/", public)
     if interval is not None:
         worker = BackgroundDrain(drain, interval=interval)
         app.router.on_startup.append(worker.start)
@@ -272,12 +302,14 @@ def create_app(
         ),
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (schemes, staff, cases, lifecycle, records, credentials):
+    for module in (batches, schemes, staff, cases, lifecycle, records, credentials):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(_problems_router())
+    app.include_router(regulator.router)
     _install_error_handlers(app)
     if registry is not None:
         _attach_registry(app, registry, settings, publish_interval)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(regulator.RegulatorRequestLog)  # outermost: logs refusals too
     return app

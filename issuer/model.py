@@ -16,14 +16,19 @@ __all__ = [
     "ApiToken",
     "Application",
     "ApplicationState",
+    "BulkItem",
     "Certification",
+    "CertificationChange",
     "CertificationStatus",
+    "ChangeKind",
     "CompetenceRecord",
+    "ConfidentialField",
     "ConflictDeclaration",
     "Credential",
     "CredentialKind",
     "Decision",
     "DecisionOutcome",
+    "Disclosure",
     "Examination",
     "ExaminationResult",
     "ExaminerApproval",
@@ -34,7 +39,11 @@ __all__ = [
     "MarkAgreement",
     "Person",
     "PersonConfidential",
+    "PersonNotice",
+    "PublicCertification",
+    "RegulatorRequest",
     "Role",
+    "RosterGrant",
     "Scheme",
     "SchemeContent",
     "SchemeMark",
@@ -470,3 +479,162 @@ class MarkAgreement:
     mark_id: str
     agreed_at: datetime
     recorded_by: str
+
+
+# ── regulators' access (clause 7.3.4) ────────────────────────────────────────────────────
+class ChangeKind(enum.StrEnum):
+    """What happened to a certification, as the regulators' change feed names it."""
+
+    GRANTED = "granted"
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    WITHDRAWN = "withdrawn"
+    SCOPE_CHANGED = "scope-changed"
+    RECERTIFIED = "recertified"
+    EXPIRED = "expired"
+
+    @classmethod
+    def of(cls, kind: LifecycleKind) -> ChangeKind:
+        return _CHANGE_OF[kind]
+
+
+_CHANGE_OF = {
+    LifecycleKind.SUSPEND: ChangeKind.SUSPENDED,
+    LifecycleKind.REINSTATE: ChangeKind.REINSTATED,
+    LifecycleKind.WITHDRAW: ChangeKind.WITHDRAWN,
+    LifecycleKind.SCOPE: ChangeKind.SCOPE_CHANGED,
+    LifecycleKind.RECERTIFY: ChangeKind.RECERTIFIED,
+    LifecycleKind.EXPIRE: ChangeKind.EXPIRED,
+}
+
+
+class ConfidentialField(enum.StrEnum):
+    """The fields of :class:`PersonConfidential` a regulator may ask to have disclosed."""
+
+    DATE_OF_BIRTH = "date_of_birth"
+    EMAIL = "email"
+    PHONE = "phone"
+    ADDRESS = "address"
+    IDENTITY_DOCUMENT_REF = "identity_document_ref"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicCertification:
+    """A certification as a regulator sees it: the register's public fields (7.2.1) only.
+
+    ``position`` is where it sits in the listing order, for keyset pagination.
+    """
+
+    certificate_number: str
+    given_name: str
+    family_name: str
+    scheme_code: str
+    scheme_version: int
+    scope: tuple[str, ...]
+    status: CertificationStatus
+    status_since: datetime
+    effective_date: date
+    expiry_date: date
+    credential_ids: tuple[str, ...]
+    position: tuple[datetime, str]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificationChange:
+    """One entry of the change feed: a grant or a lifecycle decision, never its reason.
+
+    ``position`` orders the feed: (recorded at, 0 for a grant or 1 for a decision, the
+    decision's sequence number, the certification id of a grant).
+    """
+
+    certificate_number: str
+    kind: ChangeKind
+    effective_at: datetime
+    recorded_at: datetime
+    position: tuple[datetime, int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """A release of one confidential field (7.3.4). The value itself is not kept here."""
+
+    id: str
+    certification_id: str
+    person_id: str
+    field: ConfidentialField
+    legal_basis: str
+    reference: str | None
+    token_id: str
+    disclosed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PersonNotice:
+    """A notice owed to a person; ``subject_id`` names what it tells about (a disclosure)."""
+
+    id: str
+    person_id: str
+    kind: str
+    subject_id: str
+    created_at: datetime
+    sent_at: datetime | None
+    sent_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegulatorRequest:
+    """One logged request under ``/regulator/v1`` (no body is ever logged)."""
+
+    token_id: str | None
+    staff_id: str | None
+    method: str
+    path: str
+    query: str
+    status: int
+    at: datetime
+
+
+# ── bulk issuance (rosters) ──────────────────────────────────────────────────────────────
+@dataclass(frozen=True, slots=True)
+class RosterGrant:
+    """One roster row made ready for the store by :mod:`issuer.bulk`.
+
+    A roster lists people the body already examined and granted (clause 9.4); each row
+    becomes a *roster grant*: an application recorded as certified, a grant decision naming
+    the decision-maker, the certification, and its certificate credential's status slots.
+    ``person`` is the new person to register, or ``None`` when ``person_id`` names an
+    existing one.
+    """
+
+    external_id: str
+    row_digest: str
+    person: Person | None
+    person_id: str
+    application_id: str
+    decision_id: str
+    decision_maker_id: str
+    rationale: str
+    certification_id: str
+    certificate_number: str
+    scheme_id: str
+    scheme_version_id: str
+    scope: tuple[str, ...]
+    effective_date: date
+    expiry_date: date
+    credential_id: str
+    valid_from: datetime
+    valid_until: datetime
+    revocation: StatusSlot
+    suspension: StatusSlot
+
+
+@dataclass(frozen=True, slots=True)
+class BulkItem:
+    """What an external id already issued: the idempotency record of bulk issuance."""
+
+    external_id: str
+    row_digest: str
+    batch_id: str
+    certification_id: str
+    credential_id: str
+    certificate_number: str

@@ -10,12 +10,24 @@ is locked ``FOR UPDATE`` so concurrent writers extend the chain one at a time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, exists, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,14 +40,19 @@ from issuer.model import (
     ApiToken,
     Application,
     ApplicationState,
+    BulkItem,
     Certification,
+    CertificationChange,
     CertificationStatus,
+    ChangeKind,
     CompetenceRecord,
+    ConfidentialField,
     ConflictDeclaration,
     Credential,
     CredentialKind,
     Decision,
     DecisionOutcome,
+    Disclosure,
     Examination,
     ExaminationResult,
     ExaminerApproval,
@@ -46,7 +63,11 @@ from issuer.model import (
     MarkAgreement,
     Person,
     PersonConfidential,
+    PersonNotice,
+    PublicCertification,
+    RegulatorRequest,
     Role,
+    RosterGrant,
     Scheme,
     SchemeContent,
     SchemeMark,
@@ -64,19 +85,23 @@ from issuer.tables import (
     ApplicationScopeRow,
     AuditHeadRow,
     AuditRow,
+    BulkItemRow,
     CertificationRow,
     CertificationScopeRow,
     CompetenceRow,
     ConflictRow,
     CredentialRow,
     DecisionRow,
+    DisclosureRow,
     ExaminationRow,
     ExaminerApprovalRow,
     LifecycleDecisionRow,
     MarkAgreementRow,
     OutboxRow,
     PersonConfidentialRow,
+    PersonNoticeRow,
     PersonRow,
+    RegulatorRequestRow,
     RenderingRow,
     SchemeMarkRow,
     SchemeRow,
@@ -91,7 +116,7 @@ from issuer.tables import (
     TrainerRow,
 )
 
-__all__ = ["Store", "Tx", "create_issuer_engine"]
+__all__ = ["BulkWriter", "Store", "Tx", "create_issuer_engine"]
 
 _CONTENT_FIELDS = [f for f in SchemeContent.__slots__ if f != "scope_items"]
 
@@ -138,6 +163,17 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def bulk_writer(self) -> Iterator[BulkWriter]:
+        """One connection of this engine for a bulk run's write transactions (see
+        :class:`BulkWriter`); its usual settings come back when the block ends."""
+        with self.engine.connect() as connection:
+            writer = BulkWriter(connection)
+            try:
+                yield writer
+            finally:
+                writer.restore()
 
 
 def _scope_items(session: Session, version_id: str) -> tuple[ScopeItem, ...]:
@@ -1200,7 +1236,656 @@ class Tx:
             ("register-entry", n)
             for n in self._s.scalars(select(CertificationRow.certificate_number))
         ]
+        keys += [("credential", i) for i in self._s.scalars(select(CredentialRow.id))]
         return keys
+
+    # ── bulk issuance (rosters) ──────────────────────────────────────────────────────────
+    # Core executemany, not ORM objects: a roster chunk is hundreds of rows per table, and
+    # the unit of work's per-object bookkeeping would cost more than the signature itself.
+    def bulk_items(self, external_ids: Collection[str]) -> dict[str, BulkItem]:
+        """What each of ``external_ids`` already issued (those never issued are absent)."""
+        if not external_ids:
+            return {}
+        rows = self._s.execute(
+            select(
+                BulkItemRow.external_id,
+                BulkItemRow.row_digest,
+                BulkItemRow.batch_id,
+                BulkItemRow.certification_id,
+                BulkItemRow.credential_id,
+                CertificationRow.certificate_number,
+            )
+            .join(CertificationRow, CertificationRow.id == BulkItemRow.certification_id)
+            .where(BulkItemRow.external_id.in_(list(external_ids)))
+        )
+        return {r[0]: BulkItem(*r) for r in rows}
+
+    def batch_items(self, batch_id: str, chunk: int) -> list[BulkItem]:
+        """The items one chunk of a batch issued, in external id order (for audit checks)."""
+        rows = self._s.execute(
+            select(
+                BulkItemRow.external_id,
+                BulkItemRow.row_digest,
+                BulkItemRow.batch_id,
+                BulkItemRow.certification_id,
+                BulkItemRow.credential_id,
+                CertificationRow.certificate_number,
+            )
+            .join(CertificationRow, CertificationRow.id == BulkItemRow.certification_id)
+            .where(BulkItemRow.batch_id == batch_id, BulkItemRow.chunk == chunk)
+            .order_by(BulkItemRow.external_id)
+        )
+        return [BulkItem(*r) for r in rows]
+
+    def certificate_numbers_in_use(self, numbers: Collection[str]) -> set[str]:
+        if not numbers:
+            return set()
+        return set(
+            self._s.scalars(
+                select(CertificationRow.certificate_number).where(
+                    CertificationRow.certificate_number.in_(list(numbers))
+                )
+            )
+        )
+
+    def existing_person_ids(self, person_ids: Collection[str]) -> set[str]:
+        if not person_ids:
+            return set()
+        return set(self._s.scalars(select(PersonRow.id).where(PersonRow.id.in_(list(person_ids)))))
+
+    def impartiality_relations(self, person_ids: Collection[str]) -> set[tuple[str, str, str]]:
+        """``(staff_id, person_id, relation)`` for every trainer relation, declared conflict
+        and examination that ties a staff member to one of ``person_ids``; ``relation`` is
+        the problem kind a decision by that staff member would be refused with."""
+        if not person_ids:
+            return set()
+        ids = list(person_ids)
+        found: set[tuple[str, str, str]] = set()
+        for staff_id, person_id in self._s.execute(
+            select(TrainerRow.staff_id, TrainerRow.person_id).where(TrainerRow.person_id.in_(ids))
+        ):
+            found.add((staff_id, person_id, "trained-candidate"))
+        for staff_id, person_id in self._s.execute(
+            select(ConflictRow.staff_id, ConflictRow.person_id).where(
+                ConflictRow.person_id.in_(ids)
+            )
+        ):
+            found.add((staff_id, person_id, "declared-conflict"))
+        for staff_id, person_id in self._s.execute(
+            select(ExaminationRow.examiner_id, ApplicationRow.person_id)
+            .join(ApplicationRow, ApplicationRow.id == ExaminationRow.application_id)
+            .where(ApplicationRow.person_id.in_(ids))
+        ):
+            found.add((staff_id, person_id, "examined-candidate"))
+        return found
+
+    def oldest_open_status_list(self, purpose: StatusPurpose, entries: int) -> StatusList | None:
+        """:meth:`open_status_list` without the lock: bulk issuance reads its view of the
+        open lists outside its write transactions and locks them only in those (in one
+        order), so two runs, or a run and single issuance, never wait on each other in a
+        cycle."""
+        row = self._s.scalar(
+            select(StatusListRow)
+            .where(
+                StatusListRow.purpose == purpose.value,
+                StatusListRow.entries == entries,
+                StatusListRow.open.is_(True),
+            )
+            .order_by(StatusListRow.created_at, StatusListRow.id)
+            .limit(1)
+        )
+        return None if row is None else _status_list(row)
+
+    def lock_status_list(self, list_id: str) -> StatusList | None:
+        """A list by id, locked until the transaction ends (bulk slot claims)."""
+        row = self._s.scalar(
+            select(StatusListRow).where(StatusListRow.id == list_id).with_for_update()
+        )
+        return None if row is None else _status_list(row)
+
+    def claim_slots(self, claims: Sequence[tuple[StatusSlot, str, str]], at: datetime) -> None:
+        """Take many slots at once: ``(slot, certification_id, credential_id)`` each. A slot
+        anyone ever took breaks the primary key and raises :class:`Duplicate` (never reused,
+        as :meth:`claim_slot`); the caller rolls back and draws again."""
+        self._load(
+            StatusSlotRow,
+            ("list_id", "idx", "certification_id", "credential_id", "value", "allocated_at"),
+            [(s.list_id, s.index, c, k, 0, at) for s, c, k in claims],
+        )
+
+    def _load(
+        self,
+        row: Any,
+        columns: Sequence[str],
+        values: Sequence[tuple[Any, ...]],
+        *,
+        ordered: bool = True,
+    ) -> None:
+        """Insert many rows the fastest way the dialect offers: ``COPY`` on PostgreSQL, the
+        driver's ``executemany`` on SQLite with each value converted by its column's own bind
+        processor (so rows read back exactly as if SQLAlchemy had written them)."""
+        if not values:
+            return
+        conn = self._s.connection()
+        dialect = conn.dialect
+        table = row.__table__
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        raw: Any = conn.connection.driver_connection
+        try:
+            if dialect.name == "postgresql":
+                with (
+                    raw.cursor() as cursor,
+                    cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+                ):
+                    for value in values:
+                        copy.write_row(value)
+                return
+            # The dialect's own implementation of each type (for SQLite, a UTC instant
+            # becomes the very text the ORM writes, not the driver's default adaptation).
+            processors = [
+                table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
+            ]
+            if any(processors):
+                # Column by column: only the columns with a processor are touched, and each
+                # distinct value (a chunk repeats its instant on every row) converted once.
+                by_column = list(zip(*values, strict=True))
+                for i, processor in enumerate(processors):
+                    if processor is not None:
+                        convert = _cached(processor)
+                        by_column[i] = tuple([convert(v) for v in by_column[i]])
+                values = list(zip(*by_column, strict=True))
+            if ordered:
+                values = sorted(values)
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+            raw.executemany(sql, values)  # table and column names come from the metadata
+        except dialect.loaded_dbapi.IntegrityError as exc:
+            raise Duplicate(f"a row of {table.name} already exists") from exc
+
+    def count_allocations(self, list_id: str, taken: int, *, close_at: int, at: datetime) -> None:
+        """Count ``taken`` more slots of a list; close it once ``close_at`` are taken."""
+        self._s.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == list_id)
+            .values(allocated=StatusListRow.allocated + taken)
+        )
+        self._s.execute(
+            update(StatusListRow)
+            .where(StatusListRow.id == list_id, StatusListRow.allocated >= close_at)
+            .values(open=False)
+        )
+
+    def insert_roster_grants(
+        self,
+        grants: Sequence[RosterGrant],
+        jws: Sequence[str],
+        *,
+        kid: str,
+        batch_id: str,
+        chunk: int,
+        at: datetime,
+    ) -> None:
+        """Store a chunk of roster grants with their signed credentials, table by table.
+
+        The caller has claimed the slots already (:meth:`claim_slots`) and appends the audit
+        entry; a second use of an external id breaks the primary key of ``bulk_items`` and
+        raises :class:`Duplicate`, so a racing rerun cannot issue a row twice.
+        """
+        certified = ApplicationState.CERTIFIED.value
+        new_persons = [g.person for g in grants if g.person is not None]
+        self._load(
+            PersonRow,
+            (
+                "id",
+                "given_name",
+                "family_name",
+                "public_notice_version",
+                "notice_given_at",
+                "directory_consent",
+                "created_at",
+            ),
+            [
+                (
+                    p.id,
+                    p.given_name,
+                    p.family_name,
+                    p.public_notice_version,
+                    p.notice_given_at,
+                    p.directory_consent,
+                    p.created_at,
+                )
+                for p in new_persons
+            ],
+        )
+        self._load(
+            PersonConfidentialRow,
+            ("person_id", *PersonConfidential.__slots__),
+            [
+                (p.id, *(getattr(p.confidential, f) for f in PersonConfidential.__slots__))
+                for p in new_persons
+            ],
+        )
+        self._load(
+            ApplicationRow,
+            (
+                "id",
+                "person_id",
+                "scheme_id",
+                "scheme_version_id",
+                "state",
+                "submitted_at",
+                "submitted_by",
+                "closed_at",
+                "closed_by",
+            ),
+            [
+                (
+                    g.application_id,
+                    g.person_id,
+                    g.scheme_id,
+                    g.scheme_version_id,
+                    certified,
+                    at,
+                    g.decision_maker_id,
+                    at,
+                    g.decision_maker_id,
+                )
+                for g in grants
+            ],
+        )
+        self._load(
+            ApplicationScopeRow,
+            ("application_id", "code"),
+            [(g.application_id, c) for g in grants for c in g.scope],
+        )
+        self._load(
+            DecisionRow,
+            ("id", "application_id", "decision_maker_id", "outcome", "rationale", "decided_at"),
+            [
+                (
+                    g.decision_id,
+                    g.application_id,
+                    g.decision_maker_id,
+                    DecisionOutcome.GRANT.value,
+                    g.rationale,
+                    at,
+                )
+                for g in grants
+            ],
+        )
+        self._load(
+            CertificationRow,
+            (
+                "id",
+                "certificate_number",
+                "person_id",
+                "scheme_id",
+                "scheme_version_id",
+                "application_id",
+                "decision_id",
+                "status",
+                "effective_date",
+                "expiry_date",
+                "created_at",
+            ),
+            [
+                (
+                    g.certification_id,
+                    g.certificate_number,
+                    g.person_id,
+                    g.scheme_id,
+                    g.scheme_version_id,
+                    g.application_id,
+                    g.decision_id,
+                    CertificationStatus.ACTIVE.value,
+                    g.effective_date,
+                    g.expiry_date,
+                    at,
+                )
+                for g in grants
+            ],
+        )
+        self._load(
+            CertificationScopeRow,
+            ("certification_id", "code"),
+            [(g.certification_id, c) for g in grants for c in g.scope],
+        )
+        self._load(
+            CredentialRow,
+            (
+                "id",
+                "certification_id",
+                "kind",
+                "kid",
+                "jws",
+                "valid_from",
+                "valid_until",
+                "revocation_list_id",
+                "revocation_index",
+                "suspension_list_id",
+                "suspension_index",
+                "issued_at",
+            ),
+            [
+                (
+                    g.credential_id,
+                    g.certification_id,
+                    CredentialKind.CERTIFICATE.value,
+                    kid,
+                    token,
+                    g.valid_from,
+                    g.valid_until,
+                    g.revocation.list_id,
+                    g.revocation.index,
+                    g.suspension.list_id,
+                    g.suspension.index,
+                    at,
+                )
+                for g, token in zip(grants, jws, strict=True)
+            ],
+        )
+        self._load(
+            BulkItemRow,
+            (
+                "external_id",
+                "row_digest",
+                "batch_id",
+                "chunk",
+                "certification_id",
+                "credential_id",
+                "issued_at",
+            ),
+            [
+                (
+                    g.external_id,
+                    g.row_digest,
+                    batch_id,
+                    chunk,
+                    g.certification_id,
+                    g.credential_id,
+                    at,
+                )
+                for g in grants
+            ],
+        )
+
+    def enqueue_many(self, keys: Sequence[tuple[str, str]], at: datetime) -> None:
+        """Ask for many ``(kind, key)`` documents to be (re)published, in this order."""
+        self._load(
+            OutboxRow,
+            ("kind", "key", "enqueued_at"),
+            [(k, key, at) for k, key in keys],
+            ordered=False,
+        )
+
+    # ── regulators' access (clause 7.3.4) ────────────────────────────────────────────────
+    def public_certifications(
+        self,
+        *,
+        scheme_id: str | None,
+        status: CertificationStatus | None,
+        changed_since: datetime | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[PublicCertification]:
+        """Public fields of certifications in (created at, number) order, after the keyset
+        position ``after``. Names come from ``persons``; ``person_confidential`` is never
+        joined. One query for the rows, one for their scopes, one for their credentials."""
+        cert = CertificationRow
+        since = func.coalesce(cert.status_since, cert.created_at)
+        query = (
+            select(
+                cert.id,
+                cert.certificate_number,
+                PersonRow.given_name,
+                PersonRow.family_name,
+                SchemeRow.code,
+                SchemeVersionRow.version,
+                cert.status,
+                since.label("since"),
+                cert.effective_date,
+                cert.expiry_date,
+                cert.created_at,
+            )
+            .join(PersonRow, PersonRow.id == cert.person_id)
+            .join(SchemeRow, SchemeRow.id == cert.scheme_id)
+            .join(SchemeVersionRow, SchemeVersionRow.id == cert.scheme_version_id)
+            .order_by(cert.created_at, cert.certificate_number)
+            .limit(limit)
+        )
+        if scheme_id is not None:
+            query = query.where(cert.scheme_id == scheme_id)
+        if status is not None:
+            query = query.where(cert.status == status.value)
+        if changed_since is not None:
+            query = query.where(since >= changed_since)
+        if after is not None:
+            at, number = after
+            query = query.where(
+                or_(
+                    cert.created_at > at,
+                    and_(cert.created_at == at, cert.certificate_number > number),
+                )
+            )
+        rows = self._s.execute(query).all()
+        ids = [r.id for r in rows]
+        scopes: dict[str, list[str]] = {i: [] for i in ids}
+        credentials: dict[str, list[str]] = {i: [] for i in ids}
+        if ids:
+            for certification_id, code in self._s.execute(
+                select(CertificationScopeRow.certification_id, CertificationScopeRow.code)
+                .where(CertificationScopeRow.certification_id.in_(ids))
+                .order_by(CertificationScopeRow.code)
+            ):
+                scopes[certification_id].append(code)
+            for certification_id, credential_id in self._s.execute(
+                select(CredentialRow.certification_id, CredentialRow.id)
+                .where(
+                    CredentialRow.certification_id.in_(ids),
+                    CredentialRow.superseded_by.is_(None),
+                )
+                .order_by(CredentialRow.issued_at, CredentialRow.id)
+            ):
+                credentials[certification_id].append(credential_id)
+        return [
+            PublicCertification(
+                certificate_number=r.certificate_number,
+                given_name=r.given_name,
+                family_name=r.family_name,
+                scheme_code=r.code,
+                scheme_version=r.version,
+                scope=tuple(scopes[r.id]),
+                status=CertificationStatus(r.status),
+                status_since=r.since,
+                effective_date=r.effective_date,
+                expiry_date=r.expiry_date,
+                credential_ids=tuple(credentials[r.id]),
+                position=(r.created_at, r.certificate_number),
+            )
+            for r in rows
+        ]
+
+    def certification_changes(
+        self, *, after: tuple[datetime, int, int, str] | None, until: datetime, limit: int
+    ) -> list[CertificationChange]:
+        """Grants and lifecycle decisions recorded up to ``until``, after the position
+        ``after``, oldest first. Reasons are never read."""
+        cert, decision = CertificationRow, LifecycleDecisionRow
+        first_valid = (
+            select(func.min(CredentialRow.valid_from))
+            .where(
+                CredentialRow.certification_id == cert.id,
+                CredentialRow.kind == CredentialKind.CERTIFICATE.value,
+            )
+            .correlate(cert)
+            .scalar_subquery()
+        )
+        grants = select(
+            cert.id,
+            cert.certificate_number,
+            cert.created_at,
+            func.coalesce(first_valid, cert.created_at).label("effective"),
+        ).where(cert.created_at <= until)
+        decisions = (
+            select(decision.seq, decision.kind, decision.decided_at, cert.certificate_number)
+            .join(cert, cert.id == decision.certification_id)
+            .where(decision.decided_at <= until)
+        )
+        if after is not None:
+            at, rank, seq, certification_id = after
+            if rank == 0:  # after a grant: later grants at that instant, and every decision
+                grants = grants.where(
+                    or_(
+                        cert.created_at > at,
+                        and_(cert.created_at == at, cert.id > certification_id),
+                    )
+                )
+                decisions = decisions.where(decision.decided_at >= at)
+            else:  # after a decision: later decisions at that instant, and no grant
+                grants = grants.where(cert.created_at > at)
+                decisions = decisions.where(
+                    or_(
+                        decision.decided_at > at,
+                        and_(decision.decided_at == at, decision.seq > seq),
+                    )
+                )
+        found = [
+            CertificationChange(
+                certificate_number=number,
+                kind=ChangeKind.GRANTED,
+                effective_at=effective,
+                recorded_at=at,
+                position=(at, 0, 0, certification_id),
+            )
+            for certification_id, number, at, effective in self._s.execute(
+                grants.order_by(cert.created_at, cert.id).limit(limit)
+            )
+        ]
+        found += [
+            CertificationChange(
+                certificate_number=number,
+                kind=ChangeKind.of(LifecycleKind(kind)),
+                effective_at=at,
+                recorded_at=at,
+                position=(at, 1, int(seq), ""),
+            )
+            for seq, kind, at, number in self._s.execute(
+                decisions.order_by(decision.decided_at, decision.seq).limit(limit)
+            )
+        ]
+        # A stable sort on (instant, grant first, sequence): grants at one instant keep the
+        # database's order of their ids, the order its keyset condition compares in.
+        found.sort(key=lambda c: c.position[:3])
+        return found[:limit]
+
+    def insert_disclosure(self, disclosure: Disclosure) -> None:
+        fields = _fields(disclosure)
+        fields["field"] = disclosure.field.value
+        self._s.add(DisclosureRow(**fields))
+        self._flush("disclosure")
+
+    def get_disclosure(self, disclosure_id: str) -> Disclosure | None:
+        row = self._s.get(DisclosureRow, disclosure_id)
+        if row is None:
+            return None
+        fields = _columns(row)
+        fields["field"] = ConfidentialField(row.field)
+        return Disclosure(**fields)
+
+    def insert_person_notice(self, notice: PersonNotice) -> None:
+        self._s.add(PersonNoticeRow(**_fields(notice)))
+        self._flush("person notice")
+
+    def person_notices(self, person_id: str) -> list[PersonNotice]:
+        rows = self._s.scalars(
+            select(PersonNoticeRow)
+            .where(PersonNoticeRow.person_id == person_id)
+            .order_by(PersonNoticeRow.created_at, PersonNoticeRow.id)
+        )
+        return [PersonNotice(**_columns(r)) for r in rows]
+
+    def lock_person_notice(self, notice_id: str) -> PersonNotice | None:
+        row = self._s.get(PersonNoticeRow, notice_id, with_for_update=True)
+        return None if row is None else PersonNotice(**_columns(row))
+
+    def mark_notice_sent(self, notice_id: str, *, at: datetime, by: str) -> None:
+        self._s.execute(
+            update(PersonNoticeRow)
+            .where(PersonNoticeRow.id == notice_id)
+            .values(sent_at=at, sent_by=by)
+        )
+
+    def token_name(self, token_id: str) -> str | None:
+        name: str | None = self._s.scalar(select(TokenRow.name).where(TokenRow.id == token_id))
+        return name
+
+    def insert_regulator_request(self, request: RegulatorRequest) -> None:
+        self._s.add(RegulatorRequestRow(**_fields(request)))
+        self._flush("regulator request")
+
+
+class BulkWriter:
+    """The connection a bulk issuance run writes its chunks through, one transaction each.
+
+    A roster's rows carry random keys (ids, certificate numbers, status slots), so each
+    chunk touches index pages all over the file. On SQLite this connection keeps a large
+    page cache for the whole run (the pages stay valid across its own transactions) and
+    checkpoints its write-ahead log less often, so a page rewritten by many chunks is
+    copied into the database file once per checkpoint rather than after every commit.
+    Durability is unchanged: ``synchronous`` is left as it is, every commit is as durable
+    as any other. Other engines: a plain connection.
+    """
+
+    CACHE_KIB = 262_144
+    """Page cache of the bulk connection on SQLite (KiB; memory is taken only as used)."""
+
+    CHECKPOINT_PAGES = 65_536
+    """Write-ahead log size (pages) at which the bulk connection checkpoints on SQLite."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._sessions = sessionmaker(connection, expire_on_commit=False, autoflush=True)
+        self._restore: list[str] = []
+        self._raw: Any = None
+        if connection.dialect.name == "sqlite":
+            self._raw = connection.connection.driver_connection
+            for pragma, value in (
+                ("cache_size", -self.CACHE_KIB),
+                ("wal_autocheckpoint", self.CHECKPOINT_PAGES),
+            ):
+                (before,) = self._raw.execute(f"PRAGMA {pragma}").fetchone()
+                self._restore.append(f"PRAGMA {pragma}={int(before)}")
+                self._raw.execute(f"PRAGMA {pragma}={int(value)}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One chunk's unit of work: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield Tx(session)
+
+    def restore(self) -> None:
+        """The connection's usual settings, before it goes back to the pool; the run's log
+        is checkpointed here, so the next ordinary commit does not pay for it."""
+        if self._restore:
+            self._raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        for statement in self._restore:
+            self._raw.execute(statement)
+        self._restore = []
+
+
+def _cached(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A bind processor that converts each distinct value once (a chunk repeats its instant
+    and its dates on every row)."""
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value not in seen:
+            seen[value] = processor(value)
+        return seen[value]
+
+    return convert
 
 
 def _fields(value: Any) -> dict[str, Any]:

@@ -431,3 +431,66 @@ class OutboxRow(Base):
     key: Mapped[str] = mapped_column(String(64))
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+# ── regulators' access (clause 7.3.4) ────────────────────────────────────────────────────
+class DisclosureRow(Base):
+    """A release of one confidential field to a regulator: who, when, which field and on
+    what legal basis. The value released is deliberately not copied here."""
+
+    __tablename__ = "disclosures"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    token_id: Mapped[str] = mapped_column(ForeignKey("api_tokens.id"))
+    disclosed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PersonNoticeRow(Base):
+    """A notice the body owes a person (a disclosure of their data), until staff send it."""
+
+    __tablename__ = "person_notices"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class RegulatorRequestRow(Base):
+    """One request under ``/regulator/v1``: who asked what and the answer's status; no body."""
+
+    __tablename__ = "regulator_requests"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(300))
+    query: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# ── bulk issuance (rosters) ──────────────────────────────────────────────────────────────
+class BulkItemRow(Base):
+    """One roster row issued in bulk: its external id (the idempotency key) and what it made.
+
+    Written in the same transaction as the certification and its credential, so a row is
+    either here with both or not issued at all; a rerun skips every external id found here.
+    ``row_digest`` fingerprints the row's content, so a reused id with other content is
+    refused instead of silently answered with the old certificate.
+    """
+
+    __tablename__ = "bulk_items"
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    row_digest: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str] = mapped_column(ID, index=True)
+    chunk: Mapped[int] = mapped_column(Integer)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), unique=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,9 @@ __all__ = [
     "CASE_READERS",
     "DECIDERS",
     "EXAMINING",
+    "NOTICE_KEEPERS",
     "REGISTRY_CLERKS",
+    "REGULATORS",
     "SCHEME_EDITORS",
     "STAFF",
 ]
@@ -25,3 +27,6 @@ CASE_READERS = frozenset(
     {Role.REGISTRAR, Role.EXAMINER, Role.DECISION_MAKER, Role.AUDITOR, Role.ADMINISTRATOR}
 )
 AUDIT = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+REGULATORS = frozenset({Role.REGULATOR})
+NOTICE_KEEPERS = frozenset({Role.REGISTRAR, Role.ADMINISTRATOR})
+"""Who sees and sends the notices owed to persons (a disclosure to a regulator, 7.3.4)."""
