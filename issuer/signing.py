@@ -16,7 +16,10 @@ import base64
 import enum
 import hashlib
 import json
+import multiprocessing
 import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,12 +35,15 @@ __all__ = [
     "GeneratedKey",
     "KeyDecryptionError",
     "LoadedSigner",
+    "PendingSignatures",
     "Signer",
+    "SigningPool",
     "b64url",
     "generate_key",
     "jwk_thumbprint",
     "load_signer",
     "sign_compact",
+    "sign_compact_many",
 ]
 
 
@@ -206,3 +212,110 @@ def sign_compact(*, header: dict[str, Any], payload: dict[str, Any], signer: Sig
     signing_input = f"{b64url(_json(protected))}.{b64url(_json(payload))}"
     signature = signer.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"
+
+
+# ── many signatures at once (bulk issuance) ──────────────────────────────────────────────
+def _compact_many(protected: str, payloads: Sequence[bytes], sign: Any) -> list[str]:
+    tokens = []
+    for payload in payloads:
+        signing_input = f"{protected}.{b64url(payload)}"
+        tokens.append(f"{signing_input}.{b64url(sign(signing_input.encode('ascii')))}")
+    return tokens
+
+
+def _protected(header: dict[str, Any], signer: Signer) -> str:
+    return b64url(_json({**header, "alg": signer.alg.value, "kid": signer.kid}))
+
+
+def sign_compact_many(
+    *, header: dict[str, Any], payloads: Sequence[bytes], signer: Signer
+) -> list[str]:
+    """:func:`sign_compact` for many payloads that share one header, in this process.
+
+    The payloads come serialized (bulk issuance renders them from templates); the protected
+    header is encoded once. ``alg`` and ``kid`` still come from the signer.
+    """
+    return _compact_many(_protected(header, signer), payloads, signer.sign)
+
+
+_pool_signer: LoadedSigner | None = None
+"""The key of a signing worker process (set once by :func:`_start_worker`)."""
+
+
+def _start_worker(kid: str, alg: str, der: bytes) -> None:
+    global _pool_signer  # one key per worker process, for its whole life
+    key = serialization.load_der_private_key(der, password=None)
+    _pool_signer = LoadedSigner(kid=kid, alg=Algorithm(alg), key=key)
+
+
+def _sign_in_worker(protected: str, payloads: list[bytes]) -> list[str]:
+    assert _pool_signer is not None
+    return _compact_many(protected, payloads, _pool_signer.sign)
+
+
+class PendingSignatures:
+    """Signatures being made in worker processes; :meth:`result` waits for all of them."""
+
+    __slots__ = ("_futures",)
+
+    def __init__(self, futures: list[Future[list[str]]]) -> None:
+        self._futures = futures
+
+    def result(self) -> list[str]:
+        return [token for future in self._futures for token in future.result()]
+
+
+class SigningPool:
+    """Signs JWS compact serializations in worker processes, so signing uses every core.
+
+    Each worker holds the one key it was started with. The key reaches a worker once, as
+    PKCS#8 DER among the start-up arguments of a process started with ``spawn``: it travels
+    over the private pipe between the parent and its child, never through a file, the
+    environment or a command line, and lives only in those processes' memory. Workers end
+    with :meth:`close` (or the ``with`` block). Nothing outside this module sees the key.
+    """
+
+    def __init__(self, signer: LoadedSigner, *, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("a signing pool needs at least one worker")
+        self._kid = signer.kid
+        self._alg = signer.alg
+        self._workers = workers
+        der = signer._key.private_bytes(  # this module owns the key
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(signer.kid, signer.alg.value, der),
+        )
+
+    @property
+    def kid(self) -> str:
+        return self._kid
+
+    @property
+    def alg(self) -> Algorithm:
+        return self._alg
+
+    def submit(self, *, header: dict[str, Any], payloads: Sequence[bytes]) -> PendingSignatures:
+        """Start signing ``payloads`` (split evenly over the workers); returns at once."""
+        protected = b64url(_json({**header, "alg": self._alg.value, "kid": self._kid}))
+        share = -(-len(payloads) // self._workers) or 1
+        futures = [
+            self._executor.submit(_sign_in_worker, protected, list(payloads[i : i + share]))
+            for i in range(0, len(payloads), share)
+        ]
+        return PendingSignatures(futures)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> SigningPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

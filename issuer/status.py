@@ -12,6 +12,8 @@ Status list credentials are built from the store and signed as ``vc+jwt`` by the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from schemas.credential_schemas import STATUS_LIST_CREDENTIAL_V1, validate
 
 __all__ = [
     "FILL_LIMIT",
+    "BulkAllocator",
     "allocate",
     "credential_status",
     "random_index",
@@ -172,3 +175,138 @@ def sign_status_list(
         return None
     payload = {**credential, "iat": int(now.timestamp())}
     return sign_compact(header={"typ": "vc+jwt", "cty": "vc"}, payload=payload, signer=signer)
+
+
+# ── many slots at once (bulk issuance) ───────────────────────────────────────────────────
+@dataclass(slots=True)
+class _ListView:
+    list_id: str
+    purpose: StatusPurpose
+    entries: int
+    taken: set[int]
+    allocated: int
+    new: bool
+
+
+def _indexes(entropy: Entropy, entries: int, count: int) -> Iterator[int]:
+    """Uniform indexes in ``[0, entries)``: :func:`random_index` drawn from one entropy call."""
+    limit = (2**32 // entries) * entries
+    while True:
+        pool = entropy(4 * max(count, 16))
+        for offset in range(0, len(pool), 4):
+            value = int.from_bytes(pool[offset : offset + 4], "big")
+            if value < limit:
+                yield value % entries
+
+
+class BulkAllocator:
+    """Draws status slots for many credentials at once, and claims them in one statement.
+
+    The allocator keeps a view of the open list of each purpose (its taken indexes and
+    count), read once with :meth:`load`, so it can draw a chunk's slots before the chunk's
+    transaction, uniformly over the list's *free* indexes exactly as :func:`allocate`'s
+    rejection sampling does. :meth:`claim` then inserts them all at once; the store's primary
+    key still refuses any slot ever taken (by another process since :meth:`load`), and the
+    caller rolls back, calls :meth:`load` again and redraws. A list closes at
+    :data:`FILL_LIMIT` and a new one opens, as with :func:`allocate`. After a rolled-back
+    transaction, call :meth:`load` before drawing again.
+    """
+
+    def __init__(self, *, entries: int, entropy: Entropy) -> None:
+        self._entries = entries
+        self._entropy = entropy
+        self._close_at = int(entries * FILL_LIMIT)
+        self._views: dict[StatusPurpose, _ListView | None] = {}
+        self._used: dict[str, _ListView] = {}
+
+    def load(self, tx: Tx) -> None:
+        self._used = {}
+        for purpose in StatusPurpose:
+            current = tx.oldest_open_status_list(purpose, self._entries)
+            self._views[purpose] = (
+                None
+                if current is None
+                else _ListView(
+                    list_id=current.id,
+                    purpose=purpose,
+                    entries=current.entries,
+                    taken=set(tx.all_slots(current.id)),
+                    allocated=current.allocated,
+                    new=False,
+                )
+            )
+
+    def _open(self, purpose: StatusPurpose) -> _ListView:
+        view = self._views.get(purpose)
+        if view is None or view.allocated >= self._close_at:
+            view = _ListView(
+                list_id=new_id(self._entropy),
+                purpose=purpose,
+                entries=self._entries,
+                taken=set(),
+                allocated=0,
+                new=True,
+            )
+            self._views[purpose] = view
+        return view
+
+    def draw(self, purpose: StatusPurpose, count: int) -> list[StatusSlot]:
+        """``count`` distinct fresh slots of ``purpose`` (no database access)."""
+        slots: list[StatusSlot] = []
+        while len(slots) < count:
+            view = self._open(purpose)
+            self._used[view.list_id] = view
+            room = min(count - len(slots), self._close_at - view.allocated)
+            draws = _indexes(self._entropy, view.entries, room)
+            while room:
+                index = next(draws)
+                if index in view.taken:
+                    continue
+                view.taken.add(index)
+                view.allocated += 1
+                room -= 1
+                slots.append(StatusSlot(view.list_id, index))
+        return slots
+
+    def open_lists(self, tx: Tx, slots: Iterable[StatusSlot], *, now: datetime) -> bool:
+        """Create the lists drawn slots opened, lock the others, in the caller's transaction
+        (before the credentials that cite them); ``False`` if a list vanished (roll back,
+        :meth:`load`, redraw). Locks are taken revocation lists first, as :func:`allocate`
+        takes them, then by id: one order for every writer, so none waits in a cycle."""
+        purposes = list(StatusPurpose)
+        used = {slot.list_id for slot in slots}
+        for list_id in sorted(used, key=lambda i: (purposes.index(self._used[i].purpose), i)):
+            view = self._used[list_id]
+            if view.new:
+                _insert_list(tx, view, now=now)
+            elif tx.lock_status_list(list_id) is None:
+                return False
+        return True
+
+    def claim(self, tx: Tx, claims: list[tuple[StatusSlot, str, str]], *, now: datetime) -> None:
+        """Claim drawn slots ``(slot, certification_id, credential_id)`` in the caller's
+        transaction, after :meth:`open_lists` and once the certifications exist. If any slot
+        was taken meanwhile the store raises :class:`~issuer.errors.Duplicate`: roll back,
+        :meth:`load`, redraw."""
+        counts: dict[str, int] = {}
+        for slot, _, _ in claims:
+            counts[slot.list_id] = counts.get(slot.list_id, 0) + 1
+        tx.claim_slots(claims, now)
+        for list_id, taken in counts.items():
+            tx.count_allocations(list_id, taken, close_at=self._close_at, at=now)
+
+
+def _insert_list(tx: Tx, view: _ListView, *, now: datetime) -> None:
+    tx.insert_status_list(
+        StatusList(
+            id=view.list_id,
+            purpose=view.purpose,
+            entries=view.entries,
+            allocated=0,
+            open=True,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    view.new = False

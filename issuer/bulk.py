@@ -1,0 +1,1183 @@
+"""Bulk issuance: rosters of people the body already examined and granted, issued in chunks.
+
+A roster row names a person, a scheme, the granted scope, the effective date and the
+decision-maker who granted it. Each valid row becomes a *roster grant* (see
+:class:`issuer.model.RosterGrant`): the person if new, an application recorded as
+certified, a grant decision naming the decision-maker (refused, as in
+:mod:`issuer.decisions`, if they trained, examined or declared a conflict with the person),
+the certification with an unguessable certificate number, and its certificate credential —
+built, validated against the JSON Schema, signed, stored with two random never-reused status
+slots, and enqueued for publication.
+
+Rows are idempotent by ``external_id``: ``bulk_items`` records what each id issued, in the
+same transaction as the issue, so a rerun after a crash issues nothing twice and loses
+nothing. Invalid rows are reported with their row number and a stable problem kind and
+skipped; they never abort the batch.
+
+Speed (docs/BULK.md): rows are committed a chunk at a time through Core executemany; the
+credential JSON is rendered from per-scheme templates made by the same builder single
+issuance uses (:func:`issuer.credentials.certificate_credential`), validated in full once
+per template and on every row's variable fields against the schema's own sub-schemas;
+status slots are drawn in bulk (:class:`issuer.status.BulkAllocator`); signatures are made in
+worker processes (:class:`issuer.signing.SigningPool`) while the previous chunk is written.
+The audit log gets one entry per chunk whose details digest the chunk's items.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from typing import Any, cast
+
+from jsonschema import FormatChecker
+
+from issuer import credentials
+from issuer.decisions import expiry_for
+from issuer.errors import Duplicate
+from issuer.identity import IssuerIdentity
+from issuer.issuance import VC_JWT_HEADER
+from issuer.keys import KeyRing
+from issuer.model import (
+    BulkItem,
+    Certification,
+    CertificationStatus,
+    Person,
+    PersonConfidential,
+    Role,
+    RosterGrant,
+    SchemeVersion,
+    Staff,
+    StatusPurpose,
+    StatusSlot,
+)
+from issuer.runtime import Clock, Entropy, new_id
+from issuer.signing import LoadedSigner, PendingSignatures, SigningPool, sign_compact_many
+from issuer.status import BulkAllocator
+from issuer.store import BulkWriter, Store, Tx
+from schemas.certificate_numbers import RANDOM_BITS, from_random_bytes
+from schemas.credential_schemas import (
+    CERTIFICATION_CREDENTIAL_V1,
+    SchemaViolation,
+    schema_document,
+    validate,
+)
+from schemas.publication import DocumentKind
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "BatchReport",
+    "ItemResult",
+    "NumberedRow",
+    "Outcome",
+    "count_rows",
+    "issue_batch",
+    "items_digest",
+    "read_rows",
+]
+
+DEFAULT_BATCH_SIZE = 5000
+"""Rows per transaction: large enough that commits cost little (a chunk's random keys dirty
+index pages all over the file, each written once per commit however many rows it gained),
+small enough to redo."""
+
+DEFAULT_NOTICE = "roster"
+"""``public_notice_version`` recorded when a row names none: the roster process's notice."""
+
+_MAX_RETRIES = 5
+_CONFIDENTIAL_LIMITS = {"email": 320, "phone": 40, "address": 2000, "identity_document_ref": 200}
+_SCOPE_SPLIT = re.compile(r"[;|]")
+
+
+class Outcome(enum.StrEnum):
+    ISSUED = "issued"
+    ALREADY_ISSUED = "already-issued"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedRow:
+    """One input row and where it came from (its line in a file, or its index in a request);
+    ``unreadable`` says why a row could not even be read (e.g. a line that is not JSON)."""
+
+    number: int
+    fields: Mapping[str, Any]
+    unreadable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    row: int
+    external_id: str | None
+    outcome: Outcome
+    certificate_number: str | None = None
+    certification_id: str | None = None
+    credential_id: str | None = None
+    problem: str | None = None
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What a batch did. ``results`` holds every item only when asked for (the API does);
+    ``rejections`` always holds the rejected ones, in input order."""
+
+    batch_id: str
+    rows: int = 0
+    issued: int = 0
+    already_issued: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    chunks: int = 0
+    results: list[ItemResult] = field(default_factory=list)
+    rejections: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Rows handled per second."""
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+class _Rejected(Exception):
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+class _Retry(Exception):
+    """The chunk met a concurrent change (a slot, an id or a number taken meanwhile)."""
+
+
+# ── reading rows ─────────────────────────────────────────────────────────────────────────
+def read_rows(path: Path, fmt: str) -> Iterator[NumberedRow]:
+    """The rows of a CSV (with a header line) or JSON lines file, numbered by the line
+    they start on, as a person looking at the file would count."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        if fmt == "csv":
+            reader = csv.DictReader(handle)
+            start = reader.line_num + 2  # the header is line 1
+            for record in reader:
+                extra = record.pop(None, None)
+                if extra:
+                    yield NumberedRow(start, {}, "the row has more fields than the header")
+                else:
+                    yield NumberedRow(start, {k: v for k, v in record.items() if v != ""})
+                start = reader.line_num + 1
+            return
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                yield NumberedRow(number, {}, "the line is not JSON")
+                continue
+            if not isinstance(value, dict):
+                yield NumberedRow(number, {}, "the line is not a JSON object")
+                continue
+            yield NumberedRow(number, value)
+
+
+def count_rows(path: Path, fmt: str) -> int:
+    """How many rows :func:`read_rows` will yield (for a progress bar's total)."""
+    if fmt == "csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+# ── checking one row ─────────────────────────────────────────────────────────────────────
+@dataclass(slots=True)
+class _Row:
+    number: int
+    external_id: str
+    digest: str
+    given_name: str
+    family_name: str
+    scheme: _SchemeInfo
+    scope: tuple[str, ...]
+    effective: date
+    expiry: date
+    maker: str
+    person_id: str | None
+    notice: str
+    consent: bool
+    confidential: PersonConfidential
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemeInfo:
+    scheme_id: str
+    code: str
+    version: SchemeVersion
+    offered: frozenset[str]
+
+
+def _text(fields: Mapping[str, Any], name: str, *, limit: int, required: bool) -> str | None:
+    value = fields.get(name)
+    if value.__class__ is str:  # the common case first: one pass of cheap tests
+        value = value.strip()
+        if value and len(value) <= limit and "\x00" not in value:
+            return value
+        value = fields[name]
+    if value is None:
+        if required:
+            raise _Rejected("row-invalid", f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise _Rejected("row-invalid", f"{name} must be text")
+    value = value.strip()
+    if not value:
+        if required:
+            raise _Rejected("row-invalid", f"{name} is required")
+        return None
+    if len(value) > limit or "\x00" in value:
+        raise _Rejected("row-invalid", f"{name} must be 1-{limit} characters without NUL")
+    return value
+
+
+def _date(fields: Mapping[str, Any], name: str, *, required: bool) -> date | None:
+    text = _text(fields, name, limit=10, required=required)
+    if text is None:
+        return None
+    day = _iso_date(text)
+    if day is None:
+        raise _Rejected("row-invalid", f"{name} must be a date as YYYY-MM-DD")
+    return day
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(text: str) -> date | None:
+    """A roster repeats its dates on thousands of rows: each distinct text is parsed once."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _scope(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    value = fields.get("scope")
+    if isinstance(value, str):
+        items = [s.strip() for s in _SCOPE_SPLIT.split(value)]
+    elif isinstance(value, list) and all(isinstance(s, str) for s in value):
+        items = [s.strip() for s in value]
+    else:
+        raise _Rejected("row-invalid", "scope must be a list of scope item codes")
+    items = [s for s in items if s]
+    if not items or len(items) > 200:
+        raise _Rejected("row-invalid", "scope must name 1-200 scope items")
+    if len(set(items)) != len(items):
+        raise _Rejected("row-invalid", "name each granted scope item once")
+    return tuple(sorted(items))
+
+
+def _consent(fields: Mapping[str, Any]) -> bool:
+    value = fields.get("directory_consent", False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "1", "false", "no", "0"}:
+        return value.strip().lower() in {"true", "yes", "1"}
+    raise _Rejected("row-invalid", "directory_consent must be true or false")
+
+
+@lru_cache(maxsize=4096)
+def _expiry(effective: date, months: int) -> date:
+    return expiry_for(effective, months)
+
+
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+"""The row digest's serialization (``json.dumps`` with these options, made once)."""
+
+
+class _Resolver:
+    """Schemes and decision-makers, read once per batch and then looked up per row."""
+
+    def __init__(self, store: Store, *, acting_maker: str | None) -> None:
+        self._store = store
+        self._schemes: dict[str, _SchemeInfo | None] = {}
+        self._makers: dict[str | None, str | _Rejected] = {}
+        self.acting_maker = acting_maker
+        with store.transaction() as tx:
+            staff = tx.list_staff()
+        self._by_id: dict[str, Staff] = {s.id: s for s in staff}
+        self._by_name: dict[str, list[Staff]] = {}
+        for member in staff:
+            self._by_name.setdefault(member.name.strip().casefold(), []).append(member)
+
+    def scheme(self, code: str) -> _SchemeInfo:
+        if code not in self._schemes:
+            with self._store.transaction() as tx:
+                scheme = tx.get_scheme_by_code(code)
+            self._schemes[code] = (
+                None
+                if scheme is None
+                else _SchemeInfo(
+                    scheme_id=scheme.id,
+                    code=scheme.code,
+                    version=scheme.current,
+                    offered=frozenset(i.code for i in scheme.current.content.scope_items),
+                )
+            )
+        info = self._schemes[code]
+        if info is None:
+            raise _Rejected("unknown-scheme", f"no scheme with code {code[:40]!r}")
+        return info
+
+    def maker(self, decided_by: str | None) -> str:
+        """The staff id of the decision-maker a row names (the answer for each distinct
+        ``decided_by`` is worked out once per batch: staff were read at its start)."""
+        known = self._makers.get(decided_by)
+        if known is None:
+            try:
+                known = self._maker(decided_by)
+            except _Rejected as exc:
+                known = exc
+            self._makers[decided_by] = known
+        if isinstance(known, _Rejected):
+            raise _Rejected(known.kind, known.detail)
+        return known
+
+    def _maker(self, decided_by: str | None) -> str:
+        if decided_by is None:
+            if self.acting_maker is None:
+                raise _Rejected("row-invalid", "decided_by is required")
+            return self.acting_maker
+        member = self._by_id.get(decided_by)
+        if member is None:
+            named = self._by_name.get(decided_by.casefold(), [])
+            makers = [m for m in named if Role.DECISION_MAKER in m.roles and m.active]
+            if len(makers) > 1:
+                raise _Rejected(
+                    "unknown-decision-maker",
+                    "several decision-makers have that name; give the staff id",
+                )
+            if not makers and not named:
+                raise _Rejected("unknown-decision-maker", "decided_by names no staff member")
+            member = makers[0] if makers else named[0]
+        if self.acting_maker is not None and member.id != self.acting_maker:
+            raise _Rejected(
+                "not-own-decision", "a decision-maker records only their own roster grants"
+            )
+        if Role.DECISION_MAKER not in member.roles or not member.active:
+            raise _Rejected(
+                "missing-role", "the staff member named in decided_by is not an active decider"
+            )
+        return member.id
+
+
+def _check(row: NumberedRow, resolver: _Resolver, today: date) -> _Row:
+    if row.unreadable is not None:
+        raise _Rejected("row-invalid", row.unreadable)
+    fields = row.fields
+    external_id = _text(fields, "external_id", limit=200, required=True)
+    assert external_id is not None
+    given = _text(fields, "given_name", limit=200, required=True)
+    family = _text(fields, "family_name", limit=200, required=True)
+    code = _text(fields, "scheme", limit=40, required=True)
+    assert given is not None
+    assert family is not None
+    assert code is not None
+    scheme = resolver.scheme(code)
+    scope = _scope(fields)
+    if not scheme.offered.issuperset(scope):
+        unknown = sorted(set(scope) - scheme.offered)
+        raise _Rejected(
+            "unknown-scope-item",
+            f"scope items not in the scheme's current version: {', '.join(unknown)[:200]}",
+        )
+    effective = _date(fields, "effective_date", required=True)
+    assert effective is not None
+    if effective < today or effective > today + timedelta(days=366):
+        raise _Rejected(
+            "effective-date-out-of-range",
+            "a certification takes effect on its decision day or within a year after it",
+        )
+    maker = resolver.maker(_text(fields, "decided_by", limit=200, required=False))
+    person_id = _text(fields, "person_id", limit=36, required=False)
+    notice = _text(fields, "public_notice_version", limit=40, required=False) or DEFAULT_NOTICE
+    consent = _consent(fields)
+    birth = _date(fields, "date_of_birth", required=False)
+    if birth is not None and birth >= today:
+        raise _Rejected("row-invalid", "a date of birth must be in the past")
+    texts = {
+        name: _text(fields, name, limit=limit, required=False)
+        for name, limit in _CONFIDENTIAL_LIMITS.items()
+    }
+    confidential = PersonConfidential(date_of_birth=birth, **texts)
+    canonical = [
+        external_id,
+        given,
+        family,
+        scheme.code,
+        list(scope),
+        effective.isoformat(),
+        maker,
+        person_id,
+        notice,
+        consent,
+        None if birth is None else birth.isoformat(),
+        *texts.values(),
+    ]
+    digest = hashlib.sha256(_CANONICAL(canonical).encode()).hexdigest()
+    return _Row(
+        number=row.number,
+        external_id=external_id,
+        digest=digest,
+        given_name=given,
+        family_name=family,
+        scheme=scheme,
+        scope=scope,
+        effective=effective,
+        expiry=_expiry(effective, scheme.version.content.recertification_interval_months),
+        maker=maker,
+        person_id=person_id,
+        notice=notice,
+        consent=consent,
+        confidential=confidential,
+    )
+
+
+# ── credential templates ─────────────────────────────────────────────────────────────────
+_MARK = re.compile("\ue000([a-z]+)\ue001")
+_EFFECTIVE, _EXPIRY = date(1901, 2, 3), date(1902, 4, 5)
+
+
+def _mark(name: str) -> str:
+    return f"\ue000{name}\ue001"
+
+
+_LEAVES = {
+    "c": ("id",),
+    "vf": ("validFrom",),
+    "vu": ("validUntil",),
+    "g": ("credentialSubject", "givenName"),
+    "f": ("credentialSubject", "familyName"),
+    "n": ("credentialSubject", "certification", "certificateNumber"),
+    "e": ("credentialSubject", "certification", "effectiveDate"),
+    "x": ("credentialSubject", "certification", "expiryDate"),
+}
+"""The variable leaves of a certificate credential and their paths in the document."""
+
+_FORMATS = FormatChecker()
+_FIELDS = {"c", "vf", "vu", "g", "f", "n", "e", "x", "rl", "ri", "sl", "si", "t"}
+
+
+def _subschema(schema: dict[str, Any], path: Sequence[str]) -> dict[str, Any]:
+    node = schema
+    for key in path:
+        node = node["properties"][key]
+    return node
+
+
+def _leaf_check(subschema: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """A check of one value against a leaf sub-schema of the credential schema, for the
+    keywords such leaves use; any other keyword makes the template fall back to full
+    validation of every document (``KeyError``)."""
+    supported = {"type", "minLength", "maxLength", "pattern", "format", "minimum"}
+    if set(subschema) - supported:
+        raise KeyError(sorted(set(subschema) - supported))
+    kind = subschema.get("type")
+    low = subschema.get("minLength", 0)
+    high = subschema.get("maxLength")
+    pattern = re.compile(subschema["pattern"]) if "pattern" in subschema else None
+    fmt = subschema.get("format")
+    minimum = subschema.get("minimum")
+
+    def check(value: Any) -> bool:
+        if kind == "integer":
+            return (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and (minimum is None or value >= minimum)
+            )
+        if not isinstance(value, str) or len(value) < low:
+            return False
+        if high is not None and len(value) > high:
+            return False
+        if pattern is not None and pattern.search(value) is None:
+            return False
+        return fmt is None or _FORMATS.conforms(value, fmt)
+
+    return check
+
+
+class _Template:
+    """One scheme version and scope's certificate credential as literal JSON text between
+    the fields that vary per row, made by :func:`issuer.credentials.certificate_credential`
+    itself with marked values, so the fast path renders the very document it would build."""
+
+    def __init__(self, identity: IssuerIdentity, row: _Row) -> None:
+        version = row.scheme.version
+        marks = cast(Any, _mark)
+        document = credentials.certificate_credential(
+            credential_id=_mark("c"),
+            identity=identity,
+            certification=Certification(
+                id="-",
+                certificate_number=_mark("n"),
+                person_id="-",
+                scheme_id=row.scheme.scheme_id,
+                scheme_version_id=version.id,
+                scheme_version=version.version,
+                application_id="-",
+                decision_id="-",
+                scope=row.scope,
+                status=CertificationStatus.ACTIVE,
+                effective_date=_EFFECTIVE,
+                expiry_date=_EXPIRY,
+                created_at=datetime.min,
+            ),
+            person=Person(
+                id="-",
+                given_name=_mark("g"),
+                family_name=_mark("f"),
+                public_notice_version="-",
+                notice_given_at=datetime.min,
+                directory_consent=False,
+                confidential=PersonConfidential(None, None, None, None, None),
+                created_at=datetime.min,
+            ),
+            scheme_code=row.scheme.code,
+            version=version,
+            revocation=StatusSlot(_mark("rl"), marks("ri")),
+            suspension=StatusSlot(_mark("sl"), marks("si")),
+        )
+        text = json.dumps(
+            {**document, "iat": _mark("t")}, separators=(",", ":"), ensure_ascii=False
+        )
+        text = text.replace(f'"{_mark("t")}"', _mark("t"))
+        for stamp, name in (
+            (credentials.valid_from(_EFFECTIVE), "vf"),
+            (credentials.valid_until(_EXPIRY), "vu"),
+        ):
+            text = _replace_once(text, stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), _mark(name))
+        text = _replace_once(text, _EFFECTIVE.isoformat(), _mark("e"))
+        text = _replace_once(text, _EXPIRY.isoformat(), _mark("x"))
+        pieces = _MARK.split(text)
+        self.literals = pieces[0::2]
+        self.names = pieces[1::2]
+        if "\ue000" in "".join(self.literals) or set(self.names) != _FIELDS:
+            raise ValueError("the scheme's own text holds template marks")
+        schema = schema_document(CERTIFICATION_CREDENTIAL_V1)
+        self.checks = {name: _leaf_check(_subschema(schema, p)) for name, p in _LEAVES.items()}
+        self.checks["name"] = _leaf_check(_subschema(schema, ("credentialSubject", "name")))
+        self.checks["t"] = _leaf_check(_subschema(schema, ("iat",)))
+        status = schema["properties"]["credentialStatus"]["items"]["properties"]
+        self.checks["index"] = _leaf_check(status["statusListIndex"])
+        self.checks["list"] = _leaf_check(status["statusListCredential"])
+        self.checks["entry"] = _leaf_check(status["id"])
+        self.verified = False
+        self.valid: set[tuple[str, str]] = set()
+        """Values of the leaves a batch repeats (dates, ``iat``, list URLs) found valid."""
+        # One %-format string: rendering is then a single C-level operation per document.
+        self.format = "%s".join(literal.replace("%", "%%") for literal in self.literals)
+
+    def render(self, values: Mapping[str, str]) -> str:
+        return self.format % tuple([values[name] for name in self.names])
+
+    def conforms(self, name: str, value: str) -> bool:
+        """``checks[name](value)``, remembered for the leaves whose values repeat."""
+        if (name, value) in self.valid:
+            return True
+        if not self.checks[name](value):
+            return False
+        if len(self.valid) > 65_536:
+            self.valid.clear()
+        self.valid.add((name, value))
+        return True
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(f'"{old}"') != 1:
+        raise ValueError(f"{old} is not a single value of the template")
+    return text.replace(f'"{old}"', f'"{new}"')
+
+
+def _json_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+# ── preparing and writing chunks ─────────────────────────────────────────────────────────
+@dataclass(slots=True)
+class _Chunk:
+    index: int
+    rows: list[NumberedRow]
+    now: datetime
+    generation: int = -1
+    grants: list[RosterGrant] = field(default_factory=list)
+    payloads: list[bytes] = field(default_factory=list)
+    checked: list[_Row] = field(default_factory=list)
+    results: dict[int, ItemResult] = field(default_factory=dict)
+    twins: list[tuple[int, _Row]] = field(default_factory=list)
+    firsts: dict[str, _Row] = field(default_factory=dict)
+    signatures: PendingSignatures | list[str] | None = None
+
+
+@dataclass(slots=True)
+class _Batch:
+    store: Store
+    writer: BulkWriter
+    clock: Clock
+    entropy: Entropy
+    identity: IssuerIdentity
+    signer: LoadedSigner
+    pool: SigningPool | None
+    allocator: BulkAllocator
+    resolver: _Resolver
+    report: BatchReport
+    actor: str
+    keep_results: bool
+    generation: int = 0
+    templates: dict[tuple[str, tuple[str, ...]], _Template | None] = field(default_factory=dict)
+
+    def reload(self) -> None:
+        with self.store.transaction() as tx:
+            self.allocator.load(tx)
+        self.generation += 1
+
+
+def _template(batch: _Batch, row: _Row) -> _Template | None:
+    key = (row.scheme.version.id, row.scope)
+    if key not in batch.templates:
+        try:
+            batch.templates[key] = _Template(batch.identity, row)
+        except (ValueError, KeyError):
+            batch.templates[key] = None  # every document of it is built and validated in full
+    return batch.templates[key]
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _uuid4s(pool: bytes) -> list[str]:
+    """Version 4 UUIDs, one from each 16 bytes of ``pool``, as :func:`~issuer.runtime.new_id`
+    makes them: the version nibble set to 4, the two variant bits to ``10``."""
+    text = pool.hex()
+    return [
+        f"{text[i : i + 8]}-{text[i + 8 : i + 12]}-4{text[i + 13 : i + 16]}-"
+        f"{_VARIANT[text[i + 16]]}{text[i + 17 : i + 20]}-{text[i + 20 : i + 32]}"
+        for i in range(0, len(text), 32)
+    ]
+
+
+def _reject(chunk: _Chunk, number: int, external_id: str | None, kind: str, detail: str) -> None:
+    chunk.results[number] = ItemResult(
+        row=number, external_id=external_id, outcome=Outcome.REJECTED, problem=kind, detail=detail
+    )
+
+
+def _already(chunk: _Chunk, row: _Row, item: BulkItem) -> None:
+    if item.row_digest != row.digest:
+        _reject(
+            chunk,
+            row.number,
+            row.external_id,
+            "external-id-reused",
+            "this external id was issued for a row with other content",
+        )
+        return
+    chunk.results[row.number] = ItemResult(
+        row=row.number,
+        external_id=row.external_id,
+        outcome=Outcome.ALREADY_ISSUED,
+        certificate_number=item.certificate_number,
+        certification_id=item.certification_id,
+        credential_id=item.credential_id,
+    )
+
+
+def _screen(batch: _Batch, chunk: _Chunk) -> None:
+    """Check every row; set aside those already issued, repeated or refused."""
+    today = chunk.now.date()
+    chunk.results = {}
+    chunk.twins = []
+    chunk.firsts = first = {}
+    for row in chunk.rows:
+        try:
+            checked = _check(row, batch.resolver, today)
+        except _Rejected as exc:
+            external = row.fields.get("external_id")
+            _reject(
+                chunk,
+                row.number,
+                external[:200] if isinstance(external, str) else None,
+                exc.kind,
+                exc.detail,
+            )
+            continue
+        if checked.external_id in first:
+            chunk.twins.append((checked.number, checked))
+            continue
+        first[checked.external_id] = checked
+    persons = {r.person_id for r in first.values() if r.person_id is not None}
+    with batch.store.transaction() as tx:
+        issued = tx.bulk_items(list(first))
+        known = tx.existing_person_ids(persons)
+        relations = tx.impartiality_relations(known)
+    refusals = {(staff, person): kind for staff, person, kind in relations}
+    chunk.checked = []
+    for item in first.values():
+        if item.external_id in issued:
+            _already(chunk, item, issued[item.external_id])
+        elif item.person_id is not None and item.person_id not in known:
+            _reject(chunk, item.number, item.external_id, "not-found", "no such person_id")
+        elif item.person_id is not None and (item.maker, item.person_id) in refusals:
+            kind = refusals[(item.maker, item.person_id)]
+            _reject(chunk, item.number, item.external_id, kind, _IMPARTIALITY[kind])
+        else:
+            chunk.checked.append(item)
+
+
+_IMPARTIALITY = {
+    "trained-candidate": "the decision-maker trained this person (clause 5.2.3 e)",
+    "declared-conflict": "the decision-maker declared a conflict of interest (clause 4.3)",
+    "examined-candidate": "the decision-maker examined this person (clause 9.4)",
+}
+
+
+def _prepare(batch: _Batch, chunk: _Chunk) -> None:
+    """Everything before the write transaction: checks, ids, slots, documents, signing."""
+    _screen(batch, chunk)
+    _build(batch, chunk)
+
+
+def _build(batch: _Batch, chunk: _Chunk) -> None:
+    """The part of :func:`_prepare` that needs no database: ids, numbers, slots, documents
+    and signatures for the rows :func:`_screen` kept (it may overlap the previous chunk's
+    write)."""
+    rows = chunk.checked
+    count = len(rows)
+    # One entropy call per chunk: five ids and a certificate number's random bytes per row.
+    width = RANDOM_BITS // 8
+    pool = batch.entropy((16 * 5 + width) * count)
+    ids = _uuid4s(pool[: 16 * 5 * count])
+    numbers = [
+        from_random_bytes(pool[i : i + width]) for i in range(16 * 5 * count, len(pool), width)
+    ]
+    revocations = batch.allocator.draw(StatusPurpose.REVOCATION, count)
+    suspensions = batch.allocator.draw(StatusPurpose.SUSPENSION, count)
+    chunk.generation = batch.generation
+    now = chunk.now
+    iat = str(int(now.timestamp()))
+    identity = batch.identity
+    grants: list[RosterGrant] = []
+    payloads: list[bytes] = []
+    list_urls: dict[str, str] = {}
+    for i, row in enumerate(rows):
+        person_id, application_id, decision_id, certification_id, credential_id = ids[
+            5 * i : 5 * i + 5
+        ]
+        person = None
+        if row.person_id is None:
+            person = Person(
+                id=person_id,
+                given_name=row.given_name,
+                family_name=row.family_name,
+                public_notice_version=row.notice,
+                notice_given_at=now,
+                directory_consent=row.consent,
+                confidential=row.confidential,
+                created_at=now,
+            )
+        else:
+            person_id = row.person_id
+        grant = RosterGrant(
+            external_id=row.external_id,
+            row_digest=row.digest,
+            person=person,
+            person_id=person_id,
+            application_id=application_id,
+            decision_id=decision_id,
+            decision_maker_id=row.maker,
+            rationale=f"roster grant: examined and granted by the body (batch "
+            f"{batch.report.batch_id}, external id {row.external_id})",
+            certification_id=certification_id,
+            certificate_number=numbers[i],
+            scheme_id=row.scheme.scheme_id,
+            scheme_version_id=row.scheme.version.id,
+            scope=row.scope,
+            effective_date=row.effective,
+            expiry_date=row.expiry,
+            credential_id=credential_id,
+            valid_from=credentials.valid_from(row.effective),
+            valid_until=credentials.valid_until(row.expiry),
+            revocation=revocations[i],
+            suspension=suspensions[i],
+        )
+        grants.append(grant)
+        template = _template(batch, row)
+        if template is None:
+            payloads.append(_built(batch, row, grant, now))
+            continue
+        for slot in (grant.revocation, grant.suspension):
+            if slot.list_id not in list_urls:
+                list_urls[slot.list_id] = identity.status_list_url(slot.list_id)
+        rev_url, sus_url = list_urls[grant.revocation.list_id], list_urls[grant.suspension.list_id]
+        values = {
+            "c": credential_id,
+            "vf": f"{row.effective.isoformat()}T00:00:00Z",
+            "vu": f"{row.expiry.isoformat()}T23:59:59Z",
+            "g": _json_text(row.given_name),
+            "f": _json_text(row.family_name),
+            "n": grant.certificate_number,
+            "e": row.effective.isoformat(),
+            "x": row.expiry.isoformat(),
+            "rl": grant.revocation.list_id,
+            "ri": str(grant.revocation.index),
+            "sl": grant.suspension.list_id,
+            "si": str(grant.suspension.index),
+            "t": iat,
+        }
+        _check_leaves(template, row, grant, values, rev_url, sus_url, int(iat))
+        text = template.render(values)
+        if not template.verified:
+            _validate(json.loads(text))
+            template.verified = True
+        payloads.append(text.encode("utf-8"))
+    chunk.grants = grants
+    chunk.payloads = payloads
+    if batch.pool is not None:
+        chunk.signatures = batch.pool.submit(header=VC_JWT_HEADER, payloads=payloads)
+    else:
+        chunk.signatures = sign_compact_many(
+            header=VC_JWT_HEADER, payloads=payloads, signer=batch.signer
+        )
+
+
+def _check_leaves(
+    template: _Template,
+    row: _Row,
+    grant: RosterGrant,
+    values: Mapping[str, str],
+    rev_url: str,
+    sus_url: str,
+    iat: int,
+) -> None:
+    """The per-row half of schema validation: every value that varies between the
+    documents of one template, against its own sub-schema of the credential schema."""
+    checks = template.checks
+    conforms = template.conforms
+    problems = [name for name in _REPEATING if not conforms(name, values[name])]
+    for name, value in (
+        ("g", row.given_name),
+        ("f", row.family_name),
+        ("n", grant.certificate_number),
+    ):
+        if not checks[name](value):
+            problems.append(name)
+    if not checks["c"](f"urn:uuid:{grant.credential_id}"):
+        problems.append("id")
+    if not checks["name"](f"{row.given_name} {row.family_name}"):
+        problems.append("name")
+    if not checks["t"](iat):
+        problems.append("iat")
+    for url, index in ((rev_url, values["ri"]), (sus_url, values["si"])):
+        # A status entry's id is its list's URL with the index as fragment: whether that is
+        # a URI depends on the URL alone once the index is digits, so the URL and the entry
+        # form are checked once per list (``#0``), and the index on every document.
+        if not (conforms("list", url) and conforms("entry", f"{url}#0") and checks["index"](index)):
+            problems.append("credentialStatus")
+    if problems:
+        raise SchemaViolation(CERTIFICATION_CREDENTIAL_V1, problems)
+
+
+_REPEATING = ("vf", "vu", "e", "x")
+"""Leaves whose values a batch repeats (dates): checked once per distinct value."""
+
+
+def _validate(document: dict[str, Any]) -> None:
+    validate(CERTIFICATION_CREDENTIAL_V1, document)
+
+
+def _built(batch: _Batch, row: _Row, grant: RosterGrant, now: datetime) -> bytes:
+    """The slow path for a template that could not be made: build, validate in full, dump."""
+    version = row.scheme.version
+    document = credentials.certificate_credential(
+        credential_id=grant.credential_id,
+        identity=batch.identity,
+        certification=Certification(
+            id=grant.certification_id,
+            certificate_number=grant.certificate_number,
+            person_id=grant.person_id,
+            scheme_id=grant.scheme_id,
+            scheme_version_id=version.id,
+            scheme_version=version.version,
+            application_id=grant.application_id,
+            decision_id=grant.decision_id,
+            scope=row.scope,
+            status=CertificationStatus.ACTIVE,
+            effective_date=row.effective,
+            expiry_date=row.expiry,
+            created_at=now,
+        ),
+        person=Person(
+            id=grant.person_id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            public_notice_version=row.notice,
+            notice_given_at=now,
+            directory_consent=row.consent,
+            confidential=row.confidential,
+            created_at=now,
+        ),
+        scheme_code=row.scheme.code,
+        version=version,
+        revocation=grant.revocation,
+        suspension=grant.suspension,
+    )
+    payload = {**document, "iat": int(now.timestamp())}
+    _validate(payload)
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def items_digest(items: Iterable[tuple[str, str, str]]) -> str:
+    """The digest a chunk's audit entry carries: SHA-256 over ``external_id certification_id
+    credential_id`` lines, sorted by external id (recomputable from ``bulk_items``)."""
+    lines = sorted(f"{e} {c} {k}" for e, c, k in items)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _write(batch: _Batch, chunk: _Chunk) -> None:
+    """The chunk's one transaction; raises :class:`_Retry` on a concurrent change."""
+    grants = chunk.grants
+    signatures = chunk.signatures
+    tokens = signatures.result() if isinstance(signatures, PendingSignatures) else signatures
+    assert tokens is not None
+    now = chunk.now
+    with batch.writer.transaction() as tx:
+        if grants:
+            if tx.bulk_items([g.external_id for g in grants]):
+                raise _Retry
+            if tx.certificate_numbers_in_use([g.certificate_number for g in grants]):
+                raise _Retry
+            _recheck_impartiality(tx, chunk)
+            claims = [
+                (slot, g.certification_id, g.credential_id)
+                for g in grants
+                for slot in (g.revocation, g.suspension)
+            ]
+            if not batch.allocator.open_lists(tx, (slot for slot, _, _ in claims), now=now):
+                raise _Retry
+            tx.insert_roster_grants(
+                grants,
+                tokens,
+                kid=batch.signer.kid,
+                batch_id=batch.report.batch_id,
+                chunk=chunk.index,
+                at=now,
+            )
+            batch.allocator.claim(tx, claims, now=now)
+            lists = sorted({slot.list_id for slot, _, _ in claims})
+            tx.enqueue_many(
+                [(DocumentKind.REGISTER_ENTRY.value, g.certificate_number) for g in grants]
+                + [(DocumentKind.CREDENTIAL.value, g.credential_id) for g in grants]
+                + [(DocumentKind.STATUS_LIST.value, list_id) for list_id in lists],
+                now,
+            )
+            tx.append_audit(
+                at=now,
+                actor=batch.actor,
+                action="bulk.chunk-issued",
+                subject_type="issuance-batch",
+                subject_id=batch.report.batch_id,
+                details={
+                    "chunk": chunk.index,
+                    "issued": len(grants),
+                    "kid": batch.signer.kid,
+                    "items_digest": items_digest(
+                        (g.external_id, g.certification_id, g.credential_id) for g in grants
+                    ),
+                },
+            )
+    for row, grant in zip(chunk.checked, grants, strict=True):
+        chunk.results[row.number] = ItemResult(
+            row=row.number,
+            external_id=grant.external_id,
+            outcome=Outcome.ISSUED,
+            certificate_number=grant.certificate_number,
+            certification_id=grant.certification_id,
+            credential_id=grant.credential_id,
+        )
+
+
+def _recheck_impartiality(tx: Tx, chunk: _Chunk) -> None:
+    existing = {g.person_id for g in chunk.grants if g.person is None}
+    if not existing:
+        return
+    relations = {(s, p) for s, p, _ in tx.impartiality_relations(existing)}
+    if any((g.decision_maker_id, g.person_id) in relations for g in chunk.grants):
+        raise _Retry
+
+
+def _finish(batch: _Batch, chunk: _Chunk, writing: Future[None]) -> None:
+    """Wait for a chunk's write in the writer thread; after a concurrent change, redo it
+    here, from a fresh view of the store."""
+    try:
+        writing.result()
+    except (_Retry, Duplicate) as exc:
+        batch.reload()
+        _settle(batch, chunk, first=exc)
+        return
+    _report(batch, chunk)
+
+
+def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> None:
+    """Write a prepared chunk, redoing it (and reloading slots) after a concurrent change."""
+    last = first
+    for _ in range(_MAX_RETRIES):
+        if chunk.generation != batch.generation:
+            _prepare(batch, chunk)
+        try:
+            _write(batch, chunk)
+        except (_Retry, Duplicate) as exc:
+            last = exc
+            batch.reload()
+            continue
+        _report(batch, chunk)
+        return
+    raise RuntimeError("a chunk kept meeting concurrent changes; try again") from last
+
+
+def _report(batch: _Batch, chunk: _Chunk) -> None:
+    by_id = {r.external_id: r for r in chunk.results.values() if r.external_id is not None}
+    for number, row in chunk.twins:
+        first = by_id.get(row.external_id)
+        same = chunk.firsts[row.external_id].digest == row.digest
+        if first is not None and first.outcome is not Outcome.REJECTED and same:
+            chunk.results[number] = ItemResult(
+                row=number,
+                external_id=row.external_id,
+                outcome=Outcome.ALREADY_ISSUED,
+                certificate_number=first.certificate_number,
+                certification_id=first.certification_id,
+                credential_id=first.credential_id,
+            )
+        else:
+            _reject(
+                chunk,
+                number,
+                row.external_id,
+                "external-id-reused",
+                "the batch repeats this external id with other content, or after a refusal",
+            )
+    report = batch.report
+    report.chunks += 1
+    for number in sorted(chunk.results):
+        result = chunk.results[number]
+        report.rows += 1
+        if result.outcome is Outcome.ISSUED:
+            report.issued += 1
+        elif result.outcome is Outcome.ALREADY_ISSUED:
+            report.already_issued += 1
+        else:
+            report.rejected += 1
+            report.rejections.append(result)
+        if batch.keep_results:
+            report.results.append(result)
+
+
+def _numbered(rows: Iterable[Mapping[str, Any] | NumberedRow]) -> Iterator[NumberedRow]:
+    for number, row in enumerate(rows, start=1):
+        yield row if isinstance(row, NumberedRow) else NumberedRow(number, row)
+
+
+def _run(
+    batch: _Batch,
+    source: Iterator[NumberedRow],
+    *,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Chunk after chunk, two at a time: one writer thread runs a chunk's transaction while
+    this thread builds and signs the next (the drivers release the interpreter lock while
+    the database works). Reads (:func:`_screen`) happen only while the writer is idle: on
+    SQLite every transaction takes the write lock."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="certreg-bulk-writer") as writer:
+        pending: _Chunk | None = None
+        index = 0
+        while chunk_rows := list(islice(source, batch_size)):
+            index += 1
+            chunk = _Chunk(index=index, rows=chunk_rows, now=batch.clock())
+            _screen(batch, chunk)
+            writing = None
+            if pending is not None:
+                if pending.generation != batch.generation:
+                    _prepare(batch, pending)  # built before a redo reloaded the slots
+                writing = writer.submit(_write, batch, pending)
+            _build(batch, chunk)
+            if pending is not None and writing is not None:
+                _finish(batch, pending, writing)
+                if progress is not None:
+                    progress(len(pending.rows))
+            pending = chunk
+        if pending is not None:
+            _settle(batch, pending)
+            if progress is not None:
+                progress(len(pending.rows))
+
+
+def issue_batch(
+    store: Store,
+    rows: Iterable[Mapping[str, Any] | NumberedRow],
+    *,
+    clock: Clock,
+    entropy: Entropy,
+    keyring: KeyRing,
+    identity: IssuerIdentity,
+    workers: int = 1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+    list_entries: int = 131_072,
+    actor: str = "system:bulk",
+    acting_decision_maker: str | None = None,
+    keep_results: bool = False,
+) -> BatchReport:
+    """Issue a roster: every valid row once, whatever ran before (see the module doc).
+
+    ``workers`` above 1 signs in that many worker processes while this one writes the
+    previous chunk; 1 signs here. ``progress`` is called with the number of rows each chunk
+    settled. ``acting_decision_maker`` (the API's decision-maker tokens) makes every row
+    that decision-maker's own grant. Rows without a number are numbered from 1.
+    """
+    if not 1 <= batch_size <= 10_000:
+        raise ValueError("batch_size must be 1-10000")
+    started = time.perf_counter()
+    with store.transaction() as tx:
+        signer = keyring.signer(tx)
+    report = BatchReport(batch_id=new_id(entropy))
+    pool = SigningPool(signer, workers=workers) if workers > 1 else None
+    try:
+        with store.bulk_writer() as bulk_writer:
+            batch = _Batch(
+                store=store,
+                writer=bulk_writer,
+                clock=clock,
+                entropy=entropy,
+                identity=identity,
+                signer=signer,
+                pool=pool,
+                allocator=BulkAllocator(entries=list_entries, entropy=entropy),
+                resolver=_Resolver(store, acting_maker=acting_decision_maker),
+                report=report,
+                actor=actor,
+                keep_results=keep_results,
+            )
+            batch.reload()
+            _run(batch, _numbered(rows), batch_size=batch_size, progress=progress)
+    finally:
+        if pool is not None:
+            pool.close()
+    report.seconds = time.perf_counter() - started
+    return report

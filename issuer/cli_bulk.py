@@ -1,0 +1,134 @@
+"""``certreg issue-bulk``: issue a roster file (CSV or JSON lines) through :mod:`issuer.bulk`.
+
+With a terminal on standard output a progress bar shows the rate and the time left;
+otherwise only the summary is printed, so logs and scripts stay plain. Rejected rows are
+listed with their line number and problem kind. The exit status is 0 when every row is
+issued or was issued before, 1 when some row was rejected.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from issuer import bulk
+from issuer.bulk import BatchReport
+from issuer.identity import IssuerIdentity
+from issuer.keys import KeyRing
+from issuer.runtime import system_clock, system_entropy
+
+__all__ = ["RosterFormat", "issue_bulk"]
+
+
+class RosterFormat(enum.StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def _format(path: Path, given: RosterFormat | None) -> RosterFormat:
+    if given is not None:
+        return given
+    return RosterFormat.CSV if path.suffix.lower() == ".csv" else RosterFormat.JSONL
+
+
+def _summary(report: BatchReport, out: Console) -> None:
+    for item in report.rejections[:1000]:
+        ident = "" if item.external_id is None else f" ({item.external_id})"
+        out.print(f"row {item.row}{ident}: {item.problem}: {item.detail}", markup=False)
+    if len(report.rejections) > 1000:
+        out.print(f"… and {len(report.rejections) - 1000} more rejected rows", markup=False)
+    out.print(
+        f"batch {report.batch_id}: {report.rows} rows, {report.issued} issued, "
+        f"{report.already_issued} already issued, {report.rejected} rejected "
+        f"in {report.seconds:.1f} s ({report.rate:.0f} rows/s)",
+        markup=False,
+    )
+
+
+def issue_bulk(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="roster file")
+    ],
+    fmt: Annotated[
+        RosterFormat | None,
+        typer.Option("--format", help="csv or jsonl (default: from the file name)"),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="signing processes (1: sign here)")
+    ] = max(os.cpu_count() or 1, 1),
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, max=10_000, help="rows per transaction")
+    ] = bulk.DEFAULT_BATCH_SIZE,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="public URL (env CERTREG_BASE_URL)")
+    ] = None,
+) -> None:
+    """Issue certificates for a roster of people already examined and granted; rerunning
+    the same file issues nothing twice (rows are keyed by external_id)."""
+    from issuer.cli import _ensure_key, _open_store, _passphrase, _settings
+
+    settings = _settings(data_dir, base_url)
+    passphrase = _passphrase(settings)
+    store = _open_store(settings)
+    _ensure_key(store, settings)
+    kind = _format(file, fmt)
+    out = Console()
+    run = functools.partial(
+        bulk.issue_batch,
+        store,
+        bulk.read_rows(file, kind.value),
+        clock=system_clock,
+        entropy=system_entropy,
+        keyring=KeyRing(passphrase=passphrase),
+        identity=IssuerIdentity(base_url=settings.base_url, name=settings.body_name),
+        workers=workers,
+        batch_size=batch,
+        list_entries=settings.status_list_entries,
+        actor="system:cli",
+    )
+    try:
+        if sys.stdout.isatty():
+            columns = (
+                TextColumn("issuing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]:>7.0f} rows/s"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns, console=out) as bar:
+                task = bar.add_task("issue", total=bulk.count_rows(file, kind.value), rate=0.0)
+
+                def advance(done: int) -> None:
+                    bar.advance(task, done)
+                    speed = bar.tasks[0].speed
+                    bar.update(task, rate=speed or 0.0)
+
+                report = run(progress=advance)
+        else:
+            report = run()
+    finally:
+        store.dispose()
+    _summary(report, out)
+    if report.rejected:
+        raise typer.Exit(1)

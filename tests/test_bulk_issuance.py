@@ -1,0 +1,439 @@
+"""Bulk issuance of rosters: one certification and credential per row, verifiable by an
+outsider, idempotent by external id, resumable after a SIGKILL, and refusing bad rows one by
+one with their row numbers."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from joserfc import jws
+from joserfc.jwk import KeySet
+from sqlalchemy import text
+
+from issuer import audit, bulk, credentials
+from issuer.identity import IssuerIdentity
+from issuer.keys import KeyRing
+from issuer.model import StatusPurpose
+from issuer.settings import Settings
+from issuer.store import Store
+from schemas.credential_schemas import CERTIFICATION_CREDENTIAL_V1, validate
+from tests.backoffice import BackOffice, member, person_body, setup_scheme
+from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _identity(settings: Settings) -> IssuerIdentity:
+    return IssuerIdentity(base_url=settings.base_url, name=settings.body_name)
+
+
+def _rows(office: BackOffice, count: int, *, prefix: str = "r") -> list[dict[str, Any]]:
+    today = office.clock().date()
+    return [
+        {
+            "external_id": f"{prefix}-{i:05d}",
+            "given_name": f"Ana{i}",
+            "family_name": "Moreau-Łukasz" if i % 7 == 0 else "Moreau",
+            "scheme": "WI",
+            "scope": ["VT-STEEL", "VT-PRESSURE"] if i % 2 else ["VT-STEEL"],
+            "effective_date": (today + timedelta(days=i % 3)).isoformat(),
+            "decided_by": member(office, "decider").staff_id if i % 2 else "decider",
+            "email": f"ana{i}@example.org",
+        }
+        for i in range(count)
+    ]
+
+
+def _issue(
+    office: BackOffice, settings: Settings, keyring: KeyRing, rows: Any, **options: Any
+) -> bulk.BatchReport:
+    return bulk.issue_batch(
+        office.store,
+        rows,
+        clock=office.clock,
+        entropy=office.entropy,
+        keyring=keyring,
+        identity=_identity(settings),
+        **{"workers": 1, "batch_size": 64, **options},
+    )
+
+
+def _count(store: Store, table: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def _published_keys(office: BackOffice) -> KeySet:
+    return KeySet.import_key_set(office.ok("GET", "/keys/jwks.json", member(office, "auditor")))
+
+
+def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothing(
+    office: BackOffice, settings: Settings, keyring: KeyRing
+) -> None:
+    setup_scheme(office)
+    rows = _rows(office, 300)
+    report = _issue(office, settings, keyring, rows)
+    assert (report.issued, report.already_issued, report.rejected) == (300, 0, 0)
+    assert report.chunks == 5
+    for table in ("certifications", "credentials", "bulk_items", "decisions", "persons"):
+        assert _count(office.store, table) == 300, table
+    assert _count(office.store, "status_slots") == 600
+
+    keys = _published_keys(office)
+    with office.store.transaction() as tx:
+        items = tx.bulk_items([r["external_id"] for r in rows])
+        assert len({i.certificate_number for i in items.values()}) == 300
+        slots = set()
+        for row in rows:
+            item = items[row["external_id"]]
+            credential = tx.get_credential(item.credential_id)
+            certification = tx.get_certification(item.certification_id)
+            assert credential is not None
+            assert certification is not None
+            signature = jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
+            payload = json.loads(signature.payload)
+            validate(CERTIFICATION_CREDENTIAL_V1, payload)
+            # The template renders exactly what single issuance's builder makes.
+            person = tx.get_person(certification.person_id)
+            version = tx.get_scheme_version(certification.scheme_version_id)
+            assert person is not None
+            assert version is not None
+            assert person.given_name == row["given_name"]
+            assert person.confidential.email == row["email"]
+            built = credentials.certificate_credential(
+                credential_id=credential.id,
+                identity=_identity(settings),
+                certification=certification,
+                person=person,
+                scheme_code="WI",
+                version=version,
+                revocation=credential.revocation,
+                suspension=credential.suspension,
+            )
+            assert payload == {**built, "iat": int(office.clock().timestamp())}
+            decision = tx.get_decision(certification.decision_id)
+            assert decision is not None
+            assert decision.decision_maker_id == member(office, "decider").staff_id
+            slots |= {credential.revocation, credential.suspension}
+        assert len(slots) == 600
+        lists = tx.list_status_lists()
+        assert {sl.purpose for sl in lists} == set(StatusPurpose)
+        assert sum(sl.allocated for sl in lists) == 600
+        assert tx.verify_audit_chain().intact
+        entries = [e for e in tx.audit_entries(limit=1000) if e.action == "bulk.chunk-issued"]
+        assert len(entries) == 5
+        for chunk, entry in enumerate(entries, start=1):
+            issued = tx.batch_items(report.batch_id, chunk)
+            first = tx.get_credential(issued[0].credential_id)
+            assert first is not None
+            details: audit.Details = {
+                "chunk": chunk,
+                "issued": len(issued),
+                "kid": first.kid,
+                "items_digest": bulk.items_digest(
+                    (i.external_id, i.certification_id, i.credential_id) for i in issued
+                ),
+            }
+            assert entry.details_digest == audit.details_digest(details)
+    outbox = _count(office.store, "outbox")
+    with office.store.engine.connect() as conn:
+        published = conn.execute(text("SELECT key FROM outbox WHERE kind = 'credential'"))
+        assert {row[0] for row in published} == {i.credential_id for i in items.values()}
+
+    again = _issue(office, settings, keyring, rows, batch_size=100)
+    assert (again.issued, again.already_issued, again.rejected) == (0, 300, 0)
+    for table in ("certifications", "credentials", "bulk_items", "persons", "status_slots"):
+        assert _count(office.store, table) == (600 if table == "status_slots" else 300)
+    assert _count(office.store, "outbox") == outbox
+
+
+def test_signing_in_worker_processes_issues_the_same(
+    office: BackOffice, settings: Settings, keyring: KeyRing
+) -> None:
+    setup_scheme(office)
+    rows = _rows(office, 120)
+    report = _issue(office, settings, keyring, rows, workers=2, batch_size=25)
+    assert (report.issued, report.rejected) == (120, 0)
+    keys = _published_keys(office)
+    with office.store.transaction() as tx:
+        for item in tx.bulk_items([r["external_id"] for r in rows]).values():
+            credential = tx.get_credential(item.credential_id)
+            assert credential is not None
+            jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
+    assert _count(office.store, "credentials") == 120
+
+
+def test_bulk_rows_store_instants_as_the_orm_does(
+    office: BackOffice, settings: Settings, keyring: KeyRing
+) -> None:
+    """Rows written through the driver hold the very values the ORM writes: an instant
+    stored by bulk issuance equals, in SQL, the same instant stored through the ORM (the
+    status list the chunk opened), so queries comparing or ordering instants see one kind
+    of value."""
+    setup_scheme(office)
+    report = _issue(office, settings, keyring, _rows(office, 10))
+    assert report.issued == 10
+    with office.store.engine.connect() as conn:
+        same = conn.execute(
+            text(
+                "SELECT count(*) FROM credentials c JOIN status_lists s"
+                " ON s.id = c.revocation_list_id WHERE c.issued_at = s.created_at"
+            )
+        ).scalar_one()
+        instants = conn.execute(
+            text("SELECT DISTINCT CAST(issued_at AS TEXT) FROM bulk_items")
+        ).all()
+    assert same == 10
+    assert len(instants) == 1
+
+
+def test_two_runs_of_one_roster_at_once_issue_each_row_once(
+    office: BackOffice, settings: Settings, keyring: KeyRing
+) -> None:
+    """Two runs racing over the same rows: whichever writes a chunk first issues it, the
+    other redoes its chunk and finds the rows issued; slots and counts stay exact."""
+    setup_scheme(office)
+    rows = _rows(office, 240)
+    with ThreadPoolExecutor(max_workers=2) as runs:
+        reports = [
+            future.result()
+            for future in [
+                runs.submit(_issue, office, settings, keyring, rows, batch_size=40)
+                for _ in range(2)
+            ]
+        ]
+    assert sum(r.issued for r in reports) == 240
+    assert all(r.issued + r.already_issued == 240 and r.rejected == 0 for r in reports)
+    for table in ("certifications", "credentials", "bulk_items", "persons"):
+        assert _count(office.store, table) == 240, table
+    assert _count(office.store, "status_slots") == 480
+    with office.store.engine.connect() as conn:
+        allocated = conn.execute(text("SELECT sum(allocated) FROM status_lists")).scalar_one()
+    assert allocated == 480
+
+
+def test_a_bulk_writer_gives_its_connection_back_as_it_found_it(store: Store) -> None:
+    """The bulk connection's page cache and checkpoint settings last for the run only."""
+
+    def settings_of(conn: Any) -> tuple[Any, ...]:
+        if store.engine.dialect.name != "sqlite":
+            return ()
+        return tuple(
+            conn.exec_driver_sql(f"PRAGMA {p}").scalar_one()
+            for p in ("cache_size", "wal_autocheckpoint")
+        )
+
+    with store.engine.connect() as conn:
+        usual = settings_of(conn)
+    with store.bulk_writer() as writer, writer.transaction() as tx:
+        assert tx.bulk_items(["none"]) == {}
+    with store.engine.connect() as conn:
+        assert settings_of(conn) == usual
+
+
+def test_invalid_rows_are_reported_by_line_and_skipped(
+    office: BackOffice, settings: Settings, keyring: KeyRing, tmp_path: Path
+) -> None:
+    setup_scheme(office)
+    registrar, decider = member(office, "registrar"), member(office, "decider")
+    person = office.ok("POST", "/persons", registrar, person_body())["id"]
+    office.ok(
+        "POST",
+        f"/staff/{decider.staff_id}/conflicts",
+        decider,
+        {"person_id": person, "nature": "a cousin"},
+    )
+    today = office.clock().date().isoformat()
+    past = (office.clock().date() - timedelta(days=1)).isoformat()
+    lines = [
+        "external_id,given_name,family_name,scheme,scope,effective_date,decided_by,person_id",
+        f"a1,Ana,Moreau,WI,VT-STEEL|VT-PRESSURE,{today},decider,",  # line 2: issued
+        f"a2,,Moreau,WI,VT-STEEL,{today},decider,",  # 3: no given name
+        f"a3,Ana,Moreau,XX,VT-STEEL,{today},decider,",  # 4: unknown scheme
+        f"a4,Ana,Moreau,WI,VT-NOPE,{today},decider,",  # 5: unknown scope item
+        f"a5,Ana,Moreau,WI,VT-STEEL,{today},nobody,",  # 6: no such decision-maker
+        f"a6,Ana,Moreau,WI,VT-STEEL,{today},examiner,",  # 7: not a decision-maker
+        f"a7,Ana,Moreau,WI,VT-STEEL,{past},decider,",  # 8: takes effect before the decision
+        f"a8,Ana,Moreau,WI,VT-STEEL,{today},decider,{person}",  # 9: declared conflict
+        f"a1,Ana,Other,WI,VT-STEEL,{today},decider,",  # 10: reused id, other content
+        "a9,Ana,Moreau,WI,VT-STEEL,2026-13-01,decider,",  # 11: bad date
+        f"a1,Ana,Moreau,WI,VT-STEEL|VT-PRESSURE,{today},decider,",  # 12: same row again
+        f"a10,Ana,Moreau,WI,VT-STEEL,{today},decider,,extra",  # 13: more fields than header
+    ]
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert bulk.count_rows(path, "csv") == 12
+    report = _issue(office, settings, keyring, bulk.read_rows(path, "csv"), keep_results=True)
+    assert (report.issued, report.already_issued, report.rejected) == (1, 1, 10)
+    assert {r.row: r.problem for r in report.rejections} == {
+        3: "row-invalid",
+        4: "unknown-scheme",
+        5: "unknown-scope-item",
+        6: "unknown-decision-maker",
+        7: "missing-role",
+        8: "effective-date-out-of-range",
+        9: "declared-conflict",
+        10: "external-id-reused",
+        11: "row-invalid",
+        13: "row-invalid",
+    }
+    issued = next(r for r in report.results if r.row == 2)
+    twin = next(r for r in report.results if r.row == 12)
+    assert twin.outcome is bulk.Outcome.ALREADY_ISSUED
+    assert twin.credential_id == issued.credential_id
+    assert _count(office.store, "certifications") == 1
+
+
+def test_jsonl_rows_and_unreadable_lines(
+    office: BackOffice, settings: Settings, keyring: KeyRing, tmp_path: Path
+) -> None:
+    setup_scheme(office)
+    rows = _rows(office, 3)
+    path = tmp_path / "roster.jsonl"
+    body = [json.dumps(rows[0]), "", "{not json", json.dumps(rows[1]), "[1]", json.dumps(rows[2])]
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    report = _issue(office, settings, keyring, bulk.read_rows(path, "jsonl"))
+    assert report.issued == 3
+    assert [(r.row, r.problem) for r in report.rejections] == [
+        (3, "row-invalid"),
+        (5, "row-invalid"),
+    ]
+
+
+_CHILD = """
+import sys, time
+from datetime import datetime, UTC
+from issuer import bulk
+from issuer.identity import IssuerIdentity
+from issuer.keys import KeyRing
+from issuer.runtime import system_entropy
+from issuer.store import Store, create_issuer_engine
+
+url, schema, path, passphrase = sys.argv[1:5]
+options = {"connect_args": {"options": f"-csearch_path={schema}"}} if schema else {}
+store = Store(create_issuer_engine(url, **options))
+started = datetime.fromisoformat(sys.argv[5])
+
+def progress(done):
+    print(done, flush=True)
+    time.sleep(0.05)
+
+bulk.issue_batch(
+    store, bulk.read_rows(__import__("pathlib").Path(path), "jsonl"),
+    clock=lambda: started, entropy=system_entropy,
+    keyring=KeyRing(passphrase=passphrase.encode()),
+    identity=IssuerIdentity(base_url="https://certs.example.test", name="Example Body"),
+    workers=1, batch_size=20, progress=progress,
+)
+print("done", flush=True)
+"""
+
+
+def test_a_batch_killed_mid_file_resumes_and_issues_every_row_once(
+    office: BackOffice,
+    settings: Settings,
+    keyring: KeyRing,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    from tests.conftest import PASSPHRASE
+
+    setup_scheme(office)
+    rows = _rows(office, 400)
+    path = tmp_path / "roster.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    if backend == "sqlite":
+        url, schema = office.store.engine.url.render_as_string(hide_password=False), ""
+    else:
+        target: PostgresSchema = request.getfixturevalue("postgres_schema")
+        url, schema = target.url, target.schema
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            url,
+            schema,
+            str(path),
+            PASSPHRASE,
+            office.clock().isoformat(),
+        ],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    assert child.stdout is not None
+    try:
+        for _ in range(3):  # three chunks committed, more under way
+            assert child.stdout.readline().strip() == "20"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()
+    partial = _count(office.store, "bulk_items")
+    assert 60 <= partial < 400
+
+    report = _issue(office, settings, keyring, bulk.read_rows(path, "jsonl"))
+    assert report.issued == 400 - partial
+    assert report.already_issued == partial
+    for table in ("certifications", "credentials", "bulk_items", "persons", "decisions"):
+        assert _count(office.store, table) == 400, table
+    with office.store.engine.connect() as conn:
+        lists = conn.execute(
+            text(
+                "SELECT l.id, l.allocated, count(s.idx) FROM status_lists l"
+                " JOIN status_slots s ON s.list_id = l.id GROUP BY l.id, l.allocated"
+            )
+        ).all()
+    assert all(allocated == taken for _, allocated, taken in lists)
+    assert sum(taken for _, _, taken in lists) == 800
+    with office.store.transaction() as tx:
+        assert tx.verify_audit_chain().intact
+
+
+def test_batch_endpoint_is_idempotent_and_checks_roles(
+    office: BackOffice, clock: FrozenClock, entropy: SeededEntropy
+) -> None:
+    setup_scheme(office)
+    registrar, decider = member(office, "registrar"), member(office, "decider")
+    rows = _rows(office, 4)
+    first = office.ok("POST", "/issuance/batches", registrar, {"items": rows})
+    assert (first["issued"], first["already_issued"], first["rejected"]) == (4, 0, 0)
+    assert [i["index"] for i in first["items"]] == [0, 1, 2, 3]
+    again = office.ok("POST", "/issuance/batches", registrar, {"items": rows})
+    assert [i["outcome"] for i in again["items"]] == ["already-issued"] * 4
+    assert [i["credential_id"] for i in again["items"]] == [
+        i["credential_id"] for i in first["items"]
+    ]
+
+    forbidden = office.call(
+        "POST", "/issuance/batches", member(office, "examiner"), {"items": rows}
+    )
+    assert forbidden.status_code == 403
+    assert forbidden.json()["type"].endswith("/wrong-role")
+
+    own = {**_rows(office, 1, prefix="own")[0]}
+    own.pop("decided_by")
+    other = {**_rows(office, 1, prefix="other")[0], "decided_by": registrar.staff_id}
+    mixed = office.ok("POST", "/issuance/batches", decider, {"items": [own, other]})
+    assert mixed["items"][0]["outcome"] == "issued"
+    assert mixed["items"][1]["problem"]["type"].endswith("/not-own-decision")
+    assert mixed["items"][1]["problem"]["status"] == 403
+
+    no_maker = office.ok("POST", "/issuance/batches", registrar, {"items": [own]})
+    assert no_maker["items"][0]["problem"]["type"].endswith("/row-invalid")
+
+    too_many = office.call(
+        "POST", "/issuance/batches", registrar, {"items": [{"external_id": "x"}] * 1001}
+    )
+    assert too_many.status_code == 413
+    assert too_many.json()["type"].endswith("/batch-too-large")
