@@ -14,6 +14,9 @@ from rich.console import Console
 
 from issuer import keys, migrate, publication
 from issuer import staff as staff_records
+from issuer.bench import bench
+from issuer.cli_bulk import issue_bulk
+from issuer.cli_verify import export_bundle, verify
 from issuer.errors import IssuerError
 from issuer.model import Role
 from issuer.publication import Publisher
@@ -22,7 +25,7 @@ from issuer.runtime import system_clock, system_entropy
 from issuer.settings import Settings
 from issuer.signing import Algorithm
 from issuer.store import Store
-from registry import Registry, RegistryStore, create_registry_app
+from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 
 __all__ = ["app", "main"]
@@ -191,7 +194,7 @@ def serve(
     import uvicorn
 
     from issuer import demo as demo_seed
-    from issuer.http import create_app
+    from issuer.http import create_app, public_registry_app
 
     settings = _settings(data_dir, base_url, demo=demo or None)
     if "base_url" not in settings.model_fields_set:
@@ -199,8 +202,9 @@ def serve(
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     if only is Only.REGISTRY:
         token = settings.registry_intake_token
-        application = create_registry_app(
+        application = public_registry_app(
             _open_registry(settings),
+            settings,
             intake_token=None if token is None else token.get_secret_value(),
         )
         err.print(f"public registry:  {settings.base_url}/.well-known/did.json")
@@ -350,6 +354,12 @@ def keys_compromised(kid: str, data_dir: DataDir = None) -> None:
     except IssuerError as exc:
         _fail(exc.detail)
     typer.echo(f"{key.kid} {key.state.value}")
+
+
+app.command("issue-bulk")(issue_bulk)
+app.command("bench")(bench)
+app.command("verify")(verify)
+registry_app.command("export-bundle")(export_bundle)
 
 
 def main() -> None:

@@ -1,0 +1,83 @@
+"""The servers ``certreg bench`` measures: a bare FastAPI JSON endpoint, and the registry app.
+
+Each runs as uvicorn does with ``--workers``: a master process binds the socket and starts
+worker processes (``spawn``) that serve it, so the figures are those of a two-worker
+deployment. The master runs as ``python -m issuer.bench_server``, takes its job as JSON on
+standard input (so the registry's intake secret never appears on a command line), prints
+``{"port": …, "pids": […]}`` once the workers are started, and stops them when its
+standard input closes — also when the bench that started it dies.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import socket
+import sys
+from typing import Any
+
+__all__ = ["bare_app", "registry_app"]
+
+
+def bare_app() -> Any:
+    """The ceiling: the least a FastAPI JSON endpoint can do."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"ping": "pong"}
+
+    return app
+
+
+def registry_app(job: dict[str, Any]) -> Any:
+    """The public registry as deployed, over the bench's registry store, without the
+    per-client rate limits (the load comes from one address; a limit would measure itself)."""
+    from registry import RegistryStore, create_registry_app
+    from registry.store import create_registry_engine
+
+    url = job["registry_url"]
+    options = {}
+    if job.get("search_path"):
+        options["connect_args"] = {"options": f"-csearch_path={job['search_path']}"}
+    store = RegistryStore(create_registry_engine(url, **options))
+    return create_registry_app(
+        store, intake_token=job.get("intake_token"), lookup_limit=None, page_limit=None
+    )
+
+
+def _serve(sock: socket.socket, job: dict[str, Any]) -> None:
+    import uvicorn
+
+    app = registry_app(job) if job["app"] == "registry" else bare_app()
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.readline())
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_serve, args=(sock, job), daemon=True)
+        for _ in range(int(job.get("workers", 2)))
+    ]
+    for worker in workers:
+        worker.start()
+    port = sock.getsockname()[1]
+    print(json.dumps({"port": port, "pids": [w.pid for w in workers]}), flush=True)
+    sys.stdin.read()  # until the bench closes the pipe
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""``certreg bench`` runs end to end on a small registry and reports every figure.
+
+The figures themselves are not asserted against their targets: they are measurements on a
+shared machine (docs/PERFORMANCE.md records them). What is asserted is that every phase ran
+for real — every row printed, every figure a positive number, every ratio consistent with
+its figure and ceiling — and that the run left no store behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from issuer import bench
+from issuer.bench_load import percentile
+from issuer.cli import app
+from tests.conftest import PostgresSchema
+
+ROWS = (
+    "ES256 sign, 1 core (ceiling)",
+    "ES256 verify, 1 core (ceiling)",
+    "bare FastAPI endpoint (ceiling)",
+    "bulk issuance, single process",
+    "bulk issuance, all cores",
+    "offline verification",
+    "registry seeding (sign + insert)",
+    "lookup /register/…",
+    "lookup /register/… p50",
+    "lookup /register/… p99",
+    "status list /status/…",
+    "status change → served list p50",
+    "status change → served list p99",
+    "registry peak RSS (master + 2 workers)",
+    "rebuild + sign a 1,000,000-entry list",
+)
+KEYS = {
+    "raw_sign",
+    "raw_verify",
+    "bare_rps",
+    "bulk_single",
+    "bulk_all_cores",
+    "offline_verify",
+    "registry_seed",
+    "lookup_rps",
+    "lookup_p50_ms",
+    "lookup_p99_ms",
+    "status_rps",
+    "change_p50_ms",
+    "change_p99_ms",
+    "registry_rss_mb",
+    "list_rebuild_ms",
+}
+
+
+def _engine_args(backend: str, request: pytest.FixtureRequest) -> list[str]:
+    if backend == "sqlite":
+        return []
+    target: PostgresSchema = request.getfixturevalue("postgres_schema")
+    return ["--engine", "postgresql", "--database-url", target.url]
+
+
+def _check_figures(data: dict[str, Any], engine: str) -> None:
+    assert data["n"] == 2000
+    assert data["engine"] == engine
+    figures = data["figures"]
+    assert set(figures) == KEYS
+    for key, figure in figures.items():
+        value = figure["value"]
+        assert isinstance(value, int | float), key
+        assert math.isfinite(value), key
+        assert value > 0, key
+        if figure["ceiling"] is not None:
+            ceiling = figures[figure["ceiling"]]["value"]
+            assert figure["ratio"] == pytest.approx(value / ceiling), key
+            assert isinstance(figure["passed"], bool), key
+    assert figures["lookup_p50_ms"]["value"] <= figures["lookup_p99_ms"]["value"]
+    assert figures["change_p50_ms"]["value"] <= figures["change_p99_ms"]["value"]
+    assert "bits set" in figures["list_rebuild_ms"]["note"]
+    machine = data["machine"]
+    assert machine["cores"] >= 1
+    assert machine["python"]
+    assert machine["sqlite"]
+    assert len(machine["load_average_start"]) == 3
+    assert len(machine["load_average_end"]) == 3
+    if engine == "postgresql":
+        assert machine["postgresql"]
+
+
+def test_bench_prints_every_row_and_saves_positive_figures(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    saved = tmp_path / "bench.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from issuer.cli import main; main()",
+            "bench",
+            "--n",
+            "2000",
+            "--save",
+            str(saved),
+            *_engine_args(backend, request),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for row in ROWS:
+        assert row in done.stdout, row
+    assert f"N = 2,000, {backend}" in done.stdout
+    assert done.stdout.count("pass") + done.stdout.count("miss") == 9
+    _check_figures(json.loads(saved.read_text("utf-8")), backend)
+    assert list(tmp_path.iterdir()) == [saved]  # no store left in the working directory
+
+
+def test_json_output_is_the_saved_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--json`` prints exactly what ``--save`` writes (the run itself is tested above)."""
+    result = bench.BenchResult(
+        n=2000,
+        engine="sqlite",
+        machine={"cores": 2, "load_average_start": [1.0, 1.0, 1.0]},
+        figures=[
+            bench.Figure("raw_sign", "ES256 sign, 1 core (ceiling)", 50_000.0, "/s"),
+            bench.Figure(
+                "bulk_single", "bulk", 10_000.0, "rows/s", "raw_sign", 0.2, "≥ 0.15×", True
+            ),
+        ],
+    )
+    monkeypatch.setattr(bench, "run_bench", lambda options, say: result)
+    answer = CliRunner().invoke(app, ["bench", "--n", "2000", "--json"])
+    assert answer.exit_code == 0, answer.output
+    assert json.loads(answer.stdout) == result.as_json()
+    refused = CliRunner().invoke(app, ["bench", "--engine", "postgresql"])
+    assert refused.exit_code == 2
+    assert "--database-url" in refused.output
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    ordered = [float(i) for i in range(1, 101)]
+    assert percentile(ordered, 0.5) == 50.0
+    assert percentile(ordered, 0.99) == 99.0
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) == 0.0
