@@ -16,7 +16,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -33,7 +34,9 @@ from verifier import (
     Bundle,
     HttpFetcher,
     Report,
+    StatusRetrievalError,
     TrustPolicy,
+    Verdict,
     Verifier,
     http_verifier,
     read_bundle,
@@ -198,6 +201,32 @@ def _print_summary(report: Report, warnings: list[str]) -> None:
     out.print(Text(f"{'checked at':>12}: {report.checked_at:%Y-%m-%d %H:%M:%SZ}"))
 
 
+DEFAULT_BUNDLE_MAX_AGE_HOURS = 24.0
+
+
+def _aged(report: Report, bundle: Bundle, now: datetime, max_age_hours: float) -> Report:
+    """A stale bundle cannot vouch for a status that may have changed since (valid or
+    suspended); what cannot be undone (revoked, a bad signature, expiry) still stands."""
+    age = now - bundle.created_at
+    if age <= timedelta(hours=max_age_hours) or report.verdict not in _REVERSIBLE:
+        return report
+    error = StatusRetrievalError(
+        f"the offline bundle is {age.total_seconds() / 3600:.1f} hours old, more than "
+        f"--max-age {max_age_hours:g}: the current status cannot be confirmed",
+        credential=report.credential,
+    )
+    return replace(
+        report,
+        verdict=error.verdict,
+        errors=(error.problem(),),
+        error=error,
+        checks=(),
+    )
+
+
+_REVERSIBLE = frozenset({Verdict.VALID, Verdict.SUSPENDED})
+
+
 def verify(
     credential: Annotated[
         str,
@@ -225,6 +254,15 @@ def verify(
             "default: CERTREG_BASE_URL's issuer, or with --offline the bundle's issuers",
         ),
     ] = None,
+    max_age_hours: Annotated[
+        float,
+        typer.Option(
+            "--max-age",
+            help="with --offline: a bundle older than this many hours cannot confirm a "
+            "valid or suspended status (exit 2); revocations and bad signatures still count",
+            min=0,
+        ),
+    ] = DEFAULT_BUNDLE_MAX_AGE_HOURS,
     unsafe_allow_http: Annotated[
         list[str] | None,
         typer.Option(
@@ -247,7 +285,8 @@ def verify(
             f"verified offline against a bundle created at {created}: a suspension or "
             "withdrawal published after then is not seen"
         )
-        report = verifier.check(token, now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        report = _aged(verifier.check(token, now=now), bundle, now, max_age_hours)
     else:
         policy = _policy(list(trust or []) or _default_trust(), http_hosts)
         fetcher = HttpFetcher(policy)

@@ -333,7 +333,7 @@ def _intake_router(registry: Registry, *, token: str, max_body_bytes: int) -> AP
         if not hmac.compare_digest(secret.strip().encode("utf-8"), expected):
             raise Forbidden("the intake secret does not match")
         if content_length is not None and (
-            len(content_length) > 18 or not content_length.isdigit()
+            len(content_length) > 18 or not (content_length.isascii() and content_length.isdigit())
         ):
             raise TooLarge("invalid Content-Length")
         if content_length is not None and int(content_length) > max_body_bytes:

@@ -211,6 +211,10 @@ def test_offline_verification_needs_no_server(
         ["verify", demo.tokens[demo.numbers[0]], "--offline", bundle, "--trust", "did:web:x"],
     )
     assert other.exit_code == 1  # --trust narrows the bundle's issuers: untrusted
+    for token in (demo.tokens[demo.numbers[0]], demo.tokens[demo.numbers[1]]):
+        stale = runner.invoke(app, ["verify", token, "--offline", bundle, "--max-age", "0"])
+        assert stale.exit_code == 2, stale.output  # valid or suspended then: unknown now
+        assert "STATUS_RETRIEVAL_ERROR" in stale.stdout or "cannot" in stale.stdout.lower()
 
 
 @pytest.mark.parametrize(

@@ -158,12 +158,13 @@ class Verifier:
             token, max_bytes=self.policy.max_token_bytes, algorithms=self.policy.algorithms
         )
         header = parsed.header
-        if header.get("typ") not in VC_JWT_TYPES:
+        typ, cty = header.get("typ"), header.get("cty", "vc")
+        if not isinstance(typ, str) or typ not in VC_JWT_TYPES:
             raise CryptographicSecurityError(
                 "the JWS typ must be vc+jwt (a JWT of another kind is not a credential)",
                 reason="media-type",
             )
-        if "cty" in header and header["cty"] not in VC_CONTENT_TYPES:
+        if not isinstance(cty, str) or cty not in VC_CONTENT_TYPES:
             raise CryptographicSecurityError("the JWS cty must be vc", reason="media-type")
         payload = parsed.payload
         issuer = issuer_id(payload)

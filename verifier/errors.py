@@ -89,7 +89,9 @@ class VerificationError(Exception):
     def problem(self) -> dict[str, Any]:
         """The RFC 9457 problem details object (VC Data Model 2.0 §7.2 shape)."""
         problem: dict[str, Any] = {"type": self.problem_type, "title": self.title}
-        problem["detail"] = self.detail[:500]
+        # Details may quote hostile input (a kid, a URL): keep them valid, printable UTF-8.
+        detail = self.detail[:500].encode("utf-8", "backslashreplace").decode("utf-8")
+        problem["detail"] = "".join(c if c.isprintable() else "\ufffd" for c in detail)
         return problem
 
 

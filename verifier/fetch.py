@@ -96,7 +96,11 @@ class HttpFetcher:
         for _ in range(self._max_redirects + 1):
             self._check_url(url)
             try:
-                with self._client.stream("GET", url, headers={"Accept": accept}) as response:
+                headers = {
+                    "Accept": accept,
+                    "Accept-Encoding": "identity",
+                }  # the cap counts wire bytes
+                with self._client.stream("GET", url, headers=headers) as response:
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if not location:
@@ -106,7 +110,7 @@ class HttpFetcher:
                     if response.status_code != 200:
                         raise Unreachable(f"{url[:100]} answered {response.status_code}")
                     declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > cap:
+                    if declared.isascii() and declared.isdigit() and int(declared) > cap:
                         raise Unreachable(f"{url[:100]} is larger than {cap} bytes")
                     body = bytearray()
                     for chunk in response.iter_bytes():
@@ -120,8 +124,9 @@ class HttpFetcher:
                         media_type=media_type.lower(),
                         max_age=cache_seconds(response.headers.get("cache-control")),
                     )
-            except httpx.HTTPError as exc:
-                raise Unreachable(f"{url[:100]}: {type(exc).__name__}") from exc
+            except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
+                # IDNA failures and malformed URLs (from an entry or a redirect) included.
+                raise Unreachable(f"{url[:100]!r}: {type(exc).__name__}") from exc
         raise Unreachable(f"more than {self._max_redirects} redirects from {url[:100]}")
 
 

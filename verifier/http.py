@@ -202,7 +202,9 @@ def verification_result(report: Report) -> dict[str, Any]:
 async def _read_body(request: Request) -> bytes:
     """The body, refused as soon as it is known to exceed :data:`MAX_BODY_BYTES`."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or len(declared) > 18):
+    if declared is not None and (
+        not (declared.isascii() and declared.isdigit()) or len(declared) > 18
+    ):
         raise RequestProblem("malformed-request", "invalid Content-Length")
     if declared is not None and int(declared) > MAX_BODY_BYTES:
         raise RequestProblem("payload-too-large", f"the body exceeds {MAX_BODY_BYTES} bytes")

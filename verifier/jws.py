@@ -158,6 +158,17 @@ def _header(segment: str) -> dict[str, Any]:
     return dict(header)
 
 
+def _printable_utf8(text: str) -> bool:
+    """No control characters, no lone surrogates (they cannot be echoed back as UTF-8)."""
+    if not text.isprintable():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_compact(
     compact: str,
     *,
@@ -179,7 +190,7 @@ def parse_compact(
             f"alg must be one of {sorted(algorithms)}", reason="algorithm"
         )
     kid = header.get("kid")
-    if not isinstance(kid, str) or not kid or len(kid) > 500:
+    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
         raise ParsingError("the protected header needs a kid", reason="malformed")
     if "crit" in header or "b64" in header:
         raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from schemas import bitstring_status_list as bsl
@@ -48,6 +48,10 @@ __all__ = [
 VC_JWT_TYPES = frozenset({"vc+jwt", "application/vc+jwt"})
 STATUS_LIST_ACCEPT = "application/vc+jwt"
 DEFAULT_LIST_CACHE_SECONDS = 300
+LIST_CLOCK_SKEW = timedelta(seconds=300)
+"""A list is signed "valid from" the instant it was built: a verifier whose clock runs a
+little behind the issuer's must still read a freshly published list, not answer "cannot
+confirm" after every status change."""
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
 
@@ -180,7 +184,8 @@ def verify_status_list(
         )
     except (UnicodeDecodeError, VerificationError) as exc:
         raise StatusVerificationError(f"the status list at {url[:100]} is not a JWS") from exc
-    if parsed.header.get("typ") not in VC_JWT_TYPES:
+    typ = parsed.header.get("typ")
+    if not isinstance(typ, str) or typ not in VC_JWT_TYPES:
         raise StatusVerificationError("a status list credential is secured as vc+jwt")
     payload = parsed.payload
     try:
@@ -200,14 +205,23 @@ def verify_status_list(
     types = types if isinstance(types, list) else [types]
     if "BitstringStatusListCredential" not in types:
         raise StatusVerificationError("the list is not a BitstringStatusListCredential")
-    if payload.get("id", url) != url:
-        raise StatusVerificationError("the list credential names another URL than it came from")
+    if payload.get("id") != url:
+        # Without its own id a signed list could be served under any list's URL (a mirror
+        # or cache swapping in a clean list); the list must name the URL it came from.
+        raise StatusVerificationError("the list credential does not name the URL it came from")
+    leeway = timedelta(seconds=policy.leeway_seconds)
     valid_until = _instant(payload.get("validUntil"))
     valid_from = _instant(payload.get("validFrom"))
-    if valid_until is not None and valid_until < now:
+    if valid_until is not None and valid_until < now - leeway:
         raise StatusVerificationError("the status list credential has expired")
-    if valid_from is not None and valid_from > now:
+    if valid_from is not None and valid_from > now + leeway + LIST_CLOCK_SKEW:
         raise StatusVerificationError("the status list credential is not valid yet")
+    stamp = now.timestamp()
+    exp, nbf = payload.get("exp"), payload.get("nbf")
+    if isinstance(exp, int | float) and exp < stamp - leeway.total_seconds():
+        raise StatusVerificationError("the status list's JWT exp has passed")
+    if isinstance(nbf, int | float) and nbf > stamp + (leeway + LIST_CLOCK_SKEW).total_seconds():
+        raise StatusVerificationError("the status list's JWT nbf is in the future")
     subject = _subject(payload)
     purposes = subject.get("statusPurpose")
     purposes = purposes if isinstance(purposes, list) else [purposes]

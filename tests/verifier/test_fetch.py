@@ -329,3 +329,13 @@ def test_an_unreachable_issuer_is_cannot_confirm_never_valid() -> None:
     report = http_verifier(policy, fetcher=fetcher(handler, policy)).check(issuer.token(), now=NOW)
     assert report.verdict is Verdict.CANNOT_CONFIRM
     assert report.errors[0]["type"] == "/problems/key-retrieval-error"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://xn--/list", "https://exa mple.org/list", "https://\u0000/"]
+)
+def test_urls_that_cannot_be_encoded_are_unreachable(url: str) -> None:
+    fetcher = HttpFetcher(TrustPolicy(trusted_issuers=frozenset()))
+    with pytest.raises(Unreachable):
+        fetcher.get(url, accept="application/vc+jwt")
+    fetcher.close()

@@ -365,3 +365,44 @@ def test_now_must_be_aware(issuer: FakeIssuer) -> None:
 def test_bytes_are_not_tokens(issuer: FakeIssuer) -> None:
     with pytest.raises(ParsingError):
         make_verifier(issuer).verify(issuer.token().encode(), now=NOW)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("header", [{"typ": ["vc+jwt"]}, {"typ": {"a": 1}}, {"cty": ["vc"]}])
+def test_unhashable_typ_or_cty_is_a_typed_refusal(issuer: FakeIssuer, header: Any) -> None:
+    error = rejects(issuer, issuer.token(**header), CryptographicSecurityError)
+    assert error.reason == "media-type"
+
+
+@pytest.mark.parametrize("kid", ["\ud800", "key\u0000", "tab\tkid"])
+def test_kids_that_cannot_be_echoed_are_parsing_errors(issuer: FakeIssuer, kid: str) -> None:
+    report = make_verifier(issuer).check(issuer.token(kid=kid), now=NOW)
+    assert report.verdict is Verdict.INVALID
+    json.dumps(report.as_json(), ensure_ascii=False).encode("utf-8")  # never a 500 upstream
+
+
+def test_problem_details_are_always_printable_utf8() -> None:
+    problem = CryptographicSecurityError("no key \ud800\x1b[31m").problem()
+    problem["detail"].encode("utf-8")
+    assert problem["detail"].isprintable()
+
+
+def test_a_status_list_without_its_own_id_is_not_trusted(issuer: FakeIssuer) -> None:
+    url = issuer.list_url("revocation")
+    lists = issuer.lists() | {url: issuer.status_list("revocation", id=None)}
+    rejects(issuer, issuer.token(), StatusVerificationError, lists=lists)
+
+
+def test_a_freshly_signed_list_survives_a_slow_clock(issuer: FakeIssuer) -> None:
+    url = issuer.list_url("revocation")
+    ahead = "2027-03-01T12:02:00Z"  # the issuer's clock two minutes ahead of ours
+    lists = issuer.lists() | {url: issuer.status_list("revocation", validFrom=ahead)}
+    make_verifier(issuer, lists=lists).verify(issuer.token(), now=NOW)
+    far = "2027-03-01T13:00:00Z"
+    lists = issuer.lists() | {url: issuer.status_list("revocation", validFrom=far)}
+    rejects(issuer, issuer.token(), StatusVerificationError, lists=lists)
+
+
+def test_a_status_list_past_its_jwt_exp_cannot_confirm(issuer: FakeIssuer) -> None:
+    url = issuer.list_url("suspension")
+    lists = issuer.lists() | {url: issuer.status_list("suspension", exp=1)}
+    rejects(issuer, issuer.token(), StatusVerificationError, lists=lists)
