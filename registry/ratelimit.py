@@ -118,6 +118,18 @@ def _address(text: str) -> IpAddress | None:
     return address
 
 
+def _hop_address(text: str) -> IpAddress | None:
+    """An ``X-Forwarded-For`` hop, with the port some proxies append (``1.2.3.4:5678``,
+    ``[2001:db8::1]:443``) dropped: a port must not end the walk at the proxy, or every
+    client behind it would share one bucket."""
+    hop = text.strip()
+    if hop.startswith("["):
+        hop = hop[1:].split("]", 1)[0]
+    elif hop.count(":") == 1:
+        hop = hop.split(":", 1)[0]
+    return _address(hop)
+
+
 def _key(address: IpAddress) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((address, 64), strict=False))
@@ -154,7 +166,7 @@ class ClientAddress:
             if name.lower() == b"x-forwarded-for":
                 hops += value.decode("latin-1").split(",")
         for hop in reversed(hops[-64:]):
-            forwarded = _address(hop)
+            forwarded = _hop_address(hop)
             if forwarded is None:
                 break
             address = forwarded

@@ -76,6 +76,9 @@ class RegistryKeys:
             raise KeyRetrievalError(f"this registry holds no keys for issuer {issuer[:80]}")
         return keys
 
+    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self.issuer_keys(issuer, now=now)  # every call already sees the stored keys
+
     def _current(self) -> IssuerKeys:
         document = self._registry.document(DocumentKind.ISSUER_KEYS, "issuer")
         if document is None:

@@ -170,7 +170,13 @@ class Verifier:
         issuer = issuer_id(payload)
         if not self.policy.trusts(issuer):
             raise UntrustedIssuer(f"issuer {issuer[:100]} is not trusted by this verifier")
-        prepared = self._keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
+        try:
+            prepared = self._keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
+        except CryptographicSecurityError as exc:
+            if exc.reason != "unknown-key":
+                raise
+            # A key rotated in after the cached document: look once more, uncached.
+            prepared = self._keys.refresh(issuer, now=now).key_for(parsed.kid)
         jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
         warnings = list(check_credential(payload))
         checks = [CHECK_SIGNATURE, CHECK_ISSUER, CHECK_STRUCTURE]

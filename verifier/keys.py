@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 DEFAULT_KEY_CACHE_SECONDS = 300
+REFRESH_INTERVAL = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,11 @@ class KeySource(Protocol):
     """Where a verifier gets an issuer's keys."""
 
     def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys: ...
+
+    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        """The keys again, bypassing any cache: called once when a ``kid`` is unknown, since
+        the issuer may have rotated to a key published after the cached document."""
+        ...
 
 
 def did_web_url(did: str) -> str:
@@ -190,6 +196,9 @@ class StaticKeys:
             raise KeyRetrievalError(f"no keys are held for issuer {issuer[:80]}")
         return keys
 
+    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self.issuer_keys(issuer, now=now)  # documents in hand do not change
+
 
 class HttpKeys:
     """Resolve issuer keys over HTTPS, cached as the server's Cache-Control allows."""
@@ -198,9 +207,21 @@ class HttpKeys:
         self._policy = policy
         self._fetcher = fetcher
         self._cache: TtlCache[IssuerKeys] = TtlCache()
+        self._refreshed: dict[str, datetime] = {}
 
     def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
         return self._cache.get_or_load(issuer, now, lambda: self._load(issuer))
+
+    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        """Refetch, at most once per :data:`REFRESH_INTERVAL` per issuer, so that tokens
+        with made-up ``kid``s cannot make the verifier hammer an issuer's server."""
+        last = self._refreshed.get(issuer)
+        if last is not None and now - last < REFRESH_INTERVAL:
+            return self.issuer_keys(issuer, now=now)
+        self._refreshed[issuer] = now
+        keys, seconds = self._load(issuer)
+        self._cache.put(issuer, keys, now=now, seconds=seconds)
+        return keys
 
     def _load(self, issuer: str) -> tuple[IssuerKeys, float]:
         jwks_url = self._policy.jwks_urls.get(issuer)

@@ -116,6 +116,15 @@ def test_the_forwarded_chain_is_walked_from_the_nearest_hop() -> None:
     assert clients.of(_scope("10.0.0.1", "10.0.0.2, 10.0.0.3")) == "10.0.0.2"
 
 
+def test_forwarded_hops_with_ports_name_the_client_not_the_proxy() -> None:
+    clients = ClientAddress(["10.0.0.0/8"])
+    assert clients.of(_scope("10.0.0.1", "198.51.100.9:51234")) == "198.51.100.9"
+    assert clients.of(_scope("10.0.0.1", "[2001:db8:1:2::7]:443")) == "2001:db8:1:2::/64"
+    assert clients.of(_scope("10.0.0.1", "[2001:db8:1:2::7]")) == "2001:db8:1:2::/64"
+    assert clients.of(_scope("10.0.0.1", "2001:db8:1:2::7")) == "2001:db8:1:2::/64"
+    assert clients.of(_scope("10.0.0.1", "198.51.100.9:x:y")) == "10.0.0.1"  # malformed: stop
+
+
 def test_ipv6_clients_share_a_bucket_per_64_and_mapped_ipv4_is_ipv4() -> None:
     clients = ClientAddress()
     first = clients.of(_scope("2001:db8:1:2:aaaa::1"))

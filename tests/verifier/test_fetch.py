@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.verifier.tokens import NOW, FakeIssuer
+from tests.verifier.tokens import NOW, FakeIssuer, IssuerKey
 from verifier import (
+    CryptographicSecurityError,
     HttpFetcher,
     HttpKeys,
     HttpStatusLists,
@@ -339,3 +340,21 @@ def test_urls_that_cannot_be_encoded_are_unreachable(url: str) -> None:
     with pytest.raises(Unreachable):
         fetcher.get(url, accept="application/vc+jwt")
     fetcher.close()
+
+
+def test_a_key_rotated_in_after_the_cached_document_is_found_by_one_refetch() -> None:
+    issuer = FakeIssuer()
+    handler, asked = issuer_site(issuer)
+    policy = TrustPolicy.trusting(issuer.did)
+    verifier = http_verifier(policy, fetcher=fetcher(handler, policy))
+    verifier.verify(issuer.token(), now=NOW)  # caches the DID document (max-age 60)
+    documents = len([u for u in asked if u.endswith("/did.json")])
+    rotated = IssuerKey.generate()
+    issuer.keys.append(rotated)  # the issuer publishes a new key and signs with it
+    verifier.verify(issuer.token(key=rotated), now=NOW)
+    assert len([u for u in asked if u.endswith("/did.json")]) == documents + 1
+    # Made-up kids do not make the verifier refetch again within the refresh interval.
+    for _ in range(5):
+        with pytest.raises(CryptographicSecurityError):
+            verifier.verify(issuer.token(kid="made-up"), now=NOW)
+    assert len([u for u in asked if u.endswith("/did.json")]) == documents + 1
