@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from schemas import credential_schemas
@@ -42,7 +42,7 @@ from verifier.status import (
     verify_status_list,
 )
 from verifier.structure import check_credential, issuer_id
-from verifier.timestamps import parse_timestamp
+from verifier.timestamps import instant
 
 __all__ = ["Report", "VerifiedCredential", "Verifier"]
 
@@ -204,18 +204,18 @@ class Verifier:
         )
 
     def _check_validity(self, payload: dict[str, Any], now: datetime) -> None:
-        leeway = timedelta(seconds=self.policy.leeway_seconds)
+        leeway = self.policy.leeway_seconds
+        stamp = now.timestamp()
         valid_from = _timestamp(payload, "validFrom")
         valid_until = _timestamp(payload, "validUntil")
-        if valid_from is not None and valid_from > now + leeway:
+        if valid_from is not None and valid_from > stamp + leeway:
             raise NotYetValid(f"valid from {payload['validFrom']}", credential=payload)
-        if valid_until is not None and valid_until < now - leeway:
+        if valid_until is not None and valid_until < stamp - leeway:
             raise Expired(f"valid until {payload['validUntil']}", credential=payload)
-        stamp = now.timestamp()
         nbf, exp = payload.get("nbf"), payload.get("exp")
-        if isinstance(nbf, int | float) and nbf > stamp + leeway.total_seconds():
+        if isinstance(nbf, int | float) and nbf > stamp + leeway:
             raise NotYetValid("the JWT nbf is in the future", credential=payload)
-        if isinstance(exp, int | float) and exp < stamp - leeway.total_seconds():
+        if isinstance(exp, int | float) and exp < stamp - leeway:
             raise Expired("the JWT exp has passed", credential=payload)
 
     def _check_status(self, payload: dict[str, Any], now: datetime) -> bool:
@@ -256,12 +256,13 @@ class Verifier:
         return verified
 
 
-def _timestamp(payload: Mapping[str, Any], name: str) -> datetime | None:
+def _timestamp(payload: Mapping[str, Any], name: str) -> float | None:
+    """Seconds since 1970 of a validity date (any year the grammar admits)."""
     value = payload.get(name)
     if value is None:
         return None
     try:
-        return parse_timestamp(value)
+        return instant(value).timestamp()
     except ValueError as exc:
         raise MalformedValueError(f"{name} is not a dateTimeStamp", reason=name) from exc
 

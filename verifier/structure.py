@@ -31,10 +31,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from verifier.errors import MalformedValueError
+from verifier.timestamps import Instant, instant
 
 __all__ = ["BASE_CONTEXT", "REASONS", "check_credential", "is_url", "issuer_id"]
 
@@ -77,16 +77,6 @@ _URL = re.compile(_NOT_HTTP_WITHOUT_AUTHORITY + _IRI_CHAR + "+")
 _ASCII_IRI_CHARS = re.compile(_ASCII_IRI_CHAR + "+")
 _IRI_CHARS = re.compile(_IRI_CHAR + "+")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-# VCDM 2.0 §5.8 (XML Schema 1.1 dateTimeStamp): the time zone is mandatory.
-_DATE_TIME_STAMP = re.compile(
-    r"(-?(?:[1-9][0-9]{3,}|0[0-9]{3}))-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T(?:([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]+))?|(24):(00):(00)(?:\.(0+))?)"
-    r"(?:(Z)|([+-])(?:(0[0-9]|1[0-3]):([0-5][0-9])|(14):(00)))"
-)
-_SIMPLE_STAMP = re.compile(
-    r"[0-9]{4}-(?:0[1-9]|1[0-2])-[0-3][0-9]T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
-)
 
 _TYPED_MEMBERS = (
     "credentialStatus",
@@ -354,47 +344,13 @@ def _check_subjects(subjects: object, terms: _Terms) -> list[str]:
     return ids
 
 
-def _instant(value: object, member: str) -> tuple[int, str]:
-    """Seconds since 1970 and the fraction's digits, for an XSD dateTimeStamp (VCDM 2.0 §5.8)."""
-    if not isinstance(value, str):
-        raise _fail(f"{member} must be an XML Schema dateTimeStamp (VCDM 2.0 §4.9)", "date-time")
-    if _SIMPLE_STAMP.fullmatch(value) is not None:
-        try:  # the usual "2026-11-25T00:00:00Z", in C
-            return int(datetime.fromisoformat(value).timestamp()), ""
-        except ValueError:
-            pass  # year 0000, or a day the month lacks: the general path decides
-    match = _DATE_TIME_STAMP.fullmatch(value)
-    if match is None:
-        raise _fail(f"{member} must be an XML Schema dateTimeStamp (VCDM 2.0 §4.9)", "date-time")
-    g = match.groups()
-    year, month, day = int(g[0]), int(g[1]), int(g[2])
-    if day > 28 and day > _month_length(year, month):
-        raise _fail(f"{member} names a day that does not exist (VCDM 2.0 §4.9)", "date-time")
-    if g[3] is not None:
-        hour, minute, second, fraction = int(g[3]), int(g[4]), int(g[5]), g[6] or ""
-    else:
-        hour, minute, second, fraction = 24, 0, 0, ""
-    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-    if g[11] is None:  # not "Z": an offset of ±hh:mm, at most 14:00
-        offset = int(g[13]) * 3600 + int(g[14]) * 60 if g[13] is not None else 14 * 3600
-        seconds += -offset if g[12] == "+" else offset
-    return seconds, fraction.rstrip("0")
-
-
-def _month_length(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 in the proleptic Gregorian calendar, for any year."""
-    year -= month <= 2
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+def _instant(value: object, member: str) -> Instant:
+    try:
+        return instant(value)
+    except ValueError as exc:
+        raise _fail(
+            f"{member} must be an XML Schema dateTimeStamp (VCDM 2.0 §4.9)", "date-time"
+        ) from exc
 
 
 def _check_validity_period(document: Mapping[str, Any]) -> None:

@@ -406,3 +406,10 @@ def test_a_status_list_past_its_jwt_exp_cannot_confirm(issuer: FakeIssuer) -> No
     url = issuer.list_url("suspension")
     lists = issuer.lists() | {url: issuer.status_list("suspension", exp=1)}
     rejects(issuer, issuer.token(), StatusVerificationError, lists=lists)
+
+
+def test_validity_dates_beyond_datetime_years_are_read_exactly(issuer: FakeIssuer) -> None:
+    far = issuer.credential(validUntil="10000-01-01T00:00:00Z")
+    make_verifier(issuer).verify(issuer.token(far), now=NOW)  # the same reader as the VC checks
+    midnight = issuer.credential(validUntil="2027-03-01T24:00:00Z")  # = 2 March 00:00
+    make_verifier(issuer).verify(issuer.token(midnight), now=NOW)
