@@ -1,11 +1,17 @@
-"""The load generator of ``certreg bench``: raw HTTP/1.1 keep-alive GETs over asyncio streams.
+"""The load generators of ``certreg bench``: ``wrk`` when it is installed, else raw HTTP/1.1
+keep-alive GETs over asyncio streams.
 
-It runs as its own process (``python -m issuer.bench_load``, reading its job as JSON on
-standard input and answering JSON on standard output), so it never shares an interpreter
-lock with the server or the bench. The same generator drives the bare endpoint and the
-registry, so their ratio compares the servers, not the clients. Each connection sends one
-request at a time and times it from the first byte written to the last byte read; requests
-completed during the warm-up are not counted.
+``wrk`` (Debian's package) is a C program: at tens of thousands of requests per second it
+leaves the cores to the servers it measures, where a Python client would itself become the
+ceiling. :func:`run_wrk` drives it with a Lua script that walks the paths round robin and
+prints its figures as JSON; a short run before the measured one warms the server.
+
+The built-in generator runs as its own process (``python -m issuer.bench_load``, reading
+its job as JSON on standard input and answering JSON on standard output), so it never shares
+an interpreter lock with the server or the bench. Either generator drives the bare endpoint
+and the registry alike, so their ratio compares the servers, not the clients. Each
+connection sends one request at a time; the built-in one times it from the first byte
+written to the last byte read, and requests completed during the warm-up are not counted.
 """
 
 from __future__ import annotations
@@ -13,12 +19,16 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["LoadResult", "percentile", "run_load"]
+__all__ = ["LoadResult", "percentile", "run_load", "run_wrk", "wrk_path"]
 
 
 @dataclass(slots=True)
@@ -130,6 +140,117 @@ def run_load(
     if not paths:
         raise ValueError("the load needs at least one path")
     return asyncio.run(_run(host, port, paths, connections, duration, warmup))
+
+
+def wrk_path() -> str | None:
+    """Where ``wrk`` is installed, if it is."""
+    return shutil.which("wrk")
+
+
+_WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(%(file)s) do table.insert(paths, line) end
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("offset", counter * %(stride)d)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  index = offset
+  host = wrk.host .. ":" .. wrk.port
+end
+
+function request()
+  index = index + 1
+  local path = paths[(index %% #paths) + 1]
+  return "GET " .. path .. " HTTP/1.1\\r\\nHost: " .. host ..
+    "\\r\\nAccept: application/json\\r\\n\\r\\n"
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    "WRK-JSON {\\"requests\\": %%d, \\"microseconds\\": %%d, \\"p50_us\\": %%d, " ..
+    "\\"p99_us\\": %%d, \\"non_2xx_3xx\\": %%d, \\"socket_errors\\": %%d}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    errors.status, errors.connect + errors.read + errors.write + errors.timeout))
+end
+"""
+
+
+def run_wrk(
+    *,
+    host: str,
+    port: int,
+    paths: list[str],
+    connections: int = 64,
+    duration: float = 5.0,
+    warmup: float = 1.0,
+    threads: int = 2,
+) -> dict[str, Any]:
+    """The same measure as :func:`run_load`, made by ``wrk``: ``connections`` keep-alive
+    connections over ``threads`` threads for ``duration`` seconds, after a ``warmup`` run
+    whose figures are dropped. Latency percentiles are wrk's (microsecond resolution)."""
+    program = wrk_path()
+    if program is None:
+        raise RuntimeError("wrk is not installed")
+    if not paths:
+        raise ValueError("the load needs at least one path")
+    if any(not p.isascii() or not p.isprintable() or " " in p for p in paths):
+        raise ValueError("paths handed to wrk must be printable ASCII without spaces")
+    stride = max(1, len(paths) // max(1, threads))
+    with tempfile.TemporaryDirectory(prefix="certreg-wrk-") as directory:
+        listing = Path(directory) / "paths.txt"
+        listing.write_text("".join(f"{p}\n" for p in paths), encoding="ascii")
+        script = Path(directory) / "load.lua"
+        script.write_text(
+            _WRK_SCRIPT % {"file": json.dumps(str(listing)), "stride": stride}, encoding="ascii"
+        )
+        figures: dict[str, Any] = {}
+        for seconds in (warmup, duration):
+            if seconds <= 0:
+                continue
+            done = subprocess.run(  # noqa: S603 - wrk from PATH, arguments built here
+                [
+                    program,
+                    f"-t{threads}",
+                    f"-c{connections}",
+                    f"-d{max(1, math.ceil(seconds))}s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(script),
+                    f"http://{host}:{port}",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            line = next((x for x in done.stdout.splitlines() if x.startswith("WRK-JSON ")), None)
+            if line is None:
+                raise RuntimeError(f"wrk printed no figures: {done.stdout[-500:]}{done.stderr}")
+            figures = json.loads(line.removeprefix("WRK-JSON "))
+    seconds = figures["microseconds"] / 1e6
+    requests = int(figures["requests"])
+    failed = int(figures["non_2xx_3xx"])
+    statuses = {"2xx/3xx": requests - failed}
+    if failed:
+        statuses["4xx/5xx"] = failed
+    if figures["socket_errors"]:
+        statuses["socket errors"] = int(figures["socket_errors"])
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "rate": requests / seconds if seconds > 0 else 0.0,
+        "p50_ms": figures["p50_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "statuses": statuses,
+        "generator": "wrk",
+    }
 
 
 def main() -> None:

@@ -21,9 +21,10 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -47,6 +48,7 @@ from registry.ratelimit import (
     RateLimit,
     Throttle,
 )
+from registry.status_cache import RECHECK_SECONDS, StatusListCache
 from registry.store import Document, RegistryStore, strong_etag
 from registry.verification import RegistryVerification, system_now
 from registry.verification_page import verification_page_router
@@ -60,10 +62,8 @@ __all__ = ["create_registry_app"]
 
 log = logging.getLogger("certreg.registry")
 
-DEFAULT_STATUS_MAX_AGE = 300
 INTAKE_MAX_BYTES = 5 * 1024 * 1024
 """The intake's default body cap: the largest publication (4 MiB) in its JSON envelope."""
-MAX_STATUS_MAX_AGE = 86_400
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NO_ENTRY = "no register entry matches this certificate number and family name"
 _CORS = {"Access-Control-Allow-Origin": "*"}
@@ -174,15 +174,6 @@ def _subject(document: Document) -> Any:
     return _payload(document).get("credentialSubject")
 
 
-def status_max_age(payload: dict[str, Any]) -> int:
-    """Seconds a status list may be cached: its ``ttl`` (milliseconds), else 300."""
-    subject = payload.get("credentialSubject")
-    ttl = subject.get("ttl") if isinstance(subject, dict) else None
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0:
-        return DEFAULT_STATUS_MAX_AGE
-    return min(ttl // 1000, MAX_STATUS_MAX_AGE)
-
-
 def same_family_name(published: object, given: str) -> bool:
     """Case, accents and spacing aside (:func:`registry.names.fold`); in constant time."""
     return same_name(published, given)
@@ -216,10 +207,29 @@ def _negotiated(
     )
 
 
-def _public_router(registry: Registry, *, lookups: Throttle, browsing: Throttle) -> APIRouter:
+_T = TypeVar("_T")
+
+
+def _reader(registry: Registry) -> Callable[..., Any]:
+    """How async routes make a blocking store read: inline when it is a local file read
+    of microseconds (SQLite; a thread handoff would cost more than the read), else in the
+    threadpool, so a database round trip never stalls the event loop."""
+    if registry.store.reads_are_local:
+
+        async def inline(function: Callable[..., _T], *args: Any) -> _T:
+            return function(*args)
+
+        return inline
+    return run_in_threadpool
+
+
+def _public_router(
+    registry: Registry, *, lookups: Throttle, browsing: Throttle, status_lists: StatusListCache
+) -> APIRouter:
     router = APIRouter(tags=["registry"])
     strict = [Depends(lookups)]
     generous = [Depends(browsing)]
+    read = _reader(registry)
 
     def stored(kind: DocumentKind, key: str) -> Document:
         document = registry.document(kind, key) if _KEY.fullmatch(key) else None
@@ -243,26 +253,28 @@ def _public_router(registry: Registry, *, lookups: Throttle, browsing: Throttle)
         return keys_part(request, "jwks")
 
     @router.get("/status/{list_id}")
-    def status_list(list_id: str, request: Request) -> Response:
-        document = stored(DocumentKind.STATUS_LIST, list_id)
-        max_age = status_max_age(_payload(document))
-        return _conditional(
-            request,
-            document.body.encode("utf-8"),
-            media_type=document.media_type,
-            cache_control=f"public, max-age={max_age}",
-            etag=document.etag,
-            headers=_CORS,
-        )
+    async def status_list(list_id: str, request: Request) -> Response:
+        # The hot path: bytes kept by StatusListCache, no I/O while they are fresh.
+        served = status_lists.fresh(list_id)
+        if served is None and _KEY.fullmatch(list_id):
+            served = await read(status_lists.load, list_id)
+        if served is None:
+            raise NotFound("no status-list is published here")
+        headers = {"ETag": served.etag, "Cache-Control": served.cache_control, **_CORS}
+        if _not_modified(request, served.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(served.body, media_type=served.media_type, headers=headers)
 
     @router.get("/register/{certificate_number}", dependencies=strict)
-    def register_entry(
+    async def register_entry(
         certificate_number: str,
         request: Request,
         family_name: Annotated[str, Query(min_length=1, max_length=200)],
     ) -> Response:
         number = certificate_numbers.normalize(certificate_number)
-        document = registry.document(DocumentKind.REGISTER_ENTRY, number) if number else None
+        document = (
+            await read(registry.document, DocumentKind.REGISTER_ENTRY, number) if number else None
+        )
         payload = _payload(document) if document else {}
         entry = payload.get("credentialSubject") or {}
         if document is None or not same_family_name(entry.get("familyName"), family_name):
@@ -358,6 +370,7 @@ def create_registry_app(
     clock: Callable[[], float] = time.monotonic,
     verifier_factory: Callable[[], Verifier] | None = None,
     now: Callable[[], datetime] = system_now,
+    status_recheck_seconds: float = RECHECK_SECONDS,
 ) -> FastAPI:
     """Build the public registry; the intake route exists only when a secret is given
     (with a body cap of ``max_body_bytes``, by default :data:`INTAKE_MAX_BYTES`).
@@ -368,7 +381,9 @@ def create_registry_app(
     the client only on requests from one of ``trusted_proxies`` (addresses or networks).
     The throttles are on ``app.state`` for pages added later to reuse.
     ``POST /credentials/verify`` checks with ``verifier_factory()`` (by default this
-    registry's stored keys and status lists) at ``now()``.
+    registry's stored keys and status lists) at ``now()``. Status lists are served from
+    per-process cached bytes, compared with the store at most ``status_recheck_seconds``
+    after the last check (by ``clock``; see :mod:`registry.status_cache`).
     """
     clients = ClientAddress(trusted_proxies)
     lookups = Throttle(lookup_limit, clients, clock=clock)
@@ -386,7 +401,10 @@ def create_registry_app(
     app.state.registry = registry
     app.state.lookup_throttle = lookups
     app.state.page_throttle = browsing
-    app.include_router(_public_router(registry, lookups=lookups, browsing=browsing))
+    status_lists = StatusListCache(registry, recheck_seconds=status_recheck_seconds, clock=clock)
+    app.include_router(
+        _public_router(registry, lookups=lookups, browsing=browsing, status_lists=status_lists)
+    )
     # POST /credentials/verify: by default against this registry's own keys and lists
     # (registry.verification); throttled like the pages, as each check costs a signature.
     factory = verifier_factory or RegistryVerification(registry).verifier

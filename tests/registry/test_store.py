@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,41 @@ def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()
+
+
+def test_single_reads_see_the_latest_commit_on_every_engine(
+    registry_store: RegistryStore, registry_backend: str
+) -> None:
+    """On SQLite files, ``get`` and ``etag`` read through per-thread sqlite3 connections;
+    they must answer exactly what SQLAlchemy reads, and see each new commit at once."""
+    assert registry_store.reads_are_local is (registry_backend == "sqlite")
+    assert registry_store.get("status-list", "list-1") is None
+    assert registry_store.etag("status-list", "list-1") is None
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    first = registry_store.get("status-list", "list-1")
+    assert first is not None
+    assert registry_store.etag("status-list", "list-1") == first.etag
+    assert registry_store.list("status-list") == [first]  # the same values through Core
+    assert registry_store.put(_publication(2), media_type=MEDIA)
+    second = registry_store.get("status-list", "list-1")
+    assert second is not None
+    assert second.version == 2
+    assert registry_store.etag("status-list", "list-1") == strong_etag(b"body-v2")
+
+
+def test_local_reads_are_read_only_and_closed_with_the_store(tmp_path: Path) -> None:
+    store = RegistryStore(create_registry_engine(f"sqlite:///{tmp_path / 'r.sqlite3'}"))
+    migrate.upgrade(store.engine)
+    store.put(_publication(1), media_type=MEDIA)
+    assert store.get("status-list", "list-1") is not None
+    local = store._local
+    assert local is not None
+    connection = local._connection()
+    with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+        connection.execute("DELETE FROM documents")
+    store.dispose()
+    with pytest.raises(sqlite3.ProgrammingError):
+        connection.execute("SELECT 1")
+    memory = RegistryStore(create_registry_engine("sqlite://"))
+    assert not memory.reads_are_local  # an in-memory database is the engine's own
+    memory.dispose()
