@@ -15,7 +15,7 @@ registry serves must be what the issuer could have validated, and a register ent
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -265,6 +265,14 @@ class Registry:
 
     def __init__(self, store: RegistryStore) -> None:
         self.store = store
+        self._on_stored: list[Callable[[DocumentKind, str], None]] = []
+
+    def on_stored(self, listener: Callable[[DocumentKind, str], None]) -> None:
+        """Call ``listener(kind, key)`` after each publication this object stores: caches in
+        this process (the served status lists) drop the old version at once, instead of
+        waiting for their next check against the store, which only other processes' writes
+        need."""
+        self._on_stored.append(listener)
 
     def accept(self, publication: Publication) -> bool:
         """Verify and store ``publication``; ``False`` if a version as new is already held."""
@@ -279,7 +287,11 @@ class Registry:
             parsed = check_credential(kind, key, body, self.keys())
             listed = directory_name(kind, parsed.payload)
             media = f"application/{VC_JWT_TYPE}"
-        return self.store.put(publication, media_type=media, directory_name=listed)
+        stored = self.store.put(publication, media_type=media, directory_name=listed)
+        if stored:
+            for listener in self._on_stored:
+                listener(publication.kind, publication.key)
+        return stored
 
     def keys(self) -> IssuerKeys:
         """The stored issuer keys, verified again (cheap) so a tampered row is noticed."""

@@ -8,9 +8,10 @@ kept per list in each process, and served without a database read or a JWS parse
 A cached list is never older than :data:`RECHECK_SECONDS`: past that, the next request asks
 the store for the list's ETag alone (a primary-key read) and keeps the bytes if it is
 unchanged, or reloads them. A suspension therefore reaches every worker within that time of
-being stored, well inside the one second that the status-change target allows, and no
-invalidation message has to travel between processes. Lists that do not exist are not
-cached (each such request reads the store, as any unknown key does).
+being stored by another process, well inside the one second that the status-change target
+allows, and no invalidation message has to travel between processes; a list stored through
+this process's own :class:`~registry.intake.Registry` leaves the cache at once. Lists that
+do not exist are not cached (each such request reads the store, as any unknown key does).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ class StatusListCache:
         self._lists: OrderedDict[str, tuple[ServedList, float]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        registry.on_stored(self._stored)
+
+    def _stored(self, kind: DocumentKind, key: str) -> None:
+        if kind is DocumentKind.STATUS_LIST:
+            self._drop(key)
 
     def fresh(self, list_id: str) -> ServedList | None:
         """The cached list if it was checked within the recheck time; no I/O."""

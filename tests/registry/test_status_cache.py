@@ -80,7 +80,9 @@ def test_a_new_version_is_served_once_the_recheck_time_has_passed(
     assert cache.fresh("r1") is None
     assert cache.load("r1") is first  # unchanged: only the ETag was read
     assert (reads.gets, reads.etags) == (0, 1)
-    newer = _publish(registry, published, 2, 30_000)
+    # Stored by another process (its own Registry over the same store): this one's cache
+    # learns of it only at its next check.
+    newer = _publish(Registry(registry.store), published, 2, 30_000)
     reads.gets = reads.etags = 0  # accepting a publication reads the store too
     assert cache.fresh("r1") is first  # within the recheck time of the last check
     clock.now += 0.11
@@ -90,6 +92,20 @@ def test_a_new_version_is_served_once_the_recheck_time_has_passed(
     assert reloaded.body == newer.encode()
     assert reloaded.cache_control == "public, max-age=30"
     assert (reads.gets, reads.etags) == (1, 1)
+
+
+def test_a_list_stored_through_this_process_is_dropped_at_once(
+    registry: Registry, published: TestIssuer
+) -> None:
+    _publish(registry, published, 1, 60_000)
+    clock = Clock()
+    cache = StatusListCache(registry, recheck_seconds=0.1, clock=clock)
+    assert cache.load("r1") is not None
+    newer = _publish(registry, published, 2, 30_000)
+    assert cache.fresh("r1") is None  # no clock has moved: the intake told the cache
+    reloaded = cache.load("r1")
+    assert reloaded is not None
+    assert reloaded.body == newer.encode()
 
 
 def test_unknown_lists_are_not_cached(registry: Registry, published: TestIssuer) -> None:
@@ -136,7 +152,8 @@ def test_the_route_serves_a_suspension_within_the_recheck_time(
     with TestClient(app) as client:
         first = client.get("/status/r1")
         assert first.status_code == 200
-        newer = _publish(registry, published, 2, 60_000)
+        # Stored by another worker process: served here once the recheck time has passed.
+        newer = _publish(Registry(registry.store), published, 2, 60_000)
         assert client.get("/status/r1").text == first.text  # cached, not yet rechecked
         clock.now += 0.11
         again = client.get("/status/r1")
