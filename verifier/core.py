@@ -33,12 +33,13 @@ from verifier.errors import (
 )
 from verifier.fetch import TtlCache
 from verifier.keys import KeySource
+from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
 from verifier.status import (
     StatusSource,
     VerifiedStatusList,
     cache_seconds,
-    read_entries,
+    entry_fields,
     verify_status_list,
 )
 from verifier.structure import check_credential, issuer_id
@@ -55,6 +56,14 @@ CHECK_STRUCTURE = "vc-data-model-2.0"
 CHECK_SCHEMA = "credential-schema"
 CHECK_VALIDITY = "validity-period"
 CHECK_STATUS = "credential-status"
+_CHECKED = (CHECK_SIGNATURE, CHECK_ISSUER, CHECK_STRUCTURE, CHECK_VALIDITY)
+_CHECKED_WITH_SCHEMA = (
+    CHECK_SIGNATURE,
+    CHECK_ISSUER,
+    CHECK_STRUCTURE,
+    CHECK_SCHEMA,
+    CHECK_VALIDITY,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +159,13 @@ class Verifier:
         if not isinstance(token, str):
             raise ParsingError("a vc+jwt credential is a string", reason="malformed")
         token = token.strip()
-        if len(token) > self.policy.max_token_bytes:
+        policy = self.policy
+        if len(token) > policy.max_token_bytes:
             raise ParsingError(
-                f"the token exceeds {self.policy.max_token_bytes} bytes", reason="too-large"
+                f"the token exceeds {policy.max_token_bytes} bytes", reason="too-large"
             )
         parsed = jws.parse_compact(
-            token, max_bytes=self.policy.max_token_bytes, algorithms=self.policy.algorithms
+            token, max_bytes=policy.max_token_bytes, algorithms=policy.algorithms
         )
         header = parsed.header
         typ, cty = header.get("typ"), header.get("cty", "vc")
@@ -168,7 +178,7 @@ class Verifier:
             raise CryptographicSecurityError("the JWS cty must be vc", reason="media-type")
         payload = parsed.payload
         issuer = issuer_id(payload)
-        if not self.policy.trusts(issuer):
+        if not policy.trusts(issuer):
             raise UntrustedIssuer(f"issuer {issuer[:100]} is not trusted by this verifier")
         try:
             prepared = self._keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
@@ -178,12 +188,12 @@ class Verifier:
             # A key rotated in after the cached document: look once more, uncached.
             prepared = self._keys.refresh(issuer, now=now).key_for(parsed.kid)
         jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
-        warnings = list(check_credential(payload))
-        checks = [CHECK_SIGNATURE, CHECK_ISSUER, CHECK_STRUCTURE]
+        warnings = check_credential(payload)
         if _check_schema(payload, warnings):
-            checks.append(CHECK_SCHEMA)
+            checks: tuple[str, ...] = _CHECKED_WITH_SCHEMA
+        else:
+            checks = _CHECKED
         self._check_validity(payload, now)
-        checks.append(CHECK_VALIDITY)
         try:
             has_status = self._check_status(payload, now)
         except VerificationError as exc:
@@ -191,17 +201,10 @@ class Verifier:
             exc.credential = exc.credential or payload
             raise
         if has_status:
-            checks.append(CHECK_STATUS)
+            checks += (CHECK_STATUS,)
         else:
             warnings.append("the credential has no credentialStatus: it cannot be revoked")
-        return VerifiedCredential(
-            credential=payload,
-            header=header,
-            issuer=issuer,
-            kid=parsed.kid,
-            checks=tuple(checks),
-            warnings=tuple(warnings),
-        )
+        return VerifiedCredential(payload, header, issuer, parsed.kid, checks, tuple(warnings))
 
     def _check_validity(self, payload: dict[str, Any], now: datetime) -> None:
         leeway = self.policy.leeway_seconds
@@ -219,22 +222,21 @@ class Verifier:
             raise Expired("the JWT exp has passed", credential=payload)
 
     def _check_status(self, payload: dict[str, Any], now: datetime) -> bool:
-        entries = read_entries(payload)
+        entries = entry_fields(payload)
+        minimum = self.policy.minimum_status_entries
         undecided: VerificationError | None = None
         suspended = False
-        for entry in entries:
+        for purpose, index, url, size in entries:
             try:
-                value = self._list(entry.list_url, now).value(
-                    entry, minimum_entries=self.policy.minimum_status_entries
-                )
+                value = self._list(url, now).value_at(purpose, index, size, minimum_entries=minimum)
             except VerificationError as exc:
                 if exc.decided:
                     raise
                 undecided = undecided or exc
                 continue
-            if value and entry.purpose == "revocation":
+            if value and purpose == "revocation":
                 raise Revoked("the issuer has revoked this credential", credential=payload)
-            if value and entry.purpose == "suspension":
+            if value and purpose == "suspension":
                 suspended = True
         if undecided is not None:
             raise undecided
@@ -279,17 +281,24 @@ def _check_schema(payload: Mapping[str, Any], warnings: list[str]) -> bool:
         if name is None or schema.get("type") != "JsonSchema":
             warnings.append(f"credentialSchema {str(schema_id)[:100]} was not checked")
             continue
-        try:
-            credential_schemas.validate(name, payload)
-        except credential_schemas.SchemaViolation as exc:
-            raise MalformedValueError(
-                f"the credential breaks its schema {name}: {exc}", reason="schema"
-            ) from exc
+        if not credential_schemas.is_valid(name, payload):
+            try:  # the reference validator names every violation
+                credential_schemas.validate(name, payload)
+            except credential_schemas.SchemaViolation as exc:
+                raise MalformedValueError(
+                    f"the credential breaks its schema {name}: {exc}", reason="schema"
+                ) from exc
         checked = True
     return checked
 
 
 def _known_schema(schema_id: object) -> str | None:
+    if type(schema_id) is str:
+        return _schema_names(schema_id)
+    return _schema_name(schema_id)
+
+
+def _schema_name(schema_id: object) -> str | None:
     if (
         not isinstance(schema_id, str)
         or not schema_id.endswith(".json")
@@ -298,6 +307,10 @@ def _known_schema(schema_id: object) -> str | None:
         return None
     name = schema_id.rsplit("/", 1)[1].removesuffix(".json")
     return name if name in credential_schemas.SCHEMA_NAMES else None
+
+
+_schema_names = TextMemo(_schema_name, max_entries=256, max_length=256)
+"""One issuer's credentials all carry the same few ``credentialSchema`` ids."""
 
 
 def _issuer_or_none(credential: Mapping[str, Any] | None) -> str | None:

@@ -15,7 +15,6 @@ not hold), with a stable ``reason`` that callers such as the registry map to the
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -51,11 +50,15 @@ MAX_DEPTH = 32
 """Deeper JSON than any credential needs is refused before it can exhaust the stack."""
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
+"""base64url symbols to base64 ones; ``+``, ``/`` and ``=`` to ``*``, which no base64 holds."""
+_PADDING = (b"", b"", b"==", b"=")
 _B64_VALUE = {
     c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 }
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+_ES256 = ec.ECDSA(hashes.SHA256())
+"""Immutable, so one instance serves every ES256 check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +82,22 @@ class CompactJws:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Strict base64url: the URL-safe alphabet, no padding, canonical trailing bits."""
-    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    """Strict base64url: the URL-safe alphabet, no padding, canonical trailing bits.
+
+    Every verification decodes a payload of a few kilobytes, so the work is done in C: the
+    URL-safe symbols are mapped to the standard ones and anything a base64url text cannot
+    hold (``+``, ``/``, ``=``) to a symbol no base64 has, then the strict decoder refuses
+    every character outside the alphabet and any padding but the one added here.
+    """
+    if len(text) % 4 == 1 or not text.isascii():
         raise ParsingError("not base64url without padding", reason="malformed")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - the regex rules it out
-        raise ParsingError("not base64url", reason="malformed") from exc
+        raw = binascii.a2b_base64(
+            text.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(text) % 4],
+            strict_mode=True,
+        )
+    except binascii.Error as exc:
+        raise ParsingError("not base64url without padding", reason="malformed") from exc
     spare = len(text) % 4  # 2 or 3 symbols in the last quantum leave 4 or 2 unused bits
     if spare and _B64_VALUE[text[-1]] & (0x0F if spare == 2 else 0x03):
         raise ParsingError("base64url with non-zero trailing bits", reason="malformed")
@@ -93,11 +105,14 @@ def b64url_decode(text: str) -> bytes:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"duplicate member {name[:40]!r}")
-        result[name] = value
+    """The object, unless a member name repeats (JSON parsers disagree on which one wins)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"duplicate member {name[:40]!r}")
+            seen.add(name)
     return result
 
 
@@ -131,20 +146,28 @@ def _too_deep(raw: bytes) -> bool:
 def _json(raw: bytes) -> Any:
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(raw):
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    return json.loads(
-        raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant
-    )
+    text = raw.decode("utf-8")
+    if text.startswith("\ufeff"):  # json.loads refuses a byte order mark, and so do we
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+"""One decoder for every token: ``json.loads`` with hooks would build a new one each time."""
 
 
 _HEADERS: dict[str, dict[str, Any]] = {}
 _MAX_CACHED_HEADERS = 256
+"""Headers already read, by their exact base64url text: one issuer key signs many tokens
+with the same header. Only a header whose kid and extensions pass is kept, so a hit leaves
+nothing to check but the algorithm, which depends on the caller's allow-list."""
 
 
-def _header(segment: str) -> dict[str, Any]:
-    """The decoded protected header; one issuer key signs many tokens with the same header,
-    so decoded headers are remembered by their exact base64url text (a copy is returned)."""
+def _header(segment: str, algorithms: frozenset[str]) -> dict[str, Any]:
+    """The checked protected header, a copy the caller may keep."""
     cached = _HEADERS.get(segment)
     if cached is not None:
+        _check_alg(cached, algorithms)
         return dict(cached)
     try:
         header = _json(b64url_decode(segment)) if len(segment) <= 4096 else None
@@ -152,10 +175,24 @@ def _header(segment: str) -> dict[str, Any]:
         raise ParsingError("the protected header is not JSON", reason="malformed") from exc
     if not isinstance(header, dict):
         raise ParsingError("the protected header is not a JSON object", reason="malformed")
+    _check_alg(header, algorithms)
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
+        raise ParsingError("the protected header needs a kid", reason="malformed")
+    if "crit" in header or "b64" in header:
+        raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")
     if len(_HEADERS) >= _MAX_CACHED_HEADERS:
         _HEADERS.clear()
     _HEADERS[segment] = header
     return dict(header)
+
+
+def _check_alg(header: dict[str, Any], algorithms: frozenset[str]) -> None:
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise CryptographicSecurityError(
+            f"alg must be one of {sorted(algorithms)}", reason="algorithm"
+        )
 
 
 def _printable_utf8(text: str) -> bool:
@@ -181,33 +218,21 @@ def parse_compact(
     if len(compact) > max_bytes:
         raise ParsingError(f"the JWS exceeds {max_bytes} bytes", reason="too-large")
     parts = compact.split(".")
-    if len(parts) != 3 or not all(parts[:2]) or not parts[2]:
+    if len(parts) != 3 or not parts[0] or not parts[1] or not parts[2]:
         raise ParsingError("a compact JWS has three non-empty parts", reason="malformed")
-    header = _header(parts[0])
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in algorithms:
-        raise CryptographicSecurityError(
-            f"alg must be one of {sorted(algorithms)}", reason="algorithm"
-        )
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
-        raise ParsingError("the protected header needs a kid", reason="malformed")
-    if "crit" in header or "b64" in header:
-        raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")
-    payload_bytes = b64url_decode(parts[1])
-    signature = b64url_decode(parts[2])
+    protected, body, signature_text = parts
+    header = _header(protected, algorithms)
+    payload_bytes = b64url_decode(body)
+    signature = b64url_decode(signature_text)
     try:
         payload = _json(payload_bytes)
     except (ValueError, RecursionError) as exc:
         raise ParsingError("the payload is not JSON", reason="payload") from exc
     if not isinstance(payload, dict):
         raise ParsingError("the payload is not a JSON object", reason="payload")
-    return CompactJws(
-        header=header,
-        payload=payload,
-        signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
-        signature=signature,
-    )
+    # Both segments passed the base64url check, so the signing input is ASCII.
+    signing_input = compact[: len(protected) + 1 + len(body)].encode("ascii")
+    return CompactJws(header, payload, signing_input, signature)
 
 
 def _member(jwk: Mapping[str, Any], name: str, size: int) -> bytes:
@@ -257,31 +282,48 @@ def verify_with_key(jws: CompactJws, key: PublicKey, *, key_alg: object = None) 
     ``key_alg`` is the JWK's own ``alg`` member, if any; it must then equal the header's.
     This is the hot path of verification: callers keep prepared ``key`` objects in a cache.
     """
-    if key_alg not in (None, jws.alg):
+    alg = jws.header["alg"]
+    if key_alg not in (None, alg):
         raise CryptographicSecurityError(
             "the JWS alg differs from the key's alg", reason="algorithm"
         )
     try:
-        if isinstance(key, ed25519.Ed25519PublicKey):
-            if jws.alg != "EdDSA":
+        if _is_ed25519(key):
+            if alg != "EdDSA":
                 raise CryptographicSecurityError(
                     "an Ed25519 key signs only EdDSA", reason="algorithm"
                 )
-            key.verify(jws.signature, jws.signing_input)
+            key.verify(jws.signature, jws.signing_input)  # type: ignore[call-arg]
             return
-        if jws.alg != "ES256":
+        if alg != "ES256":
             raise CryptographicSecurityError("a P-256 key signs only ES256", reason="algorithm")
-        if len(jws.signature) != 64:
+        signature = jws.signature
+        if len(signature) != 64:
             raise CryptographicSecurityError(
                 "an ES256 signature is 64 bytes (R‖S)", reason="signature"
             )
-        r = int.from_bytes(jws.signature[:32], "big")
-        s = int.from_bytes(jws.signature[32:], "big")
-        key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:], "big")
+        key.verify(encode_dss_signature(r, s), jws.signing_input, _ES256)  # type: ignore[call-arg]
     except InvalidSignature as exc:
         raise CryptographicSecurityError(
             "the signature does not verify", reason="signature"
         ) from exc
+
+
+_ED25519_TYPES: dict[type, bool] = {}
+"""Whether each key class is an Ed25519 key: the abstract-class check costs more than a
+dictionary lookup, and a verifier meets one or two key classes in its lifetime."""
+
+
+def _is_ed25519(key: object) -> bool:
+    kind = type(key)
+    known = _ED25519_TYPES.get(kind)
+    if known is None:
+        known = isinstance(key, ed25519.Ed25519PublicKey)
+        if len(_ED25519_TYPES) < 64:
+            _ED25519_TYPES[kind] = known
+    return known
 
 
 def verify_signature(jws: CompactJws, jwk: Mapping[str, Any]) -> None:

@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from verifier.errors import MalformedValueError
+from verifier.memo import TextMemo
 from verifier.timestamps import Instant, instant
 
 __all__ = ["BASE_CONTEXT", "REASONS", "check_credential", "is_url", "issuer_id"]
@@ -157,11 +158,19 @@ def is_url(value: object) -> bool:
     ``did:…``, ``urn:…`` and ``data:…`` qualify; ``http``/``https`` URLs also need a
     non-empty authority, so ``https:example`` and ``https:///x`` do not.
     """
-    if not isinstance(value, str):
-        return False
+    if type(value) is str:
+        return _url_answers(value)
+    return isinstance(value, str) and _is_url(value)
+
+
+def _is_url(value: str) -> bool:
     if (_ASCII_URL if value.isascii() else _URL).fullmatch(value) is None:
         return False
     return "%" not in value or _BAD_PERCENT.search(value) is None
+
+
+_url_answers = TextMemo(_is_url, max_entries=1024, max_length=256)
+"""Contexts, issuer, schema, status list and scheme URLs repeat across credentials."""
 
 
 def _is_iri_text(value: str) -> bool:
@@ -209,7 +218,7 @@ def check_credential(document: Mapping[str, Any]) -> list[str]:
     if "relatedResource" in document:
         _check_related_resources(document["relatedResource"])
     for member in ("name", "description"):
-        if member in document:
+        if member in document and not isinstance(document[member], str):
             _check_language_value(document[member], member)
     _check_registered_claims(document, issuer, credential_id, subject_ids, warnings)
     return warnings
@@ -293,6 +302,8 @@ def _type_values(value: object, where: str, terms: _Terms) -> tuple[str, ...] | 
     if value is None:
         return None
     if isinstance(value, str):
+        if terms is None and value.isalnum():
+            return (value,)  # a term, and any term may be defined by a remote context
         values: tuple[Any, ...] = (value,)
     elif isinstance(value, list) and value:
         values = tuple(value)
@@ -314,7 +325,7 @@ def _check_issuer_object(issuer: object, terms: _Terms) -> None:
         if "type" in issuer:
             _type_values(issuer["type"], "issuer.type", terms)
         for member in ("name", "description"):
-            if member in issuer:
+            if member in issuer and not isinstance(issuer[member], str):
                 _check_language_value(issuer[member], "issuer." + member)
 
 
@@ -367,10 +378,11 @@ def _check_typed(value: object, member: str, terms: _Terms, *, id_required: bool
     if not entries:
         raise _fail(f"{member} must be one or more objects", "typed-object")
     reason = "credential-schema" if id_required else "typed-object"
+    where = member + ".type"
     for entry in entries:
         if not isinstance(entry, dict):
             raise _fail(f"{member} must be one or more objects", reason)
-        if _type_values(entry.get("type"), member + ".type", terms) is None:
+        if _type_values(entry.get("type"), where, terms) is None:
             raise _fail(f"each {member} object must have a type (VCDM 2.0 §4.5)", reason)
         if ("id" in entry or id_required) and not is_url(entry.get("id")):
             raise _fail(f"{member}.id must be a single URL", reason)

@@ -13,6 +13,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from verifier.memo import TextMemo
+
 __all__ = ["DATE_TIME_STAMP", "Instant", "instant", "parse_timestamp"]
 
 DATE_TIME_STAMP = re.compile(
@@ -40,8 +42,14 @@ class Instant(NamedTuple):
 
 def instant(value: object) -> Instant:
     """The instant a dateTimeStamp names; ``ValueError`` for anything else."""
+    if type(value) is str:
+        return _instants(value)
     if not isinstance(value, str):
         raise ValueError("not an XML Schema dateTimeStamp")
+    return _read(value)
+
+
+def _read(value: str) -> Instant:
     if _SIMPLE_STAMP.fullmatch(value) is not None:
         try:
             return Instant(int(datetime.fromisoformat(value).timestamp()))
@@ -63,6 +71,11 @@ def instant(value: object) -> Instant:
         offset = int(g[13]) * 3600 + int(g[14]) * 60 if g[13] is not None else 14 * 3600
         seconds += -offset if g[12] == "+" else offset
     return Instant(seconds, fraction.rstrip("0"))
+
+
+_instants = TextMemo(_read, max_entries=1024, max_length=40)
+"""Every credential is read twice (its shape, then its validity window), and one issuer's
+credentials share a handful of dates."""
 
 
 def parse_timestamp(value: object) -> datetime:

@@ -1,0 +1,45 @@
+"""Remembered answers about short texts, for the verification hot path.
+
+One issuer's credentials repeat the same few texts — context and schema URLs, the issuer,
+status list URLs, a handful of dates — and each is checked several times per credential.
+A :class:`TextMemo` remembers the answer of a pure function by the exact text. It is small
+and forgets everything when full, and it keeps only texts up to a length, so hostile input
+can neither grow it nor make it hold large strings; exceptions are never remembered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["TextMemo"]
+
+V = TypeVar("V")
+
+
+class TextMemo(Generic[V]):
+    """``compute(text)``, remembered for up to ``max_entries`` texts of ``max_length``."""
+
+    __slots__ = ("_answers", "_compute", "_max_entries", "_max_length")
+
+    def __init__(self, compute: Callable[[str], V], *, max_entries: int, max_length: int) -> None:
+        self._compute = compute
+        self._answers: dict[str, V] = {}
+        self._max_entries = max_entries
+        self._max_length = max_length
+
+    def __call__(self, text: str) -> V:
+        answers = self._answers
+        try:
+            return answers[text]
+        except KeyError:
+            pass
+        answer = self._compute(text)
+        if len(text) <= self._max_length:
+            if len(answers) >= self._max_entries:
+                answers.clear()
+            answers[text] = answer
+        return answer
+
+    def __len__(self) -> int:
+        return len(self._answers)
