@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import sys
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -153,6 +154,37 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
     for table in ("certifications", "credentials", "bulk_items", "persons", "status_slots"):
         assert _count(office.store, table) == (600 if table == "status_slots" else 300)
     assert _count(office.store, "outbox") == outbox
+
+
+def test_row_keys_are_time_ordered_and_credential_ids_random(
+    office: BackOffice, settings: Settings, keyring: KeyRing
+) -> None:
+    """The rows' own keys are version 7 UUIDs of the chunk's instant (so a roster's index
+    entries go in at the right edge); credential ids, which open the public verification
+    page, stay version 4 (122 random bits)."""
+    setup_scheme(office)
+    rows = _rows(office, 40)
+    _issue(office, settings, keyring, rows[:20])
+    assert isinstance(office.clock, FrozenClock)
+    office.clock.advance(seconds=1)
+    _issue(office, settings, keyring, rows[20:])
+    with office.store.transaction() as tx:
+        items = tx.bulk_items([r["external_id"] for r in rows])
+        first: list[str] = []
+        second: list[str] = []
+        for row in rows:
+            item = items[row["external_id"]]
+            certification = tx.get_certification(item.certification_id)
+            assert certification is not None
+            keys = [certification.id, certification.person_id, certification.decision_id]
+            for key in keys:
+                assert uuid.UUID(key).version == 7
+            assert uuid.UUID(item.credential_id).version == 4
+            (first if row in rows[:20] else second).append(certification.id)
+    assert max(first) < min(second)  # the later batch's keys sort after the earlier's
+    stamp = int(uuid.UUID(first[0]).hex[:12], 16)
+    assert stamp == int((office.clock() - timedelta(seconds=1)).timestamp() * 1000)
+    assert len(set(first) | set(second)) == 40
 
 
 def test_signing_in_worker_processes_issues_the_same(

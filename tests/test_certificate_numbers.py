@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from issuer import certificate_numbers
-from schemas.certificate_numbers import ALPHABET, RANDOM_BITS
+from schemas.certificate_numbers import ALPHABET, RANDOM_BITS, from_random_bytes
 
 FORMAT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]$")
 numbers = st.binary(min_size=10, max_size=10).map(
@@ -62,3 +62,29 @@ def test_every_adjacent_swap_is_caught(number: str, data: st.DataObject) -> None
 def test_arbitrary_text_never_raises(text: str) -> None:
     result = certificate_numbers.normalize(text)
     assert result is None or FORMAT.match(result)
+
+
+def _written_by_shifts(data: bytes) -> str:
+    """The number as the format defines it, computed the slow, obvious way: 5 bits at a
+    time from the most significant end, and the check symbol by multiplying in GF(32)."""
+    value = int.from_bytes(data, "big")
+    payload = "".join(ALPHABET[(value >> (5 * (15 - i))) & 31] for i in range(16))
+    check = 0
+    for char in payload:
+        check = check << 1
+        check = (check ^ 0b100101 if check & 0b100000 else check) ^ ALPHABET.index(char)
+    check = check << 1
+    check = check ^ 0b100101 if check & 0b100000 else check
+    groups = "-".join(payload[i : i + 4] for i in range(0, 16, 4))
+    return f"{groups}-{ALPHABET[check]}"
+
+
+@given(st.binary(min_size=10, max_size=10))
+def test_numbers_are_the_bits_in_order_with_their_check_symbol(data: bytes) -> None:
+    assert from_random_bytes(data) == _written_by_shifts(data)
+
+
+def test_known_numbers() -> None:
+    assert from_random_bytes(bytes(10)) == "0000-0000-0000-0000-0"
+    assert from_random_bytes(b"\xff" * 10) == _written_by_shifts(b"\xff" * 10)
+    assert _written_by_shifts(b"\xff" * 10).startswith("ZZZZ-ZZZZ-ZZZZ-ZZZZ-")
