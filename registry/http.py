@@ -39,6 +39,15 @@ from registry.errors import (
     Unauthenticated,
 )
 from registry.errors import PayloadTooLarge as TooLarge
+from registry.fast_paths import (
+    AsgiApp,
+    FastPaths,
+    Scope,
+    header,
+    not_modified,
+    route_path,
+    single_query_value,
+)
 from registry.intake import Registry
 from registry.names import same_name
 from registry.ratelimit import (
@@ -48,7 +57,7 @@ from registry.ratelimit import (
     RateLimit,
     Throttle,
 )
-from registry.status_cache import RECHECK_SECONDS, StatusListCache
+from registry.status_cache import RECHECK_SECONDS, ServedList, StatusListCache
 from registry.store import Document, RegistryStore, strong_etag
 from registry.verification import RegistryVerification, system_now
 from registry.verification_page import verification_page_router
@@ -66,6 +75,7 @@ INTAKE_MAX_BYTES = 5 * 1024 * 1024
 """The intake's default body cap: the largest publication (4 MiB) in its JSON envelope."""
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NO_ENTRY = "no register entry matches this certificate number and family name"
+_MAX_FAMILY_NAME = 200
 _CORS = {"Access-Control-Allow-Origin": "*"}
 _DIRECTORY_FIELDS = (
     "certificateNumber",
@@ -101,13 +111,17 @@ def _problem(kind: str, status: int, detail: str | None, **extra: Any) -> JSONRe
     )
 
 
+def _error_response(exc: RegistryError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return _problem(exc.kind, exc.status, exc.detail[:500], headers=headers)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if isinstance(exc, RateLimited):
-            headers = {"Retry-After": str(exc.retry_after)}
-        return _problem(exc.kind, exc.status, exc.detail[:500], headers=headers)
+        return _error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -135,15 +149,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _problem("internal-error", 500, None)
 
 
-def _not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return False
-    if header.strip() == "*":
-        return True
-    return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
-
-
 def _conditional(
     request: Request,
     content: bytes,
@@ -154,11 +159,37 @@ def _conditional(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """200 with ``content``, or 304 without a body when ``If-None-Match`` names its ETag."""
+    return _conditional_on(
+        request.headers.get("if-none-match"),
+        content,
+        media_type=media_type,
+        cache_control=cache_control,
+        etag=etag,
+        headers=headers,
+    )
+
+
+def _conditional_on(
+    if_none_match: str | None,
+    content: bytes,
+    *,
+    media_type: str,
+    cache_control: str,
+    etag: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     etag = etag or strong_etag(content)
     all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
-    if _not_modified(request, etag):
+    if not_modified(if_none_match, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(content, media_type=media_type, headers=all_headers)
+
+
+def _served_list(served: ServedList, if_none_match: str | None) -> Response:
+    headers = {"ETag": served.etag, "Cache-Control": served.cache_control, **_CORS}
+    if not_modified(if_none_match, served.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(served.body, media_type=served.media_type, headers=headers)
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -223,13 +254,80 @@ def _reader(registry: Registry) -> Callable[..., Any]:
     return run_in_threadpool
 
 
-def _public_router(
-    registry: Registry, *, lookups: Throttle, browsing: Throttle, status_lists: StatusListCache
-) -> APIRouter:
+class _Answers:
+    """The status list and register lookup answers, given by their routes and, for most
+    requests, by :class:`registry.fast_paths.FastPaths` in front of the application: one
+    implementation of each, whichever way the request came."""
+
+    def __init__(
+        self, registry: Registry, *, lookups: Throttle, status_lists: StatusListCache
+    ) -> None:
+        self.registry = registry
+        self.lookups = lookups
+        self.status_lists = status_lists
+        self.read = _reader(registry)
+
+    async def status_list(self, list_id: str, if_none_match: str | None) -> Response:
+        # The hot path: bytes kept by StatusListCache, no I/O while they are fresh.
+        served = self.status_lists.fresh(list_id)
+        if served is None and _KEY.fullmatch(list_id):
+            served = await self.read(self.status_lists.load, list_id)
+        if served is None:
+            raise NotFound("no status-list is published here")
+        return _served_list(served, if_none_match)
+
+    async def register_entry(
+        self, certificate_number: str, family_name: str, if_none_match: str | None
+    ) -> Response:
+        number = certificate_numbers.normalize(certificate_number)
+        document = (
+            await self.read(self.registry.document, DocumentKind.REGISTER_ENTRY, number)
+            if number
+            else None
+        )
+        payload = _payload(document) if document else {}
+        entry = payload.get("credentialSubject") or {}
+        if document is None or not same_family_name(entry.get("familyName"), family_name):
+            raise NotFound(_NO_ENTRY)
+        body = {"entry": entry, "credential": document.body, "validFrom": payload.get("validFrom")}
+        return _conditional_on(
+            if_none_match,
+            _json_bytes(body),
+            media_type="application/json",
+            cache_control="no-cache",
+        )
+
+    async def fast(self, scope: Scope) -> AsgiApp | None:
+        """A GET request's answer if it is a cached status list or a well-formed register
+        lookup; ``None`` leaves it to the routes (which give the same answers, and the
+        validation errors)."""
+        path = route_path(scope)
+        if path.startswith("/status/"):
+            served = self.status_lists.fresh(path[8:])
+            if served is None:
+                return None
+            return _served_list(served, header(scope, b"if-none-match"))
+        if path.startswith("/register/"):
+            number = path[10:]
+            family_name = single_query_value(scope, "family_name")
+            if not number or "/" in number or family_name is None:
+                return None
+            if not 1 <= len(family_name) <= _MAX_FAMILY_NAME:
+                return None
+            try:
+                self.lookups.check(scope)
+                return await self.register_entry(
+                    number, family_name, header(scope, b"if-none-match")
+                )
+            except RegistryError as exc:
+                return _error_response(exc)
+        return None
+
+
+def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle) -> APIRouter:
     router = APIRouter(tags=["registry"])
-    strict = [Depends(lookups)]
+    strict = [Depends(answers.lookups)]
     generous = [Depends(browsing)]
-    read = _reader(registry)
 
     def stored(kind: DocumentKind, key: str) -> Document:
         document = registry.document(kind, key) if _KEY.fullmatch(key) else None
@@ -254,34 +352,16 @@ def _public_router(
 
     @router.get("/status/{list_id}")
     async def status_list(list_id: str, request: Request) -> Response:
-        # The hot path: bytes kept by StatusListCache, no I/O while they are fresh.
-        served = status_lists.fresh(list_id)
-        if served is None and _KEY.fullmatch(list_id):
-            served = await read(status_lists.load, list_id)
-        if served is None:
-            raise NotFound("no status-list is published here")
-        headers = {"ETag": served.etag, "Cache-Control": served.cache_control, **_CORS}
-        if _not_modified(request, served.etag):
-            return Response(status_code=304, headers=headers)
-        return Response(served.body, media_type=served.media_type, headers=headers)
+        return await answers.status_list(list_id, request.headers.get("if-none-match"))
 
     @router.get("/register/{certificate_number}", dependencies=strict)
     async def register_entry(
         certificate_number: str,
         request: Request,
-        family_name: Annotated[str, Query(min_length=1, max_length=200)],
+        family_name: Annotated[str, Query(min_length=1, max_length=_MAX_FAMILY_NAME)],
     ) -> Response:
-        number = certificate_numbers.normalize(certificate_number)
-        document = (
-            await read(registry.document, DocumentKind.REGISTER_ENTRY, number) if number else None
-        )
-        payload = _payload(document) if document else {}
-        entry = payload.get("credentialSubject") or {}
-        if document is None or not same_family_name(entry.get("familyName"), family_name):
-            raise NotFound(_NO_ENTRY)
-        body = {"entry": entry, "credential": document.body, "validFrom": payload.get("validFrom")}
-        return _conditional(
-            request, _json_bytes(body), media_type="application/json", cache_control="no-cache"
+        return await answers.register_entry(
+            certificate_number, family_name, request.headers.get("if-none-match")
         )
 
     @router.get("/directory", dependencies=strict)
@@ -371,6 +451,7 @@ def create_registry_app(
     verifier_factory: Callable[[], Verifier] | None = None,
     now: Callable[[], datetime] = system_now,
     status_recheck_seconds: float = RECHECK_SECONDS,
+    fast_paths: bool = True,
 ) -> FastAPI:
     """Build the public registry; the intake route exists only when a secret is given
     (with a body cap of ``max_body_bytes``, by default :data:`INTAKE_MAX_BYTES`).
@@ -383,7 +464,9 @@ def create_registry_app(
     ``POST /credentials/verify`` checks with ``verifier_factory()`` (by default this
     registry's stored keys and status lists) at ``now()``. Status lists are served from
     per-process cached bytes, compared with the store at most ``status_recheck_seconds``
-    after the last check (by ``clock``; see :mod:`registry.status_cache`).
+    after the last check (by ``clock``; see :mod:`registry.status_cache`). With
+    ``fast_paths`` (the default) cached status lists and register lookups are answered in
+    front of the routes (:mod:`registry.fast_paths`); without, every request is routed.
     """
     clients = ClientAddress(trusted_proxies)
     lookups = Throttle(lookup_limit, clients, clock=clock)
@@ -402,9 +485,10 @@ def create_registry_app(
     app.state.lookup_throttle = lookups
     app.state.page_throttle = browsing
     status_lists = StatusListCache(registry, recheck_seconds=status_recheck_seconds, clock=clock)
-    app.include_router(
-        _public_router(registry, lookups=lookups, browsing=browsing, status_lists=status_lists)
-    )
+    answers = _Answers(registry, lookups=lookups, status_lists=status_lists)
+    app.include_router(_public_router(registry, answers=answers, browsing=browsing))
+    if fast_paths:
+        app.add_middleware(FastPaths, handler=answers.fast)
     # POST /credentials/verify: by default against this registry's own keys and lists
     # (registry.verification); throttled like the pages, as each check costs a signature.
     factory = verifier_factory or RegistryVerification(registry).verifier

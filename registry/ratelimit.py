@@ -188,9 +188,13 @@ class Throttle:
     async def __call__(self, request: Request) -> None:
         # async: a few microseconds of work, run on the event loop rather than handed to
         # the threadpool (a thread handoff per request would cost more than the check).
+        self.check(request.scope)
+
+    def check(self, scope: Mapping[str, Any]) -> None:
+        """Take a token for the client of the request ``scope``, or raise RateLimited."""
         if self.limiter is None:
             return
-        wait = self.limiter.acquire(self.clients.of(request.scope))
+        wait = self.limiter.acquire(self.clients.of(scope))
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise RateLimited(
