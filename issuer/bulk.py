@@ -1178,8 +1178,10 @@ def issue_batch(
 ) -> BatchReport:
     """Issue a roster: every valid row once, whatever ran before (see the module doc).
 
-    ``workers`` above 1 signs in that many worker processes while this one writes the
-    previous chunk; 1 signs here. ``progress`` is called with the number of rows each chunk
+    ``workers`` is the number of processes to use, this one included: above 1, this one
+    screens, builds and writes while ``workers - 1`` signing processes sign (this process
+    has most of the work per row, so on two cores one signing process beside it is the
+    fastest); 1 signs here. ``progress`` is called with the number of rows each chunk
     settled. ``acting_decision_maker`` (the API's decision-maker tokens) makes every row
     that decision-maker's own grant. Rows without a number are numbered from 1.
     """
@@ -1189,7 +1191,7 @@ def issue_batch(
     with store.transaction() as tx:
         signer = keyring.signer(tx)
     report = BatchReport(batch_id=new_id(entropy))
-    pool = SigningPool(signer, workers=workers) if workers > 1 else None
+    pool = SigningPool(signer, workers=workers - 1) if workers > 1 else None
     try:
         with store.bulk_writer() as bulk_writer:
             batch = _Batch(

@@ -70,7 +70,13 @@ def issue_bulk(
         typer.Option("--format", help="csv or jsonl (default: from the file name)"),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=64, help="signing processes (1: sign here)")
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="processes in all: this one and N-1 signing processes (1: sign here)",
+        ),
     ] = max(os.cpu_count() or 1, 1),
     batch: Annotated[
         int, typer.Option("--batch", min=1, max=10_000, help="rows per transaction")

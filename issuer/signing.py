@@ -52,6 +52,11 @@ class Algorithm(enum.StrEnum):
     EDDSA = "EdDSA"
 
 
+_ES256 = ec.ECDSA(hashes.SHA256())
+"""Immutable: one instance serves every ES256 signature (bulk issuance makes thousands a
+second, and building it anew each time was measurable)."""
+
+
 class KeyDecryptionError(Exception):
     """The stored key could not be decrypted: wrong passphrase or damaged bytes."""
 
@@ -181,7 +186,7 @@ class LoadedSigner:
         if self._alg is Algorithm.EDDSA:
             signature: bytes = self._key.sign(signing_input)
             return signature
-        r, s = decode_dss_signature(self._key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        r, s = decode_dss_signature(self._key.sign(signing_input, _ES256))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     def __repr__(self) -> str:
