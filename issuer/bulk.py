@@ -141,6 +141,9 @@ class BatchReport:
     rejected: int = 0
     seconds: float = 0.0
     chunks: int = 0
+    signed_in_workers: int = 0
+    """Credentials issued whose signatures the signing processes made (the rest were signed
+    in this process, before the workers had started or without any)."""
     results: list[ItemResult] = field(default_factory=list)
     rejections: list[ItemResult] = field(default_factory=list)
 
@@ -625,6 +628,7 @@ class _Chunk:
     twins: list[tuple[int, _Row]] = field(default_factory=list)
     firsts: dict[str, _Row] = field(default_factory=dict)
     signatures: PendingSignatures | list[str] | None = None
+    signed_in_workers: bool = False
 
 
 @dataclass(slots=True)
@@ -872,7 +876,8 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
         payloads.append(text.encode("utf-8"))
     chunk.grants = grants
     chunk.payloads = payloads
-    if batch.pool is not None:
+    chunk.signed_in_workers = batch.pool is not None and batch.pool.ready
+    if batch.pool is not None and chunk.signed_in_workers:
         chunk.signatures = batch.pool.submit(header=VC_JWT_HEADER, payloads=payloads)
     else:
         chunk.signatures = sign_compact_many(
@@ -1098,6 +1103,8 @@ def _report(batch: _Batch, chunk: _Chunk) -> None:
             )
     report = batch.report
     report.chunks += 1
+    if chunk.signed_in_workers:
+        report.signed_in_workers += len(chunk.grants)
     for number in sorted(chunk.results):
         result = chunk.results[number]
         report.rows += 1
@@ -1200,15 +1207,20 @@ def issue_batch(
     actor: str = "system:bulk",
     acting_decision_maker: str | None = None,
     keep_results: bool = False,
+    wait_for_workers: bool = False,
 ) -> BatchReport:
     """Issue a roster: every valid row once, whatever ran before (see the module doc).
 
     ``workers`` is the number of processes to use, this one included: above 1, this one
     screens, builds and writes while ``workers - 1`` signing processes sign (this process
     has most of the work per row, so on two cores one signing process beside it is the
-    fastest); 1 signs here. ``progress`` is called with the number of rows each chunk
-    settled. ``acting_decision_maker`` (the API's decision-maker tokens) makes every row
-    that decision-maker's own grant. Rows without a number are numbered from 1.
+    fastest); 1 signs here. The signing processes start in the background: until they
+    have (their start costs about as much as signing tens of thousands of credentials, so
+    a small roster may never wait for them), this process signs, unless
+    ``wait_for_workers`` asks to wait for them first. ``progress`` is called with the
+    number of rows each chunk settled. ``acting_decision_maker`` (the API's decision-maker
+    tokens) makes every row that decision-maker's own grant. Rows without a number are
+    numbered from 1.
     """
     if not 1 <= batch_size <= 10_000:
         raise ValueError("batch_size must be 1-10000")
@@ -1217,6 +1229,8 @@ def issue_batch(
         signer = keyring.signer(tx)
     report = BatchReport(batch_id=new_id(entropy))
     pool = SigningPool(signer, workers=workers - 1) if workers > 1 else None
+    if pool is not None and wait_for_workers:
+        pool.wait_ready()
     try:
         with store.bulk_writer() as bulk_writer:
             batch = _Batch(

@@ -253,6 +253,10 @@ def _start_worker(kid: str, alg: str, der: bytes) -> None:
     _pool_signer = LoadedSigner(kid=kid, alg=Algorithm(alg), key=key)
 
 
+def _ready_in_worker() -> bool:
+    return _pool_signer is not None
+
+
 def _sign_in_worker(protected: str, payloads: list[bytes]) -> list[str]:
     assert _pool_signer is not None
     return _compact_many(protected, payloads, _pool_signer.sign)
@@ -297,6 +301,21 @@ class SigningPool:
             initializer=_start_worker,
             initargs=(signer.kid, signer.alg.value, der),
         )
+        # One task per worker starts them all now, in the background: a spawned process
+        # imports its parent's main module (for the certreg command, the whole CLI), which
+        # takes about as long as signing tens of thousands of credentials.
+        self._started = [self._executor.submit(_ready_in_worker) for _ in range(workers)]
+
+    def wait_ready(self) -> None:
+        """Block until every worker has started (raising what a failed start raised)."""
+        for started in self._started:
+            started.result()
+
+    @property
+    def ready(self) -> bool:
+        """Whether every worker has started (never blocks); until then, callers that can
+        sign in their own process should, rather than wait."""
+        return all(f.done() and f.exception() is None and f.result() for f in self._started)
 
     @property
     def kid(self) -> str:

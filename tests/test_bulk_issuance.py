@@ -192,8 +192,11 @@ def test_signing_in_worker_processes_issues_the_same(
 ) -> None:
     setup_scheme(office)
     rows = _rows(office, 120)
-    report = _issue(office, settings, keyring, rows, workers=2, batch_size=25)
+    report = _issue(
+        office, settings, keyring, rows, workers=3, batch_size=25, wait_for_workers=True
+    )
     assert (report.issued, report.rejected) == (120, 0)
+    assert report.signed_in_workers == 120  # all of them, in two signing processes
     keys = _published_keys(office)
     with office.store.transaction() as tx:
         for item in tx.bulk_items([r["external_id"] for r in rows]).values():
@@ -201,6 +204,24 @@ def test_signing_in_worker_processes_issues_the_same(
             assert credential is not None
             jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
     assert _count(office.store, "credentials") == 120
+
+
+def test_rows_are_signed_here_until_the_signing_processes_have_started(
+    office: BackOffice, settings: Settings, keyring: KeyRing
+) -> None:
+    """A small roster does not wait for the workers' start: this process signs until they
+    are ready, and every credential verifies whoever signed it."""
+    setup_scheme(office)
+    rows = _rows(office, 60)
+    report = _issue(office, settings, keyring, rows, workers=2, batch_size=20)
+    assert (report.issued, report.rejected) == (60, 0)
+    assert report.signed_in_workers in (0, 20, 40, 60)  # whole chunks, wherever signed
+    keys = _published_keys(office)
+    with office.store.transaction() as tx:
+        for item in tx.bulk_items([r["external_id"] for r in rows]).values():
+            credential = tx.get_credential(item.credential_id)
+            assert credential is not None
+            jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
 
 
 def test_bulk_rows_store_instants_as_the_orm_does(
