@@ -9,7 +9,7 @@ read (a register entry). :class:`FastPaths` is a plain ASGI middleware that hand
 requests to a handler, which answers them with the same status, headers and body as the
 routes do, and passes every other request, and every request the handler declines, to the
 application unchanged: the routes stay the reference, documented in the OpenAPI schema, and
-answer whatever the fast path does not (HEAD, invalid queries, lists not yet cached).
+answer whatever the fast path does not (other methods, invalid queries, odd paths).
 
 Only the parsing that the routes' framework would do is done here, the same way: the path
 with the ``root_path`` of a mount removed, the query string as Starlette reads it, header

@@ -298,15 +298,20 @@ class _Answers:
         )
 
     async def fast(self, scope: Scope) -> AsgiApp | None:
-        """A GET request's answer if it is a cached status list or a well-formed register
+        """A GET request's answer if it asks for a status list or is a well-formed register
         lookup; ``None`` leaves it to the routes (which give the same answers, and the
-        validation errors)."""
+        validation errors). Each request checks the status list cache once: a second
+        :meth:`StatusListCache.fresh` in the same request would find the check it claimed
+        in flight and never make it."""
         path = route_path(scope)
         if path.startswith("/status/"):
-            served = self.status_lists.fresh(path[8:])
-            if served is None:
+            list_id = path[8:]
+            if not list_id or "/" in list_id:
                 return None
-            return _served_list(served, header(scope, b"if-none-match"))
+            try:
+                return await self.status_list(list_id, header(scope, b"if-none-match"))
+            except RegistryError as exc:
+                return _error_response(exc)
         if path.startswith("/register/"):
             number = path[10:]
             family_name = single_query_value(scope, "family_name")
@@ -465,7 +470,7 @@ def create_registry_app(
     registry's stored keys and status lists) at ``now()``. Status lists are served from
     per-process cached bytes, compared with the store at most ``status_recheck_seconds``
     after the last check (by ``clock``; see :mod:`registry.status_cache`). With
-    ``fast_paths`` (the default) cached status lists and register lookups are answered in
+    ``fast_paths`` (the default) status lists and register lookups are answered in
     front of the routes (:mod:`registry.fast_paths`); without, every request is routed.
     """
     clients = ClientAddress(trusted_proxies)

@@ -44,6 +44,10 @@ DEFAULT_STATUS_MAX_AGE = 300
 
 MAX_STATUS_MAX_AGE = 86_400
 
+CHECK_SECONDS = 1.0
+"""How long requests keep getting the held bytes while one check of a list is in flight;
+a check taking longer than this (a stalled store) lets the next request check again."""
+
 CACHE_BYTES = 64 * 1024 * 1024
 """The most list bytes a process keeps; the lists checked least recently leave first."""
 
@@ -93,6 +97,7 @@ class StatusListCache:
         self._max_bytes = max_bytes
         self._clock = clock
         self._lists: OrderedDict[str, tuple[ServedList, float]] = OrderedDict()
+        self._checking: dict[str, float] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         registry.on_stored(self._stored)
@@ -102,15 +107,36 @@ class StatusListCache:
             self._drop(key)
 
     def fresh(self, list_id: str) -> ServedList | None:
-        """The cached list if it was checked within the recheck time; no I/O."""
+        """The cached list if it was checked within the recheck time; no I/O.
+
+        Past that time the first caller gets ``None`` and makes the check (:meth:`load`);
+        callers arriving while that check is in flight (under :data:`CHECK_SECONDS`) still
+        get the held bytes, so a busy list costs one store read per recheck time and
+        process, not one per request that arrives during the read.
+        """
         held = self._lists.get(list_id)
-        if held is None or self._clock() - held[1] > self._recheck:
+        if held is None:
             return None
-        return held[0]
+        now = self._clock()
+        if now - held[1] <= self._recheck:
+            return held[0]
+        with self._lock:
+            started = self._checking.get(list_id)
+            if started is not None and now - started <= CHECK_SECONDS:
+                return held[0]
+            self._checking[list_id] = now
+        return None
 
     def load(self, list_id: str) -> ServedList | None:
         """The list as stored now (``None`` if there is none), through the cache: a
         blocking store read, at most of the ETag when the cached bytes are still current."""
+        try:
+            return self._load(list_id)
+        finally:
+            with self._lock:
+                self._checking.pop(list_id, None)
+
+    def _load(self, list_id: str) -> ServedList | None:
         checked = self._clock()
         held = self._lists.get(list_id)
         if held is not None:

@@ -13,7 +13,8 @@ SQLAlchemy: each thread keeps its own read-only ``sqlite3`` connection and runs 
 statement. A primary-key read of the file then costs a few microseconds, less than checking
 a connection out of a pool, and in write-ahead-log mode it never waits for the publisher —
 which is what lets the public routes read inline on the event loop
-(:attr:`RegistryStore.reads_are_local`).
+(:attr:`RegistryStore.reads_are_local`). On PostgreSQL they go through a few autocommit,
+read-only connections of their own (:class:`_ServerReads`), one round trip each.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -193,6 +195,90 @@ class _LocalReads:
         self._local = threading.local()
 
 
+_SERVER_GET = (
+    "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
+    "WHERE kind = %s AND key = %s"
+)
+_SERVER_ETAG = "SELECT etag FROM documents WHERE kind = %s AND key = %s"
+
+
+class _ServerReads:
+    """Autocommit, read-only ``psycopg`` connections for single-document reads on
+    PostgreSQL, kept apart from the engine's pool.
+
+    A read through the pool paid for a liveness ping on checkout, ``BEGIN`` and a
+    ``ROLLBACK`` on return — four round trips for one primary-key read (about 0.7 ms here,
+    against 0.17 ms for the read alone). These connections are taken from the engine (so
+    they have its connection arguments, a schema's search path included), detached from its
+    pool, switched to autocommit and ``default_transaction_read_only``; at most ``size`` are
+    open, each used by one thread at a time. A connection the server dropped is replaced and
+    the read made once more, as the ping would have done.
+    """
+
+    def __init__(self, engine: Engine, *, size: int = 8) -> None:
+        self._engine = engine
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(size)
+        received = documents.c.received_at.type.dialect_impl(engine.dialect)
+        self._received = received.result_processor(engine.dialect, None)
+
+    @staticmethod
+    def usable(engine: Engine) -> bool:
+        return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+    def _open(self) -> Any:
+        proxied = self._engine.raw_connection()
+        proxied.detach()  # ours now: the pool neither pings, resets nor reuses it
+        connection = proxied.dbapi_connection
+        assert connection is not None
+        connection.rollback()
+        connection.autocommit = True
+        connection.execute("SET default_transaction_read_only = on")
+        return connection
+
+    def _row(self, sql: str, params: tuple[str, str]) -> Any:
+        with self._slots:
+            with self._lock:
+                connection = self._idle.pop() if self._idle else None
+            if connection is None:
+                connection = self._open()
+            try:
+                row = connection.execute(sql, params).fetchone()
+            except psycopg.OperationalError:
+                connection.close()
+                connection = self._open()
+                row = connection.execute(sql, params).fetchone()
+            with self._lock:
+                self._idle.append(connection)
+            return row
+
+    def get(self, kind: str, key: str) -> Document | None:
+        row = self._row(_SERVER_GET, (kind, key))
+        if row is None:
+            return None
+        received = cast(datetime, row[6] if self._received is None else self._received(row[6]))
+        return Document(
+            kind=row[0],
+            key=row[1],
+            version=int(row[2]),
+            body=row[3],
+            media_type=row[4],
+            etag=row[5],
+            received_at=received,
+        )
+
+    def etag(self, kind: str, key: str) -> str | None:
+        row = self._row(_SERVER_ETAG, (kind, key))
+        return None if row is None else str(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
+
 class RegistryStore:
     """Owns the engine; stores publications if newer and reads them back."""
 
@@ -200,6 +286,7 @@ class RegistryStore:
         self.engine = engine
         self._clock = clock
         self._local = _LocalReads(engine) if _LocalReads.usable(engine) else None
+        self._server = _ServerReads(engine) if _ServerReads.usable(engine) else None
 
     @property
     def reads_are_local(self) -> bool:
@@ -276,6 +363,8 @@ class RegistryStore:
     def get(self, kind: str, key: str) -> Document | None:
         if self._local is not None:
             return self._local.get(kind, key)
+        if self._server is not None:
+            return self._server.get(kind, key)
         with self.engine.connect() as connection:
             row = connection.execute(
                 select(*_COLUMNS).where(documents.c.kind == kind, documents.c.key == key)
@@ -286,6 +375,8 @@ class RegistryStore:
         """The ETag of the stored document, or ``None``: whether a cached copy is current."""
         if self._local is not None:
             return self._local.etag(kind, key)
+        if self._server is not None:
+            return self._server.etag(kind, key)
         with self.engine.connect() as connection:
             value = connection.execute(
                 select(documents.c.etag).where(documents.c.kind == kind, documents.c.key == key)
@@ -325,4 +416,6 @@ class RegistryStore:
     def dispose(self) -> None:
         if self._local is not None:
             self._local.close()
+        if self._server is not None:
+            self._server.close()
         self.engine.dispose()

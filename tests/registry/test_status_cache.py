@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from registry import Registry, create_registry_app
-from registry.status_cache import StatusListCache, status_max_age
+from registry.status_cache import CHECK_SECONDS, StatusListCache, status_max_age
 from schemas.publication import DocumentKind
 from tests.registry.conftest import TestIssuer, status_list_payload
 
@@ -92,6 +92,25 @@ def test_a_new_version_is_served_once_the_recheck_time_has_passed(
     assert reloaded.body == newer.encode()
     assert reloaded.cache_control == "public, max-age=30"
     assert (reads.gets, reads.etags) == (1, 1)
+
+
+def test_one_request_rechecks_while_the_others_get_the_held_bytes(
+    registry: Registry, published: TestIssuer
+) -> None:
+    _publish(registry, published, 1, 60_000)
+    clock = Clock()
+    cache = StatusListCache(registry, recheck_seconds=0.1, clock=clock)
+    first = cache.load("r1")
+    assert first is not None
+    clock.now += 0.2
+    assert cache.fresh("r1") is None  # this request makes the check
+    assert cache.fresh("r1") is first  # requests meanwhile: the bytes held, no store read
+    clock.now += CHECK_SECONDS + 0.01
+    assert cache.fresh("r1") is None  # the check stalled: the next request checks again
+    assert cache.load("r1") is first
+    assert cache.fresh("r1") is first  # checked just now
+    clock.now += 0.2
+    assert cache.fresh("r1") is None  # a finished check leaves no claim behind
 
 
 def test_a_list_stored_through_this_process_is_dropped_at_once(

@@ -137,3 +137,33 @@ def test_local_reads_are_read_only_and_closed_with_the_store(tmp_path: Path) -> 
     memory = RegistryStore(create_registry_engine("sqlite://"))
     assert not memory.reads_are_local  # an in-memory database is the engine's own
     memory.dispose()
+
+
+def test_server_reads_are_read_only_and_survive_a_dropped_connection(
+    registry_store: RegistryStore, registry_backend: str
+) -> None:
+    """On PostgreSQL, single reads go through autocommit, read-only connections of their
+    own: a write through one fails, and a connection the server dropped is replaced for the
+    same read instead of failing it."""
+    if registry_backend != "postgresql":
+        pytest.skip("PostgreSQL's own read connections")
+    import psycopg
+
+    server = registry_store._server
+    assert server is not None
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    first = registry_store.get("status-list", "list-1")
+    assert first is not None
+    connection = server._idle[-1]
+    assert connection.autocommit
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        connection.execute("DELETE FROM documents")
+    (pid,) = connection.execute("SELECT pg_backend_pid()").fetchone()
+    with registry_store.engine.connect() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+    assert registry_store.get("status-list", "list-1") == first  # reconnected, read again
+    assert registry_store.etag("status-list", "list-1") == first.etag
+    replacement = server._idle[-1]
+    assert replacement is not connection
+    registry_store.dispose()
+    assert replacement.closed
