@@ -116,6 +116,23 @@ def _document(row: Any) -> Document:
     )
 
 
+def _driver_document(row: Any, received_at: Callable[[Any], Any] | None) -> Document | None:
+    """A document from a driver's row of :data:`_GET`'s columns, its ``received_at`` read by
+    the column type's own result processor (as SQLAlchemy would read it)."""
+    if row is None:
+        return None
+    received = cast(datetime, row[6] if received_at is None else received_at(row[6]))
+    return Document(
+        kind=row[0],
+        key=row[1],
+        version=int(row[2]),
+        body=row[3],
+        media_type=row[4],
+        etag=row[5],
+        received_at=received,
+    )
+
+
 _GET = (
     "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
     "WHERE kind = ? AND key = ?"
@@ -169,18 +186,8 @@ class _LocalReads:
         return connection
 
     def get(self, kind: str, key: str) -> Document | None:
-        row = self._connection().execute(_GET, (kind, key)).fetchone()
-        if row is None:
-            return None
-        received = cast(datetime, row[6] if self._received is None else self._received(row[6]))
-        return Document(
-            kind=row[0],
-            key=row[1],
-            version=int(row[2]),
-            body=row[3],
-            media_type=row[4],
-            etag=row[5],
-            received_at=received,
+        return _driver_document(
+            self._connection().execute(_GET, (kind, key)).fetchone(), self._received
         )
 
     def etag(self, kind: str, key: str) -> str | None:
@@ -254,19 +261,7 @@ class _ServerReads:
             return row
 
     def get(self, kind: str, key: str) -> Document | None:
-        row = self._row(_SERVER_GET, (kind, key))
-        if row is None:
-            return None
-        received = cast(datetime, row[6] if self._received is None else self._received(row[6]))
-        return Document(
-            kind=row[0],
-            key=row[1],
-            version=int(row[2]),
-            body=row[3],
-            media_type=row[4],
-            etag=row[5],
-            received_at=received,
-        )
+        return _driver_document(self._row(_SERVER_GET, (kind, key)), self._received)
 
     def etag(self, kind: str, key: str) -> str | None:
         row = self._row(_SERVER_ETAG, (kind, key))
