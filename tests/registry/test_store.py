@@ -6,6 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import inspect
 
@@ -139,15 +140,13 @@ def test_local_reads_are_read_only_and_closed_with_the_store(tmp_path: Path) -> 
     memory.dispose()
 
 
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
 def test_server_reads_are_read_only_and_survive_a_dropped_connection(
-    registry_store: RegistryStore, registry_backend: str
+    registry_store: RegistryStore,
 ) -> None:
     """On PostgreSQL, single reads go through autocommit, read-only connections of their
     own: a write through one fails, and a connection the server dropped is replaced for the
     same read instead of failing it."""
-    if registry_backend != "postgresql":
-        pytest.skip("PostgreSQL's own read connections")
-    import psycopg
 
     server = registry_store._server
     assert server is not None
