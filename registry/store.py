@@ -251,11 +251,15 @@ class _ServerReads:
             if connection is None:
                 connection = self._open()
             try:
-                row = connection.execute(sql, params).fetchone()
-            except psycopg.OperationalError:
-                connection.close()
-                connection = self._open()
-                row = connection.execute(sql, params).fetchone()
+                try:
+                    row = connection.execute(sql, params).fetchone()
+                except psycopg.OperationalError:  # dropped by the server: once more
+                    connection.close()
+                    connection = self._open()
+                    row = connection.execute(sql, params).fetchone()
+            except BaseException:
+                connection.close()  # never hand a connection in an unknown state back
+                raise
             with self._lock:
                 self._idle.append(connection)
             return row
