@@ -1180,8 +1180,10 @@ def _young_collections_only() -> Iterator[None]:
     grown, kept rescanning every long-lived object of the process: a quarter of a 60,000-row
     roster's time (4,821 rows/s with them, 6,019 without, the same peak memory). Nothing a
     chunk makes holds a reference cycle, reference counting frees it, and the collection
-    after each chunk still finds any cycle that does appear. The collector's state is
-    restored afterwards; if it was already off, it stays off.
+    after each chunk still finds any cycle that does appear. The switch is process-wide:
+    in the server, other threads run without automatic collections meanwhile (an API batch
+    is at most 1,000 rows, a fraction of a second). The collector's state is restored
+    afterwards; if it was already off, it stays off.
     """
     enabled = gc.isenabled()
     gc.disable()
