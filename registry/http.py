@@ -150,26 +150,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _conditional(
-    request: Request,
-    content: bytes,
-    *,
-    media_type: str,
-    cache_control: str,
-    etag: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """200 with ``content``, or 304 without a body when ``If-None-Match`` names its ETag."""
-    return _conditional_on(
-        request.headers.get("if-none-match"),
-        content,
-        media_type=media_type,
-        cache_control=cache_control,
-        etag=etag,
-        headers=headers,
-    )
-
-
-def _conditional_on(
     if_none_match: str | None,
     content: bytes,
     *,
@@ -178,6 +158,7 @@ def _conditional_on(
     etag: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    """200 with ``content``, or 304 without a body when ``If-None-Match`` names its ETag."""
     etag = etag or strong_etag(content)
     all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
     if not_modified(if_none_match, etag):
@@ -223,14 +204,14 @@ def _negotiated(
     """The page for a browser, the JSON ``value`` for everyone else; ``Vary: Accept``."""
     if pages.prefers_html(request.headers.get("accept")):
         return _conditional(
-            request,
+            request.headers.get("if-none-match"),
             page(),
             media_type=pages.HTML_MEDIA_TYPE,
             cache_control=cache_control,
             headers=pages.PAGE_HEADERS,
         )
     return _conditional(
-        request,
+        request.headers.get("if-none-match"),
         _json_bytes(value),
         media_type="application/json",
         cache_control=cache_control,
@@ -290,7 +271,7 @@ class _Answers:
         if document is None or not same_family_name(entry.get("familyName"), family_name):
             raise NotFound(_NO_ENTRY)
         body = {"entry": entry, "credential": document.body, "validFrom": payload.get("validFrom")}
-        return _conditional_on(
+        return _conditional(
             if_none_match,
             _json_bytes(body),
             media_type="application/json",
@@ -344,7 +325,11 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
         value = _payload(stored(DocumentKind.ISSUER_KEYS, "issuer")).get(part)
         content = _json_bytes(value)
         return _conditional(
-            request, content, media_type="application/json", cache_control="no-cache", headers=_CORS
+            request.headers.get("if-none-match"),
+            content,
+            media_type="application/json",
+            cache_control="no-cache",
+            headers=_CORS,
         )
 
     @router.get("/.well-known/did.json")
@@ -380,7 +365,10 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
             "truncated": answer.truncated,
         }
         return _conditional(
-            request, _json_bytes(body), media_type="application/json", cache_control="no-cache"
+            request.headers.get("if-none-match"),
+            _json_bytes(body),
+            media_type="application/json",
+            cache_control="no-cache",
         )
 
     @router.get("/schemes", dependencies=generous)

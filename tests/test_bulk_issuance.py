@@ -76,6 +76,16 @@ def _published_keys(office: BackOffice) -> KeySet:
     return KeySet.import_key_set(office.ok("GET", "/keys/jwks.json", member(office, "auditor")))
 
 
+def _assert_every_credential_verifies(office: BackOffice, rows: list[dict[str, Any]]) -> None:
+    """Each row's credential verifies with the published keys (an independent JOSE library)."""
+    keys = _published_keys(office)
+    with office.store.transaction() as tx:
+        for item in tx.bulk_items([r["external_id"] for r in rows]).values():
+            credential = tx.get_credential(item.credential_id)
+            assert credential is not None
+            jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
+
+
 def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothing(
     office: BackOffice, settings: Settings, keyring: KeyRing
 ) -> None:
@@ -197,12 +207,7 @@ def test_signing_in_worker_processes_issues_the_same(
     )
     assert (report.issued, report.rejected) == (120, 0)
     assert report.signed_in_workers == 120  # all of them, in two signing processes
-    keys = _published_keys(office)
-    with office.store.transaction() as tx:
-        for item in tx.bulk_items([r["external_id"] for r in rows]).values():
-            credential = tx.get_credential(item.credential_id)
-            assert credential is not None
-            jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
+    _assert_every_credential_verifies(office, rows)
     assert _count(office.store, "credentials") == 120
 
 
@@ -216,12 +221,7 @@ def test_rows_are_signed_here_until_the_signing_processes_have_started(
     report = _issue(office, settings, keyring, rows, workers=2, batch_size=20)
     assert (report.issued, report.rejected) == (60, 0)
     assert report.signed_in_workers in (0, 20, 40, 60)  # whole chunks, wherever signed
-    keys = _published_keys(office)
-    with office.store.transaction() as tx:
-        for item in tx.bulk_items([r["external_id"] for r in rows]).values():
-            credential = tx.get_credential(item.credential_id)
-            assert credential is not None
-            jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
+    _assert_every_credential_verifies(office, rows)
 
 
 def test_bulk_rows_store_instants_as_the_orm_does(
