@@ -5,9 +5,10 @@ million certifications serves the same few lists thousands of times a second. Wh
 response needs — the signed bytes, their strong ETag, the ``max-age`` its ``ttl`` allows — is
 kept per list in each process, and served without a database read or a JWS parse.
 
-A cached list is never older than :data:`RECHECK_SECONDS`: past that, the next request asks
-the store for the list's ETag alone (a primary-key read) and keeps the bytes if it is
-unchanged, or reloads them. A suspension therefore reaches every worker within that time of
+A cached list is served for :data:`RECHECK_SECONDS` after its last check: past that, the next
+request asks the store for the list's ETag alone (a primary-key read) and keeps the bytes if
+it is unchanged, or reloads them, while requests arriving during that read still get the
+bytes held. A suspension therefore reaches every worker within that time of
 being stored by another process, well inside the one second that the status-change target
 allows, and no invalidation message has to travel between processes; a list stored through
 this process's own :class:`~registry.intake.Registry` leaves the cache at once. Lists that
