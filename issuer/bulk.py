@@ -876,9 +876,10 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
         payloads.append(text.encode("utf-8"))
     chunk.grants = grants
     chunk.payloads = payloads
-    chunk.signed_in_workers = batch.pool is not None and batch.pool.ready
-    if batch.pool is not None and chunk.signed_in_workers:
-        chunk.signatures = batch.pool.submit(header=VC_JWT_HEADER, payloads=payloads)
+    signers = batch.pool if batch.pool is not None and batch.pool.ready else None
+    chunk.signed_in_workers = signers is not None
+    if signers is not None:
+        chunk.signatures = signers.submit(header=VC_JWT_HEADER, payloads=payloads)
     else:
         chunk.signatures = sign_compact_many(
             header=VC_JWT_HEADER, payloads=payloads, signer=batch.signer
