@@ -262,7 +262,7 @@ class _Answers:
     ) -> Response:
         number = certificate_numbers.normalize(certificate_number)
         document = (
-            await self.read(self.registry.document, DocumentKind.REGISTER_ENTRY, number)
+            await self.registry.document_async(DocumentKind.REGISTER_ENTRY, number)
             if number
             else None
         )

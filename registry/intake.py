@@ -303,6 +303,10 @@ class Registry:
     def document(self, kind: DocumentKind, key: str) -> Document | None:
         return self.store.get(kind.value, key)
 
+    async def document_async(self, kind: DocumentKind, key: str) -> Document | None:
+        """:meth:`document` for a caller on an event loop (:meth:`RegistryStore.get_async`)."""
+        return await self.store.get_async(kind.value, key)
+
     def documents(self, kind: DocumentKind) -> list[Document]:
         return self.store.list(kind.value)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -166,3 +168,108 @@ def test_server_reads_are_read_only_and_survive_a_dropped_connection(
     assert replacement is not connection
     registry_store.dispose()
     assert replacement.closed
+
+
+def test_an_async_read_is_the_same_document(registry_store: RegistryStore) -> None:
+    """The lookup's read on the event loop gives what the blocking read gives, on every
+    engine, and nothing for a document that is not held."""
+    assert registry_store.put(_publication(2), media_type=MEDIA)
+
+    async def both() -> tuple[object, object]:
+        return (
+            await registry_store.get_async("status-list", "list-1"),
+            await registry_store.get_async("status-list", "list-2"),
+        )
+
+    held, missing = asyncio.run(both())
+    assert held == registry_store.get("status-list", "list-1")
+    assert missing is None
+
+
+def _loop_reads(store: RegistryStore) -> Any:
+    reads = store._loop_reads
+    assert reads is not None
+    return reads
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_loop_reads_are_read_only_and_survive_a_dropped_connection(
+    registry_store: RegistryStore,
+) -> None:
+    """On PostgreSQL the event loop's reads are autocommit and read-only, on the engine's own
+    search path; a connection the server dropped is replaced for the same read."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    first = registry_store.get("status-list", "list-1")
+    reads = _loop_reads(registry_store)
+
+    async def scenario() -> None:
+        assert await registry_store.get_async("status-list", "list-1") == first
+        (here,) = reads._loops.values()
+        connection = here.idle[-1]
+        assert connection.autocommit
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            await connection.execute("DELETE FROM documents")
+        (pid,) = await (await connection.execute("SELECT pg_backend_pid()")).fetchone()
+        with registry_store.engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        assert await registry_store.get_async("status-list", "list-1") == first
+        assert here.idle[-1] is not connection
+        assert connection.closed
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_each_loop_has_its_own_connections_closed_after_the_loop(
+    registry_store: RegistryStore,
+) -> None:
+    """A connection belongs to the loop that opened it: a second loop opens its own, and
+    finds the first loop's (closed by then) and closes its connections; dispose closes the
+    rest."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+
+    async def read() -> list[Any]:
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        return list(reads._loops[asyncio.get_running_loop()].idle)
+
+    first = asyncio.run(read())
+    assert first
+    assert not any(c.closed for c in first)
+    second = asyncio.run(read())
+    assert all(c.closed for c in first)
+    assert not set(first) & set(second)
+    assert len(reads._loops) == 1
+    registry_store.dispose()
+    assert all(c.closed for c in second)
+    assert not reads._loops
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_an_interrupted_read_closes_its_connection(registry_store: RegistryStore) -> None:
+    """A read cancelled while the server has not answered (a client gone, a timeout) leaves
+    its connection closed, not back among the idle ones; the next read opens another."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+
+    async def scenario() -> None:
+        here_loop = asyncio.get_running_loop()
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        here = reads._loops[here_loop]
+        (connection,) = here.idle
+        with registry_store.engine.connect() as locker:
+            locker.exec_driver_sql("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE")
+            read = asyncio.ensure_future(registry_store.get_async("status-list", "list-1"))
+            await asyncio.sleep(0.3)  # the SELECT now waits for the lock
+            assert not read.done()
+            read.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await read
+            locker.rollback()
+        assert connection.closed
+        assert here.idle == []
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        assert len(here.idle) == 1
+        assert here.idle[0] is not connection
+
+    asyncio.run(scenario())
