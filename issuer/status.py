@@ -137,8 +137,7 @@ def status_list_credential(
     if status_list is None:
         return None
     bits = bsl.new_bitstring(status_list.entries)
-    for index, value in tx.set_slots(list_id):
-        bsl.set_status(bits, index, value)
+    bsl.set_statuses(bits, tx.set_slots(list_id))
     url = identity.status_list_url(list_id)
     credential = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],

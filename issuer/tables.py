@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -356,6 +358,19 @@ class StatusSlotRow(Base):
     """A taken slot. The primary key makes reuse of a slot impossible, even across processes."""
 
     __tablename__ = "status_slots"
+    __table_args__ = (
+        # The set slots of a list, and nothing else: what rebuilding the list reads. Slots
+        # are stored unset (value 0), so issuance adds no entry here; a status change adds
+        # or removes one.
+        Index(
+            "ix_status_slots_set",
+            "list_id",
+            "idx",
+            "value",
+            sqlite_where=text("value != 0"),
+            postgresql_where=text("value != 0"),
+        ),
+    )
     list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)

@@ -24,6 +24,7 @@ import base64
 import gzip
 import re
 import zlib
+from collections.abc import Iterable
 from typing import ClassVar
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "parse_status_list_index",
     "require_minimum_entries",
     "set_status",
+    "set_statuses",
 ]
 
 MIN_ENTRIES = 131_072
@@ -174,6 +176,31 @@ def set_status(
     chunk = int.from_bytes(bitstring[first : last + 1], "big")
     chunk = (chunk & ~(((1 << status_size) - 1) << shift)) | (value << shift)
     bitstring[first : last + 1] = chunk.to_bytes(last - first + 1, "big")
+
+
+def set_statuses(
+    bitstring: bytearray, statuses: Iterable[tuple[int, int]], status_size: int = 1
+) -> None:
+    """:func:`set_status` for many ``(statusListIndex, value)`` pairs, in order.
+
+    Rebuilding a list writes every set entry of it: for one-bit entries this is one pass
+    over the pairs with the checks inline, not a call per entry. An index or value that
+    does not fit raises as :func:`set_status` does, with the entries before it written.
+    """
+    if status_size != 1:
+        for index, value in statuses:
+            set_status(bitstring, index, value, status_size)
+        return
+    length = len(bitstring) * 8
+    for index, value in statuses:
+        if not 0 <= index < length:
+            _position(len(bitstring), index, 1)  # raises the index error
+        if value == 1:
+            bitstring[index >> 3] |= 0x80 >> (index & 7)
+        elif value == 0:
+            bitstring[index >> 3] &= ~(0x80 >> (index & 7))
+        else:
+            raise StatusListValueError(f"status {value} does not fit in statusSize 1")
 
 
 def encode_list(bitstring: bytes | bytearray, *, level: int = COMPRESSION_LEVEL) -> str:

@@ -330,6 +330,43 @@ def test_slots_are_random_unique_and_lists_roll_over(
     assert indexes != list(range(8))  # drawn at random, not sequentially
 
 
+def test_a_list_reads_back_its_set_slots_alone_in_index_order(
+    office: BackOffice, clock: FrozenClock, entropy: Entropy
+) -> None:
+    """What rebuilding a list reads: the slots whose value is not 0, by index (a slot set
+    and cleared again is not among them), from the partial index of set slots."""
+    number = grant(office)["certification"]["certificate_number"]
+    certification_id = certification_detail(office, number)["id"]
+    with office.store.transaction() as tx:
+        slots = [
+            allocate(
+                tx,
+                purpose=StatusPurpose.SUSPENSION,
+                certification_id=certification_id,
+                credential_id=f"c-{i}",
+                entries=64,
+                now=clock(),
+                entropy=entropy,
+            )
+            for i in range(12)
+        ]
+        list_id = slots[0].list_id
+        assert tx.set_slots(list_id) == []
+        for slot in slots[:5]:
+            assert tx.set_slot_value(slot, 1, clock())
+        assert tx.set_slot_value(slots[2], 0, clock())
+        expected = sorted((slot.index, 1) for slot in slots[:5] if slot is not slots[2])
+        assert tx.set_slots(list_id) == expected
+        connection = tx._s.connection()
+        if connection.dialect.name == "sqlite":
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT idx, value FROM status_slots "
+                "WHERE list_id = ? AND value != 0 ORDER BY idx",
+                (list_id,),
+            ).all()
+            assert "ix_status_slots_set" in str(plan)
+
+
 def test_qr_codes_and_certificate_render_on_request_and_are_cached(office: BackOffice) -> None:
     number = grant(office)["certification"]["certificate_number"]
     [summary] = certification_detail(office, number)["credentials"]

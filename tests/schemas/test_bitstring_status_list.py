@@ -315,6 +315,33 @@ def test_out_of_range_index_raises(case: tuple[bytearray, int, int], index: int)
         bsl.set_status(bitstring, index, 0, size)
 
 
+@given(st.binary(min_size=1, max_size=64), st.integers(1, 3), st.data())
+def test_set_statuses_is_set_status_in_order(start: bytes, size: int, data: st.DataObject) -> None:
+    """Setting many entries at once (a list's rebuild) writes exactly what setting them one
+    by one writes, and refuses what that refuses, at the same entry (indexes out of range
+    and values too large included)."""
+    count = bsl.entry_count(start, size)
+    pairs = data.draw(
+        st.lists(
+            st.tuples(st.integers(-2, count + 2), st.integers(0, (1 << size) + 1)), max_size=40
+        )
+    )
+    one_by_one, at_once = bytearray(start), bytearray(start)
+    expected: type[Exception] | None = None
+    for index, value in pairs:
+        try:
+            bsl.set_status(one_by_one, index, value, size)
+        except bsl.StatusListError as exc:
+            expected = type(exc)
+            break
+    if expected is None:
+        bsl.set_statuses(at_once, pairs, size)
+    else:
+        with pytest.raises(expected):
+            bsl.set_statuses(at_once, pairs, size)
+    assert at_once == one_by_one
+
+
 def _mutations() -> st.SearchStrategy[str]:
     valid = gzip.compress(bytes(range(64)), mtime=0)
     flipped = st.tuples(st.integers(0, len(valid) - 1), st.integers(1, 255)).map(
