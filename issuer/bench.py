@@ -27,10 +27,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-import typer
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from rich.console import Console
@@ -44,7 +43,7 @@ from issuer.signing import SigningPool
 from issuer.status import sign_status_list
 from verifier import StaticKeys, StaticStatusLists, TrustPolicy, Verifier
 
-__all__ = ["BenchOptions", "BenchResult", "Figure", "bench", "run_bench"]
+__all__ = ["BenchOptions", "BenchResult", "Figure", "render", "run_bench"]
 
 STATUS_LIST_ENTRIES = 1_000_000
 """The status lists of the status-change phase: the size the rebuild target names."""
@@ -594,45 +593,3 @@ def render(result: BenchResult, console: Console) -> None:
             figure.note,
         )
     console.print(table)
-
-
-def bench(
-    n: Annotated[int, typer.Option("--n", min=100, max=10_000_000, help="certifications")] = 10_000,
-    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
-    engine: Annotated[
-        str, typer.Option("--engine", help="sqlite or postgresql", case_sensitive=False)
-    ] = "sqlite",
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            envvar="CERTREG_BENCH_DATABASE_URL",
-            help="PostgreSQL URL for --engine postgresql (private schemas, dropped after)",
-        ),
-    ] = None,
-    save: Annotated[
-        Path | None, typer.Option("--save", help="also write the figures as JSON to this file")
-    ] = None,
-) -> None:
-    """Measure certreg against this machine's ceilings: bulk issuance, verification, public
-    lookups, status changes and memory (docs/PERFORMANCE.md)."""
-    engine = engine.lower()
-    if engine not in {"sqlite", "postgresql"}:
-        raise typer.BadParameter("sqlite or postgresql", param_hint="--engine")
-    if engine == "postgresql" and not database_url:
-        raise typer.BadParameter("give the PostgreSQL URL", param_hint="--database-url")
-    err = Console(stderr=True)
-    options = BenchOptions(n=n, engine=engine, database_url=database_url)
-    started = time.perf_counter()
-
-    def say(text: str) -> None:
-        err.print(f"[dim]{time.perf_counter() - started:6.1f} s  {text}[/]")
-
-    result = run_bench(options, say)
-    if save is not None:
-        save.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        typer.echo(json.dumps(result.as_json(), indent=2))
-    else:
-        console = Console()
-        render(result, console if console.is_terminal else Console(width=200))

@@ -13,7 +13,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,13 +27,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from issuer import bulk
-from issuer.bulk import BatchReport
-from issuer.identity import IssuerIdentity
-from issuer.keys import KeyRing
-from issuer.runtime import system_clock, system_entropy
+if TYPE_CHECKING:
+    from issuer.bulk import BatchReport
 
-__all__ = ["RosterFormat", "issue_bulk"]
+__all__ = ["DEFAULT_BATCH_SIZE", "RosterFormat", "issue_bulk"]
+
+DEFAULT_BATCH_SIZE = 5000
+"""``--batch``'s default: :data:`issuer.bulk.DEFAULT_BATCH_SIZE` (a test holds them equal),
+written here so that the command's signature does not import the issuance stack."""
 
 
 class RosterFormat(enum.StrEnum):
@@ -80,7 +81,7 @@ def issue_bulk(
     ] = max(os.cpu_count() or 1, 1),
     batch: Annotated[
         int, typer.Option("--batch", min=1, max=10_000, help="rows per transaction")
-    ] = bulk.DEFAULT_BATCH_SIZE,
+    ] = DEFAULT_BATCH_SIZE,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
     ] = None,
@@ -90,7 +91,11 @@ def issue_bulk(
 ) -> None:
     """Issue certificates for a roster of people already examined and granted; rerunning
     the same file issues nothing twice (rows are keyed by external_id)."""
+    from issuer import bulk
     from issuer.cli import _ensure_key, _open_store, _passphrase, _settings
+    from issuer.identity import IssuerIdentity
+    from issuer.keys import KeyRing
+    from issuer.runtime import system_clock, system_entropy
 
     settings = _settings(data_dir, base_url)
     passphrase = _passphrase(settings)

@@ -19,30 +19,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-from issuer.settings import Settings
-from registry import Registry, RegistryError, RegistryStore, jws
-from registry import upgrade as registry_upgrade
-from schemas.publication import DocumentKind
-from verifier import (
-    Bundle,
-    HttpFetcher,
-    Report,
-    StatusRetrievalError,
-    TrustPolicy,
-    Verdict,
-    Verifier,
-    http_verifier,
-    read_bundle,
-)
-from verifier.errors import VerificationError
-from verifier.http import RequestProblem, unwrap_credential
+if TYPE_CHECKING:
+    from registry import Registry
+    from verifier import Bundle, Report, TrustPolicy, Verifier
 
 __all__ = ["export_bundle", "verify"]
 
@@ -94,6 +79,8 @@ def _read_input(credential: str) -> str:
 
 def _token(text: str) -> str:
     """The compact JWS in the input: bare, as a ``data:`` URL, or as a JSON envelope."""
+    from verifier.http import RequestProblem, unwrap_credential
+
     stripped = text.strip()
     try:
         if stripped.startswith("{"):
@@ -108,6 +95,10 @@ def _token(text: str) -> str:
 
 
 def _default_trust() -> list[str]:
+    from pydantic import ValidationError
+
+    from issuer.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -120,6 +111,8 @@ def _default_trust() -> list[str]:
 
 
 def _policy(issuers: list[str], http_hosts: list[str]) -> TrustPolicy:
+    from verifier import TrustPolicy
+
     try:
         return TrustPolicy.trusting(*issuers, unsafe_http_hosts=frozenset(http_hosts))
     except ValueError as exc:
@@ -129,6 +122,9 @@ def _policy(issuers: list[str], http_hosts: list[str]) -> TrustPolicy:
 def _offline_verifier(
     bundle_path: Path, trust: list[str], http_hosts: list[str]
 ) -> tuple[Verifier, Bundle]:
+    from verifier import Verifier, read_bundle
+    from verifier.errors import VerificationError
+
     try:
         raw = bundle_path.read_bytes()
     except OSError as exc:
@@ -207,8 +203,11 @@ DEFAULT_BUNDLE_MAX_AGE_HOURS = 24.0
 def _aged(report: Report, bundle: Bundle, now: datetime, max_age_hours: float) -> Report:
     """A stale bundle cannot vouch for a status that may have changed since (valid or
     suspended); what cannot be undone (revoked, a bad signature, expiry) still stands."""
+    from verifier import StatusRetrievalError, Verdict
+
     age = now - bundle.created_at
-    if age <= timedelta(hours=max_age_hours) or report.verdict not in _REVERSIBLE:
+    reversible = (Verdict.VALID, Verdict.SUSPENDED)
+    if age <= timedelta(hours=max_age_hours) or report.verdict not in reversible:
         return report
     error = StatusRetrievalError(
         f"the offline bundle is {age.total_seconds() / 3600:.1f} hours old, more than "
@@ -222,9 +221,6 @@ def _aged(report: Report, bundle: Bundle, now: datetime, max_age_hours: float) -
         error=error,
         checks=(),
     )
-
-
-_REVERSIBLE = frozenset({Verdict.VALID, Verdict.SUSPENDED})
 
 
 def verify(
@@ -275,6 +271,8 @@ def verify(
     """Verify a credential: exit 0 valid, 1 not valid (revoked, suspended, expired, bad
     signature, untrusted issuer, not a credential…), 2 could not decide (status or keys
     unreachable) or a usage error (such as an unreadable bundle)."""
+    from verifier import HttpFetcher, http_verifier
+
     http_hosts = list(unsafe_allow_http or [])
     token = _token(_read_input(credential))
     warnings: list[str] = []
@@ -305,6 +303,10 @@ def verify(
 
 def _bundle_from(registry: Registry, created_at: datetime) -> Bundle:
     """The registry's keys and signed status lists, as an offline bundle."""
+    from registry import RegistryError, jws
+    from schemas.publication import DocumentKind
+    from verifier import Bundle
+
     try:
         keys = registry.keys()
     except RegistryError as exc:
@@ -345,6 +347,13 @@ def export_bundle(
     """Write the registry's issuer keys and signed status lists as an offline bundle, for
     ``certreg verify --offline FILE`` where there is no network. Its answers are as of now:
     export again to see later suspensions and withdrawals."""
+    from pydantic import ValidationError
+
+    from issuer.settings import Settings
+    from registry import Registry, RegistryStore
+    from registry import upgrade as registry_upgrade
+    from verifier import read_bundle
+
     try:
         settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
     except ValidationError as exc:

@@ -237,3 +237,35 @@ def test_serve_only_registry_runs_the_registry_alone(tmp_path: Path) -> None:
         server.communicate(timeout=10)
     assert (tmp_path / "registry.sqlite3").exists()
     assert not (tmp_path / "issuer.sqlite3").exists()
+
+
+def test_the_command_line_starts_without_the_server_stack() -> None:
+    """``certreg --help`` and each signing process of ``issue-bulk`` (a spawned process
+    imports the ``certreg`` script) import only what the commands' signatures need: the
+    database, web and verification stacks are imported by the command that runs."""
+    heavy = (
+        "sqlalchemy",
+        "fastapi",
+        "httpx",
+        "jsonschema",
+        "pydantic_settings",
+        "registry",
+        "verifier",
+        "issuer.store",
+        "issuer.bulk",
+        "issuer.bench",
+    )
+    probe = f"import sys, issuer.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert imported == ""
+    answer = CliRunner().invoke(app, ["--help"])
+    assert answer.exit_code == 0
+    assert "issue-bulk" in answer.output
+
+
+def test_the_bulk_command_defaults_to_the_issuance_batch_size() -> None:
+    from issuer import bulk, cli_bulk
+
+    assert cli_bulk.DEFAULT_BATCH_SIZE == bulk.DEFAULT_BATCH_SIZE

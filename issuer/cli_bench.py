@@ -1,0 +1,58 @@
+"""``certreg bench``: the command; the measurements are :mod:`issuer.bench`'s, imported when
+the command runs (they pull in the whole server stack)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+__all__ = ["bench"]
+
+
+def bench(
+    n: Annotated[int, typer.Option("--n", min=100, max=10_000_000, help="certifications")] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="sqlite or postgresql", case_sensitive=False)
+    ] = "sqlite",
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="CERTREG_BENCH_DATABASE_URL",
+            help="PostgreSQL URL for --engine postgresql (private schemas, dropped after)",
+        ),
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option("--save", help="also write the figures as JSON to this file")
+    ] = None,
+) -> None:
+    """Measure certreg against this machine's ceilings: bulk issuance, verification, public
+    lookups, status changes and memory (docs/PERFORMANCE.md)."""
+    from issuer import bench as measurements
+
+    engine = engine.lower()
+    if engine not in {"sqlite", "postgresql"}:
+        raise typer.BadParameter("sqlite or postgresql", param_hint="--engine")
+    if engine == "postgresql" and not database_url:
+        raise typer.BadParameter("give the PostgreSQL URL", param_hint="--database-url")
+    err = Console(stderr=True)
+    options = measurements.BenchOptions(n=n, engine=engine, database_url=database_url)
+    started = time.perf_counter()
+
+    def say(text: str) -> None:
+        err.print(f"[dim]{time.perf_counter() - started:6.1f} s  {text}[/]")
+
+    result = measurements.run_bench(options, say)
+    if save is not None:
+        save.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        console = Console()
+        measurements.render(result, console if console.is_terminal else Console(width=200))
