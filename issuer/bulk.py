@@ -1218,7 +1218,7 @@ def issue_batch(
     screens, builds and writes while ``workers - 1`` signing processes sign (this process
     has most of the work per row, so on two cores one signing process beside it is the
     fastest); 1 signs here. The signing processes start in the background: until they
-    have (their start costs about as much as signing tens of thousands of credentials, so
+    have (their start costs about as much as signing twenty thousand credentials, so
     a small roster may never wait for them), this process signs, unless
     ``wait_for_workers`` asks to wait for them first. ``progress`` is called with the
     number of rows each chunk settled. ``acting_decision_maker`` (the API's decision-maker

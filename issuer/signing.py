@@ -302,8 +302,9 @@ class SigningPool:
             initargs=(signer.kid, signer.alg.value, der),
         )
         # One task per worker starts them all now, in the background: a spawned process
-        # imports its parent's main module (for the certreg command, the whole CLI), which
-        # takes about as long as signing tens of thousands of credentials.
+        # starts an interpreter and imports its parent's main module (for the certreg
+        # command, the command line without the server stack) and this module, about as
+        # long as signing twenty thousand credentials.
         self._started = [self._executor.submit(_ready_in_worker) for _ in range(workers)]
 
     def wait_ready(self) -> None:
