@@ -347,6 +347,8 @@ class _LoopReads:
         return here
 
     def _parameters(self) -> str:
+        """The engine's connection parameters, read once from a connection it opens (a
+        blocking checkout, on the first read of the process only)."""
         if self._conninfo is None:
             proxied = self._engine.raw_connection()
             try:
@@ -421,7 +423,7 @@ class RegistryStore:
     def reads_are_local(self) -> bool:
         """Whether a single-document read is a local file read of microseconds, cheap
         enough to make inline on an event loop (SQLite). Otherwise it is a round trip to a
-        database server, which async callers hand to a thread."""
+        database server, which async callers await (:meth:`get_async`) or hand to a thread."""
         return self._local is not None
 
     @classmethod
