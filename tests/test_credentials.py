@@ -22,9 +22,10 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from pypdf import PdfReader
 
-from issuer.model import StatusPurpose
+from issuer.model import StatusPurpose, StatusSlot
 from issuer.runtime import Entropy
 from issuer.status import allocate
+from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import (
     CERTIFICATION_CREDENTIAL_V1,
@@ -302,26 +303,32 @@ def test_tampered_credential_fails_independent_verification(office: BackOffice) 
         verify(f"{header}.{forged}.{signature}", published_jwks(office))
 
 
+def _suspension_slots(
+    tx: Tx, certification_id: str, count: int, entries: int, clock: FrozenClock, entropy: Entropy
+) -> list[StatusSlot]:
+    """``count`` suspension slots for credentials ``c-0``…, from lists of ``entries``."""
+    return [
+        allocate(
+            tx,
+            purpose=StatusPurpose.SUSPENSION,
+            certification_id=certification_id,
+            credential_id=f"c-{i}",
+            entries=entries,
+            now=clock(),
+            entropy=entropy,
+        )
+        for i in range(count)
+    ]
+
+
 def test_slots_are_random_unique_and_lists_roll_over(
     office: BackOffice, clock: FrozenClock, entropy: Entropy
 ) -> None:
     """A small list (16 entries) closes at half full; no slot is ever handed out twice."""
     number = grant(office)["certification"]["certificate_number"]
     certification_id = certification_detail(office, number)["id"]
-    slots = []
     with office.store.transaction() as tx:
-        for i in range(40):
-            slots.append(
-                allocate(
-                    tx,
-                    purpose=StatusPurpose.SUSPENSION,
-                    certification_id=certification_id,
-                    credential_id=f"c-{i}",
-                    entries=16,
-                    now=clock(),
-                    entropy=entropy,
-                )
-            )
+        slots = _suspension_slots(tx, certification_id, 40, 16, clock, entropy)
         lists = [s for s in tx.list_status_lists() if s.entries == 16]
     assert len(set(slots)) == 40
     assert len(lists) == 5  # 8 slots each
@@ -338,18 +345,7 @@ def test_a_list_reads_back_its_set_slots_alone_in_index_order(
     number = grant(office)["certification"]["certificate_number"]
     certification_id = certification_detail(office, number)["id"]
     with office.store.transaction() as tx:
-        slots = [
-            allocate(
-                tx,
-                purpose=StatusPurpose.SUSPENSION,
-                certification_id=certification_id,
-                credential_id=f"c-{i}",
-                entries=64,
-                now=clock(),
-                entropy=entropy,
-            )
-            for i in range(12)
-        ]
+        slots = _suspension_slots(tx, certification_id, 12, 64, clock, entropy)
         list_id = slots[0].list_id
         assert tx.set_slots(list_id) == []
         for slot in slots[:5]:
