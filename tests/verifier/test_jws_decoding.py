@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from issuer.signing import b64url
 from verifier import jws
 from verifier.errors import ParsingError
 
@@ -171,3 +172,9 @@ def test_base64url_refuses_non_zero_trailing_bits(data: bytes) -> None:
     # The lowest bit of the last symbol is always one of the unused ones.
     with pytest.raises(ParsingError):
         jws.b64url_decode(text[:-1] + alphabet[alphabet.index(text[-1]) | 1])
+
+
+@given(st.binary(max_size=300))
+def test_the_issuers_base64url_is_the_standard_one(data: bytes) -> None:
+    assert b64url(data) == _b64(data)
+    assert jws.b64url_decode(b64url(data)) == data
