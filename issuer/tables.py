@@ -373,8 +373,10 @@ class StatusSlotRow(Base):
     )
     list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
-    credential_id: Mapped[str] = mapped_column(ID, index=True)
+    # Who holds the slot, for the record; nothing looks slots up by these (a credential's
+    # row names its slots), so they carry no index (migration 0009).
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"))
+    credential_id: Mapped[str] = mapped_column(ID)
     value: Mapped[int] = mapped_column(Integer)
     allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
