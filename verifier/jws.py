@@ -163,11 +163,11 @@ def _json(raw: bytes) -> Any:
         raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
-    else:
-        if orjson.dumps(value) == raw:
-            return value
+        canonical = orjson.dumps(value) == raw
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        canonical = False
+    if canonical:
+        return value
     text = raw.decode("utf-8")
     if text.startswith("\ufeff"):  # json.loads refuses a byte order mark, and so do we
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)

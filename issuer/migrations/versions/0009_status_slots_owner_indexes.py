@@ -5,9 +5,10 @@ credential's slots in the credential's own row (``revocation_list_id``/``revocat
 and the suspension pair), and rebuilding a list reads ``ix_status_slots_set``. Yet every
 credential added four entries to the two indexes, two of them at random places (credential
 ids are random). Without them, bulk issuance into SQLite wrote its status slots in 9–12 µs
-a row instead of 15–20 (from 200,000 to 1,000,000 rows here), and the indexes took 18 MB
-per 100,000 certifications even when built in one pass (more when grown by random inserts). Certifications and credentials are never deleted, so no
-foreign key check needs them either.
+a row instead of 15–20 (from 200,000 to 1,000,000 rows here); the two indexes took 18 MB
+per 100,000 certifications even when built in one pass, more when grown by random inserts.
+Certifications and credentials are never deleted, so no foreign key check needs them
+either.
 
 Revision ID: 0009
 Revises: 0008
