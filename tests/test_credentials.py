@@ -8,7 +8,7 @@ import base64
 import hashlib
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from pypdf import PdfReader
 
+from issuer import keys
 from issuer.model import StatusPurpose, StatusSlot
 from issuer.runtime import Entropy
 from issuer.status import allocate
@@ -212,6 +213,32 @@ def test_rotation_keeps_old_credentials_verifiable(office: BackOffice) -> None:
     assert [k.kid for k in keys] == [new_key["kid"]]
     with pytest.raises(InvalidKeyIdError):
         verify(fetch(office, f"/credentials/{old['id']}"), keys)
+
+
+def test_a_retired_key_stays_published_until_its_last_credential_ends(
+    office: BackOffice,
+) -> None:
+    """The latest validity among a retired key's credentials is one index seek on
+    (kid, valid_until): every drain asks it, and a key may have signed millions."""
+    number = grant(office)["certification"]["certificate_number"]
+    [credential] = certification_detail(office, number)["credentials"]
+    office.ok("POST", "/keys/rotate", member(office, "admin"), {"alg": "ES256"})
+    with office.store.transaction() as tx:
+        last = tx.last_valid_until_signed_by(credential["kid"])
+        assert last is not None
+        assert last.isoformat().startswith(credential["valid_until"][:10])
+        assert credential["kid"] in {k.kid for k in keys.published_keys(tx, now=last)}
+        later = keys.published_keys(tx, now=last + timedelta(seconds=1))
+        assert credential["kid"] not in {k.kid for k in later}
+        assert len(later) == 1  # the new active key
+        connection = tx._s.connection()
+        query = "SELECT max(valid_until) FROM credentials WHERE kid = "
+        if connection.dialect.name == "sqlite":
+            plan = str(connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}?", ("k",)).all())
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = str(connection.exec_driver_sql(f"EXPLAIN {query}%s", ("k",)).all())
+        assert "ix_credentials_kid_valid_until" in plan
 
 
 def test_no_active_key_refuses_the_grant_and_keeps_nothing(office: BackOffice) -> None:
