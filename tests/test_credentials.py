@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from pypdf import PdfReader
 
-from issuer import keys
+from issuer import keys as issuer_keys
 from issuer.model import StatusPurpose, StatusSlot
 from issuer.runtime import Entropy
 from issuer.status import allocate
@@ -227,8 +227,8 @@ def test_a_retired_key_stays_published_until_its_last_credential_ends(
         last = tx.last_valid_until_signed_by(credential["kid"])
         assert last is not None
         assert last.isoformat().startswith(credential["valid_until"][:10])
-        assert credential["kid"] in {k.kid for k in keys.published_keys(tx, now=last)}
-        later = keys.published_keys(tx, now=last + timedelta(seconds=1))
+        assert credential["kid"] in {k.kid for k in issuer_keys.published_keys(tx, now=last)}
+        later = issuer_keys.published_keys(tx, now=last + timedelta(seconds=1))
         assert credential["kid"] not in {k.kid for k in later}
         assert len(later) == 1  # the new active key
         connection = tx._s.connection()
