@@ -15,7 +15,6 @@ not hold), with a stable ``reason`` that callers such as the registry map to the
 
 from __future__ import annotations
 
-import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -100,7 +99,7 @@ def b64url_decode(text: str) -> bytes:
             text.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(text) % 4],
             validate=True,
         )
-    except (binascii.Error, ValueError) as exc:
+    except ValueError as exc:  # pybase64 raises binascii.Error, a ValueError
         raise ParsingError("not base64url without padding", reason="malformed") from exc
     spare = len(text) % 4  # 2 or 3 symbols in the last quantum leave 4 or 2 unused bits
     if spare and _B64_VALUE[text[-1]] & (0x0F if spare == 2 else 0x03):

@@ -23,9 +23,6 @@ from issuer.signing import b64url
 from verifier import jws
 from verifier.errors import ParsingError
 
-_HEADER = base64.urlsafe_b64encode(b'{"alg":"ES256","kid":"k"}').rstrip(b"=").decode()
-_SIGNATURE = "c2ln"
-
 _scalars = (
     st.none()
     | st.booleans()
@@ -50,6 +47,10 @@ def _compact(value: Any) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+_HEADER = _b64(b'{"alg":"ES256","kid":"k"}')
+_SIGNATURE = "c2ln"
 
 
 def _payload(raw: bytes) -> Any:
