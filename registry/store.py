@@ -15,7 +15,7 @@ a connection out of a pool, and in write-ahead-log mode it never waits for the p
 which is what lets the public routes read inline on the event loop
 (:attr:`RegistryStore.reads_are_local`). On PostgreSQL they go through a few autocommit,
 read-only connections of their own (:class:`_ServerReads`), one round trip each, and the
-register lookup awaits its read on the event loop (:meth:`RegistryStore.get_async`,
+register lookup awaits its read on the event loop with asyncpg (:meth:`RegistryStore.get_async`,
 :class:`_LoopReads`) instead of handing it to a thread.
 """
 
@@ -24,15 +24,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
+import contextlib
 import hashlib
+import logging
 import sqlite3
 import threading
+import urllib.parse
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import asyncpg
 import psycopg
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -50,6 +54,8 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 def like_pattern(text: str) -> str:
@@ -286,127 +292,249 @@ class _ServerReads:
             connection.close()
 
 
-def _close_now(connection: psycopg.AsyncConnection[Any]) -> None:
-    """Close an async connection from any thread or loop, at once.
+_LOOP_GET = (
+    "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
+    "WHERE kind = $1 AND key = $2"
+)
 
-    ``AsyncConnection.close()`` awaits nothing: it closes the libpq handle, which is what
-    this does, without needing the loop the connection belongs to (which may be closed).
-    """
-    connection.pgconn.finish()
+# How a libpq connection parameter (as psycopg reports it) is given to asyncpg: in its DSN
+# (the same name and meaning), as a startup parameter for the server, or not at all — for
+# values that change nothing asyncpg does. Any other parameter, or value, has no asyncpg
+# equivalent, and the loop's reads then go through threads (:class:`_ServerReads`).
+_ASYNCPG_DSN = frozenset({
+    "passfile", "service", "sslmode", "sslcert", "sslkey", "sslrootcert", "sslnegotiation",
+    "sslcrl", "sslpassword", "ssl_min_protocol_version", "ssl_max_protocol_version",
+    "target_session_attrs", "krbsrvname", "gsslib",
+})  # fmt: skip
+_STARTUP = frozenset({"options", "application_name"})
+_NO_EFFECT: dict[str, frozenset[str] | None] = {
+    "host": None,  # the connected host, port, user and database are taken as connected
+    "port": None,
+    "user": None,
+    "dbname": None,
+    "hostaddr": None,  # psycopg resolves the host into hostaddr itself
+    "fallback_application_name": None,  # becomes application_name below
+    "client_encoding": frozenset({"utf8", "UTF8", "utf-8", "UTF-8", "unicode", "UNICODE"}),
+    "sslcertmode": frozenset({"allow", "disable"}),
+    "sslsni": frozenset({"1"}),
+    "sslcompression": frozenset({"0"}),
+    "gssencmode": frozenset({"prefer", "disable"}),
+    "channel_binding": frozenset({"prefer", "disable"}),
+    "load_balance_hosts": frozenset({"disable"}),
+}
+
+
+_CONNECT_TIMEOUT = 60.0  # asyncpg's own default, for libpq's "no connect_timeout" (forever)
+
+
+@dataclass(frozen=True, slots=True)
+class _AsyncpgArguments:
+    dsn: str = field(repr=False)  # holds the password
+    server_settings: dict[str, str]
+    timeout: float = _CONNECT_TIMEOUT
+
+
+def _asyncpg_arguments(
+    parameters: dict[str, str], *, host: str, port: int, user: str, dbname: str, password: str
+) -> _AsyncpgArguments | str:
+    """asyncpg's arguments for the connection libpq made with ``parameters`` to ``host``,
+    or the name of the first parameter asyncpg has no equivalent for."""
+    query = {"host": host, "port": str(port), "user": user, "dbname": dbname}
+    if password:
+        query["password"] = password
+    startup = {"default_transaction_read_only": "on"}
+    timeout = _CONNECT_TIMEOUT
+    for name, value in sorted(parameters.items()):
+        if name in _ASYNCPG_DSN:
+            query[name] = value
+        elif name in _STARTUP:
+            startup[name] = value
+        elif name == "connect_timeout":
+            seconds = int(value) if value.strip().lstrip("-").isdigit() else None
+            if seconds is None:
+                return name
+            if seconds > 0:
+                timeout = float(max(seconds, 2))  # libpq waits at least 2 s
+        elif name in _NO_EFFECT:
+            allowed = _NO_EFFECT[name]
+            if allowed is not None and value not in allowed:
+                return name
+        else:
+            return name
+    if "application_name" not in startup and "fallback_application_name" in parameters:
+        startup["application_name"] = parameters["fallback_application_name"]
+    return _AsyncpgArguments(
+        dsn="postgresql://?" + urllib.parse.urlencode(query),
+        server_settings=startup,
+        timeout=timeout,
+    )
 
 
 @dataclass(slots=True)
 class _OneLoop:
-    """One event loop's connections: the idle ones and a semaphore of its own (asyncio
-    primitives belong to the loop that first uses them)."""
+    """One event loop's connections: the idle ones, a semaphore of its own (asyncio
+    primitives belong to the loop that first uses them), and the async generator that
+    closes them when the loop shuts down."""
 
     loop: asyncio.AbstractEventLoop
     slots: asyncio.Semaphore
-    idle: list[psycopg.AsyncConnection[Any]]
+    idle: list[asyncpg.Connection]
+    closer: AsyncGenerator[None, None] | None = None
+    closed: bool = False
+
+
+async def _close_with_loop(one: _OneLoop) -> AsyncGenerator[None, None]:
+    """Suspended for the life of ``one``'s loop; finalized by the loop's shutdown
+    (``shutdown_asyncgens``, run by ``asyncio.run``, ``asyncio.Runner``, anyio and uvicorn
+    before they close a loop), which closes the loop's connections while it can still run
+    their transports' callbacks — a connection of a closed loop can no longer be closed."""
+    try:
+        yield
+    finally:
+        one.closed = True
+        idle, one.idle = one.idle, []
+        await asyncio.gather(
+            *(connection.close(timeout=1.0) for connection in idle), return_exceptions=True
+        )
+
+
+def _terminate(connections: list[asyncpg.Connection]) -> None:
+    for connection in connections:
+        connection.terminate()
 
 
 class _LoopReads:
-    """Single-document reads on PostgreSQL made on the running event loop with ``psycopg``'s
-    ``AsyncConnection``: the register lookup awaits the round trip instead of handing a
-    blocking read to a thread (1,800 → 2,470 lookups/s over 10,000 entries with 2 workers
-    at 64 connections here, docs/PERFORMANCE.md).
+    """Single-document reads on PostgreSQL made on the running event loop with ``asyncpg``:
+    the register lookup awaits the round trip instead of handing a blocking read to a thread.
+    asyncpg spends about half the client CPU per read that psycopg's ``AsyncConnection``
+    does (25 µs against 51 µs here), and a worker of the public registry on PostgreSQL is
+    bound by exactly that (docs/PERFORMANCE.md).
 
     A connection belongs to the loop that opened it, so each loop has its own, at most
-    ``size`` open, autocommit and read-only like :class:`_ServerReads`, opened with the
-    connection parameters of a connection the engine opened (its ``connect_args``, a
-    schema's search path included). The connections of a loop that has closed are closed
-    when another loop first reads, and all of them by :meth:`close` (or when the store is
-    collected): a uvicorn worker keeps one loop for its life, a test client may start one per
-    request. A connection whose read was interrupted (the request cancelled, say) is closed,
-    never reused; one the server dropped is replaced and the read made once more.
+    ``size`` open, read-only (``default_transaction_read_only`` set at startup) and
+    autocommit (asyncpg runs no implicit transaction), opened with the connection parameters
+    of a connection the engine opened (its ``connect_args``, a schema's search path
+    included; see :func:`_asyncpg_arguments`). Where a parameter has no asyncpg equivalent,
+    the reads go through ``fallback`` in a thread instead. A loop's connections are closed by
+    its shutdown (:func:`_close_with_loop`); :meth:`close` hands the idle ones of loops still
+    open to their loop to close. A connection whose read was interrupted (the request
+    cancelled, say) is closed, never reused; one the server dropped is replaced and the read
+    made once more.
     """
 
-    def __init__(self, engine: Engine, *, size: int = 4) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        fallback: Callable[[str, str], Document | None],
+        *,
+        size: int = 4,
+    ) -> None:
         self._engine = engine
+        self._fallback = fallback
         self._size = size
-        self._conninfo: str | None = None
+        self._arguments: _AsyncpgArguments | str | None = None
         self._lock = threading.Lock()
         self._loops: dict[asyncio.AbstractEventLoop, _OneLoop] = {}
         self._received = _received_at(engine)
-        weakref.finalize(self, _close_loops, self._loops)
+        weakref.finalize(self, _close_loops, self._loops, self._lock)
 
-    def _here(self) -> _OneLoop:
+    async def _here(self) -> _OneLoop:
         loop = asyncio.get_running_loop()
         here = self._loops.get(loop)
-        if here is not None:
+        if here is not None and not here.closed:
             return here
+        here = _OneLoop(loop=loop, slots=asyncio.Semaphore(self._size), idle=[])
         with self._lock:
-            closed = [one for one in self._loops.values() if one.loop.is_closed()]
-            for one in closed:
-                del self._loops[one.loop]
-            here = self._loops.setdefault(
-                loop, _OneLoop(loop=loop, slots=asyncio.Semaphore(self._size), idle=[])
-            )
-        for one in closed:
-            _close_idle(one)
+            for closed in [other for other in self._loops if other.is_closed()]:
+                del self._loops[closed]  # its connections were closed by its shutdown
+            self._loops[loop] = here
+        here.closer = _close_with_loop(here)
+        await anext(here.closer)
         return here
 
-    def _parameters(self) -> str:
-        """The engine's connection parameters, read once from a connection it opens (a
-        blocking checkout, on the first read of the process only)."""
-        if self._conninfo is None:
-            proxied = self._engine.raw_connection()
-            try:
-                info = proxied.dbapi_connection.info  # type: ignore[union-attr]
-                parameters = dict(info.get_parameters())
-                if info.password:
-                    parameters["password"] = info.password
-            finally:
-                proxied.close()
-            self._conninfo = psycopg.conninfo.make_conninfo(**parameters)
-        return self._conninfo
-
-    async def _open(self) -> psycopg.AsyncConnection[Any]:
-        connection = await psycopg.AsyncConnection.connect(self._parameters(), autocommit=True)
+    def _read_arguments(self) -> _AsyncpgArguments | str:
+        """The engine's connection parameters, read from a connection it opens (a blocking
+        checkout, made in a thread on the first read of the process only)."""
+        proxied = self._engine.raw_connection()
         try:
-            await connection.execute("SET default_transaction_read_only = on")
-        except BaseException:
-            _close_now(connection)
-            raise
+            info = proxied.dbapi_connection.info  # type: ignore[union-attr]
+            arguments = _asyncpg_arguments(
+                dict(info.get_parameters()),
+                host=info.host,
+                port=info.port,
+                user=info.user,
+                dbname=info.dbname,
+                password=info.password or "",
+            )
+        finally:
+            proxied.close()
+        if isinstance(arguments, str):
+            log.warning(
+                "PostgreSQL connection parameter %r has no asyncpg equivalent: register "
+                "lookups read through threads",
+                arguments,
+            )
+        return arguments
+
+    async def _open(self, arguments: _AsyncpgArguments) -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(
+            arguments.dsn, server_settings=arguments.server_settings, timeout=arguments.timeout
+        )
         return connection
 
-    async def _row(self, sql: str, params: tuple[str, str]) -> Any:
-        here = self._here()
+    async def _row(self, arguments: _AsyncpgArguments, key: tuple[str, str]) -> Any:
+        here = await self._here()
         async with here.slots:
-            connection = here.idle.pop() if here.idle else None
+            connection = None
+            while here.idle and connection is None:
+                connection = here.idle.pop()
+                if connection.is_closed():  # dropped by the server while idle
+                    connection.terminate()
+                    connection = None
             try:
                 if connection is None:
-                    connection = await self._open()
+                    connection = await self._open(arguments)
                 try:
-                    row = await (await connection.execute(sql, params)).fetchone()
-                except psycopg.OperationalError:  # dropped by the server: once more
-                    _close_now(connection)
-                    connection = await self._open()
-                    row = await (await connection.execute(sql, params)).fetchone()
+                    row = await connection.fetchrow(_LOOP_GET, *key)
+                except Exception:
+                    if not connection.is_closed():
+                        raise
+                    connection.terminate()  # dropped by the server: once more
+                    connection = await self._open(arguments)
+                    row = await connection.fetchrow(_LOOP_GET, *key)
             except BaseException:
                 if connection is not None:
-                    _close_now(connection)  # never hand a connection in an unknown state back
+                    connection.terminate()  # never hand a connection in an unknown state back
                 raise
-            here.idle.append(connection)
+            if here.closed:
+                connection.terminate()
+            else:
+                here.idle.append(connection)
             return row
 
     async def get(self, kind: str, key: str) -> Document | None:
-        return _driver_document(await self._row(_SERVER_GET, (kind, key)), self._received)
+        if self._arguments is None:
+            self._arguments = await asyncio.to_thread(self._read_arguments)
+        if isinstance(self._arguments, str):
+            return await asyncio.to_thread(self._fallback, kind, key)
+        return _driver_document(await self._row(self._arguments, (kind, key)), self._received)
 
     def close(self) -> None:
-        _close_loops(self._loops)
+        _close_loops(self._loops, self._lock)
 
 
-def _close_idle(one: _OneLoop) -> None:
-    idle, one.idle = one.idle, []
-    for connection in idle:
-        _close_now(connection)
-
-
-def _close_loops(loops: dict[asyncio.AbstractEventLoop, _OneLoop]) -> None:
-    for one in list(loops.values()):
-        _close_idle(one)
-    loops.clear()
+def _close_loops(loops: dict[asyncio.AbstractEventLoop, _OneLoop], lock: threading.Lock) -> None:
+    """Hand each open loop its idle connections to close (from any thread); a closed loop's
+    were closed by its shutdown."""
+    with lock:
+        ones = list(loops.values())
+        loops.clear()
+    for one in ones:
+        one.closed = True
+        idle, one.idle = one.idle, []
+        if idle and not one.loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                one.loop.call_soon_threadsafe(_terminate, idle)
 
 
 class RegistryStore:
@@ -417,7 +545,7 @@ class RegistryStore:
         self._clock = clock
         self._local = _LocalReads(engine) if _LocalReads.usable(engine) else None
         self._server = _ServerReads(engine) if _ServerReads.usable(engine) else None
-        self._loop_reads = _LoopReads(engine) if self._server is not None else None
+        self._loop_reads = None if self._server is None else _LoopReads(engine, self._server.get)
 
     @property
     def reads_are_local(self) -> bool:

@@ -5,15 +5,22 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import psycopg
 import pytest
 from sqlalchemy import inspect
 
 from registry import RegistryStore, migrate
-from registry.store import create_registry_engine, strong_etag
+from registry.store import (
+    _asyncpg_arguments,
+    _AsyncpgArguments,
+    create_registry_engine,
+    strong_etag,
+)
 from schemas.publication import DocumentKind, Publication
 from tests.registry.conftest import RECEIVED
 
@@ -206,26 +213,90 @@ def test_loop_reads_are_read_only_and_survive_a_dropped_connection(
         assert await registry_store.get_async("status-list", "list-1") == first
         (here,) = reads._loops.values()
         connection = here.idle[-1]
-        assert connection.autocommit
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        assert not connection.is_in_transaction()
+        with pytest.raises(asyncpg.exceptions.ReadOnlySQLTransactionError):
             await connection.execute("DELETE FROM documents")
-        (pid,) = await (await connection.execute("SELECT pg_backend_pid()")).fetchone()
+        assert await connection.fetchval("SHOW search_path") == _schema(registry_store)
+        pid = connection.get_server_pid()
+        # A blocking call: the loop has not seen the server's FATAL when the next read
+        # takes this connection, so the read itself meets the dropped connection.
         with registry_store.engine.connect() as other:
             other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
         assert await registry_store.get_async("status-list", "list-1") == first
         assert here.idle[-1] is not connection
-        assert connection.closed
+        assert connection.is_closed()
 
     asyncio.run(scenario())
 
 
+def _schema(store: RegistryStore) -> str:
+    with store.engine.connect() as connection:
+        return str(connection.exec_driver_sql("SHOW search_path").scalar())
+
+
 @pytest.mark.parametrize("registry_backend", ["postgresql"])
-def test_each_loop_has_its_own_connections_closed_after_the_loop(
+def test_a_connection_dropped_while_idle_is_not_used(registry_store: RegistryStore) -> None:
+    """A connection the server dropped between reads (the loop has seen it close) is let go
+    before the read, which opens another."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+
+    async def scenario() -> None:
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        (here,) = reads._loops.values()
+        (connection,) = here.idle
+        await asyncio.to_thread(_terminate_backend, registry_store, connection.get_server_pid())
+        for _ in range(100):
+            if connection.is_closed():
+                break
+            await asyncio.sleep(0.01)
+        assert connection.is_closed()
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        assert len(here.idle) == 1
+        assert here.idle[0] is not connection
+
+    asyncio.run(scenario())
+
+
+def _terminate_backend(store: RegistryStore, pid: int) -> None:
+    with store.engine.connect() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_each_loop_has_its_own_connections_closed_by_its_shutdown(
     registry_store: RegistryStore,
 ) -> None:
-    """A connection belongs to the loop that opened it: a second loop opens its own, and
-    finds the first loop's (closed by then) and closes its connections; dispose closes the
-    rest."""
+    """A connection belongs to the loop that opened it: the loop's shutdown closes it (a
+    test client starts a loop per request), and a second loop opens its own."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+    opened: list[list[Any]] = []
+
+    async def read() -> None:
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        idle = list(reads._loops[asyncio.get_running_loop()].idle)
+        assert idle
+        assert not any(c.is_closed() for c in idle)
+        opened.append(idle)
+
+    asyncio.run(read())
+    assert all(c.is_closed() for c in opened[0])
+    asyncio.run(read())
+    assert not set(opened[0]) & set(opened[1])
+    assert all(c.is_closed() for c in opened[1])
+    with asyncio.Runner() as runner:  # a loop still open when the second one reads
+        runner.run(read())
+        assert len(reads._loops) == 1  # the loops closed before are forgotten
+    assert all(c.is_closed() for c in opened[2])
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_dispose_closes_the_connections_of_a_loop_still_open(
+    registry_store: RegistryStore,
+) -> None:
+    """Dispose, from any thread, hands a loop that is still open its idle connections to
+    close; a read that was under way when it was called closes its connection after."""
     assert registry_store.put(_publication(1), media_type=MEDIA)
     reads = _loop_reads(registry_store)
 
@@ -233,16 +304,22 @@ def test_each_loop_has_its_own_connections_closed_after_the_loop(
         assert await registry_store.get_async("status-list", "list-1") is not None
         return list(reads._loops[asyncio.get_running_loop()].idle)
 
-    first = asyncio.run(read())
-    assert first
-    assert not any(c.closed for c in first)
-    second = asyncio.run(read())
-    assert all(c.closed for c in first)
-    assert not set(first) & set(second)
-    assert len(reads._loops) == 1
-    registry_store.dispose()
-    assert all(c.closed for c in second)
-    assert not reads._loops
+    with asyncio.Runner() as runner:
+        idle = runner.run(read())
+        registry_store.dispose()
+        assert not reads._loops
+        runner.run(asyncio.sleep(0.05))  # the loop runs what dispose handed it
+        assert all(c.is_closed() for c in idle)
+
+        async def read_while_disposed() -> Any:
+            task = asyncio.ensure_future(registry_store.get_async("status-list", "list-1"))
+            await asyncio.sleep(0)
+            here = reads._loops[asyncio.get_running_loop()]
+            reads.close()
+            assert await task is not None
+            assert here.idle == []
+
+        runner.run(read_while_disposed())
 
 
 @pytest.mark.parametrize("registry_backend", ["postgresql"])
@@ -266,10 +343,102 @@ def test_an_interrupted_read_closes_its_connection(registry_store: RegistryStore
             with pytest.raises(asyncio.CancelledError):
                 await read
             locker.rollback()
-        assert connection.closed
+        assert connection.is_closed()
         assert here.idle == []
         assert await registry_store.get_async("status-list", "list-1") is not None
         assert len(here.idle) == 1
         assert here.idle[0] is not connection
 
     asyncio.run(scenario())
+
+
+def test_a_parameter_asyncpg_lacks_reads_through_threads(
+    registry_postgres: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An engine connecting with a libpq parameter asyncpg has no equivalent for still
+    answers the lookups, through the blocking reads, and says why once."""
+    engine = create_registry_engine(
+        registry_postgres.url,
+        connect_args={"options": f"-csearch_path={registry_postgres.schema}", "keepalives": 1},
+    )
+    store = RegistryStore(engine, clock=lambda: RECEIVED)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("TRUNCATE documents")
+        assert store.put(_publication(1), media_type=MEDIA)
+
+        async def twice() -> tuple[object, object]:
+            return (
+                await store.get_async("status-list", "list-1"),
+                await store.get_async("status-list", "list-1"),
+            )
+
+        with caplog.at_level("WARNING", logger="registry.store"):
+            held, again = asyncio.run(twice())
+        assert held == again == store.get("status-list", "list-1")
+        assert not _loop_reads(store)._loops
+        assert [r.getMessage() for r in caplog.records] == [
+            "PostgreSQL connection parameter 'keepalives' has no asyncpg equivalent: "
+            "register lookups read through threads"
+        ]
+    finally:
+        store.dispose()
+
+
+def test_asyncpg_is_given_what_libpq_connected_with() -> None:
+    """The DSN names the connected host, port, user and database and the parameters asyncpg
+    shares with libpq; startup parameters travel as server settings, read-only added."""
+    arguments = _asyncpg_arguments(
+        {
+            "host": "db.example",
+            "hostaddr": "192.0.2.7",
+            "sslmode": "verify-full",
+            "sslrootcert": "/etc/ca.pem",
+            "options": "-csearch_path=reg",
+            "fallback_application_name": "certreg",
+            "connect_timeout": "1",
+            "sslcertmode": "allow",
+        },
+        host="db.example",
+        port=5433,
+        user="reader",
+        dbname="registry",
+        password="p@ss&word",
+    )
+    assert isinstance(arguments, _AsyncpgArguments)
+    assert arguments.dsn.startswith("postgresql://?")
+    query = urllib.parse.parse_qs(arguments.dsn.removeprefix("postgresql://?"))
+    assert query == {
+        "host": ["db.example"],
+        "port": ["5433"],
+        "user": ["reader"],
+        "dbname": ["registry"],
+        "password": ["p@ss&word"],
+        "sslmode": ["verify-full"],
+        "sslrootcert": ["/etc/ca.pem"],
+    }
+    assert arguments.server_settings == {
+        "default_transaction_read_only": "on",
+        "options": "-csearch_path=reg",
+        "application_name": "certreg",
+    }
+    assert arguments.timeout == 2.0  # libpq waits at least two seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("keepalives", "1"),
+        ("tcp_user_timeout", "1000"),
+        ("require_auth", "scram-sha-256"),
+        ("channel_binding", "require"),
+        ("gssencmode", "require"),
+        ("client_encoding", "LATIN1"),
+        ("connect_timeout", "soon"),
+    ],
+)
+def test_a_parameter_without_an_asyncpg_equivalent_is_named(name: str, value: str) -> None:
+    arguments = _asyncpg_arguments(
+        {name: value}, host="h", port=5432, user="u", dbname="d", password=""
+    )
+    assert arguments == name
