@@ -292,10 +292,11 @@ class _ServerReads:
             connection.close()
 
 
-_LOOP_GET = (
+_LOOP_GET_MANY = (
     "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
-    "WHERE kind = $1 AND key = $2"
+    "WHERE kind = $1 AND key = ANY($2::text[])"
 )
+_BATCH = 100  # keys read in one statement at most
 
 # How a libpq connection parameter (as psycopg reports it) is given to asyncpg: in its DSN
 # (the same name and meaning), as a startup parameter for the server, or not at all — for
@@ -370,15 +371,21 @@ def _asyncpg_arguments(
     )
 
 
+_Pending = tuple[str, str, asyncio.Future[Any]]
+
+
 @dataclass(slots=True)
 class _OneLoop:
-    """One event loop's connections: the idle ones, a semaphore of its own (asyncio
-    primitives belong to the loop that first uses them), and the async generator that
-    closes them when the loop shuts down."""
+    """One event loop's connections and reads: the idle connections, the reads waiting for
+    one, how many are reading now, and the async generator that closes the connections when
+    the loop shuts down."""
 
     loop: asyncio.AbstractEventLoop
-    slots: asyncio.Semaphore
-    idle: list[asyncpg.Connection]
+    idle: list[asyncpg.Connection] = field(default_factory=list)
+    pending: list[_Pending] = field(default_factory=list)
+    busy: int = 0
+    dispatching: bool = False
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
     closer: AsyncGenerator[None, None] | None = None
     closed: bool = False
 
@@ -398,6 +405,23 @@ async def _close_with_loop(one: _OneLoop) -> AsyncGenerator[None, None]:
         )
 
 
+async def _fetch(
+    connection: asyncpg.Connection, keys: dict[str, set[str]]
+) -> dict[tuple[str, str], Any]:
+    rows: dict[tuple[str, str], Any] = {}
+    for kind, named in keys.items():
+        for row in await connection.fetch(_LOOP_GET_MANY, kind, sorted(named)):
+            rows[(row[0], row[1])] = row
+    return rows
+
+
+def _give_back(here: _OneLoop, connection: asyncpg.Connection) -> None:
+    if here.closed:
+        connection.terminate()
+    else:
+        here.idle.append(connection)
+
+
 def _terminate(connections: list[asyncpg.Connection]) -> None:
     for connection in connections:
         connection.terminate()
@@ -410,6 +434,13 @@ class _LoopReads:
     does (25 µs against 51 µs here), and a worker of the public registry on PostgreSQL is
     bound by exactly that (docs/PERFORMANCE.md).
 
+    The reads of one loop are coalesced: a read waits for a free connection among ``size``,
+    and a connection that comes free reads every document waiting, up to :data:`_BATCH`, in
+    one statement (``key = ANY($2)`` on the primary key) — one round trip, and one statement
+    for the server, for as many lookups as arrived meanwhile. An unloaded registry reads
+    each lookup at once, alone; a loaded one pays the round trip's fixed costs once per
+    batch instead of once per lookup.
+
     A connection belongs to the loop that opened it, so each loop has its own, at most
     ``size`` open, read-only (``default_transaction_read_only`` set at startup) and
     autocommit (asyncpg runs no implicit transaction), opened with the connection parameters
@@ -417,9 +448,10 @@ class _LoopReads:
     included; see :func:`_asyncpg_arguments`). Where a parameter has no asyncpg equivalent,
     the reads go through ``fallback`` in a thread instead. A loop's connections are closed by
     its shutdown (:func:`_close_with_loop`); :meth:`close` hands the idle ones of loops still
-    open to their loop to close. A connection whose read was interrupted (the request
-    cancelled, say) is closed, never reused; one the server dropped is replaced and the read
-    made once more.
+    open to their loop to close. A lookup that is cancelled (its client gone) leaves its
+    batch, which reads on for the others; a connection whose statement was interrupted is
+    closed, never reused, and one the server dropped is replaced and the statement made
+    once more.
     """
 
     def __init__(
@@ -443,7 +475,7 @@ class _LoopReads:
         here = self._loops.get(loop)
         if here is not None and not here.closed:
             return here
-        here = _OneLoop(loop=loop, slots=asyncio.Semaphore(self._size), idle=[])
+        here = _OneLoop(loop=loop)
         with self._lock:
             for closed in [other for other in self._loops if other.is_closed()]:
                 del self._loops[closed]  # its connections were closed by its shutdown
@@ -482,42 +514,88 @@ class _LoopReads:
         )
         return connection
 
-    async def _row(self, arguments: _AsyncpgArguments, key: tuple[str, str]) -> Any:
-        here = await self._here()
-        async with here.slots:
-            connection = None
-            while here.idle and connection is None:
-                connection = here.idle.pop()
-                if connection.is_closed():  # dropped by the server while idle
-                    connection.terminate()
-                    connection = None
-            try:
-                if connection is None:
-                    connection = await self._open(arguments)
-                try:
-                    row = await connection.fetchrow(_LOOP_GET, *key)
-                except Exception:
-                    if not connection.is_closed():
-                        raise
-                    connection.terminate()  # dropped by the server: once more
-                    connection = await self._open(arguments)
-                    row = await connection.fetchrow(_LOOP_GET, *key)
-            except BaseException:
-                if connection is not None:
-                    connection.terminate()  # never hand a connection in an unknown state back
-                raise
-            if here.closed:
+    def _dispatch(self, here: _OneLoop, arguments: _AsyncpgArguments) -> None:
+        """Start a batch on each free connection while reads wait (on ``here``'s loop)."""
+        here.dispatching = False
+        while here.pending and here.busy < self._size:
+            batch = [read for read in here.pending[:_BATCH] if not read[2].done()]
+            del here.pending[:_BATCH]
+            if batch:
+                here.busy += 1
+                task = here.loop.create_task(self._read_batch(here, arguments, batch))
+                here.tasks.add(task)
+                task.add_done_callback(here.tasks.discard)
+
+    async def _read_batch(
+        self, here: _OneLoop, arguments: _AsyncpgArguments, batch: list[_Pending]
+    ) -> None:
+        """Answer each lookup of ``batch`` still waiting, then start the next batch."""
+        try:
+            rows = await self._rows(here, arguments, batch)
+        except asyncio.CancelledError:
+            for _, _, future in batch:
+                future.cancel()
+            raise
+        except Exception as error:
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+        else:
+            for kind, key, future in batch:
+                if not future.done():
+                    future.set_result(rows.get((kind, key)))
+        finally:
+            here.busy -= 1
+            self._dispatch(here, arguments)
+
+    async def _rows(
+        self, here: _OneLoop, arguments: _AsyncpgArguments, batch: list[_Pending]
+    ) -> dict[tuple[str, str], Any]:
+        """The batch's documents held, by kind and key, read on one connection of ``here``'s."""
+        keys: dict[str, set[str]] = {}
+        for kind, key, _ in batch:
+            keys.setdefault(kind, set()).add(key)
+        connection = None
+        while here.idle and connection is None:
+            connection = here.idle.pop()
+            if connection.is_closed():  # dropped by the server while idle
                 connection.terminate()
-            else:
-                here.idle.append(connection)
-            return row
+                connection = None
+        try:
+            if connection is None:
+                connection = await self._open(arguments)
+            try:
+                rows = await _fetch(connection, keys)
+            except Exception:
+                if not connection.is_closed():
+                    raise
+                connection.terminate()  # dropped by the server: once more
+                connection = await self._open(arguments)
+                rows = await _fetch(connection, keys)
+        except asyncpg.PostgresError:
+            if connection is not None and not connection.is_closed():
+                _give_back(here, connection)  # the server refused the statement, and is ready
+            raise
+        except BaseException:
+            if connection is not None:
+                connection.terminate()  # never hand a connection in an unknown state back
+            raise
+        _give_back(here, connection)
+        return rows
 
     async def get(self, kind: str, key: str) -> Document | None:
         if self._arguments is None:
             self._arguments = await asyncio.to_thread(self._read_arguments)
-        if isinstance(self._arguments, str):
+        arguments = self._arguments
+        if isinstance(arguments, str):
             return await asyncio.to_thread(self._fallback, kind, key)
-        return _driver_document(await self._row(self._arguments, (kind, key)), self._received)
+        here = await self._here()
+        future: asyncio.Future[Any] = here.loop.create_future()
+        here.pending.append((kind, key, future))
+        if not here.dispatching:
+            here.dispatching = True  # once the reads arriving in this iteration are in
+            here.loop.call_soon(self._dispatch, here, arguments)
+        return _driver_document(await future, self._received)
 
     def close(self) -> None:
         _close_loops(self._loops, self._lock)

@@ -323,31 +323,113 @@ def test_dispose_closes_the_connections_of_a_loop_still_open(
 
 
 @pytest.mark.parametrize("registry_backend", ["postgresql"])
-def test_an_interrupted_read_closes_its_connection(registry_store: RegistryStore) -> None:
-    """A read cancelled while the server has not answered (a client gone, a timeout) leaves
-    its connection closed, not back among the idle ones; the next read opens another."""
+def test_reads_arriving_together_are_one_statement(registry_store: RegistryStore) -> None:
+    """Lookups made at once on a loop are read together, on one connection: each gets its
+    own document, a key asked twice gets it twice, a key not held gets nothing."""
+    for n in range(1, 6):
+        assert registry_store.put(_publication(n, key=f"list-{n}"), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+    keys = [f"list-{n}" for n in (1, 2, 3, 9, 4, 5, 2)]
+
+    async def together() -> list[Any]:
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        found = await asyncio.gather(
+            *(registry_store.get_async("status-list", key) for key in keys)
+        )
+        assert len(reads._loops[asyncio.get_running_loop()].idle) == 1
+        return found
+
+    found = asyncio.run(together())
+    assert found == [registry_store.get("status-list", key) for key in keys]
+    assert found[3] is None
+    assert [d.key for d in found if d is not None] == [k for k in keys if k != "list-9"]
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_a_cancelled_lookup_leaves_its_batch_reading(registry_store: RegistryStore) -> None:
+    """A lookup cancelled while the server has not answered (its client gone) is cancelled
+    alone: the statement goes on for the others in its batch, and its connection is kept."""
     assert registry_store.put(_publication(1), media_type=MEDIA)
     reads = _loop_reads(registry_store)
 
     async def scenario() -> None:
-        here_loop = asyncio.get_running_loop()
         assert await registry_store.get_async("status-list", "list-1") is not None
-        here = reads._loops[here_loop]
+        here = reads._loops[asyncio.get_running_loop()]
+        (connection,) = here.idle
+        with registry_store.engine.connect() as locker:
+            locker.exec_driver_sql("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE")
+            gone, kept = (
+                asyncio.ensure_future(registry_store.get_async("status-list", "list-1"))
+                for _ in range(2)
+            )
+            await asyncio.sleep(0.3)  # the SELECT now waits for the lock
+            assert not gone.done()
+            assert here.busy == 1
+            gone.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await gone
+            locker.rollback()
+        assert (await kept) is not None
+        assert here.idle == [connection]
+        assert not connection.is_closed()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_an_interrupted_statement_closes_its_connection(registry_store: RegistryStore) -> None:
+    """A statement interrupted while the server has not answered (the loop shutting down)
+    cancels its lookups and leaves its connection closed, not back among the idle ones; the
+    next read opens another."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+
+    async def scenario() -> None:
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        here = reads._loops[asyncio.get_running_loop()]
         (connection,) = here.idle
         with registry_store.engine.connect() as locker:
             locker.exec_driver_sql("LOCK TABLE documents IN ACCESS EXCLUSIVE MODE")
             read = asyncio.ensure_future(registry_store.get_async("status-list", "list-1"))
             await asyncio.sleep(0.3)  # the SELECT now waits for the lock
-            assert not read.done()
-            read.cancel()
+            (statement,) = here.tasks
+            statement.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await read
             locker.rollback()
         assert connection.is_closed()
         assert here.idle == []
+        assert here.busy == 0
         assert await registry_store.get_async("status-list", "list-1") is not None
         assert len(here.idle) == 1
         assert here.idle[0] is not connection
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("registry_backend", ["postgresql"])
+def test_a_failed_statement_fails_its_lookups_alone(
+    registry_store: RegistryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error from the server fails the lookups of that batch with it, keeps the
+    connection (it is still usable), and the next lookups read as before."""
+    assert registry_store.put(_publication(1), media_type=MEDIA)
+    reads = _loop_reads(registry_store)
+
+    async def scenario() -> None:
+        assert await registry_store.get_async("status-list", "list-1") is not None
+        here = reads._loops[asyncio.get_running_loop()]
+        with monkeypatch.context() as patched:
+            patched.setattr("registry.store._LOOP_GET_MANY", "SELECT * FROM no_such_table")
+            failed = await asyncio.gather(
+                registry_store.get_async("status-list", "list-1"),
+                registry_store.get_async("status-list", "list-2"),
+                return_exceptions=True,
+            )
+        assert all(isinstance(f, asyncpg.exceptions.UndefinedTableError) for f in failed)
+        assert len(here.idle) == 1
+        assert here.busy == 0
+        assert await registry_store.get_async("status-list", "list-1") is not None
 
     asyncio.run(scenario())
 
