@@ -51,7 +51,10 @@ def registry_app(job: dict[str, Any]) -> Any:
 def _serve(sock: socket.socket, job: dict[str, Any]) -> None:
     import uvicorn
 
+    from issuer.heap import freeze_startup_heap
+
     app = registry_app(job) if job["app"] == "registry" else bare_app()
+    freeze_startup_heap()  # as ``certreg serve`` does
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 

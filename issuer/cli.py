@@ -212,6 +212,7 @@ def serve(
     import uvicorn
 
     from issuer import demo as demo_seed
+    from issuer.heap import freeze_startup_heap
     from issuer.http import create_app, public_registry_app
     from issuer.runtime import system_clock, system_entropy
     from registry import Registry
@@ -228,6 +229,7 @@ def serve(
             intake_token=None if token is None else token.get_secret_value(),
         )
         err.print(f"public registry:  {settings.base_url}/.well-known/did.json")
+        freeze_startup_heap()
         uvicorn.run(application, host=host, port=port, log_level="info")
         return
     _passphrase(settings)
@@ -258,6 +260,7 @@ def serve(
     err.print(f"OpenAPI document: {settings.base_url}/openapi.json")
     if registry is not None:
         err.print(f"public registry:  {settings.base_url}/.well-known/did.json")
+    freeze_startup_heap()
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
