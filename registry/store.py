@@ -15,8 +15,8 @@ a connection out of a pool, and in write-ahead-log mode it never waits for the p
 which is what lets the public routes read inline on the event loop
 (:attr:`RegistryStore.reads_are_local`). On PostgreSQL they go through a few autocommit,
 read-only connections of their own (:class:`_ServerReads`), one round trip each, and the
-register lookup awaits its read on the event loop with asyncpg (:meth:`RegistryStore.get_async`,
-:class:`_LoopReads`) instead of handing it to a thread.
+register lookup awaits its read on the event loop with asyncpg, the lookups waiting at once
+read in one statement (:meth:`RegistryStore.get_async`, :class:`_LoopReads`).
 """
 
 from __future__ import annotations
