@@ -3,10 +3,10 @@
 A registry worker holds some 125,000 objects the collector tracks (modules, the app, its
 routes and schemas, the store) for its whole life. A full collection scans every one —
 50–70 ms here when idle, over 100 ms under load — and runs whenever objects surviving the
-younger generations have grown by a quarter, every 20–30 s at 10,000 lookups a second. Each
-one holds up every request in flight on that worker: at 64 connections one full collection
-in a 5 s measurement is the p99 of the whole run (docs/PERFORMANCE.md). Frozen, those objects
-are left out of every collection; what the server makes afterwards is collected as before.
+younger generations have grown by a quarter, every 20–30 s at 10,000 lookups a second, and
+every request in flight on that worker waits for it (docs/PERFORMANCE.md). Frozen, those
+objects are left out of every collection; what the server makes afterwards is collected as
+before.
 """
 
 from __future__ import annotations
