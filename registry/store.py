@@ -150,10 +150,11 @@ def _received_at(engine: Engine) -> Callable[[Any], Any] | None:
     return received.result_processor(engine.dialect, None)
 
 
-_GET = (
-    "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
-    "WHERE kind = ? AND key = ?"
+# The columns of :func:`_driver_document`, in its order, for the drivers' own statements.
+_SELECT_DOCUMENT = (
+    "SELECT kind, key, version, body, media_type, etag, received_at FROM documents WHERE "
 )
+_GET = _SELECT_DOCUMENT + "kind = ? AND key = ?"
 _ETAG = "SELECT etag FROM documents WHERE kind = ? AND key = ?"
 
 
@@ -217,10 +218,7 @@ class _LocalReads:
         self._local = threading.local()
 
 
-_SERVER_GET = (
-    "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
-    "WHERE kind = %s AND key = %s"
-)
+_SERVER_GET = _SELECT_DOCUMENT + "kind = %s AND key = %s"
 _SERVER_ETAG = "SELECT etag FROM documents WHERE kind = %s AND key = %s"
 
 
@@ -292,10 +290,7 @@ class _ServerReads:
             connection.close()
 
 
-_LOOP_GET_MANY = (
-    "SELECT kind, key, version, body, media_type, etag, received_at FROM documents "
-    "WHERE kind = $1 AND key = ANY($2::text[])"
-)
+_LOOP_GET_MANY = _SELECT_DOCUMENT + "kind = $1 AND key = ANY($2::text[])"
 _BATCH = 100  # keys read in one statement at most
 
 # How a libpq connection parameter (as psycopg reports it) is given to asyncpg: in its DSN
@@ -410,7 +405,7 @@ async def _fetch(
 ) -> dict[tuple[str, str], Any]:
     rows: dict[tuple[str, str], Any] = {}
     for kind, named in keys.items():
-        for row in await connection.fetch(_LOOP_GET_MANY, kind, sorted(named)):
+        for row in await connection.fetch(_LOOP_GET_MANY, kind, list(named)):
             rows[(row[0], row[1])] = row
     return rows
 
@@ -470,11 +465,8 @@ class _LoopReads:
         self._received = _received_at(engine)
         weakref.finalize(self, _close_loops, self._loops, self._lock)
 
-    async def _here(self) -> _OneLoop:
-        loop = asyncio.get_running_loop()
-        here = self._loops.get(loop)
-        if here is not None and not here.closed:
-            return here
+    async def _join(self, loop: asyncio.AbstractEventLoop) -> _OneLoop:
+        """``loop``'s reads, begun on its first lookup (or its first since :meth:`close`)."""
         here = _OneLoop(loop=loop)
         with self._lock:
             for closed in [other for other in self._loops if other.is_closed()]:
@@ -589,12 +581,15 @@ class _LoopReads:
         arguments = self._arguments
         if isinstance(arguments, str):
             return await asyncio.to_thread(self._fallback, kind, key)
-        here = await self._here()
-        future: asyncio.Future[Any] = here.loop.create_future()
+        loop = asyncio.get_running_loop()
+        here = self._loops.get(loop)
+        if here is None or here.closed:
+            here = await self._join(loop)
+        future: asyncio.Future[Any] = loop.create_future()
         here.pending.append((kind, key, future))
         if not here.dispatching:
             here.dispatching = True  # once the reads arriving in this iteration are in
-            here.loop.call_soon(self._dispatch, here, arguments)
+            loop.call_soon(self._dispatch, here, arguments)
         return _driver_document(await future, self._received)
 
     def close(self) -> None:
