@@ -18,8 +18,10 @@ Speed (docs/BULK.md): rows are committed a chunk at a time through Core executem
 credential JSON is rendered from per-scheme templates made by the same builder single
 issuance uses (:func:`issuer.credentials.certificate_credential`), validated in full once
 per template and on every row's variable fields against the schema's own sub-schemas;
-status slots are drawn in bulk (:class:`issuer.status.BulkAllocator`); signatures are made in
-worker processes (:class:`issuer.signing.SigningPool`) while the previous chunk is written.
+status slots are drawn in bulk (:class:`issuer.status.BulkAllocator`); on SQLite a writing
+process (:mod:`issuer.bulk_writes`) writes each chunk while this process builds and signs the
+next; elsewhere signatures are made in worker processes (:class:`issuer.signing.SigningPool`)
+while the previous chunk is written.
 The audit log gets one entry per chunk whose details digest the chunk's items.
 """
 
@@ -33,7 +35,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,6 +47,7 @@ from typing import Any, cast
 from jsonschema import FormatChecker
 
 from issuer import credentials
+from issuer.bulk_writes import ChunkConflict, ChunkWrite, WritingProcess, apply
 from issuer.decisions import expiry_for
 from issuer.errors import Duplicate
 from issuer.identity import IssuerIdentity
@@ -65,8 +68,8 @@ from issuer.model import (
 )
 from issuer.runtime import Clock, Entropy, new_id
 from issuer.signing import LoadedSigner, PendingSignatures, SigningPool, sign_compact_many
-from issuer.status import BulkAllocator
-from issuer.store import BulkWriter, Store, Tx
+from issuer.status import BulkAllocator, ListClaims
+from issuer.store import BulkWriter, Store, roster_grant_rows, slot_claim_rows
 from schemas.certificate_numbers import RANDOM_BITS, from_random_bytes
 from schemas.credential_schemas import (
     CERTIFICATION_CREDENTIAL_V1,
@@ -144,6 +147,9 @@ class BatchReport:
     signed_in_workers: int = 0
     """Credentials issued whose signatures the signing processes made (the rest were signed
     in this process, before the workers had started or without any)."""
+    written_in_process: int = 0
+    """Credentials issued whose chunks the writing process wrote (SQLite, ``workers`` of 2
+    or more; the rest were written by this process)."""
     results: list[ItemResult] = field(default_factory=list)
     rejections: list[ItemResult] = field(default_factory=list)
 
@@ -158,10 +164,6 @@ class _Rejected(Exception):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
-
-
-class _Retry(Exception):
-    """The chunk met a concurrent change (a slot, an id or a number taken meanwhile)."""
 
 
 # ── reading rows ─────────────────────────────────────────────────────────────────────────
@@ -629,6 +631,7 @@ class _Chunk:
     firsts: dict[str, _Row] = field(default_factory=dict)
     signatures: PendingSignatures | list[str] | None = None
     signed_in_workers: bool = False
+    written_in_process: bool = False
 
 
 @dataclass(slots=True)
@@ -640,6 +643,7 @@ class _Batch:
     identity: IssuerIdentity
     signer: LoadedSigner
     pool: SigningPool | None
+    process: WritingProcess | None
     allocator: BulkAllocator
     resolver: _Resolver
     report: BatchReport
@@ -749,7 +753,7 @@ def _screen(batch: _Batch, chunk: _Chunk) -> None:
             continue
         first[checked.external_id] = checked
     persons = {r.person_id for r in first.values() if r.person_id is not None}
-    with batch.store.transaction() as tx:
+    with batch.store.reading() as tx:
         issued = tx.bulk_items(list(first))
         known = tx.existing_person_ids(persons)
         relations = tx.impartiality_relations(known)
@@ -979,59 +983,89 @@ def items_digest(items: Iterable[tuple[str, str, str]]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _write(batch: _Batch, chunk: _Chunk) -> None:
-    """The chunk's one transaction; raises :class:`_Retry` on a concurrent change."""
+def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
+    """The chunk's transaction as plain data (waits for its signatures if the signing
+    processes make them)."""
     grants = chunk.grants
     signatures = chunk.signatures
     tokens = signatures.result() if isinstance(signatures, PendingSignatures) else signatures
     assert tokens is not None
     now = chunk.now
-    with batch.writer.transaction() as tx:
-        if grants:
-            if tx.bulk_items([g.external_id for g in grants]):
-                raise _Retry
-            if tx.certificate_numbers_in_use([g.certificate_number for g in grants]):
-                raise _Retry
-            _recheck_impartiality(tx, chunk)
-            claims = [
-                (slot, g.certification_id, g.credential_id)
-                for g in grants
-                for slot in (g.revocation, g.suspension)
-            ]
-            if not batch.allocator.open_lists(tx, (slot for slot, _, _ in claims), now=now):
-                raise _Retry
-            tx.insert_roster_grants(
-                grants,
-                tokens,
-                kid=batch.signer.kid,
-                batch_id=batch.report.batch_id,
-                chunk=chunk.index,
-                at=now,
-            )
-            batch.allocator.claim(tx, claims, now=now)
-            lists = sorted({slot.list_id for slot, _, _ in claims})
-            tx.enqueue_many(
-                [(DocumentKind.REGISTER_ENTRY.value, g.certificate_number) for g in grants]
-                + [(DocumentKind.CREDENTIAL.value, g.credential_id) for g in grants]
-                + [(DocumentKind.STATUS_LIST.value, list_id) for list_id in lists],
-                now,
-            )
-            tx.append_audit(
-                at=now,
-                actor=batch.actor,
-                action="bulk.chunk-issued",
-                subject_type="issuance-batch",
-                subject_id=batch.report.batch_id,
-                details={
-                    "chunk": chunk.index,
-                    "issued": len(grants),
-                    "kid": batch.signer.kid,
-                    "items_digest": items_digest(
-                        (g.external_id, g.certification_id, g.credential_id) for g in grants
-                    ),
-                },
-            )
-    for row, grant in zip(chunk.checked, grants, strict=True):
+    kid = batch.signer.kid
+    batch_id = batch.report.batch_id
+    claims = [
+        (slot, g.certification_id, g.credential_id)
+        for g in grants
+        for slot in (g.revocation, g.suspension)
+    ]
+    rows = roster_grant_rows(grants, tokens, kid=kid, batch_id=batch_id, chunk=chunk.index, at=now)
+    rows.append(slot_claim_rows(claims, now))
+    return ChunkWrite(
+        at=now,
+        external_ids=[g.external_id for g in grants],
+        certificate_numbers=[g.certificate_number for g in grants],
+        recheck=[(g.decision_maker_id, g.person_id) for g in grants if g.person is None],
+        lists=lists,
+        rows=rows,
+        outbox=[(DocumentKind.REGISTER_ENTRY.value, g.certificate_number) for g in grants]
+        + [(DocumentKind.CREDENTIAL.value, g.credential_id) for g in grants]
+        + [(DocumentKind.STATUS_LIST.value, i) for i in sorted(i for i, _ in lists.lists)],
+        audit={
+            "actor": batch.actor,
+            "action": "bulk.chunk-issued",
+            "subject_type": "issuance-batch",
+            "subject_id": batch_id,
+            "details": {
+                "chunk": chunk.index,
+                "issued": len(grants),
+                "kid": kid,
+                "items_digest": items_digest(
+                    (g.external_id, g.certification_id, g.credential_id) for g in grants
+                ),
+            },
+        },
+    )
+
+
+def _lists(batch: _Batch, chunk: _Chunk) -> ListClaims:
+    """The chunk's status lists to create, lock and count; taken in this thread, in chunk
+    order, since the next chunk's draws change what is new."""
+    slots = [slot for g in chunk.grants for slot in (g.revocation, g.suspension)]
+    return batch.allocator.claims(slots, now=chunk.now)
+
+
+def _write(
+    batch: _Batch, chunk: _Chunk, lists: ListClaims, process: WritingProcess | None = None
+) -> None:
+    """The chunk's one transaction, here or in the writing process; raises
+    :class:`ChunkConflict` (or :class:`Duplicate`) on a concurrent change."""
+    if chunk.grants:
+        write = _chunk_write(batch, chunk, lists)
+        if process is not None:
+            process.write(write)
+            chunk.written_in_process = True
+        else:
+            with batch.writer.transaction() as tx:
+                apply(tx, write)
+    _issued(chunk)
+
+
+def _send(batch: _Batch, chunk: _Chunk, process: WritingProcess) -> Callable[[], None]:
+    """Start the chunk's transaction in the writing process; returns what waits for it."""
+    if chunk.grants:
+        process.send(_chunk_write(batch, chunk, _lists(batch, chunk)))
+
+    def written() -> None:
+        if chunk.grants:
+            process.result()
+            chunk.written_in_process = True
+        _issued(chunk)
+
+    return written
+
+
+def _issued(chunk: _Chunk) -> None:
+    for row, grant in zip(chunk.checked, chunk.grants, strict=True):
         chunk.results[row.number] = ItemResult(
             row=row.number,
             external_id=grant.external_id,
@@ -1042,21 +1076,12 @@ def _write(batch: _Batch, chunk: _Chunk) -> None:
         )
 
 
-def _recheck_impartiality(tx: Tx, chunk: _Chunk) -> None:
-    existing = {g.person_id for g in chunk.grants if g.person is None}
-    if not existing:
-        return
-    relations = {(s, p) for s, p, _ in tx.impartiality_relations(existing)}
-    if any((g.decision_maker_id, g.person_id) in relations for g in chunk.grants):
-        raise _Retry
-
-
-def _finish(batch: _Batch, chunk: _Chunk, writing: Future[None]) -> None:
-    """Wait for a chunk's write in the writer thread; after a concurrent change, redo it
-    here, from a fresh view of the store."""
+def _finish(batch: _Batch, chunk: _Chunk, written: Callable[[], None]) -> None:
+    """Wait for a chunk's write (in the writer thread or the writing process); after a
+    concurrent change, redo it here, from a fresh view of the store."""
     try:
-        writing.result()
-    except (_Retry, Duplicate) as exc:
+        written()
+    except (ChunkConflict, Duplicate) as exc:
         batch.reload()
         _settle(batch, chunk, first=exc)
         return
@@ -1070,8 +1095,8 @@ def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> 
         if chunk.generation != batch.generation:
             _prepare(batch, chunk)
         try:
-            _write(batch, chunk)
-        except (_Retry, Duplicate) as exc:
+            _write(batch, chunk, _lists(batch, chunk), _writing_process(batch))
+        except (ChunkConflict, Duplicate) as exc:
             last = exc
             batch.reload()
             continue
@@ -1106,6 +1131,8 @@ def _report(batch: _Batch, chunk: _Chunk) -> None:
     report.chunks += 1
     if chunk.signed_in_workers:
         report.signed_in_workers += len(chunk.grants)
+    if chunk.written_in_process:
+        report.written_in_process += len(chunk.grants)
     for number in sorted(chunk.results):
         result = chunk.results[number]
         report.rows += 1
@@ -1140,25 +1167,32 @@ def _run(
     thread while this thread builds the next chunk: the driver waits on a socket without the
     interpreter lock. On SQLite the database works inside this process, holding and
     releasing the interpreter lock for every row, and a writer thread beside the builder
-    made both run at about half speed (docs/BULK.md): there, everything stays in this thread.
+    made both run at about half speed (docs/BULK.md): there, the writing process
+    (:class:`~issuer.bulk_writes.WritingProcess`), once started, writes each chunk over its
+    own connection while this thread builds the next, and the writer thread only hands it
+    the chunk; without it, everything stays in this thread.
     """
-    overlap = batch.writer.server_side
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="certreg-bulk-writer") as writer:
         pending: _Chunk | None = None
         index = 0
         while chunk_rows := list(islice(source, batch_size)):
             index += 1
             chunk = _Chunk(index=index, rows=chunk_rows, now=batch.clock())
-            _screen(batch, chunk)  # reads only while no write is in flight
-            writing = None
-            if pending is not None and overlap:
+            written: Callable[[], None] | None = None
+            process = _writing_process(batch)
+            if pending is not None and process is not None:
                 if pending.generation != batch.generation:
                     _prepare(batch, pending)  # built before a redo reloaded the slots
-                writing = writer.submit(_write, batch, pending)
+                written = _send(batch, pending, process)
+            _screen(batch, chunk)  # a snapshot, or while no write is in flight in this process
+            if pending is not None and written is None and batch.writer.server_side:
+                if pending.generation != batch.generation:
+                    _prepare(batch, pending)
+                written = writer.submit(_write, batch, pending, _lists(batch, pending)).result
             _build(batch, chunk)
             if pending is not None:
-                if writing is not None:
-                    _finish(batch, pending, writing)
+                if written is not None:
+                    _finish(batch, pending, written)
                 else:
                     _settle(batch, pending)
                 if progress is not None:
@@ -1169,6 +1203,12 @@ def _run(
             _settle(batch, pending)
             if progress is not None:
                 progress(len(pending.rows))
+
+
+def _writing_process(batch: _Batch) -> WritingProcess | None:
+    """The writing process, once it is ready to take chunks."""
+    process = batch.process
+    return process if process is not None and process.ready else None
 
 
 @contextmanager
@@ -1214,13 +1254,16 @@ def issue_batch(
 ) -> BatchReport:
     """Issue a roster: every valid row once, whatever ran before (see the module doc).
 
-    ``workers`` is the number of processes to use, this one included: above 1, this one
-    screens, builds and writes while ``workers - 1`` signing processes sign (this process
-    has most of the work per row, so on two cores one signing process beside it is the
-    fastest); 1 signs here. The signing processes start in the background: until they
-    have (their start costs about as much as signing twenty thousand credentials, so
-    a small roster may never wait for them), this process signs, unless
-    ``wait_for_workers`` asks to wait for them first. ``progress`` is called with the
+    ``workers`` is the number of processes to use, this one included; 1 does everything
+    here. Above 1 on an SQLite file, the second is a writing process
+    (:class:`~issuer.bulk_writes.WritingProcess`) that writes each chunk while this one
+    screens, builds and signs the next, and any more sign (``workers - 2`` signing
+    processes); elsewhere (PostgreSQL, whose server writes; SQLite in memory) this one
+    screens, builds and writes while ``workers - 1`` signing processes sign. The other
+    processes start in the background: until they have (their start costs about as much as
+    signing twenty thousand credentials, so a small roster may never wait for them), this
+    process does their part, unless ``wait_for_workers`` asks to wait for them first.
+    ``progress`` is called with the
     number of rows each chunk settled. ``acting_decision_maker`` (the API's decision-maker
     tokens) makes every row that decision-maker's own grant. Rows without a number are
     numbered from 1.
@@ -1231,10 +1274,16 @@ def issue_batch(
     with store.transaction() as tx:
         signer = keyring.signer(tx)
     report = BatchReport(batch_id=new_id(entropy))
-    pool = SigningPool(signer, workers=workers - 1) if workers > 1 else None
-    if pool is not None and wait_for_workers:
-        pool.wait_ready()
+    url = store.shared_file_url() if workers > 1 else None
+    process = WritingProcess(url) if url is not None else None
+    signing = workers - 1 - (process is not None)
+    pool = SigningPool(signer, workers=signing) if signing > 0 else None
     try:
+        if wait_for_workers:
+            if pool is not None:
+                pool.wait_ready()
+            if process is not None:
+                process.wait_ready()
         with store.bulk_writer() as bulk_writer:
             batch = _Batch(
                 store=store,
@@ -1244,6 +1293,7 @@ def issue_batch(
                 identity=identity,
                 signer=signer,
                 pool=pool,
+                process=process,
                 allocator=BulkAllocator(entries=list_entries, entropy=entropy),
                 resolver=_Resolver(store, acting_maker=acting_decision_maker),
                 report=report,
@@ -1254,7 +1304,11 @@ def issue_batch(
             with _young_collections_only():
                 _run(batch, _numbered(rows), batch_size=batch_size, progress=progress)
     finally:
-        if pool is not None:
-            pool.close()
+        try:
+            if pool is not None:
+                pool.close()
+        finally:
+            if process is not None:
+                process.close()
     report.seconds = time.perf_counter() - started
     return report

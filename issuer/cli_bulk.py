@@ -76,7 +76,8 @@ def issue_bulk(
             "--workers",
             min=1,
             max=64,
-            help="processes in all: this one and N-1 signing processes (1: sign here)",
+            help="processes in all (1: everything here); on SQLite the second writes, the"
+            " others sign",
         ),
     ] = max(os.cpu_count() or 1, 1),
     batch: Annotated[

@@ -204,9 +204,10 @@ class BulkAllocator:
     The allocator keeps a view of the open list of each purpose (its taken indexes and
     count), read once with :meth:`load`, so it can draw a chunk's slots before the chunk's
     transaction, uniformly over the list's *free* indexes exactly as :func:`allocate`'s
-    rejection sampling does. :meth:`claim` then inserts them all at once; the store's primary
-    key still refuses any slot ever taken (by another process since :meth:`load`), and the
-    caller rolls back, calls :meth:`load` again and redraws. A list closes at
+    rejection sampling does. :meth:`claims` then says what the chunk's transaction does to the
+    lists, and the transaction inserts the slots all at once; the store's primary key still
+    refuses any slot ever taken (by another process since :meth:`load`), and the caller
+    rolls back, calls :meth:`load` again and redraws. A list closes at
     :data:`FILL_LIMIT` and a new one opens, as with :func:`allocate`. After a rolled-back
     transaction, call :meth:`load` before drawing again.
     """
@@ -267,45 +268,63 @@ class BulkAllocator:
                 slots.append(StatusSlot(view.list_id, index))
         return slots
 
-    def open_lists(self, tx: Tx, slots: Iterable[StatusSlot], *, now: datetime) -> bool:
-        """Create the lists drawn slots opened, lock the others, in the caller's transaction
-        (before the credentials that cite them); ``False`` if a list vanished (roll back,
-        :meth:`load`, redraw). Locks are taken revocation lists first, as :func:`allocate`
-        takes them, then by id: one order for every writer, so none waits in a cycle."""
+    def claims(self, slots: Iterable[StatusSlot], *, now: datetime) -> ListClaims:
+        """What a chunk's transaction must do to the lists its drawn ``slots`` belong to:
+        create those the draws opened, lock the others, count the slots taken. Plain data,
+        so the transaction may run in another process (:mod:`issuer.bulk_writes`); the
+        lists it creates count as created from now on (a transaction that fails is
+        followed by :meth:`load`, which forgets them)."""
         purposes = list(StatusPurpose)
-        used = {slot.list_id for slot in slots}
-        for list_id in sorted(used, key=lambda i: (purposes.index(self._used[i].purpose), i)):
+        counts: dict[str, int] = {}
+        for slot in slots:
+            counts[slot.list_id] = counts.get(slot.list_id, 0) + 1
+        lists: list[tuple[str, StatusList | None]] = []
+        for list_id in sorted(counts, key=lambda i: (purposes.index(self._used[i].purpose), i)):
             view = self._used[list_id]
-            if view.new:
-                _insert_list(tx, view, now=now)
+            lists.append((list_id, _list_of(view, now=now) if view.new else None))
+            view.new = False
+        return ListClaims(lists=tuple(lists), counts=tuple(counts.items()), close_at=self._close_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ListClaims:
+    """The status-list side of a bulk chunk's transaction (:meth:`BulkAllocator.claims`).
+
+    ``lists`` are in lock order — revocation lists first, as :func:`allocate` takes them,
+    then by id: one order for every writer, so none waits in a cycle — each with the new
+    list to create, or ``None`` to lock an existing one. ``counts`` are the slots taken
+    from each list; a list closes once ``close_at`` of its slots are taken.
+    """
+
+    lists: tuple[tuple[str, StatusList | None], ...]
+    counts: tuple[tuple[str, int], ...]
+    close_at: int
+
+    def open(self, tx: Tx) -> bool:
+        """Create and lock the lists, before the credentials that cite them; ``False`` if
+        a list vanished (roll back, :meth:`BulkAllocator.load`, redraw)."""
+        for list_id, new in self.lists:
+            if new is not None:
+                tx.insert_status_list(new)
             elif tx.lock_status_list(list_id) is None:
                 return False
         return True
 
-    def claim(self, tx: Tx, claims: list[tuple[StatusSlot, str, str]], *, now: datetime) -> None:
-        """Claim drawn slots ``(slot, certification_id, credential_id)`` in the caller's
-        transaction, after :meth:`open_lists` and once the certifications exist. If any slot
-        was taken meanwhile the store raises :class:`~issuer.errors.Duplicate`: roll back,
-        :meth:`load`, redraw."""
-        counts: dict[str, int] = {}
-        for slot, _, _ in claims:
-            counts[slot.list_id] = counts.get(slot.list_id, 0) + 1
-        tx.claim_slots(claims, now)
-        for list_id, taken in counts.items():
-            tx.count_allocations(list_id, taken, close_at=self._close_at, at=now)
+    def count(self, tx: Tx, *, at: datetime) -> None:
+        """Count the slots taken, once they are claimed (:func:`issuer.store.slot_claim_rows`
+        breaks on any slot taken meanwhile: roll back, :meth:`BulkAllocator.load`, redraw)."""
+        for list_id, taken in self.counts:
+            tx.count_allocations(list_id, taken, close_at=self.close_at, at=at)
 
 
-def _insert_list(tx: Tx, view: _ListView, *, now: datetime) -> None:
-    tx.insert_status_list(
-        StatusList(
-            id=view.list_id,
-            purpose=view.purpose,
-            entries=view.entries,
-            allocated=0,
-            open=True,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
+def _list_of(view: _ListView, *, now: datetime) -> StatusList:
+    return StatusList(
+        id=view.list_id,
+        purpose=view.purpose,
+        entries=view.entries,
+        allocated=0,
+        open=True,
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
-    view.new = False

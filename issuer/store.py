@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.schema import Table
 
 from issuer import audit
 from issuer.errors import Duplicate
@@ -120,10 +122,23 @@ from issuer.tables import (
     TokenRow,
     TrainerRow,
 )
+from issuer.tables import metadata as _metadata
 
-__all__ = ["BulkWriter", "Store", "Tx", "create_issuer_engine"]
+__all__ = [
+    "BulkWriter",
+    "Store",
+    "TableRows",
+    "Tx",
+    "create_issuer_engine",
+    "roster_grant_rows",
+    "slot_claim_rows",
+]
 
 _CONTENT_FIELDS = [f for f in SchemeContent.__slots__ if f != "scope_items"]
+
+
+_READ_ONLY = "certreg_read_only"
+"""Execution option of :meth:`Store.reading`'s connections."""
 
 
 def create_issuer_engine(url: str, **kwargs: Any) -> Engine:
@@ -147,7 +162,10 @@ def create_issuer_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")  # a snapshot; waits for no writer
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -159,6 +177,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -170,8 +191,34 @@ class Store:
         with self._sessions() as session, session.begin():
             yield Tx(session)
 
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A unit of work that only reads. On SQLite it begins as a plain (deferred)
+        transaction, not ``BEGIN IMMEDIATE``: it reads a snapshot of the write-ahead log and
+        neither waits for a writer (a bulk run's writing process, say) nor holds one up.
+        Write only in :meth:`transaction`: a write here would have to turn the snapshot into
+        a write transaction, and fails as busy if another writer came first."""
+        with self._read_sessions() as session, session.begin():
+            yield Tx(session)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+    @property
+    def server_side(self) -> bool:
+        """Whether the database does its work in a server process (not SQLite's, inside
+        this one)."""
+        return self.engine.dialect.name != "sqlite"
+
+    def shared_file_url(self) -> str | None:
+        """The URL another process opens this very SQLite database with, or ``None`` if
+        there is none (a database in memory) or the store is not SQLite."""
+        url = self.engine.url
+        if self.server_side or url.database in (None, "", ":memory:"):
+            return None
+        if "memory" in str(url.query.get("mode", "")):
+            return None
+        return url.render_as_string(hide_password=False)
 
     @contextmanager
     def bulk_writer(self) -> Iterator[BulkWriter]:
@@ -1382,15 +1429,11 @@ class Tx:
         """Take many slots at once: ``(slot, certification_id, credential_id)`` each. A slot
         anyone ever took breaks the primary key and raises :class:`Duplicate` (never reused,
         as :meth:`claim_slot`); the caller rolls back and draws again."""
-        self._load(
-            StatusSlotRow,
-            ("list_id", "idx", "certification_id", "credential_id", "value", "allocated_at"),
-            [(s.list_id, s.index, c, k, 0, at) for s, c, k in claims],
-        )
+        self.insert_rows([slot_claim_rows(claims, at)])
 
     def _load(
         self,
-        row: Any,
+        table: Table,
         columns: Sequence[str],
         values: Sequence[tuple[Any, ...]],
         *,
@@ -1403,7 +1446,6 @@ class Tx:
             return
         conn = self._s.connection()
         dialect = conn.dialect
-        table = row.__table__
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in columns)
         raw: Any = conn.connection.driver_connection
@@ -1451,204 +1493,17 @@ class Tx:
             .values(open=False)
         )
 
-    def insert_roster_grants(
-        self,
-        grants: Sequence[RosterGrant],
-        jws: Sequence[str],
-        *,
-        kid: str,
-        batch_id: str,
-        chunk: int,
-        at: datetime,
-    ) -> None:
-        """Store a chunk of roster grants with their signed credentials, table by table.
-
-        The caller has claimed the slots already (:meth:`claim_slots`) and appends the audit
-        entry; a second use of an external id breaks the primary key of ``bulk_items`` and
-        raises :class:`Duplicate`, so a racing rerun cannot issue a row twice.
-        """
-        certified = ApplicationState.CERTIFIED.value
-        new_persons = [g.person for g in grants if g.person is not None]
-        self._load(
-            PersonRow,
-            (
-                "id",
-                "given_name",
-                "family_name",
-                "public_notice_version",
-                "notice_given_at",
-                "directory_consent",
-                "created_at",
-            ),
-            [
-                (
-                    p.id,
-                    p.given_name,
-                    p.family_name,
-                    p.public_notice_version,
-                    p.notice_given_at,
-                    p.directory_consent,
-                    p.created_at,
-                )
-                for p in new_persons
-            ],
-        )
-        self._load(
-            PersonConfidentialRow,
-            ("person_id", *PersonConfidential.__slots__),
-            [
-                (p.id, *(getattr(p.confidential, f) for f in PersonConfidential.__slots__))
-                for p in new_persons
-            ],
-        )
-        self._load(
-            ApplicationRow,
-            (
-                "id",
-                "person_id",
-                "scheme_id",
-                "scheme_version_id",
-                "state",
-                "submitted_at",
-                "submitted_by",
-                "closed_at",
-                "closed_by",
-            ),
-            [
-                (
-                    g.application_id,
-                    g.person_id,
-                    g.scheme_id,
-                    g.scheme_version_id,
-                    certified,
-                    at,
-                    g.decision_maker_id,
-                    at,
-                    g.decision_maker_id,
-                )
-                for g in grants
-            ],
-        )
-        self._load(
-            ApplicationScopeRow,
-            ("application_id", "code"),
-            [(g.application_id, c) for g in grants for c in g.scope],
-        )
-        self._load(
-            DecisionRow,
-            ("id", "application_id", "decision_maker_id", "outcome", "rationale", "decided_at"),
-            [
-                (
-                    g.decision_id,
-                    g.application_id,
-                    g.decision_maker_id,
-                    DecisionOutcome.GRANT.value,
-                    g.rationale,
-                    at,
-                )
-                for g in grants
-            ],
-        )
-        self._load(
-            CertificationRow,
-            (
-                "id",
-                "certificate_number",
-                "person_id",
-                "scheme_id",
-                "scheme_version_id",
-                "application_id",
-                "decision_id",
-                "status",
-                "effective_date",
-                "expiry_date",
-                "created_at",
-            ),
-            [
-                (
-                    g.certification_id,
-                    g.certificate_number,
-                    g.person_id,
-                    g.scheme_id,
-                    g.scheme_version_id,
-                    g.application_id,
-                    g.decision_id,
-                    CertificationStatus.ACTIVE.value,
-                    g.effective_date,
-                    g.expiry_date,
-                    at,
-                )
-                for g in grants
-            ],
-        )
-        self._load(
-            CertificationScopeRow,
-            ("certification_id", "code"),
-            [(g.certification_id, c) for g in grants for c in g.scope],
-        )
-        self._load(
-            CredentialRow,
-            (
-                "id",
-                "certification_id",
-                "kind",
-                "kid",
-                "jws",
-                "valid_from",
-                "valid_until",
-                "revocation_list_id",
-                "revocation_index",
-                "suspension_list_id",
-                "suspension_index",
-                "issued_at",
-            ),
-            [
-                (
-                    g.credential_id,
-                    g.certification_id,
-                    CredentialKind.CERTIFICATE.value,
-                    kid,
-                    token,
-                    g.valid_from,
-                    g.valid_until,
-                    g.revocation.list_id,
-                    g.revocation.index,
-                    g.suspension.list_id,
-                    g.suspension.index,
-                    at,
-                )
-                for g, token in zip(grants, jws, strict=True)
-            ],
-        )
-        self._load(
-            BulkItemRow,
-            (
-                "external_id",
-                "row_digest",
-                "batch_id",
-                "chunk",
-                "certification_id",
-                "credential_id",
-                "issued_at",
-            ),
-            [
-                (
-                    g.external_id,
-                    g.row_digest,
-                    batch_id,
-                    chunk,
-                    g.certification_id,
-                    g.credential_id,
-                    at,
-                )
-                for g in grants
-            ],
-        )
+    def insert_rows(self, rows: Sequence[TableRows]) -> None:
+        """Insert rows made by :func:`roster_grant_rows` and :func:`slot_claim_rows`, in
+        their order."""
+        tables = _TABLES
+        for part in rows:
+            self._load(tables[part.table], part.columns, part.values, ordered=part.ordered)
 
     def enqueue_many(self, keys: Sequence[tuple[str, str]], at: datetime) -> None:
         """Ask for many ``(kind, key)`` documents to be (re)published, in this order."""
         self._load(
-            OutboxRow,
+            _TABLES[OutboxRow.__tablename__],
             ("kind", "key", "enqueued_at"),
             [(k, key, at) for k, key in keys],
             ordered=False,
@@ -1858,6 +1713,235 @@ class Tx:
     def insert_regulator_request(self, request: RegulatorRequest) -> None:
         self._s.add(RegulatorRequestRow(**_fields(request)))
         self._flush("regulator request")
+
+
+_TABLES = _metadata.tables
+"""The store's tables by name (for rows made ahead of their transaction, :class:`TableRows`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    """Rows for one table, as :meth:`Tx.insert_rows` inserts them: column names and a tuple
+    of plain Python values per row (each converted by its column's type on insertion);
+    ``ordered`` sorts them first, so index pages fill in key order."""
+
+    table: str
+    columns: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+    ordered: bool = True
+
+
+def slot_claim_rows(claims: Sequence[tuple[StatusSlot, str, str]], at: datetime) -> TableRows:
+    """Status slots taken, ``(slot, certification_id, credential_id)`` each, as rows (see
+    :meth:`Tx.claim_slots`)."""
+    return TableRows(
+        StatusSlotRow.__tablename__,
+        ("list_id", "idx", "certification_id", "credential_id", "value", "allocated_at"),
+        [(s.list_id, s.index, c, k, 0, at) for s, c, k in claims],
+    )
+
+
+def roster_grant_rows(
+    grants: Sequence[RosterGrant],
+    jws: Sequence[str],
+    *,
+    kid: str,
+    batch_id: str,
+    chunk: int,
+    at: datetime,
+) -> list[TableRows]:
+    """A chunk of roster grants with their signed credentials as rows, table by table, in
+    the order :meth:`Tx.insert_rows` must insert them (parents first).
+
+    Plain tuples of plain values: a bulk run may hand them to a writing process
+    (:mod:`issuer.bulk_writes`), and pickling a tuple costs a fraction of a dataclass.
+    The caller claims the slots (:func:`slot_claim_rows`, after these) and appends the
+    audit entry; a second use of an external id breaks the primary key of ``bulk_items``
+    and raises :class:`Duplicate`, so a racing rerun cannot issue a row twice.
+    """
+    rows: list[TableRows] = []
+
+    def add(row: Any, columns: Sequence[str], values: list[tuple[Any, ...]]) -> None:
+        rows.append(TableRows(row.__tablename__, tuple(columns), values))
+
+    certified = ApplicationState.CERTIFIED.value
+    new_persons = [g.person for g in grants if g.person is not None]
+    add(
+        PersonRow,
+        (
+            "id",
+            "given_name",
+            "family_name",
+            "public_notice_version",
+            "notice_given_at",
+            "directory_consent",
+            "created_at",
+        ),
+        [
+            (
+                p.id,
+                p.given_name,
+                p.family_name,
+                p.public_notice_version,
+                p.notice_given_at,
+                p.directory_consent,
+                p.created_at,
+            )
+            for p in new_persons
+        ],
+    )
+    add(
+        PersonConfidentialRow,
+        ("person_id", *PersonConfidential.__slots__),
+        [
+            (p.id, *(getattr(p.confidential, f) for f in PersonConfidential.__slots__))
+            for p in new_persons
+        ],
+    )
+    add(
+        ApplicationRow,
+        (
+            "id",
+            "person_id",
+            "scheme_id",
+            "scheme_version_id",
+            "state",
+            "submitted_at",
+            "submitted_by",
+            "closed_at",
+            "closed_by",
+        ),
+        [
+            (
+                g.application_id,
+                g.person_id,
+                g.scheme_id,
+                g.scheme_version_id,
+                certified,
+                at,
+                g.decision_maker_id,
+                at,
+                g.decision_maker_id,
+            )
+            for g in grants
+        ],
+    )
+    add(
+        ApplicationScopeRow,
+        ("application_id", "code"),
+        [(g.application_id, c) for g in grants for c in g.scope],
+    )
+    add(
+        DecisionRow,
+        ("id", "application_id", "decision_maker_id", "outcome", "rationale", "decided_at"),
+        [
+            (
+                g.decision_id,
+                g.application_id,
+                g.decision_maker_id,
+                DecisionOutcome.GRANT.value,
+                g.rationale,
+                at,
+            )
+            for g in grants
+        ],
+    )
+    add(
+        CertificationRow,
+        (
+            "id",
+            "certificate_number",
+            "person_id",
+            "scheme_id",
+            "scheme_version_id",
+            "application_id",
+            "decision_id",
+            "status",
+            "effective_date",
+            "expiry_date",
+            "created_at",
+        ),
+        [
+            (
+                g.certification_id,
+                g.certificate_number,
+                g.person_id,
+                g.scheme_id,
+                g.scheme_version_id,
+                g.application_id,
+                g.decision_id,
+                CertificationStatus.ACTIVE.value,
+                g.effective_date,
+                g.expiry_date,
+                at,
+            )
+            for g in grants
+        ],
+    )
+    add(
+        CertificationScopeRow,
+        ("certification_id", "code"),
+        [(g.certification_id, c) for g in grants for c in g.scope],
+    )
+    add(
+        CredentialRow,
+        (
+            "id",
+            "certification_id",
+            "kind",
+            "kid",
+            "jws",
+            "valid_from",
+            "valid_until",
+            "revocation_list_id",
+            "revocation_index",
+            "suspension_list_id",
+            "suspension_index",
+            "issued_at",
+        ),
+        [
+            (
+                g.credential_id,
+                g.certification_id,
+                CredentialKind.CERTIFICATE.value,
+                kid,
+                token,
+                g.valid_from,
+                g.valid_until,
+                g.revocation.list_id,
+                g.revocation.index,
+                g.suspension.list_id,
+                g.suspension.index,
+                at,
+            )
+            for g, token in zip(grants, jws, strict=True)
+        ],
+    )
+    add(
+        BulkItemRow,
+        (
+            "external_id",
+            "row_digest",
+            "batch_id",
+            "chunk",
+            "certification_id",
+            "credential_id",
+            "issued_at",
+        ),
+        [
+            (
+                g.external_id,
+                g.row_digest,
+                batch_id,
+                chunk,
+                g.certification_id,
+                g.credential_id,
+                at,
+            )
+            for g in grants
+        ],
+    )
+    return rows
 
 
 class BulkWriter:

@@ -19,7 +19,7 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 from sqlalchemy import text
 
-from issuer import audit, bulk, credentials
+from issuer import audit, bulk, bulk_writes, credentials
 from issuer.identity import IssuerIdentity
 from issuer.keys import KeyRing
 from issuer.model import StatusPurpose
@@ -224,6 +224,57 @@ def test_rows_are_signed_here_until_the_signing_processes_have_started(
     _assert_every_credential_verifies(office, rows)
 
 
+def test_a_writing_process_writes_the_chunks_on_sqlite(
+    office: BackOffice, settings: Settings, keyring: KeyRing, backend: str
+) -> None:
+    """With two processes on SQLite, one writes the chunks while this one builds and signs
+    the next; on PostgreSQL (whose server writes), the second process signs instead. The
+    rows, counts, outbox and audit chain are the same either way."""
+    setup_scheme(office)
+    rows = _rows(office, 120)
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=25, wait_for_workers=True
+    )
+    assert (report.issued, report.rejected) == (120, 0)
+    if backend == "sqlite":
+        assert (report.written_in_process, report.signed_in_workers) == (120, 0)
+    else:
+        assert (report.written_in_process, report.signed_in_workers) == (0, 120)
+    _assert_every_credential_verifies(office, rows)
+    for table in ("certifications", "credentials", "bulk_items", "persons"):
+        assert _count(office.store, table) == 120, table
+    assert _count(office.store, "status_slots") == 240
+    with office.store.engine.connect() as conn:
+        enqueued = conn.execute(
+            text("SELECT kind, count(DISTINCT key) FROM outbox GROUP BY kind")
+        ).all()
+    assert {"credential": 120, "register-entry": 120}.items() <= dict(enqueued).items()
+    with office.store.transaction() as tx:
+        assert sum(sl.allocated for sl in tx.list_status_lists()) == 240
+        assert tx.verify_audit_chain().intact
+        entries = [e for e in tx.audit_entries(limit=100) if e.action == "bulk.chunk-issued"]
+    assert len(entries) == 5
+
+    again = _issue(office, settings, keyring, rows, workers=2, wait_for_workers=True)
+    assert (again.issued, again.already_issued) == (0, 120)
+
+
+def test_chunks_reach_the_writing_process_over_the_pipe_without_memory_files(
+    office: BackOffice, settings: Settings, keyring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the system has no anonymous memory files, the chunk's bytes go over the pipe."""
+    if office.store.server_side:
+        pytest.skip("a writing process serves SQLite stores only")
+    monkeypatch.setattr(bulk_writes, "_IN_MEMORY", False)
+    setup_scheme(office)
+    rows = _rows(office, 50)
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
+    )
+    assert (report.issued, report.written_in_process) == (50, 50)
+    _assert_every_credential_verifies(office, rows)
+
+
 def test_bulk_rows_store_instants_as_the_orm_does(
     office: BackOffice, settings: Settings, keyring: KeyRing
 ) -> None:
@@ -248,21 +299,30 @@ def test_bulk_rows_store_instants_as_the_orm_does(
     assert len(instants) == 1
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_two_runs_of_one_roster_at_once_issue_each_row_once(
-    office: BackOffice, settings: Settings, keyring: KeyRing
+    office: BackOffice, settings: Settings, keyring: KeyRing, workers: int
 ) -> None:
     """Two runs racing over the same rows: whichever writes a chunk first issues it, the
-    other redoes its chunk and finds the rows issued; slots and counts stay exact."""
+    other redoes its chunk and finds the rows issued; slots and counts stay exact. With two
+    processes each (a writing process on SQLite), four processes share the store."""
     setup_scheme(office)
     rows = _rows(office, 240)
     with ThreadPoolExecutor(max_workers=2) as runs:
-        reports = [
-            future.result()
-            for future in [
-                runs.submit(_issue, office, settings, keyring, rows, batch_size=40)
-                for _ in range(2)
-            ]
+        futures = [
+            runs.submit(
+                _issue,
+                office,
+                settings,
+                keyring,
+                rows,
+                batch_size=40,
+                workers=workers,
+                wait_for_workers=True,
+            )
+            for _ in range(2)
         ]
+        reports = [future.result() for future in futures]
     assert sum(r.issued for r in reports) == 240
     assert all(r.issued + r.already_issued == 240 and r.rejected == 0 for r in reports)
     for table in ("certifications", "credentials", "bulk_items", "persons"):
@@ -271,6 +331,45 @@ def test_two_runs_of_one_roster_at_once_issue_each_row_once(
     with office.store.engine.connect() as conn:
         allocated = conn.execute(text("SELECT sum(allocated) FROM status_lists")).scalar_one()
     assert allocated == 480
+    with office.store.transaction() as tx:
+        assert tx.verify_audit_chain().intact
+
+
+def test_a_chunk_the_writing_process_refuses_is_redone_here(
+    office: BackOffice,
+    settings: Settings,
+    keyring: KeyRing,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another run issues one of a chunk's rows just before the chunk reaches the writing
+    process: the process refuses the chunk, and it is redone from a fresh view."""
+    if office.store.server_side:
+        pytest.skip("a writing process serves SQLite stores only")
+    setup_scheme(office)
+    rows = _rows(office, 60)
+    send = bulk._send
+    raced: list[str] = []
+
+    def send_after_a_race(batch: Any, chunk: Any, process: Any) -> Any:
+        if not raced:
+            raced.append(chunk.rows[-1].fields["external_id"])
+            other = _issue(office, settings, keyring, [chunk.rows[-1].fields])
+            assert other.issued == 1
+        return send(batch, chunk, process)
+
+    monkeypatch.setattr(bulk, "_send", send_after_a_race)
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
+    )
+    assert raced
+    assert (report.issued, report.already_issued, report.rejected) == (59, 1, 0)
+    assert report.written_in_process == 59
+    for table in ("certifications", "credentials", "bulk_items", "persons"):
+        assert _count(office.store, table) == 60, table
+    with office.store.engine.connect() as conn:
+        allocated = conn.execute(text("SELECT sum(allocated) FROM status_lists")).scalar_one()
+    assert allocated == _count(office.store, "status_slots") == 120
+    _assert_every_credential_verifies(office, rows)
 
 
 def test_a_bulk_writer_gives_its_connection_back_as_it_found_it(store: Store) -> None:
