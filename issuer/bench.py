@@ -317,7 +317,7 @@ def _run(
         )
     )
     cores = bench_registry.cores()
-    say(f"bulk issuance of {n:,} rows, {cores} signing processes")
+    say(f"bulk issuance of {n:,} rows, all cores ({cores} processes)")
     all_office, every = _bulk(env, options, workers=cores, name="bulk-all")
     result.add(
         Figure(
