@@ -47,7 +47,13 @@ from typing import Any, cast
 from jsonschema import FormatChecker
 
 from issuer import credentials
-from issuer.bulk_writes import ChunkConflict, ChunkWrite, WritingProcess, apply
+from issuer.bulk_writes import (
+    ChunkConflict,
+    ChunkWrite,
+    WritingProcess,
+    WritingProcessGone,
+    apply,
+)
 from issuer.decisions import expiry_for
 from issuer.errors import Duplicate
 from issuer.identity import IssuerIdentity
@@ -1085,7 +1091,21 @@ def _finish(batch: _Batch, chunk: _Chunk, written: Callable[[], None]) -> None:
         batch.reload()
         _settle(batch, chunk, first=exc)
         return
+    except WritingProcessGone:
+        _writing_process_gone(batch)
+        _settle(batch, chunk)
+        return
     _report(batch, chunk)
+
+
+def _writing_process_gone(batch: _Batch) -> None:
+    """Go on without the writing process: it ended with a chunk that it may or may not
+    have committed, so the view of the store is reloaded and the chunk redone here, where
+    screening finds the rows it did commit (reported as already issued)."""
+    if batch.process is not None:
+        batch.process.close()
+        batch.process = None
+    batch.reload()
 
 
 def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> None:
@@ -1099,6 +1119,10 @@ def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> 
         except (ChunkConflict, Duplicate) as exc:
             last = exc
             batch.reload()
+            continue
+        except WritingProcessGone as exc:
+            last = exc
+            _writing_process_gone(batch)
             continue
         _report(batch, chunk)
         return
@@ -1183,7 +1207,10 @@ def _run(
             if pending is not None and process is not None:
                 if pending.generation != batch.generation:
                     _prepare(batch, pending)  # built before a redo reloaded the slots
-                written = _send(batch, pending, process)
+                try:
+                    written = _send(batch, pending, process)
+                except WritingProcessGone:
+                    _writing_process_gone(batch)  # pending is redone below, here
             _screen(batch, chunk)  # a snapshot, or while no write is in flight in this process
             if pending is not None and written is None and batch.writer.server_side:
                 if pending.generation != batch.generation:

@@ -38,13 +38,19 @@ from typing import Any, cast
 from issuer.status import ListClaims
 from issuer.store import Store, TableRows, Tx
 
-__all__ = ["ChunkConflict", "ChunkWrite", "WritingProcess", "apply"]
+__all__ = ["ChunkConflict", "ChunkWrite", "WritingProcess", "WritingProcessGone", "apply"]
 
 
 class ChunkConflict(Exception):
     """A chunk's transaction met a concurrent change (an external id issued, a certificate
     number or a status list taken, an impartiality relation recorded meanwhile): roll back,
     reload, redo the chunk."""
+
+
+class WritingProcessGone(RuntimeError):
+    """The writing process ended without being told to (killed, out of memory). The chunk
+    it had may or may not be committed: the caller redoes it from a fresh view of the store,
+    which tells."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +224,9 @@ class WritingProcess:
     def _receive(self) -> tuple[str, Exception | None]:
         try:
             kind, value = self._connection.recv()
-        except EOFError:
+        except (EOFError, ConnectionResetError):
             self._state = "gone"
-            raise RuntimeError("the writing process ended unexpectedly") from None
+            raise WritingProcessGone("the writing process ended unexpectedly") from None
         return kind, value
 
     def _started(self, kind: str, value: Exception | None) -> None:
@@ -234,7 +240,7 @@ class WritingProcess:
         if self._state == "starting" and self._connection.poll():
             try:
                 self._started(*self._receive())
-            except RuntimeError as exc:
+            except WritingProcessGone as exc:
                 self._state, self._failure = "failed", exc
         return self._state == "ready"
 
@@ -250,7 +256,11 @@ class WritingProcess:
         """Start writing a chunk (once :attr:`ready`); :meth:`result` tells how it went."""
         if self._state != "ready":
             raise RuntimeError("the writing process is not ready")
-        _send_chunk(self._connection, write)
+        try:
+            _send_chunk(self._connection, write)
+        except (BrokenPipeError, ConnectionResetError):
+            self._state = "gone"
+            raise WritingProcessGone("the writing process ended unexpectedly") from None
         self._state = "writing"
 
     def result(self) -> None:
@@ -283,7 +293,7 @@ class WritingProcess:
                     self.result()
             if self._state == "ready":
                 self._connection.send(("close", None))
-                with suppress(RuntimeError):
+                with suppress(WritingProcessGone):
                     self._receive()
         finally:
             self._connection.close()

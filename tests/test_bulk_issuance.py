@@ -372,6 +372,51 @@ def test_a_chunk_the_writing_process_refuses_is_redone_here(
     _assert_every_credential_verifies(office, rows)
 
 
+@pytest.mark.parametrize("when", ["writing", "idle"])
+def test_a_run_whose_writing_process_dies_goes_on_writing_here(
+    office: BackOffice,
+    settings: Settings,
+    keyring: KeyRing,
+    monkeypatch: pytest.MonkeyPatch,
+    when: str,
+) -> None:
+    """The writing process is killed with a chunk in hand, or between chunks: the run
+    redoes that chunk here from a fresh view and writes the rest itself, every row once."""
+    if office.store.server_side:
+        pytest.skip("a writing process serves SQLite stores only")
+    setup_scheme(office)
+    rows = _rows(office, 100)
+    send = bulk_writes.WritingProcess.send
+    killed: list[int | None] = []
+
+    def kill_it(process: bulk_writes.WritingProcess, write: Any) -> None:
+        if when == "idle" and not killed:
+            killed.append(process._process.pid)
+            process._process.kill()
+            process._process.join()
+        send(process, write)
+        if when == "writing" and not killed:
+            killed.append(process._process.pid)
+            process._process.kill()
+
+    monkeypatch.setattr(bulk_writes.WritingProcess, "send", kill_it)
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
+    )
+    assert killed
+    assert report.issued + report.already_issued == 100
+    assert report.rejected == 0
+    assert report.written_in_process < 100
+    for table in ("certifications", "credentials", "bulk_items", "persons"):
+        assert _count(office.store, table) == 100, table
+    with office.store.engine.connect() as conn:
+        allocated = conn.execute(text("SELECT sum(allocated) FROM status_lists")).scalar_one()
+    assert allocated == _count(office.store, "status_slots") == 200
+    with office.store.transaction() as tx:
+        assert tx.verify_audit_chain().intact
+    _assert_every_credential_verifies(office, rows)
+
+
 def test_a_bulk_writer_gives_its_connection_back_as_it_found_it(store: Store) -> None:
     """The bulk connection's page cache and checkpoint settings last for the run only."""
 
