@@ -296,6 +296,7 @@ class WritingProcess:
                 with suppress(WritingProcessGone):
                     self._receive()
         finally:
+            self._state = "closed"
             self._connection.close()
             if handed_over:
                 self._process.join(timeout=30)

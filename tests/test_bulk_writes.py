@@ -22,6 +22,17 @@ def test_a_writing_process_that_cannot_open_its_store_is_never_ready(tmp_path: P
             process.send(None)  # type: ignore[arg-type]  # refused before anything is sent
     finally:
         process.close()
+    process.close()  # again: nothing left to do
+    assert not process.ready
+
+
+def test_a_writing_process_closed_before_it_was_ready_is_stopped(tmp_path: Path) -> None:
+    """A small roster ends before the process has started: it is stopped, not waited for,
+    and closing it again changes nothing."""
+    process = WritingProcess(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
+    process.close()
+    process.close()
+    assert not process.ready
 
 
 def test_only_a_store_in_a_file_can_be_shared_with_a_writing_process(tmp_path: Path) -> None:
