@@ -322,7 +322,7 @@ class _Resolver:
         self._schemes: dict[str, _SchemeInfo | None] = {}
         self._makers: dict[str | None, str | _Rejected] = {}
         self.acting_maker = acting_maker
-        with store.transaction() as tx:
+        with store.reading() as tx:
             staff = tx.list_staff()
         self._by_id: dict[str, Staff] = {s.id: s for s in staff}
         self._by_name: dict[str, list[Staff]] = {}
@@ -331,7 +331,7 @@ class _Resolver:
 
     def scheme(self, code: str) -> _SchemeInfo:
         if code not in self._schemes:
-            with self._store.transaction() as tx:
+            with self._store.reading() as tx:  # beside the writing process's transaction
                 scheme = tx.get_scheme_by_code(code)
             self._schemes[code] = (
                 None
