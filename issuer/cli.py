@@ -2,8 +2,8 @@
 
 Only what the commands' signatures need is imported here; each command imports the rest of
 certreg when it runs. ``certreg --help`` then starts in a fraction of the time a full import
-takes, and so does each signing process of ``issue-bulk`` (a spawned process imports the
-``certreg`` script, which is this module).
+takes, and so does each signing or writing process of ``issue-bulk`` (a spawned process
+imports the ``certreg`` script, which is this module).
 """
 
 from __future__ import annotations

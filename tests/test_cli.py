@@ -240,7 +240,7 @@ def test_serve_only_registry_runs_the_registry_alone(tmp_path: Path) -> None:
 
 
 def test_the_command_line_starts_without_the_server_stack() -> None:
-    """``certreg --help`` and each signing process of ``issue-bulk`` (a spawned process
+    """``certreg --help`` and each signing or writing process of ``issue-bulk`` (spawned, it
     imports the ``certreg`` script) import only what the commands' signatures need: the
     database, web and verification stacks are imported by the command that runs."""
     heavy = (
