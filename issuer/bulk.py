@@ -1040,19 +1040,12 @@ def _lists(batch: _Batch, chunk: _Chunk) -> ListClaims:
     return batch.allocator.claims(slots, now=chunk.now)
 
 
-def _write(
-    batch: _Batch, chunk: _Chunk, lists: ListClaims, process: WritingProcess | None = None
-) -> None:
-    """The chunk's one transaction, here or in the writing process; raises
-    :class:`ChunkConflict` (or :class:`Duplicate`) on a concurrent change."""
+def _write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> None:
+    """The chunk's one transaction, in this process (:func:`_send` hands it to the writing
+    process); raises :class:`ChunkConflict` (or :class:`Duplicate`) on a concurrent change."""
     if chunk.grants:
-        write = _chunk_write(batch, chunk, lists)
-        if process is not None:
-            process.write(write)
-            chunk.written_in_process = True
-        else:
-            with batch.writer.transaction() as tx:
-                apply(tx, write)
+        with batch.writer.transaction() as tx:
+            apply(tx, _chunk_write(batch, chunk, lists))
     _issued(chunk)
 
 
@@ -1114,8 +1107,12 @@ def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> 
     for _ in range(_MAX_RETRIES):
         if chunk.generation != batch.generation:
             _prepare(batch, chunk)
+        process = _writing_process(batch)
         try:
-            _write(batch, chunk, _lists(batch, chunk), _writing_process(batch))
+            if process is not None:
+                _send(batch, chunk, process)()
+            else:
+                _write(batch, chunk, _lists(batch, chunk))
         except (ChunkConflict, Duplicate) as exc:
             last = exc
             batch.reload()

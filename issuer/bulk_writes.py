@@ -273,11 +273,6 @@ class WritingProcess:
             assert value is not None
             raise value
 
-    def write(self, write: ChunkWrite) -> None:
-        """Write a chunk and wait for it."""
-        self.send(write)
-        self.result()
-
     def close(self) -> None:
         """End the process once it has written what it was given.
 
