@@ -276,7 +276,9 @@ def _check_schema(payload: Mapping[str, Any], warnings: list[str]) -> bool:
         return False
     checked = False
     for schema in schemas if isinstance(schemas, list) else [schemas]:
-        schema_id = schema.get("id") if isinstance(schema, Mapping) else None
+        # ``type(…) is dict`` first: the abstract-class check runs Python code each time.
+        mapping = type(schema) is dict or isinstance(schema, Mapping)
+        schema_id = schema.get("id") if mapping else None
         name = _known_schema(schema_id)
         if name is None or schema.get("type") != "JsonSchema":
             warnings.append(f"credentialSchema {str(schema_id)[:100]} was not checked")

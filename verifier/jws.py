@@ -51,9 +51,7 @@ MAX_DEPTH = 32
 """Deeper JSON than any credential needs is refused before it can exhaust the stack."""
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 
-_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
-"""base64url symbols to base64 ones; ``+``, ``/`` and ``=`` to ``*``, which no base64 holds."""
-_PADDING = (b"", b"", b"==", b"=")
+_PADDING = ("", "", "==", "=")
 _B64_VALUE = {
     c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 }
@@ -85,20 +83,19 @@ class CompactJws:
 def b64url_decode(text: str) -> bytes:
     """Strict base64url: the URL-safe alphabet, no padding, canonical trailing bits.
 
-    Every verification decodes a payload of a few kilobytes, so the work is done in C: the
-    URL-safe symbols are mapped to the standard ones and anything a base64url text cannot
-    hold (``+``, ``/``, ``=``) to a symbol no base64 has, then a validating decoder refuses
-    every character outside the alphabet and any padding but the one added here.
-    ``pybase64``'s SIMD decoder does that in a quarter of the time of ``binascii``'s strict
-    mode (2 µs against 7 µs for a credential's payload), which decodes byte by byte.
+    Every verification decodes a payload of a few kilobytes, so the work is done in C.
+    ``pybase64``'s SIMD decoder, told that ``-`` and ``_`` stand for ``+`` and ``/``,
+    refuses every character outside base64's alphabet and any padding but the one added
+    here; it would also take ``+`` and ``/`` themselves, which base64url does not hold, so
+    those (and ``=``) are refused first by a scan for each. That is half the time of
+    mapping the text to the standard alphabet first (1.0 µs against 2.2 µs for a
+    credential's payload) and a fifth of ``binascii``'s strict mode, which decodes byte by
+    byte.
     """
-    if len(text) % 4 == 1 or not text.isascii():
+    if len(text) % 4 == 1 or not text.isascii() or "+" in text or "/" in text or "=" in text:
         raise ParsingError("not base64url without padding", reason="malformed")
     try:
-        raw = pybase64.b64decode(
-            text.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(text) % 4],
-            validate=True,
-        )
+        raw = pybase64.b64decode(text + _PADDING[len(text) % 4], altchars=b"-_", validate=True)
     except ValueError as exc:  # pybase64 raises binascii.Error, a ValueError
         raise ParsingError("not base64url without padding", reason="malformed") from exc
     spare = len(text) % 4  # 2 or 3 symbols in the last quantum leave 4 or 2 unused bits
@@ -238,10 +235,22 @@ def parse_compact(
         raise ParsingError("a compact JWS is a string", reason="malformed")
     if len(compact) > max_bytes:
         raise ParsingError(f"the JWS exceeds {max_bytes} bytes", reason="too-large")
-    parts = compact.split(".")
-    if len(parts) != 3 or not parts[0] or not parts[1] or not parts[2]:
+    # Found, not split: ``str.find`` skips to each dot in C where ``split`` walks every
+    # character of a payload of kilobytes.
+    first = compact.find(".")
+    second = compact.find(".", first + 1)
+    if (
+        first < 1
+        or second < first + 2
+        or second == len(compact) - 1
+        or compact.find(".", second + 1) != -1
+    ):
         raise ParsingError("a compact JWS has three non-empty parts", reason="malformed")
-    protected, body, signature_text = parts
+    protected, body, signature_text = (
+        compact[:first],
+        compact[first + 1 : second],
+        compact[second + 1 :],
+    )
     header = _header(protected, algorithms)
     payload_bytes = b64url_decode(body)
     signature = b64url_decode(signature_text)
@@ -252,7 +261,7 @@ def parse_compact(
     if not isinstance(payload, dict):
         raise ParsingError("the payload is not a JSON object", reason="payload")
     # Both segments passed the base64url check, so the signing input is ASCII.
-    signing_input = compact[: len(protected) + 1 + len(body)].encode("ascii")
+    signing_input = compact[:second].encode("ascii")
     return CompactJws(header, payload, signing_input, signature)
 
 

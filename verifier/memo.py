@@ -10,11 +10,14 @@ can neither grow it nor make it hold large strings; exceptions are never remembe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["TextMemo"]
 
 V = TypeVar("V")
+_UNKNOWN: Any = object()
+"""What ``dict.get`` answers for a text not remembered (no computed answer is this); typed
+``Any`` so that no ``cast`` call, a Python function, runs on every lookup."""
 
 
 class TextMemo(Generic[V]):
@@ -30,10 +33,12 @@ class TextMemo(Generic[V]):
 
     def __call__(self, text: str) -> V:
         answers = self._answers
-        try:
-            return answers[text]
-        except KeyError:
-            pass
+        # ``get`` with a marker, not ``try``/``except KeyError``: every credential brings a
+        # few texts seen once (its id, its status entries' ids), and a raised KeyError
+        # costs four times a lookup.
+        known: V = answers.get(text, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         answer = self._compute(text)
         if len(text) <= self._max_length:
             if len(answers) >= self._max_entries:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from verifier import structure
 from verifier.errors import MalformedValueError
 from verifier.structure import BASE_CONTEXT, REASONS, check_credential, is_url, issuer_id
 
@@ -497,3 +498,26 @@ def test_a_presentation_is_never_accepted_as_a_credential(name: str) -> None:
 )
 def test_other_official_example_credentials_are_accepted(path: str) -> None:
     assert check_credential(json.loads((VECTORS / path).read_text("utf-8"))) == []
+
+
+def _url_by_expression(value: str) -> bool:
+    """The URL test without its shortcuts: the expression and the percent check alone."""
+    expression = structure._ASCII_URL if value.isascii() else structure._URL
+    if expression.fullmatch(value) is None:
+        return False
+    return "%" not in value or structure._BAD_PERCENT.search(value) is None
+
+
+URL_PARTS = st.sampled_from(
+    ["https://a.example/s/1", "https://", "https:", "urn:", "did:web:x", "a b:", "x#", "%", "é"]
+)
+
+
+@given(
+    st.lists(URL_PARTS | st.text(max_size=6), max_size=3).map("".join),
+    st.text("0123456789٣", max_size=4),
+)
+def test_a_url_with_a_digit_fragment_is_judged_like_any_other(head: str, digits: str) -> None:
+    value = f"{head}#{digits}"
+    assert is_url(value) is _url_by_expression(value)
+    assert is_url(head) is _url_by_expression(head)
