@@ -146,6 +146,10 @@ _FAMILIES = {
     "object": ("object",),
 }
 """Which ``type`` names make each family of keywords apply without a further test."""
+_MAX_REMEMBERED = 512
+_MAX_REMEMBERED_LENGTH = 64
+"""Bounds of each pattern's set of matched texts: hostile input can neither grow it nor
+make it hold long strings."""
 _MAX_INLINE_DEPTH = 12
 """Subschemas nested deeper than this become functions of their own, well inside the
 indentation and block limits of Python's compiler."""
@@ -244,8 +248,18 @@ class _Generator:
         elif "maxLength" in schema:
             out.append(f"if _len({v}) > {int(schema['maxLength'])}: return False")
         if "pattern" in schema:
-            c = self.constant(re.compile(schema["pattern"]).search)
-            out.append(f"if {c}({v}) is None: return False")
+            # Texts that matched are remembered (a bounded set per pattern): one issuer's
+            # credentials repeat their dates, issuer and status list URLs, and a set lookup
+            # costs a fraction of a search.
+            search = self.constant(re.compile(schema["pattern"]).search)
+            matched = self.constant(set())
+            out += [
+                f"if {v} not in {matched}:",
+                f"    if {search}({v}) is None: return False",
+                f"    if _len({v}) <= {_MAX_REMEMBERED_LENGTH}:",
+                f"        if _len({matched}) >= {_MAX_REMEMBERED}: {matched}.clear()",
+                f"        {matched}.add({v})",
+            ]
         return out
 
     def _numbers(self, schema: Mapping[str, Any], v: str) -> list[str]:

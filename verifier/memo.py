@@ -23,13 +23,17 @@ _UNKNOWN: Any = object()
 class TextMemo(Generic[V]):
     """``compute(text)``, remembered for up to ``max_entries`` texts of ``max_length``."""
 
-    __slots__ = ("_answers", "_compute", "_max_entries", "_max_length")
+    __slots__ = ("_answers", "_compute", "_max_entries", "_max_length", "known")
 
     def __init__(self, compute: Callable[[str], V], *, max_entries: int, max_length: int) -> None:
         self._compute = compute
         self._answers: dict[str, V] = {}
         self._max_entries = max_entries
         self._max_length = max_length
+        self.known: Callable[[str], V | None] = self._answers.get
+        """The remembered answer, or None: the dictionary's own lookup, a call into C, for
+        callers on the hot path whose answers are never None (calling the memo itself
+        runs a Python frame even when it remembers)."""
 
     def __call__(self, text: str) -> V:
         answers = self._answers

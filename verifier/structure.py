@@ -159,7 +159,8 @@ def is_url(value: object) -> bool:
     non-empty authority, so ``https:example`` and ``https:///x`` do not.
     """
     if type(value) is str:
-        return _url_answers(value)
+        known = _url_known(value)
+        return _url_answers(value) if known is None else known
     return isinstance(value, str) and _is_url(value)
 
 
@@ -178,6 +179,7 @@ def _is_url(value: str) -> bool:
 
 _url_answers = TextMemo(_is_url, max_entries=1024, max_length=256)
 """Contexts, issuer, schema, status list and scheme URLs repeat across credentials."""
+_url_known = _url_answers.known
 
 
 def _is_iri_text(value: str) -> bool:

@@ -43,7 +43,8 @@ class Instant(NamedTuple):
 def instant(value: object) -> Instant:
     """The instant a dateTimeStamp names; ``ValueError`` for anything else."""
     if type(value) is str:
-        return _instants(value)
+        known = _instants_known(value)
+        return _instants(value) if known is None else known
     if not isinstance(value, str):
         raise ValueError("not an XML Schema dateTimeStamp")
     return _read(value)
@@ -76,6 +77,7 @@ def _read(value: str) -> Instant:
 _instants = TextMemo(_read, max_entries=1024, max_length=40)
 """Every credential is read twice (its shape, then its validity window), and one issuer's
 credentials share a handful of dates."""
+_instants_known = _instants.known
 
 
 def parse_timestamp(value: object) -> datetime:

@@ -186,3 +186,30 @@ def test_regressions_agree_with_the_reference(schema: Any, instances: list[Any])
     reference = Draft202012Validator(schema)
     for instance in instances:
         assert check(instance) == reference.is_valid(instance), instance
+
+
+def _letters(number: int) -> str:
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text += "abcdefghijklmnopqrstuvwxyz"[digit]
+        if not number:
+            return text
+
+
+def test_a_pattern_remembers_only_texts_that_matched_and_stays_bounded() -> None:
+    check = compile_schema({"type": "string", "pattern": "^[a-z]+$"})
+    for _ in range(2):  # the second time from what was remembered
+        assert check("abc")
+        assert not check("ABC")
+        assert not check("abc1")
+    (remembered,) = [c for c in check.__globals__.values() if isinstance(c, set)]
+    assert remembered == {"abc"}
+    for number in range(3_000):
+        assert check(_letters(number))
+        assert not check(_letters(number) + "!")
+    assert 0 < len(remembered) <= 512
+    long_text = "z" * 65
+    assert check(long_text)
+    assert long_text not in remembered
+    assert not check(long_text + "1")

@@ -40,3 +40,14 @@ def test_failures_are_never_remembered() -> None:
             memo("bad")
     assert calls == 2
     assert len(memo) == 0
+
+
+def test_known_answers_only_what_is_remembered_and_forgets_with_the_memo() -> None:
+    memo = TextMemo(len, max_entries=2, max_length=8)
+    assert memo.known("ab") is None  # not computed by a lookup
+    assert memo("ab") == 2
+    assert memo.known("ab") == 2
+    memo("c")
+    memo("d")  # the third new text empties the memo first
+    assert memo.known("ab") is None
+    assert memo.known("d") == 1
