@@ -332,6 +332,12 @@ def _keys_store(data_dir: Path | None) -> tuple[Settings, Store]:
     return settings, _open_store(settings)
 
 
+_KID_ARGUMENT = {"ignore_unknown_options": True}
+"""A kid is an RFC 7638 thumbprint in base64url, and one in 64 begins with ``-``: as
+``keys list`` prints it, it must be taken as the KID argument, not refused as an unknown
+option. These commands have no short options, so such a word reaches KID unchanged."""
+
+
 @keys_app.command("list")
 def keys_list(data_dir: DataDir = None) -> None:
     """List the signing keys with their state."""
@@ -364,7 +370,7 @@ def keys_rotate(
     typer.echo(key.kid)
 
 
-@keys_app.command("retire")
+@keys_app.command("retire", context_settings=_KID_ARGUMENT)
 def keys_retire(kid: str, data_dir: DataDir = None) -> None:
     """Stop signing with KID (retiring the active key rotates to a new one)."""
     from issuer import keys
@@ -386,7 +392,7 @@ def keys_retire(kid: str, data_dir: DataDir = None) -> None:
     typer.echo(f"{key.kid} {key.state.value}")
 
 
-@keys_app.command("compromised")
+@keys_app.command("compromised", context_settings=_KID_ARGUMENT)
 def keys_compromised(kid: str, data_dir: DataDir = None) -> None:
     """Publish KID as revoked so verifiers reject it; rotate if it was the active key."""
     from issuer import keys

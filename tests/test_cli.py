@@ -174,6 +174,19 @@ def test_keys_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     assert unknown.exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["retire", "compromised"])
+@pytest.mark.parametrize("kid", ["-AxCZcUgCtr8tUfni7Qno", "--dAxCZcUgCtr8tUfni7Qno", "-d"])
+def test_a_kid_that_begins_with_a_dash_is_a_kid(tmp_path: Path, command: str, kid: str) -> None:
+    """One base64url thumbprint in 64 begins with "-": it is the KID, on either side of
+    the options, not an unknown option."""
+    data = ["--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["init", *data]).exit_code == 0
+    for args in ([kid, *data], [*data, kid]):
+        result = runner.invoke(app, ["keys", command, *args])
+        assert result.exit_code == 2
+        assert f"no signing key '{kid}'" in result.output
+
+
 def test_init_refuses_without_a_passphrase_outside_demo(tmp_path: Path) -> None:
     bare = CliRunner(env={"CERTREG_KEY_PASSPHRASE": None})
     result = bare.invoke(app, ["init", "--data-dir", str(tmp_path)])
