@@ -35,6 +35,16 @@ def test_a_writing_process_closed_before_it_was_ready_is_stopped(tmp_path: Path)
     assert not process.ready
 
 
+def test_a_closed_writing_process_ends_at_once_and_cleanly(tmp_path: Path) -> None:
+    """Told to close, it closes its store, answers, and ends without the interpreter's
+    teardown (os._exit), with exit status 0: the parent is not left waiting for it."""
+    process = WritingProcess(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
+    process.wait_ready()
+    process.close()
+    assert not process._process.is_alive()
+    assert process._process.exitcode == 0
+
+
 def test_only_a_store_in_a_file_can_be_shared_with_a_writing_process(tmp_path: Path) -> None:
     in_file = Store.from_url(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
     in_memory = Store.from_url("sqlite://")
