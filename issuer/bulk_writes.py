@@ -120,8 +120,10 @@ def _serve(connection: Connection, url: str) -> None:
     # 130-220 ms here, and the parent's close waits for the process to end; so it ends
     # now, without it. (An unexpected error does not come here: it ends the process with
     # its traceback, as any other.)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # a stream closed or gone with the parent: nothing to say
+            if stream is not None:
+                stream.flush()
     os._exit(0)
 
 

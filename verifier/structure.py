@@ -166,12 +166,18 @@ def is_url(value: object) -> bool:
 
 def _is_url(value: str) -> bool:
     head, mark, fragment = value.rpartition("#")
-    if mark and fragment.isdigit() and fragment.isascii() and _url_answers(head):
+    if mark and fragment.isdigit() and fragment.isascii() and _head_answers(head):
         # A URL followed by "#" and ASCII digits is a URL: both are IRI characters, and
         # neither the scheme nor the authority test looks past the URL's own start. Every
         # status entry's id is its list's URL (remembered) with such a fragment, and each
         # id is seen once: this spares the expression a few times per credential.
         return True
+    return _matches_url(value)
+
+
+def _matches_url(value: str) -> bool:
+    """The URL test itself, without shortcuts (and so without recursion: a text of many
+    ``#1`` fragments is one expression match, not one call per fragment)."""
     if (_ASCII_URL if value.isascii() else _URL).fullmatch(value) is None:
         return False
     return "%" not in value or _BAD_PERCENT.search(value) is None
@@ -180,6 +186,8 @@ def _is_url(value: str) -> bool:
 _url_answers = TextMemo(_is_url, max_entries=1024, max_length=256)
 """Contexts, issuer, schema, status list and scheme URLs repeat across credentials."""
 _url_known = _url_answers.known
+_head_answers = TextMemo(_matches_url, max_entries=256, max_length=256)
+"""The URLs before a ``#digits`` fragment: an issuer's few status list URLs."""
 
 
 def _is_iri_text(value: str) -> bool:

@@ -508,6 +508,13 @@ def _url_by_expression(value: str) -> bool:
     return "%" not in value or structure._BAD_PERCENT.search(value) is None
 
 
+def test_a_url_of_many_digit_fragments_is_one_check_not_a_recursion() -> None:
+    """Hostile ids of thousands of ``#1`` fragments are answered, not a RecursionError."""
+    assert is_url("https://a.example/s" + "#1" * 5_000)
+    assert not is_url("https:" + "#1" * 5_000)
+    assert not is_url("https://a.example/ s" + "#1" * 5_000)
+
+
 URL_PARTS = st.sampled_from(
     ["https://a.example/s/1", "https://", "https:", "urn:", "did:web:x", "a b:", "x#", "%", "é"]
 )
