@@ -8,6 +8,8 @@ import json
 import signal
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -434,6 +436,28 @@ def test_a_bulk_writer_gives_its_connection_back_as_it_found_it(store: Store) ->
         assert tx.bulk_items(["none"]) == {}
     with store.engine.connect() as conn:
         assert settings_of(conn) == usual
+
+
+def test_a_bulk_writers_log_is_copied_into_the_database_file_after_each_commit(
+    store: Store, tmp_path: Path, clock: FrozenClock
+) -> None:
+    """On SQLite a checkpointer beside the bulk connection copies each commit's log into
+    the file, where the bulk connection itself would wait for 256 MiB of log; it ends with
+    the run."""
+    if store.server_side:
+        pytest.skip("the write-ahead log is SQLite's")
+    database = tmp_path / "issuer.sqlite3"
+    before = database.stat().st_size
+    with store.bulk_writer() as writer:
+        with writer.transaction() as tx:
+            tx.enqueue_many([("credential", f"{i:064d}") for i in range(20_000)], clock())
+        deadline = time.monotonic() + 30
+        while database.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert database.stat().st_size > before  # the pages reached the file
+    assert not [t for t in threading.enumerate() if t.name == "certreg-bulk-checkpoint"]
+    with store.transaction() as tx:
+        assert len(tx.pending_publications(limit=30_000)) == 20_000
 
 
 def test_invalid_rows_are_reported_by_line_and_skipped(
