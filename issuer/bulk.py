@@ -50,9 +50,11 @@ from issuer import credentials
 from issuer.bulk_writes import (
     ChunkConflict,
     ChunkWrite,
+    PackedChunk,
     WritingProcess,
     WritingProcessGone,
     apply,
+    pack,
 )
 from issuer.decisions import expiry_for
 from issuer.errors import Duplicate
@@ -638,6 +640,8 @@ class _Chunk:
     signatures: PendingSignatures | list[str] | None = None
     signed_in_workers: bool = False
     written_in_process: bool = False
+    write: ChunkWrite | None = None
+    packed: PackedChunk | None = None
 
 
 @dataclass(slots=True)
@@ -796,6 +800,7 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
     write)."""
     rows = chunk.checked
     count = len(rows)
+    chunk.write = chunk.packed = None  # built anew: its transaction is made anew
     # One entropy call per chunk: four time-ordered ids, one random credential id and a
     # certificate number's random bytes per row.
     width = RANDOM_BITS // 8
@@ -1040,19 +1045,42 @@ def _lists(batch: _Batch, chunk: _Chunk) -> ListClaims:
     return batch.allocator.claims(slots, now=chunk.now)
 
 
-def _write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> None:
+def _made(batch: _Batch, chunk: _Chunk) -> ChunkWrite:
+    """The chunk's transaction as data, made once per build of the chunk: its status
+    lists are taken as it is made (:func:`_lists`)."""
+    if chunk.write is None:
+        chunk.write = _chunk_write(batch, chunk, _lists(batch, chunk))
+    return chunk.write
+
+
+def _write(batch: _Batch, chunk: _Chunk, lists: ListClaims | None = None) -> None:
     """The chunk's one transaction, in this process (:func:`_send` hands it to the writing
-    process); raises :class:`ChunkConflict` (or :class:`Duplicate`) on a concurrent change."""
+    process); raises :class:`ChunkConflict` (or :class:`Duplicate`) on a concurrent change.
+    With ``lists`` (taken in this thread), the transaction is made where this runs: in the
+    writer thread, which then waits for the signing processes instead of this thread."""
     if chunk.grants:
+        write = _made(batch, chunk) if lists is None else _chunk_write(batch, chunk, lists)
+        chunk.write = None  # a redo builds anew
         with batch.writer.transaction() as tx:
-            apply(tx, _chunk_write(batch, chunk, lists))
+            apply(tx, write)
     _issued(chunk)
+
+
+def _pack(batch: _Batch, chunk: _Chunk) -> None:
+    """Pickle the chunk's transaction for the writing process, ahead of its turn:
+    :func:`_run` does it while the writing process still writes the chunk before, so
+    only the hand-over is left once that one is done."""
+    if chunk.grants and chunk.packed is None:
+        chunk.packed = pack(_made(batch, chunk))
 
 
 def _send(batch: _Batch, chunk: _Chunk, process: WritingProcess) -> Callable[[], None]:
     """Start the chunk's transaction in the writing process; returns what waits for it."""
     if chunk.grants:
-        process.send(_chunk_write(batch, chunk, _lists(batch, chunk)))
+        _pack(batch, chunk)
+        packed, chunk.write, chunk.packed = chunk.packed, None, None  # a redo builds anew
+        assert packed is not None
+        process.send(packed)
 
     def written() -> None:
         if chunk.grants:
@@ -1112,7 +1140,7 @@ def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> 
             if process is not None:
                 _send(batch, chunk, process)()
             else:
-                _write(batch, chunk, _lists(batch, chunk))
+                _write(batch, chunk)
         except (ChunkConflict, Duplicate) as exc:
             last = exc
             batch.reload()
@@ -1214,6 +1242,11 @@ def _run(
                     _prepare(batch, pending)
                 written = writer.submit(_write, batch, pending, _lists(batch, pending)).result
             _build(batch, chunk)
+            if process is not None and (pending is None or written is not None):
+                # The writing process writes the chunk before (if any): pack this one
+                # meanwhile. Not while the chunk before is still to be written here: its
+                # status lists must be taken first, chunk after chunk (_lists).
+                _pack(batch, chunk)
             if pending is not None:
                 if written is not None:
                     _finish(batch, pending, written)
