@@ -1129,13 +1129,16 @@ def _writing_process_gone(batch: _Batch) -> None:
     batch.reload()
 
 
-def _settle(batch: _Batch, chunk: _Chunk, *, first: Exception | None = None) -> None:
-    """Write a prepared chunk, redoing it (and reloading slots) after a concurrent change."""
+def _settle(
+    batch: _Batch, chunk: _Chunk, *, first: Exception | None = None, here: bool = False
+) -> None:
+    """Write a prepared chunk, redoing it (and reloading slots) after a concurrent change;
+    in the writing process if it is ready, unless ``here``."""
     last = first
     for _ in range(_MAX_RETRIES):
         if chunk.generation != batch.generation:
             _prepare(batch, chunk)
-        process = _writing_process(batch)
+        process = None if here else _writing_process(batch)
         try:
             if process is not None:
                 _send(batch, chunk, process)()
@@ -1242,10 +1245,11 @@ def _run(
                     _prepare(batch, pending)
                 written = writer.submit(_write, batch, pending, _lists(batch, pending)).result
             _build(batch, chunk)
-            if process is not None and (pending is None or written is not None):
-                # The writing process writes the chunk before (if any): pack this one
-                # meanwhile. Not while the chunk before is still to be written here: its
-                # status lists must be taken first, chunk after chunk (_lists).
+            if process is not None and written is not None:
+                # The writing process writes the chunk before: pack this one meanwhile.
+                # Not while the chunk before is still to be written here, whose status
+                # lists must be taken first, chunk after chunk (_lists); nor the first
+                # chunk, which may be the last (written here: see below).
                 _pack(batch, chunk)
             if pending is not None:
                 if written is not None:
@@ -1257,7 +1261,12 @@ def _run(
                 gc.collect(1)  # the young generations only (see _young_collections_only)
             pending = chunk
         if pending is not None:
-            _settle(batch, pending)
+            # The last chunk has no next one to overlap. A writing process that has written
+            # nothing yet (it became ready late in a short run) would write it through a
+            # cold page cache and pay for the pickling, where this process's cache holds
+            # the pages its own chunks wrote: 0.43-0.60 s against 0.31-0.35 s for 5,000
+            # rows here.
+            _settle(batch, pending, here=batch.report.written_in_process == 0)
             if progress is not None:
                 progress(len(pending.rows))
 

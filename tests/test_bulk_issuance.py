@@ -277,6 +277,34 @@ def test_chunks_reach_the_writing_process_over_the_pipe_without_memory_files(
     _assert_every_credential_verifies(office, rows)
 
 
+@pytest.mark.parametrize(("count", "in_process"), [(40, 0), (60, 40)])
+def test_a_writing_process_that_has_written_nothing_is_not_sent_the_last_chunk(
+    office: BackOffice,
+    settings: Settings,
+    keyring: KeyRing,
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
+    in_process: int,
+) -> None:
+    """A writing process ready only once the first chunk was written here: with two
+    chunks, the last one (which nothing overlaps) is written here too, through this
+    process's warm cache; with three, the second goes to the process, and so does the
+    last."""
+    if office.store.server_side:
+        pytest.skip("a writing process serves SQLite stores only")
+    setup_scheme(office)
+    rows = _rows(office, count)
+    ready = bulk._writing_process
+    monkeypatch.setattr(
+        bulk, "_writing_process", lambda batch: ready(batch) if batch.report.issued else None
+    )
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
+    )
+    assert (report.issued, report.written_in_process) == (count, in_process)
+    _assert_every_credential_verifies(office, rows)
+
+
 def test_bulk_rows_store_instants_as_the_orm_does(
     office: BackOffice, settings: Settings, keyring: KeyRing
 ) -> None:
