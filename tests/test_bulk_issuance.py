@@ -467,14 +467,14 @@ def test_a_bulk_writer_gives_its_connection_back_as_it_found_it(store: Store) ->
 
 
 def test_a_bulk_writers_log_is_copied_into_the_database_file_after_each_commit(
-    store: Store, tmp_path: Path, clock: FrozenClock
+    store: Store, clock: FrozenClock
 ) -> None:
     """On SQLite a checkpointer beside the bulk connection copies each commit's log into
     the file, where the bulk connection itself would wait for 256 MiB of log; it ends with
     the run."""
     if store.server_side:
         pytest.skip("the write-ahead log is SQLite's")
-    database = tmp_path / "issuer.sqlite3"
+    database = Path(str(store.engine.url.database))
     before = database.stat().st_size
     with store.bulk_writer() as writer:
         with writer.transaction() as tx:
