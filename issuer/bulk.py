@@ -51,10 +51,12 @@ from issuer.bulk_writes import (
     ChunkConflict,
     ChunkWrite,
     PackedChunk,
+    UnsignedCredentials,
     WritingProcess,
     WritingProcessGone,
     apply,
     pack,
+    signed,
 )
 from issuer.decisions import expiry_for
 from issuer.errors import Duplicate
@@ -158,6 +160,9 @@ class BatchReport:
     written_in_process: int = 0
     """Credentials issued whose chunks the writing process wrote (SQLite, ``workers`` of 2
     or more; the rest were written by this process)."""
+    signed_in_writing_process: int = 0
+    """Credentials issued whose signatures the writing process made: its share of the
+    chunks it wrote (:class:`_Balance`)."""
     results: list[ItemResult] = field(default_factory=list)
     rejections: list[ItemResult] = field(default_factory=list)
 
@@ -640,8 +645,52 @@ class _Chunk:
     signatures: PendingSignatures | list[str] | None = None
     signed_in_workers: bool = False
     written_in_process: bool = False
+    deferred: int = 0
+    """How many of the last credentials are left for the writing process to sign."""
+    writer_seconds: float | None = None
+    """How long the writing process took over the chunk, once it has written it."""
     write: ChunkWrite | None = None
     packed: PackedChunk | None = None
+
+
+@dataclass(slots=True)
+class _Balance:
+    """How many of a chunk's credentials to leave unsigned for the writing process, so that
+    it and this process are equally busy.
+
+    Writing a chunk there took about half as long as screening, building and signing the
+    next one here (docs/BULK.md): alone, the writing process waited half of the time. The
+    timings of each chunk written there tell where the balance lies: what this process
+    would have taken per row had it signed every credential, what the writing process would
+    have taken had it signed none, and one signature's cost here; the share then moves
+    halfway to the one that evens the two. Until a signature has been timed here, the
+    writing process signs nothing.
+    """
+
+    fraction: float = 0.5
+    signature: float | None = None
+    """Seconds per signature in this process (the last chunk signed here)."""
+
+    def share(self, count: int) -> int:
+        return 0 if self.signature is None else round(count * self.fraction)
+
+    def signed_here(self, count: int, seconds: float) -> None:
+        if count:
+            self.signature = seconds / count
+
+    def learn(
+        self, here: float, built: tuple[int, int], there: float, written: tuple[int, int]
+    ) -> None:
+        """``here``: the seconds this process spent on everything but waiting, while the
+        writing process took ``there`` over a chunk; ``built`` and ``written`` are
+        ``(rows, left unsigned)`` of the chunk built here meanwhile and of that chunk."""
+        signature = self.signature
+        if signature is None or not built[0] or not written[0]:
+            return
+        whole = (here + built[1] * signature) / built[0]
+        bare = (there - written[1] * signature) / written[0]
+        even = (whole - bare) / (2 * signature)
+        self.fraction = min(1.0, max(0.0, (self.fraction + even) / 2))
 
 
 @dataclass(slots=True)
@@ -661,6 +710,7 @@ class _Batch:
     keep_results: bool
     generation: int = 0
     templates: dict[tuple[str, tuple[str, ...]], _Template | None] = field(default_factory=dict)
+    balance: _Balance = field(default_factory=_Balance)
 
     def reload(self) -> None:
         with self.store.transaction() as tx:
@@ -893,12 +943,16 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
     chunk.payloads = payloads
     signers = batch.pool if batch.pool is not None and batch.pool.ready else None
     chunk.signed_in_workers = signers is not None
+    chunk.deferred = 0
     if signers is not None:
         chunk.signatures = signers.submit(header=VC_JWT_HEADER, payloads=payloads)
-    else:
-        chunk.signatures = sign_compact_many(
-            header=VC_JWT_HEADER, payloads=payloads, signer=batch.signer
-        )
+        return
+    if batch.process is not None and batch.process.running:
+        chunk.deferred = batch.balance.share(count)
+    here = payloads[: count - chunk.deferred]
+    started = time.perf_counter()
+    chunk.signatures = sign_compact_many(header=VC_JWT_HEADER, payloads=here, signer=batch.signer)
+    batch.balance.signed_here(len(here), time.perf_counter() - started)
 
 
 def _check_leaves(
@@ -1001,6 +1055,12 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
     signatures = chunk.signatures
     tokens = signatures.result() if isinstance(signatures, PendingSignatures) else signatures
     assert tokens is not None
+    assert len(tokens) + chunk.deferred == len(grants)
+    unsigned = None
+    if chunk.deferred:
+        start = len(tokens)
+        unsigned = UnsignedCredentials(start, VC_JWT_HEADER, chunk.payloads[start:])
+        tokens = [*tokens, *[""] * chunk.deferred]  # signed by the writer (bulk_writes.signed)
     now = chunk.now
     kid = batch.signer.kid
     batch_id = batch.report.batch_id
@@ -1035,6 +1095,7 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
                 ),
             },
         },
+        unsigned=unsigned,
     )
 
 
@@ -1061,6 +1122,7 @@ def _write(batch: _Batch, chunk: _Chunk, lists: ListClaims | None = None) -> Non
     if chunk.grants:
         write = _made(batch, chunk) if lists is None else _chunk_write(batch, chunk, lists)
         chunk.write = None  # a redo builds anew
+        write = signed(write, batch.signer)  # the writing process's share, if it had one
         with batch.writer.transaction() as tx:
             apply(tx, write)
     _issued(chunk)
@@ -1084,7 +1146,7 @@ def _send(batch: _Batch, chunk: _Chunk, process: WritingProcess) -> Callable[[],
 
     def written() -> None:
         if chunk.grants:
-            process.result()
+            chunk.writer_seconds = process.result()
             chunk.written_in_process = True
         _issued(chunk)
 
@@ -1185,6 +1247,7 @@ def _report(batch: _Batch, chunk: _Chunk) -> None:
         report.signed_in_workers += len(chunk.grants)
     if chunk.written_in_process:
         report.written_in_process += len(chunk.grants)
+        report.signed_in_writing_process += chunk.deferred
     for number in sorted(chunk.results):
         result = chunk.results[number]
         report.rows += 1
@@ -1227,25 +1290,20 @@ def _run(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="certreg-bulk-writer") as writer:
         pending: _Chunk | None = None
         index = 0
+        resumed = time.perf_counter()  # this thread's work since it last waited
+        written: Callable[[], None] | None = None  # what waits for pending's write
         while chunk_rows := list(islice(source, batch_size)):
             index += 1
             chunk = _Chunk(index=index, rows=chunk_rows, now=batch.clock())
-            written: Callable[[], None] | None = None
-            process = _writing_process(batch)
-            if pending is not None and process is not None:
-                if pending.generation != batch.generation:
-                    _prepare(batch, pending)  # built before a redo reloaded the slots
-                try:
-                    written = _send(batch, pending, process)
-                except WritingProcessGone:
-                    _writing_process_gone(batch)  # pending is redone below, here
+            if pending is not None and written is None:
+                written = _hand_over(batch, pending)
             _screen(batch, chunk)  # a snapshot, or while no write is in flight in this process
             if pending is not None and written is None and batch.writer.server_side:
                 if pending.generation != batch.generation:
                     _prepare(batch, pending)
                 written = writer.submit(_write, batch, pending, _lists(batch, pending)).result
             _build(batch, chunk)
-            if process is not None and written is not None:
+            if written is not None and batch.process is not None and batch.process.running:
                 # The writing process writes the chunk before: pack this one meanwhile.
                 # Not while the chunk before is still to be written here, whose status
                 # lists must be taken first, chunk after chunk (_lists); nor the first
@@ -1253,22 +1311,55 @@ def _run(
                 _pack(batch, chunk)
             if pending is not None:
                 if written is not None:
+                    busy = time.perf_counter() - resumed
                     _finish(batch, pending, written)
+                    resumed = time.perf_counter()
+                    if pending.writer_seconds is not None:
+                        batch.balance.learn(
+                            busy,
+                            (len(chunk.grants), chunk.deferred),
+                            pending.writer_seconds,
+                            (len(pending.grants), pending.deferred),
+                        )
                 else:
                     _settle(batch, pending)
+                    resumed = time.perf_counter()  # what it wrote here is not the balance's
+                written = None
+                if batch.report.written_in_process:
+                    # Hand the chunk just built over at once: the writing process would
+                    # otherwise wait while this thread tidies up and reads the next rows.
+                    written = _hand_over(batch, chunk)
                 if progress is not None:
                     progress(len(pending.rows))
                 gc.collect(1)  # the young generations only (see _young_collections_only)
             pending = chunk
         if pending is not None:
-            # The last chunk has no next one to overlap. A writing process that has written
-            # nothing yet (it became ready late in a short run) would write it through a
-            # cold page cache and pay for the pickling, where this process's cache holds
-            # the pages its own chunks wrote: 0.43-0.60 s against 0.31-0.35 s for 5,000
-            # rows here.
-            _settle(batch, pending, here=batch.report.written_in_process == 0)
+            if written is not None:
+                _finish(batch, pending, written)
+            else:
+                # The last chunk has no next one to overlap. A writing process that has
+                # written nothing yet (it became ready late in a short run) would write it
+                # through a cold page cache and pay for the pickling, where this process's
+                # cache holds the pages its own chunks wrote: 0.43-0.60 s against
+                # 0.31-0.35 s for 5,000 rows here.
+                _settle(batch, pending, here=batch.report.written_in_process == 0)
             if progress is not None:
                 progress(len(pending.rows))
+
+
+def _hand_over(batch: _Batch, chunk: _Chunk) -> Callable[[], None] | None:
+    """Send a built chunk to the writing process, if it is ready; what waits for the write,
+    or None if the chunk is still to be written."""
+    process = _writing_process(batch)
+    if process is None:
+        return None
+    if chunk.generation != batch.generation:
+        _prepare(batch, chunk)  # built before a redo reloaded the slots
+    try:
+        return _send(batch, chunk, process)
+    except WritingProcessGone:
+        _writing_process_gone(batch)  # the chunk is redone here
+        return None
 
 
 def _writing_process(batch: _Batch) -> WritingProcess | None:
@@ -1341,7 +1432,7 @@ def issue_batch(
         signer = keyring.signer(tx)
     report = BatchReport(batch_id=new_id(entropy))
     url = store.shared_file_url() if workers > 1 else None
-    process = WritingProcess(url) if url is not None else None
+    process = WritingProcess(url, signer=signer) if url is not None else None
     signing = workers - 1 - (process is not None)
     pool = SigningPool(signer, workers=signing) if signing > 0 else None
     try:

@@ -17,7 +17,14 @@ chunk before it. A chunk the writing process refuses (:class:`ChunkConflict`, or
 :class:`~issuer.errors.Duplicate` from a key taken meanwhile) comes back as that exception,
 and the caller redoes it as it would have redone its own.
 
-The writing process holds no key: what it receives is already signed.
+Writing a chunk takes the writing process about half the time this process takes to screen,
+build and sign the next one (docs/BULK.md), so it also signs a share of each chunk: the
+last credentials of a chunk may come unsigned (:class:`UnsignedCredentials`), and it signs
+them with the batch's key, handed over when it starts as the signing workers get theirs
+(:class:`~issuer.signing.SignerHandOver`), before its transaction. The caller picks the
+share from how busy each process was (:meth:`WritingProcess.result` says how long a chunk
+took there). A chunk written in this process instead is signed here first
+(:func:`signed`); :func:`apply` refuses one with credentials still unsigned.
 """
 
 from __future__ import annotations
@@ -29,24 +36,28 @@ import os
 import pickle
 import signal
 import sys
+import time
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
+from issuer.signing import LoadedSigner, Signer, SignerHandOver, sign_compact_many
 from issuer.status import ListClaims
-from issuer.store import Store, TableRows, Tx
+from issuer.store import Store, TableRows, Tx, with_credential_jws
 
 __all__ = [
     "ChunkConflict",
     "ChunkWrite",
     "PackedChunk",
+    "UnsignedCredentials",
     "WritingProcess",
     "WritingProcessGone",
     "apply",
     "pack",
+    "signed",
 ]
 
 
@@ -63,6 +74,17 @@ class WritingProcessGone(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
+class UnsignedCredentials:
+    """The last credentials of a chunk, still to be signed: the payloads (JWS payloads of
+    one protected ``header``) of the credential rows from the ``start``-th on, whose
+    ``jws`` the rows hold empty until :func:`signed` fills it in."""
+
+    start: int
+    header: dict[str, Any]
+    payloads: list[bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class ChunkWrite:
     """Everything one chunk's transaction writes and checks.
 
@@ -70,7 +92,8 @@ class ChunkWrite:
     persons: a relation recorded since the chunk was screened refuses the chunk. ``rows``
     are every table's rows in insertion order, the status slots last
     (:func:`issuer.store.roster_grant_rows`, :func:`issuer.store.slot_claim_rows`).
-    ``audit`` are the keyword arguments of the chunk's audit entry.
+    ``audit`` are the keyword arguments of the chunk's audit entry. ``unsigned``, if
+    any, are the credentials whose signatures are still to be made (:func:`signed`).
     """
 
     at: datetime
@@ -81,11 +104,27 @@ class ChunkWrite:
     rows: list[TableRows]
     outbox: list[tuple[str, str]]
     audit: dict[str, Any]
+    unsigned: UnsignedCredentials | None = None
+
+
+def signed(write: ChunkWrite, signer: Signer) -> ChunkWrite:
+    """``write`` with its unsigned credentials signed by ``signer`` (the batch's key)."""
+    unsigned = write.unsigned
+    if unsigned is None:
+        return write
+    if signer.kid != write.audit["details"]["kid"]:
+        raise ValueError("the chunk was made for another key")
+    jws = sign_compact_many(header=unsigned.header, payloads=unsigned.payloads, signer=signer)
+    rows = with_credential_jws(write.rows, unsigned.start, jws)
+    return replace(write, rows=rows, unsigned=None)
 
 
 def apply(tx: Tx, write: ChunkWrite) -> None:
     """Run a chunk's transaction in ``tx``; raises :class:`ChunkConflict` (or
-    :class:`~issuer.errors.Duplicate`) on a concurrent change, and the caller rolls back."""
+    :class:`~issuer.errors.Duplicate`) on a concurrent change, and the caller rolls back.
+    Every credential must be signed (:func:`signed`)."""
+    if write.unsigned is not None:
+        raise ValueError("a chunk's credentials are not all signed")
     if tx.bulk_items(write.external_ids):
         raise ChunkConflict("an external id was issued meanwhile")
     if tx.certificate_numbers_in_use(write.certificate_numbers):
@@ -105,9 +144,10 @@ def apply(tx: Tx, write: ChunkWrite) -> None:
     tx.append_audit(at=write.at, **write.audit)
 
 
-def _serve(connection: Connection, url: str) -> None:
-    """The writing process: open the store, say so, then write each chunk it is sent and
-    answer with what came of it, until told to close (or its parent is gone).
+def _serve(connection: Connection, url: str, handover: SignerHandOver | None) -> None:
+    """The writing process: open the store, say so, then sign what is left of each chunk
+    it is sent, write it and answer with what came of it (and the seconds it took), until
+    told to close (or its parent is gone).
 
     Interrupts are the parent's to handle (a Ctrl-C reaches the whole process group): the
     parent waits for the chunk in flight, then closes this process.
@@ -118,7 +158,7 @@ def _serve(connection: Connection, url: str) -> None:
     # generations are collected after each one.
     gc.disable()
     try:
-        _write_until_closed(connection, url)
+        _write_until_closed(connection, url, None if handover is None else handover.load())
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone, or stopped listening: nothing more will come
     finally:
@@ -135,7 +175,7 @@ def _serve(connection: Connection, url: str) -> None:
     os._exit(0)
 
 
-def _write_until_closed(connection: Connection, url: str) -> None:
+def _write_until_closed(connection: Connection, url: str, signer: LoadedSigner | None) -> None:
     with ExitStack() as stack:
         try:
             store = Store.from_url(url)
@@ -145,20 +185,28 @@ def _write_until_closed(connection: Connection, url: str) -> None:
             connection.send(("failed", _sendable(exc)))
             return
         connection.send(("ready", None))
+        tidying = 0.0  # the last chunk's clearing away, after its answer: counted with the next
         while True:
             kind, size = connection.recv()
             if kind == "close":
                 break
+            started = time.perf_counter()
             write = _receive_chunk(connection, kind, size)
             try:
+                if write.unsigned is not None:
+                    if signer is None:
+                        raise ValueError("this writing process holds no key to sign with")
+                    write = signed(write, signer)
                 with writer.transaction() as tx:
                     apply(tx, write)
             except Exception as exc:
                 connection.send(("error", _sendable(exc)))
             else:
-                connection.send(("written", None))
+                connection.send(("written", time.perf_counter() - started + tidying))
+            answered = time.perf_counter()
             del write
             gc.collect(1)
+            tidying = time.perf_counter() - answered
     # The bulk connection's settings restored, its log checkpointed, the store closed.
     connection.send(("closed", None))
 
@@ -238,7 +286,8 @@ class WritingProcess:
     write in their own process rather than wait. It opens the store from ``url`` with the
     same engine settings as any issuer store and one bulk connection (:class:`BulkWriter`)
     for all the chunks it writes; :meth:`close` restores that connection's settings and
-    checkpoints its log before the process ends.
+    checkpoints its log before the process ends. Given the batch's ``signer``, it signs
+    the credentials a chunk leaves unsigned; without, it refuses such a chunk.
 
     A chunk travels over a pipe, pickled (:func:`pack`) and sent by the thread that calls
     :meth:`send`.
@@ -248,18 +297,19 @@ class WritingProcess:
     of a chunk's time. One chunk at a time: :meth:`send`, then :meth:`result`.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, signer: LoadedSigner | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
+        handover = None if signer is None else signer.hand_over()
         self._process = context.Process(
-            target=_serve, args=(child, url), name="certreg-bulk-writer", daemon=True
+            target=_serve, args=(child, url, handover), name="certreg-bulk-writer", daemon=True
         )
         self._process.start()
         child.close()
         self._state = "starting"
         self._failure: Exception | None = None
 
-    def _receive(self) -> tuple[str, Exception | None]:
+    def _receive(self) -> tuple[str, Any]:
         try:
             kind, value = self._connection.recv()
         except (EOFError, ConnectionResetError):
@@ -270,6 +320,12 @@ class WritingProcess:
     def _started(self, kind: str, value: Exception | None) -> None:
         self._state = "ready" if kind == "ready" else "failed"
         self._failure = value
+
+    @property
+    def running(self) -> bool:
+        """Whether the process has opened the store and goes on taking chunks (it may be
+        writing one now); never blocks."""
+        return self._state == "writing" or self.ready
 
     @property
     def ready(self) -> bool:
@@ -301,15 +357,18 @@ class WritingProcess:
             raise WritingProcessGone("the writing process ended unexpectedly") from None
         self._state = "writing"
 
-    def result(self) -> None:
-        """Wait for the chunk sent last; raises what :func:`apply` raised there."""
+    def result(self) -> float:
+        """Wait for the chunk sent last; raises what :func:`apply` raised there. Returns
+        the seconds the process spent on it (taking it in, signing, writing) and on
+        clearing away the chunk before."""
         if self._state != "writing":
             raise RuntimeError("no chunk is being written")
         kind, value = self._receive()
         self._state = "ready"
         if kind != "written":
-            assert value is not None
+            assert isinstance(value, Exception)
             raise value
+        return float(value)
 
     def close(self) -> None:
         """End the process once it has written what it was given.

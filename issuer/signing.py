@@ -37,6 +37,7 @@ __all__ = [
     "LoadedSigner",
     "PendingSignatures",
     "Signer",
+    "SignerHandOver",
     "SigningPool",
     "b64url",
     "generate_key",
@@ -143,12 +144,7 @@ def generate_key(alg: Algorithm, *, passphrase: bytes) -> GeneratedKey:
         else ec.generate_private_key(ec.SECP256R1())
     )
     jwk = _public_jwk(private)
-    der = private.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    blob = _encrypt(der, kid=jwk["kid"], passphrase=passphrase)
+    blob = _encrypt(_private_der(private), kid=jwk["kid"], passphrase=passphrase)
     return GeneratedKey(kid=jwk["kid"], alg=alg, public_jwk=jwk, encrypted_private_key=blob)
 
 
@@ -191,8 +187,43 @@ class LoadedSigner:
         r, s = decode_dss_signature(self._key.sign(signing_input, _ES256))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
+    def hand_over(self) -> SignerHandOver:
+        """The key on its way to a process of certreg's own (see :class:`SignerHandOver`)."""
+        return SignerHandOver(kid=self._kid, alg=self._alg, der=_private_der(self._key))
+
     def __repr__(self) -> str:
         return f"LoadedSigner(kid={self._kid!r}, alg={self._alg.value!r})"
+
+
+def _private_der(key: Any) -> bytes:
+    der: bytes = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return der
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class SignerHandOver:
+    """A loaded key handed to a process that certreg starts for itself (a bulk run's
+    signing workers and writing process), among the start-up arguments of a ``spawn``
+    process: it travels over the private pipe between parent and child, never through a
+    file, the environment or a command line, and lives only in those processes' memory.
+    :meth:`load` gives the child its :class:`LoadedSigner`; its ``repr`` names the key
+    without showing it, and nothing outside this module reads ``der``.
+    """
+
+    kid: str
+    alg: Algorithm
+    der: bytes
+
+    def load(self) -> LoadedSigner:
+        key = serialization.load_der_private_key(self.der, password=None)
+        return LoadedSigner(kid=self.kid, alg=self.alg, key=key)
+
+    def __repr__(self) -> str:
+        return f"SignerHandOver(kid={self.kid!r}, alg={self.alg.value!r})"
 
 
 def load_signer(
@@ -249,10 +280,9 @@ _pool_signer: LoadedSigner | None = None
 """The key of a signing worker process (set once by :func:`_start_worker`)."""
 
 
-def _start_worker(kid: str, alg: str, der: bytes) -> None:
+def _start_worker(handover: SignerHandOver) -> None:
     global _pool_signer  # one key per worker process, for its whole life
-    key = serialization.load_der_private_key(der, password=None)
-    _pool_signer = LoadedSigner(kid=kid, alg=Algorithm(alg), key=key)
+    _pool_signer = handover.load()
 
 
 def _ready_in_worker() -> bool:
@@ -279,11 +309,9 @@ class PendingSignatures:
 class SigningPool:
     """Signs JWS compact serializations in worker processes, so signing uses every core.
 
-    Each worker holds the one key it was started with. The key reaches a worker once, as
-    PKCS#8 DER among the start-up arguments of a process started with ``spawn``: it travels
-    over the private pipe between the parent and its child, never through a file, the
-    environment or a command line, and lives only in those processes' memory. Workers end
-    with :meth:`close` (or the ``with`` block). Nothing outside this module sees the key.
+    Each worker holds the one key it was started with, handed over once
+    (:class:`SignerHandOver`). Workers end with :meth:`close` (or the ``with`` block).
+    Nothing outside this module sees the key.
     """
 
     def __init__(self, signer: LoadedSigner, *, workers: int) -> None:
@@ -292,16 +320,11 @@ class SigningPool:
         self._kid = signer.kid
         self._alg = signer.alg
         self._workers = workers
-        der = signer._key.private_bytes(  # this module owns the key
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(signer.kid, signer.alg.value, der),
+            initargs=(signer.hand_over(),),
         )
         # One task per worker starts them all now, in the background: a spawned process
         # starts an interpreter and imports its parent's main module (for the certreg

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -134,6 +134,7 @@ __all__ = [
     "create_issuer_engine",
     "roster_grant_rows",
     "slot_claim_rows",
+    "with_credential_jws",
 ]
 
 _CONTENT_FIELDS = [f for f in SchemeContent.__slots__ if f != "scope_items"]
@@ -1944,6 +1945,25 @@ def roster_grant_rows(
         ],
     )
     return rows
+
+
+def with_credential_jws(
+    rows: Sequence[TableRows], start: int, jws: Sequence[str]
+) -> list[TableRows]:
+    """``rows`` of :func:`roster_grant_rows` with the credentials from the ``start``-th on
+    given their ``jws``: a bulk run may leave the last credentials of a chunk for its
+    writing process to sign (:mod:`issuer.bulk_writes`)."""
+    done = []
+    for table in rows:
+        if table.table == CredentialRow.__tablename__:
+            column = table.columns.index("jws")
+            signed = [
+                (*row[:column], token, *row[column + 1 :])
+                for row, token in zip(table.values[start:], jws, strict=True)
+            ]
+            table = replace(table, values=table.values[:start] + signed)
+        done.append(table)
+    return done
 
 
 class BulkWriter:

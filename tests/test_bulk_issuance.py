@@ -277,6 +277,92 @@ def test_chunks_reach_the_writing_process_over_the_pipe_without_memory_files(
     _assert_every_credential_verifies(office, rows)
 
 
+def _assert_each_row_has_its_own_credential(office: BackOffice, rows: list[dict[str, Any]]) -> None:
+    """Each row's stored credential verifies and is that row's: its payload names the
+    credential id, certificate number and person of the row's own records."""
+    keys = _published_keys(office)
+    with office.store.transaction() as tx:
+        items = tx.bulk_items([r["external_id"] for r in rows])
+        assert len(items) == len(rows)
+        for row in rows:
+            item = items[row["external_id"]]
+            credential = tx.get_credential(item.credential_id)
+            assert credential is not None
+            payload = json.loads(jws.deserialize_compact(credential.jws, keys).payload)
+            assert payload["id"] == f"urn:uuid:{item.credential_id}"
+            subject = payload["credentialSubject"]
+            assert subject["givenName"] == row["given_name"]
+            assert subject["certification"]["certificateNumber"] == item.certificate_number
+
+
+def _half_for_the_writer(balance: Any, count: int) -> int:
+    return count // 2
+
+
+def test_the_writing_process_signs_its_share_of_each_chunk(
+    office: BackOffice,
+    settings: Settings,
+    keyring: KeyRing,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writing process signs the last credentials of each chunk it writes (half of
+    them here), with the batch's key, each onto its own row."""
+    if office.store.server_side:
+        pytest.skip("a writing process serves SQLite stores only")
+    monkeypatch.setattr(bulk._Balance, "share", _half_for_the_writer)
+    setup_scheme(office)
+    rows = _rows(office, 100)
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
+    )
+    assert (report.issued, report.written_in_process) == (100, 100)
+    assert report.signed_in_writing_process == 50
+    _assert_each_row_has_its_own_credential(office, rows)
+
+
+def test_credentials_left_for_the_writing_process_are_signed_here_when_written_here(
+    office: BackOffice,
+    settings: Settings,
+    keyring: KeyRing,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chunks built with a share for the writing process but written here (the process
+    busy, gone, or the chunk the last of a short run) are signed here first."""
+    if office.store.server_side:
+        pytest.skip("a writing process serves SQLite stores only")
+    monkeypatch.setattr(bulk._Balance, "share", _half_for_the_writer)
+    monkeypatch.setattr(bulk, "_writing_process", lambda batch: None)
+    setup_scheme(office)
+    rows = _rows(office, 60)
+    report = _issue(
+        office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
+    )
+    assert (report.issued, report.written_in_process, report.signed_in_writing_process) == (
+        60,
+        0,
+        0,
+    )
+    _assert_each_row_has_its_own_credential(office, rows)
+
+
+def test_the_share_of_the_writing_process_evens_out_the_two_processes() -> None:
+    """From one chunk's timings, the share moves halfway to the one that makes both
+    processes equally busy, never below none or above all."""
+    balance = bulk._Balance()
+    assert balance.share(5000) == 0  # no signature timed here yet: the writer signs none
+    balance.signed_here(5000, 0.150)  # 30 µs a signature
+    assert balance.share(5000) == 2500
+    # Here 110 µs a row, there 60: signing 5/6 of them there evens both out at 85 µs.
+    balance.learn(0.550, (5000, 0), 0.300, (5000, 0))
+    assert balance.fraction == pytest.approx((0.5 + 5 / 6) / 2)
+    balance.learn(0.100, (5000, 0), 0.900, (5000, 2500))  # the writer is far the slower
+    assert balance.fraction == 0.0
+    for _ in range(5):
+        balance.learn(2.0, (5000, 5000), 0.1, (5000, 0))
+    assert balance.fraction == 1.0
+    assert balance.share(5000) == 5000
+
+
 @pytest.mark.parametrize(("count", "in_process"), [(40, 0), (60, 40)])
 def test_a_writing_process_that_has_written_nothing_is_not_sent_the_last_chunk(
     office: BackOffice,

@@ -6,9 +6,91 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from joserfc import jws
+from joserfc.jwk import KeySet
 
-from issuer.bulk_writes import WritingProcess
+from issuer import signing
+from issuer.bulk_writes import (
+    ChunkWrite,
+    UnsignedCredentials,
+    WritingProcess,
+    apply,
+    pack,
+    signed,
+)
+from issuer.signing import Algorithm
+from issuer.status import ListClaims
 from issuer.store import Store
+from tests.conftest import PASSPHRASE
+
+_AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _unsigned_chunk(kid: str) -> ChunkWrite:
+    """A chunk (with nothing else in it) whose one credential is still to be signed."""
+    return ChunkWrite(
+        at=_AT,
+        external_ids=[],
+        certificate_numbers=[],
+        recheck=[],
+        lists=ListClaims(lists=(), counts=(), close_at=1),
+        rows=[],
+        outbox=[],
+        audit={"details": {"kid": kid}},
+        unsigned=UnsignedCredentials(start=0, header={"typ": "vc+jwt"}, payloads=[b"{}"]),
+    )
+
+
+class _OtherKey:
+    kid = "another-key"
+    alg = Algorithm.ES256
+
+    def sign(self, signing_input: bytes) -> bytes:
+        raise AssertionError("nothing is signed with a key the chunk was not made for")
+
+
+def test_a_handed_over_key_signs_as_the_key_itself_and_never_shows(
+    signing_key: signing.GeneratedKey,
+) -> None:
+    """What the writing process (and each signing worker) receives: the key, under its kid,
+    whose ``repr`` names it without its bytes."""
+    signer = signing.load_signer(
+        kid=signing_key.kid,
+        alg=signing_key.alg,
+        encrypted_private_key=signing_key.encrypted_private_key,
+        passphrase=PASSPHRASE.encode(),
+    )
+    handover = signer.hand_over()
+    assert repr(handover) == f"SignerHandOver(kid={signing_key.kid!r}, alg='ES256')"
+    loaded = handover.load()
+    assert (loaded.kid, loaded.alg) == (signer.kid, signer.alg)
+    [token] = signing.sign_compact_many(header={"typ": "vc+jwt"}, payloads=[b"{}"], signer=loaded)
+    keys = KeySet.import_key_set({"keys": [signing_key.public_jwk]})
+    assert jws.deserialize_compact(token, keys, algorithms=["ES256"]).payload == b"{}"
+
+
+def test_a_chunk_with_credentials_unsigned_is_never_written(store: Store) -> None:
+    with store.transaction() as tx, pytest.raises(ValueError, match="not all signed"):
+        apply(tx, _unsigned_chunk("k"))
+
+
+def test_credentials_left_unsigned_are_signed_only_with_the_chunks_own_key() -> None:
+    with pytest.raises(ValueError, match="another key"):
+        signed(_unsigned_chunk("k"), _OtherKey())
+
+
+def test_a_writing_process_without_a_key_refuses_credentials_to_sign(tmp_path: Path) -> None:
+    """Started without the batch's key, it answers such a chunk with the reason, and goes
+    on taking chunks."""
+    process = WritingProcess(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
+    try:
+        process.wait_ready()
+        process.send(pack(_unsigned_chunk("k")))
+        with pytest.raises(ValueError, match="holds no key"):
+            process.result()
+        assert process.ready
+    finally:
+        process.close()
 
 
 def test_a_writing_process_that_cannot_open_its_store_is_never_ready(tmp_path: Path) -> None:
@@ -60,6 +142,6 @@ def test_reading_waits_for_no_writer(store: Store) -> None:
     """A snapshot read goes ahead while another connection holds the write lock (a bulk
     run's writing process, say); a ``BEGIN IMMEDIATE`` would wait for it, then fail."""
     with store.transaction() as writing:
-        writing.enqueue_many([("credential", "held")], datetime(2026, 12, 1, tzinfo=UTC))
+        writing.enqueue_many([("credential", "held")], _AT)
         with store.reading() as reading:
             assert reading.bulk_items(["none"]) == {}
