@@ -306,7 +306,7 @@ def test_the_writing_process_signs_its_share_of_each_chunk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The writing process signs the last credentials of each chunk it writes (half of
-    them here), with the batch's key, each onto its own row."""
+    them here) but the batch's last, with the batch's key, each onto its own row."""
     if office.store.server_side:
         pytest.skip("a writing process serves SQLite stores only")
     monkeypatch.setattr(bulk._Balance, "share", _half_for_the_writer)
@@ -316,7 +316,7 @@ def test_the_writing_process_signs_its_share_of_each_chunk(
         office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
     )
     assert (report.issued, report.written_in_process) == (100, 100)
-    assert report.signed_in_writing_process == 50
+    assert report.signed_in_writing_process == 40  # 4 chunks of 20, the 5th the last
     _assert_each_row_has_its_own_credential(office, rows)
 
 
@@ -343,6 +343,29 @@ def test_credentials_left_for_the_writing_process_are_signed_here_when_written_h
         0,
     )
     _assert_each_row_has_its_own_credential(office, rows)
+
+
+@pytest.mark.parametrize(
+    ("count", "halve", "sizes"),
+    [
+        (0, True, []),
+        (4_500, True, [2_000, 2_000, 500]),  # too small a last chunk to halve
+        (10_000, False, [5_000, 5_000]),  # no writing process to take the first half
+        (10_000, True, [5_000, 2_500, 2_500]),
+        (12_001, True, [5_000, 5_000, 1_000, 1_001]),
+    ],
+)
+def test_the_last_chunk_is_halved_once_a_writing_process_runs(
+    count: int, halve: bool, sizes: list[int]
+) -> None:
+    """The last chunk, which the writing process writes while this process has nothing
+    left to build, goes as two halves; each chunk knows whether it is the last."""
+    rows = iter([bulk.NumberedRow(i, {}) for i in range(1, count + 1)])
+    batch_size = 2_000 if count == 4_500 else 5_000
+    chunks = list(bulk._row_chunks(rows, batch_size, lambda: halve))
+    assert [len(c) for c, _ in chunks] == sizes
+    assert [last for _, last in chunks] == [i == len(sizes) - 1 for i in range(len(sizes))]
+    assert [r.number for c, _ in chunks for r in c] == list(range(1, count + 1))
 
 
 def test_the_share_of_the_writing_process_evens_out_the_two_processes() -> None:
