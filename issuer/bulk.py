@@ -101,10 +101,13 @@ __all__ = [
     "read_rows",
 ]
 
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
 """Rows per transaction: large enough that commits cost little (a chunk's random keys dirty
 index pages all over the file, each written once per commit however many rows it gained),
-small enough to redo."""
+small enough to redo. 10,000 rather than 5,000 took a million rows into SQLite on two
+processes from 125 to 107 s, and 100,000 from 9,612-9,663 rows/s to 10,050 (PostgreSQL
+the same either way, 3,576 against 3,608); a chunk is then about 32 MB on its way to the
+writing process."""
 
 DEFAULT_NOTICE = "roster"
 """``public_notice_version`` recorded when a row names none: the roster process's notice."""

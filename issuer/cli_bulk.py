@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BATCH_SIZE", "RosterFormat", "issue_bulk"]
 
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
 """``--batch``'s default: :data:`issuer.bulk.DEFAULT_BATCH_SIZE` (a test holds them equal),
 written here so that the command's signature does not import the issuance stack."""
 
