@@ -91,6 +91,7 @@ from schemas.publication import DocumentKind
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "WRITING_PROCESS_BATCH_SIZE",
     "BatchReport",
     "ItemResult",
     "NumberedRow",
@@ -101,13 +102,17 @@ __all__ = [
     "read_rows",
 ]
 
-DEFAULT_BATCH_SIZE = 10_000
-"""Rows per transaction: large enough that commits cost little (a chunk's random keys dirty
-index pages all over the file, each written once per commit however many rows it gained),
-small enough to redo. 10,000 rather than 5,000 took a million rows into SQLite on two
-processes from 125 to 107 s, and 100,000 from 9,612-9,663 rows/s to 10,050 (PostgreSQL
-the same either way, 3,576 against 3,608); a chunk is then about 32 MB on its way to the
-writing process."""
+DEFAULT_BATCH_SIZE = 5000
+"""Rows per transaction where this process writes every chunk: large enough that commits
+cost little (a chunk's random keys dirty index pages all over the file, each written once
+per commit however many rows it gained), small enough to redo."""
+
+WRITING_PROCESS_BATCH_SIZE = 10_000
+"""Rows per transaction with a writing process (:mod:`issuer.bulk_writes`), whose writes
+are then the limit of a large run: 10,000 rather than 5,000 took a million rows into SQLite
+from 125 to 107 s (100,000 from 9,612-9,663 rows/s to 10,050), where one process was 2%
+slower with them at 100,000 rows (6,556-6,559 against 6,666-6,697). A chunk is then about
+32 MB on its way to the writing process."""
 
 DEFAULT_NOTICE = "roster"
 """``public_notice_version`` recorded when a row names none: the roster process's notice."""
@@ -1305,7 +1310,10 @@ def _run(
         pending: _Chunk | None = None
         resumed = time.perf_counter()  # this thread's work since it last waited
         written: Callable[[], None] | None = None  # what waits for pending's write
-        chunks = _row_chunks(source, batch_size, lambda: _writing(batch))
+        starting = batch.process is not None and not batch.process.ready
+        chunks = _row_chunks(
+            source, batch_size, halve_first=starting, halve_last=lambda: _writing(batch)
+        )
         for index, (chunk_rows, last) in enumerate(chunks, start=1):
             chunk = _Chunk(index=index, rows=chunk_rows, now=batch.clock(), last=last)
             if pending is not None and written is None:
@@ -1361,23 +1369,33 @@ def _run(
 
 
 _HALVED_FROM = 2_000
-"""Rows from which the last chunk of a batch is written as two halves (:func:`_row_chunks`)."""
+"""Rows from which the first and last chunks of a batch go as two halves (:func:`_row_chunks`)."""
 
 
 def _row_chunks(
-    source: Iterator[NumberedRow], batch_size: int, halve: Callable[[], bool]
+    source: Iterator[NumberedRow],
+    batch_size: int,
+    *,
+    halve_first: bool,
+    halve_last: Callable[[], bool],
 ) -> Iterator[tuple[list[NumberedRow], bool]]:
     """The rows chunk by chunk, each with whether it is the last, reading one chunk ahead.
 
-    The writing process writes the last chunk while this process has nothing left to
-    build, and this process writes nothing while the writing process starts: so, once the
-    writing process runs (``halve()``), a last chunk of :data:`_HALVED_FROM` rows or more
-    goes as two halves, and the run ends after half a chunk's write instead of a whole one's.
+    The writing process does nothing until this process has built the first chunk, and
+    this process does nothing while the writing process writes the last: the two ends of
+    a run use one core. So the first chunk is halved while the writing process starts
+    (``halve_first``: it was ready after about half a second, the time this process took
+    to build 5,000 rows), and once it runs (``halve_last()``), so is the last; only chunks
+    of :data:`_HALVED_FROM` rows or more.
     """
     rows = list(islice(source, batch_size))
+    if halve_first and len(rows) >= _HALVED_FROM:
+        half = len(rows) // 2
+        yield rows[:half], False
+        rows = rows[half:]
     while rows:
         following = list(islice(source, batch_size))
-        if not following and len(rows) >= _HALVED_FROM and halve():
+        if not following and len(rows) >= _HALVED_FROM and halve_last():
             half = len(rows) // 2
             yield rows[:half], False
             yield rows[half:], True
@@ -1445,7 +1463,7 @@ def issue_batch(
     keyring: KeyRing,
     identity: IssuerIdentity,
     workers: int = 1,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     list_entries: int = 131_072,
     actor: str = "system:bulk",
@@ -1464,12 +1482,13 @@ def issue_batch(
     processes start in the background: until they have (their start costs about as much as
     signing twenty thousand credentials, so a small roster may never wait for them), this
     process does their part, unless ``wait_for_workers`` asks to wait for them first.
-    ``progress`` is called with the
-    number of rows each chunk settled. ``acting_decision_maker`` (the API's decision-maker
-    tokens) makes every row that decision-maker's own grant. Rows without a number are
-    numbered from 1.
+    ``batch_size`` is the rows per transaction: by default
+    :data:`WRITING_PROCESS_BATCH_SIZE` with a writing process, :data:`DEFAULT_BATCH_SIZE`
+    without. ``progress`` is called with the number of rows each chunk settled.
+    ``acting_decision_maker`` (the API's decision-maker tokens) makes every row that
+    decision-maker's own grant. Rows without a number are numbered from 1.
     """
-    if not 1 <= batch_size <= 10_000:
+    if batch_size is not None and not 1 <= batch_size <= 10_000:
         raise ValueError("batch_size must be 1-10000")
     started = time.perf_counter()
     with store.transaction() as tx:
@@ -1477,6 +1496,8 @@ def issue_batch(
     report = BatchReport(batch_id=new_id(entropy))
     url = store.shared_file_url() if workers > 1 else None
     process = WritingProcess(url, signer=signer) if url is not None else None
+    if batch_size is None:
+        batch_size = DEFAULT_BATCH_SIZE if process is None else WRITING_PROCESS_BATCH_SIZE
     signing = workers - 1 - (process is not None)
     pool = SigningPool(signer, workers=signing) if signing > 0 else None
     try:

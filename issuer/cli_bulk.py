@@ -30,11 +30,7 @@ from rich.progress import (
 if TYPE_CHECKING:
     from issuer.bulk import BatchReport
 
-__all__ = ["DEFAULT_BATCH_SIZE", "RosterFormat", "issue_bulk"]
-
-DEFAULT_BATCH_SIZE = 10_000
-"""``--batch``'s default: :data:`issuer.bulk.DEFAULT_BATCH_SIZE` (a test holds them equal),
-written here so that the command's signature does not import the issuance stack."""
+__all__ = ["RosterFormat", "issue_bulk"]
 
 
 class RosterFormat(enum.StrEnum):
@@ -81,8 +77,15 @@ def issue_bulk(
         ),
     ] = max(os.cpu_count() or 1, 1),
     batch: Annotated[
-        int, typer.Option("--batch", min=1, max=10_000, help="rows per transaction")
-    ] = DEFAULT_BATCH_SIZE,
+        int | None,
+        typer.Option(
+            "--batch",
+            min=1,
+            max=10_000,
+            help="rows per transaction (default: 10,000 with a writing process, else 5,000)",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
     ] = None,

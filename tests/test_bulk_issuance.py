@@ -346,25 +346,29 @@ def test_credentials_left_for_the_writing_process_are_signed_here_when_written_h
 
 
 @pytest.mark.parametrize(
-    ("count", "halve", "sizes"),
+    ("count", "batch_size", "first", "last", "sizes"),
     [
-        (0, True, []),
-        (4_500, True, [2_000, 2_000, 500]),  # too small a last chunk to halve
-        (10_000, False, [5_000, 5_000]),  # no writing process to take the first half
-        (10_000, True, [5_000, 2_500, 2_500]),
-        (12_001, True, [5_000, 5_000, 1_000, 1_001]),
+        (0, 5_000, True, True, []),
+        (4_500, 2_000, False, True, [2_000, 2_000, 500]),  # too small a last chunk to halve
+        (10_000, 5_000, False, False, [5_000, 5_000]),  # no writing process
+        (10_000, 5_000, False, True, [5_000, 2_500, 2_500]),
+        (12_001, 5_000, False, True, [5_000, 5_000, 1_000, 1_001]),
+        (20_000, 10_000, True, False, [5_000, 5_000, 10_000]),  # one starting, never ready
+        (20_000, 10_000, True, True, [5_000, 5_000, 5_000, 5_000]),
+        (3_000, 10_000, True, True, [1_500, 1_500]),  # the second half is too small to halve
+        (1_999, 10_000, True, True, [1_999]),
     ],
 )
-def test_the_last_chunk_is_halved_once_a_writing_process_runs(
-    count: int, halve: bool, sizes: list[int]
+def test_the_first_and_last_chunks_are_halved_for_a_writing_process(
+    count: int, batch_size: int, first: bool, last: bool, sizes: list[int]
 ) -> None:
-    """The last chunk, which the writing process writes while this process has nothing
-    left to build, goes as two halves; each chunk knows whether it is the last."""
+    """The first chunk, built while the writing process starts, and the last, written
+    while this process has nothing left to build, go as two halves; each chunk knows
+    whether it is the last, and every row comes once, in order."""
     rows = iter([bulk.NumberedRow(i, {}) for i in range(1, count + 1)])
-    batch_size = 2_000 if count == 4_500 else 5_000
-    chunks = list(bulk._row_chunks(rows, batch_size, lambda: halve))
+    chunks = list(bulk._row_chunks(rows, batch_size, halve_first=first, halve_last=lambda: last))
     assert [len(c) for c, _ in chunks] == sizes
-    assert [last for _, last in chunks] == [i == len(sizes) - 1 for i in range(len(sizes))]
+    assert [end for _, end in chunks] == [i == len(sizes) - 1 for i in range(len(sizes))]
     assert [r.number for c, _ in chunks for r in c] == list(range(1, count + 1))
 
 

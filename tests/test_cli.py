@@ -3,6 +3,7 @@ with ``certreg serve --demo`` answers ``/docs`` and runs the example walkthrough
 
 from __future__ import annotations
 
+import inspect
 import os
 import socket
 import subprocess
@@ -278,7 +279,14 @@ def test_the_command_line_starts_without_the_server_stack() -> None:
     assert "issue-bulk" in answer.output
 
 
-def test_the_bulk_command_defaults_to_the_issuance_batch_size() -> None:
+def test_the_bulk_command_leaves_the_batch_size_to_issuance() -> None:
+    """Without ``--batch``, issuance picks the size for how it runs, and the help says
+    what it picks."""
     from issuer import bulk, cli_bulk
 
-    assert cli_bulk.DEFAULT_BATCH_SIZE == bulk.DEFAULT_BATCH_SIZE
+    assert inspect.signature(cli_bulk.issue_bulk).parameters["batch"].default is None
+    assert inspect.signature(bulk.issue_batch).parameters["batch_size"].default is None
+    answer = CliRunner().invoke(app, ["issue-bulk", "--help"], env={"COLUMNS": "200"})
+    assert answer.exit_code == 0
+    assert f"{bulk.WRITING_PROCESS_BATCH_SIZE:,} with a writing process" in answer.output
+    assert f"else {bulk.DEFAULT_BATCH_SIZE:,}" in answer.output
