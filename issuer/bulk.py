@@ -109,10 +109,11 @@ per commit however many rows it gained), small enough to redo."""
 
 WRITING_PROCESS_BATCH_SIZE = 10_000
 """Rows per transaction with a writing process (:mod:`issuer.bulk_writes`), whose writes
-are then the limit of a large run: 10,000 rather than 5,000 took a million rows into SQLite
-from 125 to 107 s (100,000 from 9,612-9,663 rows/s to 10,050), where one process was 2%
-slower with them at 100,000 rows (6,556-6,559 against 6,666-6,697). A chunk is then about
-32 MB on its way to the writing process."""
+are then the limit of a large run: a chunk's random keys dirty about as many index pages
+whatever its size once the store is large, so larger chunks write fewer pages per row. A
+million rows into SQLite took 107-129 s in five runs with them, 125 s in one with 5,000;
+one process was 2% slower with them at 100,000 rows (6,556-6,559 rows/s against
+6,666-6,697). A chunk is then about 32 MB on its way to the writing process."""
 
 DEFAULT_NOTICE = "roster"
 """``public_notice_version`` recorded when a row names none: the roster process's notice."""
