@@ -1079,7 +1079,9 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
     unsigned = None
     if chunk.deferred:
         start = len(tokens)
-        unsigned = UnsignedCredentials(start, VC_JWT_HEADER, chunk.payloads[start:])
+        unsigned = UnsignedCredentials(
+            start, batch.signer.kid, VC_JWT_HEADER, chunk.payloads[start:]
+        )
         tokens = [*tokens, *[""] * chunk.deferred]  # signed by the writer (bulk_writes.signed)
     now = chunk.now
     kid = batch.signer.kid
@@ -1309,7 +1311,7 @@ def _run(
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="certreg-bulk-writer") as writer:
         pending: _Chunk | None = None
-        resumed = time.perf_counter()  # this thread's work since it last waited
+        resumed = time.perf_counter()  # since pending went to the writing process
         written: Callable[[], None] | None = None  # what waits for pending's write
         starting = batch.process is not None and not batch.process.ready
         chunks = _row_chunks(
@@ -1318,6 +1320,7 @@ def _run(
         for index, (chunk_rows, last) in enumerate(chunks, start=1):
             chunk = _Chunk(index=index, rows=chunk_rows, now=batch.clock(), last=last)
             if pending is not None and written is None:
+                resumed = time.perf_counter()  # this thread's work for the balance starts
                 written = _hand_over(batch, pending)
             _screen(batch, chunk)  # a snapshot, or while no write is in flight in this process
             if pending is not None and written is None and batch.writer.server_side:

@@ -75,11 +75,13 @@ class WritingProcessGone(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class UnsignedCredentials:
-    """The last credentials of a chunk, still to be signed: the payloads (JWS payloads of
-    one protected ``header``) of the credential rows from the ``start``-th on, whose
-    ``jws`` the rows hold empty until :func:`signed` fills it in."""
+    """The last credentials of a chunk, still to be signed with the key ``kid`` (the one
+    the chunk's rows name): the payloads (JWS payloads of one protected ``header``) of the
+    credential rows from the ``start``-th on, whose ``jws`` the rows hold empty until
+    :func:`signed` fills it in."""
 
     start: int
+    kid: str
     header: dict[str, Any]
     payloads: list[bytes]
 
@@ -112,7 +114,7 @@ def signed(write: ChunkWrite, signer: Signer) -> ChunkWrite:
     unsigned = write.unsigned
     if unsigned is None:
         return write
-    if signer.kid != write.audit["details"]["kid"]:
+    if signer.kid != unsigned.kid:
         raise ValueError("the chunk was made for another key")
     jws = sign_compact_many(header=unsigned.header, payloads=unsigned.payloads, signer=signer)
     rows = with_credential_jws(write.rows, unsigned.start, jws)

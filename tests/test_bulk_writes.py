@@ -36,8 +36,8 @@ def _unsigned_chunk(kid: str) -> ChunkWrite:
         lists=ListClaims(lists=(), counts=(), close_at=1),
         rows=[],
         outbox=[],
-        audit={"details": {"kid": kid}},
-        unsigned=UnsignedCredentials(start=0, header={"typ": "vc+jwt"}, payloads=[b"{}"]),
+        audit={},
+        unsigned=UnsignedCredentials(start=0, kid=kid, header={"typ": "vc+jwt"}, payloads=[b"{}"]),
     )
 
 
