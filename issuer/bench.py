@@ -128,16 +128,25 @@ def _rate(operation: Callable[[], object], seconds: float) -> float:
     return done / (time.perf_counter() - started)
 
 
+def _best_rate(operation: Callable[[], object], seconds: float, *, windows: int = 8) -> float:
+    """The best of ``windows`` rates of ``operation``, each over an equal part of
+    ``seconds``: a ceiling is what the machine can do, and a neighbour's moment on the
+    shared core must not lower it (one 2-second reading of the signing rate gave 34,600/s
+    among readings of 40,000-45,000, and every ratio of that run rose with it)."""
+    return max(_rate(operation, seconds / windows) for _ in range(windows))
+
+
 def raw_signature_rates(seconds: float) -> tuple[float, float]:
     """ES256 sign and verify per second with ``cryptography`` on this core, over a payload
-    the size of a certificate credential's signing input."""
+    the size of a certificate credential's signing input: each the best of eight windows
+    of ``seconds`` in all (:func:`_best_rate`)."""
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key()
     message = system_entropy(1700)
     algorithm = ec.ECDSA(hashes.SHA256())
     signature = key.sign(message, algorithm)
-    sign = _rate(lambda: key.sign(message, algorithm), seconds)
-    verify = _rate(lambda: public.verify(signature, message, algorithm), seconds)
+    sign = _best_rate(lambda: key.sign(message, algorithm), seconds)
+    verify = _best_rate(lambda: public.verify(signature, message, algorithm), seconds)
     return sign, verify
 
 

@@ -151,3 +151,18 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile(ordered, 0.99) == 99.0
     assert percentile([7.0], 0.99) == 7.0
     assert percentile([], 0.5) == 0.0
+
+
+def test_a_ceiling_is_the_best_of_its_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dip on the shared core during one window does not lower the ceiling that every
+    ratio of the run is taken against."""
+    readings = iter([41_000.0, 29_000.0, 44_000.0, 43_500.0])
+    windows: list[float] = []
+
+    def rate(operation: Any, seconds: float) -> float:
+        windows.append(seconds)
+        return next(readings)
+
+    monkeypatch.setattr(bench, "_rate", rate)
+    assert bench._best_rate(lambda: None, 2.0, windows=4) == 44_000.0
+    assert windows == [0.5] * 4
