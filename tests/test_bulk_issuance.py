@@ -332,6 +332,14 @@ def test_credentials_left_for_the_writing_process_are_signed_here_when_written_h
         pytest.skip("a writing process serves SQLite stores only")
     monkeypatch.setattr(bulk._Balance, "share", _half_for_the_writer)
     monkeypatch.setattr(bulk, "_writing_process", lambda batch: None)
+    signed_here: list[int] = []
+
+    def signed(write: bulk_writes.ChunkWrite, signer: Any) -> bulk_writes.ChunkWrite:
+        if write.unsigned is not None:
+            signed_here.append(len(write.unsigned.payloads))
+        return bulk_writes.signed(write, signer)
+
+    monkeypatch.setattr(bulk, "signed", signed)
     setup_scheme(office)
     rows = _rows(office, 60)
     report = _issue(
@@ -342,6 +350,7 @@ def test_credentials_left_for_the_writing_process_are_signed_here_when_written_h
         0,
         0,
     )
+    assert signed_here == [10, 10]  # the first two chunks' shares; the last had none
     _assert_each_row_has_its_own_credential(office, rows)
 
 
