@@ -189,7 +189,7 @@ class LoadedSigner:
 
     def hand_over(self) -> SignerHandOver:
         """The key on its way to a process of certreg's own (see :class:`SignerHandOver`)."""
-        return SignerHandOver(kid=self._kid, alg=self._alg, der=_private_der(self._key))
+        return SignerHandOver(kid=self._kid, alg=self._alg, _der=_private_der(self._key))
 
     def __repr__(self) -> str:
         return f"LoadedSigner(kid={self._kid!r}, alg={self._alg.value!r})"
@@ -211,15 +211,15 @@ class SignerHandOver:
     process: it travels over the private pipe between parent and child, never through a
     file, the environment or a command line, and lives only in those processes' memory.
     :meth:`load` gives the child its :class:`LoadedSigner`; its ``repr`` names the key
-    without showing it, and nothing outside this module reads ``der``.
+    without showing it, and nothing outside this module reads its bytes.
     """
 
     kid: str
     alg: Algorithm
-    der: bytes
+    _der: bytes
 
     def load(self) -> LoadedSigner:
-        key = serialization.load_der_private_key(self.der, password=None)
+        key = serialization.load_der_private_key(self._der, password=None)
         return LoadedSigner(kid=self.kid, alg=self.alg, key=key)
 
     def __repr__(self) -> str:
