@@ -967,7 +967,7 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
     if signers is not None:
         chunk.signatures = signers.submit(header=VC_JWT_HEADER, payloads=payloads)
         return
-    if batch.process is not None and batch.process.running and not chunk.last:
+    if _writing(batch) and not chunk.last:
         chunk.deferred = batch.balance.share(count)
     here = payloads[: count - chunk.deferred]
     started = time.perf_counter()
