@@ -312,7 +312,9 @@ def _run(
     )
 
     say(f"bulk issuance of {n:,} rows, single process")
-    _, single = _bulk(env, options, workers=1, name="bulk-one")
+    env.settle()
+    one_office, single = _bulk(env, options, workers=1, name="bulk-one")
+    env.drop(one_office.store)
     result.add(
         Figure(
             "bulk_single",
@@ -327,6 +329,7 @@ def _run(
     )
     cores = bench_registry.cores()
     say(f"bulk issuance of {n:,} rows, all cores ({cores} processes)")
+    env.settle()
     all_office, every = _bulk(env, options, workers=cores, name="bulk-all")
     result.add(
         Figure(
@@ -344,6 +347,7 @@ def _run(
 
     say("offline verification with cached keys and status lists")
     offline = _offline_verification(env, all_office, options)
+    env.drop(all_office.store)
     result.add(
         Figure(
             "offline_verify",
@@ -419,6 +423,8 @@ def _registry(
             bench_registry.check_sample(registry_store, lookup.keys)
             slots = bench_registry.suspension_slots(status_store, [c for _, c in issued])
             list_id = slots[0].list_id
+            say("vacuuming the registry and writing back what is dirty, before the loads")
+            env.settle(registry_store)
 
             say("public lookups /register/… at 64 connections")
             register = load(server.base_url, lookup.paths, options)

@@ -9,12 +9,14 @@ everything it serves), a scheme manager, a decision-maker and the example scheme
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -98,6 +100,8 @@ class BenchEnv:
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _schemas: list[str] = field(default_factory=list)
     _stores: list[Store | RegistryStore] = field(default_factory=list)
+    _places: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    """Where each store lives, by ``id()`` of the store: ``(url, schema)``."""
 
     def __post_init__(self) -> None:
         if self.engine == "postgresql" and not self.database_url:
@@ -134,6 +138,7 @@ class BenchEnv:
         store = Store(create_issuer_engine(url, **options))
         migrate.upgrade(store.engine)
         self._stores.append(store)
+        self._places[id(store)] = (url, schema)
         return store
 
     def registry_store(self, url: str, schema: str | None) -> RegistryStore:
@@ -141,7 +146,61 @@ class BenchEnv:
         store = RegistryStore(create_registry_engine(url, **options))
         registry_upgrade(store.engine)
         self._stores.append(store)
+        self._places[id(store)] = (url, schema)
         return store
+
+    def drop(self, store: Store) -> None:
+        """Remove an issuer store the rest of the run does not read (a bulk phase's, once
+        measured), with everything the database still had to write of it.
+
+        A bulk run of N rows leaves gigabytes of pages that the database (PostgreSQL's
+        checkpoints and backends) or the kernel (SQLite's file in the page cache) writes
+        back over the following minutes, on the same disk and cores as the next phase: at
+        N = 1,000,000 on PostgreSQL that write-back fell into the lookup phase and gave its
+        p99 (docs/PERFORMANCE.md). A dropped schema's or deleted file's pages are
+        discarded, not written.
+        """
+        url, schema = self._places.pop(id(store))
+        store.dispose()
+        self._stores.remove(store)
+        if schema is not None:
+            import psycopg
+
+            assert self.database_url is not None
+            with psycopg.connect(_pg_conninfo(self.database_url), autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            self._schemas.remove(schema)
+            return
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+    def settle(self, store: RegistryStore | None = None) -> None:
+        """Bring the databases to rest before a measured phase, so that it pays for its
+        own work only: ``store`` (the registry just seeded) vacuumed and analysed on
+        PostgreSQL, then a checkpoint there, then the kernel's dirty pages written.
+
+        A registry that serves lookups has long been vacuumed by autovacuum; one seeded a
+        moment ago has not, and its first reads would set each row's hint bits, dirtying
+        the pages they read for backends to write out of the shared buffers mid-load.
+        ``CHECKPOINT`` needs a superuser or ``pg_checkpoint``; without either it is skipped
+        (the run goes on, measuring whatever write-back is left).
+        """
+        if self.engine == "postgresql":
+            import psycopg
+
+            assert self.database_url is not None
+            schema = None if store is None else self._places[id(store)][1]
+            with psycopg.connect(_pg_conninfo(self.database_url), autocommit=True) as conn:
+                if schema is not None:
+                    tables = conn.execute(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
+                    ).fetchall()
+                    for (table,) in tables:
+                        conn.execute(f'VACUUM (FREEZE, ANALYZE) "{schema}"."{table}"')
+                with suppress(psycopg.errors.InsufficientPrivilege):
+                    conn.execute("CHECKPOINT")
+        os.sync()
 
     def office(self, store: Store, *, now: datetime, entropy: Entropy) -> Office:
         """Install the run's key, a scheme manager, a decision-maker and the example scheme;

@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from issuer import bench
+from issuer.bench_env import BenchEnv
 from issuer.bench_load import percentile
 from issuer.cli import app
 from tests.conftest import PostgresSchema
@@ -166,3 +167,54 @@ def test_a_ceiling_is_the_best_of_its_windows(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(bench, "_rate", rate)
     assert bench._best_rate(lambda: None, 2.0, windows=4) == 44_000.0
     assert windows == [0.5] * 4
+
+
+def test_a_measured_store_is_dropped_and_the_registry_settled(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A bulk phase's store goes once measured, the others stay; settling the registry
+    (vacuum and analyse on PostgreSQL, a checkpoint, the kernel's write-back) leaves it
+    serving what it held."""
+    url = None if backend == "sqlite" else request.getfixturevalue("postgres_schema").url
+    env = BenchEnv(engine=backend, database_url=url)
+    try:
+        measured = env.issuer_store("bulk-one")
+        kept = env.issuer_store("bulk-all")
+        registry_url, schema = env.location("registry")
+        registry = env.registry_store(registry_url, schema)
+
+        def places() -> set[str]:
+            if backend == "sqlite":
+                return {p.name for p in env.directory.iterdir()}
+            import psycopg
+
+            assert url is not None
+            with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+                rows = conn.execute(
+                    "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)",
+                    (list(env._schemas),),
+                ).fetchall()
+            return {name for (name,) in rows}
+
+        before = places()
+        env.drop(measured)
+        after = places()
+        gone = before - after
+        assert after <= before
+        if backend == "sqlite":  # the file with its write-ahead log and shared memory
+            assert "bulk-one.sqlite3" in gone
+            assert all(name.startswith("bulk-one.sqlite3") for name in gone)
+            assert {"bulk-all.sqlite3", "registry.sqlite3"} <= after
+        else:
+            assert len(gone) == 1
+            assert len(after) == 2
+        assert measured not in env._stores
+        env.settle(registry)
+        env.settle()
+        assert registry.list("register-entry") == []
+        with kept.transaction() as tx:
+            assert tx.verify_audit_chain().intact
+    finally:
+        env.close()
+    if backend == "sqlite":
+        assert not env.directory.exists()
