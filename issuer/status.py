@@ -23,7 +23,6 @@ from issuer.runtime import Entropy, new_id
 from issuer.signing import Signer, sign_compact
 from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
-from schemas.credential_schemas import STATUS_LIST_CREDENTIAL_V1, validate
 
 __all__ = [
     "FILL_LIMIT",
@@ -133,6 +132,10 @@ def status_list_credential(
     tx: Tx, list_id: str, *, identity: IssuerIdentity, now: datetime, ttl_seconds: int
 ) -> dict[str, Any] | None:
     """The unsigned ``BitstringStatusListCredential`` of a list, as the store says it is now."""
+    # Imported here: the JSON Schema machinery (jsonschema, about 50 ms) is not needed by
+    # what only draws and claims slots, such as a bulk run's writing process.
+    from schemas.credential_schemas import STATUS_LIST_CREDENTIAL_V1, validate
+
     status_list = tx.get_status_list(list_id)
     if status_list is None:
         return None
