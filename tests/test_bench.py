@@ -182,6 +182,7 @@ def test_a_measured_store_is_dropped_and_the_registry_settled(
         kept = env.issuer_store("bulk-all")
         registry_url, schema = env.location("registry")
         registry = env.registry_store(registry_url, schema)
+        schemas = list(env._schemas)  # the three stores' schemas on PostgreSQL
 
         def places() -> set[str]:
             if backend == "sqlite":
@@ -191,8 +192,7 @@ def test_a_measured_store_is_dropped_and_the_registry_settled(
             assert url is not None
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
                 rows = conn.execute(
-                    "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)",
-                    (list(env._schemas),),
+                    "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,)
                 ).fetchall()
             return {name for (name,) in rows}
 
@@ -206,6 +206,7 @@ def test_a_measured_store_is_dropped_and_the_registry_settled(
             assert all(name.startswith("bulk-one.sqlite3") for name in gone)
             assert {"bulk-all.sqlite3", "registry.sqlite3"} <= after
         else:
+            assert len(schemas) == 3
             assert len(gone) == 1
             assert len(after) == 2
         assert measured not in env._stores
