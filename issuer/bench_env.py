@@ -20,7 +20,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -35,6 +35,9 @@ from issuer.store import Store, create_issuer_engine
 from registry import RegistryStore
 from registry import upgrade as registry_upgrade
 from registry.store import create_registry_engine
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = ["FAMILY_NAMES", "GIVEN_NAMES", "BenchEnv", "Office", "Server", "start_server"]
 
@@ -114,13 +117,18 @@ class BenchEnv:
         assert self._tmp is not None
         return Path(self._tmp.name)
 
-    def _schema(self) -> str:
-        """A new PostgreSQL schema for one store (DDL through the driver, not the stores)."""
+    def _admin(self) -> psycopg.Connection[Any]:
+        """An autocommit connection to the PostgreSQL database, for the run's DDL and
+        upkeep (schemas, vacuum, checkpoint): through the driver, not the stores."""
         import psycopg
 
         assert self.database_url is not None
+        return psycopg.connect(_pg_conninfo(self.database_url), autocommit=True)
+
+    def _schema(self) -> str:
+        """A new PostgreSQL schema for one store."""
         name = f"certreg_bench_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(_pg_conninfo(self.database_url), autocommit=True) as conn:
+        with self._admin() as conn:
             conn.execute(f'CREATE SCHEMA "{name}"')
         self._schemas.append(name)
         return name
@@ -164,10 +172,7 @@ class BenchEnv:
         store.dispose()
         self._stores.remove(store)
         if schema is not None:
-            import psycopg
-
-            assert self.database_url is not None
-            with psycopg.connect(_pg_conninfo(self.database_url), autocommit=True) as conn:
+            with self._admin() as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
             self._schemas.remove(schema)
             return
@@ -189,9 +194,8 @@ class BenchEnv:
         if self.engine == "postgresql":
             import psycopg
 
-            assert self.database_url is not None
             schema = None if store is None else self._places[id(store)][1]
-            with psycopg.connect(_pg_conninfo(self.database_url), autocommit=True) as conn:
+            with self._admin() as conn:
                 if schema is not None:
                     tables = conn.execute(
                         "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
@@ -244,10 +248,7 @@ class BenchEnv:
         for store in self._stores:
             store.dispose()
         if self._schemas:
-            import psycopg
-
-            assert self.database_url is not None
-            with psycopg.connect(_pg_conninfo(self.database_url), autocommit=True) as conn:
+            with self._admin() as conn:
                 for name in self._schemas:
                     conn.execute(f'DROP SCHEMA "{name}" CASCADE')
         if self._tmp is not None:
