@@ -659,7 +659,7 @@ def test_the_registry_serves_what_the_issuer_records(environment: Environment) -
     class Machine(RegistryMachine):
         env = environment
 
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # hypothesis leaves it untyped
+    run_state_machine_as_test(
         Machine,
         settings=hypothesis_settings(
             max_examples=12,

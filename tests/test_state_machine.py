@@ -1084,7 +1084,7 @@ def test_applications_and_certifications_follow_the_model(
     class Machine(ApplicationMachine):
         stores = fresh_stores
 
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]  # hypothesis leaves it untyped
+    run_state_machine_as_test(
         Machine,
         settings=hypothesis_settings(
             max_examples=25 if backend == "sqlite" else 12,
