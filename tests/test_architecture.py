@@ -73,7 +73,7 @@ def test_package_surfaces_are_explicit() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
-    command = 'python -m pip install -e ".[test]" && python -m pytest'
+    command = 'python -m pip install -c constraints.txt -e ".[test]" && python -m pytest'
     assert f"```sh\n{command}\n```" in readme
     assert f"\n{command}\n" in ci
 
