@@ -11,13 +11,14 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Final, NoReturn
 
 import typer
 from rich.console import Console
 
 from issuer.cli_bench import bench
 from issuer.cli_bulk import issue_bulk
+from issuer.cli_options import BaseUrl, DataDir
 from issuer.cli_verify import export_bundle, verify
 from issuer.model import Role
 from issuer.signing import Algorithm
@@ -31,25 +32,49 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-token_app = typer.Typer(no_args_is_help=True, help="API tokens for staff and regulators.")
-audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
-registry_app = typer.Typer(no_args_is_help=True, help="The public registry.")
+HELP = """Run the credential platform of an ISO/IEC 17024 certification body.
+
+certreg keeps the body's certification records, issues certificates and marks as signed
+credentials with QR codes, publishes their status in a public registry, and checks the
+credentials that holders present.
+
+Start with `certreg init`, then `certreg serve`; or try it at once with
+`certreg serve --demo`. Settings come from `CERTREG_*` environment variables: `--data-dir`
+and `--base-url` stand for `CERTREG_DATA_DIR` and `CERTREG_BASE_URL`. Outside demo mode set
+`CERTREG_KEY_PASSPHRASE` first: the signing keys are encrypted with it."""
+"""The help speaks to the body's staff and to whoever checks a credential, so it names what
+a command does for them; how the code is arranged is for this module's docstring."""
+
+MARKDOWN: Final = "markdown"
+"""Help paragraphs are Markdown: wrapped to the terminal, and a command's first line is read
+whole in the list of commands (typer's rich mode keeps the source's line breaks there)."""
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP, rich_markup_mode=MARKDOWN)
+token_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=MARKDOWN,
+    help="Create API tokens for staff members and regulators.",
+)
+audit_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=MARKDOWN,
+    help="Check that the audit log of every recorded change has not been tampered with.",
+)
+registry_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=MARKDOWN,
+    help="Republish the public registry, or export it for checks without network.",
+)
 keys_app = typer.Typer(
-    no_args_is_help=True, help="Signing keys: list, rotate, retire, compromised."
+    no_args_is_help=True,
+    rich_markup_mode=MARKDOWN,
+    help="Manage the keys that sign certificates, marks and status lists.",
 )
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
 err = Console(stderr=True)
-
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
-]
-BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="public URL (env CERTREG_BASE_URL)")
-]
 
 
 def _settings(
@@ -110,10 +135,17 @@ def _ensure_key(store: Store, settings: Settings, alg: Algorithm | None = None) 
 def init(
     data_dir: DataDir = None,
     base_url: BaseUrl = None,
-    alg: Annotated[Algorithm | None, typer.Option("--alg", help="first key's algorithm")] = None,
+    alg: Annotated[
+        Algorithm | None,
+        typer.Option("--alg", help="the first signing key's algorithm (or CERTREG_SIGNING_ALG)"),
+    ] = None,
 ) -> None:
-    """Create the store, run migrations, create the first signing key and print a first
-    administrator token (once)."""
+    """Set up the records store, the first signing key and an administrator token.
+
+    Creates the back office's store in the data directory (or brings an existing one up to
+    date) and a signing key if there is none, then prints an administrator token on standard
+    output. The token is shown this once and stored only as a digest: keep it safe. Run
+    again on a directory that has staff, it prints no token; use `certreg token create`."""
     from issuer import staff as staff_records
     from issuer.runtime import system_clock, system_entropy
 
@@ -140,14 +172,21 @@ def init(
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[Role, typer.Option("--role", help="the token's role")],
-    name: Annotated[str, typer.Option("--name", help="staff member's or regulator's name")],
+    role: Annotated[Role, typer.Option("--role", help="what the token may do")],
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name", help="the staff member's name, or for a regulator the authority's name"
+        ),
+    ],
     data_dir: DataDir = None,
 ) -> None:
-    """Create a staff member with this role and a token for them (or a regulator token).
+    """Create a staff member with a role and print their API token, or a regulator's token.
 
-    Only the token is printed on standard output, so scripts can capture it.
-    """
+    The token is printed once, alone on standard output, so a script can capture it; only
+    its digest is stored. A regulator token opens `/regulator/v1` only and belongs to no
+    staff member: name the authority, since that name is what a person is told when their
+    data is disclosed to it."""
     if not name.strip() or len(name) > 200:
         err.print("--name must be 1-200 characters")
         raise typer.Exit(2)
@@ -170,7 +209,10 @@ def token_create(
 
 @audit_app.command("verify")
 def audit_verify(data_dir: DataDir = None) -> None:
-    """Verify the audit chain; exit 1 and name the first broken entry if it was tampered with."""
+    """Check the audit log's hash chain, from the first recorded change to the last.
+
+    Exit 0 and the number of entries when it is intact; exit 1 and the first entry where
+    it breaks when an entry was changed, deleted, inserted or reordered."""
     store = _open_store(_settings(data_dir))
     with store.transaction() as tx:
         report = tx.verify_audit_chain()
@@ -201,14 +243,40 @@ def _open_registry(settings: Settings) -> RegistryStore:
 def serve(
     data_dir: DataDir = None,
     base_url: BaseUrl = None,
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="network address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="seed demo records if new")] = False,
-    only: Annotated[Only | None, typer.Option("--only", help="run one security context")] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="in a new data directory, add a demo scheme and demo certified persons",
+        ),
+    ] = False,
+    only: Annotated[
+        Only | None,
+        typer.Option(
+            "--only",
+            help="serve only the back office (issuer) or only the public registry (registry)",
+        ),
+    ] = None,
 ) -> None:
-    """Serve certreg: all-in-one by default (back office API, public registry, publisher);
-    ``--only registry`` serves the public registry alone on its store (replicable), ``--only
-    issuer`` the back office alone, publishing to ``CERTREG_REGISTRY_URL``."""
+    """Run the web server: back office API, public registry and verification pages.
+
+    By default one server does everything: the back office API for staff at `/api/v1` (its
+    documentation at `/docs`), the public registry (certificate lookups, the directory,
+    scheme pages, status lists and keys), the page behind every QR code at `/v/…`, and
+    credential checks at `POST /credentials/verify`. Each recorded change is published to
+    the registry at once. The addresses to open are printed at start.
+
+    `--only registry` serves the public registry alone from its own store, with no signing
+    key and no passphrase; on PostgreSQL (`CERTREG_REGISTRY_DATABASE_URL`) several can run
+    behind a load balancer. It accepts publications from a separately run back office when
+    `CERTREG_REGISTRY_INTAKE_TOKEN` is set.
+    `--only issuer` serves the back office alone and publishes to the registry at
+    `CERTREG_REGISTRY_URL` with that token.
+
+    `--demo` starts in demo mode; in a new data directory it adds a demo scheme and demo
+    certified persons and writes a demo administrator token to `demo-admin.token` there."""
     import uvicorn
 
     from issuer import demo as demo_seed
@@ -296,7 +364,13 @@ def _http_publishing(application: FastAPI, settings: Settings) -> None:
 
 @registry_app.command("rebuild")
 def registry_rebuild(data_dir: DataDir = None, base_url: BaseUrl = None) -> None:
-    """Republish every public document; the registry ends up as if it were new."""
+    """Publish every public document again, so the registry holds all it should.
+
+    Sends the keys, status lists, register entries, scheme information and credentials
+    afresh: an empty or damaged registry ends up the same as one that saw every change.
+    Publishes to `CERTREG_REGISTRY_URL` when it and `CERTREG_REGISTRY_INTAKE_TOKEN` are set,
+    otherwise to the registry's store beside the back office's. Prints how many documents
+    were published."""
     import httpx
 
     from issuer import publication
@@ -338,9 +412,15 @@ _KID_ARGUMENT = {"ignore_unknown_options": True}
 option. These commands have no short options, so such a word reaches KID unchanged."""
 
 
+Kid = Annotated[str, typer.Argument(help="the key's id, as `certreg keys list` shows it")]
+
+
 @keys_app.command("list")
 def keys_list(data_dir: DataDir = None) -> None:
-    """List the signing keys with their state."""
+    """List the signing keys: key id, algorithm, state and creation date.
+
+    A key is active (it signs), retired (it no longer signs, and stays published while
+    anything it signed is still valid) or compromised (published as revoked)."""
     _, store = _keys_store(data_dir)
     with store.transaction() as tx:
         for key in tx.list_signing_keys():
@@ -352,9 +432,15 @@ def keys_list(data_dir: DataDir = None) -> None:
 @keys_app.command("rotate")
 def keys_rotate(
     data_dir: DataDir = None,
-    alg: Annotated[Algorithm | None, typer.Option("--alg", help="new key's algorithm")] = None,
+    alg: Annotated[
+        Algorithm | None,
+        typer.Option("--alg", help="the new key's algorithm (or CERTREG_SIGNING_ALG)"),
+    ] = None,
 ) -> None:
-    """Create a new active key; the old one is retired and stays published while needed."""
+    """Start signing with a new key, and print its id.
+
+    The key it replaces is retired: it signs nothing more, and stays published while any
+    credential it signed is still valid, so those credentials keep verifying."""
     from issuer import keys
     from issuer.runtime import system_clock
 
@@ -371,8 +457,11 @@ def keys_rotate(
 
 
 @keys_app.command("retire", context_settings=_KID_ARGUMENT)
-def keys_retire(kid: str, data_dir: DataDir = None) -> None:
-    """Stop signing with KID (retiring the active key rotates to a new one)."""
+def keys_retire(kid: Kid, data_dir: DataDir = None) -> None:
+    """Stop signing with the key KID, as `certreg keys list` shows it.
+
+    Retiring the active key starts a new one. Prints the key id and its state; exit 2 if
+    there is no such key or it is marked compromised."""
     from issuer import keys
     from issuer.errors import IssuerError
     from issuer.runtime import system_clock
@@ -393,8 +482,12 @@ def keys_retire(kid: str, data_dir: DataDir = None) -> None:
 
 
 @keys_app.command("compromised", context_settings=_KID_ARGUMENT)
-def keys_compromised(kid: str, data_dir: DataDir = None) -> None:
-    """Publish KID as revoked so verifiers reject it; rotate if it was the active key."""
+def keys_compromised(kid: Kid, data_dir: DataDir = None) -> None:
+    """Mark the key KID as compromised, so verifiers reject everything it signed.
+
+    The key stays in the published keys, marked revoked. If it was the active key, nothing
+    can be issued or signed until `certreg keys rotate`. Prints the key id and its state;
+    exit 2 if there is no such key."""
     from issuer import keys
     from issuer.errors import IssuerError
     from issuer.runtime import system_clock

@@ -15,7 +15,9 @@ __all__ = ["bench"]
 
 
 def bench(
-    n: Annotated[int, typer.Option("--n", min=100, max=10_000_000, help="certifications")] = 10_000,
+    n: Annotated[
+        int, typer.Option("--n", min=100, max=10_000_000, help="how many certifications to issue")
+    ] = 10_000,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
     engine: Annotated[
         str, typer.Option("--engine", help="sqlite or postgresql", case_sensitive=False)
@@ -25,15 +27,21 @@ def bench(
         typer.Option(
             "--database-url",
             envvar="CERTREG_BENCH_DATABASE_URL",
-            help="PostgreSQL URL for --engine postgresql (private schemas, dropped after)",
+            help="PostgreSQL URL for --engine postgresql; the run works in schemas of its"
+            " own and drops them after",
         ),
     ] = None,
     save: Annotated[
         Path | None, typer.Option("--save", help="also write the figures as JSON to this file")
     ] = None,
 ) -> None:
-    """Measure certreg against this machine's ceilings: bulk issuance, verification, public
-    lookups, status changes and memory (docs/PERFORMANCE.md)."""
+    """Measure how fast certreg runs on this machine, beside the machine's own limits.
+
+    Issues `--n` certifications in bulk into new, temporary stores, then measures
+    verification, public lookups, status changes and memory use, and prints each figure
+    beside the raw signing rate and the other ceilings measured in the same run;
+    docs/PERFORMANCE.md explains them. Your data directory is not touched. Progress goes to
+    standard error, the figures to standard output."""
     from issuer import bench as measurements
 
     engine = engine.lower()

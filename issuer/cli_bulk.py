@@ -27,6 +27,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from issuer.cli_options import BaseUrl, DataDir
+
 if TYPE_CHECKING:
     from issuer.bulk import BatchReport
 
@@ -60,11 +62,17 @@ def _summary(report: BatchReport, out: Console) -> None:
 
 def issue_bulk(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="roster file")
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="the roster: CSV, or JSON lines (one object a line)",
+        ),
     ],
     fmt: Annotated[
         RosterFormat | None,
-        typer.Option("--format", help="csv or jsonl (default: from the file name)"),
+        typer.Option("--format", help="csv or jsonl (default: csv for a .csv file, else jsonl)"),
     ] = None,
     workers: Annotated[
         int,
@@ -72,8 +80,8 @@ def issue_bulk(
             "--workers",
             min=1,
             max=64,
-            help="processes in all (1: everything here); on SQLite the second writes, the"
-            " others sign",
+            help="processes to use, this one included (1: this one alone); on SQLite one of"
+            " them writes to the store while the others sign",
         ),
     ] = max(os.cpu_count() or 1, 1),
     batch: Annotated[
@@ -86,15 +94,17 @@ def issue_bulk(
             show_default=False,
         ),
     ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="public URL (env CERTREG_BASE_URL)")
-    ] = None,
+    data_dir: DataDir = None,
+    base_url: BaseUrl = None,
 ) -> None:
-    """Issue certificates for a roster of people already examined and granted; rerunning
-    the same file issues nothing twice (rows are keyed by external_id)."""
+    """Issue the certificates of a roster of people already examined and granted.
+
+    Each row names a person, a scheme, the scope granted, the effective date and the
+    decision-maker who granted it; docs/BULK.md lists the columns. Rerunning the same file
+    issues nothing twice, since each row's `external_id` identifies it, so an interrupted
+    run is resumed by running it again. Rejected rows are listed with their line number and
+    the problem, then a summary with the counts and the rate. Exit 0 when every row is
+    issued, now or before; 1 when some row was rejected."""
     from issuer import bulk
     from issuer.cli import _ensure_key, _open_store, _passphrase, _settings
     from issuer.identity import IssuerIdentity

@@ -25,6 +25,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from issuer.cli_options import DataDir
+
 if TYPE_CHECKING:
     from registry import Registry
     from verifier import Bundle, Report, TrustPolicy, Verifier
@@ -340,13 +342,14 @@ def _write_atomically(target: Path, content: bytes) -> None:
 
 def export_bundle(
     file: Annotated[Path, typer.Argument(help="where to write the bundle (JSON)")],
-    data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="data directory (env CERTREG_DATA_DIR)")
-    ] = None,
+    data_dir: DataDir = None,
 ) -> None:
-    """Write the registry's issuer keys and signed status lists as an offline bundle, for
-    ``certreg verify --offline FILE`` where there is no network. Its answers are as of now:
-    export again to see later suspensions and withdrawals."""
+    """Write the issuer's keys and signed status lists to FILE, for checks without network.
+
+    `certreg verify --offline FILE` then checks credentials where there is no network. The
+    bundle answers as of the moment it was written: export again to see later suspensions
+    and withdrawals. Verifiers trust what it holds, so hand it over on a channel they
+    trust. Exit 2 if the registry holds no keys yet or FILE cannot be written."""
     from pydantic import ValidationError
 
     from issuer.settings import Settings

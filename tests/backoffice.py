@@ -105,12 +105,11 @@ class BackOffice:
         assert response.status_code < 300, response.text
         return response.json()
 
-    def post(self, path: str, token: str, body: Json | None) -> Json:
-        """A :data:`examples.walkthrough.Post` over this client."""
-        response = self.client.post(f"/api/v1{path}", headers=auth(token), json=body)
+    def api(self, method: str, path: str, token: str, body: Json | None) -> Any:
+        """An :data:`examples.walkthrough.Api` over this client."""
+        response = self.client.request(method, f"/api/v1{path}", headers=auth(token), json=body)
         assert response.status_code < 300, response.text
-        result: Json = response.json()
-        return result
+        return response.json()
 
 
 def enrol_office(office: BackOffice) -> BackOffice:

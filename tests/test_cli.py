@@ -1,5 +1,6 @@
 """The ``certreg`` command line, and the README's first command for real: a server started
-with ``certreg serve --demo`` answers ``/docs`` and runs the example walkthrough."""
+with ``certreg serve --demo`` answers ``/docs`` and runs the example walkthrough, which
+leaves the public pages showing the demo beside nothing but one marked example scheme."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from examples.walkthrough import http_post, walk
+from examples.walkthrough import EXAMPLE_TITLE, http_api, walk
 from issuer import tokens
 from issuer.cli import app
 from issuer.store import Store
@@ -128,16 +129,20 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
         ).json()
         assert len(listed) == 2
         with httpx.Client(base_url=base, timeout=10) as client:
-            decision = walk(http_post(client), token)
-        assert decision["outcome"] == "grant"
-        number = decision["certification"]["certificate_number"]
+            done = walk(http_api(client), token)
+        assert done.decision["outcome"] == "grant"
+        number = done.decision["certification"]["certificate_number"]
         deadline = time.monotonic() + 5
         while (
             lookup := httpx.get(f"{base}/register/{number}?family_name=Kova%C4%8D")
-        ).status_code != 200:
+        ).status_code != 200 or lookup.json()["entry"]["status"] != "withdrawn":
             assert time.monotonic() < deadline, lookup.text
             time.sleep(0.1)
-        assert lookup.json()["entry"]["status"] == "active"
+        _run_the_walkthrough_script(base, token)
+        schemes = [s["name"] for s in httpx.get(f"{base}/schemes").json()]
+        assert sorted(schemes) == sorted(["Certified Welding Inspector", EXAMPLE_TITLE])
+        directory = httpx.get(f"{base}/directory", params={"name": "Kovač"}).json()
+        assert directory["results"] == []
         did = httpx.get(f"{base}/.well-known/did.json").json()
         assert did["id"] == f"did:web:127.0.0.1%3A{port}"
     finally:
@@ -147,6 +152,20 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
     assert f"{base}/docs" in output
     assert (tmp_path / "data" / "registry.sqlite3").exists()
     assert "Traceback" not in output
+
+
+def _run_the_walkthrough_script(base: str, token: str) -> None:
+    """``examples/walkthrough.py`` as the README runs it: it grants, then withdraws."""
+    script = Path(__file__).resolve().parents[1] / "examples" / "walkthrough.py"
+    answer = subprocess.run(
+        [sys.executable, str(script), "--base-url", base, "--token", token],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert "the certification is now withdrawn" in answer.stdout
 
 
 def test_keys_lifecycle_from_the_command_line(tmp_path: Path) -> None:

@@ -343,7 +343,18 @@ def test_examination_records_ai_use_with_human_reviewer(
 
 
 def test_walkthrough_example_runs_against_the_api(office: BackOffice) -> None:
-    from examples.walkthrough import walk
+    """The walkthrough grants under one example scheme, made once and reused, and withdraws
+    what it granted unless asked to keep it."""
+    from examples.walkthrough import EXAMPLE_CODE, EXAMPLE_TITLE, walk
 
-    decision = walk(office.post, _m(office, "admin").token, today="2026-11-25")
-    assert certificate_numbers.is_valid(decision["certification"]["certificate_number"])
+    admin = _m(office, "admin").token
+    kept = walk(office.api, admin, today="2026-11-25", keep=True)
+    number = kept.decision["certification"]["certificate_number"]
+    assert certificate_numbers.is_valid(number)
+    assert kept.certification["status"] == "active"
+    again = walk(office.api, admin, today="2026-11-25")
+    assert again.scheme["id"] == kept.scheme["id"]
+    assert again.certification["status"] == "withdrawn"
+    schemes = office.ok("GET", "/schemes", _m(office, "registrar"))
+    [example] = [s for s in schemes if s["code"] == EXAMPLE_CODE]
+    assert example["current"]["title"] == EXAMPLE_TITLE
