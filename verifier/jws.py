@@ -171,7 +171,7 @@ def _json(raw: bytes) -> Any:
     if text.startswith("\ufeff"):  # json.loads refuses a byte order mark, and so do we
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     value = _DECODER.decode(text)
-    if _SURROGATE_ESCAPE.search(raw) is not None:
+    if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None:  # memchr first
         _refuse_lone_surrogates(value)
     return value
 
