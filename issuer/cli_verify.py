@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -40,6 +41,7 @@ _VERDICT_STYLE = {
     "valid": ("bold white on green", "VALID"),
     "suspended": ("bold black on yellow", "SUSPENDED"),
     "revoked": ("bold white on red", "REVOKED (withdrawn)"),
+    "superseded": ("bold black on yellow", "SUPERSEDED (replaced by a newer credential)"),
     "expired": ("bold white on red", "EXPIRED"),
     "not-yet-valid": ("bold black on yellow", "NOT YET VALID"),
     "invalid": ("bold white on red", "NOT VALID"),
@@ -80,7 +82,11 @@ def _read_input(credential: str) -> str:
 
 
 def _token(text: str) -> str:
-    """The compact JWS in the input: bare, as a ``data:`` URL, or as a JSON envelope."""
+    """The compact JWS in the input: bare, as a ``data:`` URL, or as a JSON envelope.
+
+    Raises :class:`verifier.VerificationError` for input that is an answer in itself: a plain
+    JSON credential that nothing secures, or a base64 ``data:`` URL that does not decode.
+    """
     from verifier.http import RequestProblem, unwrap_credential
 
     stripped = text.strip()
@@ -112,11 +118,54 @@ def _default_trust() -> list[str]:
     return [settings.base_url]
 
 
+def _http_host(value: str) -> str:
+    """The host of an ``--unsafe-allow-http`` value, typed as ``HOST``, ``HOST:PORT`` or
+    ``http://HOST:PORT`` (the address bar's form); ``[::1]:8000`` for IPv6."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text if "//" in text else f"//{text}")
+        host = parts.hostname
+        parts.port  # noqa: B018 — urlsplit checks the port only when it is read
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("", "http"):
+        _usage(
+            f"--unsafe-allow-http {value[:100]}: give the host as you would type it, "
+            "such as 127.0.0.1:8000 or localhost"
+        )
+    return host
+
+
+def _plain_http_refused(issuer: str, http_hosts: frozenset[str]) -> str | None:
+    """Why ``--trust`` ``issuer`` cannot be used as given, if it names a plain-HTTP registry
+    that ``--unsafe-allow-http`` does not admit: a did:web issuer's keys are fetched over
+    HTTPS, so trusting ``http://…`` would otherwise quietly mean ``https://…``."""
+    if not issuer.lower().startswith("http://"):
+        return None
+    try:
+        parts = urlsplit(issuer)
+        host, netloc = parts.hostname, parts.netloc
+    except ValueError:
+        return None  # the policy names what is wrong with it
+    if not host or host in http_hosts:
+        return None
+    return (
+        f"--trust {issuer[:100]} is plain HTTP, and keys and status lists are only fetched over "
+        f"HTTPS. To trust a registry over plain HTTP for a local test, add "
+        f"--unsafe-allow-http {netloc}"
+    )
+
+
 def _policy(issuers: list[str], http_hosts: list[str]) -> TrustPolicy:
     from verifier import TrustPolicy
 
+    hosts = frozenset(_http_host(h) for h in http_hosts)
+    for issuer in issuers:
+        refused = _plain_http_refused(issuer, hosts)
+        if refused:
+            _usage(refused)
     try:
-        return TrustPolicy.trusting(*issuers, unsafe_http_hosts=frozenset(http_hosts))
+        return TrustPolicy.trusting(*issuers, unsafe_http_hosts=hosts)
     except ValueError as exc:
         _usage(f"--trust: {exc}")
 
@@ -180,6 +229,8 @@ def _summary_rows(report: Report) -> list[tuple[str, str]]:
         rows.append(("issuer", f"{issuer.get('name')} ({issuer.get('id')})"))
     elif report.issuer:
         rows.append(("issuer", report.issuer))
+    if report.superseded_by:
+        rows.append(("replaced by", report.superseded_by))
     return [(label, _printable(value)) for label, value in rows if value not in (None, "")]
 
 
@@ -265,18 +316,25 @@ def verify(
         list[str] | None,
         typer.Option(
             "--unsafe-allow-http",
-            help="fetch keys and status lists from HOST over plain HTTP (development only)",
-            metavar="HOST",
+            help="fetch keys and status lists from this host over plain HTTP, for a local "
+            "test only: 127.0.0.1:8000, localhost or http://127.0.0.1:8000 (repeatable; "
+            "any port of the host is then allowed)",
+            metavar="HOST[:PORT]",
         ),
     ] = None,
 ) -> None:
-    """Verify a credential: exit 0 valid, 1 not valid (revoked, suspended, expired, bad
-    signature, untrusted issuer, not a credential…), 2 could not decide (status or keys
-    unreachable) or a usage error (such as an unreadable bundle)."""
-    from verifier import HttpFetcher, http_verifier
+    """Verify a credential: exit 0 valid; 1 not valid (revoked, superseded by a newer
+    credential, suspended, expired, bad signature, untrusted issuer, a plain JSON credential
+    that nothing signs, not a credential…); 2 could not decide (status or keys unreachable)
+    or a usage error (such as an unreadable bundle)."""
+    from verifier import HttpFetcher, Report, VerificationError, http_verifier
 
     http_hosts = list(unsafe_allow_http or [])
-    token = _token(_read_input(credential))
+    try:
+        token = _token(_read_input(credential))
+    except VerificationError as refusal:
+        # An answer already (unsecured, or undecodable): no keys or lists are needed for it.
+        _answer(Report.refused(refusal, now=datetime.now(UTC)), [], json_output=json_output)
     warnings: list[str] = []
     if offline is not None:
         verifier, bundle = _offline_verifier(offline, list(trust or []), http_hosts)
@@ -294,9 +352,16 @@ def verify(
             report = http_verifier(policy, fetcher=fetcher).check(token, now=datetime.now(UTC))
         finally:
             fetcher.close()
-    warnings = [*report.warnings, *warnings]
+    _answer(report, [*report.warnings, *warnings], json_output=json_output)
+
+
+def _answer(report: Report, warnings: list[str], *, json_output: bool) -> NoReturn:
+    """Print the report — the same JSON result as ``POST /credentials/verify`` with
+    ``--json`` — and exit with its code."""
+    from verifier import verification_result
+
     if json_output:
-        answer = report.as_json() | {"warnings": warnings}
+        answer = verification_result(report, warnings=warnings)
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     else:
         _print_summary(report, warnings)

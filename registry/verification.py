@@ -13,6 +13,8 @@ the issuer-signed credential, verified again with the stored keys. Use it as::
     report = verification.check(token, now=datetime.now(UTC))   # a verifier.Report
 
 or hand :meth:`RegistryVerification.verifier` to :func:`verifier.http.verification_router`.
+A revoked credential whose stored register entry names its replacement is answered
+*superseded*, with the replacement's id (:class:`RegistrySupersession`).
 The trust policy trusts exactly the issuer whose keys this registry holds; a credential of
 any other issuer is answered ``untrusted-issuer``; before any keys are published every
 credential is answered "cannot confirm" (``key-retrieval-error``).
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from registry import jws
 from registry.errors import RegistryError
@@ -33,10 +37,12 @@ from verifier.errors import KeyRetrievalError, StatusRetrievalError
 from verifier.fetch import Fetched
 from verifier.keys import IssuerKeys, issuer_keys_from_did_document
 from verifier.policy import TrustPolicy
+from verifier.supersession import register_lookup, superseded_by_in_entry
 
 __all__ = [
     "RegistryKeys",
     "RegistryStatusLists",
+    "RegistrySupersession",
     "RegistryVerification",
     "system_now",
 ]
@@ -133,12 +139,48 @@ def _list_url(compact: str) -> str | None:
     return named if isinstance(named, str) else None
 
 
+class RegistrySupersession:
+    """The register entries this registry stores, as a
+    :class:`verifier.supersession.SupersessionSource`.
+
+    The stored entry is the issuer-signed ``RegisterEntryCredential`` the registry verified
+    on intake, looked up by the credential's certificate number; only an entry of the same
+    issuer counts. No family name is needed: this is the registry's own store, and the
+    answer names only the id of a credential.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def superseded_by(self, credential: Mapping[str, Any], *, now: datetime) -> str | None:
+        lookup = register_lookup(credential)
+        credential_id = credential.get("id")
+        if lookup is None or not isinstance(credential_id, str):
+            return None
+        document = self._registry.document(DocumentKind.REGISTER_ENTRY, lookup[0])
+        if document is None:
+            return None
+        try:
+            entry = jws.parse_compact(document.body).payload
+        except RegistryError:
+            return None
+        if _issuer(entry) != _issuer(credential):
+            return None
+        return superseded_by_in_entry(entry, credential_id)
+
+
+def _issuer(document: Mapping[str, Any]) -> object:
+    issuer = document.get("issuer")
+    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
+
+
 class RegistryVerification:
     """A verifier over this registry's stored keys and status lists, trusting its issuer."""
 
     def __init__(self, registry: Registry) -> None:
         self.keys = RegistryKeys(registry)
         self.status = RegistryStatusLists(registry)
+        self.supersession = RegistrySupersession(registry)
         self._lock = threading.Lock()
         self._verifier: tuple[str | None, Verifier] | None = None
 
@@ -155,7 +197,15 @@ class RegistryVerification:
                     policy = TrustPolicy(trusted_issuers=frozenset(), unsafe_any_issuer=True)
                 else:
                     policy = TrustPolicy(trusted_issuers=frozenset({did}))
-                self._verifier = (did, Verifier(policy=policy, keys=self.keys, status=self.status))
+                self._verifier = (
+                    did,
+                    Verifier(
+                        policy=policy,
+                        keys=self.keys,
+                        status=self.status,
+                        supersession=self.supersession,
+                    ),
+                )
             return self._verifier[1]
 
     def check(self, token: str, *, now: datetime) -> Report:

@@ -151,6 +151,7 @@ _STANDING_OF_VERDICT = {
     Verdict.VALID: Standing.VALID,
     Verdict.SUSPENDED: Standing.SUSPENDED,
     Verdict.REVOKED: Standing.WITHDRAWN,
+    Verdict.SUPERSEDED: Standing.SUPERSEDED,
     Verdict.EXPIRED: Standing.EXPIRED,
     Verdict.NOT_YET_VALID: Standing.NOT_YET_VALID,
     Verdict.INVALID: Standing.NOT_VALID,

@@ -1,7 +1,9 @@
 """``certreg verify`` and ``certreg registry export-bundle`` against a real demo server.
 
 One ``certreg serve --demo`` runs for the module (tests run in file order): a demo credential
-verifies (exit 0), a suspended one does not (1), the bundle exported from the registry store
+verifies (exit 0), a suspended one does not (1), nor one replaced by a scope change (1,
+superseded, with its successor), ``--trust http://…`` without ``--unsafe-allow-http`` says
+which flag a local test needs, the bundle exported from the registry store
 verifies offline after the server is gone (0, and 1 for the suspension it carries), and with
 the server stopped the online answer is "cannot confirm" (2). Garbage is 1, a bad bundle 2.
 """
@@ -164,8 +166,62 @@ def test_a_suspended_credential_is_not_valid(demo: Demo) -> None:
     _wait(lambda: demo.verify(token).exit_code == 1, "the suspension to be published")
     answer = json.loads(demo.verify(token, "--json").stdout)
     assert (answer["verified"], answer["verdict"]) == (False, "suspended")
-    assert answer["errors"][0]["type"] == "/problems/suspended"
+    assert answer["problemDetails"][0]["type"] == "/problems/suspended"
     assert "SUSPENDED" in demo.verify(token).stdout
+
+
+def _decider(demo: Demo) -> str:
+    create = ["token", "create", "--role", "decision-maker", "--name", "S. Cope"]
+    decider = runner.invoke(app, [*create, "--data-dir", str(demo.data_dir)])
+    assert decider.exit_code == 0, decider.output
+    return decider.stdout.strip()
+
+
+def test_a_scope_change_is_superseded_with_its_successor(demo: Demo) -> None:
+    """The first demo certification changes scope; its new credential serves the tests after."""
+    number = demo.numbers[0]
+    token = demo.tokens[number]
+    before = demo.api("GET", f"/certifications/{number}", demo.admin).json()
+    scope = ["VT-STEEL"] if len(before["scope"]) > 1 else ["VT-STEEL", "VT-PRESSURE"]
+    demo.api("POST", f"/certifications/{number}/scope", _decider(demo), json={"scope": scope})
+    after = demo.api("GET", f"/certifications/{number}", demo.admin).json()
+    [new] = [
+        c["id"]
+        for c in after["credentials"]
+        if c["kind"] == "certificate" and c["status"] == "active"
+    ]
+    _wait(lambda: demo.verify(token).exit_code == 1, "the replacement to be published")
+    result = demo.verify(token, "--json")
+    answer = json.loads(result.stdout)
+    assert (result.exit_code, answer["verdict"]) == (1, "superseded")
+    assert answer["supersededBy"] == f"urn:uuid:{new}"
+    assert [p["type"] for p in answer["problemDetails"]] == ["/problems/superseded"]
+    human = demo.verify(token).stdout
+    assert "SUPERSEDED" in human
+    assert f"urn:uuid:{new}" in human
+    demo.tokens[number] = demo.api("GET", f"/credentials/{new}", demo.admin).text
+    assert demo.verify(demo.tokens[number]).exit_code == 0
+
+
+def test_plain_http_trust_says_how_to_allow_it(demo: Demo) -> None:
+    """Regression: ``--trust http://127.0.0.1:PORT`` quietly became https and the answer
+    was a puzzling "cannot confirm"; now it says which flag a local test needs."""
+    token = demo.tokens[demo.numbers[0]]
+    hostport = demo.base.removeprefix("http://")
+    refused = runner.invoke(app, ["verify", token, "--trust", demo.base])
+    assert refused.exit_code == 2, refused.output
+    flat = " ".join(refused.output.split())
+    assert f"add --unsafe-allow-http {hostport}" in flat
+    for allowed in (hostport, demo.base, "127.0.0.1", f" {demo.base}/ "):
+        typed = ["verify", token, "--trust", demo.base, "--unsafe-allow-http", allowed]
+        result = runner.invoke(app, typed)
+        assert result.exit_code == 0, (allowed, result.output)
+    for wrong in ("https://127.0.0.1:1", "ftp://127.0.0.1", ":8000", "127.0.0.1:port"):
+        bad = runner.invoke(
+            app, ["verify", token, "--trust", demo.base, "--unsafe-allow-http", wrong]
+        )
+        assert bad.exit_code == 2, (wrong, bad.output)
+        assert "--unsafe-allow-http" in bad.output
 
 
 def test_export_bundle_writes_keys_and_lists(
@@ -223,7 +279,7 @@ def test_offline_verification_needs_no_server(
 def test_garbage_is_not_valid_with_a_parsing_error(garbage: str) -> None:
     result = runner.invoke(app, ["verify", garbage, "--trust", "did:web:certs.example", "--json"])
     assert result.exit_code == 1, result.output
-    [problem] = json.loads(result.stdout)["errors"]
+    [problem] = json.loads(result.stdout)["problemDetails"]
     assert problem["type"].endswith(("#PARSING_ERROR", "#CRYPTOGRAPHIC_SECURITY_ERROR"))
 
 

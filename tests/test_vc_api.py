@@ -246,7 +246,9 @@ def _problem(response: Any, status: int, kind: str) -> None:
         ({"verifiableCredential": None}, "validation-failed"),
         ({"verifiableCredential": "x", "extra": 1}, "validation-failed"),
         ({"verifiableCredential": "x", "options": []}, "validation-failed"),
-        ({"verifiableCredential": "x", "options": {"challenge": "c"}}, "validation-failed"),
+        ({"verifiableCredential": "x", "options": {"checks": "proof"}}, "validation-failed"),
+        ({"verifiableCredential": "x", "options": {"challenge": 5}}, "validation-failed"),
+        ({"verifiableCredential": "x", "options": {"returnCredential": 1}}, "validation-failed"),
         ({"verifiableCredential": {"id": "data:application/vc+jwt,x"}}, "unsupported-envelope"),
         (
             {"verifiableCredential": {"type": "EnvelopedVerifiableCredential", "id": "x"}},
@@ -274,7 +276,7 @@ def _problem(response: Any, status: int, kind: str) -> None:
             {
                 "verifiableCredential": {
                     "type": "EnvelopedVerifiableCredential",
-                    "id": "data:application/vc+jwt;base64,ZXlK",
+                    "id": "data:application/vc+sd-jwt;base64,ZXlK",
                 }
             },
             "unsupported-envelope",

@@ -27,6 +27,7 @@ from verifier.errors import (
     StatusListLengthError,
     StatusRetrievalError,
     StatusVerificationError,
+    Superseded,
     Suspended,
     UntrustedIssuer,
     Verdict,
@@ -35,7 +36,9 @@ from verifier.errors import (
 from verifier.fetch import HttpFetcher
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, StaticKeys
 from verifier.policy import TrustPolicy
+from verifier.result import verification_result
 from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
+from verifier.supersession import HttpRegisterEntries, SupersessionSource
 
 __all__ = [
     "Bundle",
@@ -43,6 +46,7 @@ __all__ = [
     "Expired",
     "HttpFetcher",
     "HttpKeys",
+    "HttpRegisterEntries",
     "HttpStatusLists",
     "IssuerKeys",
     "KeyRetrievalError",
@@ -59,6 +63,8 @@ __all__ = [
     "StatusRetrievalError",
     "StatusSource",
     "StatusVerificationError",
+    "Superseded",
+    "SupersessionSource",
     "Suspended",
     "TrustPolicy",
     "UntrustedIssuer",
@@ -68,10 +74,18 @@ __all__ = [
     "Verifier",
     "http_verifier",
     "read_bundle",
+    "verification_result",
 ]
 
 
 def http_verifier(policy: TrustPolicy, *, fetcher: HttpFetcher | None = None) -> Verifier:
-    """A verifier that fetches keys and status lists over HTTPS with the policy's rules."""
+    """A verifier that fetches keys and status lists over HTTPS with the policy's rules, and
+    asks the issuer's registry which credential replaced a revoked one (superseded)."""
     fetcher = fetcher or HttpFetcher(policy)
-    return Verifier(policy=policy, keys=HttpKeys(policy, fetcher), status=HttpStatusLists(fetcher))
+    keys = HttpKeys(policy, fetcher)
+    return Verifier(
+        policy=policy,
+        keys=keys,
+        status=HttpStatusLists(fetcher),
+        supersession=HttpRegisterEntries(policy, fetcher, keys),
+    )

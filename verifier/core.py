@@ -26,6 +26,7 @@ from verifier.errors import (
     NotYetValid,
     ParsingError,
     Revoked,
+    Superseded,
     Suspended,
     UntrustedIssuer,
     Verdict,
@@ -35,6 +36,7 @@ from verifier.fetch import TtlCache
 from verifier.keys import KeySource
 from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
+from verifier.result import verification_result
 from verifier.status import (
     StatusSource,
     VerifiedStatusList,
@@ -43,6 +45,7 @@ from verifier.status import (
     verify_status_list,
 )
 from verifier.structure import check_credential, issuer_id
+from verifier.supersession import SupersessionSource
 from verifier.timestamps import instant
 
 __all__ = ["Report", "VerifiedCredential", "Verifier"]
@@ -107,26 +110,44 @@ class Report:
             return 0
         return 1 if self.decided else 2
 
+    @property
+    def superseded_by(self) -> str | None:
+        """The id of the credential that replaces this one, when it was superseded."""
+        return self.error.superseded_by if isinstance(self.error, Superseded) else None
+
+    @classmethod
+    def refused(cls, error: VerificationError, *, now: datetime) -> Report:
+        """The report of a check that ended with ``error``."""
+        credential = error.credential
+        return cls(
+            verdict=error.verdict,
+            checked_at=now,
+            credential=credential,
+            issuer=_issuer_or_none(credential),
+            errors=(error.problem(),),
+            error=error,
+        )
+
     def as_json(self) -> dict[str, Any]:
-        return {
-            "verified": self.verified,
-            "verdict": self.verdict.value,
-            "checkedAt": self.checked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "issuer": self.issuer,
-            "checks": list(self.checks),
-            "warnings": list(self.warnings),
-            "errors": list(self.errors),
-            "credential": self.credential,
-        }
+        """The verification result every surface answers with (:mod:`verifier.result`)."""
+        return verification_result(self)
 
 
 class Verifier:
     """Verify ``vc+jwt`` credentials against a trust policy, keys and status lists."""
 
-    def __init__(self, *, policy: TrustPolicy, keys: KeySource, status: StatusSource) -> None:
+    def __init__(
+        self,
+        *,
+        policy: TrustPolicy,
+        keys: KeySource,
+        status: StatusSource,
+        supersession: SupersessionSource | None = None,
+    ) -> None:
         self.policy = policy
         self._keys = keys
         self._status = status
+        self._supersession = supersession
         self._lists: TtlCache[VerifiedStatusList] = TtlCache(max_items=1024)
 
     def check(self, token: str, *, now: datetime) -> Report:
@@ -134,15 +155,7 @@ class Verifier:
         try:
             verified = self.verify(token, now=now)
         except VerificationError as exc:
-            credential = exc.credential
-            return Report(
-                verdict=exc.verdict,
-                checked_at=now,
-                credential=credential,
-                issuer=_issuer_or_none(credential),
-                errors=(exc.problem(),),
-                error=exc,
-            )
+            return Report.refused(exc, now=now)
         return Report(
             verdict=Verdict.VALID,
             checked_at=now,
@@ -235,7 +248,7 @@ class Verifier:
                 undecided = undecided or exc
                 continue
             if value and purpose == "revocation":
-                raise Revoked("the issuer has revoked this credential", credential=payload)
+                raise self._revoked(payload, now)
             if value and purpose == "suspension":
                 suspended = True
         if undecided is not None:
@@ -243,6 +256,23 @@ class Verifier:
         if suspended:
             raise Suspended("the issuer has suspended this credential", credential=payload)
         return bool(entries)
+
+    def _revoked(self, payload: dict[str, Any], now: datetime) -> Revoked:
+        """A set revocation bit: *superseded* when the issuer's public record names the
+        credential that replaces this one (:mod:`verifier.supersession`), else *revoked*."""
+        replaced = None
+        if self._supersession is not None:
+            try:
+                replaced = self._supersession.superseded_by(payload, now=now)
+            except VerificationError:
+                replaced = None  # the refinement failed; the revocation stands
+        if replaced:
+            return Superseded(
+                f"the issuer has replaced this credential with {replaced[:100]}",
+                superseded_by=replaced,
+                credential=payload,
+            )
+        return Revoked("the issuer has revoked this credential", credential=payload)
 
     def _list(self, url: str, now: datetime) -> VerifiedStatusList:
         cached = self._lists.get(url, now)

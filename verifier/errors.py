@@ -3,8 +3,9 @@
 Verification never answers with a bare boolean: it returns a verified credential or raises
 exactly one of these. The W3C ones carry the absolute problem types that VC Data Model 2.0
 §7.2 and Bitstring Status List §3.5 define, so a VC-API client can branch on them; the
-outcomes that are not errors of the document (suspended, revoked, expired, not yet valid,
-untrusted issuer, keys unreachable) carry certreg's relative ``/problems/{kind}`` types.
+outcomes that are not errors of the document (suspended, revoked, superseded, expired, not
+yet valid, untrusted issuer, keys unreachable) carry certreg's relative ``/problems/{kind}``
+types.
 
 Each error also says what it means for the person asking: ``verdict`` is the word a QR page
 shows, and ``decided`` is False when the answer is "cannot confirm" (status or keys could
@@ -26,6 +27,7 @@ The tree::
     ├── Expired                      expired                        after validUntil / exp
     ├── NotYetValid                  not-yet-valid                  before validFrom / nbf
     ├── Revoked                      revoked                        revocation bit set
+    │   └── Superseded               superseded                     … and a newer one replaces it
     └── Suspended                    suspended                      suspension bit set
 """
 
@@ -46,6 +48,7 @@ __all__ = [
     "StatusListLengthError",
     "StatusRetrievalError",
     "StatusVerificationError",
+    "Superseded",
     "Suspended",
     "UntrustedIssuer",
     "Verdict",
@@ -62,6 +65,7 @@ class Verdict(enum.StrEnum):
     VALID = "valid"
     SUSPENDED = "suspended"
     REVOKED = "revoked"
+    SUPERSEDED = "superseded"
     EXPIRED = "expired"
     NOT_YET_VALID = "not-yet-valid"
     INVALID = "invalid"
@@ -90,9 +94,14 @@ class VerificationError(Exception):
         """The RFC 9457 problem details object (VC Data Model 2.0 §7.2 shape)."""
         problem: dict[str, Any] = {"type": self.problem_type, "title": self.title}
         # Details may quote hostile input (a kid, a URL): keep them valid, printable UTF-8.
-        detail = self.detail[:500].encode("utf-8", "backslashreplace").decode("utf-8")
-        problem["detail"] = "".join(c if c.isprintable() else "\ufffd" for c in detail)
+        problem["detail"] = _printable(self.detail[:500])
         return problem
+
+
+def _printable(text: str) -> str:
+    """``text`` as valid, printable UTF-8, whatever hostile input it quotes."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def _w3c(code: str, base: str = VC_PROBLEMS) -> str:
@@ -194,6 +203,39 @@ class Revoked(VerificationError):
     verdict = Verdict.REVOKED
 
 
+class Superseded(Revoked):
+    """Revoked because the issuer replaced it (a scope change, a recertification).
+
+    Still a :class:`Revoked` — the credential no longer counts — but a person holding it
+    needs a different answer: not "withdrawn", rather "a newer certificate replaces this
+    one", and which. ``superseded_by`` is the replacing credential's id, as the issuer's
+    signed register entry names it, and goes into the problem details as ``supersededBy``.
+    """
+
+    code = "SUPERSEDED"
+    kind = "superseded"
+    title = "The credential has been replaced by a newer one"
+    problem_type = "/problems/superseded"
+    verdict = Verdict.SUPERSEDED
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        superseded_by: str | None = None,
+        reason: str = "",
+        credential: Any = None,
+    ) -> None:
+        super().__init__(detail, reason=reason, credential=credential)
+        self.superseded_by = superseded_by
+
+    def problem(self) -> dict[str, Any]:
+        problem = super().problem()
+        if self.superseded_by:
+            problem["supersededBy"] = _printable(self.superseded_by[:500])
+        return problem
+
+
 class Suspended(VerificationError):
     code = "SUSPENDED"
     kind = "suspended"
@@ -215,6 +257,7 @@ ERRORS: tuple[type[VerificationError], ...] = (
     Expired,
     NotYetValid,
     Revoked,
+    Superseded,
     Suspended,
 )
 """The closed set, in the order a reader meets them."""

@@ -5,31 +5,33 @@ The request is the VC API's ``VerifyCredentialRequest`` for a credential secured
     {"verifiableCredential": {"@context": "https://www.w3.org/ns/credentials/v2",
                               "type": "EnvelopedVerifiableCredential",
                               "id": "data:application/vc+jwt,eyJ…"},
-     "options": {}}
+     "options": {"checks": […], "challenge": …, "domain": …, "returnCredential": true}}
 
-or, as a convenience, ``"verifiableCredential": "eyJ…"`` (the compact JWS itself). The answer
-follows the VC API's verification result: ``verified``, ``credential`` (the verified payload,
-also when it is revoked or expired, so a relying party can say whose it is) and
-``problemDetails`` (RFC 9457 objects with the VC Data Model §7.2 and Bitstring Status List
-types). It keeps the older VC API members ``checks`` (what passed) and ``warnings``, and adds
-certreg's own, named so they cannot be mistaken for VC API ones: ``verdict`` (one word for a
-person: valid, suspended, revoked, expired, not-yet-valid, invalid, cannot-confirm),
+with the JWS in the data URL plain or base64 (``data:application/vc+jwt;base64,…``), or, as a
+convenience, ``"verifiableCredential": "eyJ…"`` (the compact JWS itself). The VC API options
+are read as :func:`read_options` says; an option it does not know is ignored with a warning,
+never refused. The answer is the one verification result :mod:`verifier.result` writes for
+every surface (``certreg verify --json`` too): ``verified``, ``credential``,
+``problemDetails``, ``checks``, ``warnings``, and certreg's ``verdict``, ``supersededBy``,
 ``checkedAt`` and ``issuer``.
 
 Status codes follow the VC API: ``200`` whenever verification ran, whether the credential
-verified or not — a revoked credential, a bad signature or a token that does not parse is a
-verification *result* (``verified: false`` with its problem details), not a failed request.
+verified or not — a revoked credential, a bad signature, a token that does not parse or a
+plain JSON credential that nothing secures is a verification *result* (``verified: false``
+with its problem details), not a failed request.
 Only a request the verifier cannot even start on is an error, as problem+json with a stable
 ``type`` (:data:`REQUEST_PROBLEMS`): a body over :data:`MAX_BODY_BYTES` (413), a body that
 is not JSON (400), a content type other than JSON (415), and a JSON body that is not a verify
 request (422) — including an envelope of another media type (``vc+sd-jwt``, ``vc+cose``…) or
-its base64 variant, which this verifier does not read.
+a credential with an embedded proof, which this verifier does not read.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,13 +40,26 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, problem_type_uri
-from verifier.core import Report, Verifier
+from verifier.core import (
+    CHECK_ISSUER,
+    CHECK_SCHEMA,
+    CHECK_SIGNATURE,
+    CHECK_STATUS,
+    CHECK_STRUCTURE,
+    CHECK_VALIDITY,
+    Report,
+    Verifier,
+)
+from verifier.errors import CryptographicSecurityError, ParsingError, VerificationError
+from verifier.result import verification_result
 
 __all__ = [
     "ENVELOPE_PREFIX",
     "MAX_BODY_BYTES",
     "REQUEST_PROBLEMS",
     "RequestProblem",
+    "VerifyRequest",
+    "read_options",
     "unwrap_credential",
     "verification_result",
     "verification_router",
@@ -55,6 +70,7 @@ MAX_BODY_BYTES = 256 * 1024
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
 """The only ``EnvelopedVerifiableCredential`` id read here (VC JOSE COSE §3.1.1)."""
 ENVELOPE_TYPE = "EnvelopedVerifiableCredential"
+CREDENTIAL_TYPE = "VerifiableCredential"
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
 _JSON_TYPES = ("application/json",)
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -98,12 +114,16 @@ class RequestProblem(Exception):
 
 def unwrap_credential(value: object) -> str:
     """The compact JWS inside a presented credential: the string itself, or the payload of
-    an ``EnvelopedVerifiableCredential`` whose id is a ``data:application/vc+jwt,`` URL.
+    an ``EnvelopedVerifiableCredential`` whose id is a ``data:application/vc+jwt`` URL,
+    plain (``data:application/vc+jwt,eyJ…``) or base64 (``data:application/vc+jwt;base64,…``).
 
-    A string is passed on as it is (the verifier answers PARSING_ERROR if it is not a JWS);
-    an object must be an envelope, and an envelope of any other media type, or the base64
-    variant of the data URL, is refused with :class:`RequestProblem` — it names a securing
-    mechanism this verifier does not implement, which is not a fact about the credential.
+    A string is passed on as it is (the verifier answers PARSING_ERROR if it is not a JWS).
+    A plain JSON credential, with no securing mechanism at all, is a verification *result*:
+    :class:`~verifier.errors.CryptographicSecurityError` (``reason="unsecured"``) — nothing
+    vouches for it, which is a fact about the credential; so is base64 that does not decode
+    (:class:`~verifier.errors.ParsingError`). An envelope of another media type, or a
+    credential secured with an embedded proof, is refused with :class:`RequestProblem`: it
+    names a securing mechanism this verifier does not implement, which is not.
     """
     if isinstance(value, str):
         return _data_url(value) if value.startswith("data:") else value
@@ -115,6 +135,12 @@ def unwrap_credential(value: object) -> str:
     types = value.get("type")
     types = [types] if isinstance(types, str) else types
     if not isinstance(types, list) or ENVELOPE_TYPE not in types:
+        if isinstance(types, list) and CREDENTIAL_TYPE in types and "proof" not in value:
+            raise CryptographicSecurityError(
+                "the credential is not secured: nothing signs it, so nothing vouches for what "
+                "it says; present the issuer's vc+jwt (an EnvelopedVerifiableCredential)",
+                reason="unsecured",
+            )
         raise RequestProblem(
             "unsupported-envelope",
             "only an EnvelopedVerifiableCredential (vc+jwt) is verified; "
@@ -137,28 +163,112 @@ def unwrap_credential(value: object) -> str:
 
 
 def _data_url(url: str) -> str:
-    """The data of a ``data:application/vc+jwt,`` URL (RFC 2397), the only form read here."""
+    """The data of a ``data:application/vc+jwt`` URL (RFC 2397), plain or ``;base64``."""
     media, comma, data = url[5:].partition(",")
     if not comma:
         raise RequestProblem("validation-failed", "the envelope's data: URL has no comma")
-    if ";base64" in media.lower():
-        raise RequestProblem(
-            "unsupported-envelope",
-            "the base64 form of the data: URL is not read; a JWS is already base64url",
-        )
+    media = media.lower()  # media types and the base64 token are case-insensitive
+    encoded = media.endswith(";base64")
+    media = media.removesuffix(";base64")
     if media != ENVELOPE_PREFIX[5:-1]:
         raise RequestProblem(
             "unsupported-envelope", f"the envelope's media type {media[:60]!r} is not read here"
         )
-    return data
+    return _base64_jws(data) if encoded else data
+
+
+def _base64_jws(data: str) -> str:
+    """Strict base64 (RFC 4648 §4, padded, canonical) of an ASCII compact JWS.
+
+    Decoded and encoded again: only the one canonical text of the bytes is read, so no
+    whitespace, stray symbol, missing padding or non-zero trailing bits slip through.
+    """
+    try:
+        raw = base64.b64decode(data, validate=True) if data.isascii() else None
+        if raw is None or base64.b64encode(raw).decode("ascii") != data:
+            raise ValueError("not canonical")
+        return raw.decode("ascii")
+    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise ParsingError(
+            "the base64 data: URL does not hold a compact JWS in strict base64",
+            reason="malformed",
+        ) from exc
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_request(body: bytes) -> str:
-    """The compact JWS a verify request presents, or :class:`RequestProblem`."""
+@dataclass(frozen=True, slots=True)
+class VerifyRequest:
+    """A verify request, read: the credential, or why it is refused unread, and the options.
+
+    ``refusal`` is a verification *result* reached before any check (an unsecured credential,
+    base64 that does not decode): the answer is ``verified: false`` with its problem.
+    """
+
+    token: str
+    refusal: VerificationError | None = None
+    warnings: tuple[str, ...] = ()
+    return_credential: bool = True
+
+
+OPTION_NAMES = frozenset({"checks", "challenge", "domain", "returnCredential"})
+"""The VC API verify options read here; any other is ignored, with a warning."""
+_CHECK_ALIASES = {
+    "proof": CHECK_SIGNATURE,
+    "credentialStatus": CHECK_STATUS,
+    "status": CHECK_STATUS,
+    "expiration": CHECK_VALIDITY,
+    "validityPeriod": CHECK_VALIDITY,
+    "credentialSchema": CHECK_SCHEMA,
+}
+"""The names VC API clients give checks, for the checks this verifier names otherwise."""
+_CHECK_NAMES = frozenset(
+    {CHECK_SIGNATURE, CHECK_ISSUER, CHECK_STRUCTURE, CHECK_SCHEMA, CHECK_VALIDITY, CHECK_STATUS}
+)
+
+
+def read_options(options: object) -> tuple[tuple[str, ...], bool]:
+    """The warnings and ``returnCredential`` of a request's VC API ``options``.
+
+    Every check always runs — a caller cannot switch the status check off and still hear
+    "verified" — so ``checks`` only draws a warning for a name this verifier does not know.
+    ``challenge`` and ``domain`` bind a *presentation* to its audience; a credential has
+    neither, so they are noted and not used. An option this verifier does not know is
+    ignored (the VC API lets implementations add options), with a warning naming it. A known
+    option of the wrong JSON type is a request error.
+    """
+    if not isinstance(options, dict):
+        raise RequestProblem("validation-failed", "options is a JSON object")
+    warnings: list[str] = []
+    checks = options.get("checks", [])
+    if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
+        raise RequestProblem("validation-failed", "options.checks is a list of check names")
+    unknown = [c for c in checks if c not in _CHECK_NAMES and c not in _CHECK_ALIASES]
+    if unknown:
+        warnings.append(
+            f"options.checks names {unknown[0][:60]!r}, which this verifier does not know; "
+            "every check it has ran"
+        )
+    for name in ("challenge", "domain"):
+        if name in options:
+            if not isinstance(options[name], str):
+                raise RequestProblem("validation-failed", f"options.{name} is a string")
+            warnings.append(
+                f"options.{name} binds a presentation; a credential has none, so it was not used"
+            )
+    return_credential = options.get("returnCredential", True)
+    if not isinstance(return_credential, bool):
+        raise RequestProblem("validation-failed", "options.returnCredential is true or false")
+    ignored = sorted(set(options) - OPTION_NAMES)
+    if ignored:
+        warnings.append(f"option {ignored[0][:60]!r} is not one this verifier reads; ignored")
+    return tuple(warnings), return_credential
+
+
+def parse_request(body: bytes) -> VerifyRequest:
+    """The credential and options a verify request presents, or :class:`RequestProblem`."""
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -172,31 +282,12 @@ def parse_request(body: bytes) -> str:
         )
     if "verifiableCredential" not in data:
         raise RequestProblem("validation-failed", "the body needs verifiableCredential")
-    options = data.get("options", {})
-    if not isinstance(options, dict):
-        raise RequestProblem("validation-failed", "options is a JSON object")
-    if options:
-        raise RequestProblem(
-            "validation-failed",
-            f"option {sorted(options)[0][:60]!r} is not supported by this verifier",
-        )
-    return unwrap_credential(data["verifiableCredential"])
-
-
-def verification_result(report: Report) -> dict[str, Any]:
-    """The VC API verification result of a :class:`~verifier.core.Report`, with certreg's
-    ``verdict``, ``checkedAt`` and ``issuer`` beside the VC API members."""
-    answer = report.as_json()
-    return {
-        "verified": answer["verified"],
-        "credential": answer["credential"],
-        "problemDetails": answer["errors"],
-        "checks": answer["checks"],
-        "warnings": answer["warnings"],
-        "verdict": answer["verdict"],
-        "checkedAt": answer["checkedAt"],
-        "issuer": answer["issuer"],
-    }
+    warnings, return_credential = read_options(data.get("options", {}))
+    try:
+        token = unwrap_credential(data["verifiableCredential"])
+    except VerificationError as refusal:
+        return VerifyRequest("", refusal, warnings, return_credential)
+    return VerifyRequest(token, None, warnings, return_credential)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -248,11 +339,19 @@ def verification_router(
         try:
             if not _is_json(request.headers.get("content-type")):
                 raise RequestProblem("unsupported-media-type", "send the request as JSON")
-            token = parse_request(await _read_body(request))
+            presented = parse_request(await _read_body(request))
         except RequestProblem as problem:
             return problem.response()
-        verifier = await run_in_threadpool(verifier_factory)
-        report = await run_in_threadpool(verifier.check, token, now=clock())
-        return JSONResponse(verification_result(report), headers=_NO_STORE)
+        if presented.refusal is not None:
+            report = Report.refused(presented.refusal, now=clock())
+        else:
+            verifier = await run_in_threadpool(verifier_factory)
+            report = await run_in_threadpool(verifier.check, presented.token, now=clock())
+        result = verification_result(
+            report,
+            warnings=(*report.warnings, *presented.warnings),
+            with_credential=presented.return_credential,
+        )
+        return JSONResponse(result, headers=_NO_STORE)
 
     return router

@@ -4,9 +4,9 @@ Both the verifier and the registry's intake use this module; it holds public key
 refuses anything it was not built for rather than guessing: algorithms outside the
 allow-list (``none``, HMAC — including HS256 "signed" with a public key as the secret — RSA,
 ES512…), ``crit`` extensions, non-canonical or padded base64url, duplicate JSON members,
-non-JSON constants, nesting deeper than JSON needs, and tokens over a size cap. Keys arrive
-as public JWKs; a JWK carrying any private member is refused outright, since a published
-private key is a compromised key.
+non-JSON constants, lone surrogates, nesting deeper than JSON needs, and tokens over a size
+cap. Keys arrive as public JWKs; a JWK carrying any private member is refused outright, since
+a published private key is a compromised key.
 
 Every refusal is a :class:`~verifier.errors.ParsingError` (the token is not a JWS we can
 read) or a :class:`~verifier.errors.CryptographicSecurityError` (the securing mechanism does
@@ -146,7 +146,7 @@ def _too_deep(raw: bytes) -> bool:
 
 def _json(raw: bytes) -> Any:
     """The JSON value of ``raw``, refusing duplicate members, non-JSON constants, a byte
-    order mark and nesting deeper than :data:`MAX_DEPTH`.
+    order mark, lone surrogates and nesting deeper than :data:`MAX_DEPTH`.
 
     Fast path: a text that is exactly what ``orjson`` writes for the value it reads from it
     is the compact serialization of that value, and a serialization never repeats a member
@@ -170,7 +170,30 @@ def _json(raw: bytes) -> Any:
     text = raw.decode("utf-8")
     if text.startswith("\ufeff"):  # json.loads refuses a byte order mark, and so do we
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    return _DECODER.decode(text)
+    value = _DECODER.decode(text)
+    if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None:  # memchr first
+        _refuse_lone_surrogates(value)
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""A ``\\uD800``–``\\uDFFF`` escape: the only way a lone surrogate gets into a JSON text,
+since the bytes themselves were decoded as strict UTF-8."""
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """Refuse a string holding half of a surrogate pair (I-JSON, RFC 7493 §2.1).
+
+    The standard library's decoder accepts ``"\\ud800"`` where ``orjson`` does not, and the
+    string it returns cannot be written as UTF-8 again: every report, page or log line that
+    quotes the credential would fail. Such a text is not the JSON of any credential, so it
+    is refused here, where the credential is read, and nowhere downstream has to care. Only
+    texts with such an escape are checked, so issuers' compact JSON pays nothing.
+    """
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("a string holds a lone surrogate (not I-JSON)") from exc
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)

@@ -279,7 +279,7 @@ def test_a_scope_change_supersedes_the_old_certificate(world: World) -> None:
     new = world.certificate_id(number)
     assert new != old
     answer = world.answer(old)
-    assert (answer["status"], answer["verdict"]) == ("superseded", "revoked")
+    assert (answer["status"], answer["verdict"]) == ("superseded", "superseded")
     assert answer["supersededBy"] == f"urn:uuid:{new}"
     assert [i["code"] for i in answer["scope"]] == ["VT-PRESSURE", "VT-STEEL"]  # as it was
     page = world.page(old)

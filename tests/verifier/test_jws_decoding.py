@@ -132,13 +132,40 @@ def test_compact_texts_the_fast_path_would_see_are_refused(raw: bytes) -> None:
         (b'{"n":123456789012345678901234567890}', {"n": 123456789012345678901234567890}),
         (b'{"n":1E5}', {"n": 100000.0}),
         (b'{"n":-0}', {"n": 0}),
-        (b'{"s":"\\u00e9\\ud800"}', {"s": "é\ud800"}),
+        (b'{"s":"\\u00e9\\ud83d\\ude00"}', {"s": "é\U0001f600"}),
+        (b'{"s":"\\\\ud800"}', {"s": "\\ud800"}),
         (b'{"x": [1, 2]}', {"x": [1, 2]}),
     ],
-    ids=["big-int", "exponent", "minus-zero", "escapes-and-lone-surrogate", "spaces"],
+    ids=[
+        "big-int",
+        "exponent",
+        "minus-zero",
+        "escapes-and-surrogate-pair",
+        "escaped-backslash-not-a-surrogate",
+        "spaces",
+    ],
 )
 def test_texts_only_the_strict_decoder_reads_keep_its_answer(raw: bytes, expected: Any) -> None:
     assert _same(_payload(raw), expected)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"s":"\\ud800"}',
+        b'{"s":"\\uDFFF"}',
+        b'{"\\udc00":1}',
+        b'{"s":["ok","\\ud83d"]}',
+        b'{"s":"\\ud83d\\ud83d"}',
+        b'{"s":"\\ude00\\ud83d"}',
+    ],
+    ids=["high", "low-upper-case", "in-a-name", "in-a-list", "two-highs", "reversed-pair"],
+)
+def test_lone_surrogates_are_refused(raw: bytes) -> None:
+    """Regression: ``json`` reads ``"\\ud800"`` and the string cannot be written as UTF-8
+    again, so a signed credential holding one made ``POST /credentials/verify`` a 500."""
+    with pytest.raises(ParsingError):
+        _payload(raw)
 
 
 def test_nesting_is_capped_on_both_paths() -> None:

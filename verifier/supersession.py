@@ -1,0 +1,164 @@
+"""Telling a superseded credential from a withdrawn one, from what the issuer signed publicly.
+
+A Bitstring Status List says only "revoked": the issuer set the bit. A certification body
+also revokes a certificate when it *replaces* it — a scope change or a recertification — and
+the person holding the old one must then hear "replaced by a newer certificate", not
+"withdrawn". That fact is public (ISO/IEC 17024 clause 7.2.1): the issuer's signed register
+entry of the certification (a ``RegisterEntryCredential``) lists each of its credentials, and
+a replaced one with ``supersededBy``, the id of the credential that replaces it. It holds
+nothing confidential: names, number, scheme, scope and dates are the register's public
+fields, and the reason for a decision is never in it.
+
+So once a revocation bit is found set — never before, so a valid credential costs nothing
+more — the verifier asks a :class:`SupersessionSource` which credential replaced this one.
+The answer can only turn *revoked* into *superseded*; it never makes anything valid, and
+whenever it cannot be had (no entry, an entry signed before the replacement, a registry out
+of reach, a signature that does not verify) the credential stays *revoked*. Sources:
+
+* :class:`HttpRegisterEntries` fetches the entry from the issuer's registry
+  (``{did:web base}/register/{certificateNumber}?family_name=…``) and verifies its signature
+  with the issuer's keys, as it would a status list;
+* the registry's own store (``registry.verification.RegistrySupersession``).
+
+Privacy: unlike a status list, which serves every holder alike (herd privacy), the register
+lookup names one certificate to the issuer's registry. It is made only for a credential the
+issuer has already revoked; a verifier that must not make it passes no source.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode, urlsplit
+
+from verifier import jws
+from verifier.errors import VerificationError
+from verifier.fetch import HttpFetcher, TtlCache, Unreachable
+from verifier.keys import KeySource, did_web_url
+from verifier.policy import TrustPolicy
+from verifier.structure import issuer_id
+
+__all__ = [
+    "REGISTER_ENTRY_TYPE",
+    "HttpRegisterEntries",
+    "SupersessionSource",
+    "register_lookup",
+    "superseded_by_in_entry",
+]
+
+REGISTER_ENTRY_TYPE = "RegisterEntryCredential"
+_VC_JWT_TYPES = frozenset({"vc+jwt", "application/vc+jwt"})
+
+
+class SupersessionSource(Protocol):
+    """Where a verifier learns which credential replaced a revoked one."""
+
+    def superseded_by(self, credential: Mapping[str, Any], *, now: datetime) -> str | None:
+        """The id of the credential that replaced ``credential`` (whose signature verified
+        and whose revocation bit is set), or ``None`` when none is known. Never raises."""
+        ...
+
+
+def _first(value: object) -> Mapping[str, Any]:
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, Mapping) else {}
+
+
+def register_lookup(credential: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The certificate number and the holder's family name a register lookup needs, as a
+    certification (or mark) credential carries them; ``None`` for any other credential."""
+    subject = _first(credential.get("credentialSubject"))
+    certification = subject.get("certification") or subject.get("certificationMark")
+    number = certification.get("certificateNumber") if isinstance(certification, Mapping) else None
+    family_name = subject.get("familyName")
+    if isinstance(number, str) and number and isinstance(family_name, str) and family_name:
+        return number, family_name
+    return None
+
+
+def superseded_by_in_entry(entry: Mapping[str, Any], credential_id: str) -> str | None:
+    """The ``supersededBy`` a register entry credential gives ``credential_id``, if any."""
+    listed = _first(entry.get("credentialSubject")).get("credentials")
+    for item in listed if isinstance(listed, list) else []:
+        if isinstance(item, Mapping) and item.get("id") == credential_id:
+            replaced = item.get("supersededBy")
+            return replaced if isinstance(replaced, str) and replaced else None
+    return None
+
+
+def _register_url(issuer: str, number: str, family_name: str, policy: TrustPolicy) -> str:
+    """Where a ``did:web`` issuer's registry answers for ``number`` (beside its DID document)."""
+    did_url = did_web_url(issuer)
+    base = did_url.removesuffix("/did.json").removesuffix("/.well-known")
+    host = urlsplit(base).hostname or ""
+    if policy.allows_http(host):
+        base = "http://" + base.removeprefix("https://")  # development hosts only
+    query = urlencode({"family_name": family_name})
+    return f"{base}/register/{quote(number, safe='')}?{query}"
+
+
+class HttpRegisterEntries:
+    """Ask the issuer's registry for its signed register entry, over the verifier's fetcher.
+
+    Only a positive answer is cached: a replacement is final, while "not replaced" may
+    change with the next publication.
+    """
+
+    def __init__(self, policy: TrustPolicy, fetcher: HttpFetcher, keys: KeySource) -> None:
+        self._policy = policy
+        self._fetcher = fetcher
+        self._keys = keys
+        self._known: TtlCache[str] = TtlCache(max_items=1024)
+
+    def superseded_by(self, credential: Mapping[str, Any], *, now: datetime) -> str | None:
+        credential_id = credential.get("id")
+        lookup = register_lookup(credential)
+        if not isinstance(credential_id, str) or lookup is None:
+            return None
+        known = self._known.get(credential_id, now)
+        if known is not None:
+            return known
+        try:
+            issuer = issuer_id(credential)
+            url = _register_url(issuer, *lookup, self._policy)
+            fetched = self._fetcher.get(url, accept="application/json")
+            answer = json.loads(fetched.body)
+            compact = answer.get("credential") if isinstance(answer, dict) else None
+            entry = self._verified_entry(compact, issuer=issuer, number=lookup[0], now=now)
+        except (Unreachable, VerificationError, ValueError, RecursionError):
+            return None
+        replaced = superseded_by_in_entry(entry, credential_id) if entry is not None else None
+        if replaced is not None:
+            self._known.put(
+                credential_id, replaced, now=now, seconds=self._policy.max_cache_seconds
+            )
+        return replaced
+
+    def _verified_entry(
+        self, compact: object, *, issuer: str, number: str, now: datetime
+    ) -> Mapping[str, Any] | None:
+        """The entry's payload if it is the issuer's signed entry for ``number``."""
+        if not isinstance(compact, str):
+            return None
+        parsed = jws.parse_compact(
+            compact, max_bytes=self._policy.max_document_bytes, algorithms=self._policy.algorithms
+        )
+        payload = parsed.payload
+        types = payload.get("type")
+        subject = _first(payload.get("credentialSubject"))
+        typ = parsed.header.get("typ")
+        if (
+            not isinstance(typ, str)
+            or typ not in _VC_JWT_TYPES
+            or issuer_id(payload) != issuer
+            or not isinstance(types, list)
+            or REGISTER_ENTRY_TYPE not in types
+            or subject.get("certificateNumber") != number
+        ):
+            return None
+        prepared = self._keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
+        jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
+        return payload
