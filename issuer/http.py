@@ -29,6 +29,8 @@ from issuer.settings import Settings
 from issuer.store import Store
 from registry import RateLimit, Registry, RegistryStore, create_registry_app
 from registry.errors import PROBLEM_KINDS as REGISTRY_PROBLEM_KINDS
+from registry.openapi import install_api_docs, install_openapi
+from schemas.openapi import problem_responses
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
 __all__ = ["create_app", "problem_response", "public_registry_app"]
@@ -289,6 +291,8 @@ def create_app(
             "Back office of an ISO/IEC 17024 certification body: schemes, staff, persons, "
             "applications, examinations, decisions, certifications and the audit log."
         ),
+        docs_url=None,  # served from the package, offline: registry.openapi
+        redoc_url=None,
     )
     app.state.services = Services(
         settings=settings,
@@ -310,6 +314,9 @@ def create_app(
     _install_error_handlers(app)
     if registry is not None:
         _attach_registry(app, registry, settings, publish_interval)
+    # BodySizeLimit refuses a NUL in any path or query with a 400, before any route.
+    install_openapi(app, every_operation=problem_responses(400))
+    install_api_docs(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(regulator.RegulatorRequestLog)  # outermost: logs refusals too
     return app

@@ -30,7 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from registry import jws, pages
+from registry import documented, jws, pages
 from registry.errors import (
     PROBLEM_KINDS,
     Forbidden,
@@ -51,6 +51,7 @@ from registry.fast_paths import (
 )
 from registry.intake import Registry
 from registry.names import same_name
+from registry.openapi import install_api_docs, install_openapi
 from registry.ratelimit import (
     DEFAULT_LOOKUP_LIMIT,
     DEFAULT_PAGE_LIMIT,
@@ -342,19 +343,21 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
             headers=_CORS,
         )
 
-    @router.get("/.well-known/did.json")
+    @router.get("/.well-known/did.json", responses=documented.KEYS)
     def did_document(request: Request) -> Response:
         return keys_part(request, "did_document")
 
-    @router.get("/.well-known/jwks.json")
+    @router.get("/.well-known/jwks.json", responses=documented.KEYS)
     def jwks(request: Request) -> Response:
         return keys_part(request, "jwks")
 
-    @router.get("/status/{list_id}")
+    @router.get("/status/{list_id}", response_class=Response, responses=documented.STATUS_LIST)
     async def status_list(list_id: str, request: Request) -> Response:
         return await answers.status_list(list_id, request.headers.get("if-none-match"))
 
-    @router.get("/register/{certificate_number}", dependencies=strict)
+    @router.get(
+        "/register/{certificate_number}", dependencies=strict, responses=documented.REGISTER_ENTRY
+    )
     async def register_entry(
         certificate_number: str,
         request: Request,
@@ -364,9 +367,14 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
             certificate_number, family_name, request.headers.get("if-none-match")
         )
 
-    @router.get("/directory", dependencies=strict)
+    @router.get(
+        "/directory",
+        dependencies=strict,
+        responses=documented.DIRECTORY,
+        **documented.DIRECTORY_NAME,
+    )
     def directory(
-        request: Request, name: Annotated[str | None, Query(max_length=1000)] = None
+        request: Request, name: Annotated[str | None, Query(include_in_schema=False)] = None
     ) -> Response:
         """Persons who chose the public directory (7.3.3) whose name contains ``name``."""
         answer = registry.directory(name)
@@ -381,7 +389,7 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
             cache_control="no-cache",
         )
 
-    @router.get("/schemes", dependencies=generous)
+    @router.get("/schemes", dependencies=generous, responses=documented.PAGE)
     def schemes(request: Request) -> Response:
         documents = registry.documents(DocumentKind.SCHEME)
         subjects = [_subject(d) for d in documents]
@@ -392,7 +400,7 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
 
         return _negotiated(request, subjects, page, cache_control="no-cache")
 
-    @router.get("/schemes/{scheme_id}", dependencies=generous)
+    @router.get("/schemes/{scheme_id}", dependencies=generous, responses=documented.PAGE)
     def scheme(scheme_id: str, request: Request) -> Response:
         document = stored(DocumentKind.SCHEME, scheme_id)
         subject = _subject(document)
@@ -434,7 +442,9 @@ def _intake_router(registry: Registry, *, token: str, max_body_bytes: int) -> AP
         if content_length is not None and int(content_length) > max_body_bytes:
             raise TooLarge(f"the body exceeds {max_body_bytes} bytes")
 
-    @router.post("/registry/v1/publications", dependencies=[Depends(authorize)])
+    @router.post(
+        "/registry/v1/publications", dependencies=[Depends(authorize)], responses=documented.INTAKE
+    )
     def publish(publication: Publication) -> dict[str, bool]:
         """Store a signed publication if it verifies and is newer than what is held."""
         return {"stored": registry.accept(publication)}
@@ -483,6 +493,8 @@ def create_registry_app(
         title="certreg registry",
         version="0.1.0",
         description="The public register of certified persons: only what the issuer signed.",
+        docs_url=None,  # served from the package, offline: registry.openapi
+        redoc_url=None,
     )
     app.state.registry = registry
     app.state.lookup_throttle = lookups
@@ -495,9 +507,17 @@ def create_registry_app(
     # POST /credentials/verify: by default against this registry's own keys and lists
     # (registry.verification); throttled like the pages, as each check costs a signature.
     factory = verifier_factory or RegistryVerification(registry).verifier
-    app.include_router(verification_router(factory, now), dependencies=[Depends(browsing)])
+    app.include_router(
+        verification_router(factory, now),
+        dependencies=[Depends(browsing)],
+        responses=documented.RATE_LIMITED,
+    )
     # GET /v/{credential_id}: the page a certificate's QR code opens (registry.verification_page).
-    app.include_router(verification_page_router(registry, now), dependencies=[Depends(browsing)])
+    app.include_router(
+        verification_page_router(registry, now),
+        dependencies=[Depends(browsing)],
+        responses=documented.RATE_LIMITED,
+    )
     if intake_token:
         app.include_router(
             _intake_router(
@@ -505,4 +525,6 @@ def create_registry_app(
             )
         )
     _install_error_handlers(app)
+    install_openapi(app)
+    install_api_docs(app)
     return app

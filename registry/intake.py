@@ -60,7 +60,8 @@ _CREDENTIAL_SCHEMAS = {
 }
 
 DIRECTORY_MIN_QUERY = 3
-"""Characters a directory search needs after folding: no listing by one or two letters."""
+"""Characters a directory search needs, as sent and after folding: no listing by one or two
+letters."""
 DIRECTORY_MAX_QUERY = 100
 DIRECTORY_MAX_RESULTS = 20
 DIRECTORY_NAME_WIDTH = 420
@@ -319,13 +320,17 @@ class Registry:
         """Register entries of persons who chose the public directory, whose name contains
         ``name`` (folded), at most :data:`DIRECTORY_MAX_RESULTS` of them, ordered by name.
 
-        There is no listing: without a name of :data:`DIRECTORY_MIN_QUERY` characters (after
-        folding) the search is refused with :class:`~registry.errors.InvalidQuery`.
+        There is no listing: without a name of :data:`DIRECTORY_MIN_QUERY` characters, as sent
+        and after folding, the search is refused with :class:`~registry.errors.InvalidQuery`
+        (a ligature such as "ﬃ" folds to three letters but is one character: refused, as
+        the OpenAPI document, which counts what is sent, says).
         """
         if name is None:
             raise InvalidQuery("a directory search needs a name")
         if len(name) > DIRECTORY_MAX_QUERY:
             raise InvalidQuery(f"a name search has at most {DIRECTORY_MAX_QUERY} characters")
+        if len(name) < DIRECTORY_MIN_QUERY:  # as sent, as the OpenAPI document says ("ﬃ": 1)
+            raise InvalidQuery(f"a name search needs at least {DIRECTORY_MIN_QUERY} characters")
         query = fold(name)
         if len(query) < DIRECTORY_MIN_QUERY:
             raise InvalidQuery(f"a name search needs at least {DIRECTORY_MIN_QUERY} characters")

@@ -43,6 +43,7 @@ from registry import jws, pages
 from registry.errors import NotFound, RegistryError
 from registry.intake import Registry, credential_key
 from registry.verification import RegistryVerification
+from schemas.openapi import negotiated_response
 from schemas.publication import DocumentKind
 from verifier.core import Report
 from verifier.errors import UntrustedIssuer, Verdict
@@ -428,8 +429,8 @@ def verification_page_router(registry: Registry, now: Callable[[], datetime]) ->
     @router.get(
         "/v/{credential_id}",
         responses={
-            200: {"description": "the verification answer (HTML for browsers, else JSON)"},
-            404: {"description": "no credential with this id is published here"},
+            200: negotiated_response("the verification answer (HTML for browsers, else JSON)"),
+            404: negotiated_response("no credential with this id is published here", problem=True),
         },
     )
     async def verification_page(credential_id: str, request: Request) -> Response:

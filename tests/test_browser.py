@@ -1,12 +1,13 @@
-"""The QR page in a real browser: Debian's headless Chromium, driven by Playwright, against a
-real ``certreg serve --demo``.
+"""The QR page and the API docs in a real browser: Debian's headless Chromium, driven by
+Playwright, against a real ``certreg serve --demo``.
 
 A phone 360 pixels wide opens the verification page of a demo certificate with JavaScript
 off: the banner says valid, the page does not scroll sideways, the language is set and the
 banner's words survive without the style sheet. The certification is then suspended through
 the back office API; once the background publisher has delivered it, a reload says
 suspended. A screenshot of each state (``valid.png``, ``suspended.png``) is written to the
-test's directory under pytest's base temporary directory.
+test's directory under pytest's base temporary directory. ``/docs`` is opened in a browser
+allowed to reach only the server, and must render the operations.
 
 The browser is Debian's ``chromium`` (installed by ``.ci/run``), never one downloaded by
 Playwright. Without it the test is skipped — except under ``CI=true``, where it fails.
@@ -223,3 +224,38 @@ def test_the_qr_page_in_a_phone_browser_follows_a_suspension(
     for name in ("valid.png", "suspended.png"):
         assert (shots / name).read_bytes().startswith(b"\x89PNG"), name
         print(f"screenshot: {shots / name}")
+
+
+def test_the_api_docs_render_without_the_internet(server: Server) -> None:
+    """``/docs`` in a browser that may reach only this server: Swagger UI loads from the
+    server itself and renders the operations, the public registry's among them."""
+    from playwright.sync_api import Route, sync_playwright
+
+    own = f"{server.base}/"
+    refused: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(own) or url.startswith("data:"):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context()
+            context.route("**/*", only_this_server)
+            page = context.new_page()
+            response = page.goto(f"{server.base}/docs")
+            assert response is not None
+            assert response.status == 200
+            page.wait_for_selector(".opblock", timeout=15_000)
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
+        finally:
+            browser.close()
+    assert refused == []
+    assert len(paths) > 50, paths
+    for path in ("/directory", "/v/{credential_id}", "/api/v1/certifications/{number}"):
+        assert any(p.replace("\u200b", "") == path for p in paths), path

@@ -25,8 +25,14 @@ from issuer.api.roles import CASE_READERS, DECIDERS, EXAMINING, REGISTRY_CLERKS
 from issuer.auth import Actor
 from issuer.errors import NotFound
 from issuer.model import AiUse, PersonConfidential
+from schemas.openapi import problem_responses
 
 router = APIRouter()
+
+_NO_REFERENCE = (
+    "A record the body names (person, scheme, application, examination, staff) does not exist"
+)
+_CONFLICT = problem_responses(409)
 
 Registrar = Annotated[Actor, allow(*REGISTRY_CLERKS)]
 Reader = Annotated[Actor, allow(*CASE_READERS)]
@@ -57,7 +63,12 @@ def get_person(person_id: str, actor: Reader, services: ServicesDep) -> PersonOu
         return PersonOut.of(persons.get_person(tx, person_id))
 
 
-@router.post("/applications", status_code=201, tags=["applications"])
+@router.post(
+    "/applications",
+    status_code=201,
+    tags=["applications"],
+    responses=problem_responses(404, 409, said={404: _NO_REFERENCE}),
+)
 def submit_application(
     body: ApplicationCreate, actor: Registrar, services: ServicesDep
 ) -> ApplicationOut:
@@ -80,7 +91,7 @@ def get_application(application_id: str, actor: Reader, services: ServicesDep) -
         return ApplicationOut.of(applications.get_application(tx, application_id))
 
 
-@router.post("/applications/{application_id}/review", tags=["applications"])
+@router.post("/applications/{application_id}/review", tags=["applications"], responses=_CONFLICT)
 def review_application(
     application_id: str, body: ReviewBody, actor: Registrar, services: ServicesDep
 ) -> ApplicationOut:
@@ -91,7 +102,7 @@ def review_application(
     return ApplicationOut.of(application)
 
 
-@router.post("/applications/{application_id}/accept", tags=["applications"])
+@router.post("/applications/{application_id}/accept", tags=["applications"], responses=_CONFLICT)
 def accept_application(
     application_id: str, actor: Registrar, services: ServicesDep
 ) -> ApplicationOut:
@@ -103,7 +114,7 @@ def accept_application(
     return ApplicationOut.of(application)
 
 
-@router.post("/applications/{application_id}/reject", tags=["applications"])
+@router.post("/applications/{application_id}/reject", tags=["applications"], responses=_CONFLICT)
 def reject_application(
     application_id: str, body: RejectBody, actor: Registrar, services: ServicesDep
 ) -> ApplicationOut:
@@ -123,7 +134,12 @@ def list_examinations(
         return [ExaminationOut.of(e) for e in tx.list_examinations(application_id)]
 
 
-@router.post("/examinations", status_code=201, tags=["examinations"])
+@router.post(
+    "/examinations",
+    status_code=201,
+    tags=["examinations"],
+    responses=problem_responses(404, 409, said={404: _NO_REFERENCE}),
+)
 def record_examination(
     body: ExaminationCreate, actor: Examining, services: ServicesDep
 ) -> ExaminationOut:
@@ -151,7 +167,12 @@ def get_examination(examination_id: str, actor: Reader, services: ServicesDep) -
         return ExaminationOut.of(examinations.get_examination(tx, examination_id))
 
 
-@router.post("/decisions", status_code=201, tags=["decisions"])
+@router.post(
+    "/decisions",
+    status_code=201,
+    tags=["decisions"],
+    responses=problem_responses(404, 409, said={404: _NO_REFERENCE}),
+)
 def decide(body: DecisionCreate, actor: DecisionMaker, services: ServicesDep) -> DecisionOut:
     """Grant or deny; a grant creates the certification (clause 9.4)."""
     data = decisions.DecisionInput(

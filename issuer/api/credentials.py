@@ -27,6 +27,7 @@ from issuer.errors import InvalidInput, NotFound
 from issuer.model import Credential, CredentialKind, SigningKey
 from issuer.signing import Algorithm
 from issuer.store import Tx
+from schemas.openapi import problem_responses
 
 router = APIRouter()
 
@@ -38,6 +39,7 @@ KeyReader = Annotated[Actor, allow(*(ADMIN | AUDIT))]
 
 VC_JWT = "application/vc+jwt"
 _PRIVATE = {"Cache-Control": "private, max-age=300"}
+_CONFLICT = problem_responses(409)
 
 
 def _credential(tx: Tx, credential_id: str) -> Credential:
@@ -156,7 +158,12 @@ def set_mark(scheme_id: str, body: MarkCreate, actor: Editor, services: Services
     return MarkOut.of(mark)
 
 
-@router.post("/certifications/{number}/mark-agreement", status_code=201, tags=["marks"])
+@router.post(
+    "/certifications/{number}/mark-agreement",
+    status_code=201,
+    tags=["marks"],
+    responses=_CONFLICT,
+)
 def agree_to_mark(number: str, actor: Clerk, services: ServicesDep) -> MarkAgreementOut:
     """Record that the certified person agreed to the scheme's current mark rules."""
     with services.tx() as tx:
@@ -170,7 +177,7 @@ def agree_to_mark(number: str, actor: Clerk, services: ServicesDep) -> MarkAgree
     return MarkAgreementOut.of(agreement)
 
 
-@router.post("/certifications/{number}/marks", status_code=201, tags=["marks"])
+@router.post("/certifications/{number}/marks", status_code=201, tags=["marks"], responses=_CONFLICT)
 def issue_mark(number: str, actor: Clerk, services: ServicesDep) -> CredentialOut:
     """Issue the mark credential; it shares the certification's status entries."""
     with services.tx() as tx:
@@ -231,7 +238,7 @@ def rotate_key(body: RotateBody, actor: Admin, services: ServicesDep) -> KeyOut:
     return KeyOut.of(key)
 
 
-@router.post("/keys/{kid}/retire", tags=["keys"])
+@router.post("/keys/{kid}/retire", tags=["keys"], responses=_CONFLICT)
 def retire_key(kid: str, actor: Admin, services: ServicesDep) -> KeyOut:
     with services.tx() as tx:
         key = keys.retire(

@@ -20,15 +20,17 @@ from issuer.api.records import certification_detail
 from issuer.api.roles import CASE_READERS, DECIDERS
 from issuer.auth import Actor
 from issuer.model import Role
+from schemas.openapi import problem_responses
 
 router = APIRouter(prefix="/certifications", tags=["lifecycle"])
+_CONFLICT = problem_responses(409)
 
 DecisionMaker = Annotated[Actor, allow(*DECIDERS)]
 Reader = Annotated[Actor, allow(*CASE_READERS)]
 Operator = Annotated[Actor, allow(Role.DECISION_MAKER, Role.ADMINISTRATOR)]
 
 
-@router.post("/{number}/suspend")
+@router.post("/{number}/suspend", responses=_CONFLICT)
 def suspend(
     number: str, body: SuspendBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
@@ -46,7 +48,7 @@ def suspend(
         return certification_detail(tx, certification)
 
 
-@router.post("/{number}/reinstate")
+@router.post("/{number}/reinstate", responses=_CONFLICT)
 def reinstate(
     number: str, body: ReasonBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
@@ -63,7 +65,7 @@ def reinstate(
         return certification_detail(tx, certification)
 
 
-@router.post("/{number}/withdraw")
+@router.post("/{number}/withdraw", responses=_CONFLICT)
 def withdraw(
     number: str, body: WithdrawBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
@@ -80,7 +82,7 @@ def withdraw(
         return certification_detail(tx, certification)
 
 
-@router.post("/{number}/scope")
+@router.post("/{number}/scope", responses=_CONFLICT)
 def change_scope(
     number: str, body: ScopeBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
@@ -99,7 +101,7 @@ def change_scope(
         return certification_detail(tx, certification)
 
 
-@router.post("/{number}/recertify")
+@router.post("/{number}/recertify", responses=_CONFLICT)
 def recertify(
     number: str, body: ReasonBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:

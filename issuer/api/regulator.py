@@ -34,6 +34,7 @@ from issuer.model import (
     PublicCertification,
     RegulatorRequest,
 )
+from schemas.openapi import problem_responses
 
 __all__ = ["PREFIX", "RegulatorRequestLog", "router"]
 
@@ -67,6 +68,8 @@ router = APIRouter()
 """Both groups of routes, with full paths: include it once, at the application's root."""
 
 _api = APIRouter(prefix=PREFIX, tags=["regulators"])
+_BAD_CURSOR = "The cursor is not one this API gave"
+_NO_SCHEME = "No scheme with this id or code"
 
 
 # ── bodies ───────────────────────────────────────────────────────────────────────────────
@@ -200,7 +203,10 @@ def _query(
     return regulators.CertificationQuery(scheme_id=scheme_id, status=status, changed_since=since)
 
 
-@_api.get("/certifications")
+@_api.get(
+    "/certifications",
+    responses=problem_responses(400, 404, said={400: _BAD_CURSOR, 404: _NO_SCHEME}),
+)
 def list_certifications(
     actor: Regulator,
     services: ServicesDep,
@@ -219,7 +225,7 @@ def list_certifications(
     )
 
 
-@_api.get("/changes")
+@_api.get("/changes", responses=problem_responses(400, said={400: _BAD_CURSOR}))
 def list_changes(
     actor: Regulator,
     services: ServicesDep,
@@ -246,7 +252,10 @@ _MEDIA = {"jsonl": "application/jsonl", "csv": "text/csv; charset=utf-8"}
 @_api.get(
     "/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/jsonl": {}, "text/csv": {}}}},
+    responses={
+        200: {"content": {"application/jsonl": {}, "text/csv": {}}},
+        **problem_responses(404, said={404: _NO_SCHEME}),
+    },
 )
 def export(
     actor: Regulator,
@@ -326,7 +335,11 @@ def person_notices(person_id: str, actor: NoticeKeeper, services: ServicesDep) -
         return [NoticeOut.of(v) for v in regulators.notices_of(tx, person_id)]
 
 
-@router.post("/api/v1/persons/{person_id}/notices/{notice_id}/sent", tags=["persons"])
+@router.post(
+    "/api/v1/persons/{person_id}/notices/{notice_id}/sent",
+    tags=["persons"],
+    responses=problem_responses(409),
+)
 def notice_sent(
     person_id: str, notice_id: str, actor: NoticeKeeper, services: ServicesDep
 ) -> NoticeOut:

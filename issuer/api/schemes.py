@@ -12,6 +12,7 @@ from issuer.api.deps import ServicesDep, allow
 from issuer.api.roles import SCHEME_EDITORS, STAFF
 from issuer.auth import Actor
 from issuer.errors import NotFound
+from schemas.openapi import problem_responses
 
 router = APIRouter(prefix="/schemes", tags=["schemes"])
 
@@ -19,7 +20,7 @@ Editor = Annotated[Actor, allow(*SCHEME_EDITORS)]
 Reader = Annotated[Actor, allow(*STAFF)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=problem_responses(409))
 def create_scheme(body: SchemeCreate, actor: Editor, services: ServicesDep) -> SchemeOut:
     content = SchemeContentBody.model_validate(body.model_dump(exclude={"code"})).to_model()
     with services.tx() as tx:

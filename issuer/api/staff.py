@@ -27,6 +27,7 @@ from issuer.api.bodies import (
 from issuer.api.deps import ServicesDep, allow
 from issuer.api.roles import ADMIN, AUDIT, REGISTRY_CLERKS, SCHEME_EDITORS, STAFF
 from issuer.auth import Actor
+from schemas.openapi import problem_responses
 
 router = APIRouter(tags=["staff"])
 
@@ -152,7 +153,12 @@ def record_trainee(
     return TraineeOut.of(relation)
 
 
-@router.post("/tokens", status_code=201, tags=["tokens"])
+@router.post(
+    "/tokens",
+    status_code=201,
+    tags=["tokens"],
+    responses=problem_responses(404, said={404: "No staff member with this staff_id"}),
+)
 def create_token(body: TokenCreate, actor: Admin, services: ServicesDep) -> TokenOut:
     """Create a token for an existing staff member (with one of their roles) or a regulator."""
     with services.tx() as tx:

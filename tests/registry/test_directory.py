@@ -68,7 +68,7 @@ def test_letters_without_a_decomposition_fold_too(client: TestClient) -> None:
     assert _numbers(client, "jorg muller") == [NUMBERS[1]]
 
 
-@pytest.mark.parametrize("query", ["", "a", "Mü", "  m ", "\u200bmu\u200b", "%", "__"])
+@pytest.mark.parametrize("query", ["", "a", "Mü", "  m ", "\u200bmu\u200b", "%", "__", "ﬃ", "ææ"])
 def test_a_search_needs_three_letters_and_never_lists(client: TestClient, query: str) -> None:
     response = client.get("/directory", params={"name": query})
     assert response.status_code == 400, response.text

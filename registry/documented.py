@@ -1,0 +1,87 @@
+"""What each public registry route declares it answers, for the OpenAPI document.
+
+Kept apart from the routes (:mod:`registry.http`) so that they stay readable; the generic
+answers (401/403 of a bearer token, 404 of a path naming a record, 413 of a body, the
+problem+json 422 of validation) are added to every document by :mod:`registry.openapi`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.intake import DIRECTORY_MAX_QUERY, DIRECTORY_MIN_QUERY
+from schemas.openapi import negotiated_response, problem_responses
+
+__all__ = [
+    "DIRECTORY",
+    "DIRECTORY_NAME",
+    "INTAKE",
+    "KEYS",
+    "NOT_MODIFIED",
+    "PAGE",
+    "RATE_LIMITED",
+    "REGISTER_ENTRY",
+    "STATUS_LIST",
+]
+
+Answers = dict[int | str, dict[str, Any]]
+
+NOT_MODIFIED: Answers = {
+    304: {"description": "Not modified: the ETag sent in If-None-Match is still current"}
+}
+"""The answer of a conditional read (``If-None-Match``), which has no body."""
+RATE_LIMITED = problem_responses(429)
+"""The answer of a route behind a per-client rate limit (:mod:`registry.ratelimit`)."""
+
+KEYS = NOT_MODIFIED | problem_responses(404, said={404: "The issuer has published no keys yet"})
+STATUS_LIST: Answers = NOT_MODIFIED | {
+    200: {
+        "description": "The signed status list credential",
+        "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
+    }
+}
+REGISTER_ENTRY = (
+    NOT_MODIFIED
+    | RATE_LIMITED
+    | problem_responses(
+        404, said={404: "No register entry matches this certificate number and family name"}
+    )
+)
+DIRECTORY = (
+    NOT_MODIFIED
+    | RATE_LIMITED
+    | problem_responses(
+        400,
+        said={
+            400: f"The name is missing, shorter than {DIRECTORY_MIN_QUERY} or longer than"
+            f" {DIRECTORY_MAX_QUERY} characters, has fewer than {DIRECTORY_MIN_QUERY} letters"
+            " once case, accents and spacing are set aside, or holds control characters"
+        },
+    )
+)
+PAGE = NOT_MODIFIED | RATE_LIMITED | {200: negotiated_response("The scheme information")}
+INTAKE = problem_responses(401, 403, 409, 413)
+
+DIRECTORY_NAME: dict[str, Any] = {
+    "openapi_extra": {
+        "parameters": [
+            {
+                "name": "name",
+                "in": "query",
+                "required": True,
+                "description": "part of the listed person's name; case, accents and spacing"
+                " do not matter",
+                "schema": {
+                    "type": "string",
+                    "minLength": DIRECTORY_MIN_QUERY,
+                    "maxLength": DIRECTORY_MAX_QUERY,
+                },
+            }
+        ]
+    }
+}
+"""The directory's ``name`` as the document states it: required, with the limits
+:meth:`registry.intake.Registry.directory` holds, counted on the name as sent. The search
+itself enforces them, answering the 400 ``invalid-query`` it always has (docs/REGISTRY.md)
+rather than FastAPI's 422, so the route leaves the parameter out of FastAPI's validation
+and documents it here instead (pass as ``**DIRECTORY_NAME`` to the route decorator)."""
