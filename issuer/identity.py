@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-__all__ = ["CONTEXT_URL", "IssuerIdentity", "did_web"]
+from schemas.credential_schemas import CONTEXT_V2
 
-CONTEXT_URL = "https://w3id.org/certreg/v1"
-"""certreg's JSON-LD context (``schemas/contexts/certreg-v1.jsonld``), pinned by verifiers."""
+__all__ = ["IssuerIdentity", "did_web"]
 
 
 def did_web(base_url: str) -> str:
@@ -57,3 +56,10 @@ class IssuerIdentity:
 
     def credential_schema_url(self, name: str) -> str:
         return f"{self.base_url}/schemas/{name}.json"
+
+    @property
+    def context_url(self) -> str:
+        """certreg's JSON-LD context (``schemas/contexts/certreg-v2.jsonld``) at our own
+        registry, which serves it: an address under the body's control, not a redirect
+        someone else keeps (docs/CREDENTIALS.md, "Addresses")."""
+        return f"{self.base_url}/contexts/{CONTEXT_V2}.jsonld"

@@ -33,8 +33,8 @@ from issuer.signing import sign_compact
 from issuer.status import allocate
 from issuer.store import Tx
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V1,
-    CERTIFICATION_MARK_CREDENTIAL_V1,
+    CERTIFICATION_CREDENTIAL_V2,
+    CERTIFICATION_MARK_CREDENTIAL_V2,
     SchemaViolation,
     validate,
 )
@@ -118,7 +118,7 @@ def issue_certificate(
         revocation=slots[StatusPurpose.REVOCATION],
         suspension=slots[StatusPurpose.SUSPENSION],
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V1, document, now)
+    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V2, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,
@@ -210,7 +210,7 @@ def issue_mark(
         revocation=certificate.revocation,
         suspension=certificate.suspension,
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V1, document, now)
+    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V2, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,

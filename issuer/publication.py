@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from issuer import keys
 from issuer.credentials import VC_CONTEXT
-from issuer.identity import CONTEXT_URL, IssuerIdentity
+from issuer.identity import IssuerIdentity
 from issuer.issuance import IssuanceContext
 from issuer.model import Certification, CredentialKind, KeyState
 from issuer.runtime import Clock
@@ -28,8 +28,8 @@ from issuer.status import credential_status, sign_status_list
 from issuer.store import Store, Tx
 from schemas.credential_schemas import (
     ISSUER_KEYS_V1,
-    REGISTER_ENTRY_V1,
-    SCHEME_INFORMATION_V1,
+    REGISTER_ENTRY_V2,
+    SCHEME_INFORMATION_V2,
     validate,
 )
 from schemas.publication import CREDENTIAL_VERSION, KEYS_JWT_TYPE, DocumentKind, Publication
@@ -104,7 +104,7 @@ def register_entry(
             item["supersededBy"] = f"urn:uuid:{credential.superseded_by}"
         credentials.append(item)
     entry = {
-        "@context": [VC_CONTEXT, CONTEXT_URL],
+        "@context": [VC_CONTEXT, identity.context_url],
         "id": identity.register_url(certification.certificate_number),
         "type": ["VerifiableCredential", "RegisterEntryCredential"],
         "issuer": identity.did,
@@ -135,7 +135,7 @@ def register_entry(
             "directory": person.directory_consent,
         },
     }
-    validate(REGISTER_ENTRY_V1, entry)
+    validate(REGISTER_ENTRY_V2, entry)
     return entry
 
 
@@ -169,14 +169,14 @@ def scheme_information(
     if content.prerequisites:
         subject["prerequisites"] = content.prerequisites
     document = {
-        "@context": [VC_CONTEXT, CONTEXT_URL],
+        "@context": [VC_CONTEXT, identity.context_url],
         "id": identity.scheme_url(scheme.id),
         "type": ["VerifiableCredential", "SchemeInformationCredential"],
         "issuer": identity.did,
         "validFrom": _stamp(now),
         "credentialSubject": subject,
     }
-    validate(SCHEME_INFORMATION_V1, document)
+    validate(SCHEME_INFORMATION_V2, document)
     return document
 
 

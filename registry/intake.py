@@ -10,6 +10,8 @@ list's id. Each refusal is a typed :class:`~registry.errors.PublicationRefused`.
 Register entries, issued credentials and their JSON Schemas are checked too: what the
 registry serves must be what the issuer could have validated, and a register entry's
 ``directory`` choice decides whether its name is listed in the public directory (7.3.3).
+Documents signed before certreg's context version 2 still validate against the version 1
+schemas they were made for: a rebuild republishes credentials exactly as signed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from registry import jws
@@ -51,13 +52,19 @@ __all__ = [
 
 VC_JWT_TYPE = "vc+jwt"
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
-REGISTER_ENTRY_SCHEMA = "register-entry-v1"
 _KEY_MATERIAL = ("kty", "crv", "x", "y")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CREDENTIAL_SCHEMAS = {
-    "CertificationCredential": credential_schemas.CERTIFICATION_CREDENTIAL_V1,
-    "CertificationMarkCredential": credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V1,
+    "CertificationCredential": (
+        credential_schemas.CERTIFICATION_CREDENTIAL_V1,
+        credential_schemas.CERTIFICATION_CREDENTIAL_V2,
+    ),
+    "CertificationMarkCredential": (
+        credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V1,
+        credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V2,
+    ),
 }
+"""The schemas a credential of each type may cite (``credentialSchema.id``), oldest first."""
 
 DIRECTORY_MIN_QUERY = 3
 """Characters a directory search needs after folding: no listing by one or two letters."""
@@ -169,15 +176,6 @@ def _check_vc_shape(payload: Mapping[str, Any], keys: IssuerKeys) -> Mapping[str
     return subject
 
 
-@cache
-def _has_schema(name: str) -> bool:
-    try:
-        credential_schemas.schema_document(name)
-    except (KeyError, OSError, ValueError):
-        return False
-    return True
-
-
 def _validate(schema: str, payload: Mapping[str, Any]) -> None:
     try:
         credential_schemas.validate(schema, payload)
@@ -185,9 +183,16 @@ def _validate(schema: str, payload: Mapping[str, Any]) -> None:
         raise InvalidPayload("; ".join(exc.problems)[:500]) from exc
 
 
+def _register_entry_schema(payload: Mapping[str, Any]) -> str:
+    """Version 1 for an entry citing the version 1 context, else the current version."""
+    context = payload.get("@context")
+    if isinstance(context, list) and credential_schemas.CONTEXT_V1_URL in context:
+        return credential_schemas.REGISTER_ENTRY_V1
+    return credential_schemas.REGISTER_ENTRY_V2
+
+
 def _check_register_entry(payload: Mapping[str, Any], subject: Mapping[str, Any]) -> None:
-    if _has_schema(REGISTER_ENTRY_SCHEMA):
-        _validate(REGISTER_ENTRY_SCHEMA, payload)
+    _validate(_register_entry_schema(payload), payload)
     for name in ("familyName", "status"):
         if not isinstance(subject.get(name), str):
             raise InvalidPayload(f"a register entry needs credentialSubject.{name}")
@@ -199,8 +204,20 @@ def _check_issued_credential(payload: Mapping[str, Any], key: str) -> bool:
     named = [t for t in types if t in _CREDENTIAL_SCHEMAS] if isinstance(types, list) else []
     if len(named) != 1:
         raise InvalidPayload("a credential is a CertificationCredential or a mark credential")
-    _validate(_CREDENTIAL_SCHEMAS[named[0]], payload)
+    allowed, schema = _CREDENTIAL_SCHEMAS[named[0]], _cited_schema(payload)
+    if schema not in allowed:
+        raise InvalidPayload(f"a {named[0]} cites one of the schemas {', '.join(allowed)}")
+    _validate(schema, payload)
     return bool(_UUID.fullmatch(key)) and payload.get("id") == f"urn:uuid:{key}"
+
+
+def _cited_schema(payload: Mapping[str, Any]) -> str | None:
+    """The name of the schema a credential cites (``…/schemas/{name}.json``), if any."""
+    cited = payload.get("credentialSchema")
+    schema_id = cited.get("id") if isinstance(cited, Mapping) else None
+    if not isinstance(schema_id, str) or not schema_id.endswith(".json"):
+        return None
+    return schema_id.rpartition("/schemas/")[2].removesuffix(".json") or None
 
 
 def credential_key(credential_id: str) -> str | None:
