@@ -9,8 +9,6 @@ caller supplies.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +36,7 @@ from schemas.credential_schemas import (
     SchemaViolation,
     validate,
 )
-from schemas.publication import DocumentKind
+from schemas.publication import DocumentKind, digest_sri
 
 __all__ = ["IssuanceContext", "current_certificate", "issue_certificate", "issue_mark", "sri"]
 
@@ -56,7 +54,7 @@ class IssuanceContext:
 
 def sri(data: bytes) -> str:
     """A Subresource Integrity digest (``sha384-…``), as ``digestSRI`` wants."""
-    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+    return digest_sri(data)
 
 
 def _sign(

@@ -10,6 +10,7 @@ newer"); an unreachable registry leaves the entries pending for the next attempt
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Callable
@@ -32,7 +33,13 @@ from schemas.credential_schemas import (
     SCHEME_INFORMATION_V2,
     validate,
 )
-from schemas.publication import CREDENTIAL_VERSION, KEYS_JWT_TYPE, DocumentKind, Publication
+from schemas.publication import (
+    CREDENTIAL_VERSION,
+    KEYS_JWT_TYPE,
+    MARK_JWT_TYPE,
+    DocumentKind,
+    Publication,
+)
 
 __all__ = [
     "Publisher",
@@ -41,7 +48,9 @@ __all__ = [
     "drain_with_backoff",
     "enqueue_certification",
     "enqueue_keys",
+    "enqueue_mark",
     "enqueue_status_list",
+    "mark_image",
     "rebuild",
     "register_entry",
     "scheme_information",
@@ -72,6 +81,10 @@ def enqueue_status_list(tx: Tx, list_id: str, at: datetime) -> None:
 
 def enqueue_keys(tx: Tx, at: datetime) -> None:
     tx.enqueue(DocumentKind.ISSUER_KEYS.value, "issuer", at)
+
+
+def enqueue_mark(tx: Tx, mark_id: str, at: datetime) -> None:
+    tx.enqueue(DocumentKind.MARK.value, mark_id, at)
 
 
 def _stamp(instant: datetime) -> str:
@@ -180,6 +193,20 @@ def scheme_information(
     return document
 
 
+def mark_image(tx: Tx, mark_id: str, *, identity: IssuerIdentity) -> dict[str, Any] | None:
+    """A certification mark's image as published: the bytes mark credentials point at, with
+    the digest they carry, so the registry can serve them and check them on intake."""
+    mark = tx.get_scheme_mark(mark_id)
+    if mark is None:
+        return None
+    return {
+        "id": identity.mark_image_url(mark.id),
+        "mediaType": mark.media_type,
+        "digestSRI": mark.digest_sri,
+        "image": base64.b64encode(mark.image).decode("ascii"),
+    }
+
+
 def _vc_jwt(payload: dict[str, Any], signer: Signer, now: datetime) -> str:
     return sign_compact(
         header={"typ": "vc+jwt", "cty": "vc"},
@@ -239,7 +266,17 @@ def _document(
         if credential is None or credential.kid not in verifiable_kids():
             return None
         return credential.jws
+    if kind == DocumentKind.MARK:
+        image = mark_image(tx, key, identity=identity)
+        if image is None:
+            return None
+        payload = {**image, "iat": int(now.timestamp())}
+        return sign_compact(header={"typ": MARK_JWT_TYPE}, payload=payload, signer=signer)
     raise ValueError(f"unknown publication kind {kind!r}")
+
+
+_IMMUTABLE = frozenset({DocumentKind.CREDENTIAL, DocumentKind.MARK})
+"""Kinds whose documents never change once published: always sent as version 1."""
 
 
 def drain(
@@ -292,8 +329,9 @@ def drain(
             ]
         for seq, kind, key, body in documents:
             if body is not None:
-                # A credential never changes: one version, stored once, retries ignored.
-                version = CREDENTIAL_VERSION if kind == DocumentKind.CREDENTIAL else seq
+                # A credential or a mark never changes: one version, stored once, retries
+                # ignored.
+                version = CREDENTIAL_VERSION if kind in _IMMUTABLE else seq
                 publisher.publish(
                     Publication(kind=DocumentKind(kind), key=key, version=version, body=body)
                 )

@@ -12,11 +12,17 @@ registry serves must be what the issuer could have validated, and a register ent
 ``directory`` choice decides whether its name is listed in the public directory (7.3.3).
 Documents signed before certreg's context version 2 still validate against the version 1
 schemas they were made for: a rebuild republishes credentials exactly as signed.
+
+A certification mark's image is stored only if the digest its signed document states is the
+digest of its bytes: that digest is what mark credentials carry (``relatedResource``), so
+what ``/marks/{id}`` serves is what they name.
 """
 
 from __future__ import annotations
 
+import binascii
 import re
+from base64 import b64decode
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +41,14 @@ from registry.errors import (
 from registry.names import fold
 from registry.store import Document, RegistryStore
 from schemas import credential_schemas
-from schemas.publication import KEYS_JWT_TYPE, DocumentKind, Publication
+from schemas.publication import (
+    KEYS_JWT_TYPE,
+    MARK_JWT_TYPE,
+    MARK_MEDIA_TYPES,
+    DocumentKind,
+    Publication,
+    digest_sri,
+)
 
 __all__ = [
     "DIRECTORY_MAX_QUERY",
@@ -45,8 +58,10 @@ __all__ = [
     "IssuerKeys",
     "Registry",
     "check_credential",
+    "check_mark",
     "credential_key",
     "directory_name",
+    "mark_image",
     "read_issuer_keys",
 ]
 
@@ -65,6 +80,7 @@ _CREDENTIAL_SCHEMAS = {
     ),
 }
 """The schemas a credential of each type may cite (``credentialSchema.id``), oldest first."""
+_MARK_FIELDS = frozenset({"id", "mediaType", "digestSRI", "image", "iat"})
 
 DIRECTORY_MIN_QUERY = 3
 """Characters a directory search needs after folding: no listing by one or two letters."""
@@ -220,6 +236,41 @@ def _cited_schema(payload: Mapping[str, Any]) -> str | None:
     return schema_id.rpartition("/schemas/")[2].removesuffix(".json") or None
 
 
+def check_mark(key: str, compact: str, keys: IssuerKeys) -> jws.CompactJws:
+    """Verify a mark image document published under ``key``; return it parsed.
+
+    Signed by an issuer key like everything else; its ``digestSRI`` must be the digest of
+    its image, because mark credentials name the image by that digest.
+    """
+    parsed = jws.parse_compact(compact)
+    if parsed.header.get("typ") != MARK_JWT_TYPE:
+        raise WrongType(f"a mark document has typ {MARK_JWT_TYPE}")
+    _verify_by_kid(parsed, keys)
+    payload = parsed.payload
+    if not set(payload) <= _MARK_FIELDS:
+        raise InvalidPayload(f"a mark document holds only {', '.join(sorted(_MARK_FIELDS))}")
+    image = mark_image(parsed)
+    if payload.get("mediaType") not in MARK_MEDIA_TYPES:
+        raise InvalidPayload(f"a mark image is one of {', '.join(sorted(MARK_MEDIA_TYPES))}")
+    if payload.get("digestSRI") != digest_sri(image):
+        raise InvalidPayload("the mark's digestSRI is not the digest of its image")
+    named = payload.get("id")
+    if not (isinstance(named, str) and named.endswith(f"/marks/{key}")):
+        raise IdentifierMismatch(f"the signed document does not name mark {key[:64]}")
+    return parsed
+
+
+def mark_image(parsed: jws.CompactJws) -> bytes:
+    """The image bytes of a mark document (base64 in its payload)."""
+    image = parsed.payload.get("image")
+    if not isinstance(image, str) or not image:
+        raise InvalidPayload("a mark document carries its image in base64")
+    try:
+        return b64decode(image, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidPayload("the mark's image is not valid base64") from exc
+
+
 def credential_key(credential_id: str) -> str | None:
     """The registry key of a credential id (``urn:uuid:…`` or bare, any case), or ``None``."""
     if len(credential_id) > 64:
@@ -299,6 +350,9 @@ class Registry:
                 raise IdentifierMismatch('the issuer keys document has the key "issuer"')
             read_issuer_keys(publication.body)
             media = f"application/{KEYS_JWT_TYPE}"
+        elif publication.kind is DocumentKind.MARK:
+            check_mark(publication.key, publication.body, self.keys())
+            media = f"application/{MARK_JWT_TYPE}"
         else:
             kind, key, body = publication.kind, publication.key, publication.body
             parsed = check_credential(kind, key, body, self.keys())

@@ -114,7 +114,7 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
     _publish(client)
     registry = Registry(registry_store)
     checked = set()
-    for kind in DocumentKind:
+    for kind in set(DocumentKind) - {DocumentKind.MARK}:  # a mark is an image, not JSON
         for document in registry.documents(kind):
             payload = _payload(document.body)
             if kind is DocumentKind.CREDENTIAL:
