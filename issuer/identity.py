@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from schemas.credential_schemas import CONTEXT_V2
+__all__ = ["CONTEXT_NAME", "IssuerIdentity", "did_web"]
 
-__all__ = ["IssuerIdentity", "did_web"]
+CONTEXT_NAME = "certreg-v2"
+"""The JSON-LD context credentials cite now (``schemas.credential_schemas.CONTEXT_V2``,
+spelled out so that the processes which only write — a bulk run's — need not import the
+JSON Schema stack; a test holds the two equal)."""
 
 
 def did_web(base_url: str) -> str:
@@ -62,4 +65,4 @@ class IssuerIdentity:
         """certreg's JSON-LD context (``schemas/contexts/certreg-v2.jsonld``) at our own
         registry, which serves it: an address under the body's control, not a redirect
         someone else keeps (docs/CREDENTIALS.md, "Addresses")."""
-        return f"{self.base_url}/contexts/{CONTEXT_V2}.jsonld"
+        return f"{self.base_url}/contexts/{CONTEXT_NAME}.jsonld"

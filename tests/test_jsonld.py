@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyld import jsonld  # type: ignore[import-untyped]
 
+from issuer.identity import CONTEXT_NAME, IssuerIdentity
 from registry import Registry, RegistryStore
 from schemas import credential_schemas
 from tests.backoffice import BackOffice
@@ -127,6 +128,12 @@ def test_the_first_context_drops_a_register_entry_s_credential_status(
     with pytest.raises(Dropped, match="status"):
         expand_safely(as_before)
     expand_safely(entry.payload)
+
+
+def test_the_issuer_cites_the_current_context() -> None:
+    assert CONTEXT_NAME == credential_schemas.CONTEXT_V2
+    identity = IssuerIdentity(base_url=BASE_URL, name="x")
+    assert identity.context_url == f"{BASE_URL}/contexts/certreg-v2.jsonld"
 
 
 def test_an_unpinned_context_is_never_fetched() -> None:
