@@ -6,7 +6,7 @@ document) would take longer than the benchmark itself, so the registry is filled
 publisher would fill it, minus the per-document round trip: one entry is built by
 :func:`issuer.publication.register_entry` from a certification the bench issued; each of the
 N entries is that entry with its own certificate number, name and credential id, validated
-against ``register-entry-v1`` (every entry while N is small, a sample after), signed with the
+against ``register-entry-v2`` (every entry while N is small, a sample after), signed with the
 issuer's key in worker processes, and inserted in bulk with
 :meth:`registry.RegistryStore.put_new`. A sample is then checked again with the intake's own
 :func:`registry.intake.check_credential` against the issuer keys the registry received over
@@ -41,7 +41,7 @@ from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry.intake import VC_JWT_TYPE, check_credential, directory_name
 from schemas import bitstring_status_list as bsl
-from schemas.credential_schemas import REGISTER_ENTRY_V1, validate
+from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
 from schemas.publication import DocumentKind, Publication
 
 __all__ = [
@@ -55,7 +55,7 @@ __all__ = [
 SEED_CHUNK = 5_000
 MAX_LOOKUP_PATHS = 50_000
 CHECK_EVERY = 100
-"""Every hundredth seeded entry is validated against ``register-entry-v1`` (the first
+"""Every hundredth seeded entry is validated against ``register-entry-v2`` (the first
 included); the entry the template came from was validated in full by its builder."""
 
 
@@ -169,7 +169,7 @@ def seed_registry(
         chunk = [entry for _, entry in zip(range(SEED_CHUNK), source, strict=False)]
         for offset, rendered in enumerate(chunk):
             if (done + offset) % CHECK_EVERY == 0:
-                validate(REGISTER_ENTRY_V1, json.loads(rendered.payload))
+                validate(REGISTER_ENTRY_V2, json.loads(rendered.payload))
         payloads = [r.payload for r in chunk]
         signed: Callable[[], list[str]]
         if not chunk:

@@ -82,7 +82,7 @@ from issuer.status import BulkAllocator, ListClaims
 from issuer.store import BulkWriter, Store, roster_grant_rows, slot_claim_rows
 from schemas.certificate_numbers import RANDOM_BITS, from_random_bytes
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V1,
+    CERTIFICATION_CREDENTIAL_V2,
     SchemaViolation,
     schema_document,
     validate,
@@ -607,7 +607,7 @@ class _Template:
         self.names = pieces[1::2]
         if "\ue000" in "".join(self.literals) or set(self.names) != _FIELDS:
             raise ValueError("the scheme's own text holds template marks")
-        schema = schema_document(CERTIFICATION_CREDENTIAL_V1)
+        schema = schema_document(CERTIFICATION_CREDENTIAL_V2)
         self.checks = {name: _leaf_check(_subschema(schema, p)) for name, p in _LEAVES.items()}
         self.checks["name"] = _leaf_check(_subschema(schema, ("credentialSubject", "name")))
         self.checks["t"] = _leaf_check(_subschema(schema, ("iat",)))
@@ -1009,7 +1009,7 @@ def _check_leaves(
         if not (conforms("list", url) and conforms("entry", f"{url}#0") and checks["index"](index)):
             problems.append("credentialStatus")
     if problems:
-        raise SchemaViolation(CERTIFICATION_CREDENTIAL_V1, problems)
+        raise SchemaViolation(CERTIFICATION_CREDENTIAL_V2, problems)
 
 
 _REPEATING = ("vf", "vu", "e", "x")
@@ -1017,7 +1017,7 @@ _REPEATING = ("vf", "vu", "e", "x")
 
 
 def _validate(document: dict[str, Any]) -> None:
-    validate(CERTIFICATION_CREDENTIAL_V1, document)
+    validate(CERTIFICATION_CREDENTIAL_V2, document)
 
 
 def _built(batch: _Batch, row: _Row, grant: RosterGrant, now: datetime) -> bytes:

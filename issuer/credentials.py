@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from issuer.identity import CONTEXT_URL, IssuerIdentity
+from issuer.identity import IssuerIdentity
 from issuer.model import Certification, Person, SchemeMark, SchemeVersion, StatusPurpose, StatusSlot
 from issuer.status import status_entry
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V1,
-    CERTIFICATION_MARK_CREDENTIAL_V1,
+    CERTIFICATION_CREDENTIAL_V2,
+    CERTIFICATION_MARK_CREDENTIAL_V2,
 )
 
 __all__ = [
@@ -80,7 +80,7 @@ def _common(
     schema: str,
 ) -> dict[str, Any]:
     return {
-        "@context": [VC_CONTEXT, CONTEXT_URL],
+        "@context": [VC_CONTEXT, identity.context_url],
         "id": f"urn:uuid:{credential_id}",
         "type": ["VerifiableCredential", kind],
         "issuer": {"id": identity.did, "name": identity.name},
@@ -113,7 +113,7 @@ def certificate_credential(
         certification=certification,
         revocation=revocation,
         suspension=suspension,
-        schema=CERTIFICATION_CREDENTIAL_V1,
+        schema=CERTIFICATION_CREDENTIAL_V2,
     )
     credential["credentialSubject"] = {
         **_subject(person),
@@ -156,7 +156,7 @@ def mark_credential(
         certification=certification,
         revocation=revocation,
         suspension=suspension,
-        schema=CERTIFICATION_MARK_CREDENTIAL_V1,
+        schema=CERTIFICATION_MARK_CREDENTIAL_V2,
     )
     credential["credentialSubject"] = {
         **_subject(person),

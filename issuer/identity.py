@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-__all__ = ["CONTEXT_URL", "IssuerIdentity", "did_web"]
+__all__ = ["CONTEXT_NAME", "IssuerIdentity", "did_web"]
 
-CONTEXT_URL = "https://w3id.org/certreg/v1"
-"""certreg's JSON-LD context (``schemas/contexts/certreg-v1.jsonld``), pinned by verifiers."""
+CONTEXT_NAME = "certreg-v2"
+"""The JSON-LD context credentials cite now (``schemas.credential_schemas.CONTEXT_V2``,
+spelled out so that the processes which only write — a bulk run's — need not import the
+JSON Schema stack; a test holds the two equal)."""
 
 
 def did_web(base_url: str) -> str:
@@ -57,3 +59,10 @@ class IssuerIdentity:
 
     def credential_schema_url(self, name: str) -> str:
         return f"{self.base_url}/schemas/{name}.json"
+
+    @property
+    def context_url(self) -> str:
+        """certreg's JSON-LD context (``schemas/contexts/certreg-v2.jsonld``) at our own
+        registry, which serves it: an address under the body's control, not a redirect
+        someone else keeps (docs/CREDENTIALS.md, "Addresses")."""
+        return f"{self.base_url}/contexts/{CONTEXT_NAME}.jsonld"

@@ -9,8 +9,6 @@ caller supplies.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,12 +31,12 @@ from issuer.signing import sign_compact
 from issuer.status import allocate
 from issuer.store import Tx
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V1,
-    CERTIFICATION_MARK_CREDENTIAL_V1,
+    CERTIFICATION_CREDENTIAL_V2,
+    CERTIFICATION_MARK_CREDENTIAL_V2,
     SchemaViolation,
     validate,
 )
-from schemas.publication import DocumentKind
+from schemas.publication import DocumentKind, digest_sri
 
 __all__ = ["IssuanceContext", "current_certificate", "issue_certificate", "issue_mark", "sri"]
 
@@ -56,7 +54,7 @@ class IssuanceContext:
 
 def sri(data: bytes) -> str:
     """A Subresource Integrity digest (``sha384-…``), as ``digestSRI`` wants."""
-    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+    return digest_sri(data)
 
 
 def _sign(
@@ -118,7 +116,7 @@ def issue_certificate(
         revocation=slots[StatusPurpose.REVOCATION],
         suspension=slots[StatusPurpose.SUSPENSION],
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V1, document, now)
+    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V2, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,
@@ -210,7 +208,7 @@ def issue_mark(
         revocation=certificate.revocation,
         suspension=certificate.suspension,
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V1, document, now)
+    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V2, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,

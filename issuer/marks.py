@@ -1,23 +1,29 @@
 """Certification marks (clause 9.7): a scheme's mark image and rules, and each certified
-person's agreement to those rules, recorded before any mark credential is issued."""
+person's agreement to those rules, recorded before any mark credential is issued.
+
+A mark's image is published to the registry when it is defined: mark credentials cite it
+(``relatedResource`` with its ``digestSRI``), so the address they cite must answer with
+exactly those bytes."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
+from issuer import publication
 from issuer.auth import Actor
 from issuer.errors import InvalidInput, NotFound, StateConflict
 from issuer.issuance import sri
 from issuer.model import Certification, CertificationStatus, MarkAgreement, SchemeMark
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from schemas.publication import MARK_MEDIA_TYPES
 
 __all__ = ["MAX_IMAGE_BYTES", "MEDIA_TYPES", "record_agreement", "set_scheme_mark"]
 
 MAX_IMAGE_BYTES = 128 * 1024
 """Small enough that its base64 form fits the default request-body cap."""
-MEDIA_TYPES = frozenset({"image/svg+xml", "image/png"})
+MEDIA_TYPES = MARK_MEDIA_TYPES
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _SVG_ACTIVE = re.compile(rb"<script|javascript:|\son[a-z]+\s*=|<foreignObject", re.IGNORECASE)
 
@@ -63,6 +69,7 @@ def set_scheme_mark(
         created_by=actor.staff(),
     )
     tx.insert_scheme_mark(mark)
+    publication.enqueue_mark(tx, mark.id, now)
     tx.append_audit(
         at=now,
         actor=actor.audit_name,

@@ -10,6 +10,7 @@ newer"); an unreachable registry leaves the entries pending for the next attempt
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 
 from issuer import keys
 from issuer.credentials import VC_CONTEXT
-from issuer.identity import CONTEXT_URL, IssuerIdentity
+from issuer.identity import IssuerIdentity
 from issuer.issuance import IssuanceContext
 from issuer.model import Certification, CredentialKind, KeyState
 from issuer.runtime import Clock
@@ -28,11 +29,17 @@ from issuer.status import credential_status, sign_status_list
 from issuer.store import Store, Tx
 from schemas.credential_schemas import (
     ISSUER_KEYS_V1,
-    REGISTER_ENTRY_V1,
-    SCHEME_INFORMATION_V1,
+    REGISTER_ENTRY_V2,
+    SCHEME_INFORMATION_V2,
     validate,
 )
-from schemas.publication import CREDENTIAL_VERSION, KEYS_JWT_TYPE, DocumentKind, Publication
+from schemas.publication import (
+    CREDENTIAL_VERSION,
+    KEYS_JWT_TYPE,
+    MARK_JWT_TYPE,
+    DocumentKind,
+    Publication,
+)
 
 __all__ = [
     "Publisher",
@@ -41,7 +48,9 @@ __all__ = [
     "drain_with_backoff",
     "enqueue_certification",
     "enqueue_keys",
+    "enqueue_mark",
     "enqueue_status_list",
+    "mark_image",
     "rebuild",
     "register_entry",
     "scheme_information",
@@ -74,6 +83,10 @@ def enqueue_keys(tx: Tx, at: datetime) -> None:
     tx.enqueue(DocumentKind.ISSUER_KEYS.value, "issuer", at)
 
 
+def enqueue_mark(tx: Tx, mark_id: str, at: datetime) -> None:
+    tx.enqueue(DocumentKind.MARK.value, mark_id, at)
+
+
 def _stamp(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -104,7 +117,7 @@ def register_entry(
             item["supersededBy"] = f"urn:uuid:{credential.superseded_by}"
         credentials.append(item)
     entry = {
-        "@context": [VC_CONTEXT, CONTEXT_URL],
+        "@context": [VC_CONTEXT, identity.context_url],
         "id": identity.register_url(certification.certificate_number),
         "type": ["VerifiableCredential", "RegisterEntryCredential"],
         "issuer": identity.did,
@@ -135,7 +148,7 @@ def register_entry(
             "directory": person.directory_consent,
         },
     }
-    validate(REGISTER_ENTRY_V1, entry)
+    validate(REGISTER_ENTRY_V2, entry)
     return entry
 
 
@@ -169,15 +182,29 @@ def scheme_information(
     if content.prerequisites:
         subject["prerequisites"] = content.prerequisites
     document = {
-        "@context": [VC_CONTEXT, CONTEXT_URL],
+        "@context": [VC_CONTEXT, identity.context_url],
         "id": identity.scheme_url(scheme.id),
         "type": ["VerifiableCredential", "SchemeInformationCredential"],
         "issuer": identity.did,
         "validFrom": _stamp(now),
         "credentialSubject": subject,
     }
-    validate(SCHEME_INFORMATION_V1, document)
+    validate(SCHEME_INFORMATION_V2, document)
     return document
+
+
+def mark_image(tx: Tx, mark_id: str, *, identity: IssuerIdentity) -> dict[str, Any] | None:
+    """A certification mark's image as published: the bytes mark credentials point at, with
+    the digest they carry, so the registry can serve them and check them on intake."""
+    mark = tx.get_scheme_mark(mark_id)
+    if mark is None:
+        return None
+    return {
+        "id": identity.mark_image_url(mark.id),
+        "mediaType": mark.media_type,
+        "digestSRI": mark.digest_sri,
+        "image": base64.b64encode(mark.image).decode("ascii"),
+    }
 
 
 def _vc_jwt(payload: dict[str, Any], signer: Signer, now: datetime) -> str:
@@ -239,7 +266,17 @@ def _document(
         if credential is None or credential.kid not in verifiable_kids():
             return None
         return credential.jws
+    if kind == DocumentKind.MARK:
+        image = mark_image(tx, key, identity=identity)
+        if image is None:
+            return None
+        payload = {**image, "iat": int(now.timestamp())}
+        return sign_compact(header={"typ": MARK_JWT_TYPE}, payload=payload, signer=signer)
     raise ValueError(f"unknown publication kind {kind!r}")
+
+
+_IMMUTABLE = frozenset({DocumentKind.CREDENTIAL, DocumentKind.MARK})
+"""Kinds whose documents never change once published: always sent as version 1."""
 
 
 def drain(
@@ -292,8 +329,9 @@ def drain(
             ]
         for seq, kind, key, body in documents:
             if body is not None:
-                # A credential never changes: one version, stored once, retries ignored.
-                version = CREDENTIAL_VERSION if kind == DocumentKind.CREDENTIAL else seq
+                # A credential or a mark never changes: one version, stored once, retries
+                # ignored.
+                version = CREDENTIAL_VERSION if kind in _IMMUTABLE else seq
                 publisher.publish(
                     Publication(kind=DocumentKind(kind), key=key, version=version, body=body)
                 )

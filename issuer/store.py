@@ -1320,6 +1320,7 @@ class Tx:
             for n in self._s.scalars(select(CertificationRow.certificate_number))
         ]
         keys += [("credential", i) for i in self._s.scalars(select(CredentialRow.id))]
+        keys += [("mark", i) for i in self._s.scalars(select(SchemeMarkRow.id))]
         return keys
 
     # ── bulk issuance (rosters) ──────────────────────────────────────────────────────────

@@ -59,6 +59,7 @@ from registry.ratelimit import (
     RateLimit,
     Throttle,
 )
+from registry.resources import resources_router
 from registry.status_cache import RECHECK_SECONDS, ServedList, StatusListCache
 from registry.store import Document, RegistryStore, strong_etag
 from registry.verification import RegistryVerification, system_now
@@ -502,6 +503,8 @@ def create_registry_app(
     status_lists = StatusListCache(registry, recheck_seconds=status_recheck_seconds, clock=clock)
     answers = _Answers(registry, lookups=lookups, status_lists=status_lists)
     app.include_router(_public_router(registry, answers=answers, browsing=browsing))
+    # What signed credentials cite by address: schemas, contexts, mark images (immutable).
+    app.include_router(resources_router(registry))
     if fast_paths:
         app.add_middleware(FastPaths, handler=answers.fast)
     # POST /credentials/verify: by default against this registry's own keys and lists

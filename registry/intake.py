@@ -10,14 +10,21 @@ list's id. Each refusal is a typed :class:`~registry.errors.PublicationRefused`.
 Register entries, issued credentials and their JSON Schemas are checked too: what the
 registry serves must be what the issuer could have validated, and a register entry's
 ``directory`` choice decides whether its name is listed in the public directory (7.3.3).
+Documents signed before certreg's context version 2 still validate against the version 1
+schemas they were made for: a rebuild republishes credentials exactly as signed.
+
+A certification mark's image is stored only if the digest its signed document states is the
+digest of its bytes: that digest is what mark credentials carry (``relatedResource``), so
+what ``/marks/{id}`` serves is what they name.
 """
 
 from __future__ import annotations
 
+import binascii
 import re
+from base64 import b64decode
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from registry import jws
@@ -34,7 +41,14 @@ from registry.errors import (
 from registry.names import fold
 from registry.store import Document, RegistryStore
 from schemas import credential_schemas
-from schemas.publication import KEYS_JWT_TYPE, DocumentKind, Publication
+from schemas.publication import (
+    KEYS_JWT_TYPE,
+    MARK_JWT_TYPE,
+    MARK_MEDIA_TYPES,
+    DocumentKind,
+    Publication,
+    digest_sri,
+)
 
 __all__ = [
     "DIRECTORY_MAX_QUERY",
@@ -44,20 +58,29 @@ __all__ = [
     "IssuerKeys",
     "Registry",
     "check_credential",
+    "check_mark",
     "credential_key",
     "directory_name",
+    "mark_image",
     "read_issuer_keys",
 ]
 
 VC_JWT_TYPE = "vc+jwt"
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
-REGISTER_ENTRY_SCHEMA = "register-entry-v1"
 _KEY_MATERIAL = ("kty", "crv", "x", "y")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CREDENTIAL_SCHEMAS = {
-    "CertificationCredential": credential_schemas.CERTIFICATION_CREDENTIAL_V1,
-    "CertificationMarkCredential": credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V1,
+    "CertificationCredential": (
+        credential_schemas.CERTIFICATION_CREDENTIAL_V1,
+        credential_schemas.CERTIFICATION_CREDENTIAL_V2,
+    ),
+    "CertificationMarkCredential": (
+        credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V1,
+        credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V2,
+    ),
 }
+"""The schemas a credential of each type may cite (``credentialSchema.id``), oldest first."""
+_MARK_FIELDS = frozenset({"id", "mediaType", "digestSRI", "image", "iat"})
 
 DIRECTORY_MIN_QUERY = 3
 """Characters a directory search needs, as sent and after folding: no listing by one or two
@@ -170,15 +193,6 @@ def _check_vc_shape(payload: Mapping[str, Any], keys: IssuerKeys) -> Mapping[str
     return subject
 
 
-@cache
-def _has_schema(name: str) -> bool:
-    try:
-        credential_schemas.schema_document(name)
-    except (KeyError, OSError, ValueError):
-        return False
-    return True
-
-
 def _validate(schema: str, payload: Mapping[str, Any]) -> None:
     try:
         credential_schemas.validate(schema, payload)
@@ -186,9 +200,16 @@ def _validate(schema: str, payload: Mapping[str, Any]) -> None:
         raise InvalidPayload("; ".join(exc.problems)[:500]) from exc
 
 
+def _register_entry_schema(payload: Mapping[str, Any]) -> str:
+    """Version 1 for an entry citing the version 1 context, else the current version."""
+    context = payload.get("@context")
+    if isinstance(context, list) and credential_schemas.CONTEXT_V1_URL in context:
+        return credential_schemas.REGISTER_ENTRY_V1
+    return credential_schemas.REGISTER_ENTRY_V2
+
+
 def _check_register_entry(payload: Mapping[str, Any], subject: Mapping[str, Any]) -> None:
-    if _has_schema(REGISTER_ENTRY_SCHEMA):
-        _validate(REGISTER_ENTRY_SCHEMA, payload)
+    _validate(_register_entry_schema(payload), payload)
     for name in ("familyName", "status"):
         if not isinstance(subject.get(name), str):
             raise InvalidPayload(f"a register entry needs credentialSubject.{name}")
@@ -200,8 +221,55 @@ def _check_issued_credential(payload: Mapping[str, Any], key: str) -> bool:
     named = [t for t in types if t in _CREDENTIAL_SCHEMAS] if isinstance(types, list) else []
     if len(named) != 1:
         raise InvalidPayload("a credential is a CertificationCredential or a mark credential")
-    _validate(_CREDENTIAL_SCHEMAS[named[0]], payload)
+    allowed, schema = _CREDENTIAL_SCHEMAS[named[0]], _cited_schema(payload)
+    if schema not in allowed:
+        raise InvalidPayload(f"a {named[0]} cites one of the schemas {', '.join(allowed)}")
+    _validate(schema, payload)
     return bool(_UUID.fullmatch(key)) and payload.get("id") == f"urn:uuid:{key}"
+
+
+def _cited_schema(payload: Mapping[str, Any]) -> str | None:
+    """The name of the schema a credential cites (``…/schemas/{name}.json``), if any."""
+    cited = payload.get("credentialSchema")
+    schema_id = cited.get("id") if isinstance(cited, Mapping) else None
+    if not isinstance(schema_id, str) or not schema_id.endswith(".json"):
+        return None
+    return schema_id.rpartition("/schemas/")[2].removesuffix(".json") or None
+
+
+def check_mark(key: str, compact: str, keys: IssuerKeys) -> jws.CompactJws:
+    """Verify a mark image document published under ``key``; return it parsed.
+
+    Signed by an issuer key like everything else; its ``digestSRI`` must be the digest of
+    its image, because mark credentials name the image by that digest.
+    """
+    parsed = jws.parse_compact(compact)
+    if parsed.header.get("typ") != MARK_JWT_TYPE:
+        raise WrongType(f"a mark document has typ {MARK_JWT_TYPE}")
+    _verify_by_kid(parsed, keys)
+    payload = parsed.payload
+    if not set(payload) <= _MARK_FIELDS:
+        raise InvalidPayload(f"a mark document holds only {', '.join(sorted(_MARK_FIELDS))}")
+    image = mark_image(parsed)
+    if payload.get("mediaType") not in MARK_MEDIA_TYPES:
+        raise InvalidPayload(f"a mark image is one of {', '.join(sorted(MARK_MEDIA_TYPES))}")
+    if payload.get("digestSRI") != digest_sri(image):
+        raise InvalidPayload("the mark's digestSRI is not the digest of its image")
+    named = payload.get("id")
+    if not (isinstance(named, str) and named.endswith(f"/marks/{key}")):
+        raise IdentifierMismatch(f"the signed document does not name mark {key[:64]}")
+    return parsed
+
+
+def mark_image(parsed: jws.CompactJws) -> bytes:
+    """The image bytes of a mark document (base64 in its payload)."""
+    image = parsed.payload.get("image")
+    if not isinstance(image, str) or not image:
+        raise InvalidPayload("a mark document carries its image in base64")
+    try:
+        return b64decode(image, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidPayload("the mark's image is not valid base64") from exc
 
 
 def credential_key(credential_id: str) -> str | None:
@@ -283,6 +351,9 @@ class Registry:
                 raise IdentifierMismatch('the issuer keys document has the key "issuer"')
             read_issuer_keys(publication.body)
             media = f"application/{KEYS_JWT_TYPE}"
+        elif publication.kind is DocumentKind.MARK:
+            check_mark(publication.key, publication.body, self.keys())
+            media = f"application/{MARK_JWT_TYPE}"
         else:
             kind, key, body = publication.kind, publication.key, publication.body
             parsed = check_credential(kind, key, body, self.keys())

@@ -2,7 +2,12 @@
 
 Issuers validate every credential against its schema before signing; verifiers and tests
 validate what they receive. The files live in ``schemas/json/`` and ``schemas/contexts/`` so
-the registry can serve exactly the bytes the issuer validated against.
+the registry can serve exactly the bytes the issuer validated against (:func:`schema_bytes`,
+:func:`context_bytes`): signed credentials cite them by URL, and a verifier that fetches one
+must get the same bytes it would pin.
+
+A file here, once cited by a signed document, never changes: a fix is a new version beside
+it (``…-v2``), and the old one stays, because credentials already issued still cite it.
 """
 
 from __future__ import annotations
@@ -19,15 +24,25 @@ from schemas.compiled_schema import compile_schema
 
 __all__ = [
     "CERTIFICATION_CREDENTIAL_V1",
+    "CERTIFICATION_CREDENTIAL_V2",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
+    "CERTIFICATION_MARK_CREDENTIAL_V2",
+    "CONTEXT_NAMES",
+    "CONTEXT_V1",
+    "CONTEXT_V1_URL",
+    "CONTEXT_V2",
     "ISSUER_KEYS_V1",
     "REGISTER_ENTRY_V1",
+    "REGISTER_ENTRY_V2",
     "SCHEMA_NAMES",
     "SCHEME_INFORMATION_V1",
+    "SCHEME_INFORMATION_V2",
     "STATUS_LIST_CREDENTIAL_V1",
     "SchemaViolation",
+    "context_bytes",
     "context_document",
     "is_valid",
+    "schema_bytes",
     "schema_document",
     "validate",
 ]
@@ -36,6 +51,13 @@ CERTIFICATION_CREDENTIAL_V1 = "certification-credential-v1"
 CERTIFICATION_MARK_CREDENTIAL_V1 = "certification-mark-credential-v1"
 REGISTER_ENTRY_V1 = "register-entry-v1"
 SCHEME_INFORMATION_V1 = "scheme-information-v1"
+"""The version 1 schemas: their documents cite :data:`CONTEXT_V1_URL`."""
+CERTIFICATION_CREDENTIAL_V2 = "certification-credential-v2"
+CERTIFICATION_MARK_CREDENTIAL_V2 = "certification-mark-credential-v2"
+REGISTER_ENTRY_V2 = "register-entry-v2"
+SCHEME_INFORMATION_V2 = "scheme-information-v2"
+"""The version 2 schemas: their documents cite :data:`CONTEXT_V2` under the issuer's base
+URL. The only change from version 1 is that ``@context`` entry."""
 STATUS_LIST_CREDENTIAL_V1 = "status-list-credential-v1"
 ISSUER_KEYS_V1 = "issuer-keys-v1"
 SCHEMA_NAMES = frozenset(
@@ -44,12 +66,28 @@ SCHEMA_NAMES = frozenset(
         CERTIFICATION_MARK_CREDENTIAL_V1,
         REGISTER_ENTRY_V1,
         SCHEME_INFORMATION_V1,
+        CERTIFICATION_CREDENTIAL_V2,
+        CERTIFICATION_MARK_CREDENTIAL_V2,
+        REGISTER_ENTRY_V2,
+        SCHEME_INFORMATION_V2,
         STATUS_LIST_CREDENTIAL_V1,
         ISSUER_KEYS_V1,
     }
 )
 """Every schema shipped in ``schemas/json/``, by the name in its URL."""
 _SCHEMAS = SCHEMA_NAMES
+
+CONTEXT_V1 = "certreg-v1"
+"""certreg's first JSON-LD context, cited as :data:`CONTEXT_V1_URL` by the documents signed
+before version 2. It leaves a register entry's ``credentials[].status`` undefined (JSON-LD
+drops it); kept byte for byte, because those documents still cite it."""
+CONTEXT_V1_URL = "https://w3id.org/certreg/v1"
+CONTEXT_V2 = "certreg-v2"
+"""The context documents cite now, at ``{base_url}/contexts/certreg-v2.jsonld``: version 1
+plus the terms of a register entry's list of credentials (``status``, ``supersedes``,
+``supersededBy``), which version 1 scoped where JSON-LD does not look."""
+CONTEXT_NAMES = frozenset({CONTEXT_V1, CONTEXT_V2})
+"""Every context shipped in ``schemas/contexts/`` (as ``{name}.jsonld``)."""
 
 
 class SchemaViolation(ValueError):
@@ -66,17 +104,31 @@ def _read(folder: str, filename: str) -> bytes:
 
 
 @cache
-def schema_document(name: str) -> dict[str, Any]:
+def schema_bytes(name: str) -> bytes:
+    """The file of schema ``name`` exactly as shipped (``KeyError`` for an unknown name)."""
     if name not in _SCHEMAS:
         raise KeyError(name)
-    document: dict[str, Any] = json.loads(_read("json", f"{name}.json"))
+    return _read("json", f"{name}.json")
+
+
+@cache
+def schema_document(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(schema_bytes(name))
     return document
 
 
 @cache
-def context_document() -> dict[str, Any]:
-    """The JSON-LD context published as ``https://w3id.org/certreg/v1``."""
-    document: dict[str, Any] = json.loads(_read("contexts", "certreg-v1.jsonld"))
+def context_bytes(name: str) -> bytes:
+    """The file of JSON-LD context ``name`` exactly as shipped (``KeyError`` if unknown)."""
+    if name not in CONTEXT_NAMES:
+        raise KeyError(name)
+    return _read("contexts", f"{name}.jsonld")
+
+
+@cache
+def context_document(name: str = CONTEXT_V2) -> dict[str, Any]:
+    """JSON-LD context ``name``, parsed (by default the one documents cite now)."""
+    document: dict[str, Any] = json.loads(context_bytes(name))
     return document
 
 

@@ -21,23 +21,36 @@ Kinds, their keys, their bodies' JWS payloads, and where the registry serves the
   credential (``vc+jwt``) exactly as issued, for the verification page ``/v/{credential_id}``.
   A credential never changes once signed, so it is always published as version 1: the first
   delivery is stored and every later one (a retry, a rebuild) is ignored.
+- ``mark`` (key: the mark's id): a certification mark image (clause 9.7), header
+  ``typ: mark+jwt``, payload ``{"id": <its URL>, "mediaType": …, "digestSRI": …, "image":
+  <base64>}`` → ``/marks/{mark_id}``, the image's bytes, whose digest mark credentials carry
+  in ``relatedResource``; the registry stores it only if ``digestSRI`` is the digest of the
+  image (:func:`digest_sri`). A mark never changes either (a new image is a new mark).
 """
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CREDENTIAL_VERSION",
     "KEYS_JWT_TYPE",
+    "MARK_JWT_TYPE",
+    "MARK_MEDIA_TYPES",
     "PUBLICATION_MEDIA_TYPE",
     "DocumentKind",
     "Publication",
+    "digest_sri",
 ]
 
 KEYS_JWT_TYPE = "keys+jwt"
+MARK_JWT_TYPE = "mark+jwt"
+MARK_MEDIA_TYPES = frozenset({"image/svg+xml", "image/png"})
+"""The image types a certification mark may have, on the issuer's side and on intake."""
 PUBLICATION_MEDIA_TYPE = "application/json"
 CREDENTIAL_VERSION = 1
 """The one version a ``credential`` document is published at: it never changes."""
@@ -49,6 +62,14 @@ class DocumentKind(enum.StrEnum):
     REGISTER_ENTRY = "register-entry"
     SCHEME = "scheme"
     CREDENTIAL = "credential"
+    MARK = "mark"
+
+
+def digest_sri(data: bytes) -> str:
+    """The Subresource Integrity digest (``sha384-…``) that ``digestSRI`` carries (VCDM 2.0
+    §5.3 suggests SHA-384 at least): the issuer writes it, the registry checks it on intake,
+    and a verifier recomputes it over the bytes it fetched."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
 
 
 class Publication(BaseModel):

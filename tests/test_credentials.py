@@ -29,8 +29,8 @@ from issuer.status import allocate
 from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V1,
-    CERTIFICATION_MARK_CREDENTIAL_V1,
+    CERTIFICATION_CREDENTIAL_V2,
+    CERTIFICATION_MARK_CREDENTIAL_V2,
     SchemaViolation,
     validate,
 )
@@ -83,7 +83,7 @@ def test_certificate_credential_verifies_and_carries_every_9_4_field(office: Bac
     assert "vc" not in payload
     assert "vp" not in payload
     assert isinstance(payload["iat"], int)
-    validate(CERTIFICATION_CREDENTIAL_V1, payload)
+    validate(CERTIFICATION_CREDENTIAL_V2, payload)
     assert list(w3c_vc_schema().iter_errors(payload)) == []
 
     assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
@@ -104,7 +104,7 @@ def test_certificate_credential_verifies_and_carries_every_9_4_field(office: Bac
     assert certification["scheme"]["name"] == "Certified Welding Inspector"
     assert [s["code"] for s in certification["scope"]] == ["VT-STEEL"]
     assert payload["credentialSchema"] == {
-        "id": "https://certs.example.test/schemas/certification-credential-v1.json",
+        "id": "https://certs.example.test/schemas/certification-credential-v2.json",
         "type": "JsonSchema",
     }
 
@@ -286,7 +286,7 @@ def test_mark_needs_agreement_then_shares_the_certificate_slots(office: BackOffi
     keys = published_jwks(office)
     _, payload = verify(fetch(office, f"/credentials/{issued['id']}"), keys)
     _, certificate_payload = verify(fetch(office, f"/credentials/{certificate['id']}"), keys)
-    validate(CERTIFICATION_MARK_CREDENTIAL_V1, payload)
+    validate(CERTIFICATION_MARK_CREDENTIAL_V2, payload)
     assert list(w3c_vc_schema().iter_errors(payload)) == []
     assert payload["type"] == ["VerifiableCredential", "CertificationMarkCredential"]
     assert payload["credentialStatus"] == certificate_payload["credentialStatus"]
@@ -442,4 +442,4 @@ def test_schema_refuses_confidential_or_foreign_fields(
         target = payload["credentialSubject"]["certification"]
     target[field] = value
     with pytest.raises(SchemaViolation, match="Additional properties"):
-        validate(CERTIFICATION_CREDENTIAL_V1, payload)
+        validate(CERTIFICATION_CREDENTIAL_V2, payload)

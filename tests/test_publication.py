@@ -15,7 +15,7 @@ from issuer import publication
 from issuer.api.deps import Services
 from issuer.publication import PublisherUnavailable
 from issuer.publishers import BackgroundDrain
-from schemas.credential_schemas import REGISTER_ENTRY_V1, validate
+from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
@@ -80,7 +80,7 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
     assert entry.key == number
     verified = jws.deserialize_compact(entry.body, keyset, algorithms=["ES256"])
     document = json.loads(verified.payload)
-    validate(REGISTER_ENTRY_V1, document)
+    validate(REGISTER_ENTRY_V2, document)
     assert document["credentialSubject"]["status"] == "active"
     assert _drain(office, recorder, clock) == 0  # nothing left
 

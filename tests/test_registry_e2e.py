@@ -24,7 +24,7 @@ from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 from schemas import bitstring_status_list as bsl
-from schemas.credential_schemas import REGISTER_ENTRY_V1, STATUS_LIST_CREDENTIAL_V1, validate
+from schemas.credential_schemas import REGISTER_ENTRY_V2, STATUS_LIST_CREDENTIAL_V1, validate
 from schemas.publication import DocumentKind
 from tests.backoffice import BackOffice, enrol_office, grant, member, person_body
 from tests.conftest import FrozenClock, SeededEntropy
@@ -242,7 +242,7 @@ def test_every_served_document_matches_its_published_schema(
         return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
     entry = _register(client, number).json()
-    validate(REGISTER_ENTRY_V1, payload(entry["credential"]))
+    validate(REGISTER_ENTRY_V2, payload(entry["credential"]))
     detail = office.ok("GET", f"/certifications/{number}", member(office, "auditor"))
     for item in _entries(office, client, detail["credentials"][0]["id"]):
         path = item["statusListCredential"].replace("https://certs.example.test", "")

@@ -150,3 +150,36 @@ def test_a_credential_of_another_issuer_is_refused(
     payload["issuer"] = {"id": "did:web:elsewhere.example", "name": "Elsewhere"}
     with pytest.raises(PublicationRefused):
         registry.accept(_credential(published, payload))
+
+
+def _cites(payload: dict[str, Any], context: str, schema: str) -> dict[str, Any]:
+    base = "https://certs.example.test"
+    return payload | {
+        "@context": [payload["@context"][0], context],
+        "credentialSchema": {"id": f"{base}/schemas/{schema}.json", "type": "JsonSchema"},
+    }
+
+
+def test_a_credential_is_checked_against_the_schema_it_cites(
+    registry: Registry, published: TestIssuer
+) -> None:
+    """Credentials signed before context version 2 still validate against version 1 (a
+    rebuild republishes them as signed); new ones against version 2; and the context must
+    be the one the cited schema was made for."""
+    v2_context = "https://certs.example.test/contexts/certreg-v2.jsonld"
+    current = _cites(certificate_payload(), v2_context, "certification-credential-v2")
+    assert registry.accept(_credential(published, current))
+    assert registry.accept(_credential(published, certificate_payload(ANOTHER_ID), ANOTHER_ID))
+    for wrong in (
+        _cites(certificate_payload(THIRD_ID), v2_context, "certification-credential-v1"),
+        _cites(certificate_payload(THIRD_ID), v2_context, "certification-mark-credential-v2"),
+        _cites(certificate_payload(THIRD_ID), v2_context, "register-entry-v2"),
+        _cites(certificate_payload(THIRD_ID), "https://w3id.org/certreg/v1", "x"),
+    ):
+        with pytest.raises(InvalidPayload):
+            registry.accept(_credential(published, wrong, THIRD_ID))
+    assert registry.credential(THIRD_ID) is None
+
+
+ANOTHER_ID = "2b7f9a8e-4c1d-4d2b-9a59-1f0f3c2b7a12"
+THIRD_ID = "3b7f9a8e-4c1d-4d2b-9a59-1f0f3c2b7a13"

@@ -75,11 +75,17 @@ def test_agrees_on_arbitrary_json(name: str, instance: Any) -> None:
     assert compile_schema(schema_document(name))(instance) == reference(name).is_valid(instance)
 
 
+LEGACY = {
+    "certification-credential-v1",
+    "certification-mark-credential-v1",
+    "register-entry-v1",
+    "scheme-information-v1",
+}
 SCHEMA_OF = {
     "issuer-keys": "issuer-keys-v1",
     "status-list": "status-list-credential-v1",
-    "register-entry": "register-entry-v1",
-    "scheme": "scheme-information-v1",
+    "register-entry": "register-entry-v2",
+    "scheme": "scheme-information-v2",
 }
 
 
@@ -108,15 +114,15 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
     _publish(client)
     registry = Registry(registry_store)
     checked = set()
-    for kind in DocumentKind:
+    for kind in set(DocumentKind) - {DocumentKind.MARK}:  # a mark is an image, not JSON
         for document in registry.documents(kind):
             payload = _payload(document.body)
             if kind is DocumentKind.CREDENTIAL:
                 types = payload["type"]
                 name = (
-                    "certification-mark-credential-v1"
+                    "certification-mark-credential-v2"
                     if "CertificationMarkCredential" in types
-                    else "certification-credential-v1"
+                    else "certification-credential-v2"
                 )
             else:
                 name = SCHEMA_OF[kind.value]
@@ -124,7 +130,9 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
                 continue  # a keys document is not a credential; its schema covers the payload
             _assert_agreement(name, payload)
             checked.add(name)
-    assert checked == SCHEMA_NAMES - {"issuer-keys-v1"}
+    # The version 1 schemas are no longer published to (their documents were signed before
+    # context version 2); test_agrees_on_arbitrary_json still covers them.
+    assert checked == SCHEMA_NAMES - {"issuer-keys-v1"} - LEGACY
 
 
 def _payload(compact: str) -> Any:
