@@ -27,7 +27,7 @@ from registry.intake import Registry, mark_image
 from registry.jws import parse_compact
 from registry.store import strong_etag
 from schemas import credential_schemas
-from schemas.problem import PROBLEM_MEDIA_TYPE
+from schemas.openapi import problem_responses
 from schemas.publication import MARK_MEDIA_TYPES, DocumentKind
 
 __all__ = [
@@ -50,24 +50,9 @@ _IMAGE_HEADERS = {
 }
 
 
-_NOT_FOUND_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status"],
-    "properties": {
-        "type": {"type": "string", "const": "/problems/not-found"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "const": 404},
-        "detail": {"type": "string"},
-    },
-}
-"""The 404 problem document (RFC 9457), declared inline so the route stands on its own."""
-
-
 def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": _NOT_FOUND_SCHEMA}},
-    }
+    """The 404 answer, as problem+json with the one problem schema every route declares."""
+    return problem_responses(404, said={404: description})[404]
 
 
 def _ok(description: str, *media_types: str) -> dict[str, Any]:
