@@ -35,6 +35,7 @@ from verifier.errors import (
 from verifier.fetch import HttpFetcher
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, StaticKeys
 from verifier.policy import TrustPolicy
+from verifier.replay import SeenLists
 from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "RangeError",
     "Report",
     "Revoked",
+    "SeenLists",
     "StaticKeys",
     "StaticStatusLists",
     "StatusListLengthError",

@@ -35,6 +35,7 @@ from verifier.fetch import TtlCache
 from verifier.keys import KeySource
 from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
+from verifier.replay import SeenLists
 from verifier.status import (
     StatusSource,
     VerifiedStatusList,
@@ -123,11 +124,21 @@ class Report:
 class Verifier:
     """Verify ``vc+jwt`` credentials against a trust policy, keys and status lists."""
 
-    def __init__(self, *, policy: TrustPolicy, keys: KeySource, status: StatusSource) -> None:
+    def __init__(
+        self,
+        *,
+        policy: TrustPolicy,
+        keys: KeySource,
+        status: StatusSource,
+        seen_lists: SeenLists | None = None,
+    ) -> None:
         self.policy = policy
         self._keys = keys
         self._status = status
         self._lists: TtlCache[VerifiedStatusList] = TtlCache(max_items=1024)
+        self.seen_lists = seen_lists or SeenLists()
+        """The newest ``validFrom`` accepted per status list URL: an older list fetched
+        later is refused as a replay (:mod:`verifier.replay`)."""
 
     def check(self, token: str, *, now: datetime) -> Report:
         """:meth:`verify`, with the outcome as a :class:`Report` instead of an exception."""
@@ -252,6 +263,7 @@ class Verifier:
         verified = verify_status_list(
             fetched, url=url, policy=self.policy, keys=self._keys, now=now
         )
+        self.seen_lists.check(url, verified.valid_from)  # once per fetch, not per credential
         self._lists.put(
             url, verified, now=now, seconds=cache_seconds(verified, fetched, self.policy, now)
         )
