@@ -73,7 +73,18 @@ __all__ = [
 ]
 
 
-def http_verifier(policy: TrustPolicy, *, fetcher: HttpFetcher | None = None) -> Verifier:
-    """A verifier that fetches keys and status lists over HTTPS with the policy's rules."""
+def http_verifier(
+    policy: TrustPolicy,
+    *,
+    fetcher: HttpFetcher | None = None,
+    seen_lists: SeenLists | None = None,
+) -> Verifier:
+    """A verifier that fetches keys and status lists over HTTPS with the policy's rules;
+    ``seen_lists`` carries the newest list dates seen before (:mod:`verifier.replay`)."""
     fetcher = fetcher or HttpFetcher(policy)
-    return Verifier(policy=policy, keys=HttpKeys(policy, fetcher), status=HttpStatusLists(fetcher))
+    return Verifier(
+        policy=policy,
+        keys=HttpKeys(policy, fetcher),
+        status=HttpStatusLists(fetcher),
+        seen_lists=seen_lists,
+    )
