@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from rich.console import Console
 from rich.table import Table
 
-from issuer import bench_load, bench_registry, bulk, keys
+from issuer import bench_load, bench_registry, bench_resign, bulk, keys
 from issuer.bench_env import BenchEnv, Office, start_server
 from issuer.bench_load import percentile
 from issuer.runtime import system_clock, system_entropy
@@ -47,6 +47,8 @@ __all__ = ["BenchOptions", "BenchResult", "Figure", "render", "run_bench"]
 
 STATUS_LIST_ENTRIES = 1_000_000
 """The status lists of the status-change phase: the size the rebuild target names."""
+LIST_ENTRIES = 131_072
+"""The status lists of the bulk phases: the default size (CERTREG_STATUS_LIST_ENTRIES)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +349,8 @@ def _run(
 
     say("offline verification with cached keys and status lists")
     offline = _offline_verification(env, all_office, options)
+    say("re-signing and publishing every status list (renewal before validUntil)")
+    renewal = bench_resign.renew_all_lists(env, all_office, list_entries=LIST_ENTRIES)
     env.drop(all_office.store)
     result.add(
         Figure(
@@ -360,7 +364,35 @@ def _run(
             _ratio(offline, verify) >= 0.6,
         )
     )
+    _renewal_figures(result, renewal)
     _registry(env, options, result, say)
+
+
+def _renewal_figures(result: BenchResult, renewal: bench_resign.ListRenewal) -> None:
+    """What renewing the lists costs: per list, and for a registry of 1,000,000."""
+    lists = bench_resign.lists_for(bench_resign.CERTIFICATIONS, LIST_ENTRIES)
+    result.add(
+        Figure(
+            "list_renewal_ms",
+            "re-sign + publish one status list",
+            renewal.per_list_ms,
+            "ms",
+            note=f"{renewal.lists} lists of {LIST_ENTRIES:,} entries in "
+            f"{renewal.seconds * 1000:.0f} ms; median of {bench_resign.ROUNDS}",
+        )
+    )
+    projected = renewal.projected_seconds(LIST_ENTRIES) * 1000
+    result.add(
+        Figure(
+            "list_renewal_1m_ms",
+            "re-sign every list, 1,000,000 certifications",
+            projected,
+            "ms",
+            target="< 10 s",
+            passed=projected < 10_000,
+            note=f"{lists} lists, every {bench_resign.TTL_SECONDS * 2} s at the default ttl",
+        )
+    )
 
 
 def _registry(

@@ -337,7 +337,7 @@ def _http_publishing(application: FastAPI, settings: Settings) -> None:
     import httpx
 
     from issuer import publication
-    from issuer.publishers import BackgroundDrain, HttpPublisher
+    from issuer.publishers import BackgroundDrain, HttpPublisher, refresh_interval
 
     if settings.registry_url is None or settings.registry_intake_token is None:
         err.print("[yellow]no CERTREG_REGISTRY_URL / token[/]: changes wait in the outbox")
@@ -355,9 +355,18 @@ def _http_publishing(application: FastAPI, settings: Settings) -> None:
             context=services.issuance,
             ttl_seconds=settings.status_list_ttl_seconds,
             clock=services.clock,
+            validity_seconds=settings.status_list_validity,
         )
 
-    worker = BackgroundDrain(drain, interval=0.5)
+    def refresh() -> int:
+        return publication.enqueue_lapsing_status_lists(services.store, clock=services.clock)
+
+    worker = BackgroundDrain(
+        drain,
+        interval=0.5,
+        refresh=refresh,
+        refresh_interval=refresh_interval(settings.status_list_validity),
+    )
     application.router.on_startup.append(worker.start)
     application.router.on_shutdown.append(worker.stop)
 
@@ -397,6 +406,7 @@ def registry_rebuild(data_dir: DataDir = None, base_url: BaseUrl = None) -> None
         context=services.issuance,
         ttl_seconds=settings.status_list_ttl_seconds,
         clock=system_clock,
+        validity_seconds=settings.status_list_validity,
     )
     typer.echo(f"{count} documents published")
 

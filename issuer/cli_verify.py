@@ -7,6 +7,12 @@ valid (revoked, suspended, expired, bad signature, untrusted issuer, not a crede
 2 could not decide (status or keys unreachable) — and 2 as well for a usage error, such as
 an unreadable bundle, so that 0 and 1 always mean a decision was reached. The wall clock is
 read here, once, and passed to the verifier; nothing below the command line reads it.
+
+Online, the newest ``validFrom`` seen of each status list is kept in a small file between
+runs (``--seen-lists``): a verifier that exits after one credential would otherwise forget
+it at once, and an address serving an older list — signed before a suspension — would be
+believed the next time (:mod:`verifier.replay`). The file only ever makes answers stricter:
+lost or unreadable, it is started afresh with a warning.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ if TYPE_CHECKING:
     from registry import Registry
     from verifier import Bundle, Report, TrustPolicy, Verifier
 
-__all__ = ["export_bundle", "verify"]
+__all__ = ["export_bundle", "seen_lists_path", "verify"]
 
 MAX_INPUT_BYTES = 1024 * 1024
 """More than any credential; the verifier refuses anything over its own, smaller, cap."""
@@ -251,6 +257,65 @@ def _print_summary(report: Report, warnings: list[str]) -> None:
 
 
 DEFAULT_BUNDLE_MAX_AGE_HOURS = 24.0
+SEEN_LISTS_FILE = "seen-status-lists.json"
+SEEN_LISTS_KEPT = 10_000
+"""Status lists remembered in the file: the newest-dated, a few hundred issuers' worth."""
+
+
+def seen_lists_path(home: Path) -> Path:
+    """Where the seen status lists are kept by default: the XDG base directories' default
+    state directory under ``home`` (settings, not this command, read the environment)."""
+    return home / ".local" / "state" / "certreg" / SEEN_LISTS_FILE
+
+
+def _default_seen_lists() -> Path:
+    return seen_lists_path(Path.home())
+
+
+def _read_seen_lists(path: Path) -> dict[str, datetime]:
+    """The remembered list dates; empty when there is no file yet. ``ValueError``/``OSError``
+    for an unreadable one."""
+    from verifier.timestamps import parse_timestamp
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    data = json.loads(raw)
+    lists = data.get("lists") if isinstance(data, dict) else None
+    if not isinstance(lists, dict):
+        raise ValueError("not a certreg seen-lists file")
+    return {url: parse_timestamp(when) for url, when in lists.items() if isinstance(url, str)}
+
+
+def _load_seen_lists(path: Path, warnings: list[str]) -> dict[str, datetime]:
+    try:
+        return _read_seen_lists(path)
+    except (OSError, ValueError, RecursionError) as exc:
+        warnings.append(f"the seen status lists in {path} could not be read ({exc}): started anew")
+        return {}
+
+
+def _save_seen_lists(path: Path, seen: Mapping[str, datetime], warnings: list[str]) -> None:
+    """Merge ``seen`` into the file (another run may have written it meanwhile: the newest
+    date of each list wins) and write it atomically."""
+    try:
+        merged = _read_seen_lists(path)
+    except (OSError, ValueError, RecursionError):
+        merged = {}
+    for url, when in seen.items():
+        if url not in merged or merged[url] < when:
+            merged[url] = when
+    newest = sorted(merged.items(), key=lambda item: item[1], reverse=True)[:SEEN_LISTS_KEPT]
+    content = {
+        "type": "certreg-seen-status-lists",
+        "lists": {url: f"{when:%Y-%m-%dT%H:%M:%S.%fZ}" for url, when in sorted(newest)},
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, json.dumps(content, indent=1).encode("utf-8") + b"\n")
+    except OSError as exc:
+        warnings.append(f"the seen status lists could not be kept in {path}: {exc.strerror}")
 
 
 def _aged(report: Report, bundle: Bundle, now: datetime, max_age_hours: float) -> Report:
@@ -322,6 +387,15 @@ def verify(
             metavar="HOST[:PORT]",
         ),
     ] = None,
+    seen_lists: Annotated[
+        Path | None,
+        typer.Option(
+            "--seen-lists",
+            help="online: the file that keeps the newest date of each status list seen, so "
+            "that an older copy served later cannot confirm anything (exit 2); default: "
+            "~/.local/state/certreg/seen-status-lists.json",
+        ),
+    ] = None,
 ) -> None:
     """Verify a credential: exit 0 valid; 1 not valid (revoked, superseded by a newer
     credential, suspended, expired, bad signature, untrusted issuer, a plain JSON credential
@@ -346,12 +420,20 @@ def verify(
         now = datetime.now(UTC)
         report = _aged(verifier.check(token, now=now), bundle, now, max_age_hours)
     else:
+        from verifier import SeenLists
+
         policy = _policy(list(trust or []) or _default_trust(), http_hosts)
+        seen_path = seen_lists or _default_seen_lists()
+        remembered = _load_seen_lists(seen_path, warnings)
+        seen = SeenLists(remembered)
         fetcher = HttpFetcher(policy)
         try:
-            report = http_verifier(policy, fetcher=fetcher).check(token, now=datetime.now(UTC))
+            online = http_verifier(policy, fetcher=fetcher, seen_lists=seen)
+            report = online.check(token, now=datetime.now(UTC))
         finally:
             fetcher.close()
+        if seen.snapshot() != remembered:
+            _save_seen_lists(seen_path, seen.snapshot(), warnings)
     _answer(report, [*report.warnings, *warnings], json_output=json_output)
 
 

@@ -23,7 +23,7 @@ from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
 from issuer.identity import IssuerIdentity
 from issuer.issuance import IssuanceContext
 from issuer.keys import KeyRing
-from issuer.publishers import BackgroundDrain, InProcessPublisher
+from issuer.publishers import BackgroundDrain, InProcessPublisher, refresh_interval
 from issuer.runtime import Clock, Entropy, system_clock, system_entropy
 from issuer.settings import Settings
 from issuer.store import Store
@@ -253,15 +253,25 @@ def _attach_registry(
             context=services.issuance,
             ttl_seconds=settings.status_list_ttl_seconds,
             clock=services.clock,
+            validity_seconds=settings.status_list_validity,
         )
 
+    def refresh() -> int:
+        return publication.enqueue_lapsing_status_lists(services.store, clock=services.clock)
+
     app.state.drain = drain
+    app.state.refresh_status_lists = refresh
     public = public_registry_app(
         registry, settings, max_body_bytes=settings.max_body_bytes, clock=services.clock
     )
     app.mount("/", public)
     if interval is not None:
-        worker = BackgroundDrain(drain, interval=interval)
+        worker = BackgroundDrain(
+            drain,
+            interval=interval,
+            refresh=refresh,
+            refresh_interval=refresh_interval(settings.status_list_validity),
+        )
         app.router.on_startup.append(worker.start)
         app.router.on_shutdown.append(worker.stop)
 

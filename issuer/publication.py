@@ -6,6 +6,12 @@ signed document for each pending key, hands it to a :class:`Publisher` with the 
 sequence number as its version, and only afterwards marks the entries published. A crash
 between the two republishes the same version, which the registry ignores ("store if
 newer"); an unreachable registry leaves the entries pending for the next attempt.
+
+Status lists are signed for a short validity (:func:`issuer.status.list_validity_seconds`),
+so they are also published on a schedule, not only on change:
+:func:`enqueue_lapsing_status_lists` puts every list that has used half its validity in the
+outbox, and the drain signs it afresh and records when it must be signed again. The same
+outbox carries it, so an unreachable registry delays the renewal but loses nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import base64
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
@@ -25,7 +31,7 @@ from issuer.issuance import IssuanceContext
 from issuer.model import Certification, CredentialKind, KeyState
 from issuer.runtime import Clock
 from issuer.signing import Signer, sign_compact
-from issuer.status import credential_status, sign_status_list
+from issuer.status import credential_status, list_validity_seconds, sign_status_list
 from issuer.store import Store, Tx
 from schemas.credential_schemas import (
     ISSUER_KEYS_V1,
@@ -48,6 +54,7 @@ __all__ = [
     "drain_with_backoff",
     "enqueue_certification",
     "enqueue_keys",
+    "enqueue_lapsing_status_lists",
     "enqueue_mark",
     "enqueue_status_list",
     "mark_image",
@@ -85,6 +92,21 @@ def enqueue_keys(tx: Tx, at: datetime) -> None:
 
 def enqueue_mark(tx: Tx, mark_id: str, at: datetime) -> None:
     tx.enqueue(DocumentKind.MARK.value, mark_id, at)
+
+
+def enqueue_lapsing_status_lists(store: Store, *, clock: Clock, limit: int = 10_000) -> int:
+    """Put in the outbox every status list due to be signed again (half its validity gone,
+    or never published with one), unless it is already waiting there; returns how many.
+    The time-driven half of publication: ``serve`` calls it every little while
+    (:class:`issuer.publishers.BackgroundDrain`), and the drain does the signing."""
+    now = clock()
+    with store.transaction() as tx:
+        due = tx.lapsing_status_lists(now, limit)
+        if due:
+            tx.enqueue_many([(DocumentKind.STATUS_LIST.value, i) for i in due], now)
+    if due:
+        log.info("%d status lists are due to be signed again", len(due))
+    return len(due)
 
 
 def _stamp(instant: datetime) -> str:
@@ -234,6 +256,7 @@ def _document(
     signer: Signer,
     identity: IssuerIdentity,
     ttl_seconds: int,
+    validity_seconds: int,
     now: datetime,
     verifiable_kids: Callable[[], frozenset[str]],
 ) -> str | None:
@@ -249,7 +272,13 @@ def _document(
         return sign_compact(header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=signer)
     if kind == DocumentKind.STATUS_LIST:
         return sign_status_list(
-            tx, key, identity=identity, signer=signer, now=now, ttl_seconds=ttl_seconds
+            tx,
+            key,
+            identity=identity,
+            signer=signer,
+            now=now,
+            ttl_seconds=ttl_seconds,
+            validity_seconds=validity_seconds,
         )
     if kind == DocumentKind.REGISTER_ENTRY:
         certification = tx.get_certification_by_number(key)
@@ -287,12 +316,16 @@ def drain(
     ttl_seconds: int,
     clock: Clock,
     batch: int = 200,
+    validity_seconds: int | None = None,
 ) -> int:
     """Publish every pending outbox entry, oldest first; returns how many were published.
 
     Several entries for one document collapse into one delivery at the highest sequence.
     Raises :class:`PublisherUnavailable` (entries stay pending) if the registry is down.
+    Status lists are signed valid for ``validity_seconds`` (default: 4 × ``ttl_seconds``),
+    and once delivered, recorded with the time to sign them again.
     """
+    validity = list_validity_seconds(ttl_seconds, validity_seconds)
     published = 0
     while True:
         now = clock()
@@ -317,6 +350,7 @@ def drain(
                         signer=signer,
                         identity=context.identity,
                         ttl_seconds=ttl_seconds,
+                        validity_seconds=validity,
                         now=now,
                         verifiable_kids=verifiable_kids,
                     ),
@@ -327,6 +361,7 @@ def drain(
                     key=lambda item: (item[0][0] != DocumentKind.ISSUER_KEYS, item[1]),
                 )
             ]
+        lists: list[str] = []
         for seq, kind, key, body in documents:
             if body is not None:
                 # A credential or a mark never changes: one version, stored once, retries
@@ -336,8 +371,14 @@ def drain(
                     Publication(kind=DocumentKind(kind), key=key, version=version, body=body)
                 )
                 published += 1
+                if kind == DocumentKind.STATUS_LIST:
+                    lists.append(key)
         with store.transaction() as tx:
             tx.mark_published([seq for seq, _, _ in pending], clock())
+            if lists:
+                tx.record_status_list_signatures(
+                    lists, valid_from=now, valid_until=now + timedelta(seconds=validity)
+                )
 
 
 def drain_with_backoff(
@@ -363,11 +404,24 @@ def drain_with_backoff(
 
 
 def rebuild(
-    store: Store, publisher: Publisher, *, context: IssuanceContext, ttl_seconds: int, clock: Clock
+    store: Store,
+    publisher: Publisher,
+    *,
+    context: IssuanceContext,
+    ttl_seconds: int,
+    clock: Clock,
+    validity_seconds: int | None = None,
 ) -> int:
     """Enqueue every public document again and drain: the registry ends up as if new."""
     with store.transaction() as tx:
         now = clock()
         for kind, key in tx.all_publication_keys():
             tx.enqueue(kind, key, now)
-    return drain(store, publisher, context=context, ttl_seconds=ttl_seconds, clock=clock)
+    return drain(
+        store,
+        publisher,
+        context=context,
+        ttl_seconds=ttl_seconds,
+        clock=clock,
+        validity_seconds=validity_seconds,
+    )

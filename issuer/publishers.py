@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -17,9 +18,15 @@ from issuer.publication import PublisherUnavailable
 from registry import Registry
 from schemas.publication import Publication
 
-__all__ = ["BackgroundDrain", "HttpPublisher", "InProcessPublisher"]
+__all__ = ["BackgroundDrain", "HttpPublisher", "InProcessPublisher", "refresh_interval"]
 
 log = logging.getLogger("certreg.publication")
+
+
+def refresh_interval(validity_seconds: int) -> float:
+    """How often ``serve`` looks for lists to sign again: an eighth of their validity, from
+    one second to one minute, so a list is renewed with well over a third of it left."""
+    return max(1.0, min(60.0, validity_seconds / 8))
 
 
 class InProcessPublisher:
@@ -59,14 +66,32 @@ class HttpPublisher:
 class BackgroundDrain:
     """Drains the outbox every ``interval`` seconds on a daemon thread, so a change reaches
     the registry well within a second. While the registry is unavailable it backs off,
-    doubling the wait up to ``max_delay``, and returns to ``interval`` after a success."""
+    doubling the wait up to ``max_delay``, and returns to ``interval`` after a success.
+
+    With ``refresh`` (:func:`issuer.publication.enqueue_lapsing_status_lists`), it also
+    looks every ``refresh_interval`` seconds for status lists due to be signed again and
+    puts them in the outbox before draining: nothing else would renew a list whose bits
+    did not change, and verifiers refuse a list past its ``validUntil``. ``monotonic``
+    paces that look, and is a parameter so that tests can move it.
+    """
 
     def __init__(
-        self, drain: Callable[[], int], *, interval: float = 0.2, max_delay: float = 30.0
+        self,
+        drain: Callable[[], int],
+        *,
+        interval: float = 0.2,
+        max_delay: float = 30.0,
+        refresh: Callable[[], int] | None = None,
+        refresh_interval: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._drain = drain
         self._interval = interval
         self._max_delay = max_delay
+        self._refresh = refresh
+        self._refresh_interval = refresh_interval
+        self._monotonic = monotonic
+        self._next_refresh = monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="certreg-publisher", daemon=True)
 
@@ -78,8 +103,12 @@ class BackgroundDrain:
         self._thread.join(timeout=5)
 
     def tick(self, delay: float) -> float:
-        """One drain attempt; returns how long to wait before the next."""
+        """One drain attempt (after enqueuing the lists due for re-signing, when it is time
+        to look); returns how long to wait before the next."""
         try:
+            if self._refresh is not None and self._monotonic() >= self._next_refresh:
+                self._refresh()
+                self._next_refresh = self._monotonic() + self._refresh_interval
             self._drain()
         except PublisherUnavailable as exc:
             delay = min(max(delay, self._interval) * 2, self._max_delay)

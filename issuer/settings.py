@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     signing_alg: str = Field(default="ES256", pattern="^(ES256|EdDSA)$")
     status_list_entries: int = Field(default=131_072, ge=131_072, le=2**26)
     status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    status_list_validity_seconds: int | None = Field(
+        default=None,
+        ge=3,
+        le=30 * 86_400,
+        description="how long a signed status list stays valid (validUntil), at least 3 × "
+        "its ttl; default 4 × ttl. Lists are re-signed when half of it has passed",
+    )
     registry_lookup_per_minute: int = Field(
         default=30,
         ge=0,
@@ -84,6 +91,26 @@ class Settings(BaseSettings):
         if self.demo:
             return DEMO_PASSPHRASE.encode("utf-8")
         raise ValueError("set CERTREG_KEY_PASSPHRASE: signing keys are encrypted with it")
+
+    @model_validator(mode="after")
+    def _list_validity(self) -> Settings:
+        # Re-signed at half its validity and cached for one ttl, a list must keep some
+        # validity when it is served from a cache: below 3 × ttl a cached copy could lapse.
+        validity = self.status_list_validity_seconds
+        if validity is not None and validity < 3 * self.status_list_ttl_seconds:
+            raise ValueError(
+                "status_list_validity_seconds must be at least 3 × status_list_ttl_seconds"
+            )
+        return self
+
+    @property
+    def status_list_validity(self) -> int:
+        """Seconds a signed status list stays valid (the setting, or 4 × its ttl)."""
+        from issuer.status import list_validity_seconds
+
+        return list_validity_seconds(
+            self.status_list_ttl_seconds, self.status_list_validity_seconds
+        )
 
     @field_validator("registry_trusted_proxies")
     @classmethod

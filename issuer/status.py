@@ -8,13 +8,18 @@ A list closes when half of it is taken, so a random draw still finds a free slot
 first or second try, and a new list opens.
 
 Status list credentials are built from the store and signed as ``vc+jwt`` by the issuer.
+Each one is valid for a short while only (``validUntil``, :func:`list_validity_seconds`):
+whoever can answer for the registry's address — a cache, a mirror, a man in the middle —
+could otherwise serve an older list for ever, and a withdrawn certificate would verify as
+valid again. The publisher re-signs every list well before it lapses
+(:func:`issuer.publication.enqueue_lapsing_status_lists`), even when no bit changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from issuer.identity import IssuerIdentity
@@ -26,9 +31,11 @@ from schemas import bitstring_status_list as bsl
 
 __all__ = [
     "FILL_LIMIT",
+    "VALIDITY_PER_TTL",
     "BulkAllocator",
     "allocate",
     "credential_status",
+    "list_validity_seconds",
     "random_index",
     "sign_status_list",
     "status_entry",
@@ -39,6 +46,19 @@ FILL_LIMIT = 0.5
 """Fraction of a list that may be taken before it closes and a new list opens."""
 
 _MAX_DRAWS = 64
+
+VALIDITY_PER_TTL = 4
+"""A list is valid for this many ``ttl`` by default (20 minutes at the default 5-minute
+``ttl``). The publisher re-signs it once half of that has passed, so a copy cached for one
+``ttl`` still has a ``ttl`` of validity left when it is served; a replayed older list is
+refused once it lapses, at most this long after it was signed; and a registry cut off from
+the issuer keeps answering for twice ``ttl`` before verifiers say "cannot confirm"."""
+
+
+def list_validity_seconds(ttl_seconds: int, validity_seconds: int | None = None) -> int:
+    """How long a list signed now stays valid: ``validity_seconds`` if set, else
+    :data:`VALIDITY_PER_TTL` × ``ttl_seconds``."""
+    return validity_seconds if validity_seconds is not None else VALIDITY_PER_TTL * ttl_seconds
 
 
 def random_index(entropy: Entropy, entries: int) -> int:
@@ -125,13 +145,23 @@ def credential_status(tx: Tx, credential: Credential) -> str:
 
 
 def _timestamp(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A list's dates to the millisecond: a verifier refuses a list older than one it has
+    seen (docs/VERIFIER.md), and two versions of a list signed within one second — two
+    suspensions in a row — must still be told apart, or the first could be replayed."""
+    return f"{instant:%Y-%m-%dT%H:%M:%S}.{instant.microsecond // 1000:03d}Z"
 
 
 def status_list_credential(
-    tx: Tx, list_id: str, *, identity: IssuerIdentity, now: datetime, ttl_seconds: int
+    tx: Tx,
+    list_id: str,
+    *,
+    identity: IssuerIdentity,
+    now: datetime,
+    ttl_seconds: int,
+    validity_seconds: int | None = None,
 ) -> dict[str, Any] | None:
-    """The unsigned ``BitstringStatusListCredential`` of a list, as the store says it is now."""
+    """The unsigned ``BitstringStatusListCredential`` of a list, as the store says it is now,
+    valid from ``now`` for :func:`list_validity_seconds`."""
     # Imported here: the JSON Schema machinery (jsonschema, about 50 ms) is not needed by
     # what only draws and claims slots, such as a bulk run's writing process.
     from schemas.credential_schemas import STATUS_LIST_CREDENTIAL_V1, validate
@@ -148,6 +178,9 @@ def status_list_credential(
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": identity.did,
         "validFrom": _timestamp(now),
+        "validUntil": _timestamp(
+            now + timedelta(seconds=list_validity_seconds(ttl_seconds, validity_seconds))
+        ),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
@@ -168,10 +201,16 @@ def sign_status_list(
     signer: Signer,
     now: datetime,
     ttl_seconds: int,
+    validity_seconds: int | None = None,
 ) -> str | None:
     """The status list credential secured as ``application/vc+jwt``."""
     credential = status_list_credential(
-        tx, list_id, identity=identity, now=now, ttl_seconds=ttl_seconds
+        tx,
+        list_id,
+        identity=identity,
+        now=now,
+        ttl_seconds=ttl_seconds,
+        validity_seconds=validity_seconds,
     )
     if credential is None:
         return None

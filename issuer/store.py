@@ -120,6 +120,7 @@ from issuer.tables import (
     StaffRoleRow,
     StaffRow,
     StatusListRow,
+    StatusListSignatureRow,
     StatusSlotRow,
     TokenRow,
     TrainerRow,
@@ -1006,6 +1007,54 @@ class Tx:
     def list_status_lists(self) -> list[StatusList]:
         rows = self._s.scalars(select(StatusListRow).order_by(StatusListRow.created_at))
         return [_status_list(r) for r in rows]
+
+    def lapsing_status_lists(self, now: datetime, limit: int) -> list[str]:
+        """Ids of the lists to sign again now: never published with a validity, or past the
+        time their newest signature set for renewal — unless one is already waiting in the
+        outbox (an unreachable registry must not make the outbox grow every round)."""
+        signature = StatusListSignatureRow
+        waiting = exists().where(
+            OutboxRow.published_at.is_(None),
+            OutboxRow.kind == "status-list",
+            OutboxRow.key == StatusListRow.id,
+        )
+        rows = self._s.scalars(
+            select(StatusListRow.id)
+            .outerjoin(signature, signature.list_id == StatusListRow.id)
+            .where(or_(signature.list_id.is_(None), signature.refresh_at <= now), ~waiting)
+            .order_by(StatusListRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    def record_status_list_signatures(
+        self, list_ids: Collection[str], *, valid_from: datetime, valid_until: datetime
+    ) -> None:
+        """Remember that the lists ``list_ids`` were published signed for ``valid_from`` to
+        ``valid_until``, to be signed again halfway (an older signature never overwrites a
+        newer one). One row at a time in id order: concurrent publishers take the rows'
+        locks in one order."""
+        refresh_at = valid_from + (valid_until - valid_from) / 2
+        signature = StatusListSignatureRow
+        for list_id in sorted(list_ids):
+            self._s.execute(
+                _insert(self._s)(signature)
+                .values(
+                    list_id=list_id,
+                    valid_from=valid_from,
+                    valid_until=valid_until,
+                    refresh_at=refresh_at,
+                )
+                .on_conflict_do_update(
+                    index_elements=[signature.list_id],
+                    set_={
+                        "valid_from": valid_from,
+                        "valid_until": valid_until,
+                        "refresh_at": refresh_at,
+                    },
+                    where=signature.valid_from <= valid_from,
+                )
+            )
 
     def claim_slot(
         self,

@@ -354,6 +354,19 @@ class StatusListRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class StatusListSignatureRow(Base):
+    """When the newest published signature of a status list was made, when it lapses, and when
+    to sign it again: what the publisher reads to re-sign lists before verifiers refuse
+    them. A table of its own, not columns of ``status_lists``: issuance locks those rows,
+    and the publisher must not wait for it (migration 0011)."""
+
+    __tablename__ = "status_list_signatures"
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class StatusSlotRow(Base):
     """A taken slot. The primary key makes reuse of a slot impossible, even across processes."""
 

@@ -79,6 +79,18 @@ def _postgres_url() -> str | None:
     return url or None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def seen_status_lists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``certreg verify`` keeps the status list dates it has seen in the user's home: in the
+    tests, in a directory of the run's own, never the home of whoever runs them."""
+    from issuer import cli_verify
+
+    path = cli_verify.seen_lists_path(tmp_path_factory.mktemp("home"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli_verify, "_default_seen_lists", lambda: path)
+        yield path
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "issuer.sqlite3"

@@ -36,6 +36,7 @@ from verifier.errors import (
 from verifier.fetch import HttpFetcher
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, StaticKeys
 from verifier.policy import TrustPolicy
+from verifier.replay import SeenLists
 from verifier.result import verification_result
 from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
 from verifier.supersession import HttpRegisterEntries, SupersessionSource
@@ -57,6 +58,7 @@ __all__ = [
     "RangeError",
     "Report",
     "Revoked",
+    "SeenLists",
     "StaticKeys",
     "StaticStatusLists",
     "StatusListLengthError",
@@ -78,9 +80,15 @@ __all__ = [
 ]
 
 
-def http_verifier(policy: TrustPolicy, *, fetcher: HttpFetcher | None = None) -> Verifier:
+def http_verifier(
+    policy: TrustPolicy,
+    *,
+    fetcher: HttpFetcher | None = None,
+    seen_lists: SeenLists | None = None,
+) -> Verifier:
     """A verifier that fetches keys and status lists over HTTPS with the policy's rules, and
-    asks the issuer's registry which credential replaced a revoked one (superseded)."""
+    asks the issuer's registry which credential replaced a revoked one (superseded);
+    ``seen_lists`` carries the newest list dates seen before (:mod:`verifier.replay`)."""
     fetcher = fetcher or HttpFetcher(policy)
     keys = HttpKeys(policy, fetcher)
     return Verifier(
@@ -88,4 +96,5 @@ def http_verifier(policy: TrustPolicy, *, fetcher: HttpFetcher | None = None) ->
         keys=keys,
         status=HttpStatusLists(fetcher),
         supersession=HttpRegisterEntries(policy, fetcher, keys),
+        seen_lists=seen_lists,
     )

@@ -3,8 +3,13 @@
 A registry exports one (``certreg registry export-bundle``); ``certreg verify --offline``
 verifies against it. The status lists inside are the issuer-signed credentials themselves,
 so the verifier checks them exactly as if fetched; the DID documents are the bundle's trust
-anchor, so a bundle must come from a registry you trust, over a channel you trust. Lists keep
-their own ``validUntil``: a bundle older than that answers "cannot confirm", never "valid".
+anchor, so a bundle must come from a registry you trust, over a channel you trust.
+
+A list is signed for minutes only (its ``validUntil``), far less than a bundle is meant to
+serve; so a bundle's lists are judged at the bundle's creation — each must have been within
+its validity then, or it answers "cannot confirm" — and the bundle's age is the holder's
+rule: ``certreg verify --offline --max-age`` (24 hours by default) turns a valid or suspended
+answer from an older bundle into "cannot confirm", never "valid".
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class Bundle:
         return StaticKeys(did_documents=self.did_documents)
 
     def status(self) -> StaticStatusLists:
-        return StaticStatusLists(self.status_lists)
+        return StaticStatusLists(self.status_lists, as_of=self.created_at)
 
     def policy(self, **limits: Any) -> TrustPolicy:
         """A policy trusting the issuers whose keys the bundle carries."""

@@ -36,6 +36,7 @@ from verifier.fetch import TtlCache
 from verifier.keys import KeySource
 from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
+from verifier.replay import SeenLists
 from verifier.result import verification_result
 from verifier.status import (
     StatusSource,
@@ -143,12 +144,16 @@ class Verifier:
         keys: KeySource,
         status: StatusSource,
         supersession: SupersessionSource | None = None,
+        seen_lists: SeenLists | None = None,
     ) -> None:
         self.policy = policy
         self._keys = keys
         self._status = status
         self._supersession = supersession
         self._lists: TtlCache[VerifiedStatusList] = TtlCache(max_items=1024)
+        self.seen_lists = seen_lists or SeenLists()
+        """The newest ``validFrom`` accepted per status list URL: an older list fetched
+        later is refused as a replay (:mod:`verifier.replay`)."""
 
     def check(self, token: str, *, now: datetime) -> Report:
         """:meth:`verify`, with the outcome as a :class:`Report` instead of an exception."""
@@ -282,6 +287,7 @@ class Verifier:
         verified = verify_status_list(
             fetched, url=url, policy=self.policy, keys=self._keys, now=now
         )
+        self.seen_lists.check(url, verified.valid_from)  # once per fetch, not per credential
         self._lists.put(
             url, verified, now=now, seconds=cache_seconds(verified, fetched, self.policy, now)
         )

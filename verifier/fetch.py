@@ -44,6 +44,10 @@ class Fetched:
     body: bytes
     media_type: str
     max_age: int | None
+    as_of: datetime | None = None
+    """When the body was obtained, if not just now: an offline bundle's creation time, at
+    which its lists must have been within their validity (the bundle's age is judged on
+    its own, by ``certreg verify --max-age``)."""
 
 
 def cache_seconds(cache_control: str | None) -> int | None:

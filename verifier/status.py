@@ -5,9 +5,10 @@ Bitstring Status List v1.0 §3.2, step by step: dereference ``statusListCredenti
 issuer's keys, its type, its id, its validity window and that it covers the entry's purpose
 (failure → STATUS_VERIFICATION_ERROR); expand ``encodedList`` and refuse lists shorter than
 the policy's minimum (STATUS_LIST_LENGTH_ERROR); read the entry (an index outside the list is
-a RANGE_ERROR). A verified, decoded list is cached until its ``ttl`` (milliseconds), the
-server's ``max-age`` or its ``validUntil`` — whichever comes first — so verification stays
-at the speed of the signature check.
+a RANGE_ERROR). A list past its ``validUntil``, or older than one already seen for the same
+URL (:mod:`verifier.replay`), cannot confirm anything. A verified, decoded list is cached
+until its ``ttl`` (milliseconds), the server's ``max-age`` or its ``validUntil`` — whichever
+comes first — so verification stays at the speed of the signature check.
 """
 
 from __future__ import annotations
@@ -76,16 +77,24 @@ class HttpStatusLists:
 
 
 class StaticStatusLists:
-    """Status list credentials in hand (an offline bundle, the registry's own store)."""
+    """Status list credentials in hand (an offline bundle, the registry's own store).
 
-    def __init__(self, lists: Mapping[str, str]) -> None:
+    ``as_of`` is when they were collected (a bundle's creation time): each list must have
+    been within its validity then, and how old the collection may be is the holder's rule
+    (``certreg verify --offline --max-age``). Without it, lists are judged at ``now``.
+    """
+
+    def __init__(self, lists: Mapping[str, str], *, as_of: datetime | None = None) -> None:
         self._lists = dict(lists)
+        self._as_of = as_of
 
     def status_list(self, url: str, *, now: datetime) -> Fetched:
         compact = self._lists.get(url)
         if compact is None:
             raise StatusRetrievalError(f"no status list is held for {url[:100]}")
-        return Fetched(url=url, body=compact.encode("ascii"), media_type="", max_age=None)
+        return Fetched(
+            url=url, body=compact.encode("ascii"), media_type="", max_age=None, as_of=self._as_of
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +118,7 @@ class VerifiedStatusList:
     size_hint: int
     valid_until: datetime | None
     ttl_seconds: float | None
+    valid_from: datetime | None = None
 
     def value(self, entry: StatusEntry, *, minimum_entries: int) -> int:
         return self.value_at(
@@ -249,8 +259,16 @@ def verify_status_list(
     leeway = timedelta(seconds=policy.leeway_seconds)
     valid_until = _instant(payload.get("validUntil"))
     valid_from = _instant(payload.get("validFrom"))
-    if valid_until is not None and valid_until < now - leeway:
-        raise StatusVerificationError("the status list credential has expired")
+    # A list in hand since ``as_of`` (a bundle) is judged as of then; never as of later.
+    judged_at = min(fetched.as_of, now) if fetched.as_of is not None else now
+    if valid_until is not None and valid_until < judged_at - leeway:
+        # Whoever serves the registry's address could serve an old list, signed before a
+        # suspension or withdrawal; past its validUntil it says nothing about today.
+        raise StatusVerificationError(
+            f"the status list at {url[:100]} was valid until "
+            f"{valid_until:%Y-%m-%dT%H:%M:%SZ}: the current status cannot be confirmed",
+            reason="lapsed-list",
+        )
     if valid_from is not None and valid_from > now + leeway + LIST_CLOCK_SKEW:
         raise StatusVerificationError("the status list credential is not valid yet")
     stamp = now.timestamp()
@@ -281,6 +299,7 @@ def verify_status_list(
         size_hint=1,
         valid_until=valid_until,
         ttl_seconds=ttl_seconds,
+        valid_from=valid_from,
     )
 
 
@@ -303,7 +322,8 @@ def cache_seconds(
     if fetched.max_age is not None:
         limits.append(float(fetched.max_age))
     if verified.valid_until is not None:
-        limits.append((verified.valid_until - now).total_seconds())
+        judged_at = min(fetched.as_of, now) if fetched.as_of is not None else now
+        limits.append((verified.valid_until - judged_at).total_seconds())
     if verified.ttl_seconds is None and fetched.max_age is None:
         limits.append(DEFAULT_LIST_CACHE_SECONDS)
     return max(0.0, min(limits))

@@ -209,6 +209,7 @@ def status_list(list_id: str, actor: Reader, services: ServicesDep) -> Response:
                 signer=services.issuance.keyring.signer(tx),
                 now=services.now(),
                 ttl_seconds=services.settings.status_list_ttl_seconds,
+                validity_seconds=services.settings.status_list_validity,
             )
             if len(list_id) <= 64
             else None

@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -73,6 +73,13 @@ class World:
 
     def publish(self) -> None:
         self.office.client.app.state.drain()  # type: ignore[attr-defined]
+
+    def move_clock(self, to: datetime) -> None:
+        """Jump to ``to`` as a running ``serve`` would live through it: the status lists,
+        valid for minutes only, signed again at the new time."""
+        self.clock.now = to
+        self.office.client.app.state.refresh_status_lists()  # type: ignore[attr-defined]
+        self.publish()
 
     def certify(self) -> str:
         """Ana Moreau (with her confidential details) certified and published; the number."""
@@ -260,11 +267,13 @@ def test_an_expired_certification(world: World) -> None:
     number = world.certify()
     credential_id = world.certificate_id(number)
     expiry = date.fromisoformat(world.answer(credential_id)["expiryDate"])
-    world.clock.now = world.clock.now.replace(
-        year=expiry.year, month=expiry.month, day=expiry.day, hour=23, minute=59, second=0
+    world.move_clock(
+        world.clock.now.replace(
+            year=expiry.year, month=expiry.month, day=expiry.day, hour=23, minute=59, second=0
+        )
     )
     assert world.answer(credential_id)["status"] == "valid"  # its last day is still valid
-    world.clock.advance(days=1)
+    world.move_clock(world.clock.now + timedelta(days=1))
     answer = world.answer(credential_id)
     assert (answer["status"], answer["verdict"]) == ("expired", "expired")
     page = world.page(credential_id)
