@@ -174,6 +174,56 @@ def test_unknown_kid_is_refused(registry: Registry, published: TestIssuer) -> No
         )
 
 
+def test_keys_signed_under_a_bare_kid_are_still_read(registry: Registry) -> None:
+    """A registry keeps the keys document it stored before the issuer wrote DID URL kids,
+    and verifies it again on every read."""
+    issuer = TestIssuer(KeyPair(Algorithm.ES256))
+    registry.accept(issuer.keys_publication(kid=issuer.key.kid))
+    assert registry.keys().keys.keys() == {issuer.key.kid}
+    registry.accept(issuer.publication(DocumentKind.STATUS_LIST, "r1", status_list_payload("r1")))
+
+
+def test_a_kid_is_the_did_url_of_a_method_or_a_bare_thumbprint(
+    registry: Registry, published: TestIssuer
+) -> None:
+    """What the issuer signs (a DID URL kid) and what it signed before (the bare thumbprint,
+    still in older stored documents) are both taken."""
+    key = published.key
+    document = status_list_payload("r1")
+    assert published.sign(document).split(".")[0] != published.sign(document, kid=key.kid)
+    registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document))
+    legacy = published.publication(DocumentKind.STATUS_LIST, "r1", document, version=2, kid=key.kid)
+    assert registry.accept(legacy)
+
+
+@pytest.mark.parametrize(
+    "kid",
+    [
+        "did:web:other.example#{kid}",
+        "did:web:certs.example.test.evil#{kid}",
+        "did:web:certs.example.test:evil#{kid}",
+        "did:web:certs.example.test#{kid}-not-a-method",
+    ],
+)
+def test_a_did_url_kid_must_name_a_method_of_the_issuers_own_did(
+    registry: Registry, published: TestIssuer, kid: str
+) -> None:
+    document = status_list_payload("r1")
+    wrong = kid.format(kid=published.key.kid)  # signed with the issuer's own key all the same
+    with pytest.raises(UnknownKey):
+        registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document, kid=wrong))
+
+
+def test_the_jwt_iss_must_be_the_credentials_issuer(
+    registry: Registry, published: TestIssuer
+) -> None:
+    document = {**status_list_payload("r1"), "iss": "did:web:other.example"}
+    with pytest.raises(IdentifierMismatch, match="iss"):
+        registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document))
+    document["iss"] = document["issuer"]
+    assert registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document))
+
+
 def test_a_forged_signature_is_refused(registry: Registry, published: TestIssuer) -> None:
     good = published.publication(DocumentKind.STATUS_LIST, "r1", status_list_payload("r1"))
     header, _payload, signature = good.body.split(".")
