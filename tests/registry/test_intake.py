@@ -29,6 +29,7 @@ from tests.registry.conftest import (
     scheme_payload,
     status_list_payload,
 )
+from tests.verifier.test_bare_kid_corpus import corpus
 
 Breaker = Callable[[dict[str, Any]], None]
 
@@ -181,6 +182,27 @@ def test_keys_signed_under_a_bare_kid_are_still_read(registry: Registry) -> None
     registry.accept(issuer.keys_publication(kid=issuer.key.kid))
     assert registry.keys().keys.keys() == {issuer.key.kid}
     registry.accept(issuer.publication(DocumentKind.STATUS_LIST, "r1", status_list_payload("r1")))
+
+
+def test_what_certreg_signed_under_bare_kids_is_still_accepted(registry: Registry) -> None:
+    """The keys document, status lists and credentials certreg signed and published before
+    its kids became DID URLs (tests/verifier/fixtures): a registry that stored them keeps
+    reading them, and takes them again."""
+    data = corpus()
+    registry.accept(
+        Publication(kind=DocumentKind.ISSUER_KEYS, key="issuer", version=1, body=data["issuerKeys"])
+    )
+    for url, body in data["statusLists"].items():
+        list_id = url.rsplit("/", 1)[1]
+        assert registry.accept(
+            Publication(kind=DocumentKind.STATUS_LIST, key=list_id, version=1, body=body)
+        )
+    for body in data["credentials"].values():
+        key = jws.parse_compact(body).payload["id"].removeprefix("urn:uuid:")
+        assert registry.accept(
+            Publication(kind=DocumentKind.CREDENTIAL, key=key, version=1, body=body)
+        )
+    assert len(registry.keys().keys) == 2
 
 
 def test_a_kid_is_the_did_url_of_a_method_or_a_bare_thumbprint(
