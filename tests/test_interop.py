@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,23 +25,18 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc import jws
 
-from issuer import publication
-from issuer.http import create_app
-from issuer.keys import KeyRing
 from issuer.settings import Settings
-from issuer.store import Store
-from registry import Registry, RegistryStore
 from tests.backoffice import (
     BackOffice,
     candidate,
-    enrol_office,
     exam_body,
     grant,
     member,
     person_body,
 )
-from tests.conftest import FrozenClock, SeededEntropy
+from tests.conftest import FrozenClock
 from tests.test_credentials import method_key
+from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 JS = Path(__file__).resolve().parent / "js"
 DID = "did:web:certs.example.test"
@@ -81,45 +75,26 @@ def _second_grant(office: BackOffice) -> str:
 
 
 @pytest.fixture
-def served(
-    settings: Settings,
-    store: Store,
-    registry_store: RegistryStore,
-    clock: FrozenClock,
-    entropy: SeededEntropy,
-    keyring: KeyRing,
-) -> Iterator[Served]:
+def served(public: tuple[BackOffice, TestClient], settings: Settings) -> Served:  # noqa: F811
     """An ES256 certificate, a rotation to Ed25519, an Ed25519 certificate, all published:
     the DID document then lists both keys, so the kid must pick the right one."""
-    app = create_app(
-        settings,
-        store=store,
-        clock=clock,
-        entropy=entropy,
-        keyring=keyring,
-        registry=Registry(registry_store),
-        publish_interval=None,
-    )
-    with store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
-    with TestClient(app) as client:
-        office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
-        first = grant(office, ["VT-STEEL"])["certification"]["certificate_number"]
-        office.ok("POST", "/keys/rotate", member(office, "admin"), {"alg": "EdDSA"})
-        second = _second_grant(office)
-        client.app.state.drain()  # type: ignore[attr-defined]
-        did_document = client.get("/.well-known/did.json").json()
-        register = client.get(f"/register/{second}", params={"family_name": "Berg"})
-        assert register.status_code == 200
-        tokens = {
-            "certificate-ES256": _certificate(office, first),
-            "certificate-EdDSA": _certificate(office, second),
-        }
-        status_url = _payload(tokens["certificate-EdDSA"])["credentialStatus"][0]
-        status_list = client.get(status_url["statusListCredential"].removeprefix(settings.base_url))
-        assert status_list.status_code == 200
-        tokens["status-list"] = status_list.text
-        yield Served(did_document, tokens)
+    office, client = public
+    first = grant(office, ["VT-STEEL"])["certification"]["certificate_number"]
+    office.ok("POST", "/keys/rotate", member(office, "admin"), {"alg": "EdDSA"})
+    second = _second_grant(office)
+    client.app.state.drain()  # type: ignore[attr-defined]
+    did_document = client.get("/.well-known/did.json").json()
+    register = client.get(f"/register/{second}", params={"family_name": "Berg"})
+    assert register.status_code == 200
+    tokens = {
+        "certificate-ES256": _certificate(office, first),
+        "certificate-EdDSA": _certificate(office, second),
+    }
+    status_url = _payload(tokens["certificate-EdDSA"])["credentialStatus"][0]
+    status_list = client.get(status_url["statusListCredential"].removeprefix(settings.base_url))
+    assert status_list.status_code == 200
+    tokens["status-list"] = status_list.text
+    return Served(did_document, tokens)
 
 
 def _part(token: str, index: int) -> dict[str, Any]:
