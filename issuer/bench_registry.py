@@ -99,6 +99,7 @@ class EntryTemplate:
         if "@@" in json.dumps(entry, ensure_ascii=False):
             raise ValueError("the entry already holds a marker")
         marked = copy.deepcopy(entry)
+        self.did: str = entry["issuer"]
         subject = marked["credentialSubject"]
         marked["id"] = marked["id"].rsplit("/", 1)[0] + "/@@NUMBER@@"
         subject["certificateNumber"] = "@@NUMBER@@"
@@ -111,7 +112,8 @@ class EntryTemplate:
         self._parts = {}
         for listed in (True, False):
             subject["directory"] = listed
-            text = json.dumps({**marked, "iat": iat}, separators=(",", ":"), ensure_ascii=False)
+            claims = {"iss": self.did, "iat": iat}  # as issuer.identity.jwt_claims makes them
+            text = json.dumps({**marked, **claims}, separators=(",", ":"), ensure_ascii=False)
             self._parts[listed] = _MARK.split(text)
 
     def render(self, values: dict[str, str], *, listed: bool) -> bytes:
@@ -175,9 +177,11 @@ def seed_registry(
         if not chunk:
             signed = list
         elif pool is not None:
-            signed = pool.submit(header=VC_JWT_HEADER, payloads=payloads).result
+            signed = pool.submit(header=VC_JWT_HEADER, payloads=payloads, did=template.did).result
         else:
-            tokens = sign_compact_many(header=VC_JWT_HEADER, payloads=payloads, signer=signer)
+            tokens = sign_compact_many(
+                header=VC_JWT_HEADER, payloads=payloads, signer=signer, did=template.did
+            )
             signed = tokens.copy
         if pending is not None:
             entries, result = pending

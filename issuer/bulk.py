@@ -60,7 +60,7 @@ from issuer.bulk_writes import (
 )
 from issuer.decisions import expiry_for
 from issuer.errors import Duplicate
-from issuer.identity import IssuerIdentity
+from issuer.identity import IssuerIdentity, jwt_claims
 from issuer.issuance import VC_JWT_HEADER
 from issuer.keys import KeyRing
 from issuer.model import (
@@ -591,9 +591,9 @@ class _Template:
             revocation=StatusSlot(_mark("rl"), marks("ri")),
             suspension=StatusSlot(_mark("sl"), marks("si")),
         )
-        text = json.dumps(
-            {**document, "iat": _mark("t")}, separators=(",", ":"), ensure_ascii=False
-        )
+        # The claims of :func:`issuer.identity.jwt_claims`, ``iat`` marked.
+        claims = {"iss": identity.did, "iat": _mark("t")}
+        text = json.dumps({**document, **claims}, separators=(",", ":"), ensure_ascii=False)
         text = text.replace(f'"{_mark("t")}"', _mark("t"))
         for stamp, name in (
             (credentials.valid_from(_EFFECTIVE), "vf"),
@@ -731,6 +731,11 @@ class _Batch:
     generation: int = 0
     templates: dict[tuple[str, tuple[str, ...]], _Template | None] = field(default_factory=dict)
     balance: _Balance = field(default_factory=_Balance)
+
+    @property
+    def did(self) -> str:
+        """The issuer's DID, which the ``kid`` of every signature names (once per chunk)."""
+        return self.identity.did
 
     def reload(self) -> None:
         with self.store.transaction() as tx:
@@ -965,13 +970,15 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
     chunk.signed_in_workers = signers is not None
     chunk.deferred = 0
     if signers is not None:
-        chunk.signatures = signers.submit(header=VC_JWT_HEADER, payloads=payloads)
+        chunk.signatures = signers.submit(header=VC_JWT_HEADER, payloads=payloads, did=batch.did)
         return
     if _writing(batch) and not chunk.last:
         chunk.deferred = batch.balance.share(count)
     here = payloads[: count - chunk.deferred]
     started = time.perf_counter()
-    chunk.signatures = sign_compact_many(header=VC_JWT_HEADER, payloads=here, signer=batch.signer)
+    chunk.signatures = sign_compact_many(
+        header=VC_JWT_HEADER, payloads=here, signer=batch.signer, did=batch.did
+    )
     batch.balance.signed_here(len(here), time.perf_counter() - started)
 
 
@@ -1056,7 +1063,7 @@ def _built(batch: _Batch, row: _Row, grant: RosterGrant, now: datetime) -> bytes
         revocation=grant.revocation,
         suspension=grant.suspension,
     )
-    payload = {**document, "iat": int(now.timestamp())}
+    payload = {**document, **jwt_claims(batch.identity.did, now)}
     _validate(payload)
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -1080,7 +1087,7 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
     if chunk.deferred:
         start = len(tokens)
         unsigned = UnsignedCredentials(
-            start, batch.signer.kid, VC_JWT_HEADER, chunk.payloads[start:]
+            start, batch.signer.kid, batch.did, VC_JWT_HEADER, chunk.payloads[start:]
         )
         tokens = [*tokens, *[""] * chunk.deferred]  # signed by the writer (bulk_writes.signed)
     now = chunk.now

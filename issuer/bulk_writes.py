@@ -76,12 +76,13 @@ class WritingProcessGone(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class UnsignedCredentials:
     """The last credentials of a chunk, still to be signed with the key ``kid`` (the one
-    the chunk's rows name): the payloads (JWS payloads of one protected ``header``) of the
-    credential rows from the ``start``-th on, whose ``jws`` the rows hold empty until
-    :func:`signed` fills it in."""
+    the chunk's rows name) as the issuer ``did``: the payloads (JWS payloads of one protected
+    ``header``) of the credential rows from the ``start``-th on, whose ``jws`` the rows hold
+    empty until :func:`signed` fills it in."""
 
     start: int
     kid: str
+    did: str
     header: dict[str, Any]
     payloads: list[bytes]
 
@@ -116,7 +117,9 @@ def signed(write: ChunkWrite, signer: Signer) -> ChunkWrite:
         return write
     if signer.kid != unsigned.kid:
         raise ValueError("the chunk was made for another key")
-    jws = sign_compact_many(header=unsigned.header, payloads=unsigned.payloads, signer=signer)
+    jws = sign_compact_many(
+        header=unsigned.header, payloads=unsigned.payloads, signer=signer, did=unsigned.did
+    )
     rows = with_credential_jws(write.rows, unsigned.start, jws)
     return replace(write, rows=rows, unsigned=None)
 

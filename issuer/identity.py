@@ -7,9 +7,10 @@ registry (which serves them) and the issuer (which writes them) cannot drift apa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-__all__ = ["CONTEXT_NAME", "IssuerIdentity", "did_web"]
+__all__ = ["CONTEXT_NAME", "IssuerIdentity", "did_web", "jwt_claims", "verification_method_id"]
 
 CONTEXT_NAME = "certreg-v2"
 """The JSON-LD context credentials cite now (``schemas.credential_schemas.CONTEXT_V2``,
@@ -30,6 +31,30 @@ def did_web(base_url: str) -> str:
     return ":".join(["did", "web", host, *segments])
 
 
+def verification_method_id(did: str, kid: str) -> str:
+    """The DID URL of key ``kid`` in the DID document of ``did``: the ``id`` of its
+    verification method and, the same text, the ``kid`` of every JWS it signs.
+
+    VC-JOSE-COSE §4 asks for a ``kid`` that is a DID URL of a verification method in the
+    issuer's DID document when the issuer is a DID; one function builds both, so the
+    document and the signatures cannot name a key differently.
+    """
+    if not did.startswith("did:") or "#" in did:
+        raise ValueError(f"not a DID without fragment: {did[:100]!r}")
+    return f"{did}#{kid}"
+
+
+def jwt_claims(did: str, now: datetime) -> dict[str, str | int]:
+    """The registered JWT claims beside every document certreg signs as ``vc+jwt``.
+
+    ``iat`` (a NumericDate) says when it was signed. ``iss`` repeats the issuer's DID, as
+    VC-JOSE-COSE §4.1.2 allows when it equals ``issuer``: JWT libraries that find keys by
+    resolving the issuer's DID (did-jwt, for one) read ``iss`` and know nothing of
+    ``issuer``.
+    """
+    return {"iss": did, "iat": int(now.timestamp())}
+
+
 @dataclass(frozen=True, slots=True)
 class IssuerIdentity:
     base_url: str
@@ -40,7 +65,7 @@ class IssuerIdentity:
         return did_web(self.base_url)
 
     def verification_method(self, kid: str) -> str:
-        return f"{self.did}#{kid}"
+        return verification_method_id(self.did, kid)
 
     def status_list_url(self, list_id: str) -> str:
         return f"{self.base_url}/status/{list_id}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from issuer import credentials
 from issuer.errors import InvalidInput, NotFound, StateConflict
-from issuer.identity import IssuerIdentity
+from issuer.identity import IssuerIdentity, jwt_claims
 from issuer.keys import KeyRing
 from issuer.model import (
     Certification,
@@ -68,8 +68,10 @@ def _sign(
             kind="credential-invalid",
         ) from exc
     signer = context.keyring.signer(tx)
-    payload = {**credential, "iat": int(now.timestamp())}
-    return signer.kid, sign_compact(header=VC_JWT_HEADER, payload=payload, signer=signer)
+    did = context.identity.did
+    payload = {**credential, **jwt_claims(did, now)}
+    token = sign_compact(header=VC_JWT_HEADER, payload=payload, signer=signer, did=did)
+    return signer.kid, token
 
 
 def _records(tx: Tx, certification: Certification) -> tuple[Person, SchemeVersion, str]:

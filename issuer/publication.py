@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from issuer import keys
 from issuer.credentials import VC_CONTEXT
-from issuer.identity import IssuerIdentity
+from issuer.identity import IssuerIdentity, jwt_claims
 from issuer.issuance import IssuanceContext
 from issuer.model import Certification, CredentialKind, KeyState
 from issuer.runtime import Clock
@@ -229,11 +229,12 @@ def mark_image(tx: Tx, mark_id: str, *, identity: IssuerIdentity) -> dict[str, A
     }
 
 
-def _vc_jwt(payload: dict[str, Any], signer: Signer, now: datetime) -> str:
+def _vc_jwt(payload: dict[str, Any], signer: Signer, did: str, now: datetime) -> str:
     return sign_compact(
         header={"typ": "vc+jwt", "cty": "vc"},
-        payload={**payload, "iat": int(now.timestamp())},
+        payload={**payload, **jwt_claims(did, now)},
         signer=signer,
+        did=did,
     )
 
 
@@ -269,7 +270,9 @@ def _document(
             "iat": int(now.timestamp()),
         }
         validate(ISSUER_KEYS_V1, payload)
-        return sign_compact(header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=signer)
+        return sign_compact(
+            header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=signer, did=identity.did
+        )
     if kind == DocumentKind.STATUS_LIST:
         return sign_status_list(
             tx,
@@ -284,10 +287,11 @@ def _document(
         certification = tx.get_certification_by_number(key)
         if certification is None:
             return None
-        return _vc_jwt(register_entry(tx, certification, identity=identity, now=now), signer, now)
+        entry = register_entry(tx, certification, identity=identity, now=now)
+        return _vc_jwt(entry, signer, identity.did, now)
     if kind == DocumentKind.SCHEME:
         information = scheme_information(tx, key, identity=identity, now=now)
-        return None if information is None else _vc_jwt(information, signer, now)
+        return None if information is None else _vc_jwt(information, signer, identity.did, now)
     if kind == DocumentKind.CREDENTIAL:
         credential = tx.get_credential(key)
         # Signed once, published as signed; not when its key is compromised or no longer
@@ -300,7 +304,9 @@ def _document(
         if image is None:
             return None
         payload = {**image, "iat": int(now.timestamp())}
-        return sign_compact(header={"typ": MARK_JWT_TYPE}, payload=payload, signer=signer)
+        return sign_compact(
+            header={"typ": MARK_JWT_TYPE}, payload=payload, signer=signer, did=identity.did
+        )
     raise ValueError(f"unknown publication kind {kind!r}")
 
 

@@ -7,7 +7,11 @@ signs JWS compact serializations for whatever :mod:`issuer.issuance` and :mod:`i
 hand it. Nothing else in certreg ever sees a private key object or its bytes in clear.
 
 The ``kid`` of every key is its RFC 7638 JWK thumbprint (SHA-256, base64url), so anyone can
-recompute it from the published public key.
+recompute it from the published public key; storage and the audit log know keys by it (it is
+also the associated data of the encrypted blob). On the wire a JWS names its key by the DID
+URL of its verification method, ``<issuer DID>#<thumbprint>`` (VC-JOSE-COSE §4): every
+signing function takes the issuer's ``did`` and writes that ``kid`` itself, so no caller can
+name another key than the one that signs.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from issuer.identity import verification_method_id
 
 __all__ = [
     "Algorithm",
@@ -244,10 +250,19 @@ def _json(value: dict[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def sign_compact(*, header: dict[str, Any], payload: dict[str, Any], signer: Signer) -> str:
-    """JWS compact serialization; ``alg`` and ``kid`` always come from the signer."""
-    protected = {**header, "alg": signer.alg.value, "kid": signer.kid}
-    signing_input = f"{b64url(_json(protected))}.{b64url(_json(payload))}"
+def _protected(header: dict[str, Any], alg: Algorithm, kid: str, did: str) -> str:
+    """The encoded protected header: ``alg`` and ``kid`` (the DID URL of the signing key in
+    the document of ``did``) from the signer, whatever ``header`` holds."""
+    return b64url(_json({**header, "alg": alg.value, "kid": verification_method_id(did, kid)}))
+
+
+def sign_compact(
+    *, header: dict[str, Any], payload: dict[str, Any], signer: Signer, did: str
+) -> str:
+    """JWS compact serialization; ``alg`` and ``kid`` always come from the signer (the
+    ``kid`` as the DID URL ``<did>#<thumbprint>``)."""
+    protected = _protected(header, signer.alg, signer.kid, did)
+    signing_input = f"{protected}.{b64url(_json(payload))}"
     signature = signer.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"
 
@@ -261,19 +276,16 @@ def _compact_many(protected: str, payloads: Sequence[bytes], sign: Any) -> list[
     return tokens
 
 
-def _protected(header: dict[str, Any], signer: Signer) -> str:
-    return b64url(_json({**header, "alg": signer.alg.value, "kid": signer.kid}))
-
-
 def sign_compact_many(
-    *, header: dict[str, Any], payloads: Sequence[bytes], signer: Signer
+    *, header: dict[str, Any], payloads: Sequence[bytes], signer: Signer, did: str
 ) -> list[str]:
     """:func:`sign_compact` for many payloads that share one header, in this process.
 
     The payloads come serialized (bulk issuance renders them from templates); the protected
     header is encoded once. ``alg`` and ``kid`` still come from the signer.
     """
-    return _compact_many(_protected(header, signer), payloads, signer.sign)
+    protected = _protected(header, signer.alg, signer.kid, did)
+    return _compact_many(protected, payloads, signer.sign)
 
 
 _pool_signer: LoadedSigner | None = None
@@ -351,9 +363,11 @@ class SigningPool:
     def alg(self) -> Algorithm:
         return self._alg
 
-    def submit(self, *, header: dict[str, Any], payloads: Sequence[bytes]) -> PendingSignatures:
+    def submit(
+        self, *, header: dict[str, Any], payloads: Sequence[bytes], did: str
+    ) -> PendingSignatures:
         """Start signing ``payloads`` (split evenly over the workers); returns at once."""
-        protected = b64url(_json({**header, "alg": self._alg.value, "kid": self._kid}))
+        protected = _protected(header, self._alg, self._kid, did)
         share = -(-len(payloads) // self._workers) or 1
         futures = [
             self._executor.submit(_sign_in_worker, protected, list(payloads[i : i + share]))

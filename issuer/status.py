@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from issuer.identity import IssuerIdentity
+from issuer.identity import IssuerIdentity, jwt_claims
 from issuer.model import Credential, StatusList, StatusPurpose, StatusSlot
 from issuer.runtime import Entropy, new_id
 from issuer.signing import Signer, sign_compact
@@ -214,8 +214,11 @@ def sign_status_list(
     )
     if credential is None:
         return None
-    payload = {**credential, "iat": int(now.timestamp())}
-    return sign_compact(header={"typ": "vc+jwt", "cty": "vc"}, payload=payload, signer=signer)
+    did = identity.did
+    payload = {**credential, **jwt_claims(did, now)}
+    return sign_compact(
+        header={"typ": "vc+jwt", "cty": "vc"}, payload=payload, signer=signer, did=did
+    )
 
 
 # ── many slots at once (bulk issuance) ───────────────────────────────────────────────────

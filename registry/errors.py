@@ -14,7 +14,7 @@ what will never be accepted. The tree::
     └── PublicationRefused           422  a publication the registry will not store
         ├── MalformedJws             422  not a compact JWS, bad base64url, bad JSON header
         ├── JwsTooLarge              413  over the size cap
-        ├── UnsupportedAlgorithm     422  ``alg`` outside the allow-list (ES256, EdDSA)
+        ├── UnsupportedAlgorithm     422  ``alg`` outside the allow-list (ES256, EdDSA, Ed25519)
         ├── WrongType                422  ``typ``/``cty`` not what the kind requires
         ├── InvalidKeys              422  keys document: private members, DID ≠ JWKS, bad JWK
         ├── UnknownKey               422  ``kid`` not among the stored issuer keys

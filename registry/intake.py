@@ -2,10 +2,13 @@
 
 The issuer keys document proves possession of a key it lists (it is signed by one of its own
 JWKs) and must describe the same keys twice over, as a DID document and as a JWKS. Every
-other document is checked against the keys stored from that document, by ``kid``; a key the
-DID document marks ``revoked`` signs nothing new. A document must also name itself as the
-URL it will be served at, so a validly signed status list cannot be stored under another
-list's id. Each refusal is a typed :class:`~registry.errors.PublicationRefused`.
+other document is checked against the keys stored from that document, by ``kid``: the DID
+URL of a verification method of that DID document (what the issuer writes), or a bare JWK
+``kid`` (what it wrote before, still found in older stored documents); a DID URL of another
+DID names no key of this issuer. A key the DID document marks ``revoked`` signs nothing new.
+A document must also name itself as the URL it will be served at, so a validly signed status
+list cannot be stored under another list's id. Each refusal is a typed
+:class:`~registry.errors.PublicationRefused`.
 
 Register entries, issued credentials and their JSON Schemas are checked too: what the
 registry serves must be what the issuer could have validated, and a register entry's
@@ -100,6 +103,8 @@ class IssuerKeys:
     keys: Mapping[str, Mapping[str, Any]]
     """Public JWKs by ``kid``: the keys that may sign."""
     revoked: frozenset[str]
+    method_kids: Mapping[str, str]
+    """The ``kid`` of each verification method, by the method's absolute DID URL."""
 
 
 def _method_kid(method: Mapping[str, Any]) -> str:
@@ -160,17 +165,46 @@ def read_issuer_keys(compact: str) -> IssuerKeys:
         method_jwk = methods[kid]["publicKeyJwk"]
         if any(method_jwk.get(m) != jwk.get(m) for m in _KEY_MATERIAL):
             raise InvalidKeys(f"key {kid[:60]} differs between the DID document and the JWKS")
-    result = IssuerKeys(did_document, jwks, keys, frozenset(revoked))
+    result = IssuerKeys(did_document, jwks, keys, frozenset(revoked), _method_urls(did_document))
     _verify_by_kid(parsed, result)
     return result
 
 
+def _method_urls(did_document: Mapping[str, Any]) -> dict[str, str]:
+    """Each verification method's absolute DID URL (a relative ``#…`` id completed with the
+    document's ``id``) → its kid; the methods were checked by :func:`_did_methods`."""
+    did = did_document.get("id")
+    urls: dict[str, str] = {}
+    for method in did_document["verificationMethod"]:
+        method_id = method.get("id")
+        if isinstance(method_id, str) and isinstance(did, str):
+            url = did + method_id if method_id.startswith("#") else method_id
+            urls[url] = _method_kid(method)
+    return urls
+
+
+def _stored_kid(kid: str, keys: IssuerKeys) -> str:
+    """The kid ``keys`` holds the signing key by: a DID URL is the id of one of the DID
+    document's methods; any other kid is taken as it stands (documents signed before the
+    issuer wrote DID URLs)."""
+    if not kid.startswith("did:"):
+        return kid
+    stored = keys.method_kids.get(kid)
+    if stored is None:
+        did = keys.did_document.get("id")
+        if not kid.startswith(f"{did}#"):
+            raise UnknownKey(f"kid {kid[:100]} names a key of another DID than the issuer's")
+        raise UnknownKey(f"no issuer key {kid[:100]}")
+    return stored
+
+
 def _verify_by_kid(parsed: jws.CompactJws, keys: IssuerKeys) -> None:
-    if parsed.kid in keys.revoked:
-        raise KeyRevoked(f"key {parsed.kid[:60]} is revoked")
-    jwk = keys.keys.get(parsed.kid)
+    kid = _stored_kid(parsed.kid, keys)
+    if kid in keys.revoked:
+        raise KeyRevoked(f"key {kid[:60]} is revoked")
+    jwk = keys.keys.get(kid)
     if jwk is None:
-        raise UnknownKey(f"no issuer key {parsed.kid[:60]}")
+        raise UnknownKey(f"no issuer key {kid[:60]}")
     jws.verify_signature(parsed, jwk)
 
 
@@ -187,6 +221,8 @@ def _check_vc_shape(payload: Mapping[str, Any], keys: IssuerKeys) -> Mapping[str
         raise InvalidPayload("the credential names no issuer")
     if issuer_id != keys.did_document.get("id"):
         raise IdentifierMismatch("the credential's issuer is not the DID of the issuer keys")
+    if "iss" in payload and payload["iss"] != issuer_id:
+        raise IdentifierMismatch("the JWT iss is not the credential's issuer")
     subject = payload.get("credentialSubject")
     if not isinstance(subject, Mapping):
         raise InvalidPayload("credentialSubject must be one JSON object")

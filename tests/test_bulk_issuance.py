@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -18,11 +19,11 @@ from typing import Any
 
 import pytest
 from joserfc import jws
-from joserfc.jwk import KeySet
+from joserfc.jwk import GuestProtocol, Key
 from sqlalchemy import text
 
 from issuer import audit, bulk, bulk_writes, credentials
-from issuer.identity import IssuerIdentity
+from issuer.identity import IssuerIdentity, jwt_claims
 from issuer.keys import KeyRing
 from issuer.model import StatusPurpose
 from issuer.settings import Settings
@@ -30,6 +31,7 @@ from issuer.store import Store
 from schemas.credential_schemas import CERTIFICATION_CREDENTIAL_V2, validate
 from tests.backoffice import BackOffice, member, person_body, setup_scheme
 from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy
+from tests.test_credentials import method_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,8 +76,9 @@ def _count(store: Store, table: str) -> int:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def _published_keys(office: BackOffice) -> KeySet:
-    return KeySet.import_key_set(office.ok("GET", "/keys/jwks.json", member(office, "auditor")))
+def _published_keys(office: BackOffice) -> Callable[[GuestProtocol], Key]:
+    """The key of each token's ``kid``, found in the published DID document."""
+    return method_key(office.ok("GET", "/keys/did.json", member(office, "auditor")))
 
 
 def _assert_every_credential_verifies(office: BackOffice, rows: list[dict[str, Any]]) -> None:
@@ -131,7 +134,9 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
                 revocation=credential.revocation,
                 suspension=credential.suspension,
             )
-            assert payload == {**built, "iat": int(office.clock().timestamp())}
+            did = _identity(settings).did
+            assert payload == {**built, **jwt_claims(did, office.clock())}
+            assert signature.protected["kid"] == f"{did}#{credential.kid}"
             decision = tx.get_decision(certification.decision_id)
             assert decision is not None
             assert decision.decision_maker_id == member(office, "decider").staff_id

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from joserfc import jws
-from joserfc.jwk import KeySet
+from joserfc.jwk import import_key
 
 from issuer import signing
 from issuer.bulk_writes import (
@@ -24,6 +24,7 @@ from issuer.store import Store
 from tests.conftest import PASSPHRASE
 
 _AT = datetime(2026, 12, 1, tzinfo=UTC)
+DID = "did:web:certs.example.test"
 
 
 def _unsigned_chunk(kid: str) -> ChunkWrite:
@@ -37,7 +38,9 @@ def _unsigned_chunk(kid: str) -> ChunkWrite:
         rows=[],
         outbox=[],
         audit={},
-        unsigned=UnsignedCredentials(start=0, kid=kid, header={"typ": "vc+jwt"}, payloads=[b"{}"]),
+        unsigned=UnsignedCredentials(
+            start=0, kid=kid, did=DID, header={"typ": "vc+jwt"}, payloads=[b"{}"]
+        ),
     )
 
 
@@ -64,9 +67,13 @@ def test_a_handed_over_key_signs_as_the_key_itself_and_never_shows(
     assert repr(handover) == f"SignerHandOver(kid={signing_key.kid!r}, alg='ES256')"
     loaded = handover.load()
     assert (loaded.kid, loaded.alg) == (signer.kid, signer.alg)
-    [token] = signing.sign_compact_many(header={"typ": "vc+jwt"}, payloads=[b"{}"], signer=loaded)
-    keys = KeySet.import_key_set({"keys": [signing_key.public_jwk]})
-    assert jws.deserialize_compact(token, keys, algorithms=["ES256"]).payload == b"{}"
+    [token] = signing.sign_compact_many(
+        header={"typ": "vc+jwt"}, payloads=[b"{}"], signer=loaded, did=DID
+    )
+    key = import_key(signing_key.public_jwk)
+    signed = jws.deserialize_compact(token, key, algorithms=["ES256"])
+    assert signed.payload == b"{}"
+    assert signed.protected["kid"] == f"{DID}#{signing_key.kid}"
 
 
 def test_a_chunk_with_credentials_unsigned_is_never_written(store: Store) -> None:

@@ -1,6 +1,8 @@
 """Certificate and mark credentials, status list credentials and published keys, checked the
-way an outsider would: an independent JOSE implementation (joserfc) against the JWKS we
-publish, our JSON Schemas and the W3C VC 2.0 JSON Schema."""
+way an outsider would: an independent JOSE implementation (joserfc) given the key that the
+JWS ``kid`` (a DID URL) names in the DID document we publish — found here by a few lines of
+VC-JOSE-COSE §4 / CID "Retrieve Verification Method", not by certreg's verifier — our JSON
+Schemas and the W3C VC 2.0 JSON Schema."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import base64
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -16,8 +19,8 @@ from typing import Any
 import pytest
 import zxingcpp
 from joserfc import jws
-from joserfc.errors import BadSignatureError, InvalidKeyIdError
-from joserfc.jwk import ECKey, KeySet, OKPKey
+from joserfc.errors import BadSignatureError
+from joserfc.jwk import ECKey, GuestProtocol, Key, KeySet, OKPKey, import_key
 from jsonschema import Draft202012Validator
 from PIL import Image
 from pypdf import PdfReader
@@ -51,10 +54,48 @@ def published_jwks(office: BackOffice) -> KeySet:
     return KeySet.import_key_set(office.ok("GET", "/keys/jwks.json", member(office, "auditor")))
 
 
-def verify(token: str, keys: KeySet) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Verify with joserfc; return (protected header, payload)."""
-    signature = jws.deserialize_compact(token, keys, algorithms=["ES256", "EdDSA"])
+def published_keys(office: BackOffice) -> dict[str, Any]:
+    """The DID document of the issuer's published keys."""
+    document: dict[str, Any] = office.ok("GET", "/keys/did.json", member(office, "auditor"))
+    return document
+
+
+class NoSuchMethod(LookupError):
+    """The kid names no usable verification method of the DID document."""
+
+
+def method_key(did_document: dict[str, Any]) -> Callable[[GuestProtocol], Key]:
+    """A joserfc key resolver: the key of the verification method whose ``id`` is exactly the
+    JWS ``kid`` — a DID URL of the document's own DID, controlled by it, listed under
+    ``assertionMethod`` and not revoked (CID "Retrieve Verification Method")."""
+
+    def key(token: GuestProtocol) -> Key:
+        kid = token.headers()["kid"]
+        did, _, fragment = kid.partition("#")
+        if not fragment or did != did_document["id"]:
+            raise NoSuchMethod(f"{kid} is not a DID URL of {did_document['id']}")
+        methods = [m for m in did_document["verificationMethod"] if m["id"] == kid]
+        if len(methods) != 1:
+            raise NoSuchMethod(f"no verification method {kid}")
+        [method] = methods
+        if method["controller"] != did or kid not in did_document["assertionMethod"]:
+            raise NoSuchMethod(f"{kid} is not an assertion method of {did}")
+        if "revoked" in method:
+            raise NoSuchMethod(f"{kid} is revoked")
+        return import_key(method["publicKeyJwk"])
+
+    return key
+
+
+def verify(token: str, did_document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify with joserfc, the key found by the kid in ``did_document``; return (protected
+    header, payload)."""
+    signature = jws.deserialize_compact(
+        token, method_key(did_document), algorithms=["ES256", "EdDSA"]
+    )
     payload: dict[str, Any] = json.loads(signature.payload)
+    issuer = payload["issuer"]
+    assert payload["iss"] == (issuer["id"] if isinstance(issuer, dict) else issuer)
     return dict(signature.protected), payload
 
 
@@ -77,9 +118,12 @@ def test_certificate_credential_verifies_and_carries_every_9_4_field(office: Bac
     cert = decision["certification"]
     [summary] = certification_detail(office, cert["certificate_number"])["credentials"]
     token = fetch(office, f"/credentials/{summary['id']}")
-    header, payload = verify(token, published_jwks(office))
+    header, payload = verify(token, published_keys(office))
 
-    assert header == {"alg": "ES256", "kid": summary["kid"], "typ": "vc+jwt", "cty": "vc"}
+    # the kid is the DID URL of the key's verification method; storage keeps the thumbprint
+    kid = f"did:web:certs.example.test#{summary['kid']}"
+    assert header == {"alg": "ES256", "kid": kid, "typ": "vc+jwt", "cty": "vc"}
+    assert payload["iss"] == "did:web:certs.example.test"
     assert "vc" not in payload
     assert "vp" not in payload
     assert isinstance(payload["iat"], int)
@@ -114,7 +158,7 @@ def test_nothing_confidential_is_in_the_credential(office: BackOffice) -> None:
     number = decision["certification"]["certificate_number"]
     [summary] = certification_detail(office, number)["credentials"]
     token = fetch(office, f"/credentials/{summary['id']}")
-    _, payload = verify(token, published_jwks(office))
+    _, payload = verify(token, published_keys(office))
     text = json.dumps(payload)
     confidential = person_body()["confidential"]
     for value in (*confidential.values(), "83.75", "in-person", "written and practical", "passed"):
@@ -125,7 +169,7 @@ def test_status_entries_point_at_signed_lists_with_the_bit_clear(office: BackOff
     decision = grant(office)
     number = decision["certification"]["certificate_number"]
     [summary] = certification_detail(office, number)["credentials"]
-    keys = published_jwks(office)
+    keys = published_keys(office)
     _, payload = verify(fetch(office, f"/credentials/{summary['id']}"), keys)
     entries = payload["credentialStatus"]
     assert [e["statusPurpose"] for e in entries] == ["revocation", "suspension"]
@@ -196,10 +240,11 @@ def test_rotation_keeps_old_credentials_verifiable(office: BackOffice) -> None:
 
     keys = published_jwks(office)
     assert {k.kid for k in keys} == {old["kid"], new_key["kid"]}
-    old_header, _ = verify(fetch(office, f"/credentials/{old['id']}"), keys)
-    new_header, _ = verify(fetch(office, f"/credentials/{new['id']}"), keys)
+    old_header, _ = verify(fetch(office, f"/credentials/{old['id']}"), published_keys(office))
+    new_header, _ = verify(fetch(office, f"/credentials/{new['id']}"), published_keys(office))
     assert old_header["alg"] == "ES256"
     assert new_header["alg"] == "EdDSA"
+    assert new_header["kid"] == f"did:web:certs.example.test#{new_key['kid']}"
     okp = next(k for k in keys if k.kid == new_key["kid"])
     assert isinstance(okp, OKPKey)
 
@@ -211,8 +256,8 @@ def test_rotation_keeps_old_credentials_verifiable(office: BackOffice) -> None:
     assert revoked[new_key["kid"]] is None
     keys = published_jwks(office)
     assert [k.kid for k in keys] == [new_key["kid"]]
-    with pytest.raises(InvalidKeyIdError):
-        verify(fetch(office, f"/credentials/{old['id']}"), keys)
+    with pytest.raises(NoSuchMethod, match="revoked"):
+        verify(fetch(office, f"/credentials/{old['id']}"), did)
 
 
 def test_a_retired_key_stays_published_until_its_last_credential_ends(
@@ -283,7 +328,7 @@ def test_mark_needs_agreement_then_shares_the_certificate_slots(office: BackOffi
     for field in ("revocation_list_id", "revocation_index", "suspension_list_id"):
         assert issued[field] == certificate[field]
 
-    keys = published_jwks(office)
+    keys = published_keys(office)
     _, payload = verify(fetch(office, f"/credentials/{issued['id']}"), keys)
     _, certificate_payload = verify(fetch(office, f"/credentials/{certificate['id']}"), keys)
     validate(CERTIFICATION_MARK_CREDENTIAL_V2, payload)
@@ -327,7 +372,7 @@ def test_tampered_credential_fails_independent_verification(office: BackOffice) 
     claims["validUntil"] = "2099-12-31T23:59:59Z"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     with pytest.raises(BadSignatureError):
-        verify(f"{header}.{forged}.{signature}", published_jwks(office))
+        verify(f"{header}.{forged}.{signature}", published_keys(office))
 
 
 def _suspension_slots(
@@ -434,7 +479,7 @@ def test_schema_refuses_confidential_or_foreign_fields(
     """What the schema refuses cannot be signed: issuance validates before it signs."""
     number = grant(office)["certification"]["certificate_number"]
     [summary] = certification_detail(office, number)["credentials"]
-    _, payload = verify(fetch(office, f"/credentials/{summary['id']}"), published_jwks(office))
+    _, payload = verify(fetch(office, f"/credentials/{summary['id']}"), published_keys(office))
     target = payload
     if where == "credentialSubject":
         target = payload["credentialSubject"]

@@ -11,7 +11,7 @@ from issuer.model import Role
 from schemas import bitstring_status_list as bsl
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
-from tests.test_credentials import SVG_MARK, fetch, published_jwks, verify
+from tests.test_credentials import SVG_MARK, fetch, published_keys, verify
 
 
 def _detail(office: BackOffice, number: str) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def _detail(office: BackOffice, number: str) -> dict[str, Any]:
 
 def _bit(office: BackOffice, list_id: str, index: int) -> int:
     """The bit as the signed status list credential says (signature checked with joserfc)."""
-    _, status_list = verify(fetch(office, f"/status-lists/{list_id}"), published_jwks(office))
+    _, status_list = verify(fetch(office, f"/status-lists/{list_id}"), published_keys(office))
     return bsl.get_status(bsl.decode_list(status_list["credentialSubject"]["encodedList"]), index)
 
 
@@ -76,7 +76,7 @@ def test_grant_suspend_reinstate_reduce_withdraw(office: BackOffice) -> None:
         old["revocation_list_id"],
         old["revocation_index"],
     )
-    _, payload = verify(fetch(office, f"/credentials/{new['id']}"), published_jwks(office))
+    _, payload = verify(fetch(office, f"/credentials/{new['id']}"), published_keys(office))
     scope = payload["credentialSubject"]["certification"]["scope"]
     assert [s["code"] for s in scope] == ["VT-STEEL"]
     assert [d["kind"] for d in reduced["lifecycle"]] == ["suspend", "reinstate", "scope"]
@@ -196,6 +196,6 @@ def test_suspension_reason_stays_out_of_every_credential(office: BackOffice) -> 
     assert detail["lifecycle"][0]["reason"] == reason  # the back office keeps it
     for credential in detail["credentials"]:
         token = fetch(office, f"/credentials/{credential['id']}")
-        assert "7f3a" not in json.dumps(verify(token, published_jwks(office))[1])
+        assert "7f3a" not in json.dumps(verify(token, published_keys(office))[1])
         for list_id in (credential["revocation_list_id"], credential["suspension_list_id"]):
             assert "7f3a" not in fetch(office, f"/status-lists/{list_id}")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from joserfc import jws
-from joserfc.jwk import KeySet
 
 from issuer import publication
 from issuer.api.deps import Services
@@ -19,6 +18,7 @@ from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
+from tests.test_credentials import method_key
 
 
 @dataclass
@@ -75,7 +75,7 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
         "status-list",
     ]
     keys_payload = _payload(recorder.received[0].body)
-    keyset = KeySet.import_key_set(keys_payload["jwks"])  # type: ignore[arg-type]
+    keyset = method_key(keys_payload["did_document"])  # type: ignore[arg-type]
     entry = next(p for p in recorder.received if p.kind is DocumentKind.REGISTER_ENTRY)
     assert entry.key == number
     verified = jws.deserialize_compact(entry.body, keyset, algorithms=["ES256"])
@@ -83,6 +83,44 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
     validate(REGISTER_ENTRY_V2, document)
     assert document["credentialSubject"]["status"] == "active"
     assert _drain(office, recorder, clock) == 0  # nothing left
+
+
+def _header(body: str) -> dict[str, object]:
+    part = body.split(".")[0]
+    loaded: dict[str, object] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return loaded
+
+
+def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
+    office: BackOffice, clock: FrozenClock
+) -> None:
+    """VC-JOSE-COSE §4: the kid of every JWS the issuer signs — credential, status lists,
+    register entry, scheme information, and the keys document itself — is the DID URL of a
+    verification method of the DID document it publishes, controlled by the DID and listed
+    under assertionMethod; each credential's JWT iss repeats its issuer."""
+    with office.store.transaction() as tx:
+        publication.enqueue_keys(tx, clock())
+    grant(office)
+    recorder = Recorder()
+    _drain(office, recorder, clock)
+    did_document = _payload(recorder.received[0].body)["did_document"]
+    assert isinstance(did_document, dict)
+    did = did_document["id"]
+    assert did == "did:web:certs.example.test"
+    [method] = did_document["verificationMethod"]
+    thumbprint = method["publicKeyJwk"]["kid"]
+    assert method["id"] == f"{did}#{thumbprint}"
+    assert method["controller"] == did
+    assert did_document["assertionMethod"] == [method["id"]]
+    kinds = set()
+    for item in recorder.received:
+        assert _header(item.body)["kid"] == method["id"], item.kind
+        kinds.add(item.kind)
+        if item.kind is not DocumentKind.ISSUER_KEYS:
+            payload = _payload(item.body)
+            issuer = payload["issuer"]
+            assert payload["iss"] == (issuer["id"] if isinstance(issuer, dict) else issuer) == did
+    assert kinds == set(DocumentKind)  # every kind of document the issuer signs
 
 
 def test_versions_grow_and_a_lifecycle_change_is_republished(

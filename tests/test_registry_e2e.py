@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from joserfc import jws
-from joserfc.jwk import KeySet
 
 from issuer import publication
 from issuer.http import create_app
@@ -28,6 +27,7 @@ from schemas.credential_schemas import REGISTER_ENTRY_V2, STATUS_LIST_CREDENTIAL
 from schemas.publication import DocumentKind
 from tests.backoffice import BackOffice, enrol_office, grant, member, person_body
 from tests.conftest import FrozenClock, SeededEntropy
+from tests.test_credentials import method_key
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def _publish(client: TestClient) -> None:
 
 def _bit(client: TestClient, entry: dict[str, Any]) -> int:
     """Read a status bit as a verifier would: from the served list, signature checked."""
-    keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
+    keys = method_key(client.get("/.well-known/did.json").json())
     served = client.get(entry["statusListCredential"].replace("https://certs.example.test", ""))
     assert served.status_code == 200
     assert served.headers["content-type"] == "application/vc+jwt"
@@ -74,7 +74,7 @@ def _bit(client: TestClient, entry: dict[str, Any]) -> int:
 
 def _entries(office: BackOffice, client: TestClient, credential_id: str) -> list[dict[str, Any]]:
     token = office.call("GET", f"/credentials/{credential_id}", member(office, "registrar")).text
-    keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
+    keys = method_key(client.get("/.well-known/did.json").json())
     payload = json.loads(jws.deserialize_compact(token, keys, algorithms=["ES256"]).payload)
     entries: list[dict[str, Any]] = payload["credentialStatus"]
     return entries

@@ -44,7 +44,13 @@ __all__ = [
     "verify_with_key",
 ]
 
-ALLOWED_ALGORITHMS = frozenset({"ES256", "EdDSA"})
+ALLOWED_ALGORITHMS = frozenset({"ES256", "EdDSA", "Ed25519"})
+"""ES256 on P-256; Ed25519 under both of its names: the polymorphic ``EdDSA`` (RFC 8037),
+which certreg writes and most libraries read, and the fully specified ``Ed25519`` (RFC 9864),
+which newer issuers write. Each name verifies only with a key of its own type."""
+_ED25519_NAMES = ("EdDSA", "Ed25519")
+"""A tuple, not a set: it is also matched against a JWK's ``alg``, which comes from a
+published document and may be any JSON value, hashable or not."""
 MAX_COMPACT_BYTES = 4 * 1024 * 1024
 """The same cap as :class:`schemas.publication.Publication` puts on a body."""
 MAX_DEPTH = 32
@@ -335,19 +341,20 @@ def public_key(jwk: Mapping[str, Any]) -> PublicKey:
 def verify_with_key(jws: CompactJws, key: PublicKey, *, key_alg: object = None) -> None:
     """Raise unless ``jws`` is signed by ``key`` with an algorithm that suits the key.
 
-    ``key_alg`` is the JWK's own ``alg`` member, if any; it must then equal the header's.
+    ``key_alg`` is the JWK's own ``alg`` member, if any; it must then name the header's
+    algorithm (``EdDSA`` and ``Ed25519`` name the same one for an Ed25519 key, RFC 9864 §2.2).
     This is the hot path of verification: callers keep prepared ``key`` objects in a cache.
     """
     alg = jws.header["alg"]
-    if key_alg not in (None, alg):
+    if key_alg not in (None, alg) and not (alg in _ED25519_NAMES and key_alg in _ED25519_NAMES):
         raise CryptographicSecurityError(
             "the JWS alg differs from the key's alg", reason="algorithm"
         )
     try:
         if _is_ed25519(key):
-            if alg != "EdDSA":
+            if alg not in _ED25519_NAMES:
                 raise CryptographicSecurityError(
-                    "an Ed25519 key signs only EdDSA", reason="algorithm"
+                    "an Ed25519 key signs only EdDSA (also named Ed25519)", reason="algorithm"
                 )
             key.verify(jws.signature, jws.signing_input)  # type: ignore[call-arg]
             return

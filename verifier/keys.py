@@ -2,8 +2,12 @@
 
 Verification finds the key by the JWS ``kid`` among the issuer's *assertion* keys, so a key
 that belongs to another issuer, or one the issuer listed for another purpose, does not
-verify. A verification method the DID document marks ``revoked`` is refused outright, for any
-signature date: a compromised key can backdate. Sources of key sets:
+verify. The ``kid`` is the DID URL of a verification method (``<issuer DID>#<fragment>``, as
+VC-JOSE-COSE §4 asks when the issuer is a DID); a DID URL of any other DID than the
+credential's issuer is refused at once, without fetching anything. A bare ``kid`` (the
+fragment, or the JWK's own ``kid``), which certreg wrote before, still finds its key among
+the same issuer's. A verification method the DID document marks ``revoked`` is refused
+outright, for any signature date: a compromised key can backdate. Sources of key sets:
 
 * :class:`HttpKeys` resolves ``did:web`` identifiers over HTTPS (or an issuer's JWKS URL the
   policy names), and caches the result as the response's ``Cache-Control`` allows;
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
@@ -58,9 +62,24 @@ class IssuerKeys:
     issuer: str
     keys: Mapping[str, PreparedKey]
     revoked: frozenset[str]
+    _own_urls: str = field(init=False, repr=False, compare=False)
+    """``<issuer>#``, the start of every DID URL of this issuer's keys: made once per key
+    set, so each token costs two ``startswith``, not a split."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_own_urls", self.issuer + "#")
 
     def key_for(self, kid: str) -> PreparedKey:
-        """The key ``kid`` names (a bare kid or a full verification method URL)."""
+        """The key ``kid`` names: the DID URL of one of the issuer's verification methods,
+        or a bare kid (its fragment, or the JWK's ``kid``) as credentials signed before
+        DID URL kids carry. A DID URL of another DID is refused (fail closed): its key, if
+        anything, is that DID's, and it vouches for nothing this issuer signed."""
+        if kid.startswith("did:") and not kid.startswith(self._own_urls):
+            raise CryptographicSecurityError(
+                f"the kid {kid[:120]} names a key of another DID than the issuer "
+                f"{self.issuer[:80]}",
+                reason="kid-not-issuer",
+            )
         if kid in self.revoked:
             raise CryptographicSecurityError(
                 f"key {kid[:80]} is marked revoked (compromised) by its issuer",
@@ -170,9 +189,12 @@ def issuer_keys_from_jwks(issuer: str, jwks_document: object) -> IssuerKeys:
         if not isinstance(kid, str) or not kid or jwk.get("use", "sig") != "sig":
             continue
         try:
-            keys[kid] = PreparedKey(jws.public_key(jwk), jwk.get("alg"))
+            prepared = PreparedKey(jws.public_key(jwk), jwk.get("alg"))
         except VerificationError:
             continue
+        keys[kid] = prepared
+        if issuer.startswith("did:"):
+            keys[f"{issuer}#{kid}"] = prepared  # a DID issuer's kid is a DID URL
     return IssuerKeys(issuer=issuer, keys=keys, revoked=frozenset())
 
 

@@ -26,7 +26,8 @@ class TrustPolicy:
     trusted_issuers: frozenset[str]
     """Issuer identifiers (``did:web:…`` or HTTPS URLs) whose credentials may be accepted."""
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS
-    """JWS ``alg`` values accepted; a subset of ES256 and EdDSA."""
+    """JWS ``alg`` values accepted; a subset of ES256, EdDSA and Ed25519 (EdDSA by its RFC 9864
+    name: allow both to take Ed25519 signatures from every issuer)."""
     jwks_urls: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Issuers whose keys come from a JWKS URL instead of their DID document."""
     minimum_status_entries: int = MIN_ENTRIES

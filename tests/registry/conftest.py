@@ -8,6 +8,7 @@ migrates a private schema once; each test starts from an empty table. Keys are m
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -37,6 +38,10 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 INTAKE_TOKEN = "intake-secret-only-for-tests"
 NUMBER = "7K3M-9QXD-2HFW-8T4B-E"
 VC_HEADER = {"typ": "vc+jwt", "cty": "vc"}
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 class KeyPair:
@@ -132,11 +137,13 @@ class TestIssuer:
         payload: dict[str, Any] | None = None,
         signer: KeyPair | None = None,
         typ: str = "keys+jwt",
+        kid: str | None = None,
     ) -> Publication:
-        body = sign_compact(
+        body = self.sign(
+            self.keys_payload() if payload is None else payload,
+            signer=signer,
             header={"typ": typ},
-            payload=self.keys_payload() if payload is None else payload,
-            signer=signer or self.key,
+            kid=kid,
         )
         return Publication(kind=DocumentKind.ISSUER_KEYS, key="issuer", version=version, body=body)
 
@@ -146,12 +153,17 @@ class TestIssuer:
         *,
         signer: KeyPair | None = None,
         header: dict[str, Any] | None = None,
+        kid: str | None = None,
     ) -> str:
-        return sign_compact(
-            header=VC_HEADER if header is None else header,
-            payload=payload,
-            signer=signer or self.key,
-        )
+        """``payload`` signed as the issuer signs it (``kid`` the DID URL of the key), or
+        with the header's ``kid`` set to ``kid`` (a bare thumbprint, as before, or any)."""
+        signer = signer or self.key
+        header = VC_HEADER if header is None else header
+        if kid is None:
+            return sign_compact(header=header, payload=payload, signer=signer, did=DID)
+        protected = {**header, "alg": signer.alg.value, "kid": kid}
+        signing_input = f"{b64url(_json(protected))}.{b64url(_json(payload))}"
+        return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
 
     def publication(
         self, kind: DocumentKind, key: str, payload: dict[str, Any], version: int = 1, **kw: Any

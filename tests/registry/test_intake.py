@@ -29,6 +29,7 @@ from tests.registry.conftest import (
     scheme_payload,
     status_list_payload,
 )
+from tests.verifier.test_bare_kid_corpus import corpus
 
 Breaker = Callable[[dict[str, Any]], None]
 
@@ -172,6 +173,77 @@ def test_unknown_kid_is_refused(registry: Registry, published: TestIssuer) -> No
                 DocumentKind.STATUS_LIST, "r1", status_list_payload("r1"), signer=stranger
             )
         )
+
+
+def test_keys_signed_under_a_bare_kid_are_still_read(registry: Registry) -> None:
+    """A registry keeps the keys document it stored before the issuer wrote DID URL kids,
+    and verifies it again on every read."""
+    issuer = TestIssuer(KeyPair(Algorithm.ES256))
+    registry.accept(issuer.keys_publication(kid=issuer.key.kid))
+    assert registry.keys().keys.keys() == {issuer.key.kid}
+    registry.accept(issuer.publication(DocumentKind.STATUS_LIST, "r1", status_list_payload("r1")))
+
+
+def test_what_certreg_signed_under_bare_kids_is_still_accepted(registry: Registry) -> None:
+    """The keys document, status lists and credentials certreg signed and published before
+    its kids became DID URLs (tests/verifier/fixtures): a registry that stored them keeps
+    reading them, and takes them again."""
+    data = corpus()
+    registry.accept(
+        Publication(kind=DocumentKind.ISSUER_KEYS, key="issuer", version=1, body=data["issuerKeys"])
+    )
+    for url, body in data["statusLists"].items():
+        list_id = url.rsplit("/", 1)[1]
+        assert registry.accept(
+            Publication(kind=DocumentKind.STATUS_LIST, key=list_id, version=1, body=body)
+        )
+    for body in data["credentials"].values():
+        key = jws.parse_compact(body).payload["id"].removeprefix("urn:uuid:")
+        assert registry.accept(
+            Publication(kind=DocumentKind.CREDENTIAL, key=key, version=1, body=body)
+        )
+    assert len(registry.keys().keys) == 2
+
+
+def test_a_kid_is_the_did_url_of_a_method_or_a_bare_thumbprint(
+    registry: Registry, published: TestIssuer
+) -> None:
+    """What the issuer signs (a DID URL kid) and what it signed before (the bare thumbprint,
+    still in older stored documents) are both taken."""
+    key = published.key
+    document = status_list_payload("r1")
+    assert published.sign(document).split(".")[0] != published.sign(document, kid=key.kid)
+    registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document))
+    legacy = published.publication(DocumentKind.STATUS_LIST, "r1", document, version=2, kid=key.kid)
+    assert registry.accept(legacy)
+
+
+@pytest.mark.parametrize(
+    "kid",
+    [
+        "did:web:other.example#{kid}",
+        "did:web:certs.example.test.evil#{kid}",
+        "did:web:certs.example.test:evil#{kid}",
+        "did:web:certs.example.test#{kid}-not-a-method",
+    ],
+)
+def test_a_did_url_kid_must_name_a_method_of_the_issuers_own_did(
+    registry: Registry, published: TestIssuer, kid: str
+) -> None:
+    document = status_list_payload("r1")
+    wrong = kid.format(kid=published.key.kid)  # signed with the issuer's own key all the same
+    with pytest.raises(UnknownKey):
+        registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document, kid=wrong))
+
+
+def test_the_jwt_iss_must_be_the_credentials_issuer(
+    registry: Registry, published: TestIssuer
+) -> None:
+    document = {**status_list_payload("r1"), "iss": "did:web:other.example"}
+    with pytest.raises(IdentifierMismatch, match="iss"):
+        registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document))
+    document["iss"] = document["issuer"]
+    assert registry.accept(published.publication(DocumentKind.STATUS_LIST, "r1", document))
 
 
 def test_a_forged_signature_is_refused(registry: Registry, published: TestIssuer) -> None:

@@ -18,7 +18,7 @@ from registry.errors import (
     PublicationRefused,
     UnsupportedAlgorithm,
 )
-from tests.registry.conftest import KeyPair, TestIssuer
+from tests.registry.conftest import DID, KeyPair, TestIssuer
 
 _DUPLICATE = b'{"alg":"ES256","alg":"ES256","kid":"k"}'
 
@@ -36,7 +36,7 @@ def _compact(header: Any, payload: Any, key: KeyPair) -> str:
 def test_both_algorithms_verify(alg: Algorithm) -> None:
     key = KeyPair(alg)
     parsed = jws.parse_compact(TestIssuer(key).sign({"a": 1}))
-    assert (parsed.alg, parsed.kid, parsed.payload) == (alg.value, key.kid, {"a": 1})
+    assert (parsed.alg, parsed.kid, parsed.payload) == (alg.value, f"{DID}#{key.kid}", {"a": 1})
     jws.verify_signature(parsed, key.public_jwk)
 
 
