@@ -16,7 +16,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,29 +83,44 @@ def _wait(condition: Any, what: str, seconds: float = 30) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir = tmp_path_factory.mktemp("verify-demo") / "data"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+@contextmanager
+def demo_server(
+    data_dir: Path, port: int, *, public: str, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``certreg serve --demo`` on ``port`` in a process of its own, with no ``CERTREG_*``
+    setting but ``env``, yielding the demo administrator's token and the process once
+    ``public`` (its base URL as verifiers see it) serves the published keys; stopped on
+    leaving."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    environ |= env or {}
     command = [sys.executable, "-c", "from issuer.cli import main; main()", "serve", "--demo"]
-    command += ["--data-dir", str(data_dir), "--port", str(port)]
+    command += ["--data-dir", str(data_dir), "--port", str(port), "--base-url", public]
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
+        command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
     )
-    base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
         if process.poll() is not None:
             pytest.fail("the demo server exited")
         try:
-            return httpx.get(f"{base}/.well-known/did.json", timeout=2).status_code == 200
+            return httpx.get(f"{public}/.well-known/did.json", timeout=2).status_code == 200
         except httpx.TransportError:
             return False
 
     try:
         _wait(up, "the demo server and its published keys")
-        admin = (data_dir / "demo-admin.token").read_text().strip()
+        yield (data_dir / "demo-admin.token").read_text().strip(), process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data_dir = tmp_path_factory.mktemp("verify-demo") / "data"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with demo_server(data_dir, port, public=base) as (admin, process):
         demo = Demo(base=base, data_dir=data_dir, admin=admin, process=process)
         for row in demo.api("GET", "/certifications", admin).json():
             number = row["certificate_number"]
@@ -114,9 +130,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             demo.numbers.append(number)
         assert len(demo.numbers) >= 2
         yield demo
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_demo_credential_verifies_online(demo: Demo) -> None:

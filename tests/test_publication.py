@@ -18,7 +18,7 @@ from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
-from tests.test_credentials import method_key
+from tests.test_credentials import SVG_MARK, method_key
 
 
 @dataclass
@@ -100,7 +100,13 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     under assertionMethod; each credential's JWT iss repeats its issuer."""
     with office.store.transaction() as tx:
         publication.enqueue_keys(tx, clock())
-    grant(office)
+    scheme_id = grant(office)["certification"]["scheme_id"]
+    mark = {
+        "media_type": "image/svg+xml",
+        "image_base64": base64.b64encode(SVG_MARK).decode(),
+        "rules": "Use only with your certificate number and while certified.",
+    }
+    office.ok("PUT", f"/schemes/{scheme_id}/mark", member(office, "manager"), mark)
     recorder = Recorder()
     _drain(office, recorder, clock)
     did_document = _payload(recorder.received[0].body)["did_document"]
@@ -116,7 +122,7 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     for item in recorder.received:
         assert _header(item.body)["kid"] == method["id"], item.kind
         kinds.add(item.kind)
-        if item.kind is not DocumentKind.ISSUER_KEYS:
+        if item.kind not in {DocumentKind.ISSUER_KEYS, DocumentKind.MARK}:  # not credentials
             payload = _payload(item.body)
             issuer = payload["issuer"]
             assert payload["iss"] == (issuer["id"] if isinstance(issuer, dict) else issuer) == did

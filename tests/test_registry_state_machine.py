@@ -52,7 +52,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from joserfc import jws
-from joserfc.jwk import KeySet
+from joserfc.jwk import GuestProtocol, Key
 from sqlalchemy import select
 
 from issuer import decisions, demo, examinations, lifecycle, publication, signing, staff
@@ -83,6 +83,7 @@ from registry.store import Document, create_registry_engine
 from schemas import bitstring_status_list as bsl
 from schemas.publication import DocumentKind, Publication
 from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy, _empty_postgres, _install_key
+from tests.test_credentials import method_key
 
 SCOPE_ITEMS = ("VT-PRESSURE", "VT-STEEL")
 """The scope items of the demo scheme (examples/welding-inspector.scheme.json)."""
@@ -223,13 +224,14 @@ class Served:
     """What the registry serves right now, every signature checked with its issuer keys."""
 
     registry: Registry
-    keys: KeySet = field(init=False)
+    keys: Callable[[GuestProtocol], Key] = field(init=False)
+    """The key of a JWS, found from its DID URL kid in the served DID document."""
 
     def __post_init__(self) -> None:
         document = self.registry.document(DocumentKind.ISSUER_KEYS, "issuer")
         assert document is not None, "the registry serves no issuer keys"
         issuer_keys = read_issuer_keys(document.body)  # proof of possession included
-        self.keys = KeySet.import_key_set(issuer_keys.jwks)  # type: ignore[arg-type]
+        self.keys = method_key(issuer_keys.did_document)
 
     def payload(self, document: Document) -> dict[str, Any]:
         assert document.media_type == "application/vc+jwt", document.media_type

@@ -21,8 +21,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -37,7 +35,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from issuer.cli import app
-from tests.test_cli_verify import _free_port, _wait
+from tests.test_cli_verify import _free_port, _wait, demo_server
 from verifier.timestamps import parse_timestamp
 
 TTL, VALIDITY = 4, 24
@@ -140,51 +138,35 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     replay = Replay(upstream=upstream)
     proxy = ThreadingHTTPServer(("127.0.0.1", proxy_port), replay.handler())
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
-    env |= {
+    env = {
         "CERTREG_STATUS_LIST_TTL_SECONDS": str(TTL),
         "CERTREG_STATUS_LIST_VALIDITY_SECONDS": str(VALIDITY),
     }
-    command = [sys.executable, "-c", "from issuer.cli import main; main()", "serve", "--demo"]
-    command += ["--data-dir", str(data_dir), "--port", str(port), "--base-url", public]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
-    )
-
-    def up() -> bool:
-        if process.poll() is not None:
-            pytest.fail("the demo server exited")
-        try:
-            return httpx.get(f"{public}/.well-known/did.json", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        _wait(up, "the demo server behind the proxy")
-        admin = (data_dir / "demo-admin.token").read_text().strip()
-        headers = {"Authorization": f"Bearer {admin}"}
-        [first, *_] = httpx.get(f"{upstream}/api/v1/certifications", headers=headers).json()
-        number = first["certificate_number"]
-        detail = httpx.get(f"{upstream}/api/v1/certifications/{number}", headers=headers).json()
-        [credential_id] = [c["id"] for c in detail["credentials"] if c["kind"] == "certificate"]
-        token = httpx.get(f"{upstream}/api/v1/credentials/{credential_id}", headers=headers).text
-        [entry] = [
-            e for e in _payload(token)["credentialStatus"] if e["statusPurpose"] == "suspension"
-        ]
-        assert entry["statusListCredential"].startswith(f"{public}/status/")
-        yield Setup(
-            public=public,
-            upstream=upstream,
-            data_dir=data_dir,
-            admin=admin,
-            replay=replay,
-            token=token,
-            number=number,
-            list_path=entry["statusListCredential"].removeprefix(public),
-        )
+        with demo_server(data_dir, port, public=public, env=env) as (admin, _):
+            headers = {"Authorization": f"Bearer {admin}"}
+            [first, *_] = httpx.get(f"{upstream}/api/v1/certifications", headers=headers).json()
+            number = first["certificate_number"]
+            detail = httpx.get(f"{upstream}/api/v1/certifications/{number}", headers=headers).json()
+            [credential_id] = [c["id"] for c in detail["credentials"] if c["kind"] == "certificate"]
+            token = httpx.get(
+                f"{upstream}/api/v1/credentials/{credential_id}", headers=headers
+            ).text
+            [entry] = [
+                e for e in _payload(token)["credentialStatus"] if e["statusPurpose"] == "suspension"
+            ]
+            assert entry["statusListCredential"].startswith(f"{public}/status/")
+            yield Setup(
+                public=public,
+                upstream=upstream,
+                data_dir=data_dir,
+                admin=admin,
+                replay=replay,
+                token=token,
+                number=number,
+                list_path=entry["statusListCredential"].removeprefix(public),
+            )
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         proxy.shutdown()
         proxy.server_close()
 
