@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,10 +31,10 @@ from tests.backoffice import (
     person_body,
 )
 from tests.conftest import FrozenClock
+from tests.node import run_script
 from tests.test_credentials import method_key
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
-JS = Path(__file__).resolve().parent / "js"
 DID = "did:web:certs.example.test"
 
 
@@ -116,36 +112,9 @@ def _b64(value: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _node() -> str:
-    """The node binary with the pinned modules installed; a skip without them, or a failure
-    under ``CI=true``."""
-    node = shutil.which("node")
-    missing = None
-    if node is None:
-        missing = "node is not installed (Debian package nodejs)"
-    elif not (JS / "node_modules" / "did-jwt" / "package.json").is_file():
-        missing = "the interop modules are not installed: run `npm ci --prefix tests/js`"
-    if missing is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {missing}")
-        pytest.skip(missing)
-    assert node is not None
-    return node
-
-
 def _did_jwt(did_document: dict[str, Any], tokens: list[str], now: int) -> list[dict[str, Any]]:
-    request = json.dumps({"didDocument": did_document, "tokens": tokens, "now": now})
-    done = subprocess.run(
-        [_node(), str(JS / "verify-did-jwt.mjs")],
-        input=request,
-        capture_output=True,
-        text=True,
-        cwd=JS,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    results: list[dict[str, Any]] = json.loads(done.stdout)
+    request = {"didDocument": did_document, "tokens": tokens, "now": now}
+    results: list[dict[str, Any]] = run_script("did-jwt", "verify-did-jwt.mjs", request)
     return results
 
 

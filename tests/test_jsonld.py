@@ -24,6 +24,7 @@ from issuer.identity import CONTEXT_NAME, IssuerIdentity
 from registry import Registry, RegistryStore
 from schemas import credential_schemas
 from tests.backoffice import BackOffice
+from tests.node import run_script
 from tests.signed_documents import BASE_URL, PINNED_CONTEXTS, credentials, issue_everything
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
@@ -109,6 +110,51 @@ def test_every_signed_document_expands_in_safe_mode(
         # Every term is an IRI now: no compact key survived expansion.
         leftover = {k for k in _keys(expanded) if not (k.startswith("@") or ":" in k)}
         assert not leftover, (document.label, leftover)
+
+
+def _every_context() -> dict[str, Any]:
+    """The pinned contexts and certreg's own, by URL: all a processor may load."""
+    contexts: dict[str, Any] = {
+        url: json.loads(path.read_text("utf-8")) for url, path in PINNED_CONTEXTS.items()
+    }
+    contexts[credential_schemas.CONTEXT_V1_URL] = credential_schemas.context_document(
+        credential_schemas.CONTEXT_V1
+    )
+    for name in credential_schemas.CONTEXT_NAMES:
+        contexts[f"{BASE_URL}/contexts/{name}.jsonld"] = credential_schemas.context_document(name)
+    return contexts
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_jsonld_js_expands_every_signed_document_in_safe_mode(
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+    registry_store: RegistryStore,
+) -> None:
+    """jsonld.js (npm ``jsonld``, pinned in ``tests/js``), whose safe mode is the one the
+    issue of dropped terms is named after, expands every kind of signed document; and
+    refuses the register entry under context version 1, so the check can fail."""
+    office, client = public
+    documents = credentials(issue_everything(office, client, Registry(registry_store)))
+    entry = next(d for d in documents if "RegisterEntryCredential" in d.payload["type"])
+    under_v1 = {
+        **entry.payload,
+        "@context": [entry.payload["@context"][0], credential_schemas.CONTEXT_V1_URL],
+    }
+    request = {
+        "contexts": _every_context(),
+        "documents": [
+            *({"label": d.label, "document": d.payload} for d in documents),
+            {"label": "register entry under context v1", "document": under_v1},
+        ],
+    }
+    *results, refused = run_script("jsonld", "expand-safe.mjs", request)
+    assert len(results) == len(documents)
+    for result in results:
+        assert result["ok"], result
+        leftover = {k for k in _keys(result["expanded"]) if not (k.startswith("@") or ":" in k)}
+        assert not leftover, (result["label"], leftover)
+    assert not refused["ok"]
+    assert "status" in refused["error"], refused
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
