@@ -1,5 +1,5 @@
-"""``certreg bench``: the command; the measurements are :mod:`issuer.bench`'s, imported when
-the command runs (they pull in the whole server stack)."""
+"""``certreg bench``: the command; the measurements are :mod:`issuer.bench`'s (the harness's
+own subpackage), imported when the command runs (they pull in the whole server stack)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def bench(
     beside the raw signing rate and the other ceilings measured in the same run;
     docs/PERFORMANCE.md explains them. Your data directory is not touched. Progress goes to
     standard error, the figures to standard output."""
-    from issuer import bench as measurements
+    from issuer.bench import run as measurements
 
     engine = engine.lower()
     if engine not in {"sqlite", "postgresql"}:

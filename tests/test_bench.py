@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from issuer import bench
-from issuer.bench_env import BenchEnv
-from issuer.bench_load import percentile
+from issuer.bench import run as bench
+from issuer.bench.env import BenchEnv
+from issuer.bench.load import percentile
 from issuer.cli import app
 from tests.conftest import PostgresSchema
 

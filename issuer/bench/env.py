@@ -262,7 +262,7 @@ def _actor(tx: Any, now: datetime, entropy: Entropy, name: str, role: Role) -> A
 
 @dataclass
 class Server:
-    """A running two-worker server (see :mod:`issuer.bench_server`)."""
+    """A running two-worker server (see :mod:`issuer.bench.server`)."""
 
     process: subprocess.Popen[str]
     port: int
@@ -292,9 +292,9 @@ class Server:
 
 
 def start_server(job: dict[str, Any], *, ready_path: str, timeout: float = 60.0) -> Server:
-    """Start :mod:`issuer.bench_server` with ``job`` and wait until ``ready_path`` answers."""
+    """Start :mod:`issuer.bench.server` with ``job`` and wait until ``ready_path`` answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "issuer.bench_server"],
+        [sys.executable, "-m", "issuer.bench.server"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

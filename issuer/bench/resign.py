@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from issuer import publication
-from issuer.bench_env import BenchEnv, Office
+from issuer.bench.env import BenchEnv, Office
 from issuer.issuance import IssuanceContext
 from issuer.publishers import InProcessPublisher
 from issuer.runtime import system_clock

@@ -6,7 +6,7 @@ leaves the cores to the servers it measures, where a Python client would itself 
 ceiling. :func:`run_wrk` drives it with a Lua script that walks the paths round robin and
 prints its figures as JSON; a short run before the measured one warms the server.
 
-The built-in generator runs as its own process (``python -m issuer.bench_load``, reading
+The built-in generator runs as its own process (``python -m issuer.bench.load``, reading
 its job as JSON on standard input and answering JSON on standard output), so it never shares
 an interpreter lock with the server or the bench. Either generator drives the bare endpoint
 and the registry alike, so their ratio compares the servers, not the clients. Each

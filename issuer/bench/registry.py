@@ -30,7 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from issuer import certificate_numbers, lifecycle, publication
-from issuer.bench_env import FAMILY_NAMES, GIVEN_NAMES, BenchEnv, Office
+from issuer.bench.env import FAMILY_NAMES, GIVEN_NAMES, BenchEnv, Office
 from issuer.bulk import BatchReport, Outcome
 from issuer.issuance import VC_JWT_HEADER, IssuanceContext
 from issuer.model import Certification, StatusSlot

@@ -2,7 +2,7 @@
 
 Each runs as uvicorn does with ``--workers``: a master process binds the socket and starts
 worker processes (``spawn``) that serve it, so the figures are those of a two-worker
-deployment. The master runs as ``python -m issuer.bench_server``, takes its job as JSON on
+deployment. The master runs as ``python -m issuer.bench.server``, takes its job as JSON on
 standard input (so the registry's intake secret never appears on a command line), prints
 ``{"port": …, "pids": […]}`` once the workers are started, and stops them when its
 standard input closes — also when the bench that started it dies.

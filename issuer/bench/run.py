@@ -4,11 +4,11 @@ Absolute rates move from machine to machine, so every figure is printed beside t
 it is bounded by, measured in the same run on the same cores: bulk issuance against the raw
 ES256 signature rate, offline verification against the raw verification rate, the public
 lookups against a bare FastAPI endpoint served the same way (two uvicorn workers, 64
-keep-alive connections from the same load generator, :mod:`issuer.bench_load`). The targets
+keep-alive connections from the same load generator, :mod:`issuer.bench.load`). The targets
 are those of the performance work (docs/PERFORMANCE.md); a miss is reported, not raised —
 this is a measurement, and a shared machine makes single runs noisy.
 
-Everything runs in throwaway stores (:mod:`issuer.bench_env`); nothing touches a
+Everything runs in throwaway stores (:mod:`issuer.bench.env`); nothing touches a
 deployment's data.
 """
 
@@ -35,9 +35,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from rich.console import Console
 from rich.table import Table
 
-from issuer import bench_load, bench_registry, bench_resign, bulk, keys
-from issuer.bench_env import BenchEnv, Office, start_server
-from issuer.bench_load import percentile
+from issuer import bulk, keys
+from issuer.bench import load as bench_load
+from issuer.bench import registry as bench_registry
+from issuer.bench import resign as bench_resign
+from issuer.bench.env import BenchEnv, Office, start_server
+from issuer.bench.load import percentile
 from issuer.runtime import system_clock, system_entropy
 from issuer.signing import SigningPool
 from issuer.status import sign_status_list
@@ -153,7 +156,7 @@ def raw_signature_rates(seconds: float) -> tuple[float, float]:
 
 
 def load(base_url: str, paths: list[str], options: BenchOptions) -> dict[str, Any]:
-    """Load a server with 64 connections: ``wrk`` if installed, else :mod:`issuer.bench_load`
+    """Load a server with 64 connections: ``wrk`` if installed, else :mod:`issuer.bench.load`
     in its own process. Any answer but 2xx fails the run (a fast error is no figure)."""
     host, port = base_url.removeprefix("http://").split(":")
     if bench_load.wrk_path() is not None:
@@ -176,7 +179,7 @@ def load(base_url: str, paths: list[str], options: BenchOptions) -> dict[str, An
             "warmup": options.warmup_seconds,
         }
         done = subprocess.run(
-            [sys.executable, "-m", "issuer.bench_load"],
+            [sys.executable, "-m", "issuer.bench.load"],
             input=json.dumps(job),
             capture_output=True,
             text=True,
