@@ -31,6 +31,42 @@ def test_imports_point_downward(package: str) -> None:
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (upward)"
 
 
+def _modules_imported(path: Path) -> set[str]:
+    """Every module ``path`` names in an import, dotted in full: ``from issuer import bench``
+    names ``issuer`` and ``issuer.bench``; relative imports are resolved against ``path``."""
+    package = list(path.relative_to(ROOT).parts[:-1])  # a module's or an __init__'s package
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+BENCH = "issuer.bench"
+BENCH_COMMAND = ROOT / "issuer" / "cli_bench.py"
+"""The only module outside the harness that may import it: the ``certreg bench`` command."""
+
+
+def test_the_benchmark_is_imported_by_nothing_but_its_command() -> None:
+    """The harness (issuer/bench/) may import anything of certreg; nothing of certreg imports
+    it but the command line's ``certreg bench`` (tests aside), so it stays out of the
+    issuer's domain rooms and out of every process that does not run the benchmark."""
+    harness = ROOT / "issuer" / "bench"
+    assert (harness / "__init__.py").is_file()
+    for package in ORDER:
+        for path in (ROOT / package).rglob("*.py"):
+            if path == BENCH_COMMAND or harness in path.parents:
+                continue
+            bad = {m for m in _modules_imported(path) if m == BENCH or m.startswith(f"{BENCH}.")}
+            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (the benchmark)"
+    assert any(m.startswith(BENCH) for m in _modules_imported(BENCH_COMMAND))
+
+
 def test_only_the_store_and_migrations_touch_sqlalchemy_sessions() -> None:
     allowed = {"store.py", "tables.py", "migrate.py"}
     for path in (ROOT / "issuer").rglob("*.py"):
