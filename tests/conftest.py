@@ -83,7 +83,7 @@ def _postgres_url() -> str | None:
 def seen_status_lists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """``certreg verify`` keeps the status list dates it has seen in the user's home: in the
     tests, in a directory of the run's own, never the home of whoever runs them."""
-    from issuer import cli_verify
+    from issuer.cli import verify as cli_verify
 
     path = cli_verify.seen_lists_path(tmp_path_factory.mktemp("home"))
     with pytest.MonkeyPatch.context() as patch:

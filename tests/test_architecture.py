@@ -48,7 +48,7 @@ def _modules_imported(path: Path) -> set[str]:
 
 
 BENCH = "issuer.bench"
-BENCH_COMMAND = ROOT / "issuer" / "cli_bench.py"
+BENCH_COMMAND = ROOT / "issuer" / "cli" / "bench.py"
 """The only module outside the harness that may import it: the ``certreg bench`` command."""
 
 

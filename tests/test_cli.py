@@ -322,7 +322,8 @@ def test_the_writing_process_imports_no_validation_stack() -> None:
 def test_the_bulk_command_leaves_the_batch_size_to_issuance() -> None:
     """Without ``--batch``, issuance picks the size for how it runs, and the help says
     what it picks."""
-    from issuer import bulk, cli_bulk
+    from issuer import bulk
+    from issuer.cli import bulk as cli_bulk
 
     assert inspect.signature(cli_bulk.issue_bulk).parameters["batch"].default is None
     assert inspect.signature(bulk.issue_batch).parameters["batch_size"].default is None

@@ -246,7 +246,7 @@ def test_replayed_lists_cannot_confirm(setup: Setup, tmp_path: Path) -> None:
 
 
 def test_the_seen_lists_file_keeps_the_newest_date_of_each_list(tmp_path: Path) -> None:
-    from issuer import cli_verify
+    from issuer.cli import verify as cli_verify
 
     path = tmp_path / "state" / "seen.json"
     warnings: list[str] = []
@@ -267,7 +267,7 @@ def test_the_seen_lists_file_keeps_the_newest_date_of_each_list(tmp_path: Path) 
 
 
 def test_an_unreadable_seen_lists_file_is_started_anew_with_a_warning(tmp_path: Path) -> None:
-    from issuer import cli_verify
+    from issuer.cli import verify as cli_verify
 
     path = tmp_path / "seen.json"
     for content in ("not json", "[]", '{"lists": {"https://a.example/s/1": "yesterday"}}'):
@@ -285,7 +285,7 @@ def test_an_unreadable_seen_lists_file_is_started_anew_with_a_warning(tmp_path: 
 def test_the_seen_lists_file_defaults_to_the_state_directory(
     tmp_path: Path, seen_status_lists: Path
 ) -> None:
-    from issuer import cli_verify
+    from issuer.cli import verify as cli_verify
 
     assert cli_verify.seen_lists_path(tmp_path) == (
         tmp_path / ".local" / "state" / "certreg" / "seen-status-lists.json"

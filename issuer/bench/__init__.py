@@ -17,7 +17,7 @@ holds no key and no data of a deployment.
 
 Imports: it may import anything of certreg (issuer, registry, verifier, schemas) — it drives
 them as a deployment would. Nothing imports it but the command line: the ``certreg bench``
-command in :mod:`issuer.cli_bench`, which imports :mod:`issuer.bench.run` only when the
+command in :mod:`issuer.cli.bench`, which imports :mod:`issuer.bench.run` only when the
 command runs (and tests). ``tests/test_architecture.py`` holds that rule.
 
 The command module stays on the command line's side, not in here: the ``certreg`` script

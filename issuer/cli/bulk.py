@@ -27,7 +27,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from issuer.cli_options import BaseUrl, DataDir
+from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings
+from issuer.cli.options import BaseUrl, DataDir
 
 if TYPE_CHECKING:
     from issuer.bulk import BatchReport
@@ -106,7 +107,6 @@ def issue_bulk(
     the problem, then a summary with the counts and the rate. Exit 0 when every row is
     issued, now or before; 1 when some row was rejected."""
     from issuer import bulk
-    from issuer.cli import _ensure_key, _open_store, _passphrase, _settings
     from issuer.identity import IssuerIdentity
     from issuer.keys import KeyRing
     from issuer.runtime import system_clock, system_entropy

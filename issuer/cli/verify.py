@@ -32,7 +32,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from issuer.cli_options import DataDir
+from issuer.cli.options import DataDir
 
 if TYPE_CHECKING:
     from registry import Registry

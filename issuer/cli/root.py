@@ -1,9 +1,16 @@
 """The ``certreg`` command line: the composition root that wires settings into the contexts.
 
+Here the typer app is built and every command is attached to it: ``init``, ``serve``,
+``token``, ``audit``, ``keys`` and ``registry rebuild`` are defined here; ``issue-bulk``
+(:mod:`issuer.cli.bulk`), ``verify`` and ``registry export-bundle``
+(:mod:`issuer.cli.verify`) and ``bench`` (:mod:`issuer.cli.bench`) are defined in their own
+modules and attached at the end of this one. Each command reads the settings
+(:func:`issuer.cli.common._settings`) and builds the contexts it runs in.
+
 Only what the commands' signatures need is imported here; each command imports the rest of
 certreg when it runs. ``certreg --help`` then starts in a fraction of the time a full import
 takes, and so does each signing or writing process of ``issue-bulk`` (a spawned process
-imports the ``certreg`` script, which is this module).
+imports the ``certreg`` script, which imports this module).
 """
 
 from __future__ import annotations
@@ -11,15 +18,15 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final, NoReturn
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
-from rich.console import Console
 
-from issuer.cli_bench import bench
-from issuer.cli_bulk import issue_bulk
-from issuer.cli_options import BaseUrl, DataDir
-from issuer.cli_verify import export_bundle, verify
+from issuer.cli.bench import bench
+from issuer.cli.bulk import issue_bulk
+from issuer.cli.common import _ensure_key, _fail, _open_store, _passphrase, _settings, err
+from issuer.cli.options import BaseUrl, DataDir
+from issuer.cli.verify import export_bundle, verify
 from issuer.model import Role
 from issuer.signing import Algorithm
 
@@ -74,61 +81,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
-err = Console(stderr=True)
-
-
-def _settings(
-    data_dir: Path | None = None, base_url: str | None = None, **extra: object
-) -> Settings:
-    from issuer.settings import Settings
-
-    overrides: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if base_url is not None:
-        overrides["base_url"] = base_url
-    return Settings(**overrides)  # type: ignore[arg-type]
-
-
-def _open_store(settings: Settings) -> Store:
-    from issuer import migrate
-    from issuer.store import Store
-
-    if settings.issuer_database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store.from_url(settings.issuer_url)
-    migrate.upgrade(store.engine)
-    return store
-
-
-def _fail(message: str) -> NoReturn:
-    err.print(f"[red]error[/]: {message}")
-    raise typer.Exit(2)
-
-
-def _passphrase(settings: Settings) -> bytes:
-    try:
-        return settings.passphrase()
-    except ValueError as exc:
-        _fail(str(exc))
-
-
-def _ensure_key(store: Store, settings: Settings, alg: Algorithm | None = None) -> None:
-    """Create the first signing key if the store has none."""
-    from issuer import keys
-    from issuer.runtime import system_clock
-
-    with store.transaction() as tx:
-        if tx.list_signing_keys():
-            return
-        key = keys.create_key(
-            tx,
-            alg=alg or Algorithm(settings.signing_alg),
-            passphrase=_passphrase(settings),
-            now=system_clock(),
-            actor="system:cli",
-        )
-    err.print(f"signing key {key.kid} ({key.alg}) created")
 
 
 @app.command()
