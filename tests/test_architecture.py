@@ -129,3 +129,58 @@ def test_every_problem_kind_is_documented() -> None:
                         raised.add(str(keyword.value.value))
     assert {"examined-candidate", "no-signing-key"} <= raised
     assert raised <= set(PROBLEM_KINDS), raised - set(PROBLEM_KINDS)
+
+
+def test_the_command_line_is_the_top_edge_and_has_no_import_cycle() -> None:
+    """The command line (issuer/cli/) is imported by nothing of certreg: it is the edge that
+    wires settings into the contexts, above the process, the credentials and the store. And
+    its modules import each other one way only. Every import counts, those inside a function
+    too: the cycle this rule ended (the root module importing ``issue-bulk``'s, which
+    imported the root's helpers back) ran through an import inside a command."""
+    package = "issuer.cli"
+    folder = ROOT / "issuer" / "cli"
+    assert (folder / "__init__.py").is_file()
+    modules = {
+        package if path.name == "__init__.py" else f"{package}.{path.stem}": path
+        for path in folder.glob("*.py")
+    }
+
+    for top in ORDER:
+        for path in (ROOT / top).rglob("*.py"):
+            if folder in path.parents:
+                continue
+            bad = {
+                m for m in _modules_imported(path) if m == package or m.startswith(f"{package}.")
+            }
+            assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (the command line)"
+
+    def within(name: str) -> str | None:
+        """The module of the package that ``name`` (a module, or a name in one) is in."""
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {
+        module: {
+            target
+            for name in _modules_imported(path)
+            if (target := within(name)) is not None and target != module
+        }
+        for module, path in modules.items()
+    }
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> None:
+        if module in trail:
+            cycle = " -> ".join([*trail[trail.index(module) :], module])
+            pytest.fail(f"import cycle in the command line: {cycle}")
+        if module in done:
+            return
+        for target in sorted(graph[module]):
+            visit(target, [*trail, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert graph[package] == {f"{package}.root"}
+    assert f"{package}.root" not in set().union(*(graph[m] for m in graph if m != package))
