@@ -32,11 +32,12 @@ from registry import jws
 from registry.errors import RegistryError
 from registry.intake import Registry, read_issuer_keys
 from schemas.publication import DocumentKind
-from verifier.core import Report, Verifier
+from verifier.core import Verifier
 from verifier.errors import KeyRetrievalError, StatusRetrievalError
 from verifier.fetch import Fetched
 from verifier.keys import IssuerKeys, issuer_keys_from_did_document
 from verifier.policy import TrustPolicy
+from verifier.result import Report
 from verifier.supersession import register_lookup, superseded_by_in_entry
 
 __all__ = [

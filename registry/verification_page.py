@@ -45,8 +45,8 @@ from registry.intake import Registry, credential_key
 from registry.verification import RegistryVerification
 from schemas.openapi import negotiated_response
 from schemas.publication import DocumentKind
-from verifier.core import Report
 from verifier.errors import UntrustedIssuer, Verdict
+from verifier.result import Report
 
 __all__ = [
     "Answer",

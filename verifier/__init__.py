@@ -14,7 +14,7 @@ Errors form a closed set (:mod:`verifier.errors`); "cannot confirm" is never "va
 from __future__ import annotations
 
 from verifier.bundle import Bundle, read_bundle
-from verifier.core import Report, VerifiedCredential, Verifier
+from verifier.core import VerifiedCredential, Verifier
 from verifier.errors import (
     CryptographicSecurityError,
     Expired,
@@ -37,7 +37,7 @@ from verifier.fetch import HttpFetcher
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, StaticKeys
 from verifier.policy import TrustPolicy
 from verifier.replay import SeenLists
-from verifier.result import verification_result
+from verifier.result import Report, verification_result
 from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
 from verifier.supersession import HttpRegisterEntries, SupersessionSource
 

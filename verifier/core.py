@@ -13,7 +13,7 @@ or trusted, the answer is "cannot confirm" — never "valid" (fail closed).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +37,7 @@ from verifier.keys import KeySource
 from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
 from verifier.replay import SeenLists
-from verifier.result import verification_result
+from verifier.result import Report
 from verifier.status import (
     StatusSource,
     VerifiedStatusList,
@@ -49,7 +49,7 @@ from verifier.structure import check_credential, issuer_id
 from verifier.supersession import SupersessionSource
 from verifier.timestamps import instant
 
-__all__ = ["Report", "VerifiedCredential", "Verifier"]
+__all__ = ["VerifiedCredential", "Verifier"]
 
 VC_JWT_TYPES = frozenset({"vc+jwt", "application/vc+jwt"})
 VC_CONTENT_TYPES = frozenset({"vc", "application/vc"})
@@ -80,58 +80,6 @@ class VerifiedCredential:
     kid: str
     checks: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """The whole answer for people and programs; never raises, never says valid by default."""
-
-    verdict: Verdict
-    checked_at: datetime
-    credential: dict[str, Any] | None = None
-    """The credential, when its signature verified (even if it is revoked or expired)."""
-    issuer: str | None = None
-    checks: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    errors: tuple[dict[str, Any], ...] = ()
-    error: VerificationError | None = field(default=None, compare=False)
-
-    @property
-    def verified(self) -> bool:
-        return self.verdict is Verdict.VALID
-
-    @property
-    def decided(self) -> bool:
-        return self.error is None or self.error.decided
-
-    @property
-    def exit_code(self) -> int:
-        """0 valid, 1 not valid, 2 could not decide (INTERFACES.md, ``certreg verify``)."""
-        if self.verified:
-            return 0
-        return 1 if self.decided else 2
-
-    @property
-    def superseded_by(self) -> str | None:
-        """The id of the credential that replaces this one, when it was superseded."""
-        return self.error.superseded_by if isinstance(self.error, Superseded) else None
-
-    @classmethod
-    def refused(cls, error: VerificationError, *, now: datetime) -> Report:
-        """The report of a check that ended with ``error``."""
-        credential = error.credential
-        return cls(
-            verdict=error.verdict,
-            checked_at=now,
-            credential=credential,
-            issuer=_issuer_or_none(credential),
-            errors=(error.problem(),),
-            error=error,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        """The verification result every surface answers with (:mod:`verifier.result`)."""
-        return verification_result(self)
 
 
 class Verifier:
@@ -349,12 +297,3 @@ def _schema_name(schema_id: object) -> str | None:
 
 _schema_names = TextMemo(_schema_name, max_entries=256, max_length=256)
 """One issuer's credentials all carry the same few ``credentialSchema`` ids."""
-
-
-def _issuer_or_none(credential: Mapping[str, Any] | None) -> str | None:
-    if credential is None:
-        return None
-    try:
-        return issuer_id(credential)
-    except VerificationError:
-        return None

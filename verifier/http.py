@@ -47,11 +47,10 @@ from verifier.core import (
     CHECK_STATUS,
     CHECK_STRUCTURE,
     CHECK_VALIDITY,
-    Report,
     Verifier,
 )
 from verifier.errors import CryptographicSecurityError, ParsingError, VerificationError
-from verifier.result import verification_result
+from verifier.result import Report, verification_result
 
 __all__ = [
     "ENVELOPE_PREFIX",

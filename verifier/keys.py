@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from verifier import jws
+from verifier.did_web import did_web_url
 from verifier.errors import (
     CryptographicSecurityError,
     KeyRetrievalError,
-    MalformedValueError,
     VerificationError,
 )
 from verifier.fetch import HttpFetcher, TtlCache, Unreachable
@@ -39,8 +39,6 @@ __all__ = [
     "IssuerKeys",
     "KeySource",
     "StaticKeys",
-    "did_web_for_url",
-    "did_web_url",
     "issuer_keys_from_did_document",
     "issuer_keys_from_jwks",
 ]
@@ -102,28 +100,6 @@ class KeySource(Protocol):
         """The keys again, bypassing any cache: called once when a ``kid`` is unknown, since
         the issuer may have rotated to a key published after the cached document."""
         ...
-
-
-def did_web_url(did: str) -> str:
-    """The HTTPS URL of a ``did:web`` DID document (did:web method, "Read")."""
-    parts = did.split(":")
-    if len(parts) < 3 or parts[:2] != ["did", "web"] or not all(parts[2:]):
-        raise MalformedValueError(f"not a did:web identifier: {did[:100]}")
-    host = unquote(parts[2])
-    if "/" in host or "@" in host or not host:
-        raise MalformedValueError(f"not a did:web host: {host[:100]}")
-    path = "/".join(unquote(p) for p in parts[3:])
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
-
-
-def did_web_for_url(base_url: str) -> str:
-    """The ``did:web`` a body with this base URL publishes (the inverse of :func:`did_web_url`)."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {base_url[:100]}")
-    host = parts.hostname + (f"%3A{parts.port}" if parts.port else "")
-    segments = [quote(s, safe="") for s in parts.path.split("/") if s]
-    return ":".join(["did", "web", host, *segments])
 
 
 def _method_kid(method: Mapping[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from schemas.bitstring_status_list import MIN_ENTRIES
+from verifier.did_web import did_web_for_url
 from verifier.jws import ALLOWED_ALGORITHMS
 
 __all__ = ["TrustPolicy"]
@@ -68,6 +69,4 @@ class TrustPolicy:
 
 def normalise_issuers(issuers: Iterable[str]) -> list[str]:
     """DIDs stay as they are; an ``https://`` base URL names the ``did:web`` it serves."""
-    from verifier.keys import did_web_for_url
-
     return [issuer if issuer.startswith("did:") else did_web_for_url(issuer) for issuer in issuers]

@@ -34,9 +34,10 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
 from verifier import jws
+from verifier.did_web import did_web_url
 from verifier.errors import VerificationError
 from verifier.fetch import HttpFetcher, TtlCache, Unreachable
-from verifier.keys import KeySource, did_web_url
+from verifier.keys import KeySource
 from verifier.policy import TrustPolicy
 from verifier.structure import issuer_id
 
