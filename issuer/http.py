@@ -23,6 +23,7 @@ from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
 from issuer.identity import IssuerIdentity
 from issuer.issuance import IssuanceContext
 from issuer.keys import KeyRing
+from issuer.publication import Publisher
 from issuer.publishers import BackgroundDrain, InProcessPublisher, refresh_interval
 from issuer.runtime import Clock, Entropy, system_clock, system_entropy
 from issuer.settings import Settings
@@ -33,7 +34,7 @@ from registry.openapi import install_api_docs, install_openapi
 from schemas.openapi import problem_responses
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
-__all__ = ["create_app", "problem_response", "public_registry_app"]
+__all__ = ["attach_publishing", "create_app", "problem_response", "public_registry_app"]
 
 log = logging.getLogger("certreg.issuer")
 
@@ -240,11 +241,14 @@ def public_registry_app(
     )
 
 
-def _attach_registry(
-    app: FastAPI, registry: Registry, settings: Settings, interval: float | None
+def attach_publishing(
+    app: FastAPI, settings: Settings, publisher: Publisher, interval: float | None
 ) -> None:
+    """Publish the outbox to ``publisher`` (``app.state.drain``) and put status lists due to
+    be signed again in it (``app.state.refresh_status_lists``); with ``interval``, both run
+    on their own in the background while the app serves. One place for both serving modes
+    that publish: the registry in this process, or one reached over HTTP."""
     services: Services = app.state.services
-    publisher = InProcessPublisher(registry)
 
     def drain() -> int:
         return publication.drain(
@@ -261,10 +265,6 @@ def _attach_registry(
 
     app.state.drain = drain
     app.state.refresh_status_lists = refresh
-    public = public_registry_app(
-        registry, settings, max_body_bytes=settings.max_body_bytes, clock=services.clock
-    )
-    app.mount("/", public)
     if interval is not None:
         worker = BackgroundDrain(
             drain,
@@ -274,6 +274,17 @@ def _attach_registry(
         )
         app.router.on_startup.append(worker.start)
         app.router.on_shutdown.append(worker.stop)
+
+
+def _attach_registry(
+    app: FastAPI, registry: Registry, settings: Settings, interval: float | None
+) -> None:
+    services: Services = app.state.services
+    attach_publishing(app, settings, InProcessPublisher(registry), interval)
+    public = public_registry_app(
+        registry, settings, max_body_bytes=settings.max_body_bytes, clock=services.clock
+    )
+    app.mount("/", public)
 
 
 def create_app(

@@ -288,39 +288,17 @@ def _http_publishing(application: FastAPI, settings: Settings) -> None:
     """Issuer-only mode: publish to a separately run registry over HTTP, in the background."""
     import httpx
 
-    from issuer import publication
-    from issuer.publishers import BackgroundDrain, HttpPublisher, refresh_interval
+    from issuer.http import attach_publishing
+    from issuer.publishers import HttpPublisher
 
     if settings.registry_url is None or settings.registry_intake_token is None:
         err.print("[yellow]no CERTREG_REGISTRY_URL / token[/]: changes wait in the outbox")
         return
-    services = application.state.services
     client = httpx.Client(base_url=settings.registry_url, timeout=10)
     publisher = HttpPublisher(
         client=client, token=settings.registry_intake_token.get_secret_value()
     )
-
-    def drain() -> int:
-        return publication.drain(
-            services.store,
-            publisher,
-            context=services.issuance,
-            ttl_seconds=settings.status_list_ttl_seconds,
-            clock=services.clock,
-            validity_seconds=settings.status_list_validity,
-        )
-
-    def refresh() -> int:
-        return publication.enqueue_lapsing_status_lists(services.store, clock=services.clock)
-
-    worker = BackgroundDrain(
-        drain,
-        interval=0.5,
-        refresh=refresh,
-        refresh_interval=refresh_interval(settings.status_list_validity),
-    )
-    application.router.on_startup.append(worker.start)
-    application.router.on_shutdown.append(worker.stop)
+    attach_publishing(application, settings, publisher, interval=0.5)
 
 
 @registry_app.command("rebuild")
