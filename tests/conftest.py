@@ -83,11 +83,11 @@ def _postgres_url() -> str | None:
 def seen_status_lists(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """``certreg verify`` keeps the status list dates it has seen in the user's home: in the
     tests, in a directory of the run's own, never the home of whoever runs them."""
-    from issuer.cli import verify as cli_verify
+    from issuer.cli import seen_lists
 
-    path = cli_verify.seen_lists_path(tmp_path_factory.mktemp("home"))
+    path = seen_lists.seen_lists_path(tmp_path_factory.mktemp("home"))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli_verify, "_default_seen_lists", lambda: path)
+        patch.setattr(seen_lists, "default_path", lambda: path)
         yield path
 
 

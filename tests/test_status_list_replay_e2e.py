@@ -246,20 +246,20 @@ def test_replayed_lists_cannot_confirm(setup: Setup, tmp_path: Path) -> None:
 
 
 def test_the_seen_lists_file_keeps_the_newest_date_of_each_list(tmp_path: Path) -> None:
-    from issuer.cli import verify as cli_verify
+    from issuer.cli import seen_lists
 
     path = tmp_path / "state" / "seen.json"
     warnings: list[str] = []
-    assert cli_verify._load_seen_lists(path, warnings) == {}
+    assert seen_lists.load(path, warnings) == {}
     early, late = _instant("2027-03-01T12:00:00Z"), _instant("2027-03-01T12:10:00Z")
-    cli_verify._save_seen_lists(path, {"https://a.example/status/1": late}, warnings)
+    seen_lists.save(path, {"https://a.example/status/1": late}, warnings)
     # Another run, which had only seen the earlier list, saves after: the newer date stays.
-    cli_verify._save_seen_lists(
+    seen_lists.save(
         path,
         {"https://a.example/status/1": early, "https://a.example/status/2": early},
         warnings,
     )
-    assert cli_verify._load_seen_lists(path, warnings) == {
+    assert seen_lists.load(path, warnings) == {
         "https://a.example/status/1": late,
         "https://a.example/status/2": early,
     }
@@ -267,28 +267,28 @@ def test_the_seen_lists_file_keeps_the_newest_date_of_each_list(tmp_path: Path) 
 
 
 def test_an_unreadable_seen_lists_file_is_started_anew_with_a_warning(tmp_path: Path) -> None:
-    from issuer.cli import verify as cli_verify
+    from issuer.cli import seen_lists
 
     path = tmp_path / "seen.json"
     for content in ("not json", "[]", '{"lists": {"https://a.example/s/1": "yesterday"}}'):
         path.write_text(content)
         warnings: list[str] = []
-        assert cli_verify._load_seen_lists(path, warnings) == {}
+        assert seen_lists.load(path, warnings) == {}
         assert "started anew" in warnings[0]
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     warnings = []
-    cli_verify._save_seen_lists(blocked / "seen.json", {}, warnings)  # its parent is a file
+    seen_lists.save(blocked / "seen.json", {}, warnings)  # its parent is a file
     assert "could not be kept" in warnings[0]
 
 
 def test_the_seen_lists_file_defaults_to_the_state_directory(
     tmp_path: Path, seen_status_lists: Path
 ) -> None:
-    from issuer.cli import verify as cli_verify
+    from issuer.cli import seen_lists
 
-    assert cli_verify.seen_lists_path(tmp_path) == (
+    assert seen_lists.seen_lists_path(tmp_path) == (
         tmp_path / ".local" / "state" / "certreg" / "seen-status-lists.json"
     )
     # Online verification without --seen-lists keeps its memory there (the tests' home).
-    assert cli_verify._default_seen_lists() == seen_status_lists
+    assert seen_lists.default_path() == seen_status_lists

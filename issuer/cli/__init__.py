@@ -12,6 +12,8 @@ It owns the commands and nothing they act on:
   ``--base-url``);
 - :mod:`issuer.cli.bulk` — ``certreg issue-bulk``;
 - :mod:`issuer.cli.verify` — ``certreg verify`` and ``certreg registry export-bundle``;
+- :mod:`issuer.cli.seen_lists` — the status list dates ``certreg verify`` keeps between
+  runs;
 - :mod:`issuer.cli.bench` — ``certreg bench``, the only importer of :mod:`issuer.bench`.
 
 Imports: it may import anything of certreg (issuer, registry, verifier, schemas), and it is

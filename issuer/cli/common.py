@@ -1,5 +1,5 @@
 """What the ``certreg`` commands share: settings from the options, the opened store, the
-passphrase, the first signing key, and the way a command fails.
+passphrase, the first signing key, the way a command fails, and writing a file whole.
 
 The helpers keep the underscore they had in the command line's root module: they are for
 the command modules beside them in :mod:`issuer.cli`, and for nothing outside it. They sit
@@ -11,6 +11,8 @@ the stores and keys are imported when a helper runs.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -80,3 +82,19 @@ def _ensure_key(store: Store, settings: Settings, alg: Algorithm | None = None) 
             actor="system:cli",
         )
     err.print(f"signing key {key.kid} ({key.alg}) created")
+
+
+def write_atomically(target: Path, content: bytes) -> None:
+    """Write beside ``target`` and rename over it: a reader sees the old file or the new."""
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -3,24 +3,23 @@
 ``verify`` checks one ``vc+jwt`` with the :mod:`verifier` library — online (keys and status
 lists fetched over HTTPS from the issuer) or ``--offline`` against a bundle that
 ``registry export-bundle`` wrote. The exit status is the answer, for scripts: 0 valid, 1 not
-valid (revoked, suspended, expired, bad signature, untrusted issuer, not a credential…),
-2 could not decide (status or keys unreachable) — and 2 as well for a usage error, such as
-an unreadable bundle, so that 0 and 1 always mean a decision was reached. The wall clock is
+valid (revoked, superseded, suspended, expired, bad signature, untrusted issuer, a credential
+nothing signs, not a credential…), 2 could not decide (status or keys unreachable) — and 2
+as well for a usage error, such as an unreadable bundle, so that 0 and 1 always mean a
+decision was reached. The wall clock is
 read here, once, and passed to the verifier; nothing below the command line reads it.
 
 Online, the newest ``validFrom`` seen of each status list is kept in a small file between
 runs (``--seen-lists``): a verifier that exits after one credential would otherwise forget
 it at once, and an address serving an older list — signed before a suspension — would be
-believed the next time (:mod:`verifier.replay`). The file only ever makes answers stricter:
-lost or unreadable, it is started afresh with a warning.
+believed the next time (:mod:`verifier.replay`). The file (:mod:`issuer.cli.seen_lists`) only
+ever makes answers stricter: lost or unreadable, it is started afresh with a warning.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -32,13 +31,15 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from issuer.cli import seen_lists as seen_store
+from issuer.cli.common import write_atomically
 from issuer.cli.options import DataDir
 
 if TYPE_CHECKING:
     from registry import Registry
     from verifier import Bundle, Report, TrustPolicy, Verifier
 
-__all__ = ["export_bundle", "seen_lists_path", "verify"]
+__all__ = ["export_bundle", "verify"]
 
 MAX_INPUT_BYTES = 1024 * 1024
 """More than any credential; the verifier refuses anything over its own, smaller, cap."""
@@ -257,65 +258,6 @@ def _print_summary(report: Report, warnings: list[str]) -> None:
 
 
 DEFAULT_BUNDLE_MAX_AGE_HOURS = 24.0
-SEEN_LISTS_FILE = "seen-status-lists.json"
-SEEN_LISTS_KEPT = 10_000
-"""Status lists remembered in the file: the newest-dated, a few hundred issuers' worth."""
-
-
-def seen_lists_path(home: Path) -> Path:
-    """Where the seen status lists are kept by default: the XDG base directories' default
-    state directory under ``home`` (settings, not this command, read the environment)."""
-    return home / ".local" / "state" / "certreg" / SEEN_LISTS_FILE
-
-
-def _default_seen_lists() -> Path:
-    return seen_lists_path(Path.home())
-
-
-def _read_seen_lists(path: Path) -> dict[str, datetime]:
-    """The remembered list dates; empty when there is no file yet. ``ValueError``/``OSError``
-    for an unreadable one."""
-    from verifier.timestamps import parse_timestamp
-
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    data = json.loads(raw)
-    lists = data.get("lists") if isinstance(data, dict) else None
-    if not isinstance(lists, dict):
-        raise ValueError("not a certreg seen-lists file")
-    return {url: parse_timestamp(when) for url, when in lists.items() if isinstance(url, str)}
-
-
-def _load_seen_lists(path: Path, warnings: list[str]) -> dict[str, datetime]:
-    try:
-        return _read_seen_lists(path)
-    except (OSError, ValueError, RecursionError) as exc:
-        warnings.append(f"the seen status lists in {path} could not be read ({exc}): started anew")
-        return {}
-
-
-def _save_seen_lists(path: Path, seen: Mapping[str, datetime], warnings: list[str]) -> None:
-    """Merge ``seen`` into the file (another run may have written it meanwhile: the newest
-    date of each list wins) and write it atomically."""
-    try:
-        merged = _read_seen_lists(path)
-    except (OSError, ValueError, RecursionError):
-        merged = {}
-    for url, when in seen.items():
-        if url not in merged or merged[url] < when:
-            merged[url] = when
-    newest = sorted(merged.items(), key=lambda item: item[1], reverse=True)[:SEEN_LISTS_KEPT]
-    content = {
-        "type": "certreg-seen-status-lists",
-        "lists": {url: f"{when:%Y-%m-%dT%H:%M:%S.%fZ}" for url, when in sorted(newest)},
-    }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, json.dumps(content, indent=1).encode("utf-8") + b"\n")
-    except OSError as exc:
-        warnings.append(f"the seen status lists could not be kept in {path}: {exc.strerror}")
 
 
 def _aged(report: Report, bundle: Bundle, now: datetime, max_age_hours: float) -> Report:
@@ -423,8 +365,8 @@ def verify(
         from verifier import SeenLists
 
         policy = _policy(list(trust or []) or _default_trust(), http_hosts)
-        seen_path = seen_lists or _default_seen_lists()
-        remembered = _load_seen_lists(seen_path, warnings)
+        seen_path = seen_lists or seen_store.default_path()
+        remembered = seen_store.load(seen_path, warnings)
         seen = SeenLists(remembered)
         fetcher = HttpFetcher(policy)
         try:
@@ -433,7 +375,7 @@ def verify(
         finally:
             fetcher.close()
         if seen.snapshot() != remembered:
-            _save_seen_lists(seen_path, seen.snapshot(), warnings)
+            seen_store.save(seen_path, seen.snapshot(), warnings)
     _answer(report, [*report.warnings, *warnings], json_output=json_output)
 
 
@@ -471,22 +413,6 @@ def _bundle_from(registry: Registry, created_at: datetime) -> Bundle:
     return Bundle(created_at=created_at, did_documents={did: keys.did_document}, status_lists=lists)
 
 
-def _write_atomically(target: Path, content: bytes) -> None:
-    """Write beside ``target`` and rename over it: a reader sees the old file or the new."""
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def export_bundle(
     file: Annotated[Path, typer.Argument(help="where to write the bundle (JSON)")],
     data_dir: DataDir = None,
@@ -519,7 +445,7 @@ def export_bundle(
     content = json.dumps(bundle.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
     read_bundle(content)  # what we write must read back
     try:
-        _write_atomically(file, content + b"\n")
+        write_atomically(file, content + b"\n")
     except OSError as exc:
         _usage(f"cannot write {file}: {exc.strerror or exc}")
     typer.echo(
