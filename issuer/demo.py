@@ -14,10 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from issuer import applications, decisions, examinations, marks, persons, schemes, staff
-from issuer.api.bodies import SchemeContentBody
-from issuer.auth import Actor
-from issuer.issuance import IssuanceContext, issue_mark
+from issuer.credentials.issuance import IssuanceContext, issue_mark
+from issuer.http.bodies import SchemeContentBody
 from issuer.model import (
     DecisionOutcome,
     ExaminationResult,
@@ -25,6 +23,8 @@ from issuer.model import (
     PersonConfidential,
     Role,
 )
+from issuer.process import applications, decisions, examinations, marks, persons, schemes, staff
+from issuer.process.auth import Actor
 from issuer.runtime import Entropy
 from issuer.store import Store, Tx
 

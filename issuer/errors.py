@@ -1,6 +1,6 @@
 """The issuer's errors: one base, a stable ``kind`` and HTTP status each.
 
-Domain code raises these; only ``issuer.http`` turns them into problem+json. The tree::
+Domain code raises these; only ``issuer.http.app`` turns them into problem+json. The tree::
 
     IssuerError
     ├── Unauthenticated          401  no, malformed or unknown bearer token
@@ -155,7 +155,7 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         422,
         "A disclosure of a confidential field needs its legal basis stated (7.3.4).",
     ),
-    # bulk issuance (issuer.bulk): per-row reasons and the batch endpoint
+    # bulk issuance (issuer.bulk.issuance): per-row reasons and the batch endpoint
     "row-invalid": (
         422,
         "A roster row lacks a required field or has a malformed value (bulk issuance).",

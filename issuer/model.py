@@ -410,7 +410,8 @@ class CredentialKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SigningKey:
-    """A signing key as everyone but ``issuer.signing`` sees it: public parts and state."""
+    """A signing key as everyone but ``issuer.credentials.signing`` sees it: public parts and
+    state."""
 
     kid: str
     alg: str
@@ -597,7 +598,7 @@ class RegulatorRequest:
 # ── bulk issuance (rosters) ──────────────────────────────────────────────────────────────
 @dataclass(frozen=True, slots=True)
 class RosterGrant:
-    """One roster row made ready for the store by :mod:`issuer.bulk`.
+    """One roster row made ready for the store by :mod:`issuer.bulk.issuance`.
 
     A roster lists people the body already examined and granted (clause 9.4); each row
     becomes a *roster grant*: an application recorded as certified, a grant decision naming

@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     @property
     def status_list_validity(self) -> int:
         """Seconds a signed status list stays valid (the setting, or 4 × its ttl)."""
-        from issuer.status import list_validity_seconds
+        from issuer.credentials.status import list_validity_seconds
 
         return list_validity_seconds(
             self.status_list_ttl_seconds, self.status_list_validity_seconds

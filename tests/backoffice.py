@@ -11,8 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from issuer import staff
 from issuer.model import Role
+from issuer.process import staff
 from issuer.runtime import Clock, Entropy
 from issuer.store import Store
 

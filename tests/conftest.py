@@ -21,13 +21,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from issuer import migrate, signing
-from issuer.http import create_app
-from issuer.keys import KeyRing
+from issuer.credentials import signing
+from issuer.credentials.keys import KeyRing
+from issuer.http.app import create_app
 from issuer.model import KeyState
 from issuer.settings import Settings
-from issuer.store import Store, create_issuer_engine
-from issuer.tables import metadata
+from issuer.store import Store, create_issuer_engine, migrate
+from issuer.store.tables import metadata
 from registry import RegistryStore
 from registry import upgrade as registry_upgrade
 from registry.store import create_registry_engine

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from issuer import audit
-from issuer.store import Store
+from issuer.store import Store, audit
 from tests.conftest import FrozenClock
 
 

@@ -32,12 +32,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, func, inspect, select
 
-from issuer import keys
+from issuer.credentials import keys
 from issuer.errors import PROBLEM_KINDS
 from issuer.model import Role
 from issuer.settings import Settings
 from issuer.store import Store
-from issuer.tables import metadata
+from issuer.store.tables import metadata
 from schemas.problem import PROBLEM_MEDIA_TYPE
 from tests.backoffice import (
     BackOffice,

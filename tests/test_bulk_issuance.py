@@ -22,12 +22,14 @@ from joserfc import jws
 from joserfc.jwk import GuestProtocol, Key
 from sqlalchemy import text
 
-from issuer import audit, bulk, bulk_writes, credentials
-from issuer.identity import IssuerIdentity, jwt_claims
-from issuer.keys import KeyRing
+from issuer.bulk import issuance as bulk
+from issuer.bulk import writes as bulk_writes
+from issuer.credentials import documents
+from issuer.credentials.identity import IssuerIdentity, jwt_claims
+from issuer.credentials.keys import KeyRing
 from issuer.model import StatusPurpose
 from issuer.settings import Settings
-from issuer.store import Store
+from issuer.store import Store, audit
 from schemas.credential_schemas import CERTIFICATION_CREDENTIAL_V2, validate
 from tests.backoffice import BackOffice, member, person_body, setup_scheme
 from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy
@@ -124,7 +126,7 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
             assert version is not None
             assert person.given_name == row["given_name"]
             assert person.confidential.email == row["email"]
-            built = credentials.certificate_credential(
+            built = documents.certificate_credential(
                 credential_id=credential.id,
                 identity=_identity(settings),
                 certification=certification,
@@ -687,9 +689,9 @@ def test_jsonl_rows_and_unreadable_lines(
 _CHILD = """
 import sys, time
 from datetime import datetime, UTC
-from issuer import bulk
-from issuer.identity import IssuerIdentity
-from issuer.keys import KeyRing
+from issuer.bulk import issuance as bulk
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.keys import KeyRing
 from issuer.runtime import system_entropy
 from issuer.store import Store, create_issuer_engine
 

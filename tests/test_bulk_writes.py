@@ -9,8 +9,7 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import import_key
 
-from issuer import signing
-from issuer.bulk_writes import (
+from issuer.bulk.writes import (
     ChunkWrite,
     UnsignedCredentials,
     WritingProcess,
@@ -18,8 +17,9 @@ from issuer.bulk_writes import (
     pack,
     signed,
 )
-from issuer.signing import Algorithm
-from issuer.status import ListClaims
+from issuer.credentials import signing
+from issuer.credentials.signing import Algorithm
+from issuer.credentials.status import ListClaims
 from issuer.store import Store
 from tests.conftest import PASSPHRASE
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuer import certificate_numbers
+from issuer.credentials import certificate_numbers
 from schemas.certificate_numbers import ALPHABET, RANDOM_BITS, from_random_bytes
 
 FORMAT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]$")

@@ -24,8 +24,8 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from issuer import qr
-from issuer.certificate_pdf import QR_SYMBOL_MM, CertificateView, render_certificate_pdf
+from issuer.credentials import qr
+from issuer.credentials.certificate_pdf import QR_SYMBOL_MM, CertificateView, render_certificate_pdf
 
 DPI = 200
 BASE_URLS = (
@@ -114,7 +114,7 @@ def pdf() -> bytes:
 
 
 def test_public_surface() -> None:
-    from issuer import certificate_pdf
+    from issuer.credentials import certificate_pdf
 
     assert sorted(certificate_pdf.__all__) == [
         "CertificateView",

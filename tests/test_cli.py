@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from examples.walkthrough import EXAMPLE_TITLE, http_api, walk
-from issuer import tokens
 from issuer.cli import app
+from issuer.process import tokens
 from issuer.store import Store
 
 runner = CliRunner(env={"CERTREG_KEY_PASSPHRASE": "cli-test-passphrase"})
@@ -285,7 +285,7 @@ def test_the_command_line_starts_without_the_server_stack() -> None:
         "registry",
         "verifier",
         "issuer.store",
-        "issuer.bulk",
+        "issuer.bulk.issuance",
         "issuer.bench",
     )
     probe = f"import sys, issuer.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
@@ -299,13 +299,13 @@ def test_the_command_line_starts_without_the_server_stack() -> None:
 
 
 def test_the_writing_process_imports_no_validation_stack() -> None:
-    """A bulk run's writing process imports :mod:`issuer.bulk_writes` on top of the
+    """A bulk run's writing process imports :mod:`issuer.bulk.writes` on top of the
     ``certreg`` script, and the run hands it nothing until it is ready: pydantic (the
     problem model, once imported with ``schemas``) and jsonschema (once imported with
-    ``issuer.status``) put about 0.1 s on that start here, 0.54 s against 0.43-0.48."""
+    ``issuer.credentials.status``) put about 0.1 s on that start here, 0.54 s against 0.43-0.48."""
     heavy = ("pydantic", "jsonschema", "schemas.problem", "schemas.credential_schemas")
     probe = (
-        "import sys, issuer.cli, issuer.bulk_writes; "
+        "import sys, issuer.cli, issuer.bulk.writes; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     imported = subprocess.run(
@@ -322,7 +322,7 @@ def test_the_writing_process_imports_no_validation_stack() -> None:
 def test_the_bulk_command_leaves_the_batch_size_to_issuance() -> None:
     """Without ``--batch``, issuance picks the size for how it runs, and the help says
     what it picks."""
-    from issuer import bulk
+    from issuer.bulk import issuance as bulk
     from issuer.cli import bulk as cli_bulk
 
     assert inspect.signature(cli_bulk.issue_bulk).parameters["batch"].default is None

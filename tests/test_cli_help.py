@@ -122,7 +122,7 @@ def test_the_check_finds_what_the_old_help_said() -> None:
         "imports the ``certreg`` script, which is this module).",
         "run one security context",
         "the measurements are :mod:`issuer.bench`'s",
-        "issue a roster file through issuer.bulk",
+        "issue a roster file through issuer.bulk.issuance",
         "raises IssuerError from HttpPublisher",
     )
     for text in old:

@@ -25,10 +25,10 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 from pypdf import PdfReader
 
-from issuer import keys as issuer_keys
+from issuer.credentials import keys as issuer_keys
+from issuer.credentials.status import allocate
 from issuer.model import StatusPurpose, StatusSlot
 from issuer.runtime import Entropy
-from issuer.status import allocate
 from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import (

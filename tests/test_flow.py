@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from issuer import certificate_numbers
+from issuer.credentials import certificate_numbers
 from issuer.model import Role
 from tests.backoffice import (
     BackOffice,

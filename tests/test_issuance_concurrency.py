@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from issuer.identity import IssuerIdentity
-from issuer.issuance import IssuanceContext, issue_certificate
-from issuer.keys import KeyRing
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.issuance import IssuanceContext, issue_certificate
+from issuer.credentials.keys import KeyRing
 from issuer.runtime import system_entropy
 from tests.conftest import PASSPHRASE, PostgresSchema, _empty_postgres, _install_key
 
@@ -61,7 +61,7 @@ def test_processes_issuing_at_once_never_share_a_slot(
     postgres_schema: PostgresSchema, signing_key: object
 ) -> None:
     from issuer import demo
-    from issuer.signing import GeneratedKey
+    from issuer.credentials.signing import GeneratedKey
 
     assert isinstance(signing_key, GeneratedKey)
     store = postgres_schema.store()

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyld import jsonld  # type: ignore[import-untyped]
 
-from issuer.identity import CONTEXT_NAME, IssuerIdentity
+from issuer.credentials.identity import CONTEXT_NAME, IssuerIdentity
 from registry import Registry, RegistryStore
 from schemas import credential_schemas
 from tests.backoffice import BackOffice

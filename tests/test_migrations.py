@@ -7,12 +7,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from issuer import demo, migrate
-from issuer.identity import IssuerIdentity
-from issuer.issuance import IssuanceContext
-from issuer.keys import KeyRing
-from issuer.store import Store
-from issuer.tables import metadata
+from issuer import demo
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.issuance import IssuanceContext
+from issuer.credentials.keys import KeyRing
+from issuer.store import Store, migrate
+from issuer.store.tables import metadata
 from registry.tables import metadata as registry_metadata
 from tests.conftest import FrozenClock, SeededEntropy
 

@@ -36,12 +36,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from issuer import demo, keys, migrate
-from issuer.http import create_app, public_registry_app
-from issuer.keys import KeyRing
+from issuer import demo
+from issuer.credentials import keys
+from issuer.credentials.keys import KeyRing
+from issuer.credentials.signing import Algorithm
+from issuer.http.app import create_app, public_registry_app
 from issuer.settings import Settings
-from issuer.signing import Algorithm
-from issuer.store import Store
+from issuer.store import Store, migrate
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 from schemas.publication import DocumentKind

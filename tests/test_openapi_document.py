@@ -17,10 +17,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from issuer import migrate
-from issuer.http import create_app, public_registry_app
+from issuer.http.app import create_app, public_registry_app
 from issuer.settings import Settings
-from issuer.store import Store
+from issuer.store import Store, migrate
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 from registry.intake import DIRECTORY_MAX_QUERY, DIRECTORY_MIN_QUERY

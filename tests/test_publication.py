@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import pytest
 from joserfc import jws
 
-from issuer import publication
-from issuer.api.deps import Services
-from issuer.publication import PublisherUnavailable
-from issuer.publishers import BackgroundDrain
+from issuer.http.deps import Services
+from issuer.publication import outbox
+from issuer.publication.outbox import PublisherUnavailable
+from issuer.publication.publishers import BackgroundDrain
 from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
@@ -46,7 +46,7 @@ def _services(office: BackOffice) -> Services:
 
 def _drain(office: BackOffice, recorder: Recorder, clock: FrozenClock) -> int:
     services = _services(office)
-    return publication.drain(
+    return outbox.drain(
         office.store, recorder, context=services.issuance, ttl_seconds=300, clock=clock
     )
 
@@ -61,7 +61,7 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
     office: BackOffice, clock: FrozenClock
 ) -> None:
     with office.store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
+        outbox.enqueue_keys(tx, clock())
     number = grant(office)["certification"]["certificate_number"]
     recorder = Recorder()
     assert _drain(office, recorder, clock) == 6
@@ -99,7 +99,7 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     verification method of the DID document it publishes, controlled by the DID and listed
     under assertionMethod; each credential's JWT iss repeats its issuer."""
     with office.store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
+        outbox.enqueue_keys(tx, clock())
     scheme_id = grant(office)["certification"]["scheme_id"]
     mark = {
         "media_type": "image/svg+xml",
@@ -162,7 +162,7 @@ def test_an_unreachable_registry_loses_nothing(office: BackOffice, clock: Frozen
         recorder.down = next(attempts)
         return _drain(office, recorder, clock)
 
-    assert publication.drain_with_backoff(attempt, sleep=delays.append) == 5
+    assert outbox.drain_with_backoff(attempt, sleep=delays.append) == 5
     assert delays == [0.2, 0.4]
 
 
@@ -196,7 +196,7 @@ def test_rebuild_republishes_everything(office: BackOffice, clock: FrozenClock) 
     _drain(office, recorder, clock)
     fresh = Recorder()
     services = _services(office)
-    count = publication.rebuild(
+    count = outbox.rebuild(
         office.store, fresh, context=services.issuance, ttl_seconds=300, clock=clock
     )
     assert count == 6  # keys, the scheme, two lists, one register entry, one credential

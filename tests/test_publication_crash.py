@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from issuer import demo, lifecycle, publication
-from issuer.auth import Actor
-from issuer.identity import IssuerIdentity
-from issuer.issuance import IssuanceContext
-from issuer.keys import KeyRing
+from issuer import demo
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.issuance import IssuanceContext
+from issuer.credentials.keys import KeyRing
 from issuer.model import Role
-from issuer.publishers import InProcessPublisher
+from issuer.process import lifecycle
+from issuer.process.auth import Actor
+from issuer.publication import outbox
+from issuer.publication.publishers import InProcessPublisher
 from issuer.runtime import system_entropy
 from issuer.store import Store, create_issuer_engine
 from registry import Registry, RegistryStore
@@ -87,7 +89,7 @@ def _suspend_then_die(target: Target, number: str, after_store: bool) -> None:
     publisher = _KillingPublisher(
         InProcessPublisher(Registry(registry_store)), number, after_store=after_store
     )
-    publication.drain(
+    outbox.drain(
         issuer, publisher, context=_context(), ttl_seconds=300, clock=lambda: datetime.now(UTC)
     )
 
@@ -119,11 +121,11 @@ def test_a_killed_publisher_loses_nothing_and_publishes_once(
     seeded = demo.seed(store, now=datetime.now(UTC), entropy=system_entropy, issuance=_context())
     assert seeded is not None
     with store.transaction() as tx:
-        publication.enqueue_keys(tx, datetime.now(UTC))
+        outbox.enqueue_keys(tx, datetime.now(UTC))
     _, registry_store = target.stores()
     registry = Registry(registry_store)
     clock = lambda: datetime.now(UTC)  # noqa: E731
-    publication.drain(
+    outbox.drain(
         store, InProcessPublisher(registry), context=_context(), ttl_seconds=300, clock=clock
     )
     number = seeded.certificate_numbers[0]
@@ -153,7 +155,7 @@ def test_a_killed_publisher_loses_nothing_and_publishes_once(
                 received.append(stored)
             return stored
 
-    publication.drain(store, Counting(), context=_context(), ttl_seconds=300, clock=clock)
+    outbox.drain(store, Counting(), context=_context(), ttl_seconds=300, clock=clock)
     after = registry.document(DocumentKind.REGISTER_ENTRY, number)
     assert after is not None
     assert after.version > before.version

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from issuer import qr
+from issuer.credentials import qr
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 BASE_URLS = (

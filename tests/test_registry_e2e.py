@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc import jws
 
-from issuer import publication
-from issuer.http import create_app
-from issuer.keys import KeyRing
-from issuer.publishers import InProcessPublisher
+from issuer.credentials.keys import KeyRing
+from issuer.http.app import create_app
+from issuer.publication import outbox
+from issuer.publication.publishers import InProcessPublisher
 from issuer.settings import Settings
 from issuer.store import Store
 from registry import Registry, RegistryStore
@@ -49,7 +49,7 @@ def public(
         publish_interval=None,
     )
     with store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
+        outbox.enqueue_keys(tx, clock())
     with TestClient(app) as client:
         office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
         yield office, client
@@ -192,7 +192,7 @@ def test_background_publication_serves_a_change_within_a_second(
         publish_interval=0.1,
     )
     with store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
+        outbox.enqueue_keys(tx, clock())
     with TestClient(app) as client:
         office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
         number = grant(office)["certification"]["certificate_number"]
@@ -268,7 +268,7 @@ def test_rebuild_yields_the_same_registry(
     registry_upgrade(fresh_store.engine)
     fresh = Registry(fresh_store)
     services = client.app.state.services  # type: ignore[attr-defined]
-    publication.rebuild(
+    outbox.rebuild(
         store,
         InProcessPublisher(fresh),
         context=services.issuance,

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from issuer import keys, publication
-from issuer.http import create_app
-from issuer.keys import KeyRing
-from issuer.publishers import InProcessPublisher
+from issuer.credentials import keys
+from issuer.credentials.keys import KeyRing
+from issuer.credentials.signing import Algorithm
+from issuer.http.app import create_app
+from issuer.publication import outbox
+from issuer.publication.publishers import InProcessPublisher
 from issuer.settings import Settings
-from issuer.signing import Algorithm
 from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
@@ -76,7 +77,7 @@ def public(
     )
     app = _app(unlimited, store, registry_store, clock, entropy, keyring)
     with store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
+        outbox.enqueue_keys(tx, clock())
     with TestClient(app) as client:
         office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
         yield office, client
@@ -169,7 +170,7 @@ def test_a_rebuild_republishes_credentials_and_changes_none(
     registry_upgrade(fresh.store.engine)
 
     def rebuild(into: Registry) -> int:
-        return publication.rebuild(
+        return outbox.rebuild(
             store, InProcessPublisher(into), context=services.issuance, ttl_seconds=300, clock=clock
         )
 
@@ -199,7 +200,7 @@ def test_credentials_of_a_compromised_key_are_not_republished(
     services = client.app.state.services  # type: ignore[attr-defined]
     fresh = Registry(RegistryStore.from_url(f"sqlite:///{tmp_path / 'fresh.sqlite3'}"))
     registry_upgrade(fresh.store.engine)
-    publication.rebuild(
+    outbox.rebuild(
         store, InProcessPublisher(fresh), context=services.issuance, ttl_seconds=300, clock=clock
     )
     assert fresh.credential(credential_id) is None

@@ -55,12 +55,13 @@ from joserfc import jws
 from joserfc.jwk import GuestProtocol, Key
 from sqlalchemy import select
 
-from issuer import decisions, demo, examinations, lifecycle, publication, signing, staff
-from issuer.auth import Actor
+from issuer import demo
+from issuer.credentials import signing
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.issuance import IssuanceContext, current_certificate
+from issuer.credentials.keys import KeyRing
+from issuer.credentials.status import credential_status
 from issuer.errors import IssuerError
-from issuer.identity import IssuerIdentity
-from issuer.issuance import IssuanceContext, current_certificate
-from issuer.keys import KeyRing
 from issuer.model import (
     ApplicationState,
     CertificationStatus,
@@ -70,12 +71,14 @@ from issuer.model import (
     Role,
     StatusPurpose,
 )
-from issuer.publication import PublisherUnavailable
-from issuer.publishers import InProcessPublisher
+from issuer.process import decisions, examinations, lifecycle, staff
+from issuer.process.auth import Actor
+from issuer.publication import outbox
+from issuer.publication.outbox import PublisherUnavailable
+from issuer.publication.publishers import InProcessPublisher
 from issuer.settings import Settings
-from issuer.status import credential_status
 from issuer.store import Store, Tx
-from issuer.tables import metadata
+from issuer.store.tables import metadata
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 from registry.intake import read_issuer_keys
@@ -273,7 +276,7 @@ class RegistryMachine(RuleBasedStateMachine):
         self.versions: dict[tuple[str, str], int] = {}
         with self.store.transaction() as tx:
             # The keys first, as creating the key would have enqueued them in production.
-            publication.enqueue_keys(tx, self.clock())
+            outbox.enqueue_keys(tx, self.clock())
             token, _ = staff.enrol(
                 tx,
                 actor="system:machine",
@@ -384,8 +387,8 @@ class RegistryMachine(RuleBasedStateMachine):
         if self.eager:
             self._drain(self.publisher, batch=200)
 
-    def _drain(self, publisher: publication.Publisher, *, batch: int) -> int:
-        return publication.drain(
+    def _drain(self, publisher: outbox.Publisher, *, batch: int) -> int:
+        return outbox.drain(
             self.store,
             publisher,
             context=self.env.issuance,
@@ -417,7 +420,7 @@ class RegistryMachine(RuleBasedStateMachine):
     def drain_while_registry_goes_away(self, fail_after: int, lost_ack: bool, batch: int) -> None:
         """A drain whose registry becomes unavailable after ``fail_after`` documents. With
         nothing pending (always so in eager examples) every document is enqueued again first,
-        as :func:`issuer.publication.rebuild` does, so that there is something to lose."""
+        as :func:`issuer.publication.outbox.rebuild` does, so that there is something to lose."""
         if self._pending() == 0:
             with self.store.transaction() as tx:
                 for kind, key in tx.all_publication_keys():

@@ -21,11 +21,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from issuer import regulators
 from issuer.errors import PROBLEM_KINDS
 from issuer.model import Role
+from issuer.process import regulators
 from issuer.store import Store
-from issuer.tables import metadata
+from issuer.store.tables import metadata
 from tests.backoffice import (
     BackOffice,
     Json,

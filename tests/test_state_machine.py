@@ -45,19 +45,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Table, func, inspect, select, text
 
-from issuer import (
-    applications,
-    certificate_numbers,
-    decisions,
-    examinations,
-    lifecycle,
-    persons,
-    schemes,
-    signing,
-    staff,
-)
-from issuer.api.bodies import SchemeContentBody
-from issuer.auth import Actor
+from issuer.credentials import certificate_numbers, signing
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.issuance import IssuanceContext
+from issuer.credentials.keys import KeyRing
 from issuer.errors import (
     PROBLEM_KINDS,
     Forbidden,
@@ -67,9 +58,7 @@ from issuer.errors import (
     NotFound,
     StateConflict,
 )
-from issuer.identity import IssuerIdentity
-from issuer.issuance import IssuanceContext
-from issuer.keys import KeyRing
+from issuer.http.bodies import SchemeContentBody
 from issuer.model import (
     ApplicationState,
     Certification,
@@ -81,9 +70,11 @@ from issuer.model import (
     PersonConfidential,
     Role,
 )
+from issuer.process import applications, decisions, examinations, lifecycle, persons, schemes, staff
+from issuer.process.auth import Actor
 from issuer.settings import Settings
 from issuer.store import Store, Tx
-from issuer.tables import metadata
+from issuer.store.tables import metadata
 from tests.backoffice import scheme_body
 from tests.conftest import FrozenClock, SeededEntropy, _install_key
 
@@ -179,7 +170,7 @@ class Stores:
 
 
 def migrated_tables(store: Store) -> list[Table]:
-    """The tables of :mod:`issuer.tables` that the migrations have created in ``store``."""
+    """The tables of :mod:`issuer.store.tables` that the migrations have created in ``store``."""
     present = set(inspect(store.engine).get_table_names())
     return [t for t in metadata.sorted_tables if t.name in present]
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from issuer import publication
-from issuer.api.deps import Services
-from issuer.publishers import BackgroundDrain, refresh_interval
+from issuer.http.deps import Services
+from issuer.publication import outbox
+from issuer.publication.publishers import BackgroundDrain, refresh_interval
 from issuer.settings import Settings
 from schemas.credential_schemas import STATUS_LIST_CREDENTIAL_V1, validate
 from schemas.publication import DocumentKind
@@ -35,7 +35,7 @@ def _services(office: BackOffice) -> Services:
 
 
 def _drain(office: BackOffice, recorder: Recorder, clock: FrozenClock, **kw: Any) -> int:
-    return publication.drain(
+    return outbox.drain(
         office.store,
         recorder,
         context=_services(office).issuance,
@@ -92,7 +92,7 @@ def test_lists_are_signed_again_halfway_even_when_no_bit_changed(
     first = _lists(recorder)
 
     def refresh() -> int:
-        return publication.enqueue_lapsing_status_lists(office.store, clock=clock)
+        return outbox.enqueue_lapsing_status_lists(office.store, clock=clock)
 
     assert refresh() == 0  # just signed
     clock.advance(seconds=2 * TTL - 1)
@@ -122,19 +122,19 @@ def test_an_unreachable_registry_delays_the_renewal_and_loses_nothing(
     recorder = Recorder()
     _drain(office, recorder, clock)
     clock.advance(seconds=3 * TTL)
-    assert publication.enqueue_lapsing_status_lists(office.store, clock=clock) == 2
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 2
     recorder.down = True
-    with pytest.raises(publication.PublisherUnavailable):
+    with pytest.raises(outbox.PublisherUnavailable):
         _drain(office, recorder, clock)
     clock.advance(seconds=TTL)
     # Still pending: not enqueued again, and still due once the registry is back.
-    assert publication.enqueue_lapsing_status_lists(office.store, clock=clock) == 0
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 0
     recorder.down = False
     recorder.received.clear()
     assert _drain(office, recorder, clock) == 2
     for payload in _lists(recorder).values():
         assert payload["validFrom"] == _stamp(clock())
-    assert publication.enqueue_lapsing_status_lists(office.store, clock=clock) == 0
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 0
 
 
 def test_a_list_never_published_with_a_validity_is_due_at_once(
@@ -144,7 +144,7 @@ def test_a_list_never_published_with_a_validity_is_due_at_once(
     with office.store.transaction() as tx:
         # As after the upgrade: lists published before validUntil existed, outbox empty.
         tx.mark_published([seq for seq, _, _ in tx.pending_publications(100)], clock())
-    assert publication.enqueue_lapsing_status_lists(office.store, clock=clock) == 2
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 2
 
 
 def test_the_background_publisher_looks_for_lapsing_lists_on_its_own_schedule() -> None:

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuer import publication
-from issuer.http import create_app
-from issuer.keys import KeyRing
+from issuer.credentials.keys import KeyRing
+from issuer.http.app import create_app
+from issuer.publication import outbox
 from issuer.settings import Settings
 from issuer.store import Store
 from registry import Registry, RegistryStore, create_registry_app
@@ -82,7 +82,7 @@ def world(
         publish_interval=None,
     )
     with store.transaction() as tx:
-        publication.enqueue_keys(tx, clock())
+        outbox.enqueue_keys(tx, clock())
     public = create_registry_app(registry, page_limit=None, now=clock)
     with TestClient(app) as client, TestClient(public) as verify:
         office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))

@@ -24,14 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from issuer import demo, migrate, publication, schemes, signing, staff
-from issuer.api.bodies import SchemeContentBody
-from issuer.auth import Actor
-from issuer.identity import IssuerIdentity
-from issuer.keys import KeyRing
+from issuer import demo
+from issuer.credentials import signing
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.keys import KeyRing
+from issuer.http.bodies import SchemeContentBody
 from issuer.model import KeyState, Role
+from issuer.process import schemes, staff
+from issuer.process.auth import Actor
+from issuer.publication import outbox
 from issuer.runtime import Entropy
-from issuer.store import Store, create_issuer_engine
+from issuer.store import Store, create_issuer_engine, migrate
 from registry import RegistryStore
 from registry import upgrade as registry_upgrade
 from registry.store import create_registry_engine
@@ -223,7 +226,7 @@ class BenchEnv:
                 state=KeyState.ACTIVE,
                 created_at=now,
             )
-            publication.enqueue_keys(tx, now)
+            outbox.enqueue_keys(tx, now)
             manager = _actor(tx, now, entropy, "Bench Scheme Manager", Role.SCHEME_MANAGER)
             decider = _actor(tx, now, entropy, "Bench Decision-Maker", Role.DECISION_MAKER)
             schemes.create_scheme(

@@ -4,7 +4,7 @@ under load, and how fast a status change reaches the served list.
 Seeding N register entries through the intake (a signature check and a schema walk per
 document) would take longer than the benchmark itself, so the registry is filled the way a
 publisher would fill it, minus the per-document round trip: one entry is built by
-:func:`issuer.publication.register_entry` from a certification the bench issued; each of the
+:func:`issuer.publication.outbox.register_entry` from a certification the bench issued; each of the
 N entries is that entry with its own certificate number, name and credential id, validated
 against ``register-entry-v2`` (every entry while N is small, a sample after), signed with the
 issuer's key in worker processes, and inserted in bulk with
@@ -29,14 +29,16 @@ from urllib.parse import quote
 
 import httpx
 
-from issuer import certificate_numbers, lifecycle, publication
 from issuer.bench.env import FAMILY_NAMES, GIVEN_NAMES, BenchEnv, Office
-from issuer.bulk import BatchReport, Outcome
-from issuer.issuance import VC_JWT_HEADER, IssuanceContext
+from issuer.bulk.issuance import BatchReport, Outcome
+from issuer.credentials import certificate_numbers
+from issuer.credentials.issuance import VC_JWT_HEADER, IssuanceContext
+from issuer.credentials.signing import LoadedSigner, SigningPool, sign_compact_many
 from issuer.model import Certification, StatusSlot
-from issuer.publishers import BackgroundDrain, HttpPublisher
+from issuer.process import lifecycle
+from issuer.publication import outbox
+from issuer.publication.publishers import BackgroundDrain, HttpPublisher
 from issuer.runtime import new_id, system_clock, system_entropy
-from issuer.signing import LoadedSigner, SigningPool, sign_compact_many
 from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry.intake import VC_JWT_TYPE, check_credential, directory_name
@@ -112,7 +114,10 @@ class EntryTemplate:
         self._parts = {}
         for listed in (True, False):
             subject["directory"] = listed
-            claims = {"iss": self.did, "iat": iat}  # as issuer.identity.jwt_claims makes them
+            claims = {
+                "iss": self.did,
+                "iat": iat,
+            }  # as issuer.credentials.identity.jwt_claims makes them
             text = json.dumps({**marked, **claims}, separators=(",", ":"), ensure_ascii=False)
             self._parts[listed] = _MARK.split(text)
 
@@ -318,9 +323,7 @@ def template_entry(store: Store, env: BenchEnv, certification_id: str) -> dict[s
     with store.transaction() as tx:
         certification: Certification | None = tx.get_certification(certification_id)
         assert certification is not None
-        return publication.register_entry(
-            tx, certification, identity=env.identity, now=system_clock()
-        )
+        return outbox.register_entry(tx, certification, identity=env.identity, now=system_clock())
 
 
 def publisher_drain(
@@ -331,9 +334,7 @@ def publisher_drain(
     context = IssuanceContext(identity=env.identity, keyring=env.keyring, list_entries=list_entries)
 
     def drain() -> int:
-        return publication.drain(
-            store, publisher, context=context, ttl_seconds=300, clock=system_clock
-        )
+        return outbox.drain(store, publisher, context=context, ttl_seconds=300, clock=system_clock)
 
     return drain
 

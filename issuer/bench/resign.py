@@ -1,7 +1,7 @@
 """The bench's renewal phase: what re-signing every status list of a registry costs.
 
 Status lists are signed for a few ``ttl`` only, so ``serve`` signs every one of them again
-halfway through its validity, changed or not (:func:`issuer.publication.
+halfway through its validity, changed or not (:func:`issuer.publication.outbox.
 enqueue_lapsing_status_lists`). The phase runs that renewal for real on the bulk phase's
 store of N certifications — the due lists enqueued, then the outbox drained through the
 publisher into a registry in the same process, which verifies and stores each list, as the
@@ -19,12 +19,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from issuer import publication
 from issuer.bench.env import BenchEnv, Office
-from issuer.issuance import IssuanceContext
-from issuer.publishers import InProcessPublisher
+from issuer.credentials.issuance import IssuanceContext
+from issuer.credentials.status import FILL_LIMIT, list_validity_seconds
+from issuer.publication import outbox
+from issuer.publication.publishers import InProcessPublisher
 from issuer.runtime import system_clock
-from issuer.status import FILL_LIMIT, list_validity_seconds
 from registry import Registry
 
 __all__ = ["ListRenewal", "lists_for", "renew_all_lists"]
@@ -73,7 +73,7 @@ def renew_all_lists(env: BenchEnv, office: Office, *, list_entries: int) -> List
     start = system_clock()
     _clear_outbox(office, start)
     with office.store.transaction() as tx:
-        publication.enqueue_keys(tx, start)  # the new registry checks lists against them
+        outbox.enqueue_keys(tx, start)  # the new registry checks lists against them
         count = len(tx.list_status_lists())
     registry = Registry(env.registry_store(*env.location("renewal")))
     publisher = InProcessPublisher(registry)
@@ -87,10 +87,8 @@ def renew_all_lists(env: BenchEnv, office: Office, *, list_entries: int) -> List
             return instant
 
         started = time.perf_counter()
-        due = publication.enqueue_lapsing_status_lists(office.store, clock=clock)
-        publication.drain(
-            office.store, publisher, context=context, ttl_seconds=TTL_SECONDS, clock=clock
-        )
+        due = outbox.enqueue_lapsing_status_lists(office.store, clock=clock)
+        outbox.drain(office.store, publisher, context=context, ttl_seconds=TTL_SECONDS, clock=clock)
         timings.append(time.perf_counter() - started)
         if due != count:
             raise RuntimeError(f"{due} of {count} status lists were due in round {round_}")

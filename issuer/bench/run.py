@@ -35,15 +35,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from rich.console import Console
 from rich.table import Table
 
-from issuer import bulk, keys
 from issuer.bench import load as bench_load
 from issuer.bench import registry as bench_registry
 from issuer.bench import resign as bench_resign
 from issuer.bench.env import BenchEnv, Office, start_server
 from issuer.bench.load import percentile
+from issuer.bulk import issuance as bulk
+from issuer.credentials import keys
+from issuer.credentials.signing import SigningPool
+from issuer.credentials.status import sign_status_list
 from issuer.runtime import system_clock, system_entropy
-from issuer.signing import SigningPool
-from issuer.status import sign_status_list
 from verifier import StaticKeys, StaticStatusLists, TrustPolicy, Verifier
 
 __all__ = ["BenchOptions", "BenchResult", "Figure", "render", "run_bench"]

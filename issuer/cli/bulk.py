@@ -1,4 +1,5 @@
-"""``certreg issue-bulk``: issue a roster file (CSV or JSON lines) through :mod:`issuer.bulk`.
+"""``certreg issue-bulk``: issue a roster file (CSV or JSON lines) through
+:mod:`issuer.bulk.issuance`.
 
 With a terminal on standard output a progress bar shows the rate and the time left;
 otherwise only the summary is printed, so logs and scripts stay plain. Rejected rows are
@@ -31,7 +32,7 @@ from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings
 from issuer.cli.options import BaseUrl, DataDir
 
 if TYPE_CHECKING:
-    from issuer.bulk import BatchReport
+    from issuer.bulk.issuance import BatchReport
 
 __all__ = ["RosterFormat", "issue_bulk"]
 
@@ -106,9 +107,9 @@ def issue_bulk(
     run is resumed by running it again. Rejected rows are listed with their line number and
     the problem, then a summary with the counts and the rate. Exit 0 when every row is
     issued, now or before; 1 when some row was rejected."""
-    from issuer import bulk
-    from issuer.identity import IssuerIdentity
-    from issuer.keys import KeyRing
+    from issuer.bulk import issuance as bulk
+    from issuer.credentials.identity import IssuerIdentity
+    from issuer.credentials.keys import KeyRing
     from issuer.runtime import system_clock, system_entropy
 
     settings = _settings(data_dir, base_url)

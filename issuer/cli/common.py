@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 from rich.console import Console
 
-from issuer.signing import Algorithm
+from issuer.credentials.signing import Algorithm
 
 if TYPE_CHECKING:
     from issuer.settings import Settings
@@ -44,8 +44,7 @@ def _settings(
 
 
 def _open_store(settings: Settings) -> Store:
-    from issuer import migrate
-    from issuer.store import Store
+    from issuer.store import Store, migrate
 
     if settings.issuer_database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +67,7 @@ def _passphrase(settings: Settings) -> bytes:
 
 def _ensure_key(store: Store, settings: Settings, alg: Algorithm | None = None) -> None:
     """Create the first signing key if the store has none."""
-    from issuer import keys
+    from issuer.credentials import keys
     from issuer.runtime import system_clock
 
     with store.transaction() as tx:

@@ -27,8 +27,8 @@ from issuer.cli.bulk import issue_bulk
 from issuer.cli.common import _ensure_key, _fail, _open_store, _passphrase, _settings, err
 from issuer.cli.options import BaseUrl, DataDir
 from issuer.cli.verify import export_bundle, verify
+from issuer.credentials.signing import Algorithm
 from issuer.model import Role
-from issuer.signing import Algorithm
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -98,7 +98,7 @@ def init(
     date) and a signing key if there is none, then prints an administrator token on standard
     output. The token is shown this once and stored only as a digest: keep it safe. Run
     again on a directory that has staff, it prints no token; use `certreg token create`."""
-    from issuer import staff as staff_records
+    from issuer.process import staff as staff_records
     from issuer.runtime import system_clock, system_entropy
 
     settings = _settings(data_dir, base_url)
@@ -142,7 +142,7 @@ def token_create(
     if not name.strip() or len(name) > 200:
         err.print("--name must be 1-200 characters")
         raise typer.Exit(2)
-    from issuer import staff as staff_records
+    from issuer.process import staff as staff_records
     from issuer.runtime import system_clock, system_entropy
 
     settings = _settings(data_dir)
@@ -233,7 +233,7 @@ def serve(
 
     from issuer import demo as demo_seed
     from issuer.heap import freeze_startup_heap
-    from issuer.http import create_app, public_registry_app
+    from issuer.http.app import create_app, public_registry_app
     from issuer.runtime import system_clock, system_entropy
     from registry import Registry
 
@@ -288,8 +288,8 @@ def _http_publishing(application: FastAPI, settings: Settings) -> None:
     """Issuer-only mode: publish to a separately run registry over HTTP, in the background."""
     import httpx
 
-    from issuer.http import attach_publishing
-    from issuer.publishers import HttpPublisher
+    from issuer.http.app import attach_publishing
+    from issuer.publication.publishers import HttpPublisher
 
     if settings.registry_url is None or settings.registry_intake_token is None:
         err.print("[yellow]no CERTREG_REGISTRY_URL / token[/]: changes wait in the outbox")
@@ -312,10 +312,10 @@ def registry_rebuild(data_dir: DataDir = None, base_url: BaseUrl = None) -> None
     were published."""
     import httpx
 
-    from issuer import publication
-    from issuer.http import create_app
-    from issuer.publication import Publisher
-    from issuer.publishers import HttpPublisher, InProcessPublisher
+    from issuer.http.app import create_app
+    from issuer.publication import outbox
+    from issuer.publication.outbox import Publisher
+    from issuer.publication.publishers import HttpPublisher, InProcessPublisher
     from issuer.runtime import system_clock
     from registry import Registry
 
@@ -330,7 +330,7 @@ def registry_rebuild(data_dir: DataDir = None, base_url: BaseUrl = None) -> None
     else:
         publisher = InProcessPublisher(Registry(_open_registry(settings)))
     services = create_app(settings, store=store).state.services
-    count = publication.rebuild(
+    count = outbox.rebuild(
         store,
         publisher,
         context=services.issuance,
@@ -381,7 +381,7 @@ def keys_rotate(
 
     The key it replaces is retired: it signs nothing more, and stays published while any
     credential it signed is still valid, so those credentials keep verifying."""
-    from issuer import keys
+    from issuer.credentials import keys
     from issuer.runtime import system_clock
 
     settings, store = _keys_store(data_dir)
@@ -402,7 +402,7 @@ def keys_retire(kid: Kid, data_dir: DataDir = None) -> None:
 
     Retiring the active key starts a new one. Prints the key id and its state; exit 2 if
     there is no such key or it is marked compromised."""
-    from issuer import keys
+    from issuer.credentials import keys
     from issuer.errors import IssuerError
     from issuer.runtime import system_clock
 
@@ -428,7 +428,7 @@ def keys_compromised(kid: Kid, data_dir: DataDir = None) -> None:
     The key stays in the published keys, marked revoked. If it was the active key, nothing
     can be issued or signed until `certreg keys rotate`. Prints the key id and its state;
     exit 2 if there is no such key."""
-    from issuer import keys
+    from issuer.credentials import keys
     from issuer.errors import IssuerError
     from issuer.runtime import system_clock
 

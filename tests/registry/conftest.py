@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
-from issuer.signing import Algorithm, b64url, jwk_thumbprint, sign_compact
+from issuer.credentials.signing import Algorithm, b64url, jwk_thumbprint, sign_compact
 from registry import Registry, RegistryStore, create_registry_app, migrate
 from registry.store import create_registry_engine
 from schemas.publication import DocumentKind, Publication
@@ -45,7 +45,7 @@ def _json(value: dict[str, Any]) -> bytes:
 
 
 class KeyPair:
-    """A signing key made in the test (implements :class:`issuer.signing.Signer`)."""
+    """A signing key made in the test (implements :class:`issuer.credentials.signing.Signer`)."""
 
     def __init__(self, alg: Algorithm) -> None:
         self._alg = alg

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from issuer.signing import Algorithm, b64url
+from issuer.credentials.signing import Algorithm, b64url
 from registry import Registry
 from registry.errors import (
     BadSignature,

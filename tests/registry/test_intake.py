@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from issuer.signing import Algorithm, b64url
+from issuer.credentials.signing import Algorithm, b64url
 from registry import Registry, jws
 from registry.errors import (
     BadSignature,

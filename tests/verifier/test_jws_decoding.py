@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuer.signing import b64url
+from issuer.credentials.signing import b64url
 from verifier import jws
 from verifier.errors import ParsingError
 

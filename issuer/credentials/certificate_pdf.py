@@ -1,0 +1,557 @@
+"""The printable certificate: one A4 page that a person can frame, file or hand to an employer.
+
+The page carries what ISO/IEC 17024 (2012 edition 9.4.9) asks of a certificate — the certified
+person's name, the unique certificate number, the certification body, the scheme with its
+version, the scope, the effective and expiry dates — and the QR code of the verification URL.
+Paper cannot be suspended or withdrawn, so the page says in words that it proves nothing by
+itself: only the verification page behind the QR code tells whether it is valid today. That is
+also what makes a counterfeit detectable (9.4.9: "designed to reduce the risk of
+counterfeiting").
+
+Choices:
+
+- **Font: Source Sans Pro**, from the ``font-source-sans-pro`` package (SIL Open Font License),
+  embedded as a subset. The PDF standard fonts (Helvetica) and reportlab's bundled Bitstream
+  Vera cover only part of Latin Extended-A (Vera has "č" and "Ł" but not "ą", "ę", "ő", "ř",
+  "ś", "ū"…), and a certificate must print every European name exactly. Source Sans Pro covers
+  Latin-1, Latin Extended-A (all but the deprecated "ŉ"), Romanian "ș"/"ț", Vietnamese,
+  Greek and Cyrillic. It ships as a Python package, so no system font path is assumed.
+- **A name the font cannot draw is refused** (``ValueError``), never printed with a blank box:
+  a misspelt name on a certificate is worse than no certificate. Text is NFC-normalised first,
+  so a name typed with combining accents prints as the same letters.
+- **The QR code is vector**: one filled path of module-row rectangles from segno's matrix, so
+  it stays sharp at any printer resolution and a scanner sees no resampling blur. The symbol
+  is :data:`QR_SYMBOL_MM` wide, plus the 4-module quiet zone kept clear on every side.
+- **Deterministic output** (reportlab ``invariant=1``): the same view gives the same bytes,
+  so a PDF can be cached, hashed and compared. Times are printed in UTC.
+- **Everything on one page**: a scope that does not fit even at the smallest type size is an
+  error rather than a silently cut list.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import resources
+from typing import Protocol
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from issuer.credentials import qr
+
+__all__ = ["QR_SYMBOL_MM", "CertificateView", "render_certificate_pdf"]
+
+QR_SYMBOL_MM = 34.0
+"""Width of the QR symbol without its quiet zone: a 37-49 module verification URL gets
+0.7-0.9 mm modules, which phone cameras read comfortably from a desk or a wall."""
+
+_FONT_PACKAGE = "font_source_sans_pro"
+_FONT_FILES = {
+    "light": "SourceSansPro-Light.ttf",
+    "regular": "SourceSansPro-Regular.ttf",
+    "semibold": "SourceSansPro-Semibold.ttf",
+    "bold": "SourceSansPro-Bold.ttf",
+}
+
+_INK = HexColor("#1b1f24")
+_MUTED = HexColor("#5b6470")
+_ACCENT = HexColor("#1f3a5f")
+_RULE = HexColor("#b8c2cf")
+
+_PAGE_W, _PAGE_H = A4
+_MARGIN = 25 * mm
+_CONTENT_W = _PAGE_W - 2 * _MARGIN
+_CENTER = _PAGE_W / 2
+_SCOPE_SIZE = 11.0
+_SCOPE_MIN_SIZE = 8.0
+_STRETCH_MAX = 17 * mm
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateView:
+    """Everything the printed certificate shows, already decided and formatted by the caller.
+
+    ``expiry_date`` is the last day on which the certificate is valid. ``issued_at`` must be
+    timezone-aware: it is printed in UTC, and a naive time would print as a guess.
+    """
+
+    holder_name: str
+    certificate_number: str
+    body_name: str
+    scheme_name: str
+    scheme_code: str
+    scheme_version: int
+    scope: tuple[tuple[str, str], ...]
+    effective_date: date
+    expiry_date: date
+    verification_url: str
+    issued_at: datetime
+
+    def __post_init__(self) -> None:
+        for field in (
+            "holder_name",
+            "certificate_number",
+            "body_name",
+            "scheme_name",
+            "scheme_code",
+            "verification_url",
+        ):
+            if not str(getattr(self, field)).strip():
+                raise ValueError(f"{field} must not be empty")
+        if self.scheme_version < 1:
+            raise ValueError("scheme_version must be 1 or more")
+        if not self.scope:
+            raise ValueError("a certificate states its scope (ISO/IEC 17024 9.4.9): none given")
+        for item in self.scope:
+            if len(item) != 2 or not all(isinstance(part, str) and part.strip() for part in item):
+                raise ValueError(f"scope items are non-empty (code, title) pairs: {item!r}")
+        if self.expiry_date < self.effective_date:
+            raise ValueError("expiry_date is before effective_date")
+        if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
+            raise ValueError("issued_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class _Fonts:
+    light: str
+    regular: str
+    semibold: str
+    bold: str
+    glyphs: frozenset[int]
+
+
+@functools.cache
+def _fonts() -> _Fonts:
+    """Register the embedded fonts once per process, under names no other module uses."""
+    names: dict[str, str] = {}
+    glyphs: set[int] | None = None
+    for weight, filename in _FONT_FILES.items():
+        name = f"certreg-SourceSansPro-{weight}"
+        data = resources.files(_FONT_PACKAGE).joinpath("files", filename).read_bytes()
+        font = TTFont(name, io.BytesIO(data))
+        pdfmetrics.registerFont(font)
+        names[weight] = name
+        covered = set(font.face.charToGlyph)
+        glyphs = covered if glyphs is None else glyphs & covered
+    assert glyphs is not None
+    return _Fonts(glyphs=frozenset(glyphs), **names)
+
+
+def _clean(text: str, fonts: _Fonts) -> str:
+    """NFC, single spaces, and a ``ValueError`` for any character the font cannot draw."""
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    missing = sorted({c for c in text if ord(c) not in fonts.glyphs})
+    if missing:
+        shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing)
+        raise ValueError(f"the certificate font cannot print: {shown}")
+    return text
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, font, size)
+
+
+def _fit_size(text: str, font: str, largest: float, smallest: float, width: float) -> float:
+    """The largest size from ``largest`` down to ``smallest`` at which ``text`` fits."""
+    size = largest
+    while size > smallest and _width(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    lines: list[str] = simpleSplit(text, font, size, width)
+    return lines or [""]
+
+
+def _wrap_url(url: str, font: str, size: float, width: float) -> list[str]:
+    """Break a URL anywhere (preferring just after a ``/``), since it has no spaces to break at."""
+    lines: list[str] = []
+    current = ""
+    for char in url:
+        if current and _width(current + char, font, size) > width:
+            cut = current.rfind("/") + 1
+            if cut < len(current) // 2:
+                cut = len(current)
+            lines.append(current[:cut])
+            current = current[cut:]
+        current += char
+    lines.append(current)
+    return lines
+
+
+class _Element(Protocol):
+    """A piece of the page's centre column: a height, and a way to draw it below ``top``."""
+
+    @property
+    def height(self) -> float: ...
+
+    def draw(self, canvas: Canvas, top: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """One line of text, centred on the page unless ``x`` is given."""
+
+    text: str
+    font: str
+    size: float
+    color: Color = _INK
+    x: float | None = None
+    spacing: float = 0.0
+    leading: float = 1.3
+
+    @property
+    def height(self) -> float:
+        return self.size * self.leading
+
+    def draw(self, canvas: Canvas, top: float) -> None:
+        x = self.x
+        if x is None:
+            extra = self.spacing * max(len(self.text) - 1, 0)
+            x = _CENTER - (_width(self.text, self.font, self.size) + extra) / 2
+        text = canvas.beginText(x, top - self.size * (self.leading - 0.35))
+        text.setFont(self.font, self.size)
+        text.setCharSpace(self.spacing)
+        text.setFillColor(self.color)
+        text.textOut(self.text)
+        canvas.drawText(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A centred horizontal line."""
+
+    width: float
+    color: Color = _RULE
+    thick: float = 0.6
+
+    @property
+    def height(self) -> float:
+        return self.thick
+
+    def draw(self, canvas: Canvas, top: float) -> None:
+        canvas.setStrokeColor(self.color)
+        canvas.setLineWidth(self.thick)
+        y = top - self.thick / 2
+        canvas.line(_CENTER - self.width / 2, y, _CENTER + self.width / 2, y)
+
+
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    """Vertical space; a ``stretch`` gap also takes a share of the page's spare space."""
+
+    height: float
+    stretch: bool = False
+
+    def draw(self, canvas: Canvas, top: float) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Dot:
+    """The bullet of a list item whose first line has the given type size."""
+
+    x: float
+    size: float
+    height: float = 0.0
+
+    def draw(self, canvas: Canvas, top: float) -> None:
+        canvas.setFillColor(_ACCENT)
+        canvas.circle(self.x, top - self.size * 0.68, 0.6 * mm, stroke=0, fill=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stack:
+    """Elements one below the other."""
+
+    elements: tuple[_Element, ...]
+
+    @property
+    def height(self) -> float:
+        return sum(element.height for element in self.elements)
+
+    def draw(self, canvas: Canvas, top: float) -> None:
+        for element in self.elements:
+            element.draw(canvas, top)
+            top -= element.height
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """Elements side by side, sharing one top edge."""
+
+    elements: tuple[_Element, ...]
+
+    @property
+    def height(self) -> float:
+        return max(element.height for element in self.elements)
+
+    def draw(self, canvas: Canvas, top: float) -> None:
+        for element in self.elements:
+            element.draw(canvas, top)
+
+
+def _texts(
+    lines: Iterable[str], font: str, size: float, color: Color = _INK, x: float | None = None
+) -> list[_Element]:
+    return [_Text(line, font, size, color, x) for line in lines]
+
+
+def _centre_column(
+    *,
+    body: str,
+    holder: str,
+    scheme: str,
+    scheme_line: str,
+    scope: tuple[tuple[str, str], ...],
+    scope_size: float,
+    fonts: _Fonts,
+) -> list[_Element]:
+    """Header, title, holder, scheme and scope, top to bottom, before spare space is shared."""
+    name_size = _fit_size(holder, fonts.bold, 32, 20, _CONTENT_W)
+    left = _MARGIN + 5 * mm
+    code_x = left + 4 * mm
+    code_width = max(_width(code, fonts.semibold, scope_size) for code, _ in scope) + 4 * mm
+    code_width = min(code_width, 45 * mm)
+    title_x = code_x + code_width
+    title_width = _PAGE_W - _MARGIN - 5 * mm - title_x
+    scope_rows: list[_Element] = []
+    for code, title in scope:
+        lines = _wrap(title, fonts.regular, scope_size, title_width)
+        scope_rows += [
+            _Gap(1.4 * mm),
+            _Row(
+                (
+                    _Dot(left + 1 * mm, scope_size),
+                    _Text(code, fonts.semibold, scope_size, x=code_x),
+                    _Stack(tuple(_texts(lines, fonts.regular, scope_size, x=title_x))),
+                )
+            ),
+        ]
+    return [
+        *_texts(_wrap(body, fonts.semibold, 14, _CONTENT_W), fonts.semibold, 14, _ACCENT),
+        _Gap(3.5 * mm),
+        _Rule(24 * mm, _ACCENT, 1.2),
+        _Gap(4 * mm, stretch=True),
+        _Text("CERTIFICATE OF COMPETENCE", fonts.light, 25, _ACCENT, spacing=2.2),
+        _Gap(4 * mm, stretch=True),
+        _Text("This is to certify that", fonts.regular, 12, _MUTED),
+        _Gap(3 * mm),
+        *_texts(_wrap(holder, fonts.bold, name_size, _CONTENT_W), fonts.bold, name_size),
+        _Gap(3 * mm),
+        _Rule(110 * mm),
+        _Gap(3 * mm, stretch=True),
+        _Text("has met the requirements of the certification scheme", fonts.regular, 12, _MUTED),
+        _Gap(2 * mm),
+        *_texts(_wrap(scheme, fonts.semibold, 17, _CONTENT_W), fonts.semibold, 17),
+        _Gap(0.8 * mm),
+        _Text(scheme_line, fonts.regular, 11, _MUTED),
+        _Gap(5 * mm, stretch=True),
+        _Text("SCOPE OF CERTIFICATION", fonts.semibold, 9, _ACCENT, x=left, spacing=1.2),
+        _Gap(0.5 * mm),
+        *scope_rows,
+    ]
+
+
+def _draw_centre_column(
+    canvas: Canvas, top: float, bottom: float, build: Callable[[float], list[_Element]]
+) -> None:
+    """Lay out the column between ``top`` and ``bottom``, shrinking the scope type to fit.
+
+    Spare space goes to the stretch gaps (up to ``_STRETCH_MAX`` each), so a short scope does
+    not leave one large hole above the validity dates; what is left stays below the scope.
+    """
+    size = _SCOPE_SIZE
+    while True:
+        elements = build(size)
+        spare = (top - bottom) - sum(element.height for element in elements)
+        if spare >= 0:
+            break
+        if size <= _SCOPE_MIN_SIZE:
+            raise ValueError("the scope does not fit on one page")
+        size -= 0.5
+    stretches = sum(1 for e in elements if isinstance(e, _Gap) and e.stretch)
+    extra = min(spare / stretches, _STRETCH_MAX) if stretches else 0.0
+    for element in elements:
+        element.draw(canvas, top)
+        top -= element.height
+        if isinstance(element, _Gap) and element.stretch:
+            top -= extra
+
+
+def _draw_frame(canvas: Canvas) -> None:
+    outer = 11 * mm
+    inner = outer + 2.2 * mm
+    canvas.setStrokeColor(_ACCENT)
+    canvas.setLineWidth(1.6)
+    canvas.rect(outer, outer, _PAGE_W - 2 * outer, _PAGE_H - 2 * outer, stroke=1, fill=0)
+    canvas.setLineWidth(0.5)
+    canvas.rect(inner, inner, _PAGE_W - 2 * inner, _PAGE_H - 2 * inner, stroke=1, fill=0)
+
+
+def _draw_qr(canvas: Canvas, url: str, x: float, top: float) -> float:
+    """Draw the QR code with its top-left quiet-zone corner at (x, top); return its full size.
+
+    Each run of dark modules in a row becomes one rectangle, all in one filled path: one fill
+    means no hairline seams between neighbouring modules in any renderer.
+    """
+    matrix = qr.qr_matrix(url)
+    count = len(matrix)
+    module = QR_SYMBOL_MM * mm / count
+    quiet = qr.QUIET_ZONE * module
+    full = count * module + 2 * quiet
+    canvas.setFillColor(Color(1, 1, 1))
+    canvas.rect(x, top - full, full, full, stroke=0, fill=1)
+    path = canvas.beginPath()
+    for row_index, row in enumerate(matrix):
+        y = top - quiet - (row_index + 1) * module
+        start: int | None = None
+        for column, dark in enumerate((*row, False)):
+            if dark and start is None:
+                start = column
+            elif not dark and start is not None:
+                path.rect(x + quiet + start * module, y, (column - start) * module, module)
+                start = None
+    canvas.setFillColor(Color(0, 0, 0))
+    canvas.drawPath(path, stroke=0, fill=1)
+    return full
+
+
+def _draw_validity(
+    canvas: Canvas, top: float, number: str, start: date, end: date, fonts: _Fonts
+) -> None:
+    """Certificate number and validity in three labelled columns between two rules.
+
+    Dates are ISO 8601 (YYYY-MM-DD): read the same way in every country. "Until" is inclusive,
+    and the label says so, since "valid until" alone is read both ways.
+    """
+    columns = (
+        ("Certificate number", number),
+        ("Valid from", start.isoformat()),
+        ("Valid until (inclusive)", end.isoformat()),
+    )
+    column_width = _CONTENT_W / len(columns)
+    value_size = min(
+        _fit_size(value, fonts.semibold, 14, 9, column_width - 4 * mm) for _, value in columns
+    )
+    canvas.setStrokeColor(_RULE)
+    canvas.setLineWidth(0.6)
+    canvas.line(_MARGIN, top, _PAGE_W - _MARGIN, top)
+    canvas.line(_MARGIN, top - 19 * mm, _PAGE_W - _MARGIN, top - 19 * mm)
+    for index, (label, value) in enumerate(columns):
+        middle = _MARGIN + column_width * (index + 0.5)
+        canvas.setFillColor(_MUTED)
+        canvas.setFont(fonts.regular, 9)
+        canvas.drawCentredString(middle, top - 7 * mm, label)
+        canvas.setFillColor(_INK)
+        canvas.setFont(fonts.semibold, value_size)
+        canvas.drawCentredString(middle, top - 14 * mm, value)
+
+
+def _draw_verification(canvas: Canvas, top: float, url: str, shown_url: str, fonts: _Fonts) -> None:
+    """The QR code and, beside it, how to verify: the same URL in words and what "valid" means.
+
+    The URL is printed as well as encoded, so a reader without a camera can type it.
+    """
+    qr_x = _MARGIN - 3 * mm
+    qr_size = _draw_qr(canvas, url, qr_x, top)
+    x = qr_x + qr_size + 3 * mm
+    width = _PAGE_W - _MARGIN - x
+    notice = (
+        "The certificate is valid only if the verification page shows it as valid. "
+        "Certificates can be suspended or withdrawn; the verification page always shows "
+        "the current status, and this paper alone is no proof of certification."
+    )
+    size = 10.0
+    _Stack(
+        (
+            _Gap(3 * mm),
+            _Text("Verify this certificate", fonts.semibold, 12, _ACCENT, x),
+            _Gap(1 * mm),
+            *_texts(
+                _wrap("Scan the QR code or open this address:", fonts.regular, size, width),
+                fonts.regular,
+                size,
+                x=x,
+            ),
+            *_texts(_wrap_url(shown_url, fonts.semibold, size, width), fonts.semibold, size, x=x),
+            _Gap(2 * mm),
+            *_texts(_wrap(notice, fonts.regular, size, width), fonts.regular, size, x=x),
+        )
+    ).draw(canvas, top)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_certificate_pdf(view: CertificateView) -> bytes:
+    """The certificate of ``view`` as a one-page A4 PDF (bytes, deterministic for a view).
+
+    Raises ``ValueError`` when a text holds a character the font cannot print, or when the
+    scope list does not fit on the page even in the smallest type.
+    """
+    fonts = _fonts()
+    holder = _clean(view.holder_name, fonts)
+    number = _clean(view.certificate_number, fonts)
+    body = _clean(view.body_name, fonts)
+    scheme = _clean(view.scheme_name, fonts)
+    scheme_code = _clean(view.scheme_code, fonts)
+    scope = tuple((_clean(code, fonts), _clean(title, fonts)) for code, title in view.scope)
+    url = _clean(view.verification_url, fonts)
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, lang="en")
+    canvas.setTitle(f"Certificate {number} — {holder}")
+    canvas.setAuthor(body)
+    canvas.setSubject(
+        f"Certificate of Competence: {scheme} ({scheme_code}, version {view.scheme_version})"
+    )
+    canvas.setCreator("certreg")
+    # invariant=1 would date the file 2000-01-01; the issue time is just as deterministic.
+    pdf_date = view.issued_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+    canvas.setDateFormatter(lambda *_: pdf_date)
+    canvas.setKeywords(f"certificate, {number}, {scheme_code}")
+
+    _draw_frame(canvas)
+    details_top = 92 * mm
+    _draw_centre_column(
+        canvas,
+        _PAGE_H - 24 * mm,
+        details_top + 6 * mm,
+        lambda size: _centre_column(
+            body=body,
+            holder=holder,
+            scheme=scheme,
+            scheme_line=f"Scheme {scheme_code}, version {view.scheme_version}",
+            scope=scope,
+            scope_size=size,
+            fonts=fonts,
+        ),
+    )
+
+    _draw_validity(canvas, details_top, number, view.effective_date, view.expiry_date, fonts)
+    _draw_verification(canvas, details_top - 25 * mm, view.verification_url, url, fonts)
+
+    footer = _texts(
+        _wrap(f"Issued {_utc(view.issued_at)} by {body}", fonts.regular, 8.5, _CONTENT_W),
+        fonts.regular,
+        8.5,
+        _MUTED,
+    )
+    _Stack(tuple(footer)).draw(canvas, 18 * mm + sum(line.height for line in footer))
+
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -1,0 +1,172 @@
+"""The signing-key lifecycle and the issuer's published keys (DID document and JWKS).
+
+One key is active and signs everything new. Rotation makes a new active key; the old one is
+retired but stays published while any credential it signed is still within its validity, so
+those credentials keep verifying. A compromised key stays in the DID document with a
+``revoked`` time so verifiers reject it, and leaves the JWKS. Private keys are only ever
+opened by :mod:`issuer.credentials.signing`; this module handles their public parts and states.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from issuer.credentials import signing
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.signing import Algorithm, LoadedSigner
+from issuer.errors import InvalidInput, NotFound, StateConflict
+from issuer.model import KeyState, SigningKey
+from issuer.store import Tx
+from schemas.publication import DocumentKind
+
+__all__ = [
+    "KeyRing",
+    "create_key",
+    "did_document",
+    "jwks",
+    "mark_compromised",
+    "published_keys",
+    "retire",
+    "rotate",
+]
+
+_ACTOR = "system:keys"
+
+
+def _audit(tx: Tx, *, actor: str, now: datetime, action: str, kid: str) -> None:
+    """Audit a key change and ask for the published keys to be republished."""
+    tx.append_audit(
+        at=now, actor=actor, action=action, subject_type="signing-key", subject_id=kid, details={}
+    )
+    tx.enqueue(DocumentKind.ISSUER_KEYS.value, "issuer", now)
+
+
+def create_key(
+    tx: Tx, *, alg: Algorithm, passphrase: bytes, now: datetime, actor: str = _ACTOR
+) -> SigningKey:
+    """A new key; it becomes the active one only if there is none (else use :func:`rotate`)."""
+    generated = signing.generate_key(alg, passphrase=passphrase)
+    state = KeyState.ACTIVE if tx.active_signing_key() is None else KeyState.RETIRED
+    tx.insert_signing_key(
+        kid=generated.kid,
+        alg=generated.alg.value,
+        public_jwk=generated.public_jwk,
+        encrypted_private_key=generated.encrypted_private_key,
+        state=state,
+        created_at=now,
+    )
+    _audit(tx, actor=actor, now=now, action="key.created", kid=generated.kid)
+    key = tx.get_signing_key(generated.kid)
+    assert key is not None
+    return key
+
+
+def rotate(
+    tx: Tx, *, alg: Algorithm, passphrase: bytes, now: datetime, actor: str = _ACTOR
+) -> SigningKey:
+    """The new key signs from now on; the previous active key is retired (still published)."""
+    previous = tx.active_signing_key()
+    if previous is not None:
+        tx.set_key_state(previous.kid, KeyState.RETIRED, now)
+        _audit(tx, actor=actor, now=now, action="key.retired", kid=previous.kid)
+    return create_key(tx, alg=alg, passphrase=passphrase, now=now, actor=actor)
+
+
+def _key(tx: Tx, kid: str) -> SigningKey:
+    key = tx.get_signing_key(kid)
+    if key is None:
+        raise NotFound(f"no signing key {kid!r}")
+    return key
+
+
+def retire(
+    tx: Tx, *, kid: str, passphrase: bytes, now: datetime, actor: str = _ACTOR
+) -> SigningKey:
+    """Stop signing with ``kid``. Retiring the active key rotates to a new key of its kind;
+    retiring a retired key changes nothing; a compromised key stays compromised."""
+    key = _key(tx, kid)
+    if key.state is KeyState.COMPROMISED:
+        raise StateConflict("a compromised key stays marked compromised")
+    if key.state is KeyState.ACTIVE:
+        rotate(tx, alg=Algorithm(key.alg), passphrase=passphrase, now=now, actor=actor)
+    return _key(tx, kid)
+
+
+def mark_compromised(tx: Tx, *, kid: str, now: datetime, actor: str = _ACTOR) -> SigningKey:
+    """Publish the key as revoked. If it was active, nothing is signed until a rotation."""
+    key = _key(tx, kid)
+    if key.state is KeyState.COMPROMISED:
+        return key
+    tx.set_key_state(kid, KeyState.COMPROMISED, now)
+    _audit(tx, actor=actor, now=now, action="key.compromised", kid=kid)
+    return _key(tx, kid)
+
+
+def published_keys(tx: Tx, *, now: datetime) -> list[SigningKey]:
+    """Active keys, retired keys still needed by a valid credential, and compromised keys."""
+    keys = []
+    for key in tx.list_signing_keys():
+        if key.state is KeyState.RETIRED:
+            last = tx.last_valid_until_signed_by(key.kid)
+            if last is None or last < now:
+                continue
+        keys.append(key)
+    return keys
+
+
+def _rfc3339(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def did_document(identity: IssuerIdentity, keys: list[SigningKey]) -> dict[str, Any]:
+    """The ``did:web`` document: one ``JsonWebKey`` verification method per published key."""
+    did = identity.did
+    methods = []
+    for key in keys:
+        method: dict[str, Any] = {
+            "id": identity.verification_method(key.kid),
+            "type": "JsonWebKey",
+            "controller": did,
+            "publicKeyJwk": dict(key.public_jwk),
+        }
+        if key.state is KeyState.COMPROMISED and key.compromised_at is not None:
+            method["revoked"] = _rfc3339(key.compromised_at)
+        methods.append(method)
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://www.w3.org/ns/cid/v1"],
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods],
+    }
+
+
+def jwks(keys: list[SigningKey]) -> dict[str, Any]:
+    """The same keys as a JWK Set, without compromised ones (a JWKS cannot mark them)."""
+    return {"keys": [dict(k.public_jwk) for k in keys if k.state is not KeyState.COMPROMISED]}
+
+
+class KeyRing:
+    """Holds the decrypted active key in memory and notices rotations made elsewhere."""
+
+    def __init__(self, *, passphrase: bytes) -> None:
+        self._passphrase = passphrase
+        self._signer: LoadedSigner | None = None
+        self._lock = threading.Lock()
+
+    def signer(self, tx: Tx) -> LoadedSigner:
+        active = tx.active_signing_key()
+        if active is None:
+            raise InvalidInput(
+                "there is no active signing key; run `certreg keys rotate`", kind="no-signing-key"
+            )
+        with self._lock:
+            if self._signer is None or self._signer.kid != active.kid:
+                self._signer = signing.load_signer(
+                    kid=active.kid,
+                    alg=Algorithm(active.alg),
+                    encrypted_private_key=tx.encrypted_private_key(active.kid),
+                    passphrase=self._passphrase,
+                )
+            return self._signer

@@ -1,0 +1,115 @@
+"""``POST /api/v1/issuance/batches``: a roster issued through :mod:`issuer.bulk.issuance`, over
+HTTP.
+
+The items have the shape of a roster file's rows. Each comes back as ``issued``,
+``already-issued`` (with the ids it issued before: the call is idempotent by
+``external_id``) or ``rejected`` with its problem. A registrar records grants made by the
+decision-makers the rows name; a decision-maker records only their own (``decided_by`` may
+then be left out). Signing happens in the server process: large rosters belong to
+``certreg issue-bulk``, which signs on every core.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from issuer.bulk import issuance as bulk
+from issuer.errors import PROBLEM_KINDS, PayloadTooLarge
+from issuer.http.deps import ServicesDep, allow
+from issuer.model import Role
+from issuer.process.auth import Actor
+from schemas.problem import problem_type_uri
+
+__all__ = ["MAX_ITEMS", "router"]
+
+MAX_ITEMS = 1000
+"""Items one request may carry; a batch of this size signs in well under a second."""
+
+router = APIRouter()
+
+Issuer = Annotated[Actor, allow(Role.REGISTRAR, Role.DECISION_MAKER)]
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    items: list[dict[str, Any]] = Field(
+        min_length=1, description="roster rows: external_id, given_name, family_name, …"
+    )
+
+
+class ItemProblem(BaseModel):
+    type: str
+    status: int
+    detail: str | None
+
+
+class BatchItemOut(BaseModel):
+    index: int = Field(description="the item's position in the request, from 0")
+    external_id: str | None
+    outcome: bulk.Outcome
+    certificate_number: str | None = None
+    certification_id: str | None = None
+    credential_id: str | None = None
+    problem: ItemProblem | None = None
+
+
+class BatchOut(BaseModel):
+    batch_id: str
+    issued: int
+    already_issued: int
+    rejected: int
+    items: list[BatchItemOut]
+
+
+def _item(result: bulk.ItemResult) -> BatchItemOut:
+    problem = None
+    if result.problem is not None:
+        problem = ItemProblem(
+            type=problem_type_uri(result.problem),
+            status=PROBLEM_KINDS[result.problem][0],
+            detail=result.detail,
+        )
+    return BatchItemOut(
+        index=result.row,
+        external_id=result.external_id,
+        outcome=result.outcome,
+        certificate_number=result.certificate_number,
+        certification_id=result.certification_id,
+        credential_id=result.credential_id,
+        problem=problem,
+    )
+
+
+@router.post("/issuance/batches", tags=["issuance"])
+def issue_batch(body: BatchCreate, actor: Issuer, services: ServicesDep) -> BatchOut:
+    """Issue a roster of people already examined and granted (idempotent by external_id)."""
+    if len(body.items) > MAX_ITEMS:
+        raise PayloadTooLarge(
+            f"a batch carries at most {MAX_ITEMS} items; use `certreg issue-bulk` for more",
+            kind="batch-too-large",
+        )
+    context = services.issuance
+    report = bulk.issue_batch(
+        services.store,
+        (bulk.NumberedRow(i, item) for i, item in enumerate(body.items)),
+        clock=services.clock,
+        entropy=services.entropy,
+        keyring=context.keyring,
+        identity=context.identity,
+        workers=1,
+        list_entries=context.list_entries,
+        actor=actor.audit_name,
+        acting_decision_maker=actor.staff() if actor.role is Role.DECISION_MAKER else None,
+        keep_results=True,
+    )
+    return BatchOut(
+        batch_id=report.batch_id,
+        issued=report.issued,
+        already_issued=report.already_issued,
+        rejected=report.rejected,
+        items=[_item(r) for r in report.results],
+    )

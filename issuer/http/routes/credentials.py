@@ -1,0 +1,277 @@
+"""Back office routes for signed things: credentials and their renderings, certification
+marks, status list credentials and the signing keys."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Response
+
+from issuer.credentials import issuance, keys, qr, status
+from issuer.credentials.certificate_pdf import CertificateView, render_certificate_pdf
+from issuer.credentials.signing import Algorithm
+from issuer.errors import InvalidInput, NotFound
+from issuer.http.bodies import (
+    CredentialOut,
+    KeyOut,
+    MarkAgreementOut,
+    MarkCreate,
+    MarkOut,
+    RotateBody,
+)
+from issuer.http.deps import Services, ServicesDep, allow
+from issuer.http.roles import ADMIN, AUDIT, CASE_READERS, REGISTRY_CLERKS, SCHEME_EDITORS
+from issuer.model import Credential, CredentialKind, SigningKey
+from issuer.process import lifecycle, marks
+from issuer.process.auth import Actor
+from issuer.store import Tx
+from schemas.openapi import problem_responses
+
+router = APIRouter()
+
+Reader = Annotated[Actor, allow(*CASE_READERS)]
+Clerk = Annotated[Actor, allow(*REGISTRY_CLERKS)]
+Editor = Annotated[Actor, allow(*SCHEME_EDITORS)]
+Admin = Annotated[Actor, allow(*ADMIN)]
+KeyReader = Annotated[Actor, allow(*(ADMIN | AUDIT))]
+
+VC_JWT = "application/vc+jwt"
+_PRIVATE = {"Cache-Control": "private, max-age=300"}
+_CONFLICT = problem_responses(409)
+
+
+def _credential(tx: Tx, credential_id: str) -> Credential:
+    credential = tx.get_credential(credential_id) if len(credential_id) <= 64 else None
+    if credential is None:
+        raise NotFound(f"no credential {credential_id[:64]!r}")
+    return credential
+
+
+@router.get(
+    "/credentials/{credential_id}",
+    tags=["credentials"],
+    response_class=Response,
+    responses={200: {"content": {VC_JWT: {}}, "description": "the signed credential"}},
+)
+def get_credential(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
+    with services.tx() as tx:
+        credential = _credential(tx, credential_id)
+    return Response(credential.jws, media_type=VC_JWT, headers=_PRIVATE)
+
+
+def _rendered(
+    services: Services, credential_id: str, fmt: str, render: Callable[[Tx, Credential], bytes]
+) -> bytes:
+    """A rendering from the cache, made (and cached) on first request, never at issuance."""
+    with services.tx() as tx:
+        credential = _credential(tx, credential_id)
+        cached = tx.get_rendering(credential.id, fmt)
+        if cached is not None:
+            return cached
+        content = render(tx, credential)
+        tx.put_rendering(credential.id, fmt, content, services.now())
+        return content
+
+
+def _url(services: Services, credential: Credential) -> str:
+    return qr.verification_url(services.settings.base_url, credential.id)
+
+
+@router.get("/credentials/{credential_id}/qr.svg", tags=["credentials"], response_class=Response)
+def qr_svg(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
+    """QR code of the verification URL ``{base_url}/v/{credential_id}``, as SVG."""
+    content = _rendered(
+        services, credential_id, "qr.svg", lambda tx, c: qr.qr_svg(_url(services, c))
+    )
+    return Response(content, media_type="image/svg+xml", headers=_PRIVATE)
+
+
+@router.get("/credentials/{credential_id}/qr.png", tags=["credentials"], response_class=Response)
+def qr_png(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
+    """QR code of the verification URL ``{base_url}/v/{credential_id}``, as PNG."""
+    content = _rendered(
+        services, credential_id, "qr.png", lambda tx, c: qr.qr_png(_url(services, c))
+    )
+    return Response(content, media_type="image/png", headers=_PRIVATE)
+
+
+def _certificate_view(services: Services, tx: Tx, credential: Credential) -> CertificateView:
+    if credential.kind is not CredentialKind.CERTIFICATE:
+        raise InvalidInput("only a certificate credential has a printable certificate")
+    certification = tx.get_certification(credential.certification_id)
+    assert certification is not None
+    person = tx.get_person(certification.person_id)
+    version = tx.get_scheme_version(certification.scheme_version_id)
+    scheme = tx.get_scheme(certification.scheme_id)
+    assert person is not None
+    assert version is not None
+    assert scheme is not None
+    titles = {item.code: item.title for item in version.content.scope_items}
+    return CertificateView(
+        holder_name=f"{person.given_name} {person.family_name}",
+        certificate_number=certification.certificate_number,
+        body_name=services.settings.body_name,
+        scheme_name=version.content.title,
+        scheme_code=scheme.code,
+        scheme_version=version.version,
+        scope=tuple((code, titles[code]) for code in certification.scope),
+        effective_date=certification.effective_date,
+        expiry_date=certification.expiry_date,
+        verification_url=_url(services, credential),
+        issued_at=credential.issued_at,
+    )
+
+
+@router.get(
+    "/credentials/{credential_id}/certificate.pdf", tags=["credentials"], response_class=Response
+)
+def certificate_pdf(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
+    """The printable certificate, with the QR code and how to verify it."""
+    content = _rendered(
+        services,
+        credential_id,
+        "certificate.pdf",
+        lambda tx, c: render_certificate_pdf(_certificate_view(services, tx, c)),
+    )
+    return Response(content, media_type="application/pdf", headers=_PRIVATE)
+
+
+@router.put("/schemes/{scheme_id}/mark", status_code=201, tags=["marks"])
+def set_mark(scheme_id: str, body: MarkCreate, actor: Editor, services: ServicesDep) -> MarkOut:
+    try:
+        image = base64.b64decode(body.image_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput("image_base64 is not valid base64") from exc
+    with services.tx() as tx:
+        mark = marks.set_scheme_mark(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            scheme_id=scheme_id,
+            media_type=body.media_type,
+            image=image,
+            rules=body.rules,
+        )
+    return MarkOut.of(mark)
+
+
+@router.post(
+    "/certifications/{number}/mark-agreement",
+    status_code=201,
+    tags=["marks"],
+    responses=_CONFLICT,
+)
+def agree_to_mark(number: str, actor: Clerk, services: ServicesDep) -> MarkAgreementOut:
+    """Record that the certified person agreed to the scheme's current mark rules."""
+    with services.tx() as tx:
+        agreement = marks.record_agreement(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            certification=lifecycle.get_certification(tx, number),
+        )
+    return MarkAgreementOut.of(agreement)
+
+
+@router.post("/certifications/{number}/marks", status_code=201, tags=["marks"], responses=_CONFLICT)
+def issue_mark(number: str, actor: Clerk, services: ServicesDep) -> CredentialOut:
+    """Issue the mark credential; it shares the certification's status entries."""
+    with services.tx() as tx:
+        credential = issuance.issue_mark(
+            tx,
+            certification=lifecycle.get_certification(tx, number),
+            context=services.issuance,
+            actor=actor.audit_name,
+            now=services.now(),
+            entropy=services.entropy,
+        )
+        return CredentialOut.of(credential, status=status.credential_status(tx, credential))
+
+
+@router.get(
+    "/status-lists/{list_id}",
+    tags=["status"],
+    response_class=Response,
+    responses={200: {"content": {VC_JWT: {}}, "description": "signed status list credential"}},
+)
+def status_list(list_id: str, actor: Reader, services: ServicesDep) -> Response:
+    """The status list credential as the store says it is now, freshly signed."""
+    with services.tx() as tx:
+        jws = (
+            status.sign_status_list(
+                tx,
+                list_id,
+                identity=services.issuance.identity,
+                signer=services.issuance.keyring.signer(tx),
+                now=services.now(),
+                ttl_seconds=services.settings.status_list_ttl_seconds,
+                validity_seconds=services.settings.status_list_validity,
+            )
+            if len(list_id) <= 64
+            else None
+        )
+    if jws is None:
+        raise NotFound(f"no status list {list_id[:64]!r}")
+    return Response(jws, media_type=VC_JWT, headers=_PRIVATE)
+
+
+@router.get("/keys", tags=["keys"])
+def list_keys(actor: KeyReader, services: ServicesDep) -> list[KeyOut]:
+    with services.tx() as tx:
+        return [KeyOut.of(k) for k in tx.list_signing_keys()]
+
+
+@router.post("/keys/rotate", status_code=201, tags=["keys"])
+def rotate_key(body: RotateBody, actor: Admin, services: ServicesDep) -> KeyOut:
+    alg = Algorithm(body.alg or services.settings.signing_alg)
+    with services.tx() as tx:
+        key = keys.rotate(
+            tx,
+            alg=alg,
+            passphrase=services.settings.passphrase(),
+            now=services.now(),
+            actor=actor.audit_name,
+        )
+    return KeyOut.of(key)
+
+
+@router.post("/keys/{kid}/retire", tags=["keys"], responses=_CONFLICT)
+def retire_key(kid: str, actor: Admin, services: ServicesDep) -> KeyOut:
+    with services.tx() as tx:
+        key = keys.retire(
+            tx,
+            kid=kid[:64],
+            passphrase=services.settings.passphrase(),
+            now=services.now(),
+            actor=actor.audit_name,
+        )
+    return KeyOut.of(key)
+
+
+@router.post("/keys/{kid}/compromised", tags=["keys"])
+def compromised_key(kid: str, actor: Admin, services: ServicesDep) -> KeyOut:
+    with services.tx() as tx:
+        key = keys.mark_compromised(tx, kid=kid[:64], now=services.now(), actor=actor.audit_name)
+    return KeyOut.of(key)
+
+
+def _published(services: Services) -> list[SigningKey]:
+    with services.tx() as tx:
+        return keys.published_keys(tx, now=services.now())
+
+
+@router.get("/keys/did.json", tags=["keys"])
+def did_document(actor: KeyReader, services: ServicesDep) -> dict[str, Any]:
+    """The ``did:web`` document the registry publishes at ``/.well-known/did.json``."""
+    return keys.did_document(services.issuance.identity, _published(services))
+
+
+@router.get("/keys/jwks.json", tags=["keys"])
+def jwks(actor: KeyReader, services: ServicesDep) -> dict[str, Any]:
+    """The JWKS the registry publishes at ``/.well-known/jwks.json``."""
+    return keys.jwks(_published(services))

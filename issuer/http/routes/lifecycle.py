@@ -1,0 +1,136 @@
+"""Back office routes for lifecycle decisions (clauses 9.5, 9.6): each by a decision-maker."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from issuer.http.bodies import (
+    CertificationDetailOut,
+    CertificationOut,
+    ReasonBody,
+    ScopeBody,
+    SuspendBody,
+    WithdrawBody,
+)
+from issuer.http.deps import ServicesDep, allow
+from issuer.http.roles import CASE_READERS, DECIDERS
+from issuer.http.routes.records import certification_detail
+from issuer.model import Role
+from issuer.process import lifecycle
+from issuer.process.auth import Actor
+from schemas.openapi import problem_responses
+
+router = APIRouter(prefix="/certifications", tags=["lifecycle"])
+_CONFLICT = problem_responses(409)
+
+DecisionMaker = Annotated[Actor, allow(*DECIDERS)]
+Reader = Annotated[Actor, allow(*CASE_READERS)]
+Operator = Annotated[Actor, allow(Role.DECISION_MAKER, Role.ADMINISTRATOR)]
+
+
+@router.post("/{number}/suspend", responses=_CONFLICT)
+def suspend(
+    number: str, body: SuspendBody, actor: DecisionMaker, services: ServicesDep
+) -> CertificationDetailOut:
+    """Suspend: the certification is not valid until reinstated (suspension bit set)."""
+    with services.tx() as tx:
+        certification = lifecycle.suspend(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            number=number,
+            reason=body.reason,
+            resolve_by=body.resolve_by,
+        )
+        return certification_detail(tx, certification)
+
+
+@router.post("/{number}/reinstate", responses=_CONFLICT)
+def reinstate(
+    number: str, body: ReasonBody, actor: DecisionMaker, services: ServicesDep
+) -> CertificationDetailOut:
+    """Lift a suspension (suspension bit cleared)."""
+    with services.tx() as tx:
+        certification = lifecycle.reinstate(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            number=number,
+            reason=body.reason,
+        )
+        return certification_detail(tx, certification)
+
+
+@router.post("/{number}/withdraw", responses=_CONFLICT)
+def withdraw(
+    number: str, body: WithdrawBody, actor: DecisionMaker, services: ServicesDep
+) -> CertificationDetailOut:
+    """Withdraw: terminal (revocation bit set; no path clears it)."""
+    with services.tx() as tx:
+        certification = lifecycle.withdraw(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            number=number,
+            reason=body.reason,
+        )
+        return certification_detail(tx, certification)
+
+
+@router.post("/{number}/scope", responses=_CONFLICT)
+def change_scope(
+    number: str, body: ScopeBody, actor: DecisionMaker, services: ServicesDep
+) -> CertificationDetailOut:
+    """Reduce or expand the scope: the old credential is superseded, a new one issued."""
+    with services.tx() as tx:
+        certification = lifecycle.change_scope(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            context=services.issuance,
+            number=number,
+            scope=tuple(body.scope),
+            reason=body.reason,
+        )
+        return certification_detail(tx, certification)
+
+
+@router.post("/{number}/recertify", responses=_CONFLICT)
+def recertify(
+    number: str, body: ReasonBody, actor: DecisionMaker, services: ServicesDep
+) -> CertificationDetailOut:
+    """A new certification cycle: new validity, new credential, the old one superseded."""
+    with services.tx() as tx:
+        certification = lifecycle.recertify(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            context=services.issuance,
+            number=number,
+            reason=body.reason,
+        )
+        return certification_detail(tx, certification)
+
+
+@router.post("/expire-due", tags=["lifecycle"])
+def expire_due(actor: Operator, services: ServicesDep) -> list[CertificationOut]:
+    """Mark every certification past its expiry date as expired (safe to run repeatedly)."""
+    with services.tx() as tx:
+        expired = lifecycle.expire_due(tx, now=services.now(), entropy=services.entropy)
+    return [CertificationOut.of(c) for c in expired]
+
+
+@router.get("/worklist/overdue-suspensions", tags=["lifecycle"])
+def overdue_suspensions(actor: Reader, services: ServicesDep) -> list[CertificationOut]:
+    """Suspensions past their resolve-by date: each awaits the decision clause 9.5 requires."""
+    with services.tx() as tx:
+        return [
+            CertificationOut.of(c) for c in lifecycle.overdue_suspensions(tx, now=services.now())
+        ]

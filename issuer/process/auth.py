@@ -1,0 +1,69 @@
+"""Who is asking: bearer tokens resolved to an :class:`Actor`, and role checks.
+
+A staff token carries one role and acts as its staff member; the role is re-checked against
+the staff record on every request, so taking a role away takes effect at once. Regulator
+tokens belong to no staff member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from issuer.errors import Forbidden, Unauthenticated
+from issuer.model import Role
+from issuer.process import tokens
+from issuer.store import Tx
+
+__all__ = ["Actor", "authenticate", "require_role"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    token_id: str
+    role: Role
+    staff_id: str | None
+
+    @property
+    def audit_name(self) -> str:
+        """How the audit log names the actor: an identifier, never a personal name."""
+        return f"staff:{self.staff_id}" if self.staff_id else f"token:{self.token_id}"
+
+    def staff(self) -> str:
+        """The acting staff member's id; refuses tokens that belong to no staff member."""
+        if self.staff_id is None:
+            raise Forbidden("this action needs a staff member's token")
+        return self.staff_id
+
+
+def authenticate(tx: Tx, authorization: str | None) -> Actor:
+    """Resolve an ``Authorization`` header value to an actor, or raise ``Unauthenticated``."""
+    if not authorization:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    scheme, _, credentials = authorization.partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not tokens.looks_like_token(credentials):
+        raise Unauthenticated("the Authorization header is not a certreg bearer token")
+    token = tx.token_by_digest(tokens.digest(credentials))
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("the bearer token is unknown or revoked")
+    if token.staff_id is not None:
+        staff = tx.get_staff(token.staff_id)
+        if staff is None or not staff.active:
+            raise Unauthenticated("the token's staff member is no longer active")
+        if token.role not in staff.roles:
+            raise Forbidden(
+                f"the token's staff member no longer holds the role {token.role.value!r}",
+                kind="missing-role",
+            )
+    return Actor(token_id=token.id, role=token.role, staff_id=token.staff_id)
+
+
+def require_role(actor: Actor, allowed: Iterable[Role]) -> None:
+    allowed = frozenset(allowed)
+    if actor.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise Forbidden(
+            f"the role {actor.role.value!r} may not do this; allowed: {names}",
+            kind="wrong-role",
+        )

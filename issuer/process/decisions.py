@@ -1,0 +1,178 @@
+"""Certification decisions (clauses 4.2, 9.4): grant or deny, by an impartial decision-maker.
+
+A grant creates the certification: an unguessable certificate number, the scheme version,
+the granted scope, the effective date and the expiry date from the scheme's interval. The
+expiry date is the last day on which the certification is valid.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from issuer.credentials import certificate_numbers
+from issuer.credentials.issuance import IssuanceContext, issue_certificate
+from issuer.errors import InvalidInput
+from issuer.model import (
+    ApplicationState,
+    Certification,
+    CertificationStatus,
+    Decision,
+    DecisionOutcome,
+    ExaminationResult,
+)
+from issuer.process.applications import get_application, move
+from issuer.process.auth import Actor
+from issuer.process.impartiality import refuse_conflicted, refuse_examiner_of, refuse_trainer_of
+from issuer.runtime import Entropy, new_id
+from issuer.store import Tx
+
+__all__ = ["DecisionInput", "add_months", "decide", "expiry_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInput:
+    application_id: str
+    outcome: DecisionOutcome
+    rationale: str
+    scope: tuple[str, ...] | None
+    effective_date: date | None
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved ``months`` calendar months on, clamped to the end of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def expiry_for(effective: date, interval_months: int) -> date:
+    """The last valid day of a certification that starts on ``effective``."""
+    return add_months(effective, interval_months) - timedelta(days=1)
+
+
+def _new_number(tx: Tx, entropy: Entropy) -> str:
+    for _ in range(8):
+        number = certificate_numbers.generate(entropy)
+        if not tx.certificate_number_taken(number):
+            return number
+    raise RuntimeError("the entropy source keeps repeating certificate numbers")
+
+
+def decide(
+    tx: Tx,
+    *,
+    actor: Actor,
+    now: datetime,
+    entropy: Entropy,
+    data: DecisionInput,
+    issuance: IssuanceContext,
+) -> tuple[Decision, Certification | None]:
+    """Record the decision; a grant creates the certification and signs its certificate
+    credential in the same transaction (no credential without a decision, and no decision
+    whose credential failed)."""
+    maker = actor.staff()
+    application = get_application(tx, data.application_id, for_update=True)
+    target = (
+        ApplicationState.CERTIFIED
+        if data.outcome is DecisionOutcome.GRANT
+        else ApplicationState.DENIED
+    )
+    move(application, target)
+    person_id = application.person_id
+    refuse_examiner_of(tx, staff_id=maker, person_id=person_id)
+    refuse_trainer_of(tx, staff_id=maker, person_id=person_id, acting_as="decision-maker")
+    refuse_conflicted(tx, staff_id=maker, person_id=person_id, acting_as="decision-maker")
+    if not data.rationale.strip():
+        raise InvalidInput("a decision needs its rationale on record")
+
+    decision = Decision(
+        id=new_id(entropy),
+        application_id=application.id,
+        decision_maker_id=maker,
+        outcome=data.outcome,
+        rationale=data.rationale,
+        decided_at=now,
+    )
+    certification = None
+    if data.outcome is DecisionOutcome.GRANT:
+        exams = tx.list_examinations(application.id)
+        passed = [
+            e
+            for e in exams
+            if e.result is ExaminationResult.PASS and e.nda_accepted and e.identity_checked
+        ]
+        if not passed:
+            raise InvalidInput(
+                "a grant needs a passed examination with the candidate's identity checked and "
+                "the confidentiality agreement accepted (clauses 9.3, 7.4.4)",
+                kind="evidence-missing",
+            )
+        if data.scope is not None and len(set(data.scope)) != len(data.scope):
+            raise InvalidInput("name each granted scope item once")
+        scope = tuple(sorted(data.scope)) if data.scope is not None else application.requested_scope
+        if not scope or not set(scope) <= set(application.requested_scope):
+            raise InvalidInput("the granted scope must be a non-empty part of the requested scope")
+        effective = data.effective_date or now.date()
+        if effective < now.date():
+            raise InvalidInput("a certification cannot take effect before it is decided")
+        if effective > now.date() + timedelta(days=366):
+            raise InvalidInput("a certification takes effect within a year of its decision")
+        version = tx.get_scheme_version(application.scheme_version_id)
+        assert version is not None
+        certification_id = new_id(entropy)
+        certification = Certification(
+            id=certification_id,
+            certificate_number=_new_number(tx, entropy),
+            person_id=person_id,
+            scheme_id=application.scheme_id,
+            scheme_version_id=version.id,
+            scheme_version=version.version,
+            application_id=application.id,
+            decision_id=decision.id,
+            scope=scope,
+            status=CertificationStatus.ACTIVE,
+            effective_date=effective,
+            expiry_date=expiry_for(effective, version.content.recertification_interval_months),
+            created_at=now,
+        )
+
+    tx.insert_decision(decision)
+    tx.update_application(
+        dataclasses.replace(application, state=target, closed_at=now, closed_by=maker)
+    )
+    tx.append_audit(
+        at=now,
+        actor=actor.audit_name,
+        action=f"decision.{data.outcome.value}",
+        subject_type="application",
+        subject_id=application.id,
+        details={"decision_id": decision.id, "outcome": data.outcome.value},
+    )
+    if certification is not None:
+        tx.insert_certification(certification)
+        tx.append_audit(
+            at=now,
+            actor=actor.audit_name,
+            action="certification.granted",
+            subject_type="certification",
+            subject_id=certification.id,
+            details={
+                "decision_id": decision.id,
+                "scheme_version_id": certification.scheme_version_id,
+                "scope": ",".join(certification.scope),
+                "effective_date": certification.effective_date.isoformat(),
+                "expiry_date": certification.expiry_date.isoformat(),
+            },
+        )
+        issue_certificate(
+            tx,
+            certification=certification,
+            context=issuance,
+            actor=actor.audit_name,
+            now=now,
+            entropy=entropy,
+        )
+    return decision, certification

@@ -1,0 +1,433 @@
+"""Publication: the issuer's outbox drained to the registry, in order, without loss.
+
+Every change that the public must see enqueues ``(kind, key)`` in the transaction that makes
+the change, so a crash cannot separate the two. :func:`drain` then builds the *current*
+signed document for each pending key, hands it to a :class:`Publisher` with the outbox
+sequence number as its version, and only afterwards marks the entries published. A crash
+between the two republishes the same version, which the registry ignores ("store if
+newer"); an unreachable registry leaves the entries pending for the next attempt.
+
+Status lists are signed for a short validity
+(:func:`issuer.credentials.status.list_validity_seconds`), so they are also published on a
+schedule, not only on change: :func:`enqueue_lapsing_status_lists` puts every list that has used
+half its validity in the outbox, and the drain signs it afresh and records when it must be signed
+again. The same outbox carries it, so an unreachable registry delays the renewal but loses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, Protocol
+
+from issuer.credentials import keys
+from issuer.credentials.documents import VC_CONTEXT
+from issuer.credentials.identity import IssuerIdentity, jwt_claims
+from issuer.credentials.issuance import IssuanceContext
+from issuer.credentials.signing import Signer, sign_compact
+from issuer.credentials.status import credential_status, list_validity_seconds, sign_status_list
+from issuer.model import Certification, CredentialKind, KeyState
+from issuer.runtime import Clock
+from issuer.store import Store, Tx
+from schemas.credential_schemas import (
+    ISSUER_KEYS_V1,
+    REGISTER_ENTRY_V2,
+    SCHEME_INFORMATION_V2,
+    validate,
+)
+from schemas.publication import (
+    CREDENTIAL_VERSION,
+    KEYS_JWT_TYPE,
+    MARK_JWT_TYPE,
+    DocumentKind,
+    Publication,
+)
+
+__all__ = [
+    "Publisher",
+    "PublisherUnavailable",
+    "drain",
+    "drain_with_backoff",
+    "enqueue_certification",
+    "enqueue_keys",
+    "enqueue_lapsing_status_lists",
+    "enqueue_mark",
+    "enqueue_status_list",
+    "mark_image",
+    "rebuild",
+    "register_entry",
+    "scheme_information",
+]
+
+log = logging.getLogger("certreg.publication")
+
+
+class PublisherUnavailable(Exception):
+    """The registry could not be reached or refused for a reason worth retrying."""
+
+
+class Publisher(Protocol):
+    """Where signed documents go: the registry in-process, or over HTTP."""
+
+    def publish(self, publication: Publication) -> bool:
+        """Deliver one document; ``True`` if stored, ``False`` if the registry had newer."""
+        ...
+
+
+def enqueue_certification(tx: Tx, number: str, at: datetime) -> None:
+    tx.enqueue(DocumentKind.REGISTER_ENTRY.value, number, at)
+
+
+def enqueue_status_list(tx: Tx, list_id: str, at: datetime) -> None:
+    tx.enqueue(DocumentKind.STATUS_LIST.value, list_id, at)
+
+
+def enqueue_keys(tx: Tx, at: datetime) -> None:
+    tx.enqueue(DocumentKind.ISSUER_KEYS.value, "issuer", at)
+
+
+def enqueue_mark(tx: Tx, mark_id: str, at: datetime) -> None:
+    tx.enqueue(DocumentKind.MARK.value, mark_id, at)
+
+
+def enqueue_lapsing_status_lists(store: Store, *, clock: Clock, limit: int = 10_000) -> int:
+    """Put in the outbox every status list due to be signed again (half its validity gone,
+    or never published with one), unless it is already waiting there; returns how many.
+    The time-driven half of publication: ``serve`` calls it every little while
+    (:class:`issuer.publication.publishers.BackgroundDrain`), and the drain does the signing."""
+    now = clock()
+    with store.transaction() as tx:
+        due = tx.lapsing_status_lists(now, limit)
+        if due:
+            tx.enqueue_many([(DocumentKind.STATUS_LIST.value, i) for i in due], now)
+    if due:
+        log.info("%d status lists are due to be signed again", len(due))
+    return len(due)
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def register_entry(
+    tx: Tx, certification: Certification, *, identity: IssuerIdentity, now: datetime
+) -> dict[str, Any]:
+    """The public register entry of clause 7.2.1: public fields only, validated."""
+    person = tx.get_person(certification.person_id)
+    version = tx.get_scheme_version(certification.scheme_version_id)
+    scheme = tx.get_scheme(certification.scheme_id)
+    assert person is not None
+    assert version is not None
+    assert scheme is not None
+    titles = {item.code: item.title for item in version.content.scope_items}
+    credentials = []
+    for credential in tx.credentials_of(certification.id):
+        item: dict[str, str] = {
+            "id": f"urn:uuid:{credential.id}",
+            "type": "CertificationCredential"
+            if credential.kind is CredentialKind.CERTIFICATE
+            else "CertificationMarkCredential",
+            "status": credential_status(tx, credential),
+        }
+        if credential.supersedes:
+            item["supersedes"] = f"urn:uuid:{credential.supersedes}"
+        if credential.superseded_by:
+            item["supersededBy"] = f"urn:uuid:{credential.superseded_by}"
+        credentials.append(item)
+    entry = {
+        "@context": [VC_CONTEXT, identity.context_url],
+        "id": identity.register_url(certification.certificate_number),
+        "type": ["VerifiableCredential", "RegisterEntryCredential"],
+        "issuer": identity.did,
+        "validFrom": _stamp(now),
+        "credentialSubject": {
+            "type": "RegisterEntry",
+            "certificateNumber": certification.certificate_number,
+            "name": f"{person.given_name} {person.family_name}",
+            "givenName": person.given_name,
+            "familyName": person.family_name,
+            "scheme": {
+                "id": identity.scheme_url(scheme.id),
+                "type": "CertificationScheme",
+                "code": scheme.code,
+                "name": version.content.title,
+                "version": version.version,
+            },
+            "scope": [
+                {"type": "ScopeItem", "code": c, "name": titles[c]} for c in certification.scope
+            ],
+            "status": certification.status.value,
+            "statusSince": _stamp(certification.status_since or certification.created_at),
+            "effectiveDate": certification.effective_date.isoformat(),
+            "expiryDate": certification.expiry_date.isoformat(),
+            "credentials": credentials,
+            # The person's choice to appear in the public directory (7.3.3); republished
+            # with the entry, so a withdrawn consent takes the name out of the directory.
+            "directory": person.directory_consent,
+        },
+    }
+    validate(REGISTER_ENTRY_V2, entry)
+    return entry
+
+
+def scheme_information(
+    tx: Tx, scheme_id: str, *, identity: IssuerIdentity, now: datetime
+) -> dict[str, Any] | None:
+    """What clause 7.2.2 requires to be published about a scheme, from its current version."""
+    scheme = tx.get_scheme(scheme_id)
+    if scheme is None:
+        return None
+    content = scheme.current.content
+    subject: dict[str, Any] = {
+        "id": identity.scheme_url(scheme.id),
+        "type": "CertificationScheme",
+        "code": scheme.code,
+        "name": content.title,
+        "version": scheme.current.version,
+        "schemeOwner": content.scheme_owner,
+        "scopeDescription": content.scope_description,
+        "scopeItems": [
+            {"type": "ScopeItem", "code": i.code, "name": i.title, "description": i.description}
+            for i in content.scope_items
+        ],
+        "applicationRequirements": content.application_requirements,
+        "initialCertificationRequirements": content.initial_certification_criteria,
+        "surveillanceRequirements": content.surveillance_methods,
+        "recertificationIntervalMonths": content.recertification_interval_months,
+        "recertificationRequirements": content.recertification_criteria,
+        "processDescription": content.process_description,
+    }
+    if content.prerequisites:
+        subject["prerequisites"] = content.prerequisites
+    document = {
+        "@context": [VC_CONTEXT, identity.context_url],
+        "id": identity.scheme_url(scheme.id),
+        "type": ["VerifiableCredential", "SchemeInformationCredential"],
+        "issuer": identity.did,
+        "validFrom": _stamp(now),
+        "credentialSubject": subject,
+    }
+    validate(SCHEME_INFORMATION_V2, document)
+    return document
+
+
+def mark_image(tx: Tx, mark_id: str, *, identity: IssuerIdentity) -> dict[str, Any] | None:
+    """A certification mark's image as published: the bytes mark credentials point at, with
+    the digest they carry, so the registry can serve them and check them on intake."""
+    mark = tx.get_scheme_mark(mark_id)
+    if mark is None:
+        return None
+    return {
+        "id": identity.mark_image_url(mark.id),
+        "mediaType": mark.media_type,
+        "digestSRI": mark.digest_sri,
+        "image": base64.b64encode(mark.image).decode("ascii"),
+    }
+
+
+def _vc_jwt(payload: dict[str, Any], signer: Signer, did: str, now: datetime) -> str:
+    return sign_compact(
+        header={"typ": "vc+jwt", "cty": "vc"},
+        payload={**payload, **jwt_claims(did, now)},
+        signer=signer,
+        did=did,
+    )
+
+
+def _verifiable_kids(tx: Tx, now: datetime) -> Callable[[], frozenset[str]]:
+    """The kids the registry verifies against (published, not compromised), read once."""
+
+    @cache
+    def kids() -> frozenset[str]:
+        published = keys.published_keys(tx, now=now)
+        return frozenset(k.kid for k in published if k.state is not KeyState.COMPROMISED)
+
+    return kids
+
+
+def _document(
+    tx: Tx,
+    kind: str,
+    key: str,
+    *,
+    signer: Signer,
+    identity: IssuerIdentity,
+    ttl_seconds: int,
+    validity_seconds: int,
+    now: datetime,
+    verifiable_kids: Callable[[], frozenset[str]],
+) -> str | None:
+    """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists."""
+    if kind == DocumentKind.ISSUER_KEYS:
+        published = keys.published_keys(tx, now=now)
+        payload = {
+            "did_document": keys.did_document(identity, published),
+            "jwks": keys.jwks(published),
+            "iat": int(now.timestamp()),
+        }
+        validate(ISSUER_KEYS_V1, payload)
+        return sign_compact(
+            header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=signer, did=identity.did
+        )
+    if kind == DocumentKind.STATUS_LIST:
+        return sign_status_list(
+            tx,
+            key,
+            identity=identity,
+            signer=signer,
+            now=now,
+            ttl_seconds=ttl_seconds,
+            validity_seconds=validity_seconds,
+        )
+    if kind == DocumentKind.REGISTER_ENTRY:
+        certification = tx.get_certification_by_number(key)
+        if certification is None:
+            return None
+        entry = register_entry(tx, certification, identity=identity, now=now)
+        return _vc_jwt(entry, signer, identity.did, now)
+    if kind == DocumentKind.SCHEME:
+        information = scheme_information(tx, key, identity=identity, now=now)
+        return None if information is None else _vc_jwt(information, signer, identity.did, now)
+    if kind == DocumentKind.CREDENTIAL:
+        credential = tx.get_credential(key)
+        # Signed once, published as signed; not when its key is compromised or no longer
+        # published: the registry would refuse it, and no verifier could accept it.
+        if credential is None or credential.kid not in verifiable_kids():
+            return None
+        return credential.jws
+    if kind == DocumentKind.MARK:
+        image = mark_image(tx, key, identity=identity)
+        if image is None:
+            return None
+        payload = {**image, "iat": int(now.timestamp())}
+        return sign_compact(
+            header={"typ": MARK_JWT_TYPE}, payload=payload, signer=signer, did=identity.did
+        )
+    raise ValueError(f"unknown publication kind {kind!r}")
+
+
+_IMMUTABLE = frozenset({DocumentKind.CREDENTIAL, DocumentKind.MARK})
+"""Kinds whose documents never change once published: always sent as version 1."""
+
+
+def drain(
+    store: Store,
+    publisher: Publisher,
+    *,
+    context: IssuanceContext,
+    ttl_seconds: int,
+    clock: Clock,
+    batch: int = 200,
+    validity_seconds: int | None = None,
+) -> int:
+    """Publish every pending outbox entry, oldest first; returns how many were published.
+
+    Several entries for one document collapse into one delivery at the highest sequence.
+    Raises :class:`PublisherUnavailable` (entries stay pending) if the registry is down.
+    Status lists are signed valid for ``validity_seconds`` (default: 4 × ``ttl_seconds``),
+    and once delivered, recorded with the time to sign them again.
+    """
+    validity = list_validity_seconds(ttl_seconds, validity_seconds)
+    published = 0
+    while True:
+        now = clock()
+        with store.transaction() as tx:
+            pending = tx.pending_publications(batch)
+            if not pending:
+                return published
+            latest: dict[tuple[str, str], int] = {}
+            for seq, kind, key in pending:
+                latest[(kind, key)] = seq
+            signer = context.keyring.signer(tx)  # once per batch, not per document
+            verifiable_kids = _verifiable_kids(tx, now)
+            documents = [
+                (
+                    seq,
+                    kind,
+                    key,
+                    _document(
+                        tx,
+                        kind,
+                        key,
+                        signer=signer,
+                        identity=context.identity,
+                        ttl_seconds=ttl_seconds,
+                        validity_seconds=validity,
+                        now=now,
+                        verifiable_kids=verifiable_kids,
+                    ),
+                )
+                # The keys first: the registry checks everything else against them.
+                for (kind, key), seq in sorted(
+                    latest.items(),
+                    key=lambda item: (item[0][0] != DocumentKind.ISSUER_KEYS, item[1]),
+                )
+            ]
+        lists: list[str] = []
+        for seq, kind, key, body in documents:
+            if body is not None:
+                # A credential or a mark never changes: one version, stored once, retries
+                # ignored.
+                version = CREDENTIAL_VERSION if kind in _IMMUTABLE else seq
+                publisher.publish(
+                    Publication(kind=DocumentKind(kind), key=key, version=version, body=body)
+                )
+                published += 1
+                if kind == DocumentKind.STATUS_LIST:
+                    lists.append(key)
+        with store.transaction() as tx:
+            tx.mark_published([seq for seq, _, _ in pending], clock())
+            if lists:
+                tx.record_status_list_signatures(
+                    lists, valid_from=now, valid_until=now + timedelta(seconds=validity)
+                )
+
+
+def drain_with_backoff(
+    attempt: Callable[[], int],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    tries: int = 8,
+    first_delay: float = 0.2,
+    max_delay: float = 30.0,
+) -> int:
+    """Retry ``attempt`` while the registry is unavailable, doubling the delay each time."""
+    delay = first_delay
+    for remaining in range(tries - 1, -1, -1):
+        try:
+            return attempt()
+        except PublisherUnavailable as exc:
+            if remaining == 0:
+                raise
+            log.warning("registry unavailable (%s); retrying in %.1f s", exc, delay)
+            sleep(delay)
+            delay = min(delay * 2, max_delay)
+    raise AssertionError("unreachable")
+
+
+def rebuild(
+    store: Store,
+    publisher: Publisher,
+    *,
+    context: IssuanceContext,
+    ttl_seconds: int,
+    clock: Clock,
+    validity_seconds: int | None = None,
+) -> int:
+    """Enqueue every public document again and drain: the registry ends up as if new."""
+    with store.transaction() as tx:
+        now = clock()
+        for kind, key in tx.all_publication_keys():
+            tx.enqueue(kind, key, now)
+    return drain(
+        store,
+        publisher,
+        context=context,
+        ttl_seconds=ttl_seconds,
+        clock=clock,
+        validity_seconds=validity_seconds,
+    )
