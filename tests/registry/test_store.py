@@ -15,12 +15,8 @@ import pytest
 from sqlalchemy import inspect
 
 from registry import RegistryStore, migrate
-from registry.store import (
-    _asyncpg_arguments,
-    _AsyncpgArguments,
-    create_registry_engine,
-    strong_etag,
-)
+from registry.store import create_registry_engine, strong_etag
+from registry.store.loop_reads import _asyncpg_arguments, _AsyncpgArguments
 from schemas.publication import DocumentKind, Publication
 from tests.registry.conftest import RECEIVED
 
@@ -420,7 +416,9 @@ def test_a_failed_statement_fails_its_lookups_alone(
         assert await registry_store.get_async("status-list", "list-1") is not None
         here = reads._loops[asyncio.get_running_loop()]
         with monkeypatch.context() as patched:
-            patched.setattr("registry.store._LOOP_GET_MANY", "SELECT * FROM no_such_table")
+            patched.setattr(
+                "registry.store.loop_reads._LOOP_GET_MANY", "SELECT * FROM no_such_table"
+            )
             failed = await asyncio.gather(
                 registry_store.get_async("status-list", "list-1"),
                 registry_store.get_async("status-list", "list-2"),

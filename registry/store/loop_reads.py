@@ -55,7 +55,7 @@ __all__ = [
 
 Clock = Callable[[], datetime]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("registry.store")  # the store's one logger, whichever module logs
 
 
 def like_pattern(text: str) -> str:
