@@ -1,55 +1,77 @@
-"""The issuer's shared vocabulary, imported from here by every layer of the issuer.
+"""The issuer's records as the rules see them: frozen dataclasses named in the standard's words.
 
-Its modules hold the values; this package is their public face, so callers never name a
-module of it. It imports nothing of certreg.
+Rows never leave ``issuer.store``; everything else works on these values. Clause numbers
+refer to ISO/IEC 17024.
+
+This package is the vocabulary's public face: every name is imported from ``issuer.model``,
+never from the module that holds it. The modules hold the values by aggregate —
+:mod:`~issuer.model.schemes` (schemes and their marks), :mod:`~issuer.model.staff` (staff and
+API tokens), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
+:mod:`~issuer.model.certifications` (certifications and their lifecycle),
+:mod:`~issuer.model.credentials` (credentials, signing keys, status lists),
+:mod:`~issuer.model.regulators` (regulators' access) and :mod:`~issuer.model.bulk` (bulk
+issuance). The package imports nothing else of certreg, so every layer of the issuer may
+import it.
 """
 
 from __future__ import annotations
 
+from issuer.model.bulk import (
+    BulkItem,
+    RosterGrant,
+)
 from issuer.model.cases import (
     APPLICATION_TRANSITIONS,
     AiUse,
-    ApiToken,
     Application,
     ApplicationState,
-    BulkItem,
-    Certification,
-    CertificationChange,
-    CertificationStatus,
-    ChangeKind,
-    CompetenceRecord,
-    ConfidentialField,
-    ConflictDeclaration,
-    Credential,
-    CredentialKind,
     Decision,
     DecisionOutcome,
-    Disclosure,
     Examination,
     ExaminationResult,
-    ExaminerApproval,
     InvigilationMode,
-    KeyState,
-    LifecycleDecision,
-    LifecycleKind,
-    MarkAgreement,
     Person,
     PersonConfidential,
+)
+from issuer.model.certifications import (
+    Certification,
+    CertificationStatus,
+    LifecycleDecision,
+    LifecycleKind,
+)
+from issuer.model.credentials import (
+    Credential,
+    CredentialKind,
+    KeyState,
+    SigningKey,
+    StatusList,
+    StatusPurpose,
+    StatusSlot,
+)
+from issuer.model.regulators import (
+    CertificationChange,
+    ChangeKind,
+    ConfidentialField,
+    Disclosure,
     PersonNotice,
     PublicCertification,
     RegulatorRequest,
-    Role,
-    RosterGrant,
+)
+from issuer.model.schemes import (
+    MarkAgreement,
     Scheme,
     SchemeContent,
     SchemeMark,
     SchemeVersion,
     ScopeItem,
-    SigningKey,
+)
+from issuer.model.staff import (
+    ApiToken,
+    CompetenceRecord,
+    ConflictDeclaration,
+    ExaminerApproval,
+    Role,
     Staff,
-    StatusList,
-    StatusPurpose,
-    StatusSlot,
     TrainerRelation,
 )
 

@@ -1,0 +1,100 @@
+"""Certification schemes (clause 8) and their certification marks (clause 9.7).
+
+A scheme is versioned: each :class:`SchemeVersion` holds every part of the scheme that clauses
+8.2 and 8.3 name, and certifications point at the version they were granted under. A scheme's
+mark comes with the rules for using it, which a certified person agrees to
+(:class:`MarkAgreement`) before a mark credential is issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = [
+    "MarkAgreement",
+    "Scheme",
+    "SchemeContent",
+    "SchemeMark",
+    "SchemeVersion",
+    "ScopeItem",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeItem:
+    """One job, role or function a certification may cover; ``code`` is stable across versions."""
+
+    code: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeContent:
+    """Every part of a scheme that clauses 8.2 and 8.3 (and 7.2.2 for publication) name."""
+
+    title: str
+    scheme_owner: str
+    scope_description: str
+    job_task_description: str
+    required_competence: str
+    abilities: str | None
+    prerequisites: str | None
+    code_of_conduct: str | None
+    application_requirements: str
+    initial_certification_criteria: str
+    recertification_criteria: str
+    initial_assessment_methods: str
+    recertification_assessment_methods: str
+    surveillance_methods: str
+    suspension_criteria: str
+    withdrawal_criteria: str
+    scope_change_criteria: str
+    process_description: str
+    recertification_interval_months: int
+    scope_items: tuple[ScopeItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeVersion:
+    """One immutable version of a scheme; certifications point at the version they were granted
+    under."""
+
+    id: str
+    scheme_id: str
+    version: int
+    content: SchemeContent
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    id: str
+    code: str
+    created_at: datetime
+    current: SchemeVersion
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeMark:
+    """Clause 9.7: a scheme's certification mark and the rules for using it."""
+
+    id: str
+    scheme_id: str
+    media_type: str
+    image: bytes
+    digest_sri: str
+    rules: str
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAgreement:
+    id: str
+    certification_id: str
+    mark_id: str
+    agreed_at: datetime
+    recorded_by: str
