@@ -30,24 +30,44 @@ Choices:
 
 from __future__ import annotations
 
-import functools
 import io
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import resources
-from typing import Protocol
 
-from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from issuer.credentials import qr
+from issuer.credentials.certificate_fonts import (
+    _clean,
+    _fit_size,
+    _Fonts,
+    _fonts,
+    _width,
+    _wrap,
+    _wrap_url,
+)
+from issuer.credentials.certificate_layout import (
+    _ACCENT,
+    _CONTENT_W,
+    _INK,
+    _MARGIN,
+    _MUTED,
+    _PAGE_H,
+    _PAGE_W,
+    _RULE,
+    _Dot,
+    _Element,
+    _Gap,
+    _Row,
+    _Rule,
+    _Stack,
+    _Text,
+    _texts,
+)
 
 __all__ = ["QR_SYMBOL_MM", "CertificateView", "render_certificate_pdf"]
 
@@ -55,23 +75,6 @@ QR_SYMBOL_MM = 34.0
 """Width of the QR symbol without its quiet zone: a 37-49 module verification URL gets
 0.7-0.9 mm modules, which phone cameras read comfortably from a desk or a wall."""
 
-_FONT_PACKAGE = "font_source_sans_pro"
-_FONT_FILES = {
-    "light": "SourceSansPro-Light.ttf",
-    "regular": "SourceSansPro-Regular.ttf",
-    "semibold": "SourceSansPro-Semibold.ttf",
-    "bold": "SourceSansPro-Bold.ttf",
-}
-
-_INK = HexColor("#1b1f24")
-_MUTED = HexColor("#5b6470")
-_ACCENT = HexColor("#1f3a5f")
-_RULE = HexColor("#b8c2cf")
-
-_PAGE_W, _PAGE_H = A4
-_MARGIN = 25 * mm
-_CONTENT_W = _PAGE_W - 2 * _MARGIN
-_CENTER = _PAGE_W / 2
 _SCOPE_SIZE = 11.0
 _SCOPE_MIN_SIZE = 8.0
 _STRETCH_MAX = 17 * mm
@@ -119,193 +122,6 @@ class CertificateView:
             raise ValueError("expiry_date is before effective_date")
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
             raise ValueError("issued_at must be timezone-aware")
-
-
-@dataclass(frozen=True, slots=True)
-class _Fonts:
-    light: str
-    regular: str
-    semibold: str
-    bold: str
-    glyphs: frozenset[int]
-
-
-@functools.cache
-def _fonts() -> _Fonts:
-    """Register the embedded fonts once per process, under names no other module uses."""
-    names: dict[str, str] = {}
-    glyphs: set[int] | None = None
-    for weight, filename in _FONT_FILES.items():
-        name = f"certreg-SourceSansPro-{weight}"
-        data = resources.files(_FONT_PACKAGE).joinpath("files", filename).read_bytes()
-        font = TTFont(name, io.BytesIO(data))
-        pdfmetrics.registerFont(font)
-        names[weight] = name
-        covered = set(font.face.charToGlyph)
-        glyphs = covered if glyphs is None else glyphs & covered
-    assert glyphs is not None
-    return _Fonts(glyphs=frozenset(glyphs), **names)
-
-
-def _clean(text: str, fonts: _Fonts) -> str:
-    """NFC, single spaces, and a ``ValueError`` for any character the font cannot draw."""
-    text = " ".join(unicodedata.normalize("NFC", text).split())
-    missing = sorted({c for c in text if ord(c) not in fonts.glyphs})
-    if missing:
-        shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in missing)
-        raise ValueError(f"the certificate font cannot print: {shown}")
-    return text
-
-
-def _width(text: str, font: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
-
-
-def _fit_size(text: str, font: str, largest: float, smallest: float, width: float) -> float:
-    """The largest size from ``largest`` down to ``smallest`` at which ``text`` fits."""
-    size = largest
-    while size > smallest and _width(text, font, size) > width:
-        size -= 0.5
-    return size
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    lines: list[str] = simpleSplit(text, font, size, width)
-    return lines or [""]
-
-
-def _wrap_url(url: str, font: str, size: float, width: float) -> list[str]:
-    """Break a URL anywhere (preferring just after a ``/``), since it has no spaces to break at."""
-    lines: list[str] = []
-    current = ""
-    for char in url:
-        if current and _width(current + char, font, size) > width:
-            cut = current.rfind("/") + 1
-            if cut < len(current) // 2:
-                cut = len(current)
-            lines.append(current[:cut])
-            current = current[cut:]
-        current += char
-    lines.append(current)
-    return lines
-
-
-class _Element(Protocol):
-    """A piece of the page's centre column: a height, and a way to draw it below ``top``."""
-
-    @property
-    def height(self) -> float: ...
-
-    def draw(self, canvas: Canvas, top: float) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Text:
-    """One line of text, centred on the page unless ``x`` is given."""
-
-    text: str
-    font: str
-    size: float
-    color: Color = _INK
-    x: float | None = None
-    spacing: float = 0.0
-    leading: float = 1.3
-
-    @property
-    def height(self) -> float:
-        return self.size * self.leading
-
-    def draw(self, canvas: Canvas, top: float) -> None:
-        x = self.x
-        if x is None:
-            extra = self.spacing * max(len(self.text) - 1, 0)
-            x = _CENTER - (_width(self.text, self.font, self.size) + extra) / 2
-        text = canvas.beginText(x, top - self.size * (self.leading - 0.35))
-        text.setFont(self.font, self.size)
-        text.setCharSpace(self.spacing)
-        text.setFillColor(self.color)
-        text.textOut(self.text)
-        canvas.drawText(text)
-
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """A centred horizontal line."""
-
-    width: float
-    color: Color = _RULE
-    thick: float = 0.6
-
-    @property
-    def height(self) -> float:
-        return self.thick
-
-    def draw(self, canvas: Canvas, top: float) -> None:
-        canvas.setStrokeColor(self.color)
-        canvas.setLineWidth(self.thick)
-        y = top - self.thick / 2
-        canvas.line(_CENTER - self.width / 2, y, _CENTER + self.width / 2, y)
-
-
-@dataclass(frozen=True, slots=True)
-class _Gap:
-    """Vertical space; a ``stretch`` gap also takes a share of the page's spare space."""
-
-    height: float
-    stretch: bool = False
-
-    def draw(self, canvas: Canvas, top: float) -> None:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Dot:
-    """The bullet of a list item whose first line has the given type size."""
-
-    x: float
-    size: float
-    height: float = 0.0
-
-    def draw(self, canvas: Canvas, top: float) -> None:
-        canvas.setFillColor(_ACCENT)
-        canvas.circle(self.x, top - self.size * 0.68, 0.6 * mm, stroke=0, fill=1)
-
-
-@dataclass(frozen=True, slots=True)
-class _Stack:
-    """Elements one below the other."""
-
-    elements: tuple[_Element, ...]
-
-    @property
-    def height(self) -> float:
-        return sum(element.height for element in self.elements)
-
-    def draw(self, canvas: Canvas, top: float) -> None:
-        for element in self.elements:
-            element.draw(canvas, top)
-            top -= element.height
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """Elements side by side, sharing one top edge."""
-
-    elements: tuple[_Element, ...]
-
-    @property
-    def height(self) -> float:
-        return max(element.height for element in self.elements)
-
-    def draw(self, canvas: Canvas, top: float) -> None:
-        for element in self.elements:
-            element.draw(canvas, top)
-
-
-def _texts(
-    lines: Iterable[str], font: str, size: float, color: Color = _INK, x: float | None = None
-) -> list[_Element]:
-    return [_Text(line, font, size, color, x) for line in lines]
 
 
 def _centre_column(
