@@ -1,0 +1,241 @@
+"""Certifications in the store: each certification with its scope, the certificate numbers
+in use, the lifecycle decisions taken on it, the ones due for a decision (suspensions
+overdue, expiries), and the agreements to use a scheme's mark."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from issuer.model import (
+    Certification,
+    CertificationStatus,
+    LifecycleDecision,
+    LifecycleKind,
+    MarkAgreement,
+)
+from issuer.store.base import Unit, _columns, _fields
+from issuer.store.tables import (
+    CertificationRow,
+    CertificationScopeRow,
+    LifecycleDecisionRow,
+    MarkAgreementRow,
+    SchemeVersionRow,
+)
+
+__all__ = ["CertificationReads", "CertificationWrites"]
+
+
+class CertificationReads(Unit):
+    """Certifications, their lifecycle decisions and mark agreements, read."""
+
+    def certificate_number_taken(self, number: str) -> bool:
+        return bool(
+            self._s.scalar(select(exists().where(CertificationRow.certificate_number == number)))
+        )
+
+    def get_certification(self, certification_id: str) -> Certification | None:
+        row = self._s.get(CertificationRow, certification_id)
+        return None if row is None else _certification(self._s, row)
+
+    def get_certification_by_number(self, number: str) -> Certification | None:
+        row = self._s.scalar(
+            select(CertificationRow).where(CertificationRow.certificate_number == number)
+        )
+        return None if row is None else _certification(self._s, row)
+
+    def certification_for_application(self, application_id: str) -> Certification | None:
+        row = self._s.scalar(
+            select(CertificationRow).where(CertificationRow.application_id == application_id)
+        )
+        return None if row is None else _certification(self._s, row)
+
+    def list_certifications(
+        self,
+        *,
+        scheme_id: str | None = None,
+        status: CertificationStatus | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Certification]:
+        query = select(CertificationRow).order_by(
+            CertificationRow.created_at, CertificationRow.certificate_number
+        )
+        if scheme_id is not None:
+            query = query.where(CertificationRow.scheme_id == scheme_id)
+        if status is not None:
+            query = query.where(CertificationRow.status == status.value)
+        rows = self._s.scalars(query.limit(limit).offset(offset)).all()
+        return [_certification(self._s, r) for r in rows]
+
+    def certificate_numbers_in_use(self, numbers: Collection[str]) -> set[str]:
+        if not numbers:
+            return set()
+        return set(
+            self._s.scalars(
+                select(CertificationRow.certificate_number).where(
+                    self._among(CertificationRow.certificate_number, numbers)
+                )
+            )
+        )
+
+    def lifecycle_decisions(self, certification_id: str) -> list[LifecycleDecision]:
+        rows = self._s.scalars(
+            select(LifecycleDecisionRow)
+            .where(LifecycleDecisionRow.certification_id == certification_id)
+            .order_by(LifecycleDecisionRow.seq)
+        )
+        return [
+            LifecycleDecision(
+                id=r.id,
+                certification_id=r.certification_id,
+                kind=LifecycleKind(r.kind),
+                decided_by=r.decided_by,
+                decided_at=r.decided_at,
+                reason=r.reason,
+                resolve_by=r.resolve_by,
+                scope_before=None if r.scope_before is None else tuple(r.scope_before.split(",")),
+                scope_after=None if r.scope_after is None else tuple(r.scope_after.split(",")),
+            )
+            for r in rows
+        ]
+
+    def overdue_suspensions(self, today: date) -> list[Certification]:
+        rows = self._s.scalars(
+            select(CertificationRow)
+            .where(
+                CertificationRow.status == CertificationStatus.SUSPENDED.value,
+                CertificationRow.resolve_by < today,
+            )
+            .order_by(CertificationRow.resolve_by, CertificationRow.certificate_number)
+        )
+        return [_certification(self._s, r) for r in rows]
+
+    def due_for_expiry(self, today: date) -> list[str]:
+        """Certificate numbers of active or suspended certifications past their expiry date."""
+        return list(
+            self._s.scalars(
+                select(CertificationRow.certificate_number)
+                .where(
+                    CertificationRow.status.in_(
+                        [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
+                    ),
+                    CertificationRow.expiry_date < today,
+                )
+                .order_by(CertificationRow.expiry_date, CertificationRow.certificate_number)
+            )
+        )
+
+    # ── certification marks ──────────────────────────────────────────────────────────────
+    def mark_agreement(self, certification_id: str, mark_id: str) -> MarkAgreement | None:
+        row = self._s.scalar(
+            select(MarkAgreementRow).where(
+                MarkAgreementRow.certification_id == certification_id,
+                MarkAgreementRow.mark_id == mark_id,
+            )
+        )
+        return None if row is None else MarkAgreement(**_columns(row))
+
+
+class CertificationWrites(Unit):
+    """Certifications, their lifecycle decisions and mark agreements, written; a
+    certification locked before it changes."""
+
+    def insert_certification(self, certification: Certification) -> None:
+        fields = _fields(certification)
+        codes = fields.pop("scope")
+        fields.pop("scheme_version")
+        fields["status"] = certification.status.value
+        self._s.add(CertificationRow(**fields))
+        self._s.flush()
+        self._s.add_all(
+            CertificationScopeRow(certification_id=certification.id, code=c) for c in codes
+        )
+        self._flush("certification")
+
+    def update_certification(self, certification: Certification) -> None:
+        """Write the mutable part of a certification: status, scope and cycle dates."""
+        row = self._s.get(CertificationRow, certification.id)
+        assert row is not None
+        row.status = certification.status.value
+        row.status_since = certification.status_since
+        row.resolve_by = certification.resolve_by
+        row.effective_date = certification.effective_date
+        row.expiry_date = certification.expiry_date
+        row.scheme_version_id = certification.scheme_version_id
+        self._s.execute(
+            delete(CertificationScopeRow).where(
+                CertificationScopeRow.certification_id == certification.id
+            )
+        )
+        self._s.add_all(
+            CertificationScopeRow(certification_id=certification.id, code=c)
+            for c in certification.scope
+        )
+        self._flush("certification")
+
+    def lock_certification(self, number: str) -> Certification | None:
+        """The certification with this number, locked until the transaction ends."""
+        row = self._s.scalar(
+            select(CertificationRow)
+            .where(CertificationRow.certificate_number == number)
+            .with_for_update()
+        )
+        return None if row is None else _certification(self._s, row)
+
+    def insert_lifecycle_decision(self, decision: LifecycleDecision) -> None:
+        self._s.add(
+            LifecycleDecisionRow(
+                id=decision.id,
+                certification_id=decision.certification_id,
+                kind=decision.kind.value,
+                decided_by=decision.decided_by,
+                decided_at=decision.decided_at,
+                reason=decision.reason,
+                resolve_by=decision.resolve_by,
+                scope_before=None
+                if decision.scope_before is None
+                else ",".join(decision.scope_before),
+                scope_after=None
+                if decision.scope_after is None
+                else ",".join(decision.scope_after),
+            )
+        )
+        self._flush("lifecycle decision")
+
+    # ── certification marks ──────────────────────────────────────────────────────────────
+    def insert_mark_agreement(self, agreement: MarkAgreement) -> None:
+        self._s.add(MarkAgreementRow(**_fields(agreement)))
+        self._flush("mark agreement")
+
+
+def _certification(session: Session, row: CertificationRow) -> Certification:
+    codes = session.scalars(
+        select(CertificationScopeRow.code)
+        .where(CertificationScopeRow.certification_id == row.id)
+        .order_by(CertificationScopeRow.code)
+    )
+    version = session.scalar(
+        select(SchemeVersionRow.version).where(SchemeVersionRow.id == row.scheme_version_id)
+    )
+    assert version is not None
+    return Certification(
+        id=row.id,
+        certificate_number=row.certificate_number,
+        person_id=row.person_id,
+        scheme_id=row.scheme_id,
+        scheme_version_id=row.scheme_version_id,
+        scheme_version=version,
+        application_id=row.application_id,
+        decision_id=row.decision_id,
+        scope=tuple(codes),
+        status=CertificationStatus(row.status),
+        effective_date=row.effective_date,
+        expiry_date=row.expiry_date,
+        created_at=row.created_at,
+        status_since=row.status_since,
+        resolve_by=row.resolve_by,
+    )

@@ -1,0 +1,75 @@
+"""The outbox in the store: the documents the registry must be sent, enqueued in the very
+transaction that changes them and marked once published (see
+:mod:`issuer.publication.outbox`), and every document it should hold, for a rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from issuer.store.base import Unit
+from issuer.store.load import _TABLES, Loads
+from issuer.store.tables import (
+    CertificationRow,
+    CredentialRow,
+    OutboxRow,
+    SchemeMarkRow,
+    SchemeRow,
+    StatusListRow,
+)
+
+__all__ = ["OutboxReads", "OutboxWrites"]
+
+
+class OutboxReads(Unit):
+    """The outbox, read."""
+
+    def pending_publications(self, limit: int) -> list[tuple[int, str, str]]:
+        """``(seq, kind, key)`` of unpublished entries, oldest first."""
+        rows = self._s.execute(
+            select(OutboxRow.seq, OutboxRow.kind, OutboxRow.key)
+            .where(OutboxRow.published_at.is_(None))
+            .order_by(OutboxRow.seq)
+            .limit(limit)
+        )
+        return [(int(seq), str(kind), str(key)) for seq, kind, key in rows]
+
+    def all_publication_keys(self) -> list[tuple[str, str]]:
+        """Every document the registry should hold, for a full rebuild."""
+        keys: list[tuple[str, str]] = [("issuer-keys", "issuer")]
+        keys += [("scheme", i) for i in self._s.scalars(select(SchemeRow.id))]
+        keys += [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
+        keys += [
+            ("register-entry", n)
+            for n in self._s.scalars(select(CertificationRow.certificate_number))
+        ]
+        keys += [("credential", i) for i in self._s.scalars(select(CredentialRow.id))]
+        keys += [("mark", i) for i in self._s.scalars(select(SchemeMarkRow.id))]
+        return keys
+
+
+class OutboxWrites(Loads):
+    """The outbox, written (a bulk run's many keys through :class:`~issuer.store.load.Loads`)."""
+
+    def enqueue(self, kind: str, key: str, at: datetime) -> None:
+        """Ask for ``(kind, key)`` to be (re)published; committed with the change itself."""
+        self._s.add(OutboxRow(kind=kind, key=key, enqueued_at=at, published_at=None))
+        self._flush("outbox entry")
+
+    def mark_published(self, seqs: list[int], at: datetime) -> None:
+        self._s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.seq.in_(seqs), OutboxRow.published_at.is_(None))
+            .values(published_at=at)
+        )
+
+    def enqueue_many(self, keys: Sequence[tuple[str, str]], at: datetime) -> None:
+        """Ask for many ``(kind, key)`` documents to be (re)published, in this order."""
+        self._load(
+            _TABLES[OutboxRow.__tablename__],
+            ("kind", "key", "enqueued_at"),
+            [(k, key, at) for k, key in keys],
+            ordered=False,
+        )

@@ -1,0 +1,123 @@
+"""Persons in the store: the public part of each (names, the notice given, directory
+consent) and the confidential part, in a table of its own so that a query for a name never
+touches it; the disclosures of confidential fields, the notices owed to a person, and
+regulators' requests."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from issuer.model import (
+    ConfidentialField,
+    Disclosure,
+    Person,
+    PersonConfidential,
+    PersonNotice,
+    RegulatorRequest,
+)
+from issuer.store.base import Unit, _columns, _fields
+from issuer.store.tables import (
+    DisclosureRow,
+    PersonConfidentialRow,
+    PersonNoticeRow,
+    PersonRow,
+    RegulatorRequestRow,
+)
+
+__all__ = ["PersonReads", "PersonWrites"]
+
+
+class PersonReads(Unit):
+    """Persons, disclosures and person notices, read."""
+
+    def get_person(self, person_id: str) -> Person | None:
+        row = self._s.get(PersonRow, person_id)
+        if row is None:
+            return None
+        conf = self._s.get(PersonConfidentialRow, person_id)
+        assert conf is not None
+        confidential = PersonConfidential(
+            **{k: v for k, v in _columns(conf).items() if k != "person_id"}
+        )
+        return Person(
+            id=row.id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            public_notice_version=row.public_notice_version,
+            notice_given_at=row.notice_given_at,
+            directory_consent=row.directory_consent,
+            confidential=confidential,
+            created_at=row.created_at,
+        )
+
+    def existing_person_ids(self, person_ids: Collection[str]) -> set[str]:
+        if not person_ids:
+            return set()
+        return set(
+            self._s.scalars(select(PersonRow.id).where(self._among(PersonRow.id, person_ids)))
+        )
+
+    def get_disclosure(self, disclosure_id: str) -> Disclosure | None:
+        row = self._s.get(DisclosureRow, disclosure_id)
+        if row is None:
+            return None
+        fields = _columns(row)
+        fields["field"] = ConfidentialField(row.field)
+        return Disclosure(**fields)
+
+    def person_notices(self, person_id: str) -> list[PersonNotice]:
+        rows = self._s.scalars(
+            select(PersonNoticeRow)
+            .where(PersonNoticeRow.person_id == person_id)
+            .order_by(PersonNoticeRow.created_at, PersonNoticeRow.id)
+        )
+        return [PersonNotice(**_columns(r)) for r in rows]
+
+
+class PersonWrites(Unit):
+    """Persons, disclosures, person notices and regulators' requests, written; a notice
+    locked before it is marked sent."""
+
+    def insert_person(self, person: Person) -> None:
+        self._s.add(
+            PersonRow(
+                id=person.id,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                public_notice_version=person.public_notice_version,
+                notice_given_at=person.notice_given_at,
+                directory_consent=person.directory_consent,
+                created_at=person.created_at,
+            )
+        )
+        self._s.flush()
+        self._s.add(PersonConfidentialRow(person_id=person.id, **_fields(person.confidential)))
+        self._flush("person")
+
+    def insert_disclosure(self, disclosure: Disclosure) -> None:
+        fields = _fields(disclosure)
+        fields["field"] = disclosure.field.value
+        self._s.add(DisclosureRow(**fields))
+        self._flush("disclosure")
+
+    def insert_person_notice(self, notice: PersonNotice) -> None:
+        self._s.add(PersonNoticeRow(**_fields(notice)))
+        self._flush("person notice")
+
+    def lock_person_notice(self, notice_id: str) -> PersonNotice | None:
+        row = self._s.get(PersonNoticeRow, notice_id, with_for_update=True)
+        return None if row is None else PersonNotice(**_columns(row))
+
+    def mark_notice_sent(self, notice_id: str, *, at: datetime, by: str) -> None:
+        self._s.execute(
+            update(PersonNoticeRow)
+            .where(PersonNoticeRow.id == notice_id)
+            .values(sent_at=at, sent_by=by)
+        )
+
+    def insert_regulator_request(self, request: RegulatorRequest) -> None:
+        self._s.add(RegulatorRequestRow(**_fields(request)))
+        self._flush("regulator request")

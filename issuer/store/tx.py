@@ -1,0 +1,60 @@
+"""The two faces of a unit of work on the store, each made of the aggregates' classes.
+
+:class:`Reader` has every aggregate's reads and nothing else: :meth:`Store.reading
+<issuer.store.Store.reading>` hands one out, so a write there is a type error, and an
+:class:`AttributeError` should it run anyway. :class:`Tx` has the reads and the writes (the
+methods that insert, update, or lock rows for an update), for :meth:`Store.transaction
+<issuer.store.Store.transaction>` and the bulk writer. Both are plain classes over one
+session: a method is found on the class as on any other, with no wrapper in between.
+"""
+
+from __future__ import annotations
+
+from issuer.store.audit_log import AuditReads, AuditWrites
+from issuer.store.bulk import BulkReads
+from issuer.store.cases import CaseReads, CaseWrites
+from issuer.store.certifications import CertificationReads, CertificationWrites
+from issuer.store.credentials import CredentialReads, CredentialWrites
+from issuer.store.feeds import FeedReads
+from issuer.store.keys import KeyReads, KeyWrites
+from issuer.store.outbox import OutboxReads, OutboxWrites
+from issuer.store.persons import PersonReads, PersonWrites
+from issuer.store.schemes import SchemeReads, SchemeWrites
+from issuer.store.staff import StaffReads, StaffWrites
+from issuer.store.status import StatusReads, StatusWrites
+
+__all__ = ["Reader", "Tx"]
+
+
+class Reader(
+    SchemeReads,
+    StaffReads,
+    PersonReads,
+    CaseReads,
+    CertificationReads,
+    CredentialReads,
+    FeedReads,
+    KeyReads,
+    StatusReads,
+    AuditReads,
+    OutboxReads,
+    BulkReads,
+):
+    """The operations that only read, for a unit of work that must not write. Returns model
+    values, never rows."""
+
+
+class Tx(
+    Reader,
+    SchemeWrites,
+    StaffWrites,
+    PersonWrites,
+    CaseWrites,
+    CertificationWrites,
+    CredentialWrites,
+    KeyWrites,
+    StatusWrites,
+    AuditWrites,
+    OutboxWrites,
+):
+    """The operations available inside one transaction. Returns model values, never rows."""

@@ -1,0 +1,124 @@
+"""The store's two faces: a unit of work that only reads (:meth:`Store.reading`) is handed a
+:class:`Reader`, which has no method that writes or locks; a transaction is handed a
+:class:`Tx`, which has every read as well as the writes."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import pytest
+
+from issuer.store import Reader, Store, Tx
+
+WRITES = {
+    "append_audit",
+    "claim_slot",
+    "claim_slots",
+    "close_status_list",
+    "count_allocation",
+    "count_allocations",
+    "enqueue",
+    "enqueue_many",
+    "insert_application",
+    "insert_approval",
+    "insert_certification",
+    "insert_competence",
+    "insert_conflict",
+    "insert_credential",
+    "insert_decision",
+    "insert_disclosure",
+    "insert_examination",
+    "insert_lifecycle_decision",
+    "insert_mark_agreement",
+    "insert_person",
+    "insert_person_notice",
+    "insert_regulator_request",
+    "insert_rows",
+    "insert_scheme",
+    "insert_scheme_mark",
+    "insert_scheme_version",
+    "insert_signing_key",
+    "insert_staff",
+    "insert_status_list",
+    "insert_token",
+    "insert_trainer_relation",
+    "link_supersession",
+    "lock_certification",
+    "lock_person_notice",
+    "lock_status_list",
+    "mark_notice_sent",
+    "mark_published",
+    "open_status_list",
+    "put_rendering",
+    "record_status_list_signatures",
+    "set_key_state",
+    "set_roles",
+    "set_slot_value",
+    "update_application",
+    "update_certification",
+}
+"""Every method of :class:`Tx` that inserts, updates or locks rows: the ones a
+:class:`Reader` lacks. A method moves in or out of this set on purpose, never by accident."""
+
+MAY_LOCK = {"get_application"}
+"""Reads that lock only when asked to (``for_update=True``), which a caller does only in a
+transaction, before it writes."""
+
+WRITING = ("self._s.add", "self._s.flush", "self._flush", "self._load")
+"""What the source of a method that writes through the ORM or the bulk loader contains (the
+Core statements that write are the calls of ``update``, ``delete`` and ``_insert``)."""
+
+
+def _methods(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+def test_reading_hands_out_a_reader_without_a_write(store: Store) -> None:
+    with store.reading() as reader:
+        assert type(reader) is Reader
+        for name in ("insert_person", "append_audit", "enqueue", "claim_slot", *WRITES):
+            assert not hasattr(reader, name), name
+        with pytest.raises(AttributeError):
+            reader.insert_person  # type: ignore[attr-defined]  # noqa: B018
+        assert reader.list_schemes() == []
+        assert reader.bulk_items(["none"]) == {}
+
+
+def test_a_transaction_has_every_read_and_the_writes(store: Store) -> None:
+    with store.transaction() as tx:
+        assert type(tx) is Tx
+        assert isinstance(tx, Reader)
+        assert tx.list_schemes() == []
+    assert _methods(Reader) <= _methods(Tx)
+    assert _methods(Tx) - _methods(Reader) == WRITES
+    for name in _methods(Reader):
+        assert getattr(Tx, name) is getattr(Reader, name), name  # the same function, no wrapper
+
+
+def test_no_read_writes_or_locks() -> None:
+    """The source of every read: nothing in it adds, flushes, inserts, updates or deletes,
+    and only :data:`MAY_LOCK` name a lock (as ``with_for_update=for_update``)."""
+    for name in sorted(_methods(Reader)):
+        source = textwrap.dedent(inspect.getsource(getattr(Reader, name)))
+        tree = ast.parse(source)
+        calls = {
+            node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
+        assert not calls & {"update", "delete", "_insert"}, name
+        used = {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        }
+        assert not used & WRITES, name
+        assert not any(marker in source for marker in WRITING), name
+        if name in MAY_LOCK:
+            assert "with_for_update=for_update" in source, name
+        else:
+            assert "with_for_update" not in source, name
