@@ -40,7 +40,7 @@ from issuer.bench import registry as bench_registry
 from issuer.bench import resign as bench_resign
 from issuer.bench.env import BenchEnv, Office, start_server
 from issuer.bench.load import percentile
-from issuer.bulk import issuance as bulk
+from issuer.bulk.issuance import issue_batch
 from issuer.credentials import keys
 from issuer.credentials.signing import SigningPool
 from issuer.credentials.status import sign_status_list
@@ -240,7 +240,7 @@ def _bulk(env: BenchEnv, options: BenchOptions, *, workers: int, name: str) -> t
     """Issue N roster rows into a fresh store; the rows per second ``issue_batch`` reports."""
     store = env.issuer_store(name)
     office = env.office(store, now=system_clock(), entropy=system_entropy)
-    report = bulk.issue_batch(
+    report = issue_batch(
         store,
         office.rows(options.n, prefix=name, today=system_clock().date()),
         clock=system_clock,
@@ -407,7 +407,7 @@ def _registry(
     say("issuer store for the status changes (1,000,000-entry lists)")
     status_store = env.issuer_store("status")
     office = env.office(status_store, now=system_clock(), entropy=system_entropy)
-    first = bulk.issue_batch(
+    first = issue_batch(
         status_store,
         office.rows(options.trials + 1, prefix="status", today=system_clock().date()),
         clock=system_clock,
@@ -565,7 +565,7 @@ def _rebuild(
     does, with up to 1% of its bits set (N ≥ 10,000; fewer below)."""
     extra = min(options.n, STATUS_LIST_ENTRIES // 100)
     say(f"issuing {extra:,} more certifications and setting their status bits")
-    bulk.issue_batch(
+    issue_batch(
         office.store,
         office.rows(extra, prefix="rebuild", today=system_clock().date()),
         clock=system_clock,
