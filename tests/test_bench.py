@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from issuer.bench import run as bench
+from issuer.bench import rates
+from issuer.bench import run as bench_run
 from issuer.bench.env import BenchEnv
+from issuer.bench.figures import BenchResult, Figure
 from issuer.bench.load import percentile
 from issuer.cli import app
 from tests.conftest import PostgresSchema
@@ -135,18 +137,16 @@ def test_bench_prints_every_row_and_saves_positive_figures(
 
 def test_json_output_is_the_saved_result(monkeypatch: pytest.MonkeyPatch) -> None:
     """``--json`` prints exactly what ``--save`` writes (the run itself is tested above)."""
-    result = bench.BenchResult(
+    result = BenchResult(
         n=2000,
         engine="sqlite",
         machine={"cores": 2, "load_average_start": [1.0, 1.0, 1.0]},
         figures=[
-            bench.Figure("raw_sign", "ES256 sign, 1 core (ceiling)", 50_000.0, "/s"),
-            bench.Figure(
-                "bulk_single", "bulk", 10_000.0, "rows/s", "raw_sign", 0.2, "≥ 0.15×", True
-            ),
+            Figure("raw_sign", "ES256 sign, 1 core (ceiling)", 50_000.0, "/s"),
+            Figure("bulk_single", "bulk", 10_000.0, "rows/s", "raw_sign", 0.2, "≥ 0.15×", True),
         ],
     )
-    monkeypatch.setattr(bench, "run_bench", lambda options, say: result)
+    monkeypatch.setattr(bench_run, "run_bench", lambda options, say: result)
     answer = CliRunner().invoke(app, ["bench", "--n", "2000", "--json"])
     assert answer.exit_code == 0, answer.output
     assert json.loads(answer.stdout) == result.as_json()
@@ -173,8 +173,8 @@ def test_a_ceiling_is_the_best_of_its_windows(monkeypatch: pytest.MonkeyPatch) -
         windows.append(seconds)
         return next(readings)
 
-    monkeypatch.setattr(bench, "_rate", rate)
-    assert bench._best_rate(lambda: None, 2.0, windows=4) == 44_000.0
+    monkeypatch.setattr(rates, "_rate", rate)
+    assert rates._best_rate(lambda: None, 2.0, windows=4) == 44_000.0
     assert windows == [0.5] * 4
 
 

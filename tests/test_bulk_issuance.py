@@ -22,8 +22,12 @@ from joserfc import jws
 from joserfc.jwk import GuestProtocol, Key
 from sqlalchemy import text
 
-from issuer.bulk import issuance as bulk
+from issuer.bulk import handover
 from issuer.bulk import writes as bulk_writes
+from issuer.bulk.chunks import _Balance
+from issuer.bulk.issuance import _row_chunks, issue_batch
+from issuer.bulk.report import BatchReport, Outcome, items_digest
+from issuer.bulk.rosters import NumberedRow, count_rows, read_rows
 from issuer.credentials import documents
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.keys import KeyRing
@@ -61,8 +65,8 @@ def _rows(office: BackOffice, count: int, *, prefix: str = "r") -> list[dict[str
 
 def _issue(
     office: BackOffice, settings: Settings, keyring: KeyRing, rows: Any, **options: Any
-) -> bulk.BatchReport:
-    return bulk.issue_batch(
+) -> BatchReport:
+    return issue_batch(
         office.store,
         rows,
         clock=office.clock,
@@ -158,7 +162,7 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
                 "chunk": chunk,
                 "issued": len(issued),
                 "kid": first.kid,
-                "items_digest": bulk.items_digest(
+                "items_digest": items_digest(
                     (i.external_id, i.certification_id, i.credential_id) for i in issued
                 ),
             }
@@ -316,7 +320,7 @@ def test_the_writing_process_signs_its_share_of_each_chunk(
     them here) but the batch's last, with the batch's key, each onto its own row."""
     if office.store.server_side:
         pytest.skip("a writing process serves SQLite stores only")
-    monkeypatch.setattr(bulk._Balance, "share", _half_for_the_writer)
+    monkeypatch.setattr(_Balance, "share", _half_for_the_writer)
     setup_scheme(office)
     rows = _rows(office, 100)
     report = _issue(
@@ -337,8 +341,8 @@ def test_credentials_left_for_the_writing_process_are_signed_here_when_written_h
     busy, gone, or the chunk the last of a short run) are signed here first."""
     if office.store.server_side:
         pytest.skip("a writing process serves SQLite stores only")
-    monkeypatch.setattr(bulk._Balance, "share", _half_for_the_writer)
-    monkeypatch.setattr(bulk, "_writing_process", lambda batch: None)
+    monkeypatch.setattr(_Balance, "share", _half_for_the_writer)
+    monkeypatch.setattr(handover, "_writing_process", lambda batch: None)
     signed_here: list[int] = []
 
     def signed(write: bulk_writes.ChunkWrite, signer: Any) -> bulk_writes.ChunkWrite:
@@ -346,7 +350,7 @@ def test_credentials_left_for_the_writing_process_are_signed_here_when_written_h
             signed_here.append(len(write.unsigned.payloads))
         return bulk_writes.signed(write, signer)
 
-    monkeypatch.setattr(bulk, "signed", signed)
+    monkeypatch.setattr(handover, "signed", signed)
     setup_scheme(office)
     rows = _rows(office, 60)
     report = _issue(
@@ -381,8 +385,8 @@ def test_the_first_and_last_chunks_are_halved_for_a_writing_process(
     """The first chunk, built while the writing process starts, and the last, written
     while this process has nothing left to build, go as two halves; each chunk knows
     whether it is the last, and every row comes once, in order."""
-    rows = iter([bulk.NumberedRow(i, {}) for i in range(1, count + 1)])
-    chunks = list(bulk._row_chunks(rows, batch_size, halve_first=first, halve_last=lambda: last))
+    rows = iter([NumberedRow(i, {}) for i in range(1, count + 1)])
+    chunks = list(_row_chunks(rows, batch_size, halve_first=first, halve_last=lambda: last))
     assert [len(c) for c, _ in chunks] == sizes
     assert [end for _, end in chunks] == [i == len(sizes) - 1 for i in range(len(sizes))]
     assert [r.number for c, _ in chunks for r in c] == list(range(1, count + 1))
@@ -391,7 +395,7 @@ def test_the_first_and_last_chunks_are_halved_for_a_writing_process(
 def test_the_share_of_the_writing_process_evens_out_the_two_processes() -> None:
     """From one chunk's timings, the share moves halfway to the one that makes both
     processes equally busy, never below none or above all."""
-    balance = bulk._Balance()
+    balance = _Balance()
     assert balance.share(5000) == 0  # no signature timed here yet: the writer signs none
     balance.signed_here(5000, 0.150)  # 30 µs a signature
     assert balance.share(5000) == 2500
@@ -423,9 +427,9 @@ def test_a_writing_process_that_has_written_nothing_is_not_sent_the_last_chunk(
         pytest.skip("a writing process serves SQLite stores only")
     setup_scheme(office)
     rows = _rows(office, count)
-    ready = bulk._writing_process
+    ready = handover._writing_process
     monkeypatch.setattr(
-        bulk, "_writing_process", lambda batch: ready(batch) if batch.report.issued else None
+        handover, "_writing_process", lambda batch: ready(batch) if batch.report.issued else None
     )
     report = _issue(
         office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
@@ -506,7 +510,7 @@ def test_a_chunk_the_writing_process_refuses_is_redone_here(
         pytest.skip("a writing process serves SQLite stores only")
     setup_scheme(office)
     rows = _rows(office, 60)
-    send = bulk._send
+    send = handover._send
     raced: list[str] = []
 
     def send_after_a_race(batch: Any, chunk: Any, process: Any) -> Any:
@@ -516,7 +520,7 @@ def test_a_chunk_the_writing_process_refuses_is_redone_here(
             assert other.issued == 1
         return send(batch, chunk, process)
 
-    monkeypatch.setattr(bulk, "_send", send_after_a_race)
+    monkeypatch.setattr(handover, "_send", send_after_a_race)
     report = _issue(
         office, settings, keyring, rows, workers=2, batch_size=20, wait_for_workers=True
     )
@@ -648,8 +652,8 @@ def test_invalid_rows_are_reported_by_line_and_skipped(
     ]
     path = tmp_path / "roster.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert bulk.count_rows(path, "csv") == 12
-    report = _issue(office, settings, keyring, bulk.read_rows(path, "csv"), keep_results=True)
+    assert count_rows(path, "csv") == 12
+    report = _issue(office, settings, keyring, read_rows(path, "csv"), keep_results=True)
     assert (report.issued, report.already_issued, report.rejected) == (1, 1, 10)
     assert {r.row: r.problem for r in report.rejections} == {
         3: "row-invalid",
@@ -665,7 +669,7 @@ def test_invalid_rows_are_reported_by_line_and_skipped(
     }
     issued = next(r for r in report.results if r.row == 2)
     twin = next(r for r in report.results if r.row == 12)
-    assert twin.outcome is bulk.Outcome.ALREADY_ISSUED
+    assert twin.outcome is Outcome.ALREADY_ISSUED
     assert twin.credential_id == issued.credential_id
     assert _count(office.store, "certifications") == 1
 
@@ -678,7 +682,7 @@ def test_jsonl_rows_and_unreadable_lines(
     path = tmp_path / "roster.jsonl"
     body = [json.dumps(rows[0]), "", "{not json", json.dumps(rows[1]), "[1]", json.dumps(rows[2])]
     path.write_text("\n".join(body) + "\n", encoding="utf-8")
-    report = _issue(office, settings, keyring, bulk.read_rows(path, "jsonl"))
+    report = _issue(office, settings, keyring, read_rows(path, "jsonl"))
     assert report.issued == 3
     assert [(r.row, r.problem) for r in report.rejections] == [
         (3, "row-invalid"),
@@ -689,7 +693,8 @@ def test_jsonl_rows_and_unreadable_lines(
 _CHILD = """
 import sys, time
 from datetime import datetime, UTC
-from issuer.bulk import issuance as bulk
+from issuer.bulk.issuance import issue_batch
+from issuer.bulk.rosters import read_rows
 from issuer.credentials.identity import IssuerIdentity
 from issuer.credentials.keys import KeyRing
 from issuer.runtime import system_entropy
@@ -704,8 +709,8 @@ def progress(done):
     print(done, flush=True)
     time.sleep(0.05)
 
-bulk.issue_batch(
-    store, bulk.read_rows(__import__("pathlib").Path(path), "jsonl"),
+issue_batch(
+    store, read_rows(__import__("pathlib").Path(path), "jsonl"),
     clock=lambda: started, entropy=system_entropy,
     keyring=KeyRing(passphrase=passphrase.encode()),
     identity=IssuerIdentity(base_url="https://certs.example.test", name="Example Body"),
@@ -760,7 +765,7 @@ def test_a_batch_killed_mid_file_resumes_and_issues_every_row_once(
     partial = _count(office.store, "bulk_items")
     assert 60 <= partial < 400
 
-    report = _issue(office, settings, keyring, bulk.read_rows(path, "jsonl"))
+    report = _issue(office, settings, keyring, read_rows(path, "jsonl"))
     assert report.issued == 400 - partial
     assert report.already_issued == partial
     for table in ("certifications", "credentials", "bulk_items", "persons", "decisions"):

@@ -286,6 +286,12 @@ def test_the_command_line_starts_without_the_server_stack() -> None:
         "verifier",
         "issuer.store",
         "issuer.bulk.issuance",
+        "issuer.bulk.rosters",
+        "issuer.bulk.templates",
+        "issuer.bulk.chunks",
+        "issuer.bulk.prepare",
+        "issuer.bulk.handover",
+        "issuer.bulk.report",
         "issuer.bench",
     )
     probe = f"import sys, issuer.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
@@ -322,12 +328,12 @@ def test_the_writing_process_imports_no_validation_stack() -> None:
 def test_the_bulk_command_leaves_the_batch_size_to_issuance() -> None:
     """Without ``--batch``, issuance picks the size for how it runs, and the help says
     what it picks."""
-    from issuer.bulk import issuance as bulk
+    from issuer.bulk import issuance
     from issuer.cli import bulk as cli_bulk
 
     assert inspect.signature(cli_bulk.issue_bulk).parameters["batch"].default is None
-    assert inspect.signature(bulk.issue_batch).parameters["batch_size"].default is None
+    assert inspect.signature(issuance.issue_batch).parameters["batch_size"].default is None
     answer = CliRunner().invoke(app, ["issue-bulk", "--help"], env={"COLUMNS": "200"})
     assert answer.exit_code == 0
-    assert f"{bulk.WRITING_PROCESS_BATCH_SIZE:,} with a writing process" in answer.output
-    assert f"else {bulk.DEFAULT_BATCH_SIZE:,}" in answer.output
+    assert f"{issuance.WRITING_PROCESS_BATCH_SIZE:,} with a writing process" in answer.output
+    assert f"else {issuance.DEFAULT_BATCH_SIZE:,}" in answer.output

@@ -30,7 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from issuer.bench.env import FAMILY_NAMES, GIVEN_NAMES, BenchEnv, Office
-from issuer.bulk.issuance import BatchReport, Outcome
+from issuer.bulk.report import BatchReport, Outcome
 from issuer.credentials import certificate_numbers
 from issuer.credentials.issuance import VC_JWT_HEADER, IssuanceContext
 from issuer.credentials.signing import LoadedSigner, SigningPool, sign_compact_many

@@ -14,40 +14,27 @@ deployment's data.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
-import json
 import os
-import platform
-import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from rich.console import Console
-from rich.table import Table
 
-from issuer.bench import load as bench_load
 from issuer.bench import registry as bench_registry
 from issuer.bench import resign as bench_resign
 from issuer.bench.env import BenchEnv, Office, start_server
+from issuer.bench.figures import BenchOptions, BenchResult, Figure, _machine
 from issuer.bench.load import percentile
-from issuer.bulk import issuance as bulk
+from issuer.bench.rates import _rate, load, raw_signature_rates
+from issuer.bulk.issuance import issue_batch
 from issuer.credentials import keys
 from issuer.credentials.signing import SigningPool
 from issuer.credentials.status import sign_status_list
 from issuer.runtime import system_clock, system_entropy
 from verifier import StaticKeys, StaticStatusLists, TrustPolicy, Verifier
 
-__all__ = ["BenchOptions", "BenchResult", "Figure", "render", "run_bench"]
+__all__ = ["run_bench"]
 
 STATUS_LIST_ENTRIES = 1_000_000
 """The status lists of the status-change phase: the size the rebuild target names."""
@@ -55,167 +42,7 @@ LIST_ENTRIES = 131_072
 """The status lists of the bulk phases: the default size (CERTREG_STATUS_LIST_ENTRIES)."""
 
 
-@dataclass(frozen=True, slots=True)
-class BenchOptions:
-    n: int
-    engine: str = "sqlite"
-    database_url: str | None = None
-
-    @property
-    def quick(self) -> bool:
-        return self.n <= 5_000
-
-    @property
-    def load_seconds(self) -> float:
-        return 2.0 if self.quick else 5.0 if self.n <= 100_000 else 10.0
-
-    @property
-    def warmup_seconds(self) -> float:
-        return 0.5 if self.quick else 1.0
-
-    @property
-    def crypto_seconds(self) -> float:
-        return 0.5 if self.quick else 2.0
-
-    @property
-    def trials(self) -> int:
-        """Status changes timed (each waits for the served list)."""
-        return 12 if self.quick else 60
-
-
-@dataclass(slots=True)
-class Figure:
-    """One measured figure, and how it compares with its ceiling and its target."""
-
-    key: str
-    name: str
-    value: float
-    unit: str
-    ceiling: str | None = None
-    ratio: float | None = None
-    target: str = ""
-    passed: bool | None = None
-    note: str = ""
-
-
-@dataclass(slots=True)
-class BenchResult:
-    n: int
-    engine: str
-    machine: dict[str, Any]
-    figures: list[Figure] = field(default_factory=list)
-
-    def add(self, figure: Figure) -> Figure:
-        self.figures.append(figure)
-        return figure
-
-    def value(self, key: str) -> float:
-        return next(f.value for f in self.figures if f.key == key)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "engine": self.engine,
-            "machine": self.machine,
-            "figures": {f.key: asdict(f) for f in self.figures},
-        }
-
-
-# ── ceilings ─────────────────────────────────────────────────────────────────────────────
-def _rate(operation: Callable[[], object], seconds: float) -> float:
-    """Operations per second of ``operation`` over about ``seconds``, batched by 100."""
-    done = 0
-    started = time.perf_counter()
-    deadline = started + seconds
-    while time.perf_counter() < deadline:
-        for _ in range(100):
-            operation()
-        done += 100
-    return done / (time.perf_counter() - started)
-
-
-def _best_rate(operation: Callable[[], object], seconds: float, *, windows: int = 8) -> float:
-    """The best of ``windows`` rates of ``operation``, each over an equal part of
-    ``seconds``: a ceiling is what the machine can do, and a neighbour's moment on the
-    shared core must not lower it (one 2-second reading of the signing rate gave 34,600/s
-    among readings of 40,000-45,000, and every ratio of that run rose with it)."""
-    return max(_rate(operation, seconds / windows) for _ in range(windows))
-
-
-def raw_signature_rates(seconds: float) -> tuple[float, float]:
-    """ES256 sign and verify per second with ``cryptography`` on this core, over a payload
-    the size of a certificate credential's signing input: each the best of eight windows
-    of ``seconds`` in all (:func:`_best_rate`)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key()
-    message = system_entropy(1700)
-    algorithm = ec.ECDSA(hashes.SHA256())
-    signature = key.sign(message, algorithm)
-    sign = _best_rate(lambda: key.sign(message, algorithm), seconds)
-    verify = _best_rate(lambda: public.verify(signature, message, algorithm), seconds)
-    return sign, verify
-
-
-def load(base_url: str, paths: list[str], options: BenchOptions) -> dict[str, Any]:
-    """Load a server with 64 connections: ``wrk`` if installed, else :mod:`issuer.bench.load`
-    in its own process. Any answer but 2xx fails the run (a fast error is no figure)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    if bench_load.wrk_path() is not None:
-        result = bench_load.run_wrk(
-            host=host,
-            port=int(port),
-            paths=paths,
-            connections=64,
-            duration=options.load_seconds,
-            warmup=options.warmup_seconds,
-        )
-        bad = {s: c for s, c in result["statuses"].items() if s != "2xx/3xx"}
-    else:
-        job = {
-            "host": host,
-            "port": int(port),
-            "paths": paths,
-            "connections": 64,
-            "duration": options.load_seconds,
-            "warmup": options.warmup_seconds,
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "issuer.bench.load"],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(done.stdout)
-        bad = {s: c for s, c in result["statuses"].items() if not s.startswith("2")}
-    if bad or not result["requests"]:
-        raise RuntimeError(f"the load on {paths[0]} was answered {result['statuses']}")
-    return result
-
-
 # ── the run ──────────────────────────────────────────────────────────────────────────────
-def _machine() -> dict[str, Any]:
-    """Where the figures come from: they mean little without it."""
-    model = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": model or platform.processor(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "postgresql": None,
-        "load_average_start": list(os.getloadavg()),
-        "uvicorn": importlib.metadata.version("uvicorn"),
-        "uvicorn_http": "httptools" if importlib.util.find_spec("httptools") else "h11",
-        "uvicorn_loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        "load_generator": "wrk" if bench_load.wrk_path() else "built-in (asyncio)",
-        "started_at": system_clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
 
 
 def _ratio(value: float, ceiling: float) -> float:
@@ -240,7 +67,7 @@ def _bulk(env: BenchEnv, options: BenchOptions, *, workers: int, name: str) -> t
     """Issue N roster rows into a fresh store; the rows per second ``issue_batch`` reports."""
     store = env.issuer_store(name)
     office = env.office(store, now=system_clock(), entropy=system_entropy)
-    report = bulk.issue_batch(
+    report = issue_batch(
         store,
         office.rows(options.n, prefix=name, today=system_clock().date()),
         clock=system_clock,
@@ -407,7 +234,7 @@ def _registry(
     say("issuer store for the status changes (1,000,000-entry lists)")
     status_store = env.issuer_store("status")
     office = env.office(status_store, now=system_clock(), entropy=system_entropy)
-    first = bulk.issue_batch(
+    first = issue_batch(
         status_store,
         office.rows(options.trials + 1, prefix="status", today=system_clock().date()),
         clock=system_clock,
@@ -565,7 +392,7 @@ def _rebuild(
     does, with up to 1% of its bits set (N ≥ 10,000; fewer below)."""
     extra = min(options.n, STATUS_LIST_ENTRIES // 100)
     say(f"issuing {extra:,} more certifications and setting their status bits")
-    bulk.issue_batch(
+    issue_batch(
         office.store,
         office.rows(extra, prefix="rebuild", today=system_clock().date()),
         clock=system_clock,
@@ -605,42 +432,3 @@ def _rebuild(
             note=f"{set_bits:,} bits set; median of 7",
         )
     )
-
-
-# ── output ───────────────────────────────────────────────────────────────────────────────
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
-
-
-def render(result: BenchResult, console: Console) -> None:
-    machine = result.machine
-    table = Table(
-        title=f"certreg bench — N = {result.n:,}, {result.engine}",
-        caption=(
-            f"{machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, "
-            f"SQLite {machine['sqlite']}, uvicorn {machine['uvicorn']} "
-            f"({machine['uvicorn_http']}, {machine['uvicorn_loop']}), "
-            f"load by {machine['load_generator']}"
-            + (f", PostgreSQL {machine['postgresql']}" if machine.get("postgresql") else "")
-            + "; load average "
-            + f"{machine['load_average_start'][0]:.2f} → {machine['load_average_end'][0]:.2f}"
-        ),
-    )
-    for column in ("figure", "value", "unit", "ceiling", "ratio", "target", "result", "note"):
-        table.add_column(column, justify="right" if column in {"value", "ratio"} else "left")
-    names = {f.key: f.name for f in result.figures}
-    for figure in result.figures:
-        verdict = (
-            "" if figure.passed is None else "[green]pass[/]" if figure.passed else "[red]miss[/]"
-        )
-        table.add_row(
-            figure.name,
-            _number(figure.value),
-            figure.unit,
-            names.get(figure.ceiling or "", ""),
-            "" if figure.ratio is None else f"{figure.ratio:.2f}×",
-            figure.target,
-            verdict,
-            figure.note,
-        )
-    console.print(table)

@@ -42,7 +42,8 @@ def bench(
     beside the raw signing rate and the other ceilings measured in the same run;
     docs/PERFORMANCE.md explains them. Your data directory is not touched. Progress goes to
     standard error, the figures to standard output."""
-    from issuer.bench import run as measurements
+    from issuer.bench.figures import BenchOptions, render
+    from issuer.bench.run import run_bench
 
     engine = engine.lower()
     if engine not in {"sqlite", "postgresql"}:
@@ -50,17 +51,17 @@ def bench(
     if engine == "postgresql" and not database_url:
         raise typer.BadParameter("give the PostgreSQL URL", param_hint="--database-url")
     err = Console(stderr=True)
-    options = measurements.BenchOptions(n=n, engine=engine, database_url=database_url)
+    options = BenchOptions(n=n, engine=engine, database_url=database_url)
     started = time.perf_counter()
 
     def say(text: str) -> None:
         err.print(f"[dim]{time.perf_counter() - started:6.1f} s  {text}[/]")
 
-    result = measurements.run_bench(options, say)
+    result = run_bench(options, say)
     if save is not None:
         save.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
     if as_json:
         typer.echo(json.dumps(result.as_json(), indent=2))
     else:
         console = Console()
-        measurements.render(result, console if console.is_terminal else Console(width=200))
+        render(result, console if console.is_terminal else Console(width=200))

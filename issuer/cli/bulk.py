@@ -32,7 +32,7 @@ from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings
 from issuer.cli.options import BaseUrl, DataDir
 
 if TYPE_CHECKING:
-    from issuer.bulk.issuance import BatchReport
+    from issuer.bulk.report import BatchReport
 
 __all__ = ["RosterFormat", "issue_bulk"]
 
@@ -107,7 +107,8 @@ def issue_bulk(
     run is resumed by running it again. Rejected rows are listed with their line number and
     the problem, then a summary with the counts and the rate. Exit 0 when every row is
     issued, now or before; 1 when some row was rejected."""
-    from issuer.bulk import issuance as bulk
+    from issuer.bulk.issuance import issue_batch
+    from issuer.bulk.rosters import count_rows, read_rows
     from issuer.credentials.identity import IssuerIdentity
     from issuer.credentials.keys import KeyRing
     from issuer.runtime import system_clock, system_entropy
@@ -119,9 +120,9 @@ def issue_bulk(
     kind = _format(file, fmt)
     out = Console()
     run = functools.partial(
-        bulk.issue_batch,
+        issue_batch,
         store,
-        bulk.read_rows(file, kind.value),
+        read_rows(file, kind.value),
         clock=system_clock,
         entropy=system_entropy,
         keyring=KeyRing(passphrase=passphrase),
@@ -143,7 +144,7 @@ def issue_bulk(
                 TimeRemainingColumn(),
             )
             with Progress(*columns, console=out) as bar:
-                task = bar.add_task("issue", total=bulk.count_rows(file, kind.value), rate=0.0)
+                task = bar.add_task("issue", total=count_rows(file, kind.value), rate=0.0)
 
                 def advance(done: int) -> None:
                     bar.advance(task, done)

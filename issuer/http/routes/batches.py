@@ -16,7 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuer.bulk import issuance as bulk
+from issuer.bulk import issuance
+from issuer.bulk.report import ItemResult, Outcome
+from issuer.bulk.rosters import NumberedRow
 from issuer.errors import PROBLEM_KINDS, PayloadTooLarge
 from issuer.http.deps import ServicesDep, allow
 from issuer.model import Role
@@ -50,7 +52,7 @@ class ItemProblem(BaseModel):
 class BatchItemOut(BaseModel):
     index: int = Field(description="the item's position in the request, from 0")
     external_id: str | None
-    outcome: bulk.Outcome
+    outcome: Outcome
     certificate_number: str | None = None
     certification_id: str | None = None
     credential_id: str | None = None
@@ -65,7 +67,7 @@ class BatchOut(BaseModel):
     items: list[BatchItemOut]
 
 
-def _item(result: bulk.ItemResult) -> BatchItemOut:
+def _item(result: ItemResult) -> BatchItemOut:
     problem = None
     if result.problem is not None:
         problem = ItemProblem(
@@ -93,9 +95,9 @@ def issue_batch(body: BatchCreate, actor: Issuer, services: ServicesDep) -> Batc
             kind="batch-too-large",
         )
     context = services.issuance
-    report = bulk.issue_batch(
+    report = issuance.issue_batch(
         services.store,
-        (bulk.NumberedRow(i, item) for i, item in enumerate(body.items)),
+        (NumberedRow(i, item) for i, item in enumerate(body.items)),
         clock=services.clock,
         entropy=services.entropy,
         keyring=context.keyring,
