@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from issuer.http.bodies import (
+from issuer.http.bodies.cases import (
     CertificationDetailOut,
     CertificationOut,
     ReasonBody,

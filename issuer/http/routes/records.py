@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from issuer.credentials.status import credential_status
-from issuer.http.bodies import (
+from issuer.http.bodies.cases import (
     AuditEntryOut,
     CertificationDetailOut,
     CertificationOut,
