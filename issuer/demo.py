@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from issuer.credentials.issuance import IssuanceContext, issue_mark
-from issuer.http.bodies import SchemeContentBody
+from issuer.http.bodies.schemes import SchemeContentBody
 from issuer.model import (
     DecisionOutcome,
     ExaminationResult,

@@ -8,6 +8,7 @@ errors a refused publication raises.
 
 from __future__ import annotations
 
+from registry.app import create_registry_app
 from registry.errors import (
     BadSignature,
     Forbidden,
@@ -29,7 +30,6 @@ from registry.errors import (
     UnsupportedAlgorithm,
     WrongType,
 )
-from registry.http import create_registry_app
 from registry.intake import Registry
 from registry.migrate import upgrade
 from registry.ratelimit import RateLimit

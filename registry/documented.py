@@ -1,8 +1,9 @@
 """What each public registry route declares it answers, for the OpenAPI document.
 
-Kept apart from the routes (:mod:`registry.http`) so that they stay readable; the generic
-answers (401/403 of a bearer token, 404 of a path naming a record, 413 of a body, the
-problem+json 422 of validation) are added to every document by :mod:`registry.openapi`.
+Kept apart from the routes (:mod:`registry.http`, :mod:`registry.app`) so that they stay
+readable; the generic answers (401/403 of a bearer token, 404 of a path naming a record, 413
+of a body, the problem+json 422 of validation) are added to every document by
+:mod:`registry.openapi`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The registry's errors: one base, a stable ``kind`` and HTTP status each.
 
-Intake and lookups raise these; only :mod:`registry.http` turns them into problem+json. A
+Intake and lookups raise these; only :mod:`registry.problems` turns them into problem+json. A
 refused publication names exactly why, so the issuer's publisher can log it and stop retrying
 what will never be accepted. The tree::
 

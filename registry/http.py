@@ -1,5 +1,6 @@
-"""The public registry's HTTP application: keys, status lists, register entries, schemes,
-and the directory of persons who chose to be listed.
+"""The public registry's routes: keys, status lists, register entries, schemes, and the
+directory of persons who chose to be listed; and the status list and register lookup answers
+they share with the fast paths in front of the application.
 
 Everything served here is a stored, issuer-signed document or a part of its payload; the app
 holds no key and signs nothing. Reads carry strong ETags and answer ``If-None-Match`` with
@@ -8,74 +9,36 @@ revalidated. A register lookup answers the same 404 whether the number is unknow
 family name does not match, so the register cannot be used to learn who holds a number; the
 directory answers only a name search, only over persons who consented (clause 7.3.3). Both
 share a strict per-client rate limit (:mod:`registry.ratelimit`). Scheme pages answer HTML
-to browsers and JSON to programs (:mod:`registry.pages`). Errors are problem+json;
-unexpected ones a bare 500 without internals.
+to browsers and JSON to programs (:mod:`registry.pages`). The application is put together
+in :mod:`registry.app`; errors become problem+json in :mod:`registry.problems`.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
-import logging
 import re
-import time
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
 from registry import documented, jws, pages
-from registry.errors import (
-    PROBLEM_KINDS,
-    Forbidden,
-    NotFound,
-    RateLimited,
-    RegistryError,
-    Unauthenticated,
-)
-from registry.errors import PayloadTooLarge as TooLarge
-from registry.fast_paths import (
-    AsgiApp,
-    FastPaths,
-    Scope,
-    header,
-    not_modified,
-    route_path,
-    single_query_value,
-)
+from registry.errors import PROBLEM_KINDS, NotFound, RegistryError
+from registry.fast_paths import AsgiApp, Scope, header, not_modified, route_path, single_query_value
 from registry.intake import Registry
 from registry.names import same_name
-from registry.openapi import install_api_docs, install_openapi
-from registry.ratelimit import (
-    DEFAULT_LOOKUP_LIMIT,
-    DEFAULT_PAGE_LIMIT,
-    ClientAddress,
-    RateLimit,
-    Throttle,
-)
-from registry.resources import resources_router
-from registry.status_cache import RECHECK_SECONDS, ServedList, StatusListCache
-from registry.store import Document, RegistryStore, strong_etag
-from registry.verification import RegistryVerification, system_now
-from registry.verification_page import verification_page_router
+from registry.problems import _error_response
+from registry.ratelimit import Throttle
+from registry.status_cache import ServedList, StatusListCache
+from registry.store import Document, strong_etag
 from schemas import certificate_numbers
-from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
-from schemas.publication import DocumentKind, Publication
-from verifier.core import Verifier
-from verifier.http import verification_router
+from schemas.problem import problem_type_uri
+from schemas.publication import DocumentKind
 
-__all__ = ["create_registry_app"]
+__all__ = ["same_family_name"]
 
-log = logging.getLogger("certreg.registry")
-
-INTAKE_MAX_BYTES = 5 * 1024 * 1024
-"""The intake's default body cap: the largest publication (4 MiB) in its JSON envelope."""
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NO_ENTRY = "no register entry matches this certificate number and family name"
 _MAX_FAMILY_NAME = 200
@@ -93,63 +56,6 @@ _DIRECTORY_FIELDS = (
     "expiryDate",
 )
 """What a directory answer shows of a register entry: the public certification, no more."""
-_STATUS_KINDS = {
-    400: "malformed-request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    413: "payload-too-large",
-}
-
-
-def _problem(kind: str, status: int, detail: str | None, **extra: Any) -> JSONResponse:
-    title = PROBLEM_KINDS.get(kind, (status, "Bad request"))[1]
-    problem = Problem(type=problem_type_uri(kind), title=title, status=status, detail=detail)
-    return JSONResponse(
-        problem.model_dump(exclude_none=True) | extra.pop("fields", {}),
-        status_code=status,
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers=extra.pop("headers", None),
-    )
-
-
-def _error_response(exc: RegistryError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if isinstance(exc, RateLimited):
-        headers = {"Retry-After": str(exc.retry_after)}
-    return _problem(exc.kind, exc.status, exc.detail[:500], headers=headers)
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RegistryError)
-    def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
-        return _error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            ProblemFieldError(
-                loc=[p if isinstance(p, int) else str(p)[:100] for p in e.get("loc", ())][:10],
-                msg=str(e.get("msg", ""))[:300],
-                type=str(e.get("type", ""))[:60],
-            ).model_dump()
-            for e in exc.errors()[:50]
-        ]
-        detail = "see errors for each rejected field"
-        return _problem("validation-failed", 422, detail, fields={"errors": errors})
-
-    @app.exception_handler(HTTPException)
-    def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        status = exc.status_code if exc.status_code in _STATUS_KINDS else 400
-        detail = exc.detail if isinstance(exc.detail, str) else None
-        headers = dict(exc.headers) if exc.headers else None
-        return _problem(_STATUS_KINDS[status], status, detail, headers=headers)
-
-    @app.exception_handler(Exception)
-    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path[:300])
-        return _problem("internal-error", 500, None)
 
 
 def _conditional(
@@ -421,113 +327,3 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
         return {"type": problem_type_uri(kind), "status": str(status), "description": description}
 
     return router
-
-
-def _intake_router(registry: Registry, *, token: str, max_body_bytes: int) -> APIRouter:
-    router = APIRouter(tags=["intake"])
-    expected = token.encode("utf-8")
-
-    def authorize(
-        authorization: Annotated[str | None, Header()] = None,
-        content_length: Annotated[str | None, Header()] = None,
-    ) -> None:
-        scheme, _, secret = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise Unauthenticated("send Authorization: Bearer <intake secret>")
-        if not hmac.compare_digest(secret.strip().encode("utf-8"), expected):
-            raise Forbidden("the intake secret does not match")
-        if content_length is not None and (
-            len(content_length) > 18 or not (content_length.isascii() and content_length.isdigit())
-        ):
-            raise TooLarge("invalid Content-Length")
-        if content_length is not None and int(content_length) > max_body_bytes:
-            raise TooLarge(f"the body exceeds {max_body_bytes} bytes")
-
-    @router.post(
-        "/registry/v1/publications", dependencies=[Depends(authorize)], responses=documented.INTAKE
-    )
-    def publish(publication: Publication) -> dict[str, bool]:
-        """Store a signed publication if it verifies and is newer than what is held."""
-        return {"stored": registry.accept(publication)}
-
-    return router
-
-
-def create_registry_app(
-    store_or_registry: RegistryStore | Registry,
-    *,
-    intake_token: str | None = None,
-    max_body_bytes: int | None = None,
-    lookup_limit: RateLimit | None = DEFAULT_LOOKUP_LIMIT,
-    page_limit: RateLimit | None = DEFAULT_PAGE_LIMIT,
-    trusted_proxies: Sequence[str] = (),
-    clock: Callable[[], float] = time.monotonic,
-    verifier_factory: Callable[[], Verifier] | None = None,
-    now: Callable[[], datetime] = system_now,
-    status_recheck_seconds: float = RECHECK_SECONDS,
-    fast_paths: bool = True,
-) -> FastAPI:
-    """Build the public registry; the intake route exists only when a secret is given
-    (with a body cap of ``max_body_bytes``, by default :data:`INTAKE_MAX_BYTES`).
-
-    ``lookup_limit`` is the per-client limit shared by the register lookup and the directory
-    search, ``page_limit`` that of the scheme pages (``None``: not limited); status lists
-    and keys are never limited (see :mod:`registry.ratelimit`). ``X-Forwarded-For`` names
-    the client only on requests from one of ``trusted_proxies`` (addresses or networks).
-    The throttles are on ``app.state`` for pages added later to reuse.
-    ``POST /credentials/verify`` checks with ``verifier_factory()`` (by default this
-    registry's stored keys and status lists) at ``now()``. Status lists are served from
-    per-process cached bytes, compared with the store at most ``status_recheck_seconds``
-    after the last check (by ``clock``; see :mod:`registry.status_cache`). With
-    ``fast_paths`` (the default) status lists and register lookups are answered in
-    front of the routes (:mod:`registry.fast_paths`); without, every request is routed.
-    """
-    clients = ClientAddress(trusted_proxies)
-    lookups = Throttle(lookup_limit, clients, clock=clock)
-    browsing = Throttle(page_limit, clients, clock=clock)
-    registry = (
-        store_or_registry
-        if isinstance(store_or_registry, Registry)
-        else Registry(store_or_registry)
-    )
-    app = FastAPI(
-        title="certreg registry",
-        version="0.1.0",
-        description="The public register of certified persons: only what the issuer signed.",
-        docs_url=None,  # served from the package, offline: registry.openapi
-        redoc_url=None,
-    )
-    app.state.registry = registry
-    app.state.lookup_throttle = lookups
-    app.state.page_throttle = browsing
-    status_lists = StatusListCache(registry, recheck_seconds=status_recheck_seconds, clock=clock)
-    answers = _Answers(registry, lookups=lookups, status_lists=status_lists)
-    app.include_router(_public_router(registry, answers=answers, browsing=browsing))
-    # What signed credentials cite by address: schemas, contexts, mark images (immutable).
-    app.include_router(resources_router(registry))
-    if fast_paths:
-        app.add_middleware(FastPaths, handler=answers.fast)
-    # POST /credentials/verify: by default against this registry's own keys and lists
-    # (registry.verification); throttled like the pages, as each check costs a signature.
-    factory = verifier_factory or RegistryVerification(registry).verifier
-    app.include_router(
-        verification_router(factory, now),
-        dependencies=[Depends(browsing)],
-        responses=documented.RATE_LIMITED,
-    )
-    # GET /v/{credential_id}: the page a certificate's QR code opens (registry.verification_page).
-    app.include_router(
-        verification_page_router(registry, now),
-        dependencies=[Depends(browsing)],
-        responses=documented.RATE_LIMITED,
-    )
-    if intake_token:
-        app.include_router(
-            _intake_router(
-                registry, token=intake_token, max_body_bytes=max_body_bytes or INTAKE_MAX_BYTES
-            )
-        )
-    _install_error_handlers(app)
-    install_openapi(app)
-    install_api_docs(app)
-    return app

@@ -58,7 +58,7 @@ from issuer.errors import (
     NotFound,
     StateConflict,
 )
-from issuer.http.bodies import SchemeContentBody
+from issuer.http.bodies.schemes import SchemeContentBody
 from issuer.model import (
     ApplicationState,
     Certification,

@@ -28,7 +28,7 @@ from issuer import demo
 from issuer.credentials import signing
 from issuer.credentials.identity import IssuerIdentity
 from issuer.credentials.keys import KeyRing
-from issuer.http.bodies import SchemeContentBody
+from issuer.http.bodies.schemes import SchemeContentBody
 from issuer.model import KeyState, Role
 from issuer.process import schemes, staff
 from issuer.process.auth import Actor

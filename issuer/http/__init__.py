@@ -2,9 +2,9 @@
 
 Owns: :mod:`issuer.http.app` (the application for each serving mode, the background
 publisher, body-size limits, problem+json errors), :mod:`issuer.http.routes` (one module per
-group of records), :mod:`issuer.http.bodies` (what requests carry and responses return),
-:mod:`issuer.http.deps` (the store, clock and staff member each request gets) and
-:mod:`issuer.http.roles`.
+group of records), :mod:`issuer.http.bodies` (what requests carry and responses return, one
+module per resource as the routes are grouped), :mod:`issuer.http.deps` (the store, clock
+and staff member each request gets) and :mod:`issuer.http.roles`.
 
 May import everything of the issuer below the edge (bulk issuance, the process, publication,
 credentials, the store) and the registry's public package. Nothing imports it but the command

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from issuer.errors import NotFound
-from issuer.http.bodies import (
+from issuer.http.bodies.cases import (
     ApplicationCreate,
     ApplicationOut,
     DecisionCreate,

@@ -14,7 +14,7 @@ from issuer.credentials import issuance, keys, qr, status
 from issuer.credentials.certificate_pdf import CertificateView, render_certificate_pdf
 from issuer.credentials.signing import Algorithm
 from issuer.errors import InvalidInput, NotFound
-from issuer.http.bodies import (
+from issuer.http.bodies.credentials import (
     CredentialOut,
     KeyOut,
     MarkAgreementOut,

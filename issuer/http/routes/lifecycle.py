@@ -6,14 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from issuer.http.bodies import (
-    CertificationDetailOut,
-    CertificationOut,
-    ReasonBody,
-    ScopeBody,
-    SuspendBody,
-    WithdrawBody,
-)
+from issuer.http.bodies.cases import CertificationOut
+from issuer.http.bodies.lifecycle import ReasonBody, ScopeBody, SuspendBody, WithdrawBody
+from issuer.http.bodies.records import CertificationDetailOut
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import CASE_READERS, DECIDERS
 from issuer.http.routes.records import certification_detail

@@ -7,15 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from issuer.credentials.status import credential_status
-from issuer.http.bodies import (
-    AuditEntryOut,
-    CertificationDetailOut,
-    CertificationOut,
-    ChainReportOut,
-    CredentialOut,
-    DecisionOut,
-    LifecycleDecisionOut,
-)
+from issuer.http.bodies.cases import CertificationOut, DecisionOut
+from issuer.http.bodies.credentials import CredentialOut
+from issuer.http.bodies.lifecycle import LifecycleDecisionOut
+from issuer.http.bodies.records import AuditEntryOut, CertificationDetailOut, ChainReportOut
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import AUDIT, CASE_READERS
 from issuer.model import Certification, CertificationStatus

@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from issuer.http.bodies import Instant
+from issuer.http.bodies.common import Instant
 from issuer.http.deps import Services, ServicesDep, allow
 from issuer.http.roles import NOTICE_KEEPERS, REGULATORS
 from issuer.model import (

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from issuer.errors import NotFound
-from issuer.http.bodies import SchemeContentBody, SchemeCreate, SchemeOut, SchemeVersionOut
+from issuer.http.bodies.schemes import SchemeContentBody, SchemeCreate, SchemeOut, SchemeVersionOut
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import SCHEME_EDITORS, STAFF
 from issuer.process import schemes

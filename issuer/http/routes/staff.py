@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from issuer.http.bodies import (
+from issuer.http.bodies.staff import (
     ApprovalCreate,
     ApprovalOut,
     CompetenceCreate,

@@ -1,0 +1,54 @@
+"""Bodies of the lifecycle routes (:mod:`issuer.http.routes.lifecycle`, clauses 9.5, 9.6):
+what a suspension, a withdrawal, a reinstatement, a recertification or a change of scope
+carries, and the lifecycle decisions a certification's record lists."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from issuer.http.bodies.common import Code, Day, Text, _In, _Out
+from issuer.model import LifecycleDecision, LifecycleKind
+
+
+class SuspendBody(_In):
+    reason: Text = Field(description="confidential: kept by the issuer, never published")
+    resolve_by: Day | None = Field(default=None, description="when the suspension must end")
+
+
+class WithdrawBody(_In):
+    reason: Text = Field(description="confidential: kept by the issuer, never published")
+
+
+class ReasonBody(_In):
+    reason: Text | None = None
+
+
+class ScopeBody(_In):
+    scope: list[Code] = Field(min_length=1, max_length=200)
+    reason: Text | None = None
+
+
+class LifecycleDecisionOut(_Out):
+    id: str
+    kind: LifecycleKind
+    decided_by: str | None
+    decided_at: datetime
+    reason: str | None
+    resolve_by: date | None
+    scope_before: list[str] | None
+    scope_after: list[str] | None
+
+    @classmethod
+    def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
+        return cls(
+            id=d.id,
+            kind=d.kind,
+            decided_by=d.decided_by,
+            decided_at=d.decided_at,
+            reason=d.reason,
+            resolve_by=d.resolve_by,
+            scope_before=None if d.scope_before is None else list(d.scope_before),
+            scope_after=None if d.scope_after is None else list(d.scope_after),
+        )

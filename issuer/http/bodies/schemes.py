@@ -1,0 +1,111 @@
+"""Bodies of the scheme routes (:mod:`issuer.http.routes.schemes`): a scheme's content, as
+clauses 8.2 and 8.3 name it, and its versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from issuer.http.bodies.common import Code, Name, Text, _In, _Out
+from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem
+
+
+class ScopeItemBody(_In):
+    code: Code
+    title: Name
+    description: Text
+
+
+class SchemeContentBody(_In):
+    """Every part of a scheme named by clauses 8.2 and 8.3, plus what 7.2.2 publishes."""
+
+    title: Name
+    scheme_owner: Name
+    scope_description: Text
+    job_task_description: Text
+    required_competence: Text
+    abilities: Text | None = None
+    prerequisites: Text | None = None
+    code_of_conduct: Text | None = None
+    application_requirements: Text
+    initial_certification_criteria: Text
+    recertification_criteria: Text
+    initial_assessment_methods: Text
+    recertification_assessment_methods: Text
+    surveillance_methods: Text
+    suspension_criteria: Text
+    withdrawal_criteria: Text
+    scope_change_criteria: Text
+    process_description: Text
+    recertification_interval_months: int = Field(ge=1, le=240)
+    scope_items: list[ScopeItemBody] = Field(min_length=1, max_length=200)
+
+    def to_model(self) -> SchemeContent:
+        fields = self.model_dump(exclude={"scope_items"})
+        items = tuple(
+            ScopeItem(code=i.code, title=i.title, description=i.description)
+            for i in self.scope_items
+        )
+        return SchemeContent(**fields, scope_items=items)
+
+
+class SchemeCreate(SchemeContentBody):
+    code: Code
+
+
+class SchemeVersionOut(_Out):
+    id: str
+    version: int
+    created_at: datetime
+    created_by: str
+    title: str
+    scheme_owner: str
+    scope_description: str
+    job_task_description: str
+    required_competence: str
+    abilities: str | None
+    prerequisites: str | None
+    code_of_conduct: str | None
+    application_requirements: str
+    initial_certification_criteria: str
+    recertification_criteria: str
+    initial_assessment_methods: str
+    recertification_assessment_methods: str
+    surveillance_methods: str
+    suspension_criteria: str
+    withdrawal_criteria: str
+    scope_change_criteria: str
+    process_description: str
+    recertification_interval_months: int
+    scope_items: list[ScopeItemBody]
+
+    @classmethod
+    def of(cls, v: SchemeVersion) -> SchemeVersionOut:
+        c = v.content
+        fields = {f: getattr(c, f) for f in SchemeContent.__slots__ if f != "scope_items"}
+        items = [
+            ScopeItemBody(code=i.code, title=i.title, description=i.description)
+            for i in c.scope_items
+        ]
+        return cls(
+            id=v.id,
+            version=v.version,
+            created_at=v.created_at,
+            created_by=v.created_by,
+            scope_items=items,
+            **fields,
+        )
+
+
+class SchemeOut(_Out):
+    id: str
+    code: str
+    created_at: datetime
+    current: SchemeVersionOut
+
+    @classmethod
+    def of(cls, s: Scheme) -> SchemeOut:
+        return cls(
+            id=s.id, code=s.code, created_at=s.created_at, current=SchemeVersionOut.of(s.current)
+        )
