@@ -155,7 +155,7 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         422,
         "A disclosure of a confidential field needs its legal basis stated (7.3.4).",
     ),
-    # bulk issuance (issuer.bulk.issuance): per-row reasons and the batch endpoint
+    # bulk issuance (issuer.bulk): per-row reasons and the batch endpoint
     "row-invalid": (
         422,
         "A roster row lacks a required field or has a malformed value (bulk issuance).",

@@ -67,12 +67,122 @@ def test_the_benchmark_is_imported_by_nothing_but_its_command() -> None:
     assert any(m.startswith(BENCH) for m in _modules_imported(BENCH_COMMAND))
 
 
-def test_only_the_store_and_migrations_touch_sqlalchemy_sessions() -> None:
+def test_only_the_store_touches_sqlalchemy_and_the_tables() -> None:
+    """The store package (issuer/store/, with its tables and migrations) is the only code of
+    the issuer that speaks SQL: nothing else imports SQLAlchemy, the tables or the modules
+    of its aggregates; everything else works through the package's face (``Store``, ``Tx``,
+    ``Reader``: ``from issuer.store import …``), plus ``issuer.store.migrate`` (the schema
+    migrations) and ``issuer.store.audit`` (the audit chain's entries and checks)."""
     store = ROOT / "issuer" / "store"
+    public = {"issuer.store", "issuer.store.migrate", "issuer.store.audit"}
     for path in (ROOT / "issuer").rglob("*.py"):
         if store in path.parents:
             continue
         assert "sqlalchemy" not in _imports(path), f"{path.relative_to(ROOT)} uses SQLAlchemy"
+        named = {m for m in _modules_imported(path) if m.startswith("issuer.store.")}
+        submodules = {m for m in named if (ROOT / (m.replace(".", "/") + ".py")).exists()}
+        bad = submodules - public
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)} (inside the store)"
+
+
+ISSUER_LAYERS: list[tuple[str, list[str]]] = [
+    ("the edge", ["issuer.cli", "issuer.bench", "issuer.http", "issuer.demo", "issuer.settings"]),
+    ("bulk issuance", ["issuer.bulk"]),
+    ("the certification process", ["issuer.process"]),
+    ("publication", ["issuer.publication"]),
+    ("credentials", ["issuer.credentials"]),
+    ("the store", ["issuer.store"]),
+    (
+        "the vocabulary",
+        ["issuer", "issuer.model", "issuer.errors", "issuer.runtime", "issuer.heap"],
+    ),
+]
+"""The issuer's layers, top to bottom (docs/ARCHITECTURE.md): a module may import modules of
+its own layer and of the layers below it, never above. ``issuer`` itself is its docstring."""
+
+
+def _layer(module: str) -> int | None:
+    """The index in ISSUER_LAYERS of the longest prefix naming ``module``, or None."""
+    best: tuple[int, int] | None = None
+    for index, (_, prefixes) in enumerate(ISSUER_LAYERS):
+        for prefix in prefixes:
+            names = module == prefix or (prefix != "issuer" and module.startswith(f"{prefix}."))
+            if names and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
+    return best[0] if best else None
+
+
+def test_the_issuer_imports_point_down_its_layers() -> None:
+    """Inside the issuer the edge (HTTP, command line, benchmark) calls bulk issuance and the
+    process, the process calls publication and the credential machinery, and all of them the
+    store: a decision means the same whichever door it came through, and credentials know
+    what to sign, not who decided. Every import counts, those inside a function too."""
+    assert _layer("issuer.process.decisions") == 2
+    assert _layer("issuer.modelling") is None
+    graph = _import_graph(["issuer"])
+    unplaced = sorted(m for m in graph if _layer(m) is None)
+    assert not unplaced, f"modules in no layer (place them in ISSUER_LAYERS): {unplaced}"
+    layer = {module: _layer(module) or 0 for module in graph}
+    upward = [
+        f"{module} ({ISSUER_LAYERS[layer[module]][0]}) imports {target} "
+        f"({ISSUER_LAYERS[layer[target]][0]})"
+        for module, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if target in layer and layer[target] < layer[module]
+    ]
+    assert not upward, "imports up the layers:\n" + "\n".join(upward)
+
+
+def test_every_package_says_what_it_owns() -> None:
+    """Each package's ``__init__`` opens with a docstring naming what it owns; those of the
+    issuer's layers also say what they may import, so a newcomer finds the rule where the
+    code is."""
+    for top in ORDER:
+        for init in (ROOT / top).rglob("__init__.py"):
+            if "migrations" in init.parts:
+                continue
+            doc = ast.get_docstring(ast.parse(init.read_text("utf-8")))
+            assert doc, f"{init.relative_to(ROOT)} has no docstring"
+    for name in ("process", "credentials", "publication", "bulk", "store", "http", "cli", "bench"):
+        doc = ast.get_docstring(ast.parse((ROOT / "issuer" / name / "__init__.py").read_text()))
+        assert doc, f"issuer/{name}/__init__.py has no docstring"
+        assert "import" in doc, f"issuer/{name}/__init__.py: say what it may import"
+
+
+MODULE_LINES = 500
+LONG_ON_PURPOSE = "Long on purpose:"
+"""A module over MODULE_LINES lines says why in its docstring, after these words."""
+
+
+def test_no_module_is_over_about_500_lines() -> None:
+    """A module a newcomer can read in one sitting; one concept that truly needs more says
+    why in its docstring."""
+    long = []
+    for top in ORDER:
+        for path in (ROOT / top).rglob("*.py"):
+            lines = path.read_text("utf-8").count("\n")
+            doc = ast.get_docstring(ast.parse(path.read_text("utf-8"))) or ""
+            if lines > MODULE_LINES and LONG_ON_PURPOSE not in doc:
+                long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert not long, "\n".join(long)
+
+
+def test_only_signing_holds_private_keys() -> None:
+    """In the issuer only :mod:`issuer.credentials.signing` imports the asymmetric-key and
+    key-serialization parts of ``cryptography``: a private key never exists in clear
+    anywhere else. The benchmark harness, outside the issuer's domain rooms, makes a
+    throwaway key of its own to measure the machine's raw signing rate."""
+    allowed = {ROOT / "issuer" / "credentials" / "signing.py"}
+    harness = ROOT / "issuer" / "bench"
+    risky = (
+        "cryptography.hazmat.primitives.asymmetric",
+        "cryptography.hazmat.primitives.serialization",
+    )
+    for path in (ROOT / "issuer").rglob("*.py"):
+        if path in allowed or harness in path.parents:
+            continue
+        bad = {m for m in _modules_imported(path) if m.startswith(risky)}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
 def test_nothing_reads_the_environment_but_settings_and_the_cli() -> None:
@@ -226,3 +336,40 @@ def test_the_command_line_is_the_top_edge_and_has_no_import_cycle() -> None:
     assert not _cycles(inside), _cycles(inside)  # test_no_import_cycles says which
     assert inside[package] == {f"{package}.root"}
     assert f"{package}.root" not in set().union(*(inside[m] for m in inside if m != package))
+
+
+def test_the_architecture_map_names_what_exists() -> None:
+    """docs/ARCHITECTURE.md names modules, functions and files for a newcomer to open; each
+    must exist, so the map cannot drift from the code it describes."""
+    import importlib
+    import re
+
+    from issuer.store import Reader, Store, Tx
+
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text("utf-8")
+    names = set(re.findall(r"`([^`\s]+)`", text))
+    dotted = {n for n in names if re.fullmatch(r"(issuer|registry|verifier|schemas)(\.\w+)+", n)}
+    methods = {n for n in names if re.fullmatch(r"(Tx|Store|Reader)\.\w+(\(\))?", n)}
+    paths = {
+        n for n in names if re.fullmatch(r"(issuer|registry|verifier|schemas|tests)/[\w/.]*", n)
+    }
+    assert len(dotted) > 20
+    assert len(methods) > 5
+    assert len(paths) > 10
+    for name in sorted(dotted):
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                found: object = importlib.import_module(".".join(parts[:cut]))
+            except ModuleNotFoundError:
+                continue
+            for attribute in parts[cut:]:
+                assert hasattr(found, attribute), f"docs/ARCHITECTURE.md: {name} does not exist"
+                found = getattr(found, attribute)
+            break
+    faces = {"Tx": Tx, "Store": Store, "Reader": Reader}
+    for name in sorted(methods):
+        face, method = name.removesuffix("()").split(".")
+        assert hasattr(faces[face], method), f"docs/ARCHITECTURE.md: {name} does not exist"
+    for name in sorted(paths):
+        assert (ROOT / name.rstrip("/")).exists(), f"docs/ARCHITECTURE.md: {name} does not exist"

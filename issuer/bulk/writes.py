@@ -1,7 +1,7 @@
 """A bulk chunk's one transaction, as plain data, and the process that can write it.
 
-Bulk issuance (:mod:`issuer.bulk.issuance`) prepares each chunk — rows checked, documents built and
-signed — and then writes it in one transaction: the rechecks that catch a concurrent run
+Bulk issuance prepares each chunk (:mod:`issuer.bulk.prepare`: rows checked, documents
+built and signed) and then writes it in one transaction: the rechecks that catch a concurrent run
 (external ids, certificate numbers, impartiality), the status lists created or locked, the
 rows of every table, the slots claimed and counted, the outbox and the audit entry.
 :class:`ChunkWrite` is that transaction as plain values (tuples of strings, numbers and

@@ -20,7 +20,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class RosterGrant:
-    """One roster row made ready for the store by :mod:`issuer.bulk.issuance`.
+    """One roster row made ready for the store by :mod:`issuer.bulk.prepare`.
 
     A roster lists people the body already examined and granted (clause 9.4); each row
     becomes a *roster grant*: an application recorded as certified, a grant decision naming

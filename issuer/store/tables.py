@@ -2,6 +2,11 @@
 
 Confidential person data sits in its own table so that every query that only needs the
 public name never touches it. Timestamps are stored as UTC and read back timezone-aware.
+
+Long on purpose: this is the one schema of the system of record. The foreign keys between
+aggregates (a certification's decision, its credentials, their status slots, the outbox and
+audit rows beside them) read in one place, and the migrations are checked against this one
+``metadata``; split by aggregate, every module would import most of the others.
 """
 
 from __future__ import annotations
