@@ -11,15 +11,15 @@ then be left out). Signing happens in the server process: large rosters belong t
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.bulk import issuance
-from issuer.bulk.report import ItemResult, Outcome
+from issuer.bulk.report import ItemResult
 from issuer.bulk.rosters import NumberedRow
 from issuer.errors import PROBLEM_KINDS, PayloadTooLarge
+from issuer.http.bodies.batches import BatchCreate, BatchItemOut, BatchOut, ItemProblem
 from issuer.http.deps import ServicesDep, allow
 from issuer.model import Role
 from issuer.process.auth import Actor
@@ -33,38 +33,6 @@ MAX_ITEMS = 1000
 router = APIRouter()
 
 Issuer = Annotated[Actor, allow(Role.REGISTRAR, Role.DECISION_MAKER)]
-
-
-class BatchCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    items: list[dict[str, Any]] = Field(
-        min_length=1, description="roster rows: external_id, given_name, family_name, …"
-    )
-
-
-class ItemProblem(BaseModel):
-    type: str
-    status: int
-    detail: str | None
-
-
-class BatchItemOut(BaseModel):
-    index: int = Field(description="the item's position in the request, from 0")
-    external_id: str | None
-    outcome: Outcome
-    certificate_number: str | None = None
-    certification_id: str | None = None
-    credential_id: str | None = None
-    problem: ItemProblem | None = None
-
-
-class BatchOut(BaseModel):
-    batch_id: str
-    issued: int
-    already_issued: int
-    rejected: int
-    items: list[BatchItemOut]
 
 
 def _item(result: ItemResult) -> BatchItemOut:
