@@ -434,7 +434,7 @@ def test_serve_runs_the_due_jobs_unless_the_interval_is_zero(
             assert worker is None
         else:
             assert isinstance(worker, due.BackgroundDueJobs)
-            assert worker._interval == float(interval)
+            assert worker.interval == float(interval)
             assert not worker.running  # it starts with the server, not before
 
 

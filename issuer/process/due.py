@@ -209,6 +209,11 @@ class BackgroundDueJobs:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def interval(self) -> float:
+        """Seconds between the end of one run and the start of the next."""
+        return self._interval
+
     def start(self) -> None:
         self._thread.start()
 
