@@ -11,7 +11,7 @@ from pydantic import Field
 
 from issuer.http.bodies.cases import CertificationOut
 from issuer.http.bodies.common import Code, Day, Text, _In, _Out
-from issuer.model import Certification, LifecycleDecision, LifecycleKind, OverdueSuspension
+from issuer.model import LifecycleDecision, LifecycleKind, OverdueSuspension
 
 
 class SuspendBody(_In):
@@ -69,7 +69,5 @@ class OverdueSuspensionOut(CertificationOut):
 
     @classmethod
     def overdue(cls, row: OverdueSuspension) -> OverdueSuspensionOut:
-        c = row.certification
-        fields = {f: getattr(c, f) for f in Certification.__slots__}
-        fields["scope"] = list(c.scope)
-        return cls(**fields, escalated_at=row.escalated_at)
+        certification = CertificationOut.of(row.certification)
+        return cls(**dict(certification), escalated_at=row.escalated_at)
