@@ -57,6 +57,14 @@ class Settings(BaseSettings):
         description="how long a signed status list stays valid (validUntil), at least 3 × "
         "its ttl; default 4 × ttl. Lists are re-signed when half of it has passed",
     )
+    due_jobs_interval_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="how often the server expires certifications past their last valid day "
+        "and refers suspensions past their resolve-by date to the decision-makers (0: never; "
+        "then run `certreg jobs run-due` from cron)",
+    )
     registry_lookup_per_minute: int = Field(
         default=30,
         ge=0,

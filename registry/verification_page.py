@@ -402,6 +402,16 @@ def render_answer(answer: Answer) -> bytes:
             "This certification mark may be used: the certification it is tied to is valid "
             "at the time of this check.",
         )
+    if facts is not None and facts.expiry_date and answer.standing is Standing.EXPIRED:
+        # "Expired" alone leaves the reader to work out when from a date labelled "Expires".
+        what = "This certification mark" if facts.kind == MARK else "This certification"
+        banner = Banner(
+            banner.css,
+            banner.icon,
+            banner.headline,
+            f"{what} expired at the end of {human_date(facts.expiry_date)} (UTC): "
+            "it is no longer valid.",
+        )
     title = f"{banner.headline}: " + (facts.holder_name if facts else "credential")
     return pages.render(
         "verification.html",
@@ -415,6 +425,7 @@ def render_answer(answer: Answer) -> bytes:
         superseded_href=verification_href(answer.superseded_by),
         effective=human_date(facts.effective_date) if facts else "",
         expiry=human_date(facts.expiry_date) if facts else "",
+        expired=answer.standing is Standing.EXPIRED,
         checked_at=human_instant(answer.checked_at),
         checked_stamp=_stamp(answer.checked_at),
         problem_titles=[_text(p.get("title")) for p in answer.problems if p.get("title")],

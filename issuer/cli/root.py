@@ -3,9 +3,10 @@
 Here the typer app is built and every command is attached to it: ``init``, ``serve``,
 ``token``, ``audit``, ``keys`` and ``registry rebuild`` are defined here; ``issue-bulk``
 (:mod:`issuer.cli.bulk`), ``verify`` and ``registry export-bundle``
-(:mod:`issuer.cli.verify`) and ``bench`` (:mod:`issuer.cli.bench`) are defined in their own
-modules and attached at the end of this one. Each command reads the settings
-(:func:`issuer.cli.common._settings`) and builds the contexts it runs in.
+(:mod:`issuer.cli.verify`), ``jobs`` (:mod:`issuer.cli.jobs`) and ``bench``
+(:mod:`issuer.cli.bench`) are defined in their own modules and attached here. Each
+command reads the settings (:func:`issuer.cli.common._settings`) and builds the contexts it
+runs in.
 
 Only what the commands' signatures need is imported here; each command imports the rest of
 certreg when it runs. ``certreg --help`` then starts in a fraction of the time a full import
@@ -25,6 +26,7 @@ import typer
 from issuer.cli.bench import bench
 from issuer.cli.bulk import issue_bulk
 from issuer.cli.common import _ensure_key, _fail, _open_store, _passphrase, _settings, err
+from issuer.cli.jobs import jobs_app
 from issuer.cli.options import BaseUrl, DataDir
 from issuer.cli.verify import export_bundle, verify
 from issuer.credentials.signing import Algorithm
@@ -81,6 +83,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
+app.add_typer(jobs_app, name="jobs")
 
 
 @app.command()
@@ -220,6 +223,11 @@ def serve(
     credential checks at `POST /credentials/verify`. Each recorded change is published to
     the registry at once. The addresses to open are printed at start.
 
+    What the calendar makes due happens by itself: every minute (or every
+    `CERTREG_DUE_JOBS_INTERVAL_SECONDS`; 0 turns it off) certifications past their last
+    valid day become expired, and suspensions past their resolve-by date are referred to
+    the decision-makers, as `certreg jobs run-due` does once.
+
     `--only registry` serves the public registry alone from its own store, with no signing
     key and no passphrase; on PostgreSQL (`CERTREG_REGISTRY_DATABASE_URL`) several can run
     behind a load balancer. It accepts publications from a separately run back office when
@@ -256,7 +264,12 @@ def serve(
     store = _open_store(settings)
     _ensure_key(store, settings)
     registry = None if only is Only.ISSUER else Registry(_open_registry(settings))
-    application = create_app(settings, store=store, registry=registry)
+    application = create_app(
+        settings,
+        store=store,
+        registry=registry,
+        due_jobs_interval=settings.due_jobs_interval_seconds or None,
+    )
     if only is Only.ISSUER:
         _http_publishing(application, settings)
     if settings.demo:

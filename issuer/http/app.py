@@ -31,6 +31,7 @@ from issuer.http.routes import (
     schemes,
     staff,
 )
+from issuer.process.due import BackgroundDueJobs
 from issuer.publication import outbox
 from issuer.publication.outbox import Publisher
 from issuer.publication.publishers import BackgroundDrain, InProcessPublisher, refresh_interval
@@ -296,6 +297,18 @@ def _attach_registry(
     app.mount("/", public)
 
 
+def _attach_due_jobs(app: FastAPI, interval: float) -> None:
+    """Run the due jobs while the app serves (``app.state.due_jobs``), stopped cleanly on
+    shutdown: every serving mode that holds the back office's store has one."""
+    services: Services = app.state.services
+    worker = BackgroundDueJobs(
+        services.store, clock=services.clock, entropy=services.entropy, interval=interval
+    )
+    app.state.due_jobs = worker
+    app.router.on_startup.append(worker.start)
+    app.router.on_shutdown.append(worker.stop)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -305,14 +318,18 @@ def create_app(
     keyring: KeyRing | None = None,
     registry: Registry | None = None,
     publish_interval: float | None = 0.2,
+    due_jobs_interval: float | None = None,
 ) -> FastAPI:
     """Build the back office application.
 
     With a ``registry``, this is the all-in-one mode: the public registry is served from the
     same app, fed by an in-process publisher that drains the outbox every
     ``publish_interval`` seconds on a background thread (``None``: only on
-    ``app.state.drain()``, for tests). Refuses to start without a key passphrase outside
-    demo mode: the signing keys are encrypted with it.
+    ``app.state.drain()``, for tests). With ``due_jobs_interval`` (``certreg serve`` passes
+    ``CERTREG_DUE_JOBS_INTERVAL_SECONDS``), the time-driven jobs — expiry, overdue
+    suspensions — run at start and then every that many seconds on a thread of their own,
+    driven by ``clock``. Refuses to start without a key passphrase outside demo mode: the
+    signing keys are encrypted with it.
     """
     app = FastAPI(
         title="certreg",
@@ -344,6 +361,8 @@ def create_app(
     _install_error_handlers(app)
     if registry is not None:
         _attach_registry(app, registry, settings, publish_interval)
+    if due_jobs_interval:
+        _attach_due_jobs(app, due_jobs_interval)
     # BodySizeLimit refuses a NUL in any path or query with a 400, before any route.
     install_openapi(app, every_operation=problem_responses(400))
     install_api_docs(app)

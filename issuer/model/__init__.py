@@ -38,6 +38,8 @@ from issuer.model.certifications import (
     CertificationStatus,
     LifecycleDecision,
     LifecycleKind,
+    OverdueSuspension,
+    SuspensionEscalation,
 )
 from issuer.model.credentials import (
     Credential,
@@ -102,6 +104,7 @@ __all__ = [
     "LifecycleDecision",
     "LifecycleKind",
     "MarkAgreement",
+    "OverdueSuspension",
     "Person",
     "PersonConfidential",
     "PersonNotice",
@@ -119,5 +122,6 @@ __all__ = [
     "StatusList",
     "StatusPurpose",
     "StatusSlot",
+    "SuspensionEscalation",
     "TrainerRelation",
 ]

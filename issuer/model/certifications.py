@@ -1,7 +1,9 @@
 """Certifications (clauses 9.4 to 9.6): what a grant creates, and the decisions on it since.
 
 A certification's status follows the lifecycle decisions recorded on it: suspension,
-reinstatement, withdrawal, a change of scope, recertification and expiry.
+reinstatement, withdrawal, a change of scope, recertification and expiry. A suspension left
+unresolved past its resolve-by date is referred to the decision-makers once (clause 9.5):
+a :class:`SuspensionEscalation`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ __all__ = [
     "CertificationStatus",
     "LifecycleDecision",
     "LifecycleKind",
+    "OverdueSuspension",
+    "SuspensionEscalation",
 ]
 
 
@@ -72,3 +76,30 @@ class LifecycleDecision:
     resolve_by: date | None
     scope_before: tuple[str, ...] | None
     scope_after: tuple[str, ...] | None
+    effective_at: datetime | None = None
+    """When the change took effect, if not when it was recorded: an expiry takes effect at
+    the end of the last valid day, whenever the due jobs come to record it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuspensionEscalation:
+    """A suspension whose resolve-by date passed, referred to the decision-makers (9.5).
+
+    One per suspension and deadline: ``suspension_id`` is the suspend decision in force,
+    ``resolve_by`` the date that passed. It stays on record after the suspension is resolved.
+    """
+
+    id: str
+    certification_id: str
+    suspension_id: str
+    resolve_by: date
+    escalated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueSuspension:
+    """A row of the overdue-suspensions worklist: the certification, and when (if yet) the
+    due jobs referred its suspension to the decision-makers."""
+
+    certification: Certification
+    escalated_at: datetime | None

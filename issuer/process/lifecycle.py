@@ -9,7 +9,8 @@ world must learn of it — a status-list change in the same transaction:
 - **scope** (reduce or expand) and **recertify** revoke the current credential as
   *superseded* and issue a new one with new slots, linked both ways;
 - **expire** marks certifications past their expiry date (their credentials lapse by
-  ``validUntil`` on their own).
+  ``validUntil`` on their own); the due jobs (:mod:`issuer.process.due`) run it by
+  themselves, a batch at a time.
 
 Mark credentials share their certificate's slots, so they follow every bit flip; when a
 certificate is superseded its marks are reissued beside the new certificate.
@@ -18,7 +19,7 @@ certificate is superseded its marks are reissued beside the new certificate.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from issuer.credentials import certificate_numbers
 from issuer.credentials.issuance import (
@@ -34,6 +35,7 @@ from issuer.model import (
     CredentialKind,
     LifecycleDecision,
     LifecycleKind,
+    OverdueSuspension,
     StatusSlot,
 )
 from issuer.process.auth import Actor
@@ -45,6 +47,7 @@ from schemas.publication import DocumentKind
 
 __all__ = [
     "change_scope",
+    "end_of_validity",
     "expire_due",
     "get_certification",
     "overdue_suspensions",
@@ -101,6 +104,7 @@ def _record(
     now: datetime,
     entropy: Entropy,
     reason: str | None = None,
+    effective_at: datetime | None = None,
 ) -> Certification:
     tx.update_certification(after)
     decision = LifecycleDecision(
@@ -113,21 +117,25 @@ def _record(
         resolve_by=after.resolve_by,
         scope_before=before.scope if before.scope != after.scope else None,
         scope_after=after.scope if before.scope != after.scope else None,
+        effective_at=effective_at,
     )
     tx.insert_lifecycle_decision(decision)
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
+    details: dict[str, str | int | bool | None] = {
+        "decision_id": decision.id,
+        "from": before.status.value,
+        "to": after.status.value,
+        "scope": ",".join(after.scope),
+    }
+    if effective_at is not None:
+        details["effective_at"] = effective_at.isoformat()
     tx.append_audit(
         at=now,
         actor="system:lifecycle" if actor is None else actor.audit_name,
         action=f"certification.{kind.value}",
         subject_type="certification",
         subject_id=after.id,
-        details={
-            "decision_id": decision.id,
-            "from": before.status.value,
-            "to": after.status.value,
-            "scope": ",".join(after.scope),
-        },
+        details=details,
     )
     return after
 
@@ -359,11 +367,27 @@ def recertify(
     )
 
 
-def expire_due(tx: Tx, *, now: datetime, entropy: Entropy) -> list[Certification]:
-    """Mark every active or suspended certification past its expiry date as expired."""
+def end_of_validity(expiry_date: date) -> datetime:
+    """The instant a certification expires: the end of its last valid day (UTC), the same
+    instant its credentials' ``validUntil`` ends."""
+    return datetime.combine(expiry_date + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def expire_due(tx: Tx, *, now: datetime, entropy: Entropy, limit: int = 500) -> list[Certification]:
+    """Mark up to ``limit`` active or suspended certifications past their expiry date as
+    expired (9.6), each locked first, and return them.
+
+    A certification another transaction holds is left for the next run; one that a run
+    before this one already expired no longer matches, so running it again (or twice at
+    once) expires nothing twice. Each expiry republishes the register entry; the status
+    lists do not change (the credentials lapse by ``validUntil``). The decision records
+    when it took effect — the end of the last valid day — apart from when it was recorded.
+    """
+    today = now.date()
     expired = []
-    for number in tx.due_for_expiry(now.date()):
-        certification = get_certification(tx, number, lock=True)
+    for certification in tx.lock_due_for_expiry(today, limit):
+        if certification.status not in (ACTIVE, SUSPENDED) or certification.expiry_date >= today:
+            continue  # changed since it was found: nothing is due any more
         after = dataclasses.replace(certification, status=EXPIRED, status_since=now)
         expired.append(
             _record(
@@ -374,11 +398,13 @@ def expire_due(tx: Tx, *, now: datetime, entropy: Entropy) -> list[Certification
                 actor=None,
                 now=now,
                 entropy=entropy,
+                effective_at=end_of_validity(certification.expiry_date),
             )
         )
     return expired
 
 
-def overdue_suspensions(tx: Tx, *, now: datetime) -> list[Certification]:
-    """Suspensions whose resolve-by date has passed: each needs the decision 9.5 requires."""
+def overdue_suspensions(tx: Tx, *, now: datetime) -> list[OverdueSuspension]:
+    """Suspensions whose resolve-by date has passed: each needs the decision 9.5 requires,
+    with when the due jobs referred it to the decision-makers."""
     return tx.overdue_suspensions(now.date())

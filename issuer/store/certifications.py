@@ -1,14 +1,20 @@
 """Certifications in the store: each certification with its scope, the certificate numbers
 in use, the lifecycle decisions taken on it, the ones due for a decision (suspensions
-overdue, expiries), and the agreements to use a scheme's mark."""
+overdue, expiries) with the escalations of overdue suspensions, and the agreements to use a
+scheme's mark.
+
+The due jobs find their work with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: two processes
+running them at once split the rows instead of waiting on each other, and neither sees a
+row the other holds. SQLite serialises every writing transaction (``BEGIN IMMEDIATE``), so
+there the second simply finds the work done."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from issuer.model import (
     Certification,
@@ -16,6 +22,8 @@ from issuer.model import (
     LifecycleDecision,
     LifecycleKind,
     MarkAgreement,
+    OverdueSuspension,
+    SuspensionEscalation,
 )
 from issuer.store.base import Unit, _columns, _fields
 from issuer.store.tables import (
@@ -24,6 +32,7 @@ from issuer.store.tables import (
     LifecycleDecisionRow,
     MarkAgreementRow,
     SchemeVersionRow,
+    SuspensionEscalationRow,
 )
 
 __all__ = ["CertificationReads", "CertificationWrites"]
@@ -99,35 +108,55 @@ class CertificationReads(Unit):
                 resolve_by=r.resolve_by,
                 scope_before=None if r.scope_before is None else tuple(r.scope_before.split(",")),
                 scope_after=None if r.scope_after is None else tuple(r.scope_after.split(",")),
+                effective_at=r.effective_at,
             )
             for r in rows
         ]
 
-    def overdue_suspensions(self, today: date) -> list[Certification]:
-        rows = self._s.scalars(
-            select(CertificationRow)
-            .where(
-                CertificationRow.status == CertificationStatus.SUSPENDED.value,
-                CertificationRow.resolve_by < today,
+    def overdue_suspensions(self, today: date) -> list[OverdueSuspension]:
+        """Suspended certifications whose resolve-by date is before ``today``, each with when
+        its suspension was referred to the decision-makers (``None``: not yet)."""
+        suspension = aliased(LifecycleDecisionRow)
+        escalation = SuspensionEscalationRow
+        rows = self._s.execute(
+            select(CertificationRow, escalation.escalated_at)
+            .select_from(CertificationRow)
+            .outerjoin(suspension, suspension.seq == _suspension_in_force())
+            .outerjoin(
+                escalation,
+                and_(
+                    escalation.suspension_id == suspension.id,
+                    escalation.resolve_by == CertificationRow.resolve_by,
+                ),
             )
+            .where(_overdue(today))
             .order_by(CertificationRow.resolve_by, CertificationRow.certificate_number)
-        )
-        return [_certification(self._s, r) for r in rows]
+        ).all()
+        return [
+            OverdueSuspension(certification=_certification(self._s, row), escalated_at=at)
+            for row, at in rows
+        ]
 
-    def due_for_expiry(self, today: date) -> list[str]:
-        """Certificate numbers of active or suspended certifications past their expiry date."""
-        return list(
-            self._s.scalars(
-                select(CertificationRow.certificate_number)
-                .where(
-                    CertificationRow.status.in_(
-                        [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
-                    ),
-                    CertificationRow.expiry_date < today,
+    def suspension_escalated(self, suspension_id: str, resolve_by: date) -> bool:
+        """Whether the suspension ``suspension_id`` was referred for missing ``resolve_by``."""
+        return bool(
+            self._s.scalar(
+                select(
+                    exists().where(
+                        SuspensionEscalationRow.suspension_id == suspension_id,
+                        SuspensionEscalationRow.resolve_by == resolve_by,
+                    )
                 )
-                .order_by(CertificationRow.expiry_date, CertificationRow.certificate_number)
             )
         )
+
+    def suspension_escalations(self, certification_id: str) -> list[SuspensionEscalation]:
+        rows = self._s.scalars(
+            select(SuspensionEscalationRow)
+            .where(SuspensionEscalationRow.certification_id == certification_id)
+            .order_by(SuspensionEscalationRow.escalated_at, SuspensionEscalationRow.id)
+        )
+        return [SuspensionEscalation(**_columns(r)) for r in rows]
 
     # ── certification marks ──────────────────────────────────────────────────────────────
     def mark_agreement(self, certification_id: str, mark_id: str) -> MarkAgreement | None:
@@ -177,6 +206,53 @@ class CertificationWrites(Unit):
         )
         self._flush("certification")
 
+    def lock_due_for_expiry(self, today: date, limit: int) -> list[Certification]:
+        """Up to ``limit`` active or suspended certifications whose expiry date is before
+        ``today``, oldest expiry first, locked until the transaction ends; rows another
+        transaction holds are skipped (it is changing them)."""
+        rows = self._s.scalars(
+            select(CertificationRow)
+            .where(
+                CertificationRow.status.in_(
+                    [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
+                ),
+                CertificationRow.expiry_date < today,
+            )
+            .order_by(CertificationRow.expiry_date, CertificationRow.certificate_number)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [_certification(self._s, r) for r in rows]
+
+    def lock_unescalated_suspensions(
+        self, today: date, limit: int
+    ) -> list[tuple[Certification, str]]:
+        """Up to ``limit`` suspended certifications past their resolve-by date whose
+        suspension was not yet referred for that date, each with the id of the suspend
+        decision in force; locked until the transaction ends, rows others hold skipped.
+        The caller checks :meth:`suspension_escalated` again once it holds the lock: on
+        PostgreSQL this statement's snapshot may predate another run's commit."""
+        suspension = aliased(LifecycleDecisionRow)
+        escalation = SuspensionEscalationRow
+        escalated = exists().where(
+            escalation.suspension_id == suspension.id,
+            escalation.resolve_by == CertificationRow.resolve_by,
+        )
+        rows = self._s.execute(
+            select(CertificationRow, suspension.id)
+            .select_from(CertificationRow)
+            .join(suspension, suspension.seq == _suspension_in_force())
+            .where(_overdue(today), ~escalated)
+            .order_by(CertificationRow.resolve_by, CertificationRow.certificate_number)
+            .limit(limit)
+            .with_for_update(of=CertificationRow, skip_locked=True)
+        ).all()
+        return [(_certification(self._s, row), suspension_id) for row, suspension_id in rows]
+
+    def insert_suspension_escalation(self, escalation: SuspensionEscalation) -> None:
+        self._s.add(SuspensionEscalationRow(**_fields(escalation)))
+        self._flush("suspension escalation")
+
     def lock_certification(self, number: str) -> Certification | None:
         """The certification with this number, locked until the transaction ends."""
         row = self._s.scalar(
@@ -202,6 +278,7 @@ class CertificationWrites(Unit):
                 scope_after=None
                 if decision.scope_after is None
                 else ",".join(decision.scope_after),
+                effective_at=decision.effective_at,
             )
         )
         self._flush("lifecycle decision")
@@ -210,6 +287,29 @@ class CertificationWrites(Unit):
     def insert_mark_agreement(self, agreement: MarkAgreement) -> None:
         self._s.add(MarkAgreementRow(**_fields(agreement)))
         self._flush("mark agreement")
+
+
+def _overdue(today: date) -> ColumnElement[bool]:
+    """A suspended certification whose resolve-by date is before ``today``."""
+    return and_(
+        CertificationRow.status == CertificationStatus.SUSPENDED.value,
+        CertificationRow.resolve_by < today,
+    )
+
+
+def _suspension_in_force() -> ColumnElement[int]:
+    """The sequence number of the latest suspend decision on the certification of the
+    enclosing query: the one a suspended certification is suspended by."""
+    latest = aliased(LifecycleDecisionRow, name="latest_suspension")
+    return (
+        select(func.max(latest.seq))
+        .where(
+            latest.certification_id == CertificationRow.id,
+            latest.kind == LifecycleKind.SUSPEND.value,
+        )
+        .correlate(CertificationRow)
+        .scalar_subquery()
+    )
 
 
 def _certification(session: Session, row: CertificationRow) -> Certification:

@@ -125,7 +125,9 @@ class FeedReads(Unit):
         self, *, after: tuple[datetime, int, int, str] | None, until: datetime, limit: int
     ) -> list[CertificationChange]:
         """Grants and lifecycle decisions recorded up to ``until``, after the position
-        ``after``, oldest first. Reasons are never read."""
+        ``after``, oldest first, each with when it took effect (a grant: its certificate's
+        first validity; an expiry: the end of the last valid day; any other decision: when
+        it was recorded). Reasons are never read."""
         cert, decision = CertificationRow, LifecycleDecisionRow
         first_valid = (
             select(func.min(CredentialRow.valid_from))
@@ -143,7 +145,13 @@ class FeedReads(Unit):
             func.coalesce(first_valid, cert.created_at).label("effective"),
         ).where(cert.created_at <= until)
         decisions = (
-            select(decision.seq, decision.kind, decision.decided_at, cert.certificate_number)
+            select(
+                decision.seq,
+                decision.kind,
+                decision.decided_at,
+                func.coalesce(decision.effective_at, decision.decided_at).label("effective"),
+                cert.certificate_number,
+            )
             .join(cert, cert.id == decision.certification_id)
             .where(decision.decided_at <= until)
         )
@@ -181,11 +189,11 @@ class FeedReads(Unit):
             CertificationChange(
                 certificate_number=number,
                 kind=ChangeKind.of(LifecycleKind(kind)),
-                effective_at=at,
+                effective_at=effective,
                 recorded_at=at,
                 position=(at, 1, int(seq), ""),
             )
-            for seq, kind, at, number in self._s.execute(
+            for seq, kind, at, effective, number in self._s.execute(
                 decisions.order_by(decision.decided_at, decision.seq).limit(limit)
             )
         ]

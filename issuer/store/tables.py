@@ -258,7 +258,13 @@ class DecisionRow(Base):
 
 
 class CertificationRow(Base):
+    """A certification. Indexed by status and expiry date together, so the due jobs find
+    the active and suspended certifications past their expiry date by two index ranges,
+    however many long-expired ones the store holds; a query by status alone uses the same
+    index's first column."""
+
     __tablename__ = "certifications"
+    __table_args__ = (Index("ix_certifications_status_expiry_date", "status", "expiry_date"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     certificate_number: Mapped[str] = mapped_column(String(32), unique=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -266,7 +272,7 @@ class CertificationRow(Base):
     scheme_version_id: Mapped[str] = mapped_column(ForeignKey("scheme_versions.id"))
     application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), unique=True)
     decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
     effective_date: Mapped[date] = mapped_column(Date)
     expiry_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -288,6 +294,24 @@ class LifecycleDecisionRow(Base):
     resolve_by: Mapped[date | None] = mapped_column(Date)
     scope_before: Mapped[str | None] = mapped_column(Text)
     scope_after: Mapped[str | None] = mapped_column(Text)
+    effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SuspensionEscalationRow(Base):
+    """A suspension past its resolve-by date, referred to the decision-makers (9.5): at most
+    one per suspend decision and deadline, so the due jobs never refer it twice."""
+
+    __tablename__ = "suspension_escalations"
+    __table_args__ = (
+        UniqueConstraint(
+            "suspension_id", "resolve_by", name="uq_suspension_escalations_suspension_deadline"
+        ),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    suspension_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"))
+    resolve_by: Mapped[date] = mapped_column(Date)
+    escalated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CertificationScopeRow(Base):

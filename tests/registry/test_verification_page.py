@@ -273,12 +273,18 @@ def test_an_expired_certification(world: World) -> None:
         )
     )
     assert world.answer(credential_id)["status"] == "valid"  # its last day is still valid
+    assert "<dt>Expires</dt>" in world.page(credential_id).text
     world.move_clock(world.clock.now + timedelta(days=1))
     answer = world.answer(credential_id)
     assert (answer["status"], answer["verdict"]) == ("expired", "expired")
     page = world.page(credential_id)
     assert_page_states_the_answer(page, answer)
     assert banner(page) == ("expired", "banner-bad", "Expired")
+    # When it ended, in words: not a past date under "Expires".
+    last_day = f"{expiry.day} {expiry:%B} {expiry.year}"
+    assert f"expired at the end of {last_day} (UTC): it is no longer valid." in page.text
+    assert "<dt>Expired</dt>" in page.text
+    assert "<dt>Expires</dt>" not in page.text
 
 
 def test_a_scope_change_supersedes_the_old_certificate(world: World) -> None:

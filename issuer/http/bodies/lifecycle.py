@@ -1,6 +1,7 @@
 """Bodies of the lifecycle routes (:mod:`issuer.http.routes.lifecycle`, clauses 9.5, 9.6):
 what a suspension, a withdrawal, a reinstatement, a recertification or a change of scope
-carries, and the lifecycle decisions a certification's record lists."""
+carries, the lifecycle decisions a certification's record lists, and the rows of the
+overdue-suspensions worklist."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from issuer.http.bodies.cases import CertificationOut
 from issuer.http.bodies.common import Code, Day, Text, _In, _Out
-from issuer.model import LifecycleDecision, LifecycleKind
+from issuer.model import LifecycleDecision, LifecycleKind, OverdueSuspension
 
 
 class SuspendBody(_In):
@@ -39,6 +41,10 @@ class LifecycleDecisionOut(_Out):
     resolve_by: date | None
     scope_before: list[str] | None
     scope_after: list[str] | None
+    effective_at: datetime | None = Field(
+        description="when the change took effect, if not when it was recorded: an expiry "
+        "takes effect at the end of the last valid day (UTC)"
+    )
 
     @classmethod
     def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
@@ -51,4 +57,17 @@ class LifecycleDecisionOut(_Out):
             resolve_by=d.resolve_by,
             scope_before=None if d.scope_before is None else list(d.scope_before),
             scope_after=None if d.scope_after is None else list(d.scope_after),
+            effective_at=d.effective_at,
         )
+
+
+class OverdueSuspensionOut(CertificationOut):
+    escalated_at: datetime | None = Field(
+        description="when the suspension was referred to the decision-makers for missing its "
+        "resolve-by date; null until the due jobs next run"
+    )
+
+    @classmethod
+    def overdue(cls, row: OverdueSuspension) -> OverdueSuspensionOut:
+        certification = CertificationOut.of(row.certification)
+        return cls(**dict(certification), escalated_at=row.escalated_at)

@@ -7,13 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from issuer.http.bodies.cases import CertificationOut
-from issuer.http.bodies.lifecycle import ReasonBody, ScopeBody, SuspendBody, WithdrawBody
+from issuer.http.bodies.lifecycle import (
+    OverdueSuspensionOut,
+    ReasonBody,
+    ScopeBody,
+    SuspendBody,
+    WithdrawBody,
+)
 from issuer.http.bodies.records import CertificationDetailOut
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import CASE_READERS, DECIDERS
 from issuer.http.routes.records import certification_detail
 from issuer.model import Role
-from issuer.process import lifecycle
+from issuer.process import due, lifecycle
 from issuer.process.auth import Actor
 from schemas.openapi import problem_responses
 
@@ -116,16 +122,18 @@ def recertify(
 
 @router.post("/expire-due", tags=["lifecycle"])
 def expire_due(actor: Operator, services: ServicesDep) -> list[CertificationOut]:
-    """Mark every certification past its expiry date as expired (safe to run repeatedly)."""
-    with services.tx() as tx:
-        expired = lifecycle.expire_due(tx, now=services.now(), entropy=services.entropy)
-    return [CertificationOut.of(c) for c in expired]
+    """Mark every certification past its expiry date as expired now (safe to run repeatedly;
+    the server also does it by itself at a regular interval)."""
+    [report] = due.run_due(
+        services.store, clock=services.clock, entropy=services.entropy, jobs=(due.EXPIRY,)
+    )
+    return [CertificationOut.of(c) for c in report.certifications]
 
 
 @router.get("/worklist/overdue-suspensions", tags=["lifecycle"])
-def overdue_suspensions(actor: Reader, services: ServicesDep) -> list[CertificationOut]:
-    """Suspensions past their resolve-by date: each awaits the decision clause 9.5 requires."""
+def overdue_suspensions(actor: Reader, services: ServicesDep) -> list[OverdueSuspensionOut]:
+    """Suspensions past their resolve-by date: each awaits the decision clause 9.5 requires
+    (a withdrawal or a reduction of scope); `escalated_at` says when it was referred."""
     with services.tx() as tx:
-        return [
-            CertificationOut.of(c) for c in lifecycle.overdue_suspensions(tx, now=services.now())
-        ]
+        overdue = lifecycle.overdue_suspensions(tx, now=services.now())
+    return [OverdueSuspensionOut.overdue(row) for row in overdue]
