@@ -14,6 +14,7 @@ from issuer.errors import Forbidden, Unauthenticated
 from issuer.model import Role
 from issuer.process import tokens
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 
 __all__ = ["Actor", "authenticate", "require_role"]
 
@@ -25,9 +26,11 @@ class Actor:
     staff_id: str | None
 
     @property
-    def audit_name(self) -> str:
-        """How the audit log names the actor: an identifier, never a personal name."""
-        return f"staff:{self.staff_id}" if self.staff_id else f"token:{self.token_id}"
+    def audit_name(self) -> AuditActor:
+        """How the audit log names the actor — an identifier, never a personal name — with
+        the token that acted, so every entry a request makes names both."""
+        name = f"staff:{self.staff_id}" if self.staff_id else f"token:{self.token_id}"
+        return AuditActor(name, token_id=self.token_id)
 
     def staff(self) -> str:
         """The acting staff member's id; refuses tokens that belong to no staff member."""

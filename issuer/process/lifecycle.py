@@ -41,6 +41,7 @@ from issuer.process.decisions import add_months, expiry_for
 from issuer.process.impartiality import refuse_conflicted, refuse_trainer_of
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 from schemas.publication import DocumentKind
 
 __all__ = [
@@ -58,6 +59,8 @@ ACTIVE = CertificationStatus.ACTIVE
 SUSPENDED = CertificationStatus.SUSPENDED
 WITHDRAWN = CertificationStatus.WITHDRAWN
 EXPIRED = CertificationStatus.EXPIRED
+_SYSTEM = "system:lifecycle"
+"""The audit name of a change no one decides (an expiry comes with its date)."""
 
 
 def get_certification(tx: Tx, number: str, *, lock: bool = False) -> Certification:
@@ -101,7 +104,10 @@ def _record(
     now: datetime,
     entropy: Entropy,
     reason: str | None = None,
+    requested_by: Actor | None = None,
 ) -> Certification:
+    """``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
+    that asked for a change nobody decides, which the audit entry names."""
     tx.update_certification(after)
     decision = LifecycleDecision(
         id=new_id(entropy),
@@ -118,7 +124,11 @@ def _record(
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
     tx.append_audit(
         at=now,
-        actor="system:lifecycle" if actor is None else actor.audit_name,
+        actor=(
+            AuditActor(_SYSTEM, None if requested_by is None else requested_by.token_id)
+            if actor is None
+            else actor.audit_name
+        ),
         action=f"certification.{kind.value}",
         subject_type="certification",
         subject_id=after.id,
@@ -359,8 +369,11 @@ def recertify(
     )
 
 
-def expire_due(tx: Tx, *, now: datetime, entropy: Entropy) -> list[Certification]:
-    """Mark every active or suspended certification past its expiry date as expired."""
+def expire_due(
+    tx: Tx, *, now: datetime, entropy: Entropy, requested_by: Actor | None = None
+) -> list[Certification]:
+    """Mark every active or suspended certification past its expiry date as expired. No one
+    decides an expiry; ``requested_by`` is the token that asked for it now, if one did."""
     expired = []
     for number in tx.due_for_expiry(now.date()):
         certification = get_certification(tx, number, lock=True)
@@ -374,6 +387,7 @@ def expire_due(tx: Tx, *, now: datetime, entropy: Entropy) -> list[Certification
                 actor=None,
                 now=now,
                 entropy=entropy,
+                requested_by=requested_by,
             )
         )
     return expired

@@ -23,6 +23,7 @@ from issuer.process import tokens
 from issuer.process.auth import Actor
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 
 __all__ = [
     "approve_examiner",
@@ -54,7 +55,7 @@ def _check_roles(roles: frozenset[Role]) -> None:
 def create_staff(
     tx: Tx,
     *,
-    actor: str,
+    actor: str | AuditActor,
     now: datetime,
     entropy: Entropy,
     name: str,
@@ -243,7 +244,7 @@ def record_trainer_relation(
 def create_token(
     tx: Tx,
     *,
-    actor: str,
+    actor: str | AuditActor,
     now: datetime,
     entropy: Entropy,
     name: str,

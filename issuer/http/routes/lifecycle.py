@@ -118,7 +118,9 @@ def recertify(
 def expire_due(actor: Operator, services: ServicesDep) -> list[CertificationOut]:
     """Mark every certification past its expiry date as expired (safe to run repeatedly)."""
     with services.tx() as tx:
-        expired = lifecycle.expire_due(tx, now=services.now(), entropy=services.entropy)
+        expired = lifecycle.expire_due(
+            tx, now=services.now(), entropy=services.entropy, requested_by=actor
+        )
     return [CertificationOut.of(c) for c in expired]
 
 
