@@ -1,12 +1,17 @@
 """Walk the whole certification flow through certreg's HTTP API.
 
-Against a running server (for example ``certreg serve --demo``) with an administrator token::
+Against a running server (for example ``certreg serve --demo``) with an administrator token
+and a decision-maker's token::
 
-    python examples/walkthrough.py --base-url http://127.0.0.1:8000 --token crt_…
+    python examples/walkthrough.py --base-url http://127.0.0.1:8000 --token crt_… \
+        --decider-token crt_…
 
-It creates the staff it needs and their tokens, a person, an application, an examination
-and a decision under an example scheme, prints the certificate number that the grant
-produced, and then withdraws that certification again (``--keep`` leaves it active).
+It creates the other staff it needs and their tokens, a person, an application, an
+examination and a decision under an example scheme, prints the certificate number that the
+grant produced, and then withdraws that certification again (``--keep`` leaves it active).
+The decision is the decision-maker's own: an administrator cannot create a decision-maker's
+token (``certreg token create --role decision-maker`` does, on the server; the demo writes
+one to ``demo-decision-maker.token``).
 
 Everything it makes is marked as example data, because a scheme is public from the moment
 it is created and certreg has no way to unpublish one: the scheme is titled "Example scheme
@@ -76,8 +81,16 @@ class Walk:
     certification: dict[str, Any]
 
 
-def walk(api: Api, admin_token: str, *, today: str | None = None, keep: bool = False) -> Walk:
-    """Run the flow under the example scheme; withdraw the certification unless ``keep``."""
+def walk(
+    api: Api,
+    admin_token: str,
+    decider: str,
+    *,
+    today: str | None = None,
+    keep: bool = False,
+) -> Walk:
+    """Run the flow under the example scheme; withdraw the certification unless ``keep``.
+    ``decider`` is a decision-maker's token: the one staff member the walk does not make."""
     run = uuid.uuid4().hex[:6]
     today = today or datetime.now(UTC).date().isoformat()
 
@@ -96,7 +109,6 @@ def walk(api: Api, admin_token: str, *, today: str | None = None, keep: bool = F
     _, manager = member("Scheme Manager", "scheme-manager")
     _, registrar = member("Registrar", "registrar")
     examiner_id, examiner = member("Examiner", "examiner")
-    _, decider = member("Decision-Maker", "decision-maker")
 
     existing = [s for s in api("GET", "/schemes", manager, None) if s["code"] == EXAMPLE_CODE]
     scheme = existing[0] if existing else api("POST", "/schemes", manager, example_scheme())
@@ -170,13 +182,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--token", required=True, help="an administrator token")
     parser.add_argument(
+        "--decider-token",
+        required=True,
+        help="a decision-maker's token (`certreg token create --role decision-maker`; the "
+        "demo writes one to demo-decision-maker.token)",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="leave the example certification active instead of withdrawing it at the end",
     )
     args = parser.parse_args(argv)
     with httpx.Client(base_url=args.base_url, timeout=30) as client:
-        done = walk(http_api(client), args.token, keep=args.keep)
+        done = walk(http_api(client), args.token, args.decider_token, keep=args.keep)
     granted = done.decision["certification"]
     print(
         f"granted {granted['certificate_number']}: scope {granted['scope']}, "

@@ -37,6 +37,7 @@ _CLI = "system:demo"
 @dataclass(frozen=True, slots=True)
 class DemoSeed:
     admin_token: str
+    decision_maker_token: str
     certificate_numbers: tuple[str, ...]
 
 
@@ -88,7 +89,9 @@ def seed(
         manager, _ = _actor(tx, now, entropy, "Demo Scheme Manager", Role.SCHEME_MANAGER)
         registrar, _ = _actor(tx, now, entropy, "Demo Registrar", Role.REGISTRAR)
         examiner, _ = _actor(tx, now, entropy, "Demo Examiner", Role.EXAMINER)
-        decider, _ = _actor(tx, now, entropy, "Demo Decision-Maker", Role.DECISION_MAKER)
+        decider, decider_token = _actor(
+            tx, now, entropy, "Demo Decision-Maker", Role.DECISION_MAKER
+        )
         _actor(tx, now, entropy, "Demo Auditor", Role.AUDITOR)
 
         data = load_example_scheme()
@@ -198,4 +201,8 @@ def seed(
                     now=now,
                     entropy=entropy,
                 )
-    return DemoSeed(admin_token=admin_token, certificate_numbers=tuple(numbers))
+    return DemoSeed(
+        admin_token=admin_token,
+        decision_maker_token=decider_token,
+        certificate_numbers=tuple(numbers),
+    )

@@ -126,15 +126,27 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         403,
         "The examiner is not approved for the scheme on that date (6.2.2).",
     ),
+    "separation-of-duties": (
+        403,
+        "Refused so that whoever manages staff and tokens cannot also decide (4.2, 4.3).",
+    ),
     "not-found": (404, "No such record, route or identifier."),
     "state-conflict": (409, "The record's state does not allow this action."),
     "invalid-transition": (409, "The application cannot move to that state from its current one."),
     "open-application": (409, "The person already has an open application for this scheme."),
     "not-a-candidate": (409, "Only an accepted application (a candidate) can be examined."),
+    "staff-inactive": (
+        409,
+        "The staff member is deactivated: reactivate them before giving roles or tokens.",
+    ),
     "duplicate": (409, "A record with the same key already exists."),
     "payload-too-large": (413, "The request body exceeds the configured size limit."),
     "invalid-input": (422, "The request is well-formed but breaks a rule of the process."),
     "evidence-missing": (422, "A grant needs a passed, identity-checked examination under NDA."),
+    "incompatible-roles": (
+        422,
+        "One staff member cannot be both administrator and decision-maker.",
+    ),
     "validation-failed": (
         422,
         "The request body, query or path does not match the documented shape.",

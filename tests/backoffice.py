@@ -96,6 +96,22 @@ class BackOffice:
         self.members[name] = member
         return member
 
+    def mint(self, staff_id: str, role: Role, name: str = "minted on the server") -> Member:
+        """A token for an existing staff member, made in the store as ``certreg token create
+        --staff-id`` makes it on the server (the only way to a decision-maker's first
+        token)."""
+        with self.store.transaction() as tx:
+            _, secret = staff.create_token(
+                tx,
+                actor="system:test",
+                now=self.clock(),
+                entropy=self.entropy,
+                name=name,
+                role=role,
+                staff_id=staff_id,
+            )
+        return Member(staff_id=staff_id, token=secret)
+
     def call(self, method: str, path: str, who: Member, body: Json | None = None) -> Response:
         return self.client.request(method, f"/api/v1{path}", headers=who.headers, json=body)
 

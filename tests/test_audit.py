@@ -4,6 +4,7 @@ stored entry, and names the first entry affected (clause 7.1.2)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -199,6 +200,7 @@ def test_entries_hold_no_personal_data(store: Store, clock: FrozenClock) -> None
         "details_digest",
         "prev_hash",
         "entry_hash",
+        "token_id",
     }
 
 
@@ -223,3 +225,69 @@ def test_concurrent_writers_extend_one_unbroken_chain(store: Store, clock: Froze
     report = _report(store)
     assert report.intact, report.break_
     assert report.entries == report.head_seq == 60
+
+
+# ── the token that acted ─────────────────────────────────────────────────────────────────
+def _fill_with_tokens(store: Store, clock: FrozenClock, n: int = 6) -> None:
+    """Entries as requests make them (odd positions) among entries without a token."""
+    for i in range(n):
+        clock.advance(seconds=1)
+        actor: str | audit.AuditActor = (
+            audit.AuditActor("staff:7d0c", token_id=f"token-{i}") if i % 2 == 0 else "system:cli"
+        )
+        with store.transaction() as tx:
+            tx.append_audit(
+                at=clock(),
+                actor=actor,
+                action="person.registered",
+                subject_type="person",
+                subject_id=f"p-{i}",
+                details={},
+            )
+
+
+def test_an_entry_without_a_token_hashes_as_entries_always_did() -> None:
+    """Entries written before tokens were recorded keep verifying: the token id is hashed
+    only when there is one (the digest below is the one the earlier code computed)."""
+    fields: dict[str, Any] = {
+        "prev_hash": audit.GENESIS_HASH,
+        "seq": 1,
+        "at": datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+        "actor": "staff:7d0c",
+        "action": "application.reviewed",
+        "subject_type": "application",
+        "subject_id": "app-0",
+        "details_digest": audit.details_digest({"from": "submitted", "to": "reviewed"}),
+    }
+    before = "9ed271c6da5f5b8d76f5aa1043e80c4d048ffd6f3d0a18f9138a55c440276a13"
+    assert audit.entry_hash(**fields) == before
+    assert audit.entry_hash(**fields, token_id=None) == before
+    assert audit.entry_hash(**fields, token_id="token-1") != before
+
+
+def test_entries_name_their_token_and_the_chain_verifies(store: Store, clock: FrozenClock) -> None:
+    _fill_with_tokens(store, clock)
+    with store.transaction() as tx:
+        entries = tx.audit_entries()
+    assert [e.token_id for e in entries] == ["token-0", None, "token-2", None, "token-4", None]
+    assert [e.actor for e in entries[:2]] == ["staff:7d0c", "system:cli"]
+    assert _report(store).intact
+
+
+@pytest.mark.parametrize(
+    ("seq", "statement"),
+    [
+        (3, "UPDATE audit_log SET token_id = 'token-0' WHERE seq = 3"),  # another token
+        (3, "UPDATE audit_log SET token_id = NULL WHERE seq = 3"),  # the token erased
+        (4, "UPDATE audit_log SET token_id = 'token-9' WHERE seq = 4"),  # a token added
+    ],
+)
+def test_an_altered_token_id_is_named(
+    store: Store, clock: FrozenClock, seq: int, statement: str
+) -> None:
+    _fill_with_tokens(store, clock)
+    _sql(store, statement)
+    report = _report(store)
+    assert report.break_ is not None
+    assert report.break_.seq == seq
+    assert "altered" in report.break_.reason

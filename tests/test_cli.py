@@ -124,12 +124,13 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
         assert "/api/v1/decisions" in paths
         assert "/api/v1/certifications/{number}" in paths
         token = (tmp_path / "data" / "demo-admin.token").read_text().strip()
+        decider = (tmp_path / "data" / "demo-decision-maker.token").read_text().strip()
         listed = httpx.get(
             f"{base}/api/v1/certifications", headers={"Authorization": f"Bearer {token}"}
         ).json()
         assert len(listed) == 2
         with httpx.Client(base_url=base, timeout=10) as client:
-            done = walk(http_api(client), token)
+            done = walk(http_api(client), token, decider)
         assert done.decision["outcome"] == "grant"
         number = done.decision["certification"]["certificate_number"]
         deadline = time.monotonic() + 5
@@ -138,7 +139,7 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
         ).status_code != 200 or lookup.json()["entry"]["status"] != "withdrawn":
             assert time.monotonic() < deadline, lookup.text
             time.sleep(0.1)
-        _run_the_walkthrough_script(base, token)
+        _run_the_walkthrough_script(base, token, decider)
         schemes = [s["name"] for s in httpx.get(f"{base}/schemes").json()]
         assert sorted(schemes) == sorted(["Certified Welding Inspector", EXAMPLE_TITLE])
         directory = httpx.get(f"{base}/directory", params={"name": "Kovač"}).json()
@@ -154,11 +155,15 @@ def test_serve_demo_starts_on_sqlite_and_serves_docs(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
-def _run_the_walkthrough_script(base: str, token: str) -> None:
+def _run_the_walkthrough_script(base: str, token: str, decider: str) -> None:
     """``examples/walkthrough.py`` as the README runs it: it grants, then withdraws."""
     script = Path(__file__).resolve().parents[1] / "examples" / "walkthrough.py"
     answer = subprocess.run(
-        [sys.executable, str(script), "--base-url", base, "--token", token],
+        [
+            sys.executable,
+            str(script),
+            *("--base-url", base, "--token", token, "--decider-token", decider),
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -29,6 +29,7 @@ from issuer.credentials.status import BulkAllocator
 from issuer.model import BulkItem, RosterGrant
 from issuer.runtime import Clock, Entropy
 from issuer.store import BulkWriter, Store
+from issuer.store.audit import AuditActor
 
 __all__: list[str] = []
 
@@ -112,7 +113,7 @@ class _Batch:
     allocator: BulkAllocator
     resolver: _Resolver
     report: BatchReport
-    actor: str
+    actor: str | AuditActor
     keep_results: bool
     generation: int = 0
     templates: dict[tuple[str, tuple[str, ...]], _Template | None] = field(default_factory=dict)

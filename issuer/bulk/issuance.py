@@ -54,6 +54,7 @@ from issuer.credentials.signing import SigningPool
 from issuer.credentials.status import BulkAllocator
 from issuer.runtime import Clock, Entropy, new_id
 from issuer.store import Store
+from issuer.store.audit import AuditActor
 
 __all__ = ["DEFAULT_BATCH_SIZE", "WRITING_PROCESS_BATCH_SIZE", "issue_batch"]
 
@@ -226,7 +227,7 @@ def issue_batch(
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     list_entries: int = 131_072,
-    actor: str = "system:bulk",
+    actor: str | AuditActor = "system:bulk",
     acting_decision_maker: str | None = None,
     keep_results: bool = False,
     wait_for_workers: bool = False,

@@ -271,6 +271,12 @@ class _Resolver:
             raise _Rejected(
                 "missing-role", "the staff member named in decided_by is not an active decider"
             )
+        if Role.ADMINISTRATOR in member.roles:
+            raise _Rejected(
+                "separation-of-duties",
+                "the staff member named in decided_by is also an administrator, and an "
+                "administrator does not decide on certification",
+            )
         return member.id
 
 

@@ -1,10 +1,10 @@
 """The ``certreg`` command line: the composition root that wires settings into the contexts.
 
 Here the typer app is built and every command is attached to it: ``init``, ``serve``,
-``token``, ``audit``, ``keys`` and ``registry rebuild`` are defined here; ``issue-bulk``
-(:mod:`issuer.cli.bulk`), ``verify`` and ``registry export-bundle``
-(:mod:`issuer.cli.verify`), ``jobs`` (:mod:`issuer.cli.jobs`) and ``bench``
-(:mod:`issuer.cli.bench`) are defined in their own modules and attached here. Each
+``audit``, ``keys`` and ``registry rebuild`` are defined here; ``token`` and ``staff``
+(:mod:`issuer.cli.access`), ``issue-bulk`` (:mod:`issuer.cli.bulk`), ``verify`` and
+``registry export-bundle`` (:mod:`issuer.cli.verify`), ``jobs`` (:mod:`issuer.cli.jobs`) and
+``bench`` (:mod:`issuer.cli.bench`) are defined in their own modules and attached here. Each
 command reads the settings (:func:`issuer.cli.common._settings`) and builds the contexts it
 runs in.
 
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
+from issuer.cli.access import staff_app, token_app
 from issuer.cli.bench import bench
 from issuer.cli.bulk import issue_bulk
 from issuer.cli.common import _ensure_key, _fail, _open_store, _passphrase, _settings, err
@@ -59,11 +60,6 @@ MARKDOWN: Final = "markdown"
 whole in the list of commands (typer's rich mode keeps the source's line breaks there)."""
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP, rich_markup_mode=MARKDOWN)
-token_app = typer.Typer(
-    no_args_is_help=True,
-    rich_markup_mode=MARKDOWN,
-    help="Create API tokens for staff members and regulators.",
-)
 audit_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=MARKDOWN,
@@ -80,6 +76,7 @@ keys_app = typer.Typer(
     help="Manage the keys that sign certificates, marks and status lists.",
 )
 app.add_typer(token_app, name="token")
+app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
@@ -122,43 +119,6 @@ def init(
         )
     err.print(f"issuer store ready at {settings.issuer_url}")
     err.print("administrator token (shown once; keep it safe):")
-    typer.echo(secret)
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[Role, typer.Option("--role", help="what the token may do")],
-    name: Annotated[
-        str,
-        typer.Option(
-            "--name", help="the staff member's name, or for a regulator the authority's name"
-        ),
-    ],
-    data_dir: DataDir = None,
-) -> None:
-    """Create a staff member with a role and print their API token, or a regulator's token.
-
-    The token is printed once, alone on standard output, so a script can capture it; only
-    its digest is stored. A regulator token opens `/regulator/v1` only and belongs to no
-    staff member: name the authority, since that name is what a person is told when their
-    data is disclosed to it."""
-    if not name.strip() or len(name) > 200:
-        err.print("--name must be 1-200 characters")
-        raise typer.Exit(2)
-    from issuer.process import staff as staff_records
-    from issuer.runtime import system_clock, system_entropy
-
-    settings = _settings(data_dir)
-    store = _open_store(settings)
-    with store.transaction() as tx:
-        _, secret = staff_records.enrol(
-            tx,
-            actor="system:cli",
-            now=system_clock(),
-            entropy=system_entropy,
-            name=name.strip(),
-            role=role,
-        )
     typer.echo(secret)
 
 
@@ -236,7 +196,9 @@ def serve(
     `CERTREG_REGISTRY_URL` with that token.
 
     `--demo` starts in demo mode; in a new data directory it adds a demo scheme and demo
-    certified persons and writes a demo administrator token to `demo-admin.token` there."""
+    certified persons and writes a demo administrator's token to `demo-admin.token` there,
+    and a demo decision-maker's to `demo-decision-maker.token` (an administrator cannot
+    make a decision-maker's token)."""
     import uvicorn
 
     from issuer import demo as demo_seed
@@ -280,14 +242,18 @@ def serve(
             issuance=application.state.services.issuance,
         )
         if seeded is not None:
-            token_file = settings.data_dir / "demo-admin.token"
-            token_file.write_text(seeded.admin_token + "\n", encoding="utf-8")
-            token_file.chmod(0o600)
             err.print(
                 "[green]demo records seeded[/]: certificates "
                 + ", ".join(seeded.certificate_numbers)
             )
-            err.print(f"demo administrator token: {seeded.admin_token} (also in {token_file})")
+            for file, who, secret in (
+                ("admin", "administrator", seeded.admin_token),
+                ("decision-maker", "decision-maker", seeded.decision_maker_token),
+            ):
+                token_file = settings.data_dir / f"demo-{file}.token"
+                token_file.write_text(secret + "\n", encoding="utf-8")
+                token_file.chmod(0o600)
+                err.print(f"demo {who} token: {secret} (also in {token_file})")
     err.print(f"back office API:  {settings.base_url}/api/v1")
     err.print(f"API docs:         {settings.base_url}/docs")
     err.print(f"OpenAPI document: {settings.base_url}/openapi.json")

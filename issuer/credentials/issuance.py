@@ -30,6 +30,7 @@ from issuer.model import (
 )
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 from schemas.credential_schemas import (
     CERTIFICATION_CREDENTIAL_V2,
     CERTIFICATION_MARK_CREDENTIAL_V2,
@@ -89,7 +90,7 @@ def issue_certificate(
     *,
     certification: Certification,
     context: IssuanceContext,
-    actor: str,
+    actor: str | AuditActor,
     now: datetime,
     entropy: Entropy,
 ) -> Credential:
@@ -171,7 +172,7 @@ def issue_mark(
     *,
     certification: Certification,
     context: IssuanceContext,
-    actor: str,
+    actor: str | AuditActor,
     now: datetime,
     entropy: Entropy,
 ) -> Credential:

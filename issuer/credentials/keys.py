@@ -19,6 +19,7 @@ from issuer.credentials.signing import Algorithm, LoadedSigner
 from issuer.errors import InvalidInput, NotFound, StateConflict
 from issuer.model import KeyState, SigningKey
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 from schemas.publication import DocumentKind
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 _ACTOR = "system:keys"
 
 
-def _audit(tx: Tx, *, actor: str, now: datetime, action: str, kid: str) -> None:
+def _audit(tx: Tx, *, actor: str | AuditActor, now: datetime, action: str, kid: str) -> None:
     """Audit a key change and ask for the published keys to be republished."""
     tx.append_audit(
         at=now, actor=actor, action=action, subject_type="signing-key", subject_id=kid, details={}
@@ -44,7 +45,7 @@ def _audit(tx: Tx, *, actor: str, now: datetime, action: str, kid: str) -> None:
 
 
 def create_key(
-    tx: Tx, *, alg: Algorithm, passphrase: bytes, now: datetime, actor: str = _ACTOR
+    tx: Tx, *, alg: Algorithm, passphrase: bytes, now: datetime, actor: str | AuditActor = _ACTOR
 ) -> SigningKey:
     """A new key; it becomes the active one only if there is none (else use :func:`rotate`)."""
     generated = signing.generate_key(alg, passphrase=passphrase)
@@ -64,7 +65,7 @@ def create_key(
 
 
 def rotate(
-    tx: Tx, *, alg: Algorithm, passphrase: bytes, now: datetime, actor: str = _ACTOR
+    tx: Tx, *, alg: Algorithm, passphrase: bytes, now: datetime, actor: str | AuditActor = _ACTOR
 ) -> SigningKey:
     """The new key signs from now on; the previous active key is retired (still published)."""
     previous = tx.active_signing_key()
@@ -82,7 +83,7 @@ def _key(tx: Tx, kid: str) -> SigningKey:
 
 
 def retire(
-    tx: Tx, *, kid: str, passphrase: bytes, now: datetime, actor: str = _ACTOR
+    tx: Tx, *, kid: str, passphrase: bytes, now: datetime, actor: str | AuditActor = _ACTOR
 ) -> SigningKey:
     """Stop signing with ``kid``. Retiring the active key rotates to a new key of its kind;
     retiring a retired key changes nothing; a compromised key stays compromised."""
@@ -94,7 +95,9 @@ def retire(
     return _key(tx, kid)
 
 
-def mark_compromised(tx: Tx, *, kid: str, now: datetime, actor: str = _ACTOR) -> SigningKey:
+def mark_compromised(
+    tx: Tx, *, kid: str, now: datetime, actor: str | AuditActor = _ACTOR
+) -> SigningKey:
     """Publish the key as revoked. If it was active, nothing is signed until a rotation."""
     key = _key(tx, kid)
     if key.state is KeyState.COMPROMISED:

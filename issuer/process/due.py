@@ -35,10 +35,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from issuer.model import Certification, SuspensionEscalation
 from issuer.process import lifecycle
+from issuer.process.auth import Actor
 from issuer.runtime import Clock, Entropy, new_id
 from issuer.store import Store, Tx
 
@@ -50,6 +52,7 @@ __all__ = [
     "DueJob",
     "JobReport",
     "escalate_overdue_suspensions",
+    "expiry_requested_by",
     "run_due",
 ]
 
@@ -137,6 +140,16 @@ def escalate_overdue_suspensions(
 
 
 EXPIRY = DueJob(name="expiry", done="expired", step=lifecycle.expire_due)
+
+
+def expiry_requested_by(actor: Actor) -> DueJob:
+    """The expiry job as a staff request runs it (``POST /certifications/expire-due``): the
+    same batches, with the audit naming the token that asked."""
+    return DueJob(
+        name=EXPIRY.name, done=EXPIRY.done, step=partial(lifecycle.expire_due, requested_by=actor)
+    )
+
+
 OVERDUE_SUSPENSIONS = DueJob(
     name="overdue-suspensions",
     done="referred to the decision-makers (suspension past its resolve-by date)",

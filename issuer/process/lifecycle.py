@@ -43,6 +43,7 @@ from issuer.process.decisions import add_months, expiry_for
 from issuer.process.impartiality import refuse_conflicted, refuse_trainer_of
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 from schemas.publication import DocumentKind
 
 __all__ = [
@@ -61,6 +62,8 @@ ACTIVE = CertificationStatus.ACTIVE
 SUSPENDED = CertificationStatus.SUSPENDED
 WITHDRAWN = CertificationStatus.WITHDRAWN
 EXPIRED = CertificationStatus.EXPIRED
+_SYSTEM = "system:lifecycle"
+"""The audit name of a change no one decides (an expiry comes with its date)."""
 
 
 def get_certification(tx: Tx, number: str, *, lock: bool = False) -> Certification:
@@ -105,7 +108,10 @@ def _record(
     entropy: Entropy,
     reason: str | None = None,
     effective_at: datetime | None = None,
+    requested_by: Actor | None = None,
 ) -> Certification:
+    """``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
+    that asked for a change nobody decides, which the audit entry names."""
     tx.update_certification(after)
     decision = LifecycleDecision(
         id=new_id(entropy),
@@ -131,7 +137,11 @@ def _record(
         details["effective_at"] = effective_at.isoformat()
     tx.append_audit(
         at=now,
-        actor="system:lifecycle" if actor is None else actor.audit_name,
+        actor=(
+            AuditActor(_SYSTEM, None if requested_by is None else requested_by.token_id)
+            if actor is None
+            else actor.audit_name
+        ),
         action=f"certification.{kind.value}",
         subject_type="certification",
         subject_id=after.id,
@@ -373,9 +383,17 @@ def end_of_validity(expiry_date: date) -> datetime:
     return datetime.combine(expiry_date + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def expire_due(tx: Tx, *, now: datetime, entropy: Entropy, limit: int = 500) -> list[Certification]:
+def expire_due(
+    tx: Tx,
+    *,
+    now: datetime,
+    entropy: Entropy,
+    limit: int = 500,
+    requested_by: Actor | None = None,
+) -> list[Certification]:
     """Mark up to ``limit`` active or suspended certifications past their expiry date as
-    expired (9.6), each locked first, and return them.
+    expired (9.6), each locked first, and return them. No one decides an expiry;
+    ``requested_by`` is the token that asked for it now, if one did.
 
     A certification another transaction holds is left for the next run; one that a run
     before this one already expired no longer matches, so running it again (or twice at
@@ -399,6 +417,7 @@ def expire_due(tx: Tx, *, now: datetime, entropy: Entropy, limit: int = 500) -> 
                 now=now,
                 entropy=entropy,
                 effective_at=end_of_validity(certification.expiry_date),
+                requested_by=requested_by,
             )
         )
     return expired

@@ -2,7 +2,8 @@
 
 Conflict-of-interest declarations (4.3, 6.2.1) and trainer relations (5.2.3 e) are recorded
 here and consulted by :mod:`issuer.process.examinations` and :mod:`issuer.process.decisions`, which
-refuse to let a conflicted person examine or decide.
+refuse to let a conflicted person examine or decide. Who may give which role or token, and
+how tokens end, is :mod:`issuer.process.access`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from issuer.model import (
     Staff,
     TrainerRelation,
 )
-from issuer.process import tokens
+from issuer.process import access, tokens
 from issuer.process.auth import Actor
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 
 __all__ = [
     "approve_examiner",
@@ -46,15 +48,10 @@ def get_staff(tx: Tx, staff_id: str) -> Staff:
     return staff
 
 
-def _check_roles(roles: frozenset[Role]) -> None:
-    if Role.REGULATOR in roles:
-        raise InvalidInput("regulators are external readers, not staff; create a regulator token")
-
-
 def create_staff(
     tx: Tx,
     *,
-    actor: str,
+    actor: str | AuditActor,
     now: datetime,
     entropy: Entropy,
     name: str,
@@ -62,7 +59,7 @@ def create_staff(
     roles: frozenset[Role],
 ) -> Staff:
     """``actor`` is the audit name of whoever records the staff member (a token or the CLI)."""
-    _check_roles(roles)
+    access.check_roles(roles)
     staff = Staff(
         id=new_id(entropy), name=name, email=email, roles=roles, active=True, created_at=now
     )
@@ -81,9 +78,21 @@ def create_staff(
 def set_roles(
     tx: Tx, *, actor: Actor, now: datetime, staff_id: str, roles: frozenset[Role]
 ) -> Staff:
-    get_staff(tx, staff_id)
-    _check_roles(roles)
+    """Give the staff member exactly ``roles``. Their tokens for a role taken away are
+    revoked, so giving the role back later needs a new token; so are any left over for a
+    role they did not hold before this change (only tokens for a role held before and after
+    stay valid)."""
+    before = access.locked_staff(tx, staff_id)
+    access.check_grant(actor, before, roles)
     tx.set_roles(staff_id, roles)
+    access.revoke_tokens_of(
+        tx,
+        actor=actor,
+        now=now,
+        staff_id=staff_id,
+        keep=before.roles & roles,
+        reason="role-removed",
+    )
     tx.append_audit(
         at=now,
         actor=actor.audit_name,
@@ -243,22 +252,20 @@ def record_trainer_relation(
 def create_token(
     tx: Tx,
     *,
-    actor: str,
+    actor: Actor | str,
     now: datetime,
     entropy: Entropy,
     name: str,
     role: Role,
     staff_id: str | None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the secret, which is never stored and shown once."""
-    if role is Role.REGULATOR:
-        if staff_id is not None:
-            raise InvalidInput("a regulator token belongs to no staff member")
-    else:
-        if staff_id is None:
-            raise InvalidInput("a staff token needs the staff member it acts for")
-        if role not in get_staff(tx, staff_id).roles:
-            raise InvalidInput(f"the staff member does not hold the role {role.value!r}")
+    """Create a token; returns it with the secret, which is never stored and shown once.
+
+    ``actor`` is the requesting token's :class:`Actor`, or the audit name of the command
+    line on the server; :func:`issuer.process.access.check_token` says who may make which
+    token (a decision-maker's, never an administrator)."""
+    staff = None if staff_id is None else access.locked_staff(tx, staff_id)
+    access.check_token(actor, role, staff)
     secret = tokens.generate(entropy)
     token = ApiToken(
         id=new_id(entropy), name=name, role=role, staff_id=staff_id, created_at=now, revoked_at=None
@@ -266,7 +273,7 @@ def create_token(
     tx.insert_token(token, token_digest=tokens.digest(secret))
     tx.append_audit(
         at=now,
-        actor=actor,
+        actor=actor.audit_name if isinstance(actor, Actor) else actor,
         action="token.created",
         subject_type="token",
         subject_id=token.id,

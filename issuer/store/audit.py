@@ -5,6 +5,12 @@ the entry)``, and the store keeps the last link in a separate head row. Altering
 inserting or reordering a stored entry therefore breaks the chain at a position that
 :func:`verify_chain` names. Entries hold identifiers and a digest of non-personal details,
 never personal data: the log outlives the retention of the records it describes.
+
+An entry made by a request names the bearer token that acted (``token_id``) beside the staff
+member, so that the log shows which of a member's tokens did it, and a token's every act can
+be found once it is known to have leaked. The token id is hashed only when an entry has one:
+the entries written before tokens were recorded, and those the command line writes on the
+server, hash exactly as they always did, so the chain they form still verifies.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import datetime
 
 __all__ = [
     "GENESIS_HASH",
+    "AuditActor",
     "AuditEntry",
     "ChainBreak",
     "ChainReport",
@@ -33,6 +40,25 @@ Details = Mapping[str, str | int | bool | None]
 
 
 @dataclass(frozen=True, slots=True)
+class AuditActor:
+    """Who made a change, as an entry records it: ``name`` (``staff:{id}``, ``token:{id}`` for
+    a regulator, ``system:…`` for the command line; never a personal name) and the id of the
+    bearer token that acted, when a request did.
+
+    It travels where the bare name used to (``actor=`` of every function that audits), so
+    the token goes wherever the name goes; a bare string is still taken for the name of an
+    actor that holds no token.
+    """
+
+    name: str
+    token_id: str | None = None
+
+    @classmethod
+    def of(cls, actor: str | AuditActor) -> AuditActor:
+        return actor if isinstance(actor, AuditActor) else cls(actor)
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     seq: int
     at: datetime
@@ -43,6 +69,7 @@ class AuditEntry:
     details_digest: str
     prev_hash: str
     entry_hash: str
+    token_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +109,10 @@ def entry_hash(
     subject_type: str,
     subject_id: str,
     details_digest: str,
+    token_id: str | None = None,
 ) -> str:
+    """The entry's link: ``token_id`` is part of what is hashed only when there is one, so an
+    entry without it hashes as entries did before tokens were recorded."""
     body = {
         "seq": seq,
         "at": at.isoformat(timespec="microseconds"),
@@ -92,6 +122,8 @@ def entry_hash(
         "subject_id": subject_id,
         "details_digest": details_digest,
     }
+    if token_id is not None:
+        body["token_id"] = token_id
     return hashlib.sha256(prev_hash.encode() + _canonical(body)).hexdigest()
 
 
@@ -105,6 +137,7 @@ def _recomputed(entry: AuditEntry) -> str:
         subject_type=entry.subject_type,
         subject_id=entry.subject_id,
         details_digest=entry.details_digest,
+        token_id=entry.token_id,
     )
 
 

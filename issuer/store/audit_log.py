@@ -1,7 +1,8 @@
 """The audit log in the store: each entry appended as the next link of the hash chain of
 :mod:`issuer.store.audit`, under the lock of the chain's head row until the transaction
 ends (concurrent writers extend the chain one at a time); the entries read back, and the
-chain verified from its first link to its head."""
+chain verified from its first link to its head. An entry names its actor and, when a request
+made the change, the token that acted (:class:`~issuer.store.audit.AuditActor`)."""
 
 from __future__ import annotations
 
@@ -54,13 +55,16 @@ class AuditWrites(Unit):
         self,
         *,
         at: datetime,
-        actor: str,
+        actor: str | audit.AuditActor,
         action: str,
         subject_type: str,
         subject_id: str,
         details: audit.Details,
     ) -> audit.AuditEntry:
-        """Append one link to the chain; the head row is locked until the transaction ends."""
+        """Append one link to the chain; the head row is locked until the transaction ends.
+        ``actor`` is an :class:`~issuer.store.audit.AuditActor` (a name with the token that
+        acted) or, for an actor without a token, its name alone."""
+        acting = audit.AuditActor.of(actor)
         head = self._s.get(AuditHeadRow, 1, with_for_update=True)
         if head is None:
             # First entry ever: create the head so that racing first writers meet on one row.
@@ -78,16 +82,18 @@ class AuditWrites(Unit):
             prev_hash=head.entry_hash,
             seq=seq,
             at=at,
-            actor=actor,
+            actor=acting.name,
             action=action,
             subject_type=subject_type,
             subject_id=subject_id,
             details_digest=digest,
+            token_id=acting.token_id,
         )
         row = AuditRow(
             seq=seq,
             at=at,
-            actor=actor,
+            actor=acting.name,
+            token_id=acting.token_id,
             action=action,
             subject_type=subject_type,
             subject_id=subject_id,
@@ -113,4 +119,5 @@ def _audit_entry(row: AuditRow) -> audit.AuditEntry:
         details_digest=row.details_digest,
         prev_hash=row.prev_hash,
         entry_hash=row.entry_hash,
+        token_id=row.token_id,
     )

@@ -4,7 +4,9 @@ about), and the API tokens staff act with (held as a digest, never the token its
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from issuer.model import (
@@ -107,16 +109,18 @@ class StaffReads(Unit):
     # ── tokens ───────────────────────────────────────────────────────────────────────────
     def token_by_digest(self, token_digest: str) -> ApiToken | None:
         row = self._s.scalar(select(TokenRow).where(TokenRow.token_digest == token_digest))
-        if row is None:
-            return None
-        return ApiToken(
-            id=row.id,
-            name=row.name,
-            role=Role(row.role),
-            staff_id=row.staff_id,
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
-        )
+        return None if row is None else _token(row)
+
+    def get_token(self, token_id: str) -> ApiToken | None:
+        row = self._s.get(TokenRow, token_id)
+        return None if row is None else _token(row)
+
+    def list_tokens(self, *, staff_id: str | None = None) -> list[ApiToken]:
+        """Every token (the revoked ones too), oldest first; or one staff member's."""
+        query = select(TokenRow).order_by(TokenRow.created_at, TokenRow.id)
+        if staff_id is not None:
+            query = query.where(TokenRow.staff_id == staff_id)
+        return [_token(r) for r in self._s.scalars(query)]
 
     def token_name(self, token_id: str) -> str | None:
         name: str | None = self._s.scalar(select(TokenRow.name).where(TokenRow.id == token_id))
@@ -139,6 +143,16 @@ class StaffWrites(Unit):
         )
         self._s.flush()
         self.set_roles(staff.id, staff.roles)
+
+    def lock_staff(self, staff_id: str) -> Staff | None:
+        """The staff member, locked until the transaction ends: a change of their roles,
+        their tokens or their being active waits for any other under way, so a token is
+        never minted for a role that a concurrent change is taking away."""
+        row = self._s.get(StaffRow, staff_id, with_for_update=True, populate_existing=True)
+        return None if row is None else _staff(self._s, row)
+
+    def set_staff_active(self, staff_id: str, active: bool) -> None:
+        self._s.execute(update(StaffRow).where(StaffRow.id == staff_id).values(active=active))
 
     def set_roles(self, staff_id: str, roles: frozenset[Role]) -> None:
         self._s.execute(delete(StaffRoleRow).where(StaffRoleRow.staff_id == staff_id))
@@ -175,6 +189,41 @@ class StaffWrites(Unit):
             )
         )
         self._flush("token")
+
+    def lock_token(self, token_id: str) -> ApiToken | None:
+        """The token, locked until the transaction ends (two revocations of it queue)."""
+        row = self._s.get(TokenRow, token_id, with_for_update=True, populate_existing=True)
+        return None if row is None else _token(row)
+
+    def revoke_tokens(self, token_ids: list[str], at: datetime) -> None:
+        """Mark the tokens revoked at ``at``; one already revoked keeps its first date."""
+        if token_ids:
+            self._s.execute(
+                update(TokenRow)
+                .where(TokenRow.id.in_(token_ids), TokenRow.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+
+    def lock_live_tokens(self, staff_id: str) -> list[ApiToken]:
+        """The staff member's tokens that are not revoked, locked for their revocation."""
+        rows = self._s.scalars(
+            select(TokenRow)
+            .where(TokenRow.staff_id == staff_id, TokenRow.revoked_at.is_(None))
+            .order_by(TokenRow.created_at, TokenRow.id)
+            .with_for_update()
+        )
+        return [_token(r) for r in rows]
+
+
+def _token(row: TokenRow) -> ApiToken:
+    return ApiToken(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        staff_id=row.staff_id,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def _staff(session: Session, row: StaffRow) -> Staff:

@@ -338,6 +338,9 @@ class AuditRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(80))
+    token_id: Mapped[str | None] = mapped_column(ID, index=True)
+    """The bearer token that acted, for a change a request made (no foreign key: the log
+    outlives the records it names, as ``subject_id`` does)."""
     action: Mapped[str] = mapped_column(String(80))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(80))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from issuer.http.bodies.cases import CertificationOut, DecisionOut
 from issuer.http.bodies.common import _Out
 from issuer.http.bodies.credentials import CredentialOut
@@ -24,6 +26,10 @@ class AuditEntryOut(_Out):
     seq: int
     at: datetime
     actor: str
+    token_id: str | None = Field(
+        description="the bearer token that made the change; null for the command line on "
+        "the server, and for entries recorded before tokens were"
+    )
     action: str
     subject_type: str
     subject_id: str

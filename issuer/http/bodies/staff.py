@@ -5,11 +5,13 @@ API tokens."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
 from issuer.http.bodies.common import Day, Email, Id, Name, Text, _In, _Out
 from issuer.model import (
+    ApiToken,
     CompetenceRecord,
     ConflictDeclaration,
     ExaminerApproval,
@@ -145,3 +147,29 @@ class TokenOut(_Out):
     role: Role
     staff_id: str | None
     token: str = Field(description="the secret; shown only in this response")
+
+
+class TokenInfoOut(_Out):
+    """A token as an administrator sees it: never its secret, which is not kept."""
+
+    id: str
+    name: str
+    kind: Literal["staff", "regulator"] = Field(
+        description="a staff member's token, or a regulator's (which belongs to no one)"
+    )
+    role: Role
+    staff_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None = Field(description="when it stopped working; null while live")
+
+    @classmethod
+    def of(cls, t: ApiToken) -> TokenInfoOut:
+        return cls(
+            id=t.id,
+            name=t.name,
+            kind="regulator" if t.staff_id is None else "staff",
+            role=t.role,
+            staff_id=t.staff_id,
+            created_at=t.created_at,
+            revoked_at=t.revoked_at,
+        )

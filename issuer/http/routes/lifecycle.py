@@ -123,9 +123,13 @@ def recertify(
 @router.post("/expire-due", tags=["lifecycle"])
 def expire_due(actor: Operator, services: ServicesDep) -> list[CertificationOut]:
     """Mark every certification past its expiry date as expired now (safe to run repeatedly;
-    the server also does it by itself at a regular interval)."""
+    the server also does it by itself at a regular interval). The audit names the token that
+    asked."""
     [report] = due.run_due(
-        services.store, clock=services.clock, entropy=services.entropy, jobs=(due.EXPIRY,)
+        services.store,
+        clock=services.clock,
+        entropy=services.entropy,
+        jobs=(due.expiry_requested_by(actor),),
     )
     return [CertificationOut.of(c) for c in report.certifications]
 
