@@ -7,7 +7,7 @@ verifier packages may import from here.
 Its subpackages, top to bottom (each imports only its own layer and those below;
 docs/ARCHITECTURE.md draws the map): the edge (``cli``, ``http``, ``bench``), ``bulk``
 issuance, the certification ``process``, ``publication``, ``credentials``, the ``store``,
-and the shared vocabulary (``model``, ``errors``, ``runtime``).
+and the shared vocabulary (``model``, ``errors``, ``runtime``, ``heap``, ``lifeline``).
 """
 
 __all__: list[str] = []

@@ -17,6 +17,7 @@ what will never be accepted. The tree::
         ├── UnsupportedAlgorithm     422  ``alg`` outside the allow-list (ES256, EdDSA, Ed25519)
         ├── WrongType                422  ``typ``/``cty`` not what the kind requires
         ├── InvalidKeys              422  keys document: private members, DID ≠ JWKS, bad JWK
+        ├── KeysNotEndorsed          422  new keys document not signed by a key the held one trusts
         ├── UnknownKey               422  ``kid`` not among the stored issuer keys
         ├── KeyRevoked               422  ``kid`` marked ``revoked`` in the stored DID document
         ├── BadSignature             422  the signature does not verify
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidQuery",
     "JwsTooLarge",
     "KeyRevoked",
+    "KeysNotEndorsed",
     "MalformedJws",
     "NoIssuerKeys",
     "NotFound",
@@ -142,6 +144,15 @@ class InvalidKeys(PublicationRefused):
     title = "The issuer keys document is not acceptable"
 
 
+class KeysNotEndorsed(PublicationRefused):
+    """A new issuer keys document not signed by a key the keys document the registry holds
+    lists as usable: taking it would let whoever holds the intake secret replace the body's
+    keys (docs/REGISTRY.md, "Who may change the keys")."""
+
+    kind = "keys-not-endorsed"
+    title = "The new issuer keys are not signed by a key the registry already trusts"
+
+
 class UnknownKey(PublicationRefused):
     kind = "unknown-key"
     title = "The signing key is not among the issuer keys"
@@ -186,6 +197,7 @@ _ALL: tuple[type[RegistryError], ...] = (
     UnsupportedAlgorithm,
     WrongType,
     InvalidKeys,
+    KeysNotEndorsed,
     UnknownKey,
     KeyRevoked,
     BadSignature,

@@ -6,7 +6,9 @@ Everything served here is a stored, issuer-signed document or a part of its payl
 holds no key and signs nothing. Reads carry strong ETags and answer ``If-None-Match`` with
 ``304``; status lists say how long they may be cached (their ``ttl``), everything else is
 revalidated. A register lookup answers the same 404 whether the number is unknown or the
-family name does not match, so the register cannot be used to learn who holds a number; the
+family name does not match, after the same work (an unknown number's lookup decodes a
+stand-in entry and compares the name with it), so neither the answer nor its time tells
+who holds a number, or whether a number exists; the
 directory answers only a name search, only over persons who consented (clause 7.3.3). Both
 share a strict per-client rate limit (:mod:`registry.ratelimit`). Scheme pages answer HTML
 to browsers and JSON to programs (:mod:`registry.pages`). The application is put together
@@ -15,6 +17,7 @@ in :mod:`registry.app`; errors become problem+json in :mod:`registry.problems`.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -98,6 +101,63 @@ def _json_bytes(value: Any) -> bytes:
 def _payload(document: Document) -> dict[str, Any]:
     """The payload of a stored document (verified on intake, so only decoded here)."""
     return jws.parse_compact(document.body).payload
+
+
+def _stand_in_entry() -> str:
+    """A register entry of the usual shape and size, signed by nobody and never served.
+
+    A lookup of an unknown number decodes it and compares the given family name with its
+    own, as a lookup of a known number with another name decodes and compares that entry:
+    the two answers are the same 404 and take the same time, so neither the answer nor its
+    timing tells whether a number exists.
+    """
+    base = "https://registry.invalid"
+    number = "0000-0000-0000-0000-0"
+    subject = {
+        "type": "RegisterEntry",
+        "certificateNumber": number,
+        "name": "Aleksandra Kowalczyk-Nørgaard",
+        "givenName": "Aleksandra",
+        "familyName": "Kowalczyk-Nørgaard",
+        "scheme": {
+            "id": f"{base}/schemes/00000000-0000-4000-8000-000000000000",
+            "type": "CertificationScheme",
+            "code": "STAND-IN",
+            "name": "Welding inspection personnel, level 2",
+            "version": 1,
+        },
+        "scope": [
+            {"type": "ScopeItem", "code": "VT-STEEL", "name": "Visual testing of steel welds"},
+            {"type": "ScopeItem", "code": "VT-PRESSURE", "name": "Pressure equipment welds"},
+        ],
+        "status": "active",
+        "statusSince": "2026-01-01T00:00:00Z",
+        "effectiveDate": "2026-01-01",
+        "expiryDate": "2030-12-31",
+        "credentials": [
+            {
+                "id": "urn:uuid:00000000-0000-4000-8000-000000000000",
+                "type": "CertificationCredential",
+                "status": "active",
+            }
+        ],
+        "directory": False,
+    }
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", f"{base}/contexts/v2"],
+        "id": f"{base}/register/{number}",
+        "type": ["VerifiableCredential", "RegisterEntryCredential"],
+        "issuer": "did:web:registry.invalid",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": subject,
+    }
+    kid = "did:web:registry.invalid#" + "A" * 43
+    header = {"typ": "vc+jwt", "cty": "vc", "alg": "ES256", "kid": kid}
+    parts = (_json_bytes(header), _json_bytes(payload), bytes(64))
+    return ".".join(base64.urlsafe_b64encode(p).rstrip(b"=").decode("ascii") for p in parts)
+
+
+_STAND_IN_ENTRY = _stand_in_entry()
 
 
 def _subject(document: Document) -> Any:
@@ -184,9 +244,13 @@ class _Answers:
             if number
             else None
         )
-        payload = _payload(document) if document else {}
+        # No shortcut for an unknown number: the stand-in entry is decoded and compared
+        # instead, so its 404 takes as long as that of a known number with another name.
+        stored = _STAND_IN_ENTRY if document is None else document.body
+        payload = jws.parse_compact(stored).payload
         entry = payload.get("credentialSubject") or {}
-        if document is None or not same_family_name(entry.get("familyName"), family_name):
+        named = same_family_name(entry.get("familyName"), family_name)
+        if document is None or not named:
             raise NotFound(_NO_ENTRY)
         body = {"entry": entry, "credential": document.body, "validFrom": payload.get("validFrom")}
         return _conditional(

@@ -1,7 +1,8 @@
 """Publication intake: the registry stores only what the issuer's keys verifiably signed.
 
-The issuer keys document proves possession of a key it lists (it is signed by one of its own
-JWKs) and must describe the same keys twice over, as a DID document and as a JWKS. Every
+The issuer keys document must describe the same keys twice over, as a DID document and as a
+JWKS, and be signed by one of its own keys; a new one replaces the held one only if a key the
+held one lists as usable signed it (:mod:`registry.issuer_keys`). Every
 other document is checked against the keys stored from that document, by ``kid``: the DID
 URL of a verification method of that DID document (what the issuer writes), or a bare JWK
 ``kid`` (what it wrote before, still found in older stored documents); a DID URL of another
@@ -33,14 +34,12 @@ from typing import Any
 from registry import jws
 from registry.errors import (
     IdentifierMismatch,
-    InvalidKeys,
     InvalidPayload,
     InvalidQuery,
-    KeyRevoked,
     NoIssuerKeys,
-    UnknownKey,
     WrongType,
 )
+from registry.issuer_keys import IssuerKeys, check_new_issuer_keys, read_issuer_keys, verify_by_kid
 from registry.names import fold
 from registry.store import Document, RegistryStore
 from schemas import credential_schemas
@@ -62,6 +61,7 @@ __all__ = [
     "Registry",
     "check_credential",
     "check_mark",
+    "check_new_issuer_keys",
     "credential_key",
     "directory_name",
     "mark_image",
@@ -70,7 +70,6 @@ __all__ = [
 
 VC_JWT_TYPE = "vc+jwt"
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
-_KEY_MATERIAL = ("kty", "crv", "x", "y")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CREDENTIAL_SCHEMAS = {
     "CertificationCredential": (
@@ -92,120 +91,6 @@ DIRECTORY_MAX_QUERY = 100
 DIRECTORY_MAX_RESULTS = 20
 DIRECTORY_NAME_WIDTH = 420
 """At most this many persons per directory answer: a search finds people, it lists no one."""
-
-
-@dataclass(frozen=True, slots=True)
-class IssuerKeys:
-    """The verified content of an ``issuer-keys`` document."""
-
-    did_document: dict[str, Any]
-    jwks: dict[str, Any]
-    keys: Mapping[str, Mapping[str, Any]]
-    """Public JWKs by ``kid``: the keys that may sign."""
-    revoked: frozenset[str]
-    method_kids: Mapping[str, str]
-    """The ``kid`` of each verification method, by the method's absolute DID URL."""
-
-
-def _method_kid(method: Mapping[str, Any]) -> str:
-    jwk = method.get("publicKeyJwk")
-    kid = jwk.get("kid") if isinstance(jwk, Mapping) else None
-    if isinstance(kid, str) and kid:
-        return kid
-    method_id = method.get("id")
-    if isinstance(method_id, str) and "#" in method_id:
-        return method_id.rsplit("#", 1)[1]
-    raise InvalidKeys("a verification method names no kid")
-
-
-def _did_methods(did_document: Mapping[str, Any]) -> tuple[dict[str, Mapping[str, Any]], set[str]]:
-    """Verification methods by kid, and the kids the DID document marks revoked."""
-    methods, assertion = did_document.get("verificationMethod"), did_document.get("assertionMethod")
-    if not isinstance(methods, list) or not isinstance(assertion, list):
-        raise InvalidKeys("the DID document needs verificationMethod and assertionMethod lists")
-    by_kid: dict[str, Mapping[str, Any]] = {}
-    revoked: set[str] = set()
-    for method in methods:
-        if not isinstance(method, Mapping) or method.get("type") != "JsonWebKey":
-            raise InvalidKeys("every verification method is of type JsonWebKey")
-        jws.public_key(method.get("publicKeyJwk") or {})  # refuses private members
-        kid = _method_kid(method)
-        if kid in by_kid:
-            raise InvalidKeys("the DID document lists a kid twice")
-        by_kid[kid] = method
-        if "revoked" in method:
-            revoked.add(kid)
-        elif method.get("id") not in assertion:
-            raise InvalidKeys(f"verification method {kid[:60]} is not an assertionMethod")
-    return by_kid, revoked
-
-
-def read_issuer_keys(compact: str) -> IssuerKeys:
-    """Parse and verify an issuer keys document (proof of possession included)."""
-    parsed = jws.parse_compact(compact)
-    if parsed.header.get("typ") != KEYS_JWT_TYPE:
-        raise WrongType(f"an issuer keys document has typ {KEYS_JWT_TYPE}")
-    did_document, jwks = parsed.payload.get("did_document"), parsed.payload.get("jwks")
-    if not isinstance(did_document, dict) or not isinstance(jwks, dict):
-        raise InvalidKeys("the payload needs did_document and jwks objects")
-    listed = jwks.get("keys")
-    if not isinstance(listed, list) or not listed:
-        raise InvalidKeys("the JWKS lists no keys")
-    keys: dict[str, Mapping[str, Any]] = {}
-    for jwk in listed:
-        jws.public_key(jwk)  # refuses private members and unsupported keys
-        kid = jwk.get("kid")
-        if not isinstance(kid, str) or not kid or kid in keys:
-            raise InvalidKeys("every JWK needs a unique kid")
-        keys[kid] = jwk
-    methods, revoked = _did_methods(did_document)
-    if set(methods) - revoked != set(keys):
-        raise InvalidKeys("the DID document and the JWKS list different keys")
-    for kid, jwk in keys.items():
-        method_jwk = methods[kid]["publicKeyJwk"]
-        if any(method_jwk.get(m) != jwk.get(m) for m in _KEY_MATERIAL):
-            raise InvalidKeys(f"key {kid[:60]} differs between the DID document and the JWKS")
-    result = IssuerKeys(did_document, jwks, keys, frozenset(revoked), _method_urls(did_document))
-    _verify_by_kid(parsed, result)
-    return result
-
-
-def _method_urls(did_document: Mapping[str, Any]) -> dict[str, str]:
-    """Each verification method's absolute DID URL (a relative ``#…`` id completed with the
-    document's ``id``) → its kid; the methods were checked by :func:`_did_methods`."""
-    did = did_document.get("id")
-    urls: dict[str, str] = {}
-    for method in did_document["verificationMethod"]:
-        method_id = method.get("id")
-        if isinstance(method_id, str) and isinstance(did, str):
-            url = did + method_id if method_id.startswith("#") else method_id
-            urls[url] = _method_kid(method)
-    return urls
-
-
-def _stored_kid(kid: str, keys: IssuerKeys) -> str:
-    """The kid ``keys`` holds the signing key by: a DID URL is the id of one of the DID
-    document's methods; any other kid is taken as it stands (documents signed before the
-    issuer wrote DID URLs)."""
-    if not kid.startswith("did:"):
-        return kid
-    stored = keys.method_kids.get(kid)
-    if stored is None:
-        did = keys.did_document.get("id")
-        if not kid.startswith(f"{did}#"):
-            raise UnknownKey(f"kid {kid[:100]} names a key of another DID than the issuer's")
-        raise UnknownKey(f"no issuer key {kid[:100]}")
-    return stored
-
-
-def _verify_by_kid(parsed: jws.CompactJws, keys: IssuerKeys) -> None:
-    kid = _stored_kid(parsed.kid, keys)
-    if kid in keys.revoked:
-        raise KeyRevoked(f"key {kid[:60]} is revoked")
-    jwk = keys.keys.get(kid)
-    if jwk is None:
-        raise UnknownKey(f"no issuer key {kid[:60]}")
-    jws.verify_signature(parsed, jwk)
 
 
 def _check_vc_shape(payload: Mapping[str, Any], keys: IssuerKeys) -> Mapping[str, Any]:
@@ -282,7 +167,7 @@ def check_mark(key: str, compact: str, keys: IssuerKeys) -> jws.CompactJws:
     parsed = jws.parse_compact(compact)
     if parsed.header.get("typ") != MARK_JWT_TYPE:
         raise WrongType(f"a mark document has typ {MARK_JWT_TYPE}")
-    _verify_by_kid(parsed, keys)
+    verify_by_kid(parsed, keys)
     payload = parsed.payload
     if not set(payload) <= _MARK_FIELDS:
         raise InvalidPayload(f"a mark document holds only {', '.join(sorted(_MARK_FIELDS))}")
@@ -338,7 +223,7 @@ def check_credential(
     parsed = jws.parse_compact(compact)
     if parsed.header.get("typ") != VC_JWT_TYPE or parsed.header.get("cty") != "vc":
         raise WrongType(f"a {kind.value} document has typ {VC_JWT_TYPE} and cty vc")
-    _verify_by_kid(parsed, keys)
+    verify_by_kid(parsed, keys)
     payload = parsed.payload
     subject = _check_vc_shape(payload, keys)
     if kind is DocumentKind.STATUS_LIST:
@@ -385,9 +270,8 @@ class Registry:
         if publication.kind is DocumentKind.ISSUER_KEYS:
             if publication.key != "issuer":
                 raise IdentifierMismatch('the issuer keys document has the key "issuer"')
-            read_issuer_keys(publication.body)
-            media = f"application/{KEYS_JWT_TYPE}"
-        elif publication.kind is DocumentKind.MARK:
+            return self._accept_keys(publication)
+        if publication.kind is DocumentKind.MARK:
             check_mark(publication.key, publication.body, self.keys())
             media = f"application/{MARK_JWT_TYPE}"
         else:
@@ -397,9 +281,39 @@ class Registry:
             media = f"application/{VC_JWT_TYPE}"
         stored = self.store.put(publication, media_type=media, directory_name=listed)
         if stored:
-            for listener in self._on_stored:
-                listener(publication.kind, publication.key)
+            self._stored(publication)
         return stored
+
+    def _stored(self, publication: Publication) -> None:
+        for listener in self._on_stored:
+            listener(publication.kind, publication.key)
+
+    def _accept_keys(self, publication: Publication) -> bool:
+        """A keys document, stored only if newer than the one held and endorsed by it
+        (:func:`registry.issuer_keys.check_new_issuer_keys`); the first one is trusted on
+        first use. The check and the store are one step: the document is stored only over
+        the very version it was checked against, else checked again against the newer one
+        stored meanwhile. A replay of an older document changes nothing, whoever signed it."""
+        media = f"application/{KEYS_JWT_TYPE}"
+        while True:
+            held = self.store.get(DocumentKind.ISSUER_KEYS.value, "issuer")
+            if held is not None and held.version >= publication.version:
+                read_issuer_keys(publication.body)
+                return False
+            trusted = None if held is None else read_issuer_keys(held.body)
+            check_new_issuer_keys(publication.body, trusted)
+            over = None if held is None else held.version
+            if self.store.put_over(publication, media_type=media, held_version=over):
+                self._stored(publication)
+                return True
+
+    def trusted_kids(self) -> frozenset[str] | None:
+        """The kids of the keys a new keys document may be signed by (those the held one
+        lists as usable), or ``None`` while no keys document is held."""
+        try:
+            return frozenset(self.keys().keys)
+        except NoIssuerKeys:
+            return None
 
     def keys(self) -> IssuerKeys:
         """The stored issuer keys, verified again (cheap) so a tampered row is noticed."""

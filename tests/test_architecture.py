@@ -94,7 +94,14 @@ ISSUER_LAYERS: list[tuple[str, list[str]]] = [
     ("the store", ["issuer.store"]),
     (
         "the vocabulary",
-        ["issuer", "issuer.model", "issuer.errors", "issuer.runtime", "issuer.heap"],
+        [
+            "issuer",
+            "issuer.model",
+            "issuer.errors",
+            "issuer.runtime",
+            "issuer.heap",
+            "issuer.lifeline",
+        ],
     ),
 ]
 """The issuer's layers, top to bottom (docs/ARCHITECTURE.md): a module may import modules of

@@ -71,6 +71,9 @@ class _KillingPublisher:
             os.kill(os.getpid(), signal.SIGKILL)
         return self._inner.publish(item)
 
+    def trusted_kids(self) -> frozenset[str] | None:
+        return self._inner.trusted_kids()
+
 
 def _suspend_then_die(target: Target, number: str, after_store: bool) -> None:
     issuer, registry_store = target.stores()
@@ -154,6 +157,9 @@ def test_a_killed_publisher_loses_nothing_and_publishes_once(
             if item.key == number:
                 received.append(stored)
             return stored
+
+        def trusted_kids(self) -> frozenset[str] | None:
+            return registry.trusted_kids()
 
     outbox.drain(store, Counting(), context=_context(), ttl_seconds=300, clock=clock)
     after = registry.document(DocumentKind.REGISTER_ENTRY, number)

@@ -204,6 +204,11 @@ class FlakyPublisher:
         self.delivered += 1
         return self.inner.publish(item)
 
+    def trusted_kids(self) -> frozenset[str] | None:
+        if self.delivered >= self.fail_after:
+            raise PublisherUnavailable("the registry went away (simulated)")
+        return self.inner.trusted_kids()
+
 
 # ── reading the registry as a verifier would ─────────────────────────────────────────────
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ worker processes (``spawn``) that serve it, so the figures are those of a two-wo
 deployment. The master runs as ``python -m issuer.bench.server``, takes its job as JSON on
 standard input (so the registry's intake secret never appears on a command line), prints
 ``{"port": …, "pids": […]}`` once the workers are started, and stops them when its
-standard input closes — also when the bench that started it dies.
+standard input closes — also when the bench that started it dies, however it dies. A worker
+ends by itself when the master is gone (:func:`issuer.lifeline.die_with_parent`), so a
+master killed outright leaves no server behind holding the port.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import multiprocessing
 import socket
 import sys
 from typing import Any
+
+from issuer.lifeline import die_with_parent
 
 __all__ = ["bare_app", "registry_app"]
 
@@ -49,6 +53,7 @@ def registry_app(job: dict[str, Any]) -> Any:
 
 
 def _serve(sock: socket.socket, job: dict[str, Any]) -> None:
+    die_with_parent()
     import uvicorn
 
     from issuer.heap import freeze_startup_heap

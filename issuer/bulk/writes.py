@@ -46,6 +46,7 @@ from typing import Any, cast
 
 from issuer.credentials.signing import LoadedSigner, Signer, SignerHandOver, sign_compact_many
 from issuer.credentials.status import ListClaims
+from issuer.lifeline import die_with_parent
 from issuer.store import Store, TableRows, Tx, with_credential_jws
 
 __all__ = [
@@ -155,8 +156,12 @@ def _serve(connection: Connection, url: str, handover: SignerHandOver | None) ->
     told to close (or its parent is gone).
 
     Interrupts are the parent's to handle (a Ctrl-C reaches the whole process group): the
-    parent waits for the chunk in flight, then closes this process.
+    parent waits for the chunk in flight, then closes this process. A parent that is gone
+    without closing it (killed outright) ends it at once, even in the middle of a chunk,
+    whose transaction is then rolled back as after any crash
+    (:func:`issuer.lifeline.die_with_parent`); a rerun issues that chunk.
     """
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A chunk arrives as some 150,000 tuples: automatic collections would start every few
     # hundred of them as they are unpickled. Nothing in a chunk holds a cycle; the young

@@ -3,7 +3,9 @@
 One key is active and signs everything new. Rotation makes a new active key; the old one is
 retired but stays published while any credential it signed is still within its validity, so
 those credentials keep verifying. A compromised key stays in the DID document with a
-``revoked`` time so verifiers reject it, and leaves the JWKS. Private keys are only ever
+``revoked`` time so verifiers reject it, and leaves the JWKS. The keys document itself is
+signed by a key the registry already trusts (:func:`endorsing_key`): after a rotation, the
+previous key vouches for the new one. Private keys are only ever
 opened by :mod:`issuer.credentials.signing`; this module handles their public parts and states.
 """
 
@@ -26,6 +28,7 @@ __all__ = [
     "KeyRing",
     "create_key",
     "did_document",
+    "endorsing_key",
     "jwks",
     "mark_compromised",
     "published_keys",
@@ -107,16 +110,41 @@ def mark_compromised(
     return _key(tx, kid)
 
 
-def published_keys(tx: Tx, *, now: datetime) -> list[SigningKey]:
-    """Active keys, retired keys still needed by a valid credential, and compromised keys."""
+def published_keys(tx: Tx, *, now: datetime, keep: str | None = None) -> list[SigningKey]:
+    """Active keys, retired keys still needed by a valid credential, and compromised keys;
+    and the retired key ``keep`` even if no credential needs it any more (the key that signs
+    the keys document, which must list it: :func:`endorsing_key`)."""
     keys = []
     for key in tx.list_signing_keys():
-        if key.state is KeyState.RETIRED:
+        if key.state is KeyState.RETIRED and key.kid != keep:
             last = tx.last_valid_until_signed_by(key.kid)
             if last is None or last < now:
                 continue
         keys.append(key)
     return keys
+
+
+def endorsing_key(tx: Tx, *, trusted: frozenset[str] | None) -> SigningKey | None:
+    """The key that signs the next keys document, given the kids the registry's current one
+    lists as usable (``trusted``; ``None`` while it holds none).
+
+    The registry takes a new keys document only if a key it already trusts signed it
+    (docs/REGISTRY.md, "Who may change the keys"), so the active key signs it only once the
+    registry knows that key. Until then — after a rotation, or several since the registry
+    last heard from the body — the most recent key the registry trusts signs it: a retired
+    one, or, when every key it trusts is compromised, the most recent of those, announcing
+    its own compromise in the document it signs. The first keys document, and a registry
+    that trusts none of the body's keys (it must then be reset by its operator), get the
+    active key. ``None`` when there is no active key to fall back on.
+    """
+    active = tx.active_signing_key()
+    if trusted is None or (active is not None and active.kid in trusted):
+        return active
+    held = [key for key in tx.list_signing_keys() if key.kid in trusted]  # oldest first
+    usable = [key for key in held if key.state is not KeyState.COMPROMISED]
+    if usable:
+        return usable[-1]
+    return held[-1] if held else active
 
 
 def _rfc3339(instant: datetime) -> str:
@@ -157,6 +185,21 @@ class KeyRing:
         self._passphrase = passphrase
         self._signer: LoadedSigner | None = None
         self._lock = threading.Lock()
+
+    def signer_for(self, tx: Tx, key: SigningKey) -> LoadedSigner:
+        """The signer of ``key``, whatever its state: the active key as :meth:`signer` holds
+        it, any other (the one that signs a keys document, :func:`endorsing_key`) decrypted
+        for this one use."""
+        if key.state is KeyState.ACTIVE:
+            active = self.signer(tx)
+            if active.kid == key.kid:
+                return active
+        return signing.load_signer(
+            kid=key.kid,
+            alg=Algorithm(key.alg),
+            encrypted_private_key=tx.encrypted_private_key(key.kid),
+            passphrase=self._passphrase,
+        )
 
     def signer(self, tx: Tx) -> LoadedSigner:
         active = tx.active_signing_key()

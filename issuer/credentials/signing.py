@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from issuer.credentials.identity import verification_method_id
+from issuer.lifeline import die_with_parent
 
 __all__ = [
     "Algorithm",
@@ -294,7 +295,11 @@ _pool_signer: LoadedSigner | None = None
 
 
 def _start_worker(handover: SignerHandOver) -> None:
+    """A signing worker's start: it ends with the process that started it, however that one
+    ends (a worker holds the key in clear; its parent killed outright closes nothing), then
+    loads its key."""
     global _pool_signer  # one key per worker process, for its whole life
+    die_with_parent()
     _pool_signer = handover.load()
 
 
@@ -323,8 +328,9 @@ class SigningPool:
     """Signs JWS compact serializations in worker processes, so signing uses every core.
 
     Each worker holds the one key it was started with, handed over once
-    (:class:`SignerHandOver`). Workers end with :meth:`close` (or the ``with`` block).
-    Nothing outside this module sees the key.
+    (:class:`SignerHandOver`). Workers end with :meth:`close` (or the ``with`` block), or
+    by themselves as soon as the process that started them is gone, however it went
+    (:func:`issuer.lifeline.die_with_parent`). Nothing outside this module sees the key.
     """
 
     def __init__(self, signer: LoadedSigner, *, workers: int) -> None:

@@ -7,6 +7,10 @@ sequence number as its version, and only afterwards marks the entries published.
 between the two republishes the same version, which the registry ignores ("store if
 newer"); an unreachable registry leaves the entries pending for the next attempt.
 
+The keys document is signed by a key the registry already trusts, which the publisher asks
+it for (:meth:`Publisher.trusted_kids`, :func:`issuer.credentials.keys.endorsing_key`): the
+registry takes a new one only so (docs/REGISTRY.md, "Who may change the keys").
+
 Status lists are signed for a short validity
 (:func:`issuer.credentials.status.list_validity_seconds`), so they are also published on a
 schedule, not only on change: :func:`enqueue_lapsing_status_lists` puts every list that has used
@@ -28,7 +32,8 @@ from issuer.credentials import keys
 from issuer.credentials.documents import VC_CONTEXT
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.issuance import IssuanceContext
-from issuer.credentials.signing import Signer, sign_compact
+from issuer.credentials.keys import KeyRing
+from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
 from issuer.credentials.status import credential_status, list_validity_seconds, sign_status_list
 from issuer.model import Certification, CredentialKind, KeyState
 from issuer.runtime import Clock
@@ -75,6 +80,11 @@ class Publisher(Protocol):
 
     def publish(self, publication: Publication) -> bool:
         """Deliver one document; ``True`` if stored, ``False`` if the registry had newer."""
+        ...
+
+    def trusted_kids(self) -> frozenset[str] | None:
+        """The kids of the keys the registry lists as usable in the keys document it holds
+        (``None``: it holds none yet): a new keys document must be signed by one of them."""
         ...
 
 
@@ -249,6 +259,21 @@ def _verifiable_kids(tx: Tx, now: datetime) -> Callable[[], frozenset[str]]:
     return kids
 
 
+def _keys_signer(
+    tx: Tx, keyring: KeyRing, publisher: Publisher, active: LoadedSigner
+) -> Callable[[], LoadedSigner]:
+    """The signer of the keys document (:func:`issuer.credentials.keys.endorsing_key`),
+    found once, when a keys document is to be signed: the registry is asked which keys it
+    trusts only then."""
+
+    @cache
+    def signer() -> LoadedSigner:
+        key = keys.endorsing_key(tx, trusted=publisher.trusted_kids())
+        return active if key is None or key.kid == active.kid else keyring.signer_for(tx, key)
+
+    return signer
+
+
 def _document(
     tx: Tx,
     kind: str,
@@ -260,10 +285,14 @@ def _document(
     validity_seconds: int,
     now: datetime,
     verifiable_kids: Callable[[], frozenset[str]],
+    keys_signer: Callable[[], Signer],
 ) -> str | None:
-    """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists."""
+    """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists.
+    The keys document is signed by ``keys_signer()``, a key the registry already trusts,
+    which it lists; everything else by ``signer``, the active key."""
     if kind == DocumentKind.ISSUER_KEYS:
-        published = keys.published_keys(tx, now=now)
+        endorsing = keys_signer()
+        published = keys.published_keys(tx, now=now, keep=endorsing.kid)
         payload = {
             "did_document": keys.did_document(identity, published),
             "jwks": keys.jwks(published),
@@ -271,7 +300,7 @@ def _document(
         }
         validate(ISSUER_KEYS_V1, payload)
         return sign_compact(
-            header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=signer, did=identity.did
+            header={"typ": KEYS_JWT_TYPE}, payload=payload, signer=endorsing, did=identity.did
         )
     if kind == DocumentKind.STATUS_LIST:
         return sign_status_list(
@@ -344,6 +373,7 @@ def drain(
                 latest[(kind, key)] = seq
             signer = context.keyring.signer(tx)  # once per batch, not per document
             verifiable_kids = _verifiable_kids(tx, now)
+            keys_signer = _keys_signer(tx, context.keyring, publisher, signer)
             documents = [
                 (
                     seq,
@@ -359,6 +389,7 @@ def drain(
                         validity_seconds=validity,
                         now=now,
                         verifiable_kids=verifiable_kids,
+                        keys_signer=keys_signer,
                     ),
                 )
                 # The keys first: the registry checks everything else against them.

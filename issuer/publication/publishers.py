@@ -38,6 +38,9 @@ class InProcessPublisher:
     def publish(self, publication: Publication) -> bool:
         return self._registry.accept(publication)
 
+    def trusted_kids(self) -> frozenset[str] | None:
+        return self._registry.trusted_kids()
+
 
 class HttpPublisher:
     """``POST /registry/v1/publications`` on a separately run registry."""
@@ -61,6 +64,25 @@ class HttpPublisher:
             raise RuntimeError(f"registry refused a publication: {response.text[:500]}")
         stored: bool = response.json()["stored"]
         return stored
+
+    def trusted_kids(self) -> frozenset[str] | None:
+        """The kids of the registry's JWKS, which lists exactly the usable keys of the keys
+        document it holds (``None`` when it answers 404: it holds none yet). Public, like
+        every key it serves; the issuer only picks which of its own keys signs with it."""
+        try:
+            response = self._client.get("/.well-known/jwks.json")
+        except httpx.TransportError as exc:
+            raise PublisherUnavailable(str(exc)) from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise PublisherUnavailable(f"registry answered {response.status_code}")
+        try:
+            if response.status_code != 200:
+                raise ValueError(f"registry answered {response.status_code}")
+            return frozenset(str(jwk["kid"]) for jwk in response.json()["keys"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RuntimeError(f"the registry's JWKS is unreadable: {exc}") from exc
 
 
 class BackgroundDrain:

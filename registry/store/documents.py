@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, and_, create_engine, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -114,8 +114,35 @@ class RegistryStore:
         ``directory_name`` is the folded name under which the document is listed in the
         public directory, ``None`` for a document that is not (or no longer) listed.
         """
+        values = self._insert(publication, media_type, directory_name)
+        return self._store(values, documents.c.version < values.excluded.version)
+
+    def put_over(
+        self, publication: Publication, *, media_type: str, held_version: int | None
+    ) -> bool:
+        """Store ``publication`` only over the version its caller checked it against:
+        ``held_version``, still held and older (``None``: none held yet); ``True`` if stored.
+
+        A document whose acceptance depends on the one it replaces (the issuer keys, which
+        must be endorsed by the keys they replace) is then never stored over another one
+        stored meanwhile; the caller reads that one and checks again.
+        """
+        values = self._insert(publication, media_type, None)
+        if held_version is None:
+            statement = values.on_conflict_do_nothing(
+                index_elements=[documents.c.kind, documents.c.key]
+            ).returning(documents.c.version)
+            with self.engine.begin() as connection:
+                return connection.execute(statement).first() is not None
+        excluded = values.excluded
+        return self._store(
+            values,
+            and_(documents.c.version == held_version, documents.c.version < excluded.version),
+        )
+
+    def _insert(self, publication: Publication, media_type: str, directory_name: str | None) -> Any:
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        values = insert(documents).values(
+        return insert(documents).values(
             kind=publication.kind.value,
             key=publication.key,
             version=publication.version,
@@ -125,6 +152,10 @@ class RegistryStore:
             received_at=self._clock(),
             directory_name=directory_name,
         )
+
+    def _store(self, values: Any, replace_when: Any) -> bool:
+        """Insert ``values``, or replace the row held under its key when ``replace_when``
+        holds of it, in one statement; whether anything was written."""
         excluded = values.excluded
         statement = values.on_conflict_do_update(
             index_elements=[documents.c.kind, documents.c.key],
@@ -136,7 +167,7 @@ class RegistryStore:
                 "received_at": excluded.received_at,
                 "directory_name": excluded.directory_name,
             },
-            where=documents.c.version < excluded.version,
+            where=replace_when,
         ).returning(documents.c.version)
         with self.engine.begin() as connection:
             # RETURNING, not rowcount: psycopg reports -1 for some upserts.

@@ -358,10 +358,13 @@ def test_a_revoked_kid_signs_nothing_new(registry: Registry) -> None:
 
 
 def test_keys_rotation_replaces_the_old_keys(registry: Registry) -> None:
+    """The old key signs the document that adds the new one; the new one, trusted then,
+    signs the one that drops the old one."""
     old, new = KeyPair(Algorithm.ES256), KeyPair(Algorithm.EDDSA)
-    before, after = TestIssuer(old), TestIssuer(new)
+    before, during, after = TestIssuer(old), TestIssuer(new, old), TestIssuer(new)
     assert registry.accept(before.keys_publication(1))
-    assert registry.accept(after.keys_publication(2))
+    assert registry.accept(during.keys_publication(2, signer=old))
+    assert registry.accept(after.keys_publication(3))
     assert not registry.accept(before.keys_publication(1))  # a stale replay changes nothing
     assert set(registry.keys().keys) == {new.kid}
     with pytest.raises(UnknownKey):

@@ -60,6 +60,24 @@ def test_a_newer_version_replaces_the_stored_one(registry_store: RegistryStore) 
     assert document.etag == strong_etag(document.body.encode())
 
 
+def test_a_document_is_stored_over_only_the_version_it_was_checked_against(
+    registry_store: RegistryStore,
+) -> None:
+    """``put_over``: stored only if the version named is still the one held (none, for
+    ``None``) and older; a version stored meanwhile, or a replay, leaves the store as it is."""
+    first = _publication(1)
+    assert registry_store.put_over(first, media_type=MEDIA, held_version=None)
+    assert not registry_store.put_over(_publication(2), media_type=MEDIA, held_version=None)
+    assert not registry_store.put_over(_publication(3), media_type=MEDIA, held_version=2)
+    assert not registry_store.put_over(_publication(1, "again"), media_type=MEDIA, held_version=1)
+    assert registry_store.put_over(_publication(4), media_type=MEDIA, held_version=1)
+    document = registry_store.get("status-list", "list-1")
+    assert document is not None
+    assert (document.version, document.body) == (4, "body-v4")
+    assert not registry_store.put_over(_publication(5), media_type=MEDIA, held_version=1)
+    assert registry_store.put_over(_publication(5), media_type=MEDIA, held_version=4)
+
+
 def test_kinds_and_keys_are_separate_documents(registry_store: RegistryStore) -> None:
     assert registry_store.put(_publication(1, key="b"), media_type=MEDIA)
     assert registry_store.put(_publication(1, key="a"), media_type=MEDIA)
