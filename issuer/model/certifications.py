@@ -61,7 +61,13 @@ class LifecycleKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LifecycleDecision:
-    """A recorded lifecycle decision. ``reason`` is confidential: it never leaves the issuer."""
+    """A recorded lifecycle decision. ``reason`` is confidential: it never leaves the issuer.
+
+    ``examination_ids`` are the examinations a scope expansion relied on (clause 9.5: the
+    added items need assessed competence); ``resolves_suspension`` is set only when the
+    decision-maker said that this scope reduction resolves the suspension, since no change
+    of scope lifts a suspension by itself.
+    """
 
     id: str
     certification_id: str
@@ -72,3 +78,5 @@ class LifecycleDecision:
     resolve_by: date | None
     scope_before: tuple[str, ...] | None
     scope_after: tuple[str, ...] | None
+    examination_ids: tuple[str, ...] = ()
+    resolves_suspension: bool = False

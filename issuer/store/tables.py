@@ -247,6 +247,14 @@ class ExaminationRow(Base):
     recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
 
 
+class ExaminationScopeRow(Base):
+    """The scope items an examination assessed: what a decision may rely on it for."""
+
+    __tablename__ = "examination_scope_items"
+    examination_id: Mapped[str] = mapped_column(ForeignKey("examinations.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class DecisionRow(Base):
     __tablename__ = "decisions"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -288,6 +296,17 @@ class LifecycleDecisionRow(Base):
     resolve_by: Mapped[date | None] = mapped_column(Date)
     scope_before: Mapped[str | None] = mapped_column(Text)
     scope_after: Mapped[str | None] = mapped_column(Text)
+    resolves_suspension: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class LifecycleEvidenceRow(Base):
+    """An examination a lifecycle decision relied on (a scope expansion's evidence)."""
+
+    __tablename__ = "lifecycle_decision_examinations"
+    decision_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"), primary_key=True)
+    examination_id: Mapped[str] = mapped_column(
+        ForeignKey("examinations.id"), primary_key=True, index=True
+    )
 
 
 class CertificationScopeRow(Base):
