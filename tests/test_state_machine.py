@@ -224,6 +224,7 @@ class ApplicationModel:
     certificate_number: str | None = None
     status: CertificationStatus | None = None  # of the certification, once granted
     expiry: date | None = None
+    suspension_stands: bool = False  # suspended and not reinstated, expired since or not
 
 
 class ApplicationMachine(RuleBasedStateMachine):
@@ -891,6 +892,7 @@ class ApplicationMachine(RuleBasedStateMachine):
             assert done.status is CertificationStatus.SUSPENDED
             assert done.resolve_by == resolve_by
             self.apps[application_id].status = CertificationStatus.SUSPENDED
+            self.apps[application_id].suspension_stands = True
 
     @precondition(lambda self: bool(self.certified()))
     @rule(data=st.data(), maker=st.sampled_from(MAKER_KEYS))
@@ -912,6 +914,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         if done is not None:
             assert done.status is CertificationStatus.ACTIVE
             self.apps[application_id].status = CertificationStatus.ACTIVE
+            self.apps[application_id].suspension_stands = False
 
     @precondition(lambda self: bool(self.certified()))
     @rule(data=st.data(), maker=st.sampled_from(MAKER_KEYS), blank_reason=st.booleans())
@@ -965,10 +968,17 @@ class ApplicationMachine(RuleBasedStateMachine):
             today = self.today()
             # before expiry the cycle keeps its anniversary; after expiry it starts today
             start = app.expiry + timedelta(days=1) if today <= app.expiry else today
-            assert done.status is CertificationStatus.ACTIVE
+            # a new cycle is no reinstatement: a suspension in force stays in force, also
+            # one the certification expired under
+            status = (
+                CertificationStatus.SUSPENDED
+                if app.suspension_stands
+                else CertificationStatus.ACTIVE
+            )
+            assert done.status is status
             assert done.effective_date == today
             assert done.expiry_date == decisions.expiry_for(start, self.interval)
-            app.status = CertificationStatus.ACTIVE
+            app.status = status
             app.expiry = done.expiry_date
 
     @rule(

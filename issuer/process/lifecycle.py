@@ -1,15 +1,22 @@
 """Lifecycle decisions on a granted certification (clauses 9.5, 9.6, 4.2).
 
-Each is a recorded decision by an impartial decision-maker, an audit entry, and — where the
-world must learn of it — a status-list change in the same transaction:
+Each is a recorded decision by an impartial decision-maker (one who did not train the
+person, declared no conflict with them, nor examined in the evidence decided on), an audit
+entry, and — where the world must learn of it — a status-list change in the same
+transaction:
 
 - **suspend** sets the suspension bit (reason confidential, a resolve-by date tracked);
 - **reinstate** clears it;
 - **withdraw** sets the revocation bit; it is terminal, nothing clears it;
 - **scope** (reduce or expand) and **recertify** revoke the current credential as
-  *superseded* and issue a new one with new slots, linked both ways;
+  *superseded* and issue a new one with new slots, linked both ways; items added need
+  passed examinations that assessed them;
 - **expire** marks certifications past their expiry date (their credentials lapse by
   ``validUntil`` on their own).
+
+Only a reinstatement lifts a suspension, or a scope reduction whose decision says it
+resolves the suspension: a reissued certificate of a suspended certification is suspended
+from the start, so an expansion or a new cycle cannot make a suspended person valid again.
 
 Mark credentials share their certificate's slots, so they follow every bit flip; when a
 certificate is superseded its marks are reissued beside the new certificate.
@@ -38,7 +45,12 @@ from issuer.model import (
 )
 from issuer.process.auth import Actor
 from issuer.process.decisions import add_months, expiry_for
-from issuer.process.impartiality import refuse_conflicted, refuse_trainer_of
+from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
+from issuer.process.impartiality import (
+    refuse_conflicted,
+    refuse_examiner_of_evidence,
+    refuse_trainer_of,
+)
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 from schemas.publication import DocumentKind
@@ -101,6 +113,8 @@ def _record(
     now: datetime,
     entropy: Entropy,
     reason: str | None = None,
+    evidence: Evidence | None = None,
+    resolves_suspension: bool = False,
 ) -> Certification:
     tx.update_certification(after)
     decision = LifecycleDecision(
@@ -113,12 +127,15 @@ def _record(
         resolve_by=after.resolve_by,
         scope_before=before.scope if before.scope != after.scope else None,
         scope_after=after.scope if before.scope != after.scope else None,
+        examination_ids=() if evidence is None else evidence.ids,
+        resolves_suspension=resolves_suspension,
     )
     tx.insert_lifecycle_decision(decision)
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
+    audit_actor = "system:lifecycle" if actor is None else actor.audit_name
     tx.append_audit(
         at=now,
-        actor="system:lifecycle" if actor is None else actor.audit_name,
+        actor=audit_actor,
         action=f"certification.{kind.value}",
         subject_type="certification",
         subject_id=after.id,
@@ -127,8 +144,19 @@ def _record(
             "from": before.status.value,
             "to": after.status.value,
             "scope": ",".join(after.scope),
+            "examinations": ",".join(decision.examination_ids),
         },
     )
+    if resolves_suspension:
+        # Its own entry, so that the history says in words that the suspension ended here.
+        tx.append_audit(
+            at=now,
+            actor=audit_actor,
+            action="certification.suspension-resolved",
+            subject_type="certification",
+            subject_id=after.id,
+            details={"decision_id": decision.id, "kind": kind.value},
+        )
     return after
 
 
@@ -220,9 +248,13 @@ def _reissue(
     now: datetime,
     entropy: Entropy,
     reason: str | None,
+    evidence: Evidence | None = None,
+    resolves_suspension: bool = False,
 ) -> Certification:
     """Revoke the current certificate (and its marks) as superseded, issue and link anew,
-    and record the decision that required it."""
+    and record the decision that required it. A certification still suspended after the
+    decision gets its new certificate suspended too, in the same transaction, so no moment
+    exists in which the new credential reads valid."""
     old = current_certificate(tx, before.id)
     marks = [
         c
@@ -234,6 +266,8 @@ def _reissue(
     new = issue_certificate(
         tx, certification=after, context=context, actor=actor.audit_name, now=now, entropy=entropy
     )
+    if after.status is SUSPENDED:
+        _flip(tx, new.suspension, 1, now)
     tx.link_supersession(old.id, new.id)
     current_mark = tx.current_scheme_mark(after.scheme_id)
     agreed = current_mark is not None and tx.mark_agreement(after.id, current_mark.id) is not None
@@ -246,6 +280,7 @@ def _reissue(
             actor=actor.audit_name,
             now=now,
             entropy=entropy,
+            replacing=True,
         )
         for previous in marks:
             tx.link_supersession(previous.id, mark.id)
@@ -258,7 +293,20 @@ def _reissue(
         now=now,
         entropy=entropy,
         reason=reason,
+        evidence=evidence,
+        resolves_suspension=resolves_suspension,
     )
+
+
+def _suspension_stands(tx: Tx, certification: Certification) -> bool:
+    """Whether a suspension is in force that no decision has resolved: the certification is
+    suspended, or it expired while suspended (its current certificate still carries the
+    suspension bit, which only a reinstatement clears)."""
+    if certification.status is SUSPENDED:
+        return True
+    if certification.status is EXPIRED:
+        return tx.slot_value(current_certificate(tx, certification.id).suspension) == 1
+    return False
 
 
 def change_scope(
@@ -271,9 +319,18 @@ def change_scope(
     number: str,
     scope: tuple[str, ...],
     reason: str | None,
+    examination_ids: tuple[str, ...] = (),
+    resolves_suspension: bool = False,
 ) -> Certification:
-    """Reduce or expand the scope (9.5). A suspended certification whose scope is reduced
-    becomes active again: the reduction is how the suspension is resolved."""
+    """Reduce or expand the scope (9.5).
+
+    Every item added needs evidence: the decision names the passed examinations of this
+    person that assessed it (:func:`issuer.process.evidence.expansion_evidence`), and the
+    decision-maker examined in none of them. A change never lifts a suspension by itself:
+    a suspended certification stays suspended, its new certificate too. Only a reduction
+    whose decision says so (``resolves_suspension``, with its reason: typically, the
+    suspension concerned the item removed) makes it active again.
+    """
     certification = _open(tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED}))
     version = tx.get_scheme_version(certification.scheme_version_id)
     assert version is not None
@@ -286,10 +343,34 @@ def change_scope(
         )
     if new_scope == certification.scope:
         raise StateConflict("the certification already has exactly this scope", kind="no-change")
-    after = dataclasses.replace(
-        certification, scope=new_scope, status=ACTIVE, status_since=now, resolve_by=None
-    )
-    return _reissue(
+    added = tuple(sorted(set(new_scope) - set(certification.scope)))
+    after = dataclasses.replace(certification, scope=new_scope)
+    if resolves_suspension:
+        if certification.status is not SUSPENDED:
+            raise StateConflict(
+                f"only a suspended certification has a suspension to resolve; this one is "
+                f"{certification.status.value}",
+                kind="not-suspended",
+            )
+        if added:
+            raise InvalidInput(
+                "only a reduction of scope can resolve a suspension: decide the items added "
+                "apart from it"
+            )
+        reason = _require_reason(reason or "")
+        after = dataclasses.replace(after, status=ACTIVE, status_since=now, resolve_by=None)
+    evidence = None
+    if added:
+        evidence = expansion_evidence(
+            tx, certification=certification, added=added, examination_ids=examination_ids
+        )
+        refuse_examiner_of_evidence(staff_id=actor.staff(), examinations=evidence.examinations)
+    elif examination_ids:
+        raise InvalidInput(
+            "a reduction of scope relies on no examination: name examinations only for items "
+            "added to the scope"
+        )
+    changed = _reissue(
         tx,
         before=certification,
         after=after,
@@ -299,7 +380,12 @@ def change_scope(
         now=now,
         entropy=entropy,
         reason=reason,
+        evidence=evidence,
+        resolves_suspension=resolves_suspension,
     )
+    if evidence is not None:
+        decide_candidacies(tx, evidence=evidence, certification=changed, actor=actor, now=now)
+    return changed
 
 
 def recertify(
@@ -315,7 +401,8 @@ def recertify(
     """A new cycle under the scheme's current version (9.6).
 
     Before expiry the cycle keeps its anniversary (new expiry = old expiry + interval);
-    after expiry it starts today.
+    after expiry it starts today. A suspension in force stays in force (a new cycle is no
+    reinstatement): the new certificate is suspended, and the resolve-by date kept.
     """
     certification = _open(
         tx, actor, number, LifecycleKind.RECERTIFY, frozenset({ACTIVE, SUSPENDED, EXPIRED})
@@ -335,14 +422,17 @@ def recertify(
         )
     else:
         expiry = expiry_for(today, interval)
+    status = SUSPENDED if _suspension_stands(tx, certification) else ACTIVE
     after = dataclasses.replace(
         certification,
         scheme_version_id=version.id,
         scheme_version=version.version,
         scope=scope,
-        status=ACTIVE,
-        status_since=now,
-        resolve_by=None,
+        status=status,
+        status_since=certification.status_since
+        if status is SUSPENDED and certification.status is SUSPENDED
+        else now,
+        resolve_by=certification.resolve_by if status is SUSPENDED else None,
         effective_date=today,
         expiry_date=expiry,
     )
