@@ -155,9 +155,8 @@ def test_expiry_worklist_and_recertification(office: BackOffice, clock: FrozenCl
     assert new["valid_until"].startswith("2032-11-24T23:59:59")
     overdue = office.ok("GET", "/certifications/worklist/overdue-suspensions", auditor)
     assert [c["certificate_number"] for c in overdue] == [number]
-    assert _decide(office, number, "reinstate", {"reason": "eye test passed"}).json()["status"] == (
-        "active"
-    )
+    reinstated = _decide(office, number, "reinstate", {"reason": "eye test passed"}).json()
+    assert reinstated["status"] == "active"
     assert _suspended(office, new) == 0
 
     clock.advance(days=6 * 366)

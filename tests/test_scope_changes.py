@@ -35,7 +35,8 @@ def _certified(office: BackOffice, scope: list[str]) -> tuple[str, dict[str, Any
     return certification["certificate_number"], certification
 
 
-def _scheme(office: BackOffice, certification: dict[str, Any]) -> dict[str, Any]:
+def _scheme(certification: dict[str, Any]) -> dict[str, Any]:
+    """The scheme of a certification, as the test helpers name it."""
     return {"id": certification["scheme_id"]}
 
 
@@ -49,9 +50,7 @@ def _examined(
 ) -> tuple[str, dict[str, Any]]:
     """The certified person applies for ``scope`` and is examined on it: the examination's
     id and the application (accepted, as it was when examined)."""
-    application = candidate(
-        office, _scheme(office, certification), scope, certification["person_id"]
-    )
+    application = candidate(office, _scheme(certification), scope, certification["person_id"])
     exam = office.ok(
         "POST", "/examinations", member(office, by), exam_body(application["id"], HELD, **overrides)
     )
@@ -151,7 +150,7 @@ def test_an_expansion_on_evidence_is_recorded_and_decides_the_candidacy(
 
 def test_expansion_evidence_must_be_this_persons_under_this_scheme(office: BackOffice) -> None:
     number, certification = _certified(office, ["VT-STEEL"])
-    scheme = _scheme(office, certification)
+    scheme = _scheme(certification)
     registrar = member(office, "registrar")
     # another person's passed examination of the added item
     other = office.ok("POST", "/persons", registrar, person_body("Jonas", "Berg"))
@@ -213,7 +212,7 @@ def test_a_reduction_names_no_examination(office: BackOffice) -> None:
 # ── examinations say what they assessed; a grant relies on them for that only ────────────
 def test_an_examination_records_the_scope_it_assessed(office: BackOffice) -> None:
     _, certification = _certified(office, ["VT-STEEL"])
-    application = candidate(office, _scheme(office, certification), ["VT-STEEL", "VT-PRESSURE"])
+    application = candidate(office, _scheme(certification), ["VT-STEEL", "VT-PRESSURE"])
     examiner = member(office, "examiner")
     whole = office.ok("POST", "/examinations", examiner, exam_body(application["id"], HELD))
     assert whole["scope"] == ["VT-PRESSURE", "VT-STEEL"]
