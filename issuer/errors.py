@@ -121,7 +121,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         403,
         "The examiner or decision-maker declared a conflict of interest (4.3).",
     ),
-    "examined-candidate": (403, "The decision-maker examined this candidate (9.4)."),
+    "examined-candidate": (
+        403,
+        "The decision-maker examined this candidate, or in an examination the decision relies "
+        "on (9.4).",
+    ),
     "examiner-not-approved": (
         403,
         "The examiner is not approved for the scheme on that date (6.2.2).",
@@ -142,7 +146,15 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "duplicate": (409, "A record with the same key already exists."),
     "payload-too-large": (413, "The request body exceeds the configured size limit."),
     "invalid-input": (422, "The request is well-formed but breaks a rule of the process."),
-    "evidence-missing": (422, "A grant needs a passed, identity-checked examination under NDA."),
+    "evidence-missing": (
+        422,
+        "A grant or an added scope item needs a passed, identity-checked examination under NDA "
+        "that assessed it.",
+    ),
+    "evidence-not-usable": (
+        422,
+        "A named examination is of another person or scheme, or certification was denied on it.",
+    ),
     "incompatible-roles": (
         422,
         "One staff member cannot be both administrator and decision-maker.",
@@ -160,6 +172,7 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "no-mark": (409, "The scheme has no certification mark defined."),
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
     "no-change": (409, "The decision would leave the certification exactly as it is."),
+    "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
     "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
     "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),
     "invalid-cursor": (400, "The pagination cursor is not one this API handed out."),

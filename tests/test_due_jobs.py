@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from issuer.cli import app as cli_app
 from issuer.model import Certification, CertificationStatus, LifecycleKind
-from issuer.process import due, lifecycle
+from issuer.process import due
 from issuer.runtime import Entropy
 from issuer.store import Store, Tx
 from tests.backoffice import BackOffice, Json, candidate, exam_body, member, scheme_body
@@ -326,16 +326,16 @@ def test_a_run_that_waited_for_a_certification_does_not_expire_it_again(
 
     def waiting_run() -> None:
         with other_store.transaction() as tx:
-            found.append(lifecycle.expire_due(tx, now=clock(), entropy=SeededEntropy(7)))
+            found.append(due.expire_due(tx, now=clock(), entropy=SeededEntropy(7)))
 
     with store.transaction() as tx:
         assert tx.lock_certification(number) is not None
         thread = threading.Thread(target=waiting_run)
         thread.start()
         time.sleep(0.5)  # the run is now blocked on (or has skipped) the held row
-        assert [
-            c.certificate_number for c in lifecycle.expire_due(tx, now=clock(), entropy=entropy)
-        ] == [number]
+        assert [c.certificate_number for c in due.expire_due(tx, now=clock(), entropy=entropy)] == [
+            number
+        ]
     thread.join(timeout=30)
     assert found == [[]]
     assert kinds(store, number) == [LifecycleKind.EXPIRE]
@@ -385,7 +385,7 @@ def test_the_background_runner_keeps_going_after_a_failed_run(
     def flaky(tx: Tx, *, now: datetime, entropy: Entropy, limit: int) -> Sequence[Certification]:
         if failures:
             raise failures.pop()
-        return lifecycle.expire_due(tx, now=now, entropy=entropy, limit=limit)
+        return due.expire_due(tx, now=now, entropy=entropy, limit=limit)
 
     with pytest.raises(ValueError, match="positive"):
         due.BackgroundDueJobs(store, clock=clock, entropy=entropy, interval=0)

@@ -140,15 +140,24 @@ def test_expiry_worklist_and_recertification(office: BackOffice, clock: FrozenCl
     overdue = office.ok("GET", "/certifications/worklist/overdue-suspensions", auditor)
     assert [c["certificate_number"] for c in overdue] == [number]
 
-    # recertified early: the anniversary is kept
+    # recertified early: the anniversary is kept, and so is the suspension: a new cycle is
+    # no reinstatement
     early = _decide(office, number, "recertify", {"reason": "evidence received"}).json()
-    assert early["status"] == "active"
+    assert early["status"] == "suspended"
+    assert early["resolve_by"] == "2026-12-31"
     assert early["effective_date"] == "2027-01-04"
     assert early["expiry_date"] == "2032-11-24"
     [old] = [c for c in early["credentials"] if c["superseded_by"]]
     [new] = [c for c in early["credentials"] if not c["superseded_by"]]
     assert old["status"] == "superseded"
+    assert new["status"] == "suspended"
+    assert _suspended(office, new) == 1
     assert new["valid_until"].startswith("2032-11-24T23:59:59")
+    overdue = office.ok("GET", "/certifications/worklist/overdue-suspensions", auditor)
+    assert [c["certificate_number"] for c in overdue] == [number]
+    reinstated = _decide(office, number, "reinstate", {"reason": "eye test passed"}).json()
+    assert reinstated["status"] == "active"
+    assert _suspended(office, new) == 0
 
     clock.advance(days=6 * 366)
     expired = office.ok("POST", "/certifications/expire-due", member(office, "decider"))

@@ -83,3 +83,30 @@ def test_credentials_stay_inline_and_uncompressed_on_postgresql(store: Store) ->
     assert options() == []
     migrate.upgrade(store.engine)
     assert options() == ["toast_tuple_target=4080"]
+
+
+def test_examinations_recorded_before_their_scope_was_kept_assessed_their_application(
+    store: Store, keyring: KeyRing, clock: FrozenClock, entropy: SeededEntropy
+) -> None:
+    """An examination recorded before examinations said what they assessed could only
+    assess its whole application: the upgrade gives it its application's requested scope, so
+    a later expansion may still rely on it, and nothing it proved is lost."""
+    context = IssuanceContext(
+        identity=IssuerIdentity(base_url="https://certs.example.test", name="Example Body"),
+        keyring=keyring,
+        list_entries=131_072,
+    )
+    assert demo.seed(store, now=clock(), entropy=entropy, issuance=context) is not None
+    migrate.downgrade(store.engine, "0011")
+    migrate.upgrade(store.engine)
+    with store.engine.connect() as conn:
+        application_ids = conn.scalars(text("SELECT id FROM applications ORDER BY id")).all()
+    examined = 0
+    with store.transaction() as tx:
+        for application_id in application_ids:
+            application = tx.get_application(application_id)
+            assert application is not None
+            for examination in tx.list_examinations(application_id):
+                assert examination.scope == application.requested_scope
+                examined += 1
+    assert examined == 2  # the demo examines two of its three candidates

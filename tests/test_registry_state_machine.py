@@ -71,7 +71,7 @@ from issuer.model import (
     Role,
     StatusPurpose,
 )
-from issuer.process import decisions, examinations, lifecycle, staff
+from issuer.process import decisions, due, examinations, lifecycle, staff
 from issuer.process.auth import Actor
 from issuer.publication import outbox
 from issuer.publication.outbox import PublisherUnavailable
@@ -91,9 +91,11 @@ from tests.test_credentials import method_key
 SCOPE_ITEMS = ("VT-PRESSURE", "VT-STEEL")
 """The scope items of the demo scheme (examples/welding-inspector.scheme.json)."""
 
-REFUSAL_KINDS = frozenset({"invalid-transition", "no-change"})
-"""The refusals the machine's moves may meet: a move its status does not allow, or a scope
-change to the scope it already has. Anything else is a failure."""
+REFUSAL_KINDS = frozenset({"invalid-transition", "no-change", "evidence-missing", "not-suspended"})
+"""The refusals the machine's moves may meet: a move its status does not allow, a scope
+change to the scope it already has, an item added that no examination of the person
+assessed, or a reduction said to resolve a suspension of an active certification. Anything
+else is a failure."""
 
 TTL_SECONDS = 300
 
@@ -493,12 +495,21 @@ class RegistryMachine(RuleBasedStateMachine):
             ),
         )
 
-    @rule(data=st.data(), scope=st.sets(st.sampled_from(SCOPE_ITEMS), min_size=1))
-    def change_scope(self, data: st.DataObject, scope: set[str]) -> None:
+    @rule(
+        data=st.data(),
+        scope=st.sets(st.sampled_from(SCOPE_ITEMS), min_size=1),
+        resolves=st.booleans(),
+    )
+    def change_scope(self, data: st.DataObject, scope: set[str], resolves: bool) -> None:
+        """Items added rely on the examinations behind the grant (they assessed both items
+        for Ana Moreau only); a reduction may say that it resolves a suspension."""
         number = self._pick(data, frozenset({ACTIVE, SUSPENDED}))
-        self._decide(
-            "change scope",
-            lambda tx: lifecycle.change_scope(
+
+        def change(tx: Tx) -> object:
+            certification = lifecycle.get_certification(tx, number)
+            added = set(scope) - set(certification.scope)
+            evidence = tx.list_examinations(certification.application_id) if added else []
+            return lifecycle.change_scope(
                 tx,
                 actor=self.decider,
                 now=self.clock(),
@@ -506,9 +517,12 @@ class RegistryMachine(RuleBasedStateMachine):
                 context=self.env.issuance,
                 number=number,
                 scope=tuple(scope),
-                reason=None,
-            ),
-        )
+                reason="the suspension concerned the item removed" if resolves else None,
+                examination_ids=tuple(e.id for e in evidence),
+                resolves_suspension=resolves and not added,
+            )
+
+        self._decide("change scope", change)
 
     @rule(data=st.data())
     def recertify(self, data: st.DataObject) -> None:
@@ -531,7 +545,7 @@ class RegistryMachine(RuleBasedStateMachine):
         """Days go by and the daily job expires what is past its expiry date."""
         self.clock.advance(days=days)
         with self.store.transaction() as tx:
-            expired = lifecycle.expire_due(tx, now=self.clock(), entropy=self.entropy)
+            expired = due.expire_due(tx, now=self.clock(), entropy=self.entropy)
         self.env.stats["expire" if expired else "time passes"] += 1
         if self.eager:
             self._drain(self.publisher, batch=200)

@@ -70,7 +70,16 @@ from issuer.model import (
     PersonConfidential,
     Role,
 )
-from issuer.process import applications, decisions, examinations, lifecycle, persons, schemes, staff
+from issuer.process import (
+    applications,
+    decisions,
+    due,
+    examinations,
+    lifecycle,
+    persons,
+    schemes,
+    staff,
+)
 from issuer.process.auth import Actor
 from issuer.settings import Settings
 from issuer.store import Store, Tx
@@ -224,6 +233,7 @@ class ApplicationModel:
     certificate_number: str | None = None
     status: CertificationStatus | None = None  # of the certification, once granted
     expiry: date | None = None
+    suspension_stands: bool = False  # suspended and not reinstated, expired since or not
 
 
 class ApplicationMachine(RuleBasedStateMachine):
@@ -891,6 +901,7 @@ class ApplicationMachine(RuleBasedStateMachine):
             assert done.status is CertificationStatus.SUSPENDED
             assert done.resolve_by == resolve_by
             self.apps[application_id].status = CertificationStatus.SUSPENDED
+            self.apps[application_id].suspension_stands = True
 
     @precondition(lambda self: bool(self.certified()))
     @rule(data=st.data(), maker=st.sampled_from(MAKER_KEYS))
@@ -912,6 +923,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         if done is not None:
             assert done.status is CertificationStatus.ACTIVE
             self.apps[application_id].status = CertificationStatus.ACTIVE
+            self.apps[application_id].suspension_stands = False
 
     @precondition(lambda self: bool(self.certified()))
     @rule(data=st.data(), maker=st.sampled_from(MAKER_KEYS), blank_reason=st.booleans())
@@ -965,10 +977,17 @@ class ApplicationMachine(RuleBasedStateMachine):
             today = self.today()
             # before expiry the cycle keeps its anniversary; after expiry it starts today
             start = app.expiry + timedelta(days=1) if today <= app.expiry else today
-            assert done.status is CertificationStatus.ACTIVE
+            # a new cycle is no reinstatement: a suspension in force stays in force, also
+            # one the certification expired under
+            status = (
+                CertificationStatus.SUSPENDED
+                if app.suspension_stands
+                else CertificationStatus.ACTIVE
+            )
+            assert done.status is status
             assert done.effective_date == today
             assert done.expiry_date == decisions.expiry_for(start, self.interval)
-            app.status = CertificationStatus.ACTIVE
+            app.status = status
             app.expiry = done.expiry_date
 
     @rule(
@@ -1000,7 +1019,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         """Days go by, and the daily job expires what is past its last valid day."""
         self.clock.advance(days=days)
         today = self.today()
-        due = {
+        expected = {
             k
             for k, v in self.apps.items()
             if v.status in {CertificationStatus.ACTIVE, CertificationStatus.SUSPENDED}
@@ -1009,12 +1028,12 @@ class ApplicationMachine(RuleBasedStateMachine):
         }
         expired = self.attempt(
             None,
-            None if due else 0,
-            lambda tx: lifecycle.expire_due(tx, now=self.clock(), entropy=self.entropy),
+            None if expected else 0,
+            lambda tx: due.expire_due(tx, now=self.clock(), entropy=self.entropy),
         )
         assert expired is not None
-        assert {c.application_id for c in expired} == due
-        for application_id in due:
+        assert {c.application_id for c in expired} == expected
+        for application_id in expected:
             self.apps[application_id].status = CertificationStatus.EXPIRED
 
     # ── invariants ───────────────────────────────────────────────────────────────────────

@@ -175,13 +175,20 @@ def issue_mark(
     actor: str | AuditActor,
     now: datetime,
     entropy: Entropy,
+    replacing: bool = False,
 ) -> Credential:
     """Sign the mark credential (clause 9.7) once the person agreed to the mark's rules.
 
     The mark shares the certificate credential's status slots: no new slot is allocated,
-    so the certification's suspension or withdrawal reaches the mark at once.
+    so the certification's suspension or withdrawal reaches the mark at once. A new mark
+    needs an active certification; a mark ``replacing`` one superseded with its certificate
+    (a scope change, a recertification) follows the certification as it is, suspended
+    included, since it shares the new certificate's suspension bit.
     """
-    if certification.status is not CertificationStatus.ACTIVE:
+    allowed = {CertificationStatus.ACTIVE}
+    if replacing:
+        allowed.add(CertificationStatus.SUSPENDED)
+    if certification.status not in allowed:
         raise StateConflict(
             f"a mark is issued only for an active certification; this one is "
             f"{certification.status.value}",

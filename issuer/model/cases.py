@@ -127,11 +127,17 @@ class AiUse:
 
 @dataclass(frozen=True, slots=True)
 class Examination:
-    """Clauses 9.3, 7.4.4: the record of one examination of a candidate."""
+    """Clauses 9.3, 7.4.4: the record of one examination of a candidate.
+
+    ``scope`` is the scope items the examination assessed (by default every item the
+    application requests): a decision may rely on it only for those items, so a later
+    expansion of scope can say which examination proved competence in each added item.
+    """
 
     id: str
     application_id: str
     examiner_id: str
+    scope: tuple[str, ...]
     held_on: date
     method: str
     result: ExaminationResult

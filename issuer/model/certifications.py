@@ -65,7 +65,13 @@ class LifecycleKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LifecycleDecision:
-    """A recorded lifecycle decision. ``reason`` is confidential: it never leaves the issuer."""
+    """A recorded lifecycle decision. ``reason`` is confidential: it never leaves the issuer.
+
+    ``examination_ids`` are the examinations a scope expansion relied on (clause 9.5: the
+    added items need assessed competence); ``resolves_suspension`` is set only when the
+    decision-maker said that this scope reduction resolves the suspension, since no change
+    of scope lifts a suspension by itself.
+    """
 
     id: str
     certification_id: str
@@ -79,6 +85,8 @@ class LifecycleDecision:
     effective_at: datetime | None = None
     """When the change took effect, if not when it was recorded: an expiry takes effect at
     the end of the last valid day, whenever the due jobs come to record it."""
+    examination_ids: tuple[str, ...] = ()
+    resolves_suspension: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ from issuer.model import (
     CertificationStatus,
     Decision,
     DecisionOutcome,
-    ExaminationResult,
 )
 from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
+from issuer.process.evidence import QUALIFYING, qualifies, uncovered
 from issuer.process.impartiality import refuse_conflicted, refuse_examiner_of, refuse_trainer_of
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
@@ -99,22 +99,20 @@ def decide(
     certification = None
     if data.outcome is DecisionOutcome.GRANT:
         exams = tx.list_examinations(application.id)
-        passed = [
-            e
-            for e in exams
-            if e.result is ExaminationResult.PASS and e.nda_accepted and e.identity_checked
-        ]
-        if not passed:
-            raise InvalidInput(
-                "a grant needs a passed examination with the candidate's identity checked and "
-                "the confidentiality agreement accepted (clauses 9.3, 7.4.4)",
-                kind="evidence-missing",
-            )
+        if not any(qualifies(e) for e in exams):
+            raise InvalidInput(f"a grant needs {QUALIFYING}", kind="evidence-missing")
         if data.scope is not None and len(set(data.scope)) != len(data.scope):
             raise InvalidInput("name each granted scope item once")
         scope = tuple(sorted(data.scope)) if data.scope is not None else application.requested_scope
         if not scope or not set(scope) <= set(application.requested_scope):
             raise InvalidInput("the granted scope must be a non-empty part of the requested scope")
+        missing = uncovered(scope, exams)
+        if missing:
+            raise InvalidInput(
+                f"no passed examination assessed {missing}: grant only the scope items "
+                f"examined, each by {QUALIFYING}",
+                kind="evidence-missing",
+            )
         effective = data.effective_date or now.date()
         if effective < now.date():
             raise InvalidInput("a certification cannot take effect before it is decided")

@@ -6,7 +6,7 @@ the directory and the regulators' feed say so on time (7.2.1: "valid" must be tr
 issuer runs **due jobs**:
 
 - **expiry** (9.6): every active or suspended certification whose expiry date has passed
-  becomes expired (:func:`issuer.process.lifecycle.expire_due`); its register entry is
+  becomes expired (:func:`expire_due`); its register entry is
   republished, and the decision records that it took effect at the end of the last valid
   day, whenever the job came to record it;
 - **overdue suspensions** (9.5): a suspension left unresolved past its resolve-by date is
@@ -30,15 +30,16 @@ items in the transaction it is given and returns the certifications it acted on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Protocol
 
-from issuer.model import Certification, SuspensionEscalation
+from issuer.model import Certification, LifecycleKind, OverdueSuspension, SuspensionEscalation
 from issuer.process import lifecycle
 from issuer.process.auth import Actor
 from issuer.runtime import Clock, Entropy, new_id
@@ -51,8 +52,11 @@ __all__ = [
     "BackgroundDueJobs",
     "DueJob",
     "JobReport",
+    "end_of_validity",
     "escalate_overdue_suspensions",
+    "expire_due",
     "expiry_requested_by",
+    "overdue_suspensions",
     "run_due",
 ]
 
@@ -98,6 +102,61 @@ class JobReport:
         return f"{count} certification{'' if count == 1 else 's'} {self.done}"
 
 
+def end_of_validity(expiry_date: date) -> datetime:
+    """The instant a certification expires: the end of its last valid day (UTC), the same
+    instant its credentials' ``validUntil`` ends."""
+    return datetime.combine(expiry_date + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def expire_due(
+    tx: Tx,
+    *,
+    now: datetime,
+    entropy: Entropy,
+    limit: int = 500,
+    requested_by: Actor | None = None,
+) -> list[Certification]:
+    """Mark up to ``limit`` active or suspended certifications past their expiry date as
+    expired (9.6), each locked first, and return them. No one decides an expiry;
+    ``requested_by`` is the token that asked for it now, if one did.
+
+    A certification another transaction holds is left for the next run; one that a run
+    before this one already expired no longer matches, so running it again (or twice at
+    once) expires nothing twice. Each expiry republishes the register entry; the status
+    lists do not change (the credentials lapse by ``validUntil``). The decision records
+    when it took effect — the end of the last valid day — apart from when it was recorded.
+    """
+    today = now.date()
+    expired = []
+    for certification in tx.lock_due_for_expiry(today, limit):
+        if (
+            certification.status not in (lifecycle.ACTIVE, lifecycle.SUSPENDED)
+            or certification.expiry_date >= today
+        ):
+            continue  # changed since it was found: nothing is due any more
+        after = dataclasses.replace(certification, status=lifecycle.EXPIRED, status_since=now)
+        expired.append(
+            lifecycle.record_change(
+                tx,
+                before=certification,
+                after=after,
+                kind=LifecycleKind.EXPIRE,
+                actor=None,
+                now=now,
+                entropy=entropy,
+                effective_at=end_of_validity(certification.expiry_date),
+                requested_by=requested_by,
+            )
+        )
+    return expired
+
+
+def overdue_suspensions(tx: Tx, *, now: datetime) -> list[OverdueSuspension]:
+    """Suspensions whose resolve-by date has passed: each needs the decision 9.5 requires,
+    with when the due jobs referred it to the decision-makers."""
+    return tx.overdue_suspensions(now.date())
+
+
 def escalate_overdue_suspensions(
     tx: Tx, *, now: datetime, entropy: Entropy, limit: int
 ) -> list[Certification]:
@@ -139,15 +198,13 @@ def escalate_overdue_suspensions(
     return escalated
 
 
-EXPIRY = DueJob(name="expiry", done="expired", step=lifecycle.expire_due)
+EXPIRY = DueJob(name="expiry", done="expired", step=expire_due)
 
 
 def expiry_requested_by(actor: Actor) -> DueJob:
     """The expiry job as a staff request runs it (``POST /certifications/expire-due``): the
     same batches, with the audit naming the token that asked."""
-    return DueJob(
-        name=EXPIRY.name, done=EXPIRY.done, step=partial(lifecycle.expire_due, requested_by=actor)
-    )
+    return DueJob(name=EXPIRY.name, done=EXPIRY.done, step=partial(expire_due, requested_by=actor))
 
 
 OVERDUE_SUSPENSIONS = DueJob(

@@ -1,5 +1,6 @@
 """Examinations (clauses 9.3, 7.4.4, 6.2.2, 6.5): recorded for a candidate by an approved,
-unconflicted examiner who did not train them.
+unconflicted examiner who did not train them, with the scope items they assessed (what a
+grant or a later expansion of scope may rely on them for).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class ExaminationInput:
     invigilation_mode: InvigilationMode
     irregularities: str | None
     ai_use: AiUse | None
+    scope: tuple[str, ...] | None = None
+    """The scope items assessed; ``None``: every item the application requests."""
 
 
 def get_examination(tx: Tx, examination_id: str) -> Examination:
@@ -57,6 +60,22 @@ def _examiner_id(actor: Actor, given: str | None) -> str:
     if given is None:
         raise InvalidInput("name the examiner (examiner_id)")
     return given
+
+
+def _assessed(requested: tuple[str, ...], given: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The scope items an examination assessed: those named, each once and all requested
+    by the application (a candidate is examined only for what they applied for)."""
+    if given is None:
+        return requested
+    if not given or len(set(given)) != len(given):
+        raise InvalidInput("name each assessed scope item once, at least one")
+    unrequested = sorted(set(given) - set(requested))
+    if unrequested:
+        raise InvalidInput(
+            f"an examination assesses only scope items the application requests "
+            f"({sorted(requested)}); not requested: {unrequested}"
+        )
+    return tuple(sorted(given))
 
 
 def record_examination(
@@ -92,6 +111,7 @@ def record_examination(
         raise InvalidInput("an examination cannot be recorded before it is held")
     if not 0 <= data.score <= data.max_score or data.max_score <= 0:
         raise InvalidInput("the score must lie between 0 and a positive max_score")
+    scope = _assessed(application.requested_scope, data.scope)
     if data.ai_use is not None:
         if tx.get_staff(data.ai_use.human_reviewer_id) is None:
             raise NotFound(f"no staff member {data.ai_use.human_reviewer_id!r} to review AI use")
@@ -101,6 +121,7 @@ def record_examination(
         id=new_id(entropy),
         application_id=application.id,
         examiner_id=examiner_id,
+        scope=scope,
         held_on=data.held_on,
         method=data.method,
         result=data.result,
@@ -125,6 +146,7 @@ def record_examination(
             "application_id": application.id,
             "examiner_id": examiner_id,
             "result": data.result.value,
+            "scope": ",".join(scope),
             "ai_used": data.ai_use is not None,
         },
     )

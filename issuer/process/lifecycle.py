@@ -1,16 +1,23 @@
 """Lifecycle decisions on a granted certification (clauses 9.5, 9.6, 4.2).
 
-Each is a recorded decision by an impartial decision-maker, an audit entry, and — where the
-world must learn of it — a status-list change in the same transaction:
+Each is a recorded decision by an impartial decision-maker (one who did not train the
+person, declared no conflict with them, nor examined in the evidence decided on), an audit
+entry, and — where the world must learn of it — a status-list change in the same
+transaction:
 
 - **suspend** sets the suspension bit (reason confidential, a resolve-by date tracked);
 - **reinstate** clears it;
 - **withdraw** sets the revocation bit; it is terminal, nothing clears it;
 - **scope** (reduce or expand) and **recertify** revoke the current credential as
-  *superseded* and issue a new one with new slots, linked both ways;
+  *superseded* and issue a new one with new slots, linked both ways; items added need
+  passed examinations that assessed them;
 - **expire** marks certifications past their expiry date (their credentials lapse by
-  ``validUntil`` on their own); the due jobs (:mod:`issuer.process.due`) run it by
-  themselves, a batch at a time.
+  ``validUntil`` on their own): :func:`issuer.process.due.expire_due`, which the due jobs
+  run by themselves, a batch at a time, records it through :func:`record_change`.
+
+Only a reinstatement lifts a suspension, or a scope reduction whose decision says it
+resolves the suspension: a reissued certificate of a suspended certification is suspended
+from the start, so an expansion or a new cycle cannot make a suspended person valid again.
 
 Mark credentials share their certificate's slots, so they follow every bit flip; when a
 certificate is superseded its marks are reissued beside the new certificate.
@@ -19,7 +26,7 @@ certificate is superseded its marks are reissued beside the new certificate.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from issuer.credentials import certificate_numbers
 from issuer.credentials.issuance import (
@@ -35,24 +42,29 @@ from issuer.model import (
     CredentialKind,
     LifecycleDecision,
     LifecycleKind,
-    OverdueSuspension,
     StatusSlot,
 )
 from issuer.process.auth import Actor
 from issuer.process.decisions import add_months, expiry_for
-from issuer.process.impartiality import refuse_conflicted, refuse_trainer_of
+from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
+from issuer.process.impartiality import (
+    refuse_conflicted,
+    refuse_examiner_of_evidence,
+    refuse_trainer_of,
+)
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 from issuer.store.audit import AuditActor
 from schemas.publication import DocumentKind
 
 __all__ = [
+    "ACTIVE",
+    "EXPIRED",
+    "SUSPENDED",
     "change_scope",
-    "end_of_validity",
-    "expire_due",
     "get_certification",
-    "overdue_suspensions",
     "recertify",
+    "record_change",
     "reinstate",
     "suspend",
     "withdraw",
@@ -97,7 +109,7 @@ def _open(
     return certification
 
 
-def _record(
+def record_change(
     tx: Tx,
     *,
     before: Certification,
@@ -109,8 +121,14 @@ def _record(
     reason: str | None = None,
     effective_at: datetime | None = None,
     requested_by: Actor | None = None,
+    evidence: Evidence | None = None,
+    resolves_suspension: bool = False,
 ) -> Certification:
-    """``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
+    """Record one lifecycle change of ``before`` into ``after``: the decision, the register
+    entry republished and the audit entry, in ``tx``. Every lifecycle decision goes through
+    here, the due jobs' expiry too (:func:`issuer.process.due.expire_due`).
+
+    ``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
     that asked for a change nobody decides, which the audit entry names."""
     tx.update_certification(after)
     decision = LifecycleDecision(
@@ -124,6 +142,8 @@ def _record(
         scope_before=before.scope if before.scope != after.scope else None,
         scope_after=after.scope if before.scope != after.scope else None,
         effective_at=effective_at,
+        examination_ids=() if evidence is None else evidence.ids,
+        resolves_suspension=resolves_suspension,
     )
     tx.insert_lifecycle_decision(decision)
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
@@ -132,21 +152,33 @@ def _record(
         "from": before.status.value,
         "to": after.status.value,
         "scope": ",".join(after.scope),
+        "examinations": ",".join(decision.examination_ids),
     }
     if effective_at is not None:
         details["effective_at"] = effective_at.isoformat()
+    audit_actor = (
+        AuditActor(_SYSTEM, None if requested_by is None else requested_by.token_id)
+        if actor is None
+        else actor.audit_name
+    )
     tx.append_audit(
         at=now,
-        actor=(
-            AuditActor(_SYSTEM, None if requested_by is None else requested_by.token_id)
-            if actor is None
-            else actor.audit_name
-        ),
+        actor=audit_actor,
         action=f"certification.{kind.value}",
         subject_type="certification",
         subject_id=after.id,
         details=details,
     )
+    if resolves_suspension:
+        # Its own entry, so that the history says in words that the suspension ended here.
+        tx.append_audit(
+            at=now,
+            actor=audit_actor,
+            action="certification.suspension-resolved",
+            subject_type="certification",
+            subject_id=after.id,
+            details={"decision_id": decision.id, "kind": kind.value},
+        )
     return after
 
 
@@ -179,7 +211,7 @@ def suspend(
     after = dataclasses.replace(
         certification, status=SUSPENDED, status_since=now, resolve_by=resolve_by
     )
-    return _record(
+    return record_change(
         tx,
         before=certification,
         after=after,
@@ -197,7 +229,7 @@ def reinstate(
     certification = _open(tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED}))
     _flip(tx, current_certificate(tx, certification.id).suspension, 0, now)
     after = dataclasses.replace(certification, status=ACTIVE, status_since=now, resolve_by=None)
-    return _record(
+    return record_change(
         tx,
         before=certification,
         after=after,
@@ -215,7 +247,7 @@ def withdraw(
     certification = _open(tx, actor, number, LifecycleKind.WITHDRAW, frozenset({ACTIVE, SUSPENDED}))
     _flip(tx, current_certificate(tx, certification.id).revocation, 1, now)
     after = dataclasses.replace(certification, status=WITHDRAWN, status_since=now, resolve_by=None)
-    return _record(
+    return record_change(
         tx,
         before=certification,
         after=after,
@@ -238,9 +270,13 @@ def _reissue(
     now: datetime,
     entropy: Entropy,
     reason: str | None,
+    evidence: Evidence | None = None,
+    resolves_suspension: bool = False,
 ) -> Certification:
     """Revoke the current certificate (and its marks) as superseded, issue and link anew,
-    and record the decision that required it."""
+    and record the decision that required it. A certification still suspended after the
+    decision gets its new certificate suspended too, in the same transaction, so no moment
+    exists in which the new credential reads valid."""
     old = current_certificate(tx, before.id)
     marks = [
         c
@@ -252,6 +288,8 @@ def _reissue(
     new = issue_certificate(
         tx, certification=after, context=context, actor=actor.audit_name, now=now, entropy=entropy
     )
+    if after.status is SUSPENDED:
+        _flip(tx, new.suspension, 1, now)
     tx.link_supersession(old.id, new.id)
     current_mark = tx.current_scheme_mark(after.scheme_id)
     agreed = current_mark is not None and tx.mark_agreement(after.id, current_mark.id) is not None
@@ -264,10 +302,11 @@ def _reissue(
             actor=actor.audit_name,
             now=now,
             entropy=entropy,
+            replacing=True,
         )
         for previous in marks:
             tx.link_supersession(previous.id, mark.id)
-    return _record(
+    return record_change(
         tx,
         before=before,
         after=after,
@@ -276,7 +315,20 @@ def _reissue(
         now=now,
         entropy=entropy,
         reason=reason,
+        evidence=evidence,
+        resolves_suspension=resolves_suspension,
     )
+
+
+def _suspension_stands(tx: Tx, certification: Certification) -> bool:
+    """Whether a suspension is in force that no decision has resolved: the certification is
+    suspended, or it expired while suspended (its current certificate still carries the
+    suspension bit, which only a reinstatement clears)."""
+    if certification.status is SUSPENDED:
+        return True
+    if certification.status is EXPIRED:
+        return tx.slot_value(current_certificate(tx, certification.id).suspension) == 1
+    return False
 
 
 def change_scope(
@@ -289,9 +341,18 @@ def change_scope(
     number: str,
     scope: tuple[str, ...],
     reason: str | None,
+    examination_ids: tuple[str, ...] = (),
+    resolves_suspension: bool = False,
 ) -> Certification:
-    """Reduce or expand the scope (9.5). A suspended certification whose scope is reduced
-    becomes active again: the reduction is how the suspension is resolved."""
+    """Reduce or expand the scope (9.5).
+
+    Every item added needs evidence: the decision names the passed examinations of this
+    person that assessed it (:func:`issuer.process.evidence.expansion_evidence`), and the
+    decision-maker examined in none of them. A change never lifts a suspension by itself:
+    a suspended certification stays suspended, its new certificate too. Only a reduction
+    whose decision says so (``resolves_suspension``, with its reason: typically, the
+    suspension concerned the item removed) makes it active again.
+    """
     certification = _open(tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED}))
     version = tx.get_scheme_version(certification.scheme_version_id)
     assert version is not None
@@ -304,10 +365,34 @@ def change_scope(
         )
     if new_scope == certification.scope:
         raise StateConflict("the certification already has exactly this scope", kind="no-change")
-    after = dataclasses.replace(
-        certification, scope=new_scope, status=ACTIVE, status_since=now, resolve_by=None
-    )
-    return _reissue(
+    added = tuple(sorted(set(new_scope) - set(certification.scope)))
+    after = dataclasses.replace(certification, scope=new_scope)
+    if resolves_suspension:
+        if certification.status is not SUSPENDED:
+            raise StateConflict(
+                f"only a suspended certification has a suspension to resolve; this one is "
+                f"{certification.status.value}",
+                kind="not-suspended",
+            )
+        if added:
+            raise InvalidInput(
+                "only a reduction of scope can resolve a suspension: decide the items added "
+                "apart from it"
+            )
+        reason = _require_reason(reason or "")
+        after = dataclasses.replace(after, status=ACTIVE, status_since=now, resolve_by=None)
+    evidence = None
+    if added:
+        evidence = expansion_evidence(
+            tx, certification=certification, added=added, examination_ids=examination_ids
+        )
+        refuse_examiner_of_evidence(staff_id=actor.staff(), examinations=evidence.examinations)
+    elif examination_ids:
+        raise InvalidInput(
+            "a reduction of scope relies on no examination: name examinations only for items "
+            "added to the scope"
+        )
+    changed = _reissue(
         tx,
         before=certification,
         after=after,
@@ -317,7 +402,12 @@ def change_scope(
         now=now,
         entropy=entropy,
         reason=reason,
+        evidence=evidence,
+        resolves_suspension=resolves_suspension,
     )
+    if evidence is not None:
+        decide_candidacies(tx, evidence=evidence, certification=changed, actor=actor, now=now)
+    return changed
 
 
 def recertify(
@@ -333,7 +423,8 @@ def recertify(
     """A new cycle under the scheme's current version (9.6).
 
     Before expiry the cycle keeps its anniversary (new expiry = old expiry + interval);
-    after expiry it starts today.
+    after expiry it starts today. A suspension in force stays in force (a new cycle is no
+    reinstatement): the new certificate is suspended, and the resolve-by date kept.
     """
     certification = _open(
         tx, actor, number, LifecycleKind.RECERTIFY, frozenset({ACTIVE, SUSPENDED, EXPIRED})
@@ -353,14 +444,17 @@ def recertify(
         )
     else:
         expiry = expiry_for(today, interval)
+    status = SUSPENDED if _suspension_stands(tx, certification) else ACTIVE
     after = dataclasses.replace(
         certification,
         scheme_version_id=version.id,
         scheme_version=version.version,
         scope=scope,
-        status=ACTIVE,
-        status_since=now,
-        resolve_by=None,
+        status=status,
+        status_since=certification.status_since
+        if status is SUSPENDED and certification.status is SUSPENDED
+        else now,
+        resolve_by=certification.resolve_by if status is SUSPENDED else None,
         effective_date=today,
         expiry_date=expiry,
     )
@@ -375,55 +469,3 @@ def recertify(
         entropy=entropy,
         reason=reason,
     )
-
-
-def end_of_validity(expiry_date: date) -> datetime:
-    """The instant a certification expires: the end of its last valid day (UTC), the same
-    instant its credentials' ``validUntil`` ends."""
-    return datetime.combine(expiry_date + timedelta(days=1), time(0), tzinfo=UTC)
-
-
-def expire_due(
-    tx: Tx,
-    *,
-    now: datetime,
-    entropy: Entropy,
-    limit: int = 500,
-    requested_by: Actor | None = None,
-) -> list[Certification]:
-    """Mark up to ``limit`` active or suspended certifications past their expiry date as
-    expired (9.6), each locked first, and return them. No one decides an expiry;
-    ``requested_by`` is the token that asked for it now, if one did.
-
-    A certification another transaction holds is left for the next run; one that a run
-    before this one already expired no longer matches, so running it again (or twice at
-    once) expires nothing twice. Each expiry republishes the register entry; the status
-    lists do not change (the credentials lapse by ``validUntil``). The decision records
-    when it took effect — the end of the last valid day — apart from when it was recorded.
-    """
-    today = now.date()
-    expired = []
-    for certification in tx.lock_due_for_expiry(today, limit):
-        if certification.status not in (ACTIVE, SUSPENDED) or certification.expiry_date >= today:
-            continue  # changed since it was found: nothing is due any more
-        after = dataclasses.replace(certification, status=EXPIRED, status_since=now)
-        expired.append(
-            _record(
-                tx,
-                before=certification,
-                after=after,
-                kind=LifecycleKind.EXPIRE,
-                actor=None,
-                now=now,
-                entropy=entropy,
-                effective_at=end_of_validity(certification.expiry_date),
-                requested_by=requested_by,
-            )
-        )
-    return expired
-
-
-def overdue_suspensions(tx: Tx, *, now: datetime) -> list[OverdueSuspension]:
-    """Suspensions whose resolve-by date has passed: each needs the decision 9.5 requires,
-    with when the due jobs referred it to the decision-makers."""
-    return tx.overdue_suspensions(now.date())

@@ -26,6 +26,7 @@ from issuer.store.tables import (
     ConflictRow,
     DecisionRow,
     ExaminationRow,
+    ExaminationScopeRow,
     TrainerRow,
 )
 
@@ -66,7 +67,7 @@ class CaseReads(Unit):
     # ── examinations ─────────────────────────────────────────────────────────────────────
     def get_examination(self, examination_id: str) -> Examination | None:
         row = self._s.get(ExaminationRow, examination_id)
-        return None if row is None else _examination(row)
+        return None if row is None else _examinations(self._s, [row])[0]
 
     def list_examinations(self, application_id: str) -> list[Examination]:
         rows = self._s.scalars(
@@ -74,7 +75,7 @@ class CaseReads(Unit):
             .where(ExaminationRow.application_id == application_id)
             .order_by(ExaminationRow.held_on, ExaminationRow.recorded_at)
         )
-        return [_examination(r) for r in rows]
+        return _examinations(self._s, list(rows))
 
     def examined(self, staff_id: str, person_id: str) -> bool:
         """Whether ``staff_id`` examined ``person_id`` in any examination on record."""
@@ -153,6 +154,7 @@ class CaseWrites(Unit):
     def insert_examination(self, examination: Examination) -> None:
         fields = _fields(examination)
         ai_use = fields.pop("ai_use")
+        codes = fields.pop("scope")
         fields["result"] = examination.result.value
         fields["invigilation_mode"] = examination.invigilation_mode.value
         self._s.add(
@@ -163,6 +165,8 @@ class CaseWrites(Unit):
                 ai_acknowledged_at=ai_use.acknowledged_by_person_at if ai_use else None,
             )
         )
+        self._s.flush()
+        self._s.add_all(ExaminationScopeRow(examination_id=examination.id, code=c) for c in codes)
         self._flush("examination")
 
     def insert_decision(self, decision: Decision) -> None:
@@ -196,7 +200,20 @@ def _application(session: Session, row: ApplicationRow) -> Application:
     )
 
 
-def _examination(row: ExaminationRow) -> Examination:
+def _examinations(session: Session, rows: list[ExaminationRow]) -> list[Examination]:
+    """The examinations of ``rows``, each with the scope items it assessed (one query)."""
+    scopes: dict[str, list[str]] = {row.id: [] for row in rows}
+    if rows:
+        for examination_id, code in session.execute(
+            select(ExaminationScopeRow.examination_id, ExaminationScopeRow.code)
+            .where(ExaminationScopeRow.examination_id.in_(list(scopes)))
+            .order_by(ExaminationScopeRow.code)
+        ):
+            scopes[examination_id].append(code)
+    return [_examination(row, tuple(scopes[row.id])) for row in rows]
+
+
+def _examination(row: ExaminationRow, scope: tuple[str, ...]) -> Examination:
     ai_use = None
     if row.ai_description is not None:
         assert row.ai_human_reviewer_id is not None
@@ -210,6 +227,7 @@ def _examination(row: ExaminationRow) -> Examination:
         id=row.id,
         application_id=row.application_id,
         examiner_id=row.examiner_id,
+        scope=scope,
         held_on=row.held_on,
         method=row.method,
         result=ExaminationResult(row.result),

@@ -30,6 +30,7 @@ from issuer.store.tables import (
     CertificationRow,
     CertificationScopeRow,
     LifecycleDecisionRow,
+    LifecycleEvidenceRow,
     MarkAgreementRow,
     SchemeVersionRow,
     SuspensionEscalationRow,
@@ -92,11 +93,21 @@ class CertificationReads(Unit):
         )
 
     def lifecycle_decisions(self, certification_id: str) -> list[LifecycleDecision]:
+        """The decisions taken on a certification, oldest first, each with the
+        examinations it relied on."""
         rows = self._s.scalars(
             select(LifecycleDecisionRow)
             .where(LifecycleDecisionRow.certification_id == certification_id)
             .order_by(LifecycleDecisionRow.seq)
-        )
+        ).all()
+        evidence: dict[str, list[str]] = {}
+        for decision_id, examination_id in self._s.execute(
+            select(LifecycleEvidenceRow.decision_id, LifecycleEvidenceRow.examination_id)
+            .join(LifecycleDecisionRow, LifecycleDecisionRow.id == LifecycleEvidenceRow.decision_id)
+            .where(LifecycleDecisionRow.certification_id == certification_id)
+            .order_by(LifecycleEvidenceRow.examination_id)
+        ):
+            evidence.setdefault(decision_id, []).append(examination_id)
         return [
             LifecycleDecision(
                 id=r.id,
@@ -109,6 +120,8 @@ class CertificationReads(Unit):
                 scope_before=None if r.scope_before is None else tuple(r.scope_before.split(",")),
                 scope_after=None if r.scope_after is None else tuple(r.scope_after.split(",")),
                 effective_at=r.effective_at,
+                examination_ids=tuple(evidence.get(r.id, ())),
+                resolves_suspension=r.resolves_suspension,
             )
             for r in rows
         ]
@@ -279,7 +292,13 @@ class CertificationWrites(Unit):
                 if decision.scope_after is None
                 else ",".join(decision.scope_after),
                 effective_at=decision.effective_at,
+                resolves_suspension=decision.resolves_suspension,
             )
+        )
+        self._s.flush()
+        self._s.add_all(
+            LifecycleEvidenceRow(decision_id=decision.id, examination_id=examination_id)
+            for examination_id in decision.examination_ids
         )
         self._flush("lifecycle decision")
 

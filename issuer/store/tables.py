@@ -247,6 +247,14 @@ class ExaminationRow(Base):
     recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
 
 
+class ExaminationScopeRow(Base):
+    """The scope items an examination assessed: what a decision may rely on it for."""
+
+    __tablename__ = "examination_scope_items"
+    examination_id: Mapped[str] = mapped_column(ForeignKey("examinations.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class DecisionRow(Base):
     __tablename__ = "decisions"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -295,6 +303,7 @@ class LifecycleDecisionRow(Base):
     scope_before: Mapped[str | None] = mapped_column(Text)
     scope_after: Mapped[str | None] = mapped_column(Text)
     effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolves_suspension: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class SuspensionEscalationRow(Base):
@@ -312,6 +321,16 @@ class SuspensionEscalationRow(Base):
     suspension_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"))
     resolve_by: Mapped[date] = mapped_column(Date)
     escalated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LifecycleEvidenceRow(Base):
+    """An examination a lifecycle decision relied on (a scope expansion's evidence)."""
+
+    __tablename__ = "lifecycle_decision_examinations"
+    decision_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"), primary_key=True)
+    examination_id: Mapped[str] = mapped_column(
+        ForeignKey("examinations.id"), primary_key=True, index=True
+    )
 
 
 class CertificationScopeRow(Base):

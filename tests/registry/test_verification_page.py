@@ -306,6 +306,47 @@ def test_a_scope_change_supersedes_the_old_certificate(world: World) -> None:
     assert [i["code"] for i in current["scope"]] == ["VT-STEEL"]
 
 
+def test_a_suspended_certification_stays_suspended_after_an_expansion(world: World) -> None:
+    """The page behind the new certificate's QR code says Suspended from the start: adding a
+    scope item, even on a passed examination, is no reinstatement."""
+    office = world.office
+    decision = grant(office, ["VT-STEEL"])["certification"]
+    number = decision["certificate_number"]
+    world.publish()
+    world.decide(number, "suspend", {"reason": SUSPENSION_REASON})
+    application = candidate(
+        office, {"id": decision["scheme_id"]}, ["VT-PRESSURE"], decision["person_id"]
+    )
+    exam = office.ok(
+        "POST",
+        "/examinations",
+        member(office, "examiner"),
+        exam_body(application["id"], date(2026, 11, 24)),
+    )
+    old = world.certificate_id(number)
+    world.decide(
+        number,
+        "scope",
+        {"scope": ["VT-STEEL", "VT-PRESSURE"], "examination_ids": [exam["id"]]},
+    )
+    new = world.certificate_id(number)
+    assert new != old
+    answer = world.answer(new)
+    assert (answer["status"], answer["verdict"], answer["verified"]) == (
+        "suspended",
+        "suspended",
+        False,
+    )
+    assert [i["code"] for i in answer["scope"]] == ["VT-PRESSURE", "VT-STEEL"]
+    page = world.page(new)
+    assert_page_states_the_answer(page, answer)
+    assert banner(page) == ("suspended", "banner-warn", "Suspended")
+    entry = world.public.get(f"/register/{number}", params={"family_name": "Moreau"})
+    assert entry.json()["entry"]["status"] == "suspended"
+    world.decide(number, "reinstate", {"reason": "complaint unfounded"})
+    assert world.answer(new)["status"] == "valid"
+
+
 def test_when_the_status_list_is_missing_the_page_cannot_confirm(
     world: World, registry_store: RegistryStore
 ) -> None:

@@ -138,12 +138,19 @@ class ExaminationCreate(_In):
     invigilation_mode: InvigilationMode
     irregularities: Text | None = None
     ai_use: AiUseBody | None = None
+    scope: list[Code] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the scope items assessed; default: every item the application requests",
+    )
 
 
 class ExaminationOut(_Out):
     id: str
     application_id: str
     examiner_id: str
+    scope: list[str] = Field(description="the scope items the examination assessed")
     held_on: date
     method: str
     result: ExaminationResult
@@ -160,6 +167,7 @@ class ExaminationOut(_Out):
     @classmethod
     def of(cls, e: Examination) -> ExaminationOut:
         fields = {f: getattr(e, f) for f in Examination.__slots__}
+        fields["scope"] = list(e.scope)
         ai = e.ai_use
         fields["ai_use"] = (
             None

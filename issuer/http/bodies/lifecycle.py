@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from issuer.http.bodies.cases import CertificationOut
-from issuer.http.bodies.common import Code, Day, Text, _In, _Out
+from issuer.http.bodies.common import Code, Day, Id, Text, _In, _Out
 from issuer.model import LifecycleDecision, LifecycleKind, OverdueSuspension
 
 
@@ -28,8 +28,26 @@ class ReasonBody(_In):
 
 
 class ScopeBody(_In):
-    scope: list[Code] = Field(min_length=1, max_length=200)
-    reason: Text | None = None
+    scope: list[Code] = Field(
+        min_length=1, max_length=200, description="the whole scope after the change"
+    )
+    reason: Text | None = Field(
+        default=None,
+        description="confidential: kept by the issuer, never published; required when the "
+        "change resolves a suspension",
+    )
+    examination_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=50,
+        description="the passed examinations of this person an expansion relies on: together "
+        "they must have assessed every item added; none may be named for a reduction",
+    )
+    resolves_suspension: bool = Field(
+        default=False,
+        description="a reduction of a suspended certification that resolves the suspension "
+        "(for example, it concerned the item removed); without it the certification stays "
+        "suspended",
+    )
 
 
 class LifecycleDecisionOut(_Out):
@@ -45,6 +63,8 @@ class LifecycleDecisionOut(_Out):
         description="when the change took effect, if not when it was recorded: an expiry "
         "takes effect at the end of the last valid day (UTC)"
     )
+    examination_ids: list[str] = Field(description="the examinations a scope expansion relied on")
+    resolves_suspension: bool = Field(description="this scope reduction resolved a suspension")
 
     @classmethod
     def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
@@ -58,6 +78,8 @@ class LifecycleDecisionOut(_Out):
             scope_before=None if d.scope_before is None else list(d.scope_before),
             scope_after=None if d.scope_after is None else list(d.scope_after),
             effective_at=d.effective_at,
+            examination_ids=list(d.examination_ids),
+            resolves_suspension=d.resolves_suspension,
         )
 
 

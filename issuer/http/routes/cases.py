@@ -145,7 +145,8 @@ def record_examination(
 ) -> ExaminationOut:
     ai = body.ai_use
     data = examinations.ExaminationInput(
-        **body.model_dump(exclude={"ai_use"}),
+        **body.model_dump(exclude={"ai_use", "scope"}),
+        scope=None if body.scope is None else tuple(body.scope),
         ai_use=None
         if ai is None
         else AiUse(

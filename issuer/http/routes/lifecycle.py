@@ -83,11 +83,22 @@ def withdraw(
         return certification_detail(tx, certification)
 
 
-@router.post("/{number}/scope", responses=_CONFLICT)
+@router.post(
+    "/{number}/scope",
+    responses=problem_responses(
+        404,
+        409,
+        said={404: "No such certification, or no examination with an id the body names"},
+    ),
+)
 def change_scope(
     number: str, body: ScopeBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
-    """Reduce or expand the scope: the old credential is superseded, a new one issued."""
+    """Reduce or expand the scope: the old credential is superseded, a new one issued.
+
+    Items added need the passed examinations that assessed them (``examination_ids``). A
+    suspended certification stays suspended unless a reduction says it resolves the
+    suspension (``resolves_suspension``, with its reason)."""
     with services.tx() as tx:
         certification = lifecycle.change_scope(
             tx,
@@ -98,6 +109,8 @@ def change_scope(
             number=number,
             scope=tuple(body.scope),
             reason=body.reason,
+            examination_ids=tuple(body.examination_ids),
+            resolves_suspension=body.resolves_suspension,
         )
         return certification_detail(tx, certification)
 
@@ -139,5 +152,5 @@ def overdue_suspensions(actor: Reader, services: ServicesDep) -> list[OverdueSus
     """Suspensions past their resolve-by date: each awaits the decision clause 9.5 requires
     (a withdrawal or a reduction of scope); `escalated_at` says when it was referred."""
     with services.tx() as tx:
-        overdue = lifecycle.overdue_suspensions(tx, now=services.now())
+        overdue = due.overdue_suspensions(tx, now=services.now())
     return [OverdueSuspensionOut.overdue(row) for row in overdue]

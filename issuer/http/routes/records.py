@@ -52,17 +52,32 @@ def list_certifications(
 
 
 def certification_detail(tx: Tx, certification: Certification) -> CertificationDetailOut:
-    """A certification with its decisions, credentials and history from the audit log."""
+    """A certification with its decisions, credentials and history from the audit log.
+
+    The history includes the applications whose examinations a scope expansion relied on:
+    the expansion decided them, so their story is part of this certification's."""
     decision = tx.get_decision(certification.decision_id)
     assert decision is not None
     credentials = tx.credentials_of(certification.id)
+    lifecycle_decisions = tx.lifecycle_decisions(certification.id)
+    evidence = {
+        examination.application_id
+        for d in lifecycle_decisions
+        for examination_id in d.examination_ids
+        if (examination := tx.get_examination(examination_id)) is not None
+    }
     history = tx.audit_entries_for(
-        [certification.id, certification.application_id, *(c.id for c in credentials)]
+        [
+            certification.id,
+            certification.application_id,
+            *sorted(evidence - {certification.application_id}),
+            *(c.id for c in credentials),
+        ]
     )
     return CertificationDetailOut(
         **CertificationOut.of(certification).model_dump(),
         decision=DecisionOut.of(decision, certification),
-        lifecycle=[LifecycleDecisionOut.of(d) for d in tx.lifecycle_decisions(certification.id)],
+        lifecycle=[LifecycleDecisionOut.of(d) for d in lifecycle_decisions],
         history=[_entry(e) for e in history],
         credentials=[CredentialOut.of(c, status=credential_status(tx, c)) for c in credentials],
     )
