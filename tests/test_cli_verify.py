@@ -122,7 +122,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     base = f"http://127.0.0.1:{port}"
     with demo_server(data_dir, port, public=base) as (admin, process):
         demo = Demo(base=base, data_dir=data_dir, admin=admin, process=process)
-        for row in demo.api("GET", "/certifications", admin).json():
+        rows = demo.api("GET", "/certifications", admin).json()
+        # The widest scope first: the scope-change test narrows it, which needs no evidence.
+        for row in sorted(rows, key=lambda row: -len(row["scope"])):
             number = row["certificate_number"]
             detail = demo.api("GET", f"/certifications/{number}", admin).json()
             [credential_id] = [c["id"] for c in detail["credentials"] if c["kind"] == "certificate"]
@@ -191,11 +193,13 @@ def _decider(demo: Demo) -> str:
 
 
 def test_a_scope_change_is_superseded_with_its_successor(demo: Demo) -> None:
-    """The first demo certification changes scope; its new credential serves the tests after."""
+    """The first demo certification narrows its scope (an expansion would need an
+    examination of the added item); its new credential serves the tests after."""
     number = demo.numbers[0]
     token = demo.tokens[number]
     before = demo.api("GET", f"/certifications/{number}", demo.admin).json()
-    scope = ["VT-STEEL"] if len(before["scope"]) > 1 else ["VT-STEEL", "VT-PRESSURE"]
+    assert len(before["scope"]) > 1, before["scope"]
+    scope = before["scope"][1:]
     demo.api("POST", f"/certifications/{number}/scope", _decider(demo), json={"scope": scope})
     after = demo.api("GET", f"/certifications/{number}", demo.admin).json()
     [new] = [

@@ -201,6 +201,7 @@ def _seeded_requests(running: Running) -> list[tuple[str, str, dict[str, Any]]]:
     schemes = [d.key for d in registry.documents(DocumentKind.SCHEME)]
     with TestClient(running.app) as client:
         listed = client.get("/api/v1/certifications", headers=running.headers).json()
+        assert isinstance(listed, list), listed
         number = listed[0]["certificate_number"]
         detail = client.get(f"/api/v1/certifications/{number}", headers=running.headers).json()
     credential = detail["credentials"][0]["id"]
