@@ -175,6 +175,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
     "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
     "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),
+    "certificate-not-printable": (
+        422,
+        "The printable certificate cannot be made: a text has a character the certificate font "
+        "lacks, or the scope does not fit on one page.",
+    ),
     "invalid-cursor": (400, "The pagination cursor is not one this API handed out."),
     "legal-basis-required": (
         422,

@@ -2,8 +2,9 @@
 reads it from the page rendered at print resolution.
 
 pypdf extracts the text (names with č, ß, Ł must come back exactly); pdftoppm (poppler-utils)
-renders the page at 200 dpi and zxing-cpp must find and decode the one QR code on it. Without
-pdftoppm those tests skip, or fail under ``CI=true``.
+renders the page at 200 dpi and zxing-cpp must find and decode the one QR code on it, and
+pdftotext (poppler-utils) must read a page with a notice line by line. Without them those
+tests skip, or fail under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from issuer.credentials import qr
+from issuer.credentials.certificate_notices import Notice, Standing
 from issuer.credentials.certificate_pdf import QR_SYMBOL_MM, CertificateView, render_certificate_pdf
 
 DPI = 200
@@ -118,6 +120,7 @@ def test_public_surface() -> None:
 
     assert sorted(certificate_pdf.__all__) == [
         "CertificateView",
+        "LAYOUT_VERSION",
         "QR_SYMBOL_MM",
         "render_certificate_pdf",
     ]
@@ -257,6 +260,10 @@ def test_issue_time_is_printed_in_utc() -> None:
         ({"scheme_version": 0}, "scheme_version"),
         ({"expiry_date": date(2026, 11, 24)}, "expiry_date"),
         ({"issued_at": datetime(2026, 11, 25, 9, 30)}, "timezone"),
+        (
+            {"notices": (Notice(Standing.SUSPENDED, None), Notice(Standing.SUSPENDED, None))},
+            "twice",
+        ),
     ],
 )
 def test_view_refuses_incomplete_or_contradictory_data(
@@ -264,3 +271,142 @@ def test_view_refuses_incomplete_or_contradictory_data(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         _view(**changes)
+
+
+# ── notices: what happened since the credential was signed ──────────────────────────────
+NOTICES = {
+    "superseded": (
+        (Notice(Standing.SUPERSEDED, date(2027, 1, 4)),),
+        "SUPERSEDED",
+        "Superseded — replaced by the certificate issued on 2027-01-04; verify at",
+    ),
+    "withdrawn": (
+        (Notice(Standing.WITHDRAWN, date(2027, 3, 5)),),
+        "WITHDRAWN on 2027-03-05",
+        "This certification was withdrawn on 2027-03-05: it is no longer valid.",
+    ),
+    "suspended": (
+        (Notice(Standing.SUSPENDED, date(2026, 12, 5)),),
+        "SUSPENDED since 2026-12-05",
+        "This certification has been suspended since 2026-12-05: it is not valid unless the "
+        "certification body reinstates it.",
+    ),
+    "expired": (
+        (Notice(Standing.EXPIRED, date(2029, 11, 25)),),
+        "EXPIRED on 2029-11-25",
+        "This certification expired on 2029-11-25; its last valid day was 2029-11-24. "
+        "It is no longer valid.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pdftotext() -> str:
+    return _tool("pdftotext", "poppler-utils")
+
+
+def _poppler_text(pdftotext: str, pdf: bytes) -> list[str]:
+    """The page's lines as poppler reads them (its reading order, not the content stream's)."""
+    out = subprocess.run(
+        [pdftotext, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout
+    return [line.strip() for line in out.decode("utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("case", sorted(NOTICES))
+def test_a_notice_is_stated_in_words_in_the_banner(case: str) -> None:
+    notices, headline, sentence = NOTICES[case]
+    pdf = render_certificate_pdf(_view(notices=notices))
+    text = _text(pdf)
+    assert headline in text
+    assert sentence in text
+    assert "Mira Kovač" in text  # the rest of the page is still there
+    assert "2029-11-24" in text
+    metadata = PdfReader(io.BytesIO(pdf)).metadata
+    assert metadata is not None
+    assert metadata.title is not None
+    assert metadata.title.endswith(f"— {notices[0].standing.value.upper()}")
+
+
+def test_a_superseded_page_says_where_to_verify_it_and_a_later_withdrawal() -> None:
+    url = _view().verification_url
+    notices = (
+        Notice(Standing.SUPERSEDED, date(2027, 1, 4)),
+        Notice(Standing.WITHDRAWN, date(2027, 3, 5)),
+    )
+    text = _text(render_certificate_pdf(_view(notices=notices)))
+    assert f"verifyat{url}" in _squash(text)
+    assert "This certification was withdrawn on 2027-03-05" in text
+
+
+def test_a_notice_without_a_date_says_no_date() -> None:
+    text = _text(render_certificate_pdf(_view(notices=(Notice(Standing.SUSPENDED, None),))))
+    assert "This certification has been suspended: it is not valid" in text
+    assert "since" not in text
+
+
+@pytest.mark.parametrize("case", sorted(NOTICES))
+def test_the_watermark_has_no_words_of_its_own(pdftotext: str, case: str) -> None:
+    """Poppler reads the banner once and the page's lines whole: the diagonal word is
+    decoration, so it is not cut into pieces between the lines of the page."""
+    notices, headline, sentence = NOTICES[case]
+    view = _view(notices=notices)
+    lines = _poppler_text(pdftotext, render_certificate_pdf(view))
+    word = notices[0].standing.value.upper()
+    assert [line for line in lines if word in line] == [headline]
+    plain = _poppler_text(pdftotext, render_certificate_pdf(_view()))
+    assert [line for line in plain if line not in lines] == []  # every line of the page, whole
+    banner = headline + sentence + (view.verification_url if case == "superseded" else "")
+    # Nothing else: not a letter of the watermark between the lines.
+    assert len(_squash("".join(lines))) == len(_squash("".join(plain) + banner))
+
+
+def test_notices_keep_the_page_deterministic_and_tell_apart() -> None:
+    suspended = _view(notices=NOTICES["suspended"][0])
+    assert render_certificate_pdf(suspended) == render_certificate_pdf(suspended)
+    later = _view(notices=(Notice(Standing.SUSPENDED, date(2026, 12, 6)),))
+    assert render_certificate_pdf(later) != render_certificate_pdf(suspended)
+    assert render_certificate_pdf(suspended) != render_certificate_pdf(_view())
+
+
+@pytest.mark.parametrize("case", sorted(NOTICES))
+def test_the_qr_code_still_scans_under_a_watermark(pdftoppm: str, case: str) -> None:
+    view = _view(notices=NOTICES[case][0])
+    image = _page_image(pdftoppm, render_certificate_pdf(view))
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [view.verification_url]
+
+
+def _fits(**changes: object) -> bool:
+    try:
+        render_certificate_pdf(_view(**changes))
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("title", "holder"),
+    [
+        ("Inspection task number {} with a moderately long description", "Mira Kovač"),
+        ("Task {}", "Maria Fernanda de los Ángeles Castellanos-Villavicencio y Zúñiga-Öztürk"),
+        (
+            "Supervision of non-destructive testing number {}: radiographic and ultrasonic "
+            "methods, interpretation of reports and acceptance levels according to EN ISO 5817",
+            "Zoë Ł.",
+        ),
+    ],
+)
+def test_whatever_fits_on_a_valid_page_fits_with_its_notices(title: str, holder: str) -> None:
+    """A certificate that could be printed while valid can still be printed, with its notice,
+    after it is suspended, withdrawn, expired or superseded (the page then sets tighter)."""
+
+    def scope(n: int) -> tuple[tuple[str, str], ...]:
+        return tuple((f"WI-C.{i}", title.format(i)) for i in range(1, n + 1))
+
+    longest = max(n for n in range(1, 40) if _fits(scope=scope(n), holder_name=holder))
+    assert not _fits(scope=scope(longest + 1), holder_name=holder)
+    for notices in [
+        *(notices for notices, _, _ in NOTICES.values()),
+        NOTICES["superseded"][0] + NOTICES["withdrawn"][0],
+    ]:
+        assert _fits(scope=scope(longest), holder_name=holder, notices=notices), notices

@@ -26,6 +26,10 @@ Choices:
   so a PDF can be cached, hashed and compared. Times are printed in UTC.
 - **Everything on one page**: a scope that does not fit even at the smallest type size is an
   error rather than a silently cut list.
+- **Never more than is true**: a page printed after the certification was withdrawn,
+  suspended or expired, or after this credential was superseded, says so in a banner and a
+  watermark (:mod:`issuer.credentials.certificate_notices`); the view carries those notices,
+  so the same facts still give the same bytes.
 """
 
 from __future__ import annotations
@@ -68,8 +72,13 @@ from issuer.credentials.certificate_layout import (
     _Text,
     _texts,
 )
+from issuer.credentials.certificate_notices import Banner, Notice, draw_watermark
 
-__all__ = ["QR_SYMBOL_MM", "CertificateView", "render_certificate_pdf"]
+__all__ = ["LAYOUT_VERSION", "QR_SYMBOL_MM", "CertificateView", "render_certificate_pdf"]
+
+LAYOUT_VERSION = 2
+"""The page's layout, for caches keyed by what a page shows: a change to how the page is
+drawn (not only to what it says) must raise it, so no page drawn the old way is served."""
 
 QR_SYMBOL_MM = 34.0
 """Width of the QR symbol without its quiet zone: a 37-49 module verification URL gets
@@ -78,6 +87,7 @@ QR_SYMBOL_MM = 34.0
 _SCOPE_SIZE = 11.0
 _SCOPE_MIN_SIZE = 8.0
 _STRETCH_MAX = 17 * mm
+_BANNER_TOP = _PAGE_H - 18 * mm
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +96,8 @@ class CertificateView:
 
     ``expiry_date`` is the last day on which the certificate is valid. ``issued_at`` must be
     timezone-aware: it is printed in UTC, and a naive time would print as a guess.
+    ``notices`` are what happened since the credential was signed, the weightiest first (it
+    names the banner and the watermark); none for a certificate as valid as when issued.
     """
 
     holder_name: str
@@ -99,6 +111,7 @@ class CertificateView:
     expiry_date: date
     verification_url: str
     issued_at: datetime
+    notices: tuple[Notice, ...] = ()
 
     def __post_init__(self) -> None:
         for field in (
@@ -122,6 +135,9 @@ class CertificateView:
             raise ValueError("expiry_date is before effective_date")
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
             raise ValueError("issued_at must be timezone-aware")
+        standings = [notice.standing for notice in self.notices]
+        if len(set(standings)) != len(standings):
+            raise ValueError(f"notices name a standing twice: {standings}")
 
 
 def _centre_column(
@@ -133,9 +149,17 @@ def _centre_column(
     scope: tuple[tuple[str, str], ...],
     scope_size: float,
     fonts: _Fonts,
+    compact: bool = False,
 ) -> list[_Element]:
-    """Header, title, holder, scheme and scope, top to bottom, before spare space is shared."""
-    name_size = _fit_size(holder, fonts.bold, 32, 20, _CONTENT_W)
+    """Header, title, holder, scheme and scope, top to bottom, before spare space is shared.
+
+    ``compact`` (a page with a notice whose scope would not fit otherwise) halves the fixed
+    gaps and sets the title and the name smaller, which frees more than a compact banner
+    takes: whatever fits on a valid page fits with its notice.
+    """
+    gap = 0.5 if compact else 1.0
+    name_size = _fit_size(holder, fonts.bold, *((24, 18) if compact else (32, 20)), _CONTENT_W)
+    title_size, scheme_size = (19, 14) if compact else (25, 17)
     left = _MARGIN + 5 * mm
     code_x = left + 4 * mm
     code_width = max(_width(code, fonts.semibold, scope_size) for code, _ in scope) + 4 * mm
@@ -157,33 +181,36 @@ def _centre_column(
         ]
     return [
         *_texts(_wrap(body, fonts.semibold, 14, _CONTENT_W), fonts.semibold, 14, _ACCENT),
-        _Gap(3.5 * mm),
+        _Gap(3.5 * mm * gap),
         _Rule(24 * mm, _ACCENT, 1.2),
-        _Gap(4 * mm, stretch=True),
-        _Text("CERTIFICATE OF COMPETENCE", fonts.light, 25, _ACCENT, spacing=2.2),
-        _Gap(4 * mm, stretch=True),
+        _Gap(4 * mm * gap, stretch=True),
+        _Text("CERTIFICATE OF COMPETENCE", fonts.light, title_size, _ACCENT, spacing=2.2),
+        _Gap(4 * mm * gap, stretch=True),
         _Text("This is to certify that", fonts.regular, 12, _MUTED),
-        _Gap(3 * mm),
+        _Gap(3 * mm * gap),
         *_texts(_wrap(holder, fonts.bold, name_size, _CONTENT_W), fonts.bold, name_size),
-        _Gap(3 * mm),
+        _Gap(3 * mm * gap),
         _Rule(110 * mm),
-        _Gap(3 * mm, stretch=True),
+        _Gap(3 * mm * gap, stretch=True),
         _Text("has met the requirements of the certification scheme", fonts.regular, 12, _MUTED),
-        _Gap(2 * mm),
-        *_texts(_wrap(scheme, fonts.semibold, 17, _CONTENT_W), fonts.semibold, 17),
+        _Gap(2 * mm * gap),
+        *_texts(
+            _wrap(scheme, fonts.semibold, scheme_size, _CONTENT_W), fonts.semibold, scheme_size
+        ),
         _Gap(0.8 * mm),
         _Text(scheme_line, fonts.regular, 11, _MUTED),
-        _Gap(5 * mm, stretch=True),
+        _Gap(5 * mm * gap, stretch=True),
         _Text("SCOPE OF CERTIFICATION", fonts.semibold, 9, _ACCENT, x=left, spacing=1.2),
         _Gap(0.5 * mm),
         *scope_rows,
     ]
 
 
-def _draw_centre_column(
-    canvas: Canvas, top: float, bottom: float, build: Callable[[float], list[_Element]]
-) -> None:
-    """Lay out the column between ``top`` and ``bottom``, shrinking the scope type to fit.
+def _fit_centre_column(
+    top: float, bottom: float, build: Callable[[float], list[_Element]]
+) -> tuple[list[_Element], float]:
+    """The column's elements between ``top`` and ``bottom``, shrinking the scope type to fit,
+    and the extra space each stretch gap gets. Raises ``ValueError`` when nothing fits.
 
     Spare space goes to the stretch gaps (up to ``_STRETCH_MAX`` each), so a short scope does
     not leave one large hole above the validity dates; what is left stays below the scope.
@@ -198,7 +225,10 @@ def _draw_centre_column(
             raise ValueError("the scope does not fit on one page")
         size -= 0.5
     stretches = sum(1 for e in elements if isinstance(e, _Gap) and e.stretch)
-    extra = min(spare / stretches, _STRETCH_MAX) if stretches else 0.0
+    return elements, min(spare / stretches, _STRETCH_MAX) if stretches else 0.0
+
+
+def _draw_centre_column(canvas: Canvas, top: float, elements: list[_Element], extra: float) -> None:
     for element in elements:
         element.draw(canvas, top)
         top -= element.height
@@ -329,7 +359,8 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, lang="en")
-    canvas.setTitle(f"Certificate {number} — {holder}")
+    standing = f" — {view.notices[0].standing.value.upper()}" if view.notices else ""
+    canvas.setTitle(f"Certificate {number} — {holder}{standing}")
     canvas.setAuthor(body)
     canvas.setSubject(
         f"Certificate of Competence: {scheme} ({scheme_code}, version {view.scheme_version})"
@@ -340,23 +371,41 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     canvas.setDateFormatter(lambda *_: pdf_date)
     canvas.setKeywords(f"certificate, {number}, {scheme_code}")
 
-    _draw_frame(canvas)
     details_top = 92 * mm
-    _draw_centre_column(
-        canvas,
-        _PAGE_H - 24 * mm,
-        details_top + 6 * mm,
-        lambda size: _centre_column(
-            body=body,
-            holder=holder,
-            scheme=scheme,
-            scheme_line=f"Scheme {scheme_code}, version {view.scheme_version}",
-            scope=scope,
-            scope_size=size,
-            fonts=fonts,
-        ),
-    )
 
+    def layout(compact: bool) -> tuple[Banner | None, float, list[_Element], float]:
+        banner = Banner(view.notices, url, fonts, compact) if view.notices else None
+        top = _PAGE_H - 24 * mm
+        if banner is not None:
+            top = _BANNER_TOP - banner.height - (2.5 if compact else 5) * mm
+        elements, extra = _fit_centre_column(
+            top,
+            details_top + 6 * mm,
+            lambda size: _centre_column(
+                body=body,
+                holder=holder,
+                scheme=scheme,
+                scheme_line=f"Scheme {scheme_code}, version {view.scheme_version}",
+                scope=scope,
+                scope_size=size,
+                fonts=fonts,
+                compact=compact,
+            ),
+        )
+        return banner, top, elements, extra
+
+    try:
+        banner, top, elements, extra = layout(compact=False)
+    except ValueError:
+        if not view.notices:
+            raise
+        banner, top, elements, extra = layout(compact=True)
+
+    _draw_frame(canvas)
+    if banner is not None:
+        draw_watermark(canvas, view.notices[0], fonts)
+        banner.draw(canvas, _BANNER_TOP)
+    _draw_centre_column(canvas, top, elements, extra)
     _draw_validity(canvas, details_top, number, view.effective_date, view.expiry_date, fonts)
     _draw_verification(canvas, details_top - 25 * mm, view.verification_url, url, fonts)
 

@@ -1,11 +1,17 @@
 """Credentials in the store: the signed credentials of each certification, which one
-supersedes which, and the cache of their renderings (made on first request, kept)."""
+supersedes which, and the cache of their renderings (made on first request, kept).
+
+A rendering is cached under what it shows (a digest its caller computes,
+:mod:`issuer.credentials.renderings`), so a change to what it would show misses the cache.
+The table's key is (credential, ``format``), so ``format`` holds both: the format's
+extension and the digest, as ``pdf:<digest>`` (20 characters at most, the column's width).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from issuer.model import Credential, CredentialKind, StatusSlot
 from issuer.store.base import Unit, _insert
@@ -30,8 +36,10 @@ class CredentialReads(Unit):
         return [_credential(r) for r in rows]
 
     # ── renderings cache ─────────────────────────────────────────────────────────────────
-    def get_rendering(self, credential_id: str, fmt: str) -> bytes | None:
-        row = self._s.get(RenderingRow, (credential_id, fmt))
+    def get_rendering(self, credential_id: str, fmt: str, shows: str) -> bytes | None:
+        """The cached rendering in ``fmt`` ("certificate.pdf", "qr.svg"…) if it showed
+        ``shows``; ``None`` when there is none or it showed something else."""
+        row = self._s.get(RenderingRow, (credential_id, _rendering_key(fmt, shows)))
         return None if row is None else row.content
 
 
@@ -70,12 +78,39 @@ class CredentialWrites(Unit):
         )
 
     # ── renderings cache ─────────────────────────────────────────────────────────────────
-    def put_rendering(self, credential_id: str, fmt: str, content: bytes, at: datetime) -> None:
+    def put_rendering(
+        self, credential_id: str, fmt: str, shows: str, content: bytes, at: datetime
+    ) -> None:
+        """Cache ``content`` as the rendering in ``fmt`` that shows ``shows``, in place of
+        any earlier rendering of the credential in that format (one kept per format)."""
+        key = _rendering_key(fmt, shows)
+        extension = key.split(":", 1)[0]
+        self._s.execute(
+            delete(RenderingRow).where(
+                RenderingRow.credential_id == credential_id,
+                RenderingRow.format != key,
+                # ``fmt`` alone: a rendering cached before renderings were keyed by content.
+                or_(RenderingRow.format == fmt, RenderingRow.format.like(f"{extension}:%")),
+            )
+        )
         self._s.execute(
             _insert(self._s)(RenderingRow)
-            .values(credential_id=credential_id, format=fmt, content=content, created_at=at)
+            .values(credential_id=credential_id, format=key, content=content, created_at=at)
             .on_conflict_do_nothing()
         )
+
+
+_RENDERING_KEY_WIDTH = 20
+"""The width of ``renderings.format``."""
+
+
+def _rendering_key(fmt: str, shows: str) -> str:
+    """``pdf:<digest>`` for ``certificate.pdf``: the format's extension and what it shows."""
+    extension = fmt.rsplit(".", 1)[-1]
+    key = f"{extension}:{shows}"
+    if not extension.isalnum() or len(key) > _RENDERING_KEY_WIDTH:
+        raise ValueError(f"a rendering key is at most {_RENDERING_KEY_WIDTH} characters: {key!r}")
+    return key
 
 
 def _credential(row: CredentialRow) -> Credential:

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
-from issuer.credentials import issuance, keys, qr, status
-from issuer.credentials.certificate_pdf import CertificateView, render_certificate_pdf
+from issuer.credentials import issuance, keys, renderings, status
 from issuer.credentials.signing import Algorithm
 from issuer.errors import InvalidInput, NotFound
 from issuer.http.bodies.credentials import (
@@ -24,7 +23,7 @@ from issuer.http.bodies.credentials import (
 )
 from issuer.http.deps import Services, ServicesDep, allow
 from issuer.http.roles import ADMIN, AUDIT, CASE_READERS, REGISTRY_CLERKS, SCHEME_EDITORS
-from issuer.model import Credential, CredentialKind, SigningKey
+from issuer.model import Credential, SigningKey
 from issuer.process import lifecycle, marks
 from issuer.process.auth import Actor
 from issuer.store import Tx
@@ -62,81 +61,65 @@ def get_credential(credential_id: str, actor: Reader, services: ServicesDep) -> 
     return Response(credential.jws, media_type=VC_JWT, headers=_PRIVATE)
 
 
+_RENDERED = {"Cache-Control": "private, no-cache"}
+"""A rendering says what is true when it is fetched (a suspension puts a banner on the
+certificate), so a browser asks again rather than showing the one it kept."""
+
+
 def _rendered(
-    services: Services, credential_id: str, fmt: str, render: Callable[[Tx, Credential], bytes]
+    services: Services, credential_id: str, render: Callable[[Tx, Credential], bytes]
 ) -> bytes:
-    """A rendering from the cache, made (and cached) on first request, never at issuance."""
+    """A rendering as it must read now: from the cache when nothing it shows has changed,
+    made (and cached) otherwise, never at issuance (:mod:`issuer.credentials.renderings`)."""
     with services.tx() as tx:
-        credential = _credential(tx, credential_id)
-        cached = tx.get_rendering(credential.id, fmt)
-        if cached is not None:
-            return cached
-        content = render(tx, credential)
-        tx.put_rendering(credential.id, fmt, content, services.now())
-        return content
+        return render(tx, _credential(tx, credential_id))
 
 
-def _url(services: Services, credential: Credential) -> str:
-    return qr.verification_url(services.settings.base_url, credential.id)
+def _qr(services: Services, credential_id: str, fmt: renderings.QrFormat) -> bytes:
+    return _rendered(
+        services,
+        credential_id,
+        lambda tx, c: renderings.qr_code(
+            tx, c, fmt, base_url=services.settings.base_url, now=services.now()
+        ),
+    )
 
 
 @router.get("/credentials/{credential_id}/qr.svg", tags=["credentials"], response_class=Response)
 def qr_svg(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
-    """QR code of the verification URL ``{base_url}/v/{credential_id}``, as SVG."""
-    content = _rendered(
-        services, credential_id, "qr.svg", lambda tx, c: qr.qr_svg(_url(services, c))
-    )
-    return Response(content, media_type="image/svg+xml", headers=_PRIVATE)
+    """QR code of the verification URL ``{base_url}/v/{credential_id}``, as SVG.
+
+    The code holds only that address; the page behind it always shows the current status."""
+    content = _qr(services, credential_id, "qr.svg")
+    return Response(content, media_type="image/svg+xml", headers=_RENDERED)
 
 
 @router.get("/credentials/{credential_id}/qr.png", tags=["credentials"], response_class=Response)
 def qr_png(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
-    """QR code of the verification URL ``{base_url}/v/{credential_id}``, as PNG."""
-    content = _rendered(
-        services, credential_id, "qr.png", lambda tx, c: qr.qr_png(_url(services, c))
-    )
-    return Response(content, media_type="image/png", headers=_PRIVATE)
+    """QR code of the verification URL ``{base_url}/v/{credential_id}``, as PNG.
 
-
-def _certificate_view(services: Services, tx: Tx, credential: Credential) -> CertificateView:
-    if credential.kind is not CredentialKind.CERTIFICATE:
-        raise InvalidInput("only a certificate credential has a printable certificate")
-    certification = tx.get_certification(credential.certification_id)
-    assert certification is not None
-    person = tx.get_person(certification.person_id)
-    version = tx.get_scheme_version(certification.scheme_version_id)
-    scheme = tx.get_scheme(certification.scheme_id)
-    assert person is not None
-    assert version is not None
-    assert scheme is not None
-    titles = {item.code: item.title for item in version.content.scope_items}
-    return CertificateView(
-        holder_name=f"{person.given_name} {person.family_name}",
-        certificate_number=certification.certificate_number,
-        body_name=services.settings.body_name,
-        scheme_name=version.content.title,
-        scheme_code=scheme.code,
-        scheme_version=version.version,
-        scope=tuple((code, titles[code]) for code in certification.scope),
-        effective_date=certification.effective_date,
-        expiry_date=certification.expiry_date,
-        verification_url=_url(services, credential),
-        issued_at=credential.issued_at,
-    )
+    The code holds only that address; the page behind it always shows the current status."""
+    content = _qr(services, credential_id, "qr.png")
+    return Response(content, media_type="image/png", headers=_RENDERED)
 
 
 @router.get(
     "/credentials/{credential_id}/certificate.pdf", tags=["credentials"], response_class=Response
 )
 def certificate_pdf(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
-    """The printable certificate, with the QR code and how to verify it."""
+    """The printable certificate, with the QR code and how to verify it.
+
+    It prints what the credential was signed with (its own dates and scope) and, when the
+    certification was withdrawn, suspended or has expired, or the credential was superseded,
+    says so in a banner and a watermark with the date."""
     content = _rendered(
         services,
         credential_id,
-        "certificate.pdf",
-        lambda tx, c: render_certificate_pdf(_certificate_view(services, tx, c)),
+        lambda tx, c: renderings.certificate_pdf(
+            tx, c, base_url=services.settings.base_url, now=services.now()
+        ),
     )
-    return Response(content, media_type="application/pdf", headers=_PRIVATE)
+    return Response(content, media_type="application/pdf", headers=_RENDERED)
 
 
 @router.put("/schemes/{scheme_id}/mark", status_code=201, tags=["marks"])
