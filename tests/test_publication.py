@@ -79,6 +79,7 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
     assert _drain(office, recorder, clock) == 7
     kinds = [p.kind for p in recorder.received]
     assert kinds[0] is DocumentKind.ISSUER_KEYS
+    assert kinds[-1] is DocumentKind.AUDIT_CHECKPOINT  # what the public reads goes first
     assert sorted(kinds[1:]) == [
         "audit-checkpoint",
         "credential",

@@ -350,6 +350,16 @@ def _document(
     raise ValueError(f"unknown publication kind {kind!r}")
 
 
+def _publishing_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
+    (kind, _), seq = item
+    return _RANKS.get(kind, 1), seq
+
+
+_RANKS = {DocumentKind.ISSUER_KEYS.value: 0, DocumentKind.AUDIT_CHECKPOINT.value: 2}
+"""Where a kind goes in a batch: the keys first (the registry checks the rest against them),
+the audit checkpoint last (what the public reads is not held up by it), the rest in order."""
+
+
 _IMMUTABLE = frozenset({DocumentKind.CREDENTIAL, DocumentKind.MARK})
 """Kinds whose documents never change once published: always sent as version 1."""
 
@@ -405,11 +415,9 @@ def drain(
                         held_checkpoint=held_checkpoint,
                     ),
                 )
-                # The keys first: the registry checks everything else against them.
-                for (kind, key), seq in sorted(
-                    latest.items(),
-                    key=lambda item: (item[0][0] != DocumentKind.ISSUER_KEYS, item[1]),
-                )
+                # The keys first: the registry checks everything else against them; the
+                # audit checkpoint last: what the public reads goes out before it.
+                for (kind, key), seq in sorted(latest.items(), key=_publishing_order)
             ]
         lists: list[str] = []
         for seq, kind, key, body in documents:
