@@ -23,15 +23,21 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from issuer.cli import app as cli
+from issuer.publication import outbox
 from issuer.publication.audit_check import EndCheck, verify_audit
 from issuer.publication.checkpoints import enqueue_checkpoint
 from issuer.publication.outbox import PublisherUnavailable
-from issuer.publication.publishers import BackgroundDrain, HttpCheckpoints, InProcessPublisher
+from issuer.publication.publishers import (
+    BackgroundDrain,
+    HttpCheckpoints,
+    HttpPublisher,
+    InProcessPublisher,
+)
 from issuer.store import Store
 from issuer.store.audit_log import AUDIT_CHECKPOINT_KIND
 from registry import Registry, RegistryStore, create_registry_app
 from schemas.credential_schemas import AUDIT_CHECKPOINT_V1, validate
-from schemas.publication import DocumentKind
+from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import PASSPHRASE, FrozenClock
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
@@ -345,7 +351,6 @@ def test_serve_signs_the_checkpoint_again_at_its_interval(
 
     from issuer.credentials.keys import KeyRing
     from issuer.http.app import create_app
-    from issuer.publication import outbox
     from issuer.settings import Settings
 
     settings = Settings(
@@ -420,3 +425,111 @@ def test_the_background_publisher_runs_periodic_calls_at_start_then_every_interv
     ticks[0] = 3601.0
     worker.tick(0.2)
     assert calls.count("checkpoint") == 2
+
+
+# ── several publishers at once ───────────────────────────────────────────────────────────
+def test_a_checkpoint_refused_as_going_back_holds_up_nothing(
+    public: Public,  # noqa: F811
+    registry_store: RegistryStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another drain (a second server, a rebuild) may publish a later checkpoint between
+    this drain's check and its delivery: the refusal is taken as "the registry had newer",
+    in this process and over HTTP, and logged; any other refusal is still an error."""
+    office, client = public
+    grant(office)
+    _publish(client)
+    registry = Registry(registry_store)
+    held = registry.document(DocumentKind.AUDIT_CHECKPOINT, "issuer")
+    assert held is not None
+    behind = _published(registry_store)["seq"] - 1
+    stale = _resigned(client, held.body, seq=behind)
+    publication = Publication(
+        kind=DocumentKind.AUDIT_CHECKPOINT, key="issuer", version=10**9, body=stale
+    )
+    with caplog.at_level("WARNING", logger="certreg.publication"):
+        assert InProcessPublisher(registry).publish(publication) is False
+    assert "further along" in caplog.text
+    app = create_registry_app(registry, intake_token="intake")
+    with TestClient(app) as registry_client:
+        over_http = HttpPublisher(client=cast(httpx.Client, registry_client), token="intake")
+        assert over_http.publish(publication) is False
+        wrong_key = publication.model_copy(update={"key": "another"})
+        with pytest.raises(RuntimeError, match="identifier-mismatch"):
+            over_http.publish(wrong_key)
+    assert registry.document(DocumentKind.AUDIT_CHECKPOINT, "issuer") == held
+
+
+def _resigned(client: TestClient, compact: str, *, seq: int) -> str:
+    """``compact`` signed again by the issuer's active key with another ``seq``."""
+    from issuer.credentials.signing import sign_compact
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    header, payload = (_part(compact, i) for i in (0, 1))
+    with services.store.transaction() as tx:
+        signer = services.issuance.keyring.signer(tx)
+    return sign_compact(
+        header={"typ": header["typ"]},
+        payload={**payload, "seq": seq},
+        signer=signer,
+        did=payload["iss"],
+    )
+
+
+def _part(compact: str, index: int) -> dict[str, Any]:
+    part = compact.split(".")[index]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_drain_that_finds_a_later_checkpoint_published_meanwhile_sends_none(
+    public: Public,  # noqa: F811
+    store: Store,
+    registry_store: RegistryStore,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """On PostgreSQL a drain's statements each see what is committed when they run: another
+    server may commit a change and publish its checkpoint while this drain builds one from
+    the head it read before. It sends none rather than one the registry must refuse.
+    (SQLite runs one writing transaction at a time: the race cannot happen there.)"""
+    office, client = public
+    grant(office)
+    _publish(client)
+    enqueue_checkpoint(store, clock=clock)
+    registry = Registry(registry_store)
+    elsewhere = InProcessPublisher(registry)
+    sent: list[Publication] = []
+
+    class Racing:
+        raced = False
+
+        def publish(self, item: Publication) -> bool:
+            sent.append(item)
+            return elsewhere.publish(item)
+
+        def trusted_kids(self) -> frozenset[str] | None:
+            return elsewhere.trusted_kids()
+
+        def audit_checkpoint(self) -> str | None:
+            if not self.raced:  # another server's change and drain, committed meanwhile
+                self.raced = True
+                with store.transaction() as tx:
+                    tx.append_audit(
+                        at=clock(),
+                        actor="system:cli",
+                        action="person.registered",
+                        subject_type="person",
+                        subject_id="p-elsewhere",
+                        details={},
+                    )
+                _publish(client)
+            return elsewhere.audit_checkpoint()
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    with caplog.at_level("WARNING", logger="certreg.publication"):
+        outbox.drain(store, Racing(), context=services.issuance, ttl_seconds=300, clock=clock)
+    assert [p.kind for p in sent] == []
+    assert caplog.text == ""
+    assert _published(registry_store)["seq"] == _head(store)

@@ -171,13 +171,16 @@ def sign_checkpoint(
     prior = held()
     if prior is not None:
         try:
-            cut = cut_at(reader, read_checkpoint(reader, prior))
+            checkpoint = read_checkpoint(reader, prior)
         except CheckpointUnverifiable as exc:
             log.warning("the registry's audit checkpoint is not this body's (%s): replaced", exc)
-            cut = None
-        if cut is not None:
-            log.error("no audit checkpoint published: %s; run `certreg audit verify`", cut)
-            return None
+        else:
+            cut = cut_at(reader, checkpoint)
+            if cut is not None:
+                log.error("no audit checkpoint published: %s; run `certreg audit verify`", cut)
+                return None
+            if checkpoint.seq > head.seq:
+                return None  # another drain published a later committed end meanwhile
     payload = {
         "iss": identity.did,
         "iat": int(now.timestamp()),

@@ -3,6 +3,12 @@
 Only the composition root (the CLI and the all-in-one app) picks one; the rest of the issuer
 sees the :class:`issuer.publication.outbox.Publisher` protocol. A refusal by the registry is a bug
 to surface (the document was signed by us), not a reason to retry; unavailability is.
+
+One refusal is not a bug: an audit checkpoint refused because the registry holds one further
+along (``checkpoint-goes-back``). The drain publishes a checkpoint only over one its audit log
+passes through (:func:`issuer.publication.checkpoints.sign_checkpoint`), so such a refusal
+means another drain (a second server, a rebuild) published a later one meanwhile: it is
+logged and taken as "the registry had newer", and holds up nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from issuer.publication.outbox import PublisherUnavailable
-from registry import Registry
+from registry import CheckpointGoesBack, Registry
 from schemas.publication import AUDIT_CHECKPOINT_KEY, DocumentKind, Publication
 
 __all__ = [
@@ -42,7 +48,10 @@ class InProcessPublisher:
         self._registry = registry
 
     def publish(self, publication: Publication) -> bool:
-        return self._registry.accept(publication)
+        try:
+            return self._registry.accept(publication)
+        except CheckpointGoesBack as exc:
+            return _further_along(exc.detail)
 
     def trusted_kids(self) -> frozenset[str] | None:
         return self._registry.trusted_kids()
@@ -94,6 +103,8 @@ class HttpPublisher:
             raise PublisherUnavailable(str(exc)) from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise PublisherUnavailable(f"registry answered {response.status_code}")
+        if response.status_code == CheckpointGoesBack.status and _problem(response) == _GOES_BACK:
+            return _further_along(str(response.json().get("detail", ""))[:500])
         if response.status_code != 200:
             raise RuntimeError(f"registry refused a publication: {response.text[:500]}")
         stored: bool = response.json()["stored"]
@@ -117,6 +128,28 @@ class HttpPublisher:
             return frozenset(str(jwk["kid"]) for jwk in response.json()["keys"])
         except (ValueError, KeyError, TypeError) as exc:
             raise RuntimeError(f"the registry's JWKS is unreadable: {exc}") from exc
+
+
+_GOES_BACK = f"/problems/{CheckpointGoesBack.kind}"
+
+
+def _problem(response: httpx.Response) -> str | None:
+    """The problem ``type`` of a refusal, if it is problem+json."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return None
+    kind = problem.get("type") if isinstance(problem, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _further_along(detail: str) -> bool:
+    log.warning(
+        "the registry holds an audit checkpoint further along than the one sent (%s); if no"
+        " other server or rebuild publishes to it, run `certreg audit verify`",
+        detail,
+    )
+    return False
 
 
 class BackgroundDrain:
