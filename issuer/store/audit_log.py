@@ -46,16 +46,20 @@ class AuditReads(Unit):
         return [_audit_entry(r) for r in rows]
 
     def audit_head(self) -> audit.AuditHead:
-        """The end of the chain as the head row records it, as committed when this unit of
-        work read it (position 0 while the log is empty)."""
-        head = self._s.get(AuditHeadRow, 1)
+        """The end of the chain as the head row records it (position 0 while the log is
+        empty), read afresh at each call, never from the session's copy: on PostgreSQL each
+        statement sees what is committed when it runs, and a caller that reads the head a
+        second time must see it move if another transaction moved it meanwhile."""
+        head = self._s.get(AuditHeadRow, 1, populate_existing=True)
         if head is None:
             return audit.AuditHead(0, audit.GENESIS_HASH)
         return audit.AuditHead(head.seq, head.entry_hash)
 
     def audit_entry(self, seq: int) -> audit.AuditEntry | None:
         """The entry at position ``seq``, if there is one."""
-        row = self._s.scalars(select(AuditRow).where(AuditRow.seq == seq)).first()
+        row = self._s.scalars(
+            select(AuditRow).where(AuditRow.seq == seq).execution_options(populate_existing=True)
+        ).first()
         return None if row is None else _audit_entry(row)
 
     def verify_audit_chain(self, *, batch: int = 1000) -> audit.ChainReport:
