@@ -87,7 +87,7 @@ def verify_audit(store: Store, checkpoints: CheckpointSource | None) -> AuditVer
         try:
             compact = checkpoints.audit_checkpoint()
         except PublisherUnavailable as exc:
-            unavailable = f"the registry could not be reached ({exc})"
+            unavailable = f"the registry could not be reached: {exc}"
     with store.reading() as reader:
         chain = reader.verify_audit_chain()
         if unavailable is not None:

@@ -130,9 +130,11 @@ def cut_at(reader: Reader, checkpoint: Checkpoint) -> str | None:
     head = reader.audit_head()
     named = checkpoint.describe()
     if head.seq < checkpoint.seq:
+        first, last = head.seq + 1, checkpoint.seq
+        lost = f"entry {last} was" if first == last else f"entries {first}..{last} were"
         return (
             f"{named} ends the audit log at entry {checkpoint.seq}, but it now ends at entry"
-            f" {head.seq}: entries {head.seq + 1}..{checkpoint.seq} were cut off its end"
+            f" {head.seq}: {lost} cut off its end"
         )
     entry = reader.audit_entry(checkpoint.seq)
     if entry is None:
