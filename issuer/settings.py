@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         "and refers suspensions past their resolve-by date to the decision-makers (0: never; "
         "then run `certreg jobs run-due` from cron)",
     )
+    audit_checkpoint_interval_seconds: int = Field(
+        default=3600,
+        ge=0,
+        le=7 * 86_400,
+        description="how often the server publishes a signed checkpoint of the audit log's "
+        "end to the registry even when nothing changed (it does after every change too; 0: "
+        "only after changes)",
+    )
     registry_lookup_per_minute: int = Field(
         default=30,
         ge=0,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from registry.app import create_registry_app
 from registry.errors import (
     BadSignature,
+    CheckpointGoesBack,
     Forbidden,
     IdentifierMismatch,
     InvalidKeys,
@@ -38,6 +39,7 @@ from registry.store import RegistryStore
 
 __all__ = [
     "BadSignature",
+    "CheckpointGoesBack",
     "Forbidden",
     "IdentifierMismatch",
     "InvalidKeys",

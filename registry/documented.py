@@ -14,6 +14,7 @@ from registry.intake import DIRECTORY_MAX_QUERY, DIRECTORY_MIN_QUERY
 from schemas.openapi import negotiated_response, problem_responses
 
 __all__ = [
+    "AUDIT_CHECKPOINT",
     "DIRECTORY",
     "DIRECTORY_NAME",
     "INTAKE",
@@ -41,6 +42,18 @@ STATUS_LIST: Answers = NOT_MODIFIED | {
         "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
     }
 }
+AUDIT_CHECKPOINT: Answers = (
+    NOT_MODIFIED
+    | {
+        200: {
+            "description": "The latest signed checkpoint of the issuer's audit log: the "
+            "position and hash of its last entry (payload schema /schemas/audit-checkpoint-v1"
+            ".json)",
+            "content": {"application/audit-checkpoint+jwt": {"schema": {"type": "string"}}},
+        }
+    }
+    | problem_responses(404, said={404: "The issuer has published no audit checkpoint yet"})
+)
 REGISTER_ENTRY = (
     NOT_MODIFIED
     | RATE_LIMITED

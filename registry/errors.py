@@ -23,7 +23,8 @@ what will never be accepted. The tree::
         ├── BadSignature             422  the signature does not verify
         ├── InvalidPayload           422  not a JSON object, not a VC, breaks its JSON Schema
         ├── IdentifierMismatch       422  the payload names another document than its URL
-        └── NoIssuerKeys             409  no issuer keys stored yet: publish them first
+        ├── NoIssuerKeys             409  no issuer keys stored yet: publish them first
+        └── CheckpointGoesBack       409  an audit checkpoint behind, or beside, the one held
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from verifier.http import REQUEST_PROBLEMS
 __all__ = [
     "PROBLEM_KINDS",
     "BadSignature",
+    "CheckpointGoesBack",
     "Forbidden",
     "IdentifierMismatch",
     "InvalidKeys",
@@ -184,6 +186,17 @@ class NoIssuerKeys(PublicationRefused):
     status = 409
 
 
+class CheckpointGoesBack(PublicationRefused):
+    """An audit checkpoint that names an earlier entry of the issuer's log than the one the
+    registry holds, or another entry at the same position: the log it describes lost its
+    end, or was rewritten. The registry keeps what it holds, so the cut stays visible
+    (docs/AUDIT.md)."""
+
+    kind = "checkpoint-goes-back"
+    title = "The audit checkpoint goes back from the one the registry holds"
+    status = 409
+
+
 _ALL: tuple[type[RegistryError], ...] = (
     Unauthenticated,
     Forbidden,
@@ -204,6 +217,7 @@ _ALL: tuple[type[RegistryError], ...] = (
     InvalidPayload,
     IdentifierMismatch,
     NoIssuerKeys,
+    CheckpointGoesBack,
 )
 
 PROBLEM_KINDS: dict[str, tuple[int, str]] = (

@@ -1,6 +1,7 @@
-"""The public registry's routes: keys, status lists, register entries, schemes, and the
-directory of persons who chose to be listed; and the status list and register lookup answers
-they share with the fast paths in front of the application.
+"""The public registry's routes: keys, status lists, register entries, schemes, the
+directory of persons who chose to be listed, and the issuer's latest audit checkpoint; and
+the status list and register lookup answers they share with the fast paths in front of the
+application.
 
 Everything served here is a stored, issuer-signed document or a part of its payload; the app
 holds no key and signs nothing. Reads carry strong ETags and answer ``If-None-Match`` with
@@ -38,7 +39,7 @@ from registry.status_cache import ServedList, StatusListCache
 from registry.store import Document, strong_etag
 from schemas import certificate_numbers
 from schemas.problem import problem_type_uri
-from schemas.publication import DocumentKind
+from schemas.publication import AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_MEDIA_TYPE, DocumentKind
 
 __all__ = ["same_family_name"]
 
@@ -321,6 +322,20 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
     @router.get("/.well-known/jwks.json", responses=documented.KEYS)
     def jwks(request: Request) -> Response:
         return keys_part(request, "jwks")
+
+    @router.get("/audit/checkpoint", response_class=Response, responses=documented.AUDIT_CHECKPOINT)
+    def audit_checkpoint(request: Request) -> Response:
+        """How far the issuer's audit log went, signed by the issuer: a log whose end was
+        cut afterwards no longer passes through it (``certreg audit verify``)."""
+        document = stored(DocumentKind.AUDIT_CHECKPOINT, AUDIT_CHECKPOINT_KEY)
+        return _conditional(
+            request.headers.get("if-none-match"),
+            document.body.encode("utf-8"),
+            media_type=AUDIT_CHECKPOINT_MEDIA_TYPE,
+            cache_control="no-cache",
+            etag=document.etag,
+            headers=_CORS,
+        )
 
     @router.get("/status/{list_id}", response_class=Response, responses=documented.STATUS_LIST)
     async def status_list(list_id: str, request: Request) -> Response:

@@ -20,6 +20,9 @@ schemas they were made for: a rebuild republishes credentials exactly as signed.
 A certification mark's image is stored only if the digest its signed document states is the
 digest of its bytes: that digest is what mark credentials carry (``relatedResource``), so
 what ``/marks/{id}`` serves is what they name.
+
+An audit checkpoint is stored only if it goes further along the issuer's audit log than the
+one held (:mod:`registry.audit_checkpoint`): a registry never goes back.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry import jws
+from registry.audit_checkpoint import (
+    check_audit_checkpoint,
+    goes_further,
+    read_audit_checkpoint,
+)
 from registry.errors import (
     IdentifierMismatch,
     InvalidPayload,
@@ -44,6 +52,7 @@ from registry.names import fold
 from registry.store import Document, RegistryStore
 from schemas import credential_schemas
 from schemas.publication import (
+    AUDIT_CHECKPOINT_MEDIA_TYPE,
     KEYS_JWT_TYPE,
     MARK_JWT_TYPE,
     MARK_MEDIA_TYPES,
@@ -271,6 +280,8 @@ class Registry:
             if publication.key != "issuer":
                 raise IdentifierMismatch('the issuer keys document has the key "issuer"')
             return self._accept_keys(publication)
+        if publication.kind is DocumentKind.AUDIT_CHECKPOINT:
+            return self._accept_checkpoint(publication)
         if publication.kind is DocumentKind.MARK:
             check_mark(publication.key, publication.body, self.keys())
             media = f"application/{MARK_JWT_TYPE}"
@@ -304,6 +315,27 @@ class Registry:
             check_new_issuer_keys(publication.body, trusted)
             over = None if held is None else held.version
             if self.store.put_over(publication, media_type=media, held_version=over):
+                self._stored(publication)
+                return True
+
+    def _accept_checkpoint(self, publication: Publication) -> bool:
+        """An audit checkpoint, stored only if it goes further along the issuer's log than
+        the one held (:func:`registry.audit_checkpoint.goes_further`), whatever its
+        ``version``; one that goes back is refused. The comparison and the store are one
+        step, as for the keys: stored only over the very checkpoint it was compared with,
+        under a version above that one's, so the next comparison finds it."""
+        offered = check_audit_checkpoint(publication.key, publication.body, self.keys())
+        kind, key = publication.kind.value, publication.key
+        while True:
+            held = self.store.get(kind, key)
+            if held is not None and not goes_further(offered, read_audit_checkpoint(held.body)):
+                return False
+            over = None if held is None else held.version
+            version = publication.version if over is None else max(publication.version, over + 1)
+            stored = publication.model_copy(update={"version": version})
+            if self.store.put_over(
+                stored, media_type=AUDIT_CHECKPOINT_MEDIA_TYPE, held_version=over
+            ):
                 self._stored(publication)
                 return True
 

@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from schemas.compiled_schema import compile_schema
 
 __all__ = [
+    "AUDIT_CHECKPOINT_V1",
     "CERTIFICATION_CREDENTIAL_V1",
     "CERTIFICATION_CREDENTIAL_V2",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
@@ -60,6 +61,9 @@ SCHEME_INFORMATION_V2 = "scheme-information-v2"
 URL. The only change from version 1 is that ``@context`` entry."""
 STATUS_LIST_CREDENTIAL_V1 = "status-list-credential-v1"
 ISSUER_KEYS_V1 = "issuer-keys-v1"
+AUDIT_CHECKPOINT_V1 = "audit-checkpoint-v1"
+"""The payload of an audit checkpoint (``audit-checkpoint+jwt``): the position and hash of
+the audit log's last entry, nothing of its content."""
 SCHEMA_NAMES = frozenset(
     {
         CERTIFICATION_CREDENTIAL_V1,
@@ -72,6 +76,7 @@ SCHEMA_NAMES = frozenset(
         SCHEME_INFORMATION_V2,
         STATUS_LIST_CREDENTIAL_V1,
         ISSUER_KEYS_V1,
+        AUDIT_CHECKPOINT_V1,
     }
 )
 """Every schema shipped in ``schemas/json/``, by the name in its URL."""

@@ -26,6 +26,13 @@ Kinds, their keys, their bodies' JWS payloads, and where the registry serves the
   <base64>}`` → ``/marks/{mark_id}``, the image's bytes, whose digest mark credentials carry
   in ``relatedResource``; the registry stores it only if ``digestSRI`` is the digest of the
   image (:func:`digest_sri`). A mark never changes either (a new image is a new mark).
+- ``audit-checkpoint`` (key ``"issuer"``): the end of the issuer's audit log, header
+  ``typ: audit-checkpoint+jwt``, payload ``{"iss": <the DID>, "iat": …, "seq": <the last
+  entry's position>, "entryHash": <its hash>}`` (schema ``audit-checkpoint-v1``), nothing of
+  any entry's content → ``/audit/checkpoint``. The registry orders checkpoints by what they
+  sign, not by ``version``: it takes one only if it is further along the log than the one it
+  holds (or at the same entry, signed later), and refuses one that goes back, so whoever
+  later cuts the end off the issuer's log cannot make the registry forget how far it went.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ import hashlib
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AUDIT_CHECKPOINT_JWT_TYPE",
+    "AUDIT_CHECKPOINT_KEY",
+    "AUDIT_CHECKPOINT_MEDIA_TYPE",
     "CREDENTIAL_VERSION",
     "KEYS_JWT_TYPE",
     "MARK_JWT_TYPE",
@@ -49,6 +59,10 @@ __all__ = [
 
 KEYS_JWT_TYPE = "keys+jwt"
 MARK_JWT_TYPE = "mark+jwt"
+AUDIT_CHECKPOINT_JWT_TYPE = "audit-checkpoint+jwt"
+AUDIT_CHECKPOINT_MEDIA_TYPE = f"application/{AUDIT_CHECKPOINT_JWT_TYPE}"
+AUDIT_CHECKPOINT_KEY = "issuer"
+"""The one key an audit checkpoint is published under: a registry holds one issuer's log."""
 MARK_MEDIA_TYPES = frozenset({"image/svg+xml", "image/png"})
 """The image types a certification mark may have, on the issuer's side and on intake."""
 PUBLICATION_MEDIA_TYPE = "application/json"
@@ -63,6 +77,7 @@ class DocumentKind(enum.StrEnum):
     SCHEME = "scheme"
     CREDENTIAL = "credential"
     MARK = "mark"
+    AUDIT_CHECKPOINT = "audit-checkpoint"
 
 
 def digest_sri(data: bytes) -> str:

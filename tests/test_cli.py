@@ -71,9 +71,17 @@ def test_token_create_refuses_an_unknown_role(tmp_path: Path) -> None:
 
 def test_audit_verify_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", "--data-dir", str(tmp_path)]).exit_code == 0
+    unpublished = runner.invoke(app, ["audit", "verify", "--data-dir", str(tmp_path)])
+    assert unpublished.exit_code == 2  # intact, but no registry to show its end yet
+    assert "intact" in unpublished.stdout
+    assert "the end of the log was not checked" in unpublished.stderr
+    assert not (tmp_path / "registry.sqlite3").exists()  # a check creates nothing
+    published = runner.invoke(app, ["registry", "rebuild", "--data-dir", str(tmp_path)])
+    assert published.exit_code == 0, published.output
     ok = runner.invoke(app, ["audit", "verify", "--data-dir", str(tmp_path)])
-    assert ok.exit_code == 0
+    assert ok.exit_code == 0, ok.output
     assert "intact" in ok.stdout
+    assert "end confirmed" in ok.stdout
     store = Store.from_url(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE audit_log SET action = 'x' WHERE seq = 1")
@@ -225,7 +233,8 @@ def test_registry_rebuild_republishes_into_an_empty_registry(tmp_path: Path) -> 
     assert runner.invoke(app, ["init", *data]).exit_code == 0
     rebuilt = runner.invoke(app, ["registry", "rebuild", *data])
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert rebuilt.stdout.strip() == "1 documents published"  # the issuer keys
+    # the issuer keys, and the audit checkpoint of the log init began
+    assert rebuilt.stdout.strip() == "2 documents published"
     assert (tmp_path / "registry.sqlite3").exists()
 
 

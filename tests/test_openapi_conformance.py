@@ -211,6 +211,7 @@ def _seeded_requests(running: Running) -> list[tuple[str, str, dict[str, Any]]]:
     requests: list[tuple[str, str, dict[str, Any]]] = [
         ("/.well-known/did.json", "GET", {}),
         ("/.well-known/jwks.json", "GET", {}),
+        ("/audit/checkpoint", "GET", {}),
         ("/schemes", "GET", {}),
         ("/status/{list_id}", "GET", {"path_parameters": {"list_id": status_lists[0]}}),
         ("/schemes/{scheme_id}", "GET", {"path_parameters": {"scheme_id": schemes[0]}}),

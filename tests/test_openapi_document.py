@@ -29,6 +29,7 @@ from tests.conftest import PASSPHRASE
 PUBLIC_PATHS = {
     "/.well-known/did.json",
     "/.well-known/jwks.json",
+    "/audit/checkpoint",
     "/status/{list_id}",
     "/register/{certificate_number}",
     "/directory",
@@ -132,7 +133,7 @@ def test_rate_limited_routes_declare_429(apps: dict[str, FastAPI]) -> None:
         assert "429" in document["paths"][path]["get"]["responses"], path
         assert "Retry-After" in document["paths"][path]["get"]["responses"]["429"]["headers"]
     assert "429" in document["paths"]["/credentials/verify"]["post"]["responses"]
-    for path in ("/status/{list_id}", "/.well-known/did.json"):  # never limited
+    for path in ("/status/{list_id}", "/.well-known/did.json", "/audit/checkpoint"):  # free
         assert "429" not in document["paths"][path]["get"]["responses"], path
 
 

@@ -44,6 +44,12 @@ class Recorder:
             raise PublisherUnavailable("connection refused")
         return None
 
+    def audit_checkpoint(self) -> str | None:
+        """It holds no checkpoint to go further than: as a registry that holds none yet."""
+        if self.down:
+            raise PublisherUnavailable("connection refused")
+        return None
+
 
 def _services(office: BackOffice) -> Services:
     services: Services = office.client.app.state.services  # type: ignore[attr-defined]
@@ -70,10 +76,12 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
         outbox.enqueue_keys(tx, clock())
     number = grant(office)["certification"]["certificate_number"]
     recorder = Recorder()
-    assert _drain(office, recorder, clock) == 6
+    assert _drain(office, recorder, clock) == 7
     kinds = [p.kind for p in recorder.received]
     assert kinds[0] is DocumentKind.ISSUER_KEYS
+    assert kinds[-1] is DocumentKind.AUDIT_CHECKPOINT  # what the public reads goes first
     assert sorted(kinds[1:]) == [
+        "audit-checkpoint",
         "credential",
         "register-entry",
         "scheme",
@@ -128,7 +136,9 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     for item in recorder.received:
         assert _header(item.body)["kid"] == method["id"], item.kind
         kinds.add(item.kind)
-        if item.kind not in {DocumentKind.ISSUER_KEYS, DocumentKind.MARK}:  # not credentials
+        if item.kind is DocumentKind.AUDIT_CHECKPOINT:
+            assert _payload(item.body)["iss"] == did
+        elif item.kind not in {DocumentKind.ISSUER_KEYS, DocumentKind.MARK}:  # not credentials
             payload = _payload(item.body)
             issuer = payload["issuer"]
             assert payload["iss"] == (issuer["id"] if isinstance(issuer, dict) else issuer) == did
@@ -146,7 +156,7 @@ def test_versions_grow_and_a_lifecycle_change_is_republished(
         "POST", f"/certifications/{number}/suspend", member(office, "decider"), {"reason": "x"}
     )
     recorder.received.clear()
-    assert _drain(office, recorder, clock) == 2  # the entry and the suspension list
+    assert _drain(office, recorder, clock) == 3  # the entry, the suspension list, the audit
     for item in recorder.received:
         assert item.version > first[(item.kind, item.key)]
     entry = next(p for p in recorder.received if p.kind is DocumentKind.REGISTER_ENTRY)
@@ -159,7 +169,8 @@ def test_an_unreachable_registry_loses_nothing(office: BackOffice, clock: Frozen
     with pytest.raises(PublisherUnavailable):
         _drain(office, recorder, clock)
     with office.store.transaction() as tx:
-        assert len(tx.pending_publications(100)) == 5
+        pending = {(kind, key) for _, kind, key in tx.pending_publications(1000)}
+    assert len(pending) == 6
     delays: list[float] = []
     recorder.down = False
     attempts = iter([True, True, False])
@@ -168,7 +179,7 @@ def test_an_unreachable_registry_loses_nothing(office: BackOffice, clock: Frozen
         recorder.down = next(attempts)
         return _drain(office, recorder, clock)
 
-    assert outbox.drain_with_backoff(attempt, sleep=delays.append) == 5
+    assert outbox.drain_with_backoff(attempt, sleep=delays.append) == 6
     assert delays == [0.2, 0.4]
 
 
@@ -188,10 +199,10 @@ def test_a_crash_before_marking_republishes_the_same_version_once(
         with pytest.raises(SystemExit):
             _drain(office, recorder, clock)
     stored_once = dict(recorder.held)
-    assert len(stored_once) == 5
+    assert len(stored_once) == 6
     _drain(office, recorder, clock)  # the restart
     assert recorder.held == stored_once  # same versions: nothing stored twice
-    assert len(recorder.received) == 10
+    assert len(recorder.received) == 12
     with office.store.transaction() as tx:
         assert tx.pending_publications(100) == []
 
@@ -205,7 +216,8 @@ def test_rebuild_republishes_everything(office: BackOffice, clock: FrozenClock) 
     count = outbox.rebuild(
         office.store, fresh, context=services.issuance, ttl_seconds=300, clock=clock
     )
-    assert count == 6  # keys, the scheme, two lists, one register entry, one credential
+    # keys, the scheme, two lists, one register entry, one credential, the audit checkpoint
+    assert count == 7
     assert set(fresh.held) == set(recorder.held) | {("issuer-keys", "issuer")}
 
 

@@ -74,6 +74,9 @@ class _KillingPublisher:
     def trusted_kids(self) -> frozenset[str] | None:
         return self._inner.trusted_kids()
 
+    def audit_checkpoint(self) -> str | None:
+        return self._inner.audit_checkpoint()
+
 
 def _suspend_then_die(target: Target, number: str, after_store: bool) -> None:
     issuer, registry_store = target.stores()
@@ -160,6 +163,9 @@ def test_a_killed_publisher_loses_nothing_and_publishes_once(
 
         def trusted_kids(self) -> frozenset[str] | None:
             return registry.trusted_kids()
+
+        def audit_checkpoint(self) -> str | None:
+            return InProcessPublisher(registry).audit_checkpoint()
 
     outbox.drain(store, Counting(), context=_context(), ttl_seconds=300, clock=clock)
     after = registry.document(DocumentKind.REGISTER_ENTRY, number)

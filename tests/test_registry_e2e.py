@@ -23,7 +23,12 @@ from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry import upgrade as registry_upgrade
 from schemas import bitstring_status_list as bsl
-from schemas.credential_schemas import REGISTER_ENTRY_V2, STATUS_LIST_CREDENTIAL_V1, validate
+from schemas.credential_schemas import (
+    AUDIT_CHECKPOINT_V1,
+    REGISTER_ENTRY_V2,
+    STATUS_LIST_CREDENTIAL_V1,
+    validate,
+)
 from schemas.publication import DocumentKind
 from tests.backoffice import BackOffice, enrol_office, grant, member, person_body
 from tests.conftest import FrozenClock, SeededEntropy
@@ -148,10 +153,13 @@ def test_nothing_confidential_reaches_the_registry(
     )
     _publish(client)
     distinctive = [*secrets.values(), "83.75", "Confidential-Suspension-Reason-4711"]
+    checkpoint = client.get("/audit/checkpoint")  # the end of the audit log, nothing of it
+    assert checkpoint.status_code == 200
     responses = [
         client.get("/.well-known/did.json").text,
         client.get("/.well-known/jwks.json").text,
         _register(client, number).text,
+        checkpoint.text,
     ]
     entry = _register(client, number).json()["entry"]
     for credential in entry["credentials"]:
@@ -248,6 +256,7 @@ def test_every_served_document_matches_its_published_schema(
         path = item["statusListCredential"].replace("https://certs.example.test", "")
         validate(STATUS_LIST_CREDENTIAL_V1, payload(client.get(path).text))
     assert client.get("/.well-known/jwks.json").json()["keys"]
+    validate(AUDIT_CHECKPOINT_V1, payload(client.get("/audit/checkpoint").text))
 
 
 def test_rebuild_yields_the_same_registry(
@@ -290,6 +299,6 @@ def test_rebuild_yields_the_same_registry(
 
     assert contents(fresh) == contents(live)
     # keys, the scheme, two lists (shared), one entry, two credentials (the scope change
-    # superseded the first)
-    assert len(contents(live)) == 7
+    # superseded the first), the audit checkpoint
+    assert len(contents(live)) == 8
     fresh_store.dispose()

@@ -211,6 +211,11 @@ class FlakyPublisher:
             raise PublisherUnavailable("the registry went away (simulated)")
         return self.inner.trusted_kids()
 
+    def audit_checkpoint(self) -> str | None:
+        if self.delivered >= self.fail_after:
+            raise PublisherUnavailable("the registry went away (simulated)")
+        return self.inner.audit_checkpoint()
+
 
 # ── reading the registry as a verifier would ─────────────────────────────────────────────
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ settings into the contexts the commands run in.
 It owns the commands and nothing they act on:
 
 - :mod:`issuer.cli.root` — the composition root: the typer app, the ``init``, ``serve``,
-  ``audit``, ``keys`` and ``registry rebuild`` commands, and the attaching of the commands
-  defined in the modules below;
+  ``keys`` and ``registry rebuild`` commands, and the attaching of the commands defined in
+  the modules below;
+- :mod:`issuer.cli.audit` — ``certreg audit verify``;
 - :mod:`issuer.cli.access` — ``certreg token`` (create, list, revoke) and ``certreg staff``
   (list, deactivate, reactivate);
 - :mod:`issuer.cli.common` — what the commands share: settings from the options, the opened

@@ -1,10 +1,11 @@
 """The ``certreg`` command line: the composition root that wires settings into the contexts.
 
 Here the typer app is built and every command is attached to it: ``init``, ``serve``,
-``audit``, ``keys`` and ``registry rebuild`` are defined here; ``token`` and ``staff``
-(:mod:`issuer.cli.access`), ``issue-bulk`` (:mod:`issuer.cli.bulk`), ``verify`` and
-``registry export-bundle`` (:mod:`issuer.cli.verify`), ``jobs`` (:mod:`issuer.cli.jobs`) and
-``bench`` (:mod:`issuer.cli.bench`) are defined in their own modules and attached here. Each
+``keys`` and ``registry rebuild`` are defined here; ``token`` and ``staff``
+(:mod:`issuer.cli.access`), ``audit`` (:mod:`issuer.cli.audit`), ``issue-bulk``
+(:mod:`issuer.cli.bulk`), ``verify`` and ``registry export-bundle``
+(:mod:`issuer.cli.verify`), ``jobs`` (:mod:`issuer.cli.jobs`) and ``bench``
+(:mod:`issuer.cli.bench`) are defined in their own modules and attached here. Each
 command reads the settings (:func:`issuer.cli.common._settings`) and builds the contexts it
 runs in.
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 import typer
 
 from issuer.cli.access import staff_app, token_app
+from issuer.cli.audit import audit_app
 from issuer.cli.bench import bench
 from issuer.cli.bulk import issue_bulk
 from issuer.cli.common import _ensure_key, _fail, _open_store, _passphrase, _settings, err
@@ -60,11 +62,6 @@ MARKDOWN: Final = "markdown"
 whole in the list of commands (typer's rich mode keeps the source's line breaks there)."""
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP, rich_markup_mode=MARKDOWN)
-audit_app = typer.Typer(
-    no_args_is_help=True,
-    rich_markup_mode=MARKDOWN,
-    help="Check that the audit log of every recorded change has not been tampered with.",
-)
 registry_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=MARKDOWN,
@@ -122,22 +119,6 @@ def init(
     typer.echo(secret)
 
 
-@audit_app.command("verify")
-def audit_verify(data_dir: DataDir = None) -> None:
-    """Check the audit log's hash chain, from the first recorded change to the last.
-
-    Exit 0 and the number of entries when it is intact; exit 1 and the first entry where
-    it breaks when an entry was changed, deleted, inserted or reordered."""
-    store = _open_store(_settings(data_dir))
-    with store.transaction() as tx:
-        report = tx.verify_audit_chain()
-    if report.break_ is None:
-        typer.echo(f"audit chain intact: {report.entries} entries, head {report.head_seq}")
-        return
-    typer.echo(f"audit chain BROKEN at entry {report.break_.seq}: {report.break_.reason}")
-    raise typer.Exit(1)
-
-
 class Only(enum.StrEnum):
     ISSUER = "issuer"
     REGISTRY = "registry"
@@ -186,7 +167,10 @@ def serve(
     What the calendar makes due happens by itself: every minute (or every
     `CERTREG_DUE_JOBS_INTERVAL_SECONDS`; 0 turns it off) certifications past their last
     valid day become expired, and suspensions past their resolve-by date are referred to
-    the decision-makers, as `certreg jobs run-due` does once.
+    the decision-makers, as `certreg jobs run-due` does once. After every change, and every
+    hour besides (`CERTREG_AUDIT_CHECKPOINT_INTERVAL_SECONDS`; 0: only after changes), a
+    signed checkpoint of how far the audit log went is published to the registry, so that
+    `certreg audit verify` can show entries cut off its end.
 
     `--only registry` serves the public registry alone from its own store, with no signing
     key and no passphrase; on PostgreSQL (`CERTREG_REGISTRY_DATABASE_URL`) several can run
@@ -267,11 +251,14 @@ def _http_publishing(application: FastAPI, settings: Settings) -> None:
     """Issuer-only mode: publish to a separately run registry over HTTP, in the background."""
     import httpx
 
-    from issuer.http.app import attach_publishing
-    from issuer.publication.publishers import HttpPublisher
+    from issuer.http.app import attach_checkpoints, attach_publishing
+    from issuer.publication.publishers import HttpCheckpoints, HttpPublisher
 
     if settings.registry_url is None or settings.registry_intake_token is None:
         err.print("[yellow]no CERTREG_REGISTRY_URL / token[/]: changes wait in the outbox")
+        if settings.registry_url is not None:  # its checkpoint is public: the audit reads it
+            reader = httpx.Client(base_url=settings.registry_url, timeout=10)
+            attach_checkpoints(application, HttpCheckpoints(reader))
         return
     client = httpx.Client(base_url=settings.registry_url, timeout=10)
     publisher = HttpPublisher(

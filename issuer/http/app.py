@@ -8,6 +8,7 @@ anything unexpected a bare 500 with no internals.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from fastapi import APIRouter, FastAPI, Request
@@ -33,6 +34,7 @@ from issuer.http.routes import (
 )
 from issuer.process.due import BackgroundDueJobs
 from issuer.publication import outbox
+from issuer.publication.checkpoints import CheckpointSource, enqueue_checkpoint
 from issuer.publication.outbox import Publisher
 from issuer.publication.publishers import BackgroundDrain, InProcessPublisher, refresh_interval
 from issuer.runtime import Clock, Entropy, system_clock, system_entropy
@@ -44,7 +46,13 @@ from registry.openapi import install_api_docs, install_openapi
 from schemas.openapi import problem_responses
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
-__all__ = ["attach_publishing", "create_app", "problem_response", "public_registry_app"]
+__all__ = [
+    "attach_checkpoints",
+    "attach_publishing",
+    "create_app",
+    "problem_response",
+    "public_registry_app",
+]
 
 log = logging.getLogger("certreg.issuer")
 
@@ -251,13 +259,22 @@ def public_registry_app(
     )
 
 
+def attach_checkpoints(app: FastAPI, source: CheckpointSource) -> None:
+    """Read the registry's audit checkpoint from ``source``, for ``GET /api/v1/audit/verify``."""
+    services: Services = app.state.services
+    app.state.services = dataclasses.replace(services, checkpoints=source)
+
+
 def attach_publishing(
     app: FastAPI, settings: Settings, publisher: Publisher, interval: float | None
 ) -> None:
     """Publish the outbox to ``publisher`` (``app.state.drain``) and put status lists due to
     be signed again in it (``app.state.refresh_status_lists``); with ``interval``, both run
-    on their own in the background while the app serves. One place for both serving modes
-    that publish: the registry in this process, or one reached over HTTP."""
+    on their own in the background while the app serves, and the audit checkpoint is put in
+    the outbox every ``CERTREG_AUDIT_CHECKPOINT_INTERVAL_SECONDS`` as well (at start first).
+    One place for both serving modes that publish: the registry in this process, or one
+    reached over HTTP, which the audit verification then reads its checkpoint from."""
+    attach_checkpoints(app, publisher)
     services: Services = app.state.services
 
     def drain() -> int:
@@ -273,14 +290,19 @@ def attach_publishing(
     def refresh() -> int:
         return outbox.enqueue_lapsing_status_lists(services.store, clock=services.clock)
 
+    def checkpoint() -> int:
+        return enqueue_checkpoint(services.store, clock=services.clock)
+
     app.state.drain = drain
     app.state.refresh_status_lists = refresh
+    every = settings.audit_checkpoint_interval_seconds
     if interval is not None:
         worker = BackgroundDrain(
             drain,
             interval=interval,
             refresh=refresh,
             refresh_interval=refresh_interval(settings.status_list_validity),
+            periodic=[(checkpoint, float(every))] if every else [],
         )
         app.router.on_startup.append(worker.start)
         app.router.on_shutdown.append(worker.stop)

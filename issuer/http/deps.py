@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from issuer.credentials.issuance import IssuanceContext
 from issuer.model import Role
 from issuer.process.auth import Actor, authenticate, require_role
+from issuer.publication.checkpoints import CheckpointSource
 from issuer.runtime import Clock, Entropy
 from issuer.settings import Settings
 from issuer.store import Store, Tx
@@ -34,6 +35,9 @@ class Services:
     clock: Clock
     entropy: Entropy
     issuance: IssuanceContext
+    checkpoints: CheckpointSource | None = None
+    """Where the registry's latest audit checkpoint is read, when this app knows a registry
+    (``GET /api/v1/audit/verify`` checks the log against it)."""
 
     def now(self) -> datetime:
         return self.clock()

@@ -16,6 +16,10 @@ Status lists are signed for a short validity
 schedule, not only on change: :func:`enqueue_lapsing_status_lists` puts every list that has used
 half its validity in the outbox, and the drain signs it afresh and records when it must be signed
 again. The same outbox carries it, so an unreachable registry delays the renewal but loses nothing.
+
+The audit checkpoint (:mod:`issuer.publication.checkpoints`) is signed from the audit head the
+drain's own transaction reads, after the pending rows: it is at least as far along as every
+change whose row is among them, and never includes a change not yet committed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from issuer.credentials.keys import KeyRing
 from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
 from issuer.credentials.status import credential_status, list_validity_seconds, sign_status_list
 from issuer.model import Certification, CredentialKind, KeyState
+from issuer.publication.checkpoints import CheckpointSource, sign_checkpoint
 from issuer.runtime import Clock
 from issuer.store import Store, Tx
 from schemas.credential_schemas import (
@@ -75,8 +80,10 @@ class PublisherUnavailable(Exception):
     """The registry could not be reached or refused for a reason worth retrying."""
 
 
-class Publisher(Protocol):
-    """Where signed documents go: the registry in-process, or over HTTP."""
+class Publisher(CheckpointSource, Protocol):
+    """Where signed documents go: the registry in-process, or over HTTP. It also says which
+    audit checkpoint the registry holds (:meth:`audit_checkpoint`): a new one is published
+    only over one the audit log still passes through."""
 
     def publish(self, publication: Publication) -> bool:
         """Deliver one document; ``True`` if stored, ``False`` if the registry had newer."""
@@ -286,8 +293,10 @@ def _document(
     now: datetime,
     verifiable_kids: Callable[[], frozenset[str]],
     keys_signer: Callable[[], Signer],
+    held_checkpoint: Callable[[], str | None],
 ) -> str | None:
-    """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists.
+    """The current signed body of ``(kind, key)``, or ``None`` if it no longer exists (or,
+    for the audit checkpoint, must not be published over ``held_checkpoint()``).
     The keys document is signed by ``keys_signer()``, a key the registry already trusts,
     which it lists; everything else by ``signer``, the active key."""
     if kind == DocumentKind.ISSUER_KEYS:
@@ -336,7 +345,19 @@ def _document(
         return sign_compact(
             header={"typ": MARK_JWT_TYPE}, payload=payload, signer=signer, did=identity.did
         )
+    if kind == DocumentKind.AUDIT_CHECKPOINT:
+        return sign_checkpoint(tx, signer=signer, identity=identity, now=now, held=held_checkpoint)
     raise ValueError(f"unknown publication kind {kind!r}")
+
+
+def _publishing_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
+    (kind, _), seq = item
+    return _RANKS.get(kind, 1), seq
+
+
+_RANKS = {DocumentKind.ISSUER_KEYS.value: 0, DocumentKind.AUDIT_CHECKPOINT.value: 2}
+"""Where a kind goes in a batch: the keys first (the registry checks the rest against them),
+the audit checkpoint last (what the public reads is not held up by it), the rest in order."""
 
 
 _IMMUTABLE = frozenset({DocumentKind.CREDENTIAL, DocumentKind.MARK})
@@ -374,6 +395,7 @@ def drain(
             signer = context.keyring.signer(tx)  # once per batch, not per document
             verifiable_kids = _verifiable_kids(tx, now)
             keys_signer = _keys_signer(tx, context.keyring, publisher, signer)
+            held_checkpoint = cache(publisher.audit_checkpoint)  # asked only if needed
             documents = [
                 (
                     seq,
@@ -390,13 +412,12 @@ def drain(
                         now=now,
                         verifiable_kids=verifiable_kids,
                         keys_signer=keys_signer,
+                        held_checkpoint=held_checkpoint,
                     ),
                 )
-                # The keys first: the registry checks everything else against them.
-                for (kind, key), seq in sorted(
-                    latest.items(),
-                    key=lambda item: (item[0][0] != DocumentKind.ISSUER_KEYS, item[1]),
-                )
+                # The keys first: the registry checks everything else against them; the
+                # audit checkpoint last: what the public reads goes out before it.
+                for (kind, key), seq in sorted(latest.items(), key=_publishing_order)
             ]
         lists: list[str] = []
         for seq, kind, key, body in documents:

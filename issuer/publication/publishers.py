@@ -3,6 +3,12 @@
 Only the composition root (the CLI and the all-in-one app) picks one; the rest of the issuer
 sees the :class:`issuer.publication.outbox.Publisher` protocol. A refusal by the registry is a bug
 to surface (the document was signed by us), not a reason to retry; unavailability is.
+
+One refusal is not a bug: an audit checkpoint refused because the registry holds one further
+along (``checkpoint-goes-back``). The drain publishes a checkpoint only over one its audit log
+passes through (:func:`issuer.publication.checkpoints.sign_checkpoint`), so such a refusal
+means another drain (a second server, a rebuild) published a later one meanwhile: it is
+logged and taken as "the registry had newer", and holds up nothing else.
 """
 
 from __future__ import annotations
@@ -10,15 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
 from issuer.publication.outbox import PublisherUnavailable
-from registry import Registry
-from schemas.publication import Publication
+from registry import CheckpointGoesBack, Registry
+from schemas.publication import AUDIT_CHECKPOINT_KEY, DocumentKind, Publication
 
-__all__ = ["BackgroundDrain", "HttpPublisher", "InProcessPublisher", "refresh_interval"]
+__all__ = [
+    "BackgroundDrain",
+    "HttpCheckpoints",
+    "HttpPublisher",
+    "InProcessPublisher",
+    "refresh_interval",
+]
 
 log = logging.getLogger("certreg.publication")
 
@@ -36,10 +48,37 @@ class InProcessPublisher:
         self._registry = registry
 
     def publish(self, publication: Publication) -> bool:
-        return self._registry.accept(publication)
+        try:
+            return self._registry.accept(publication)
+        except CheckpointGoesBack as exc:
+            return _further_along(exc.detail)
 
     def trusted_kids(self) -> frozenset[str] | None:
         return self._registry.trusted_kids()
+
+    def audit_checkpoint(self) -> str | None:
+        document = self._registry.document(DocumentKind.AUDIT_CHECKPOINT, AUDIT_CHECKPOINT_KEY)
+        return None if document is None else document.body
+
+
+class HttpCheckpoints:
+    """The audit checkpoint a separately run registry holds: ``GET /audit/checkpoint``,
+    public, so reading it needs no intake secret (``certreg audit verify`` has none)."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def audit_checkpoint(self) -> str | None:
+        try:
+            response = self._client.get("/audit/checkpoint")
+        except httpx.TransportError as exc:
+            raise PublisherUnavailable(str(exc) or type(exc).__name__) from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            # Whatever else it answers, the checkpoint it holds cannot be read from it now.
+            raise PublisherUnavailable(f"registry answered {response.status_code}")
+        return response.text
 
 
 class HttpPublisher:
@@ -48,6 +87,10 @@ class HttpPublisher:
     def __init__(self, *, client: httpx.Client, token: str) -> None:
         self._client = client
         self._headers = {"Authorization": f"Bearer {token}"}
+        self._checkpoints = HttpCheckpoints(client)
+
+    def audit_checkpoint(self) -> str | None:
+        return self._checkpoints.audit_checkpoint()
 
     def publish(self, publication: Publication) -> bool:
         try:
@@ -60,6 +103,8 @@ class HttpPublisher:
             raise PublisherUnavailable(str(exc)) from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise PublisherUnavailable(f"registry answered {response.status_code}")
+        if response.status_code == CheckpointGoesBack.status and _problem(response) == _GOES_BACK:
+            return _further_along(str(response.json().get("detail", ""))[:500])
         if response.status_code != 200:
             raise RuntimeError(f"registry refused a publication: {response.text[:500]}")
         stored: bool = response.json()["stored"]
@@ -85,6 +130,28 @@ class HttpPublisher:
             raise RuntimeError(f"the registry's JWKS is unreadable: {exc}") from exc
 
 
+_GOES_BACK = f"/problems/{CheckpointGoesBack.kind}"
+
+
+def _problem(response: httpx.Response) -> str | None:
+    """The problem ``type`` of a refusal, if it is problem+json."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return None
+    kind = problem.get("type") if isinstance(problem, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _further_along(detail: str) -> bool:
+    log.warning(
+        "the registry holds an audit checkpoint further along than the one sent (%s); if no"
+        " other server or rebuild publishes to it, run `certreg audit verify`",
+        detail,
+    )
+    return False
+
+
 class BackgroundDrain:
     """Drains the outbox every ``interval`` seconds on a daemon thread, so a change reaches
     the registry well within a second. While the registry is unavailable it backs off,
@@ -93,8 +160,11 @@ class BackgroundDrain:
     With ``refresh`` (:func:`issuer.publication.outbox.enqueue_lapsing_status_lists`), it also
     looks every ``refresh_interval`` seconds for status lists due to be signed again and
     puts them in the outbox before draining: nothing else would renew a list whose bits
-    did not change, and verifiers refuse a list past its ``validUntil``. ``monotonic``
-    paces that look, and is a parameter so that tests can move it.
+    did not change, and verifiers refuse a list past its ``validUntil``. Each of
+    ``periodic`` (an enqueuing call and its interval in seconds, such as the audit
+    checkpoint's, :func:`issuer.publication.checkpoints.enqueue_checkpoint`) is run the same
+    way: at the first tick, then every that many seconds. ``monotonic`` paces them, and is a
+    parameter so that tests can move it.
     """
 
     def __init__(
@@ -105,15 +175,15 @@ class BackgroundDrain:
         max_delay: float = 30.0,
         refresh: Callable[[], int] | None = None,
         refresh_interval: float = 60.0,
+        periodic: Sequence[tuple[Callable[[], int], float]] = (),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._drain = drain
         self._interval = interval
         self._max_delay = max_delay
-        self._refresh = refresh
-        self._refresh_interval = refresh_interval
+        jobs = [*([(refresh, refresh_interval)] if refresh is not None else []), *periodic]
         self._monotonic = monotonic
-        self._next_refresh = monotonic()
+        self._jobs = [_Periodic(job, every, monotonic()) for job, every in jobs]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="certreg-publisher", daemon=True)
 
@@ -125,12 +195,13 @@ class BackgroundDrain:
         self._thread.join(timeout=5)
 
     def tick(self, delay: float) -> float:
-        """One drain attempt (after enqueuing the lists due for re-signing, when it is time
-        to look); returns how long to wait before the next."""
+        """One drain attempt (after the periodic enqueuing that is due: the lists due for
+        re-signing, the audit checkpoint); returns how long to wait before the next."""
         try:
-            if self._refresh is not None and self._monotonic() >= self._next_refresh:
-                self._refresh()
-                self._next_refresh = self._monotonic() + self._refresh_interval
+            for job in self._jobs:
+                if self._monotonic() >= job.due:
+                    job.run()
+                    job.due = self._monotonic() + job.every
             self._drain()
         except PublisherUnavailable as exc:
             delay = min(max(delay, self._interval) * 2, self._max_delay)
@@ -146,3 +217,12 @@ class BackgroundDrain:
         while not self._stop.is_set():
             delay = self.tick(delay)
             self._stop.wait(delay)
+
+
+class _Periodic:
+    """One of :class:`BackgroundDrain`'s periodic calls: what, how often, when next."""
+
+    def __init__(self, run: Callable[[], int], every: float, due: float) -> None:
+        self.run = run
+        self.every = every
+        self.due = due

@@ -25,6 +25,7 @@ __all__ = [
     "GENESIS_HASH",
     "AuditActor",
     "AuditEntry",
+    "AuditHead",
     "ChainBreak",
     "ChainReport",
     "Details",
@@ -70,6 +71,15 @@ class AuditEntry:
     prev_hash: str
     entry_hash: str
     token_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The end of the chain as the head row records it: the last entry's position and hash
+    (0 and :data:`GENESIS_HASH` while the log is empty). What an audit checkpoint publishes."""
+
+    seq: int
+    entry_hash: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,12 @@
 :mod:`issuer.store.audit`, under the lock of the chain's head row until the transaction
 ends (concurrent writers extend the chain one at a time); the entries read back, and the
 chain verified from its first link to its head. An entry names its actor and, when a request
-made the change, the token that acted (:class:`~issuer.store.audit.AuditActor`)."""
+made the change, the token that acted (:class:`~issuer.store.audit.AuditActor`).
+
+The first entry a transaction appends also puts the audit checkpoint in the outbox, in that
+transaction: the end of the log the registry holds then follows every change within the
+publisher's delay, whichever process, route or command made the change, and nothing that
+appends to the log can forget it (docs/AUDIT.md, "Checkpoints")."""
 
 from __future__ import annotations
 
@@ -12,9 +17,17 @@ from sqlalchemy import select
 
 from issuer.store import audit
 from issuer.store.base import Unit, _insert
-from issuer.store.tables import AuditHeadRow, AuditRow
+from issuer.store.tables import AuditHeadRow, AuditRow, OutboxRow
 
-__all__ = ["AuditReads", "AuditWrites"]
+__all__ = ["AUDIT_CHECKPOINT_KIND", "AuditReads", "AuditWrites"]
+
+AUDIT_CHECKPOINT_KIND = "audit-checkpoint"
+"""The outbox kind of the audit checkpoint (``schemas.publication.DocumentKind``, spelled out
+so that the store, which a bulk run's writing process imports, needs no pydantic; a test
+holds the two equal), published under the key :data:`AUDIT_CHECKPOINT_KEY`."""
+AUDIT_CHECKPOINT_KEY = "issuer"
+_CHECKPOINT_ENQUEUED = "certreg.audit_checkpoint_enqueued"
+"""The session's note that this transaction already put the checkpoint in the outbox."""
 
 
 class AuditReads(Unit):
@@ -31,6 +44,23 @@ class AuditReads(Unit):
             select(AuditRow).where(AuditRow.subject_id.in_(subject_ids)).order_by(AuditRow.seq)
         )
         return [_audit_entry(r) for r in rows]
+
+    def audit_head(self) -> audit.AuditHead:
+        """The end of the chain as the head row records it (position 0 while the log is
+        empty), read afresh at each call, never from the session's copy: on PostgreSQL each
+        statement sees what is committed when it runs, and a caller that reads the head a
+        second time must see it move if another transaction moved it meanwhile."""
+        head = self._s.get(AuditHeadRow, 1, populate_existing=True)
+        if head is None:
+            return audit.AuditHead(0, audit.GENESIS_HASH)
+        return audit.AuditHead(head.seq, head.entry_hash)
+
+    def audit_entry(self, seq: int) -> audit.AuditEntry | None:
+        """The entry at position ``seq``, if there is one."""
+        row = self._s.scalars(
+            select(AuditRow).where(AuditRow.seq == seq).execution_options(populate_existing=True)
+        ).first()
+        return None if row is None else _audit_entry(row)
 
     def verify_audit_chain(self, *, batch: int = 1000) -> audit.ChainReport:
         head = self._s.get(AuditHeadRow, 1)
@@ -104,6 +134,13 @@ class AuditWrites(Unit):
         self._s.add(row)
         head.seq = seq
         head.entry_hash = entry_hash
+        if not self._s.info.get(_CHECKPOINT_ENQUEUED):
+            # Once per transaction: the drain publishes the head as committed, whatever
+            # else this transaction appends after this entry.
+            self._s.add(
+                OutboxRow(kind=AUDIT_CHECKPOINT_KIND, key=AUDIT_CHECKPOINT_KEY, enqueued_at=at)
+            )
+            self._s.info[_CHECKPOINT_ENQUEUED] = True
         self._flush("audit entry")
         return _audit_entry(row)
 

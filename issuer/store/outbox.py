@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from issuer.store.audit_log import AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_KIND
 from issuer.store.base import Unit
 from issuer.store.load import _TABLES, Loads
 from issuer.store.tables import (
@@ -47,6 +48,7 @@ class OutboxReads(Unit):
         ]
         keys += [("credential", i) for i in self._s.scalars(select(CredentialRow.id))]
         keys += [("mark", i) for i in self._s.scalars(select(SchemeMarkRow.id))]
+        keys.append((AUDIT_CHECKPOINT_KIND, AUDIT_CHECKPOINT_KEY))  # last: the end after all
         return keys
 
 

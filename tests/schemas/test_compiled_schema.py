@@ -86,6 +86,7 @@ SCHEMA_OF = {
     "status-list": "status-list-credential-v1",
     "register-entry": "register-entry-v2",
     "scheme": "scheme-information-v2",
+    "audit-checkpoint": "audit-checkpoint-v1",
 }
 
 

@@ -11,6 +11,7 @@ from issuer.http.bodies.cases import CertificationOut, DecisionOut
 from issuer.http.bodies.common import _Out
 from issuer.http.bodies.credentials import CredentialOut
 from issuer.http.bodies.lifecycle import LifecycleDecisionOut
+from issuer.publication.audit_check import EndCheck
 
 
 # ── certifications ───────────────────────────────────────────────────────────────────────
@@ -38,12 +39,32 @@ class AuditEntryOut(_Out):
     entry_hash: str
 
 
+class CheckpointOut(_Out):
+    seq: int = Field(description="the position of the log's last entry when it was signed")
+    entry_hash: str = Field(description="that entry's hash")
+    signed_at: datetime
+
+
 class ChainReportOut(_Out):
-    intact: bool
+    intact: bool = Field(
+        description="nothing changed inside the log, and nothing cut off its end that the "
+        "registry's checkpoint shows"
+    )
     entries: int
     head_seq: int
     first_broken_seq: int | None
-    reason: str | None
+    reason: str | None = Field(
+        description="why the log is not intact: its first break, or the cut its end shows"
+    )
+    end: EndCheck = Field(
+        description="the log's end against the registry's latest audit checkpoint: confirmed "
+        "(the log passes through it), cut (it ends before it, or holds another entry there) "
+        "or unconfirmed (no checkpoint could be read and trusted; see end_reason)"
+    )
+    end_reason: str | None = Field(description="why the end is cut or unconfirmed")
+    checkpoint: CheckpointOut | None = Field(
+        description="the registry's latest audit checkpoint, when one was read and trusted"
+    )
 
 
 CertificationDetailOut.model_rebuild()

@@ -10,12 +10,18 @@ from issuer.credentials.status import credential_status
 from issuer.http.bodies.cases import CertificationOut, DecisionOut
 from issuer.http.bodies.credentials import CredentialOut
 from issuer.http.bodies.lifecycle import LifecycleDecisionOut
-from issuer.http.bodies.records import AuditEntryOut, CertificationDetailOut, ChainReportOut
+from issuer.http.bodies.records import (
+    AuditEntryOut,
+    CertificationDetailOut,
+    ChainReportOut,
+    CheckpointOut,
+)
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import AUDIT, CASE_READERS
 from issuer.model import Certification, CertificationStatus
 from issuer.process import lifecycle
 from issuer.process.auth import Actor
+from issuer.publication import audit_check
 from issuer.store import Tx
 from issuer.store.audit import AuditEntry
 
@@ -103,13 +109,22 @@ def audit_log(
 
 @router.get("/audit/verify", tags=["audit"])
 def verify_audit(actor: Auditor, services: ServicesDep) -> ChainReportOut:
-    """Walk the whole hash chain and name the first entry that was tampered with."""
-    with services.tx() as tx:
-        report = tx.verify_audit_chain()
+    """Walk the whole hash chain and name the first entry that was tampered with, then check
+    that the log still passes through the latest checkpoint of its end the registry holds:
+    entries cut off the end leave a consistent chain, which only the checkpoint shows."""
+    verification = audit_check.verify_audit(services.store, services.checkpoints)
+    chain, checkpoint = verification.chain, verification.checkpoint
     return ChainReportOut(
-        intact=report.intact,
-        entries=report.entries,
-        head_seq=report.head_seq,
-        first_broken_seq=None if report.break_ is None else report.break_.seq,
-        reason=None if report.break_ is None else report.break_.reason,
+        intact=verification.intact,
+        entries=chain.entries,
+        head_seq=chain.head_seq,
+        first_broken_seq=verification.first_broken_seq,
+        reason=verification.broken_because,
+        end=verification.end,
+        end_reason=verification.reason,
+        checkpoint=None
+        if checkpoint is None
+        else CheckpointOut(
+            seq=checkpoint.seq, entry_hash=checkpoint.entry_hash, signed_at=checkpoint.signed_at
+        ),
     )
