@@ -83,9 +83,12 @@ def _settings(data_dir: Path) -> Settings:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def all_in_one(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    """``certreg serve --demo``: the demo records issued and published, an administrator."""
+    """``certreg serve --demo``: the demo records issued and published, an administrator.
+
+    A fresh one for each test: the generated requests of one may revoke the administrator's
+    token or deactivate staff (as the API allows), which must not decide what the next sees."""
     data_dir = tmp_path_factory.mktemp("all-in-one")
     store = Store.from_url(f"sqlite:///{data_dir / 'issuer.sqlite3'}")
     migrate.upgrade(store.engine)
