@@ -3,22 +3,24 @@ in use, the lifecycle decisions taken on it, the ones due for a decision (suspen
 overdue, expiries) with the escalations of overdue suspensions, and the agreements to use a
 scheme's mark.
 
-The due jobs find their work with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: two processes
-running them at once split the rows instead of waiting on each other, and neither sees a
-row the other holds. SQLite serialises every writing transaction (``BEGIN IMMEDIATE``), so
-there the second simply finds the work done."""
+The due jobs, and the re-issue after a key compromise, find their work with ``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL: two processes running them at once split the rows instead of
+waiting on each other, and neither sees a row the other holds. SQLite serialises every
+writing transaction (``BEGIN IMMEDIATE``), so there the second simply finds the work
+done."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from issuer.model import (
     Certification,
     CertificationStatus,
+    CredentialKind,
     LifecycleDecision,
     LifecycleKind,
     MarkAgreement,
@@ -29,6 +31,7 @@ from issuer.store.base import Unit, _columns, _fields
 from issuer.store.tables import (
     CertificationRow,
     CertificationScopeRow,
+    CredentialRow,
     LifecycleDecisionRow,
     LifecycleEvidenceRow,
     MarkAgreementRow,
@@ -181,6 +184,24 @@ class CertificationReads(Unit):
         )
         return None if row is None else MarkAgreement(**_columns(row))
 
+    def mark_agreements_of(self, certification_id: str) -> list[MarkAgreement]:
+        """Every agreement to a mark's rules the certified person gave, oldest first."""
+        rows = self._s.scalars(
+            select(MarkAgreementRow)
+            .where(MarkAgreementRow.certification_id == certification_id)
+            .order_by(MarkAgreementRow.agreed_at, MarkAgreementRow.id)
+        )
+        return [MarkAgreement(**_columns(r)) for r in rows]
+
+    # ── re-issue after a key compromise ─────────────────────────────────────────────────
+    def count_owed_reissues(self, kids: Collection[str], now: datetime) -> int:
+        """How many certifications :meth:`lock_owed_reissues` would still find."""
+        if not kids:
+            return 0
+        owed = _owed_reissues(kids, now).subquery()
+        count = self._s.scalar(select(func.count()).select_from(owed))
+        return int(count or 0)
+
 
 class CertificationWrites(Unit):
     """Certifications, their lifecycle decisions and mark agreements, written; a
@@ -236,6 +257,28 @@ class CertificationWrites(Unit):
             .with_for_update(skip_locked=True)
         ).all()
         return [_certification(self._s, r) for r in rows]
+
+    def lock_owed_reissues(
+        self, kids: Collection[str], now: datetime, *, after: str, limit: int
+    ) -> tuple[list[Certification], str | None]:
+        """The next up to ``limit`` certifications, by id after ``after``, with a current
+        credential signed by one of the compromised keys ``kids`` (:func:`_owed_reissues`),
+        and the last id looked at (``None`` when none was left: the walk is over). Those
+        another transaction holds are skipped; the others are locked until the transaction
+        ends, and the caller looks at their credentials again: on PostgreSQL the first
+        statement's snapshot may predate another run's re-issue."""
+        if not kids:
+            return [], None
+        ids = list(self._s.scalars(_owed_reissues(kids, now, after=after).limit(limit)))
+        if not ids:
+            return [], None
+        rows = self._s.scalars(
+            select(CertificationRow)
+            .where(CertificationRow.id.in_(ids))
+            .order_by(CertificationRow.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [_certification(self._s, r) for r in rows], ids[-1]
 
     def lock_unescalated_suspensions(
         self, today: date, limit: int
@@ -306,6 +349,43 @@ class CertificationWrites(Unit):
     def insert_mark_agreement(self, agreement: MarkAgreement) -> None:
         self._s.add(MarkAgreementRow(**_fields(agreement)))
         self._flush("mark agreement")
+
+
+def _owed_reissues(kids: Collection[str], now: datetime, *, after: str = "") -> Select[str]:
+    """The ids, in order, of the active or suspended certifications with a current
+    credential signed by one of ``kids`` and still within its validity: their certificate,
+    not superseded, or a mark of that certificate. A mark left behind by an earlier
+    certificate (its holder had not agreed to the mark's current rules when the certificate
+    was replaced) has ended and owes nothing; a credential past its validity lapses with the
+    certification, which the due jobs expire.
+
+    Walked from the index on the certification id, a batch after ``after`` at a time: a
+    whole walk reads each current credential once, however many batches it takes, and a
+    certification that cannot be re-issued is passed, not found again by every batch."""
+    credential = CredentialRow
+    certificate = aliased(CredentialRow)
+    of_current_certificate = exists().where(
+        certificate.id == credential.depends_on, certificate.superseded_by.is_(None)
+    )
+    return (
+        select(credential.certification_id)
+        .join(CertificationRow, CertificationRow.id == credential.certification_id)
+        .where(
+            credential.certification_id > after,
+            credential.superseded_by.is_(None),
+            credential.kid.in_(list(kids)),
+            credential.valid_until > now,
+            or_(
+                credential.kind == CredentialKind.CERTIFICATE.value,
+                and_(credential.kind == CredentialKind.MARK.value, of_current_certificate),
+            ),
+            CertificationRow.status.in_(
+                [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
+            ),
+        )
+        .distinct()
+        .order_by(credential.certification_id)
+    )
 
 
 def _overdue(today: date) -> ColumnElement[bool]:
