@@ -32,6 +32,7 @@ from issuer.process.due import BackgroundDueJobs
 from issuer.publication import outbox
 from issuer.settings import Settings
 from issuer.store import Store
+from issuer.store.certifications import _owed_reissues
 from registry import Registry, RegistryStore
 from tests.backoffice import (
     BackOffice,
@@ -581,3 +582,18 @@ def test_keys_compromised_reissues_at_once_by_default(
     with office.store.transaction() as tx:
         states = {k.kid: k.state for k in tx.list_signing_keys()}
     assert states == {kid: KeyState.COMPROMISED, new_kid: KeyState.ACTIVE}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_each_batch_of_the_reissue_walks_the_index_on_certifications(store: Store) -> None:
+    """A batch reads from where the last one stopped, along the index on the certification
+    id, and sorts nothing: the whole re-issue reads each current credential once. Without
+    statistics, SQLite's planner would read every credential the key signed and sort them
+    at every batch (half a second a batch over 300,000 credentials)."""
+    with store.transaction() as tx:
+        connection = tx._s.connection()
+        statement = _owed_reissues(["a-kid"], START, sqlite=True, after="8").limit(200)
+        sql = str(statement.compile(connection, compile_kwargs={"literal_binds": True}))
+        plan = str(connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all())
+    assert "SEARCH credentials USING INDEX ix_credentials_certification_id" in plan
+    assert "TEMP B-TREE" not in plan

@@ -198,7 +198,7 @@ class CertificationReads(Unit):
         """How many certifications :meth:`lock_owed_reissues` would still find."""
         if not kids:
             return 0
-        owed = _owed_reissues(kids, now).subquery()
+        owed = _owed_reissues(kids, now, sqlite=_on_sqlite(self._s)).distinct().subquery()
         count = self._s.scalar(select(func.count()).select_from(owed))
         return int(count or 0)
 
@@ -269,7 +269,13 @@ class CertificationWrites(Unit):
         statement's snapshot may predate another run's re-issue."""
         if not kids:
             return [], None
-        ids = list(self._s.scalars(_owed_reissues(kids, now, after=after).limit(limit)))
+        ids = list(
+            dict.fromkeys(
+                self._s.scalars(
+                    _owed_reissues(kids, now, sqlite=_on_sqlite(self._s), after=after).limit(limit)
+                )
+            )
+        )
         if not ids:
             return [], None
         rows = self._s.scalars(
@@ -351,7 +357,13 @@ class CertificationWrites(Unit):
         self._flush("mark agreement")
 
 
-def _owed_reissues(kids: Collection[str], now: datetime, *, after: str = "") -> Select[str]:
+def _on_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _owed_reissues(
+    kids: Collection[str], now: datetime, *, sqlite: bool, after: str = ""
+) -> Select[str]:
     """The ids, in order, of the active or suspended certifications with a current
     credential signed by one of ``kids`` and still within its validity: their certificate,
     not superseded, or a mark of that certificate. A mark left behind by an earlier
@@ -359,9 +371,15 @@ def _owed_reissues(kids: Collection[str], now: datetime, *, after: str = "") -> 
     was replaced) has ended and owes nothing; a credential past its validity lapses with the
     certification, which the due jobs expire.
 
-    Walked from the index on the certification id, a batch after ``after`` at a time: a
+    Walked along the index on the certification id, a batch after ``after`` at a time: a
     whole walk reads each current credential once, however many batches it takes, and a
-    certification that cannot be re-issued is passed, not found again by every batch."""
+    certification that cannot be re-issued is passed, not found again by every batch. On
+    ``sqlite`` the key and the status are compared as ``kid || ''`` and ``status || ''``, so
+    that no index on them is used: SQLite's planner, which has no statistics, would
+    otherwise read every credential the key signed (or every active certification) and
+    sort them, at every batch. PostgreSQL's planner, which has statistics, walks the index
+    by itself, and would misjudge the expressions. A certification whose certificate and
+    mark were both signed by the key is listed twice, one after the other."""
     credential = CredentialRow
     certificate = aliased(CredentialRow)
     of_current_certificate = exists().where(
@@ -371,19 +389,20 @@ def _owed_reissues(kids: Collection[str], now: datetime, *, after: str = "") -> 
         select(credential.certification_id)
         .join(CertificationRow, CertificationRow.id == credential.certification_id)
         .where(
+            # On both sides of the join, so that either index starts at the cursor.
             credential.certification_id > after,
+            CertificationRow.id > after,
             credential.superseded_by.is_(None),
-            credential.kid.in_(list(kids)),
+            (credential.kid + "" if sqlite else credential.kid).in_(list(kids)),
             credential.valid_until > now,
             or_(
                 credential.kind == CredentialKind.CERTIFICATE.value,
                 and_(credential.kind == CredentialKind.MARK.value, of_current_certificate),
             ),
-            CertificationRow.status.in_(
+            (CertificationRow.status + "" if sqlite else CertificationRow.status).in_(
                 [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
             ),
         )
-        .distinct()
         .order_by(credential.certification_id)
     )
 
