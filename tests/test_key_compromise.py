@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from issuer.cli import app as cli
+from issuer.credentials import keys as issuer_keys
 from issuer.credentials.issuance import issue_certificate
 from issuer.credentials.keys import KeyRing
 from issuer.http.app import create_app
@@ -597,3 +598,28 @@ def test_each_batch_of_the_reissue_walks_the_index_on_certifications(store: Stor
         plan = str(connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all())
     assert "SEARCH credentials USING INDEX ix_credentials_certification_id" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_what_a_key_compromised_before_the_upgrade_signed_is_reissued_once_a_key_signs(
+    office: BackOffice, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An earlier release left no active key after `keys compromised`: the server's job
+    waits, says so once, and re-issues as soon as a key signs again."""
+    scheme = setup_scheme(office)
+    number, _ = certify(office, scheme, "Ana", "Moreau")
+    old = current(office, number)
+    with office.store.transaction() as tx:
+        issuer_keys.mark_compromised(tx, kid=old["kid"], now=clock())
+    services = office.client.app.state.services  # type: ignore[attr-defined]
+    job = compromise.reissue_job(services.issuance)
+    for _ in range(2):
+        with office.store.transaction() as tx:
+            assert job.step(tx, now=clock(), entropy=office.entropy, limit=10) == []
+    assert [r.message for r in caplog.records].count(
+        "no active signing key: the re-issue waits for `certreg keys rotate`"
+    ) == 1
+    rotated = office.ok("POST", "/keys/rotate", member(office, "admin"), {})
+    with office.store.transaction() as tx:
+        [done] = job.step(tx, now=clock(), entropy=office.entropy, limit=10)
+    assert done.certificate_number == number
+    assert current(office, number)["kid"] == rotated["kid"]

@@ -32,6 +32,7 @@ runs at once (``certreg keys reissue`` while ``certreg serve`` does it by itself
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +74,8 @@ __all__ = [
     "reissue_owed",
     "run_reissue",
 ]
+
+log = logging.getLogger("certreg.compromise")
 
 REASON = "key-compromise"
 """The reason the audit gives for a credential re-issued because its key was compromised."""
@@ -376,10 +379,19 @@ class _Walk:
         self._context = context
         self._actor = actor
         self._after = ""
+        self._warned = False
 
     def __call__(
         self, tx: Tx, *, now: datetime, entropy: Entropy, limit: int
     ) -> Sequence[Certification]:
+        if tx.active_signing_key() is None:
+            # A key declared compromised by an earlier release left none: nothing can be
+            # signed until `certreg keys rotate`. Said once, not at every run.
+            if not self._warned and compromised_kids(tx):
+                log.warning("no active signing key: the re-issue waits for `certreg keys rotate`")
+                self._warned = True
+            return []
+        self._warned = False
         batch = reissue_owed(
             tx,
             context=self._context,
