@@ -105,6 +105,8 @@ class Compromise:
 
 
 def compromised_kids(reader: Reader) -> frozenset[str]:
+    """Every key ever declared compromised: what any of them signed is owed a re-issue,
+    whichever declaration came first (a run resumes the work of all of them)."""
     return frozenset(k.kid for k in reader.list_signing_keys() if k.state is KeyState.COMPROMISED)
 
 
