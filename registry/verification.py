@@ -14,7 +14,9 @@ the issuer-signed credential, verified again with the stored keys. Use it as::
 
 or hand :meth:`RegistryVerification.verifier` to :func:`verifier.http.verification_router`.
 A revoked credential whose stored register entry names its replacement is answered
-*superseded*, with the replacement's id (:class:`RegistrySupersession`).
+*superseded*, with the replacement's id (:class:`RegistrySupersession`); so is, on the page
+behind its QR code, a credential whose key the issuer has declared compromised and that it
+re-issued under a new key (:meth:`RegistryVerification.replaced_after_key_revocation`).
 The trust policy trusts exactly the issuer whose keys this registry holds; a credential of
 any other issuer is answered ``untrusted-issuer``; before any keys are published every
 credential is answered "cannot confirm" (``key-retrieval-error``).
@@ -32,8 +34,9 @@ from registry import jws
 from registry.errors import RegistryError
 from registry.intake import Registry, read_issuer_keys
 from schemas.publication import DocumentKind
+from verifier import jws as verifier_jws
 from verifier.core import Verifier
-from verifier.errors import KeyRetrievalError, StatusRetrievalError
+from verifier.errors import KeyRetrievalError, StatusRetrievalError, VerificationError
 from verifier.fetch import Fetched
 from verifier.keys import IssuerKeys, issuer_keys_from_did_document
 from verifier.policy import TrustPolicy
@@ -212,3 +215,37 @@ class RegistryVerification:
     def check(self, token: str, *, now: datetime) -> Report:
         """Verify ``token`` at ``now``; the whole answer as a :class:`verifier.Report`."""
         return self.verifier().check(token, now=now)
+
+    def replaced_after_key_revocation(
+        self, registry: Registry, credential: Mapping[str, Any], *, now: datetime
+    ) -> str | None:
+        """The id of the credential that replaced ``credential`` — the payload of a stored
+        credential whose signing key the issuer has since marked revoked — if the issuer's
+        register entry says one did; else ``None``.
+
+        The credential's own signature no longer counts, so the claim rests on the register
+        entry alone, verified again now with the keys stored now: an entry signed by the
+        revoked key (perhaps by whoever stole it) says nothing. An issuer re-issues what a
+        compromised key signed under a new key and republishes the entry, signed by that
+        key, naming the replacement. The answer never makes anything valid: it only lets
+        the page say *replaced* rather than *not valid*, and link the replacement, which is
+        verified on its own page.
+        """
+        lookup = register_lookup(credential)
+        credential_id = credential.get("id")
+        if lookup is None or not isinstance(credential_id, str):
+            return None
+        document = registry.document(DocumentKind.REGISTER_ENTRY, lookup[0])
+        if document is None:
+            return None
+        try:
+            parsed = verifier_jws.parse_compact(document.body)
+            entry = parsed.payload
+            issuer = _issuer(entry)
+            if not isinstance(issuer, str) or issuer != _issuer(credential):
+                return None
+            prepared = self.keys.issuer_keys(issuer, now=now).key_for(parsed.kid)
+            verifier_jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
+        except VerificationError:
+            return None
+        return superseded_by_in_entry(entry, credential_id)

@@ -9,9 +9,13 @@ published a second ago is already shown; the answer depends on that instant, hen
 
 The verifier's verdict becomes one of the words of the register (its :class:`Standing`):
 a revoked credential is *withdrawn*, unless the signed register entry names the credential
-that superseded it (a scope change, a recertification), in which case it is *superseded* and
-the page links the current one. When the status cannot be read or trusted the answer is
-*cannot confirm*, in neutral grey — never the green of *valid* (ARCHITECTURE.md, data flow 8).
+that superseded it (a scope change, a recertification, a re-issue after a key compromise),
+in which case it is *superseded* and the page links the current one. A credential whose
+signing key the issuer declared compromised does not verify; once the issuer has re-issued
+it, the entry (verified again with the current keys) names its replacement, and the page
+says *superseded* too — with nothing of what the old credential states. When the status
+cannot be read or trusted the answer is *cannot confirm*, in neutral grey — never the green
+of *valid* (ARCHITECTURE.md, data flow 8).
 
 What is shown is only what the credential itself states (holder's public name, certificate
 number, scheme, scope, dates, issuing body); credentials hold no confidential field, and the
@@ -45,7 +49,7 @@ from registry.intake import Registry, credential_key
 from registry.verification import RegistryVerification
 from schemas.openapi import negotiated_response
 from schemas.publication import DocumentKind
-from verifier.errors import UntrustedIssuer, Verdict
+from verifier.errors import CryptographicSecurityError, UntrustedIssuer, Verdict
 from verifier.result import Report
 
 __all__ = [
@@ -349,6 +353,14 @@ def answer_for(
     if facts is not None and standing is not Standing.NOT_VALID:
         replaced = _superseded_by(registry, facts.certificate_number, urn)
         if replaced is not None:
+            standing = Standing.SUPERSEDED
+    elif isinstance(report.error, CryptographicSecurityError) and (
+        report.error.reason == "key-revoked"
+    ):
+        replaced = verification.replaced_after_key_revocation(
+            registry, _stored_payload(document.body), now=now
+        )
+        if replaced:
             standing = Standing.SUPERSEDED
     return Answer(
         credential_id=urn,

@@ -1,8 +1,8 @@
 """The ``certreg`` command line: the composition root that wires settings into the contexts.
 
 Here the typer app is built and every command is attached to it: ``init``, ``serve``,
-``keys`` and ``registry rebuild`` are defined here; ``token`` and ``staff``
-(:mod:`issuer.cli.access`), ``audit`` (:mod:`issuer.cli.audit`), ``issue-bulk``
+``registry rebuild`` is defined here; ``token`` and ``staff`` (:mod:`issuer.cli.access`),
+``audit`` (:mod:`issuer.cli.audit`), ``keys`` (:mod:`issuer.cli.keys`), ``issue-bulk``
 (:mod:`issuer.cli.bulk`), ``verify`` and ``registry export-bundle``
 (:mod:`issuer.cli.verify`), ``jobs`` (:mod:`issuer.cli.jobs`) and ``bench``
 (:mod:`issuer.cli.bench`) are defined in their own modules and attached here. Each
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import enum
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
@@ -28,8 +27,9 @@ from issuer.cli.access import staff_app, token_app
 from issuer.cli.audit import audit_app
 from issuer.cli.bench import bench
 from issuer.cli.bulk import issue_bulk
-from issuer.cli.common import _ensure_key, _fail, _open_store, _passphrase, _settings, err
+from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings, err
 from issuer.cli.jobs import jobs_app
+from issuer.cli.keys import keys_app
 from issuer.cli.options import BaseUrl, DataDir
 from issuer.cli.verify import export_bundle, verify
 from issuer.credentials.signing import Algorithm
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from issuer.settings import Settings
-    from issuer.store import Store
     from registry import RegistryStore
 
 __all__ = ["app", "main"]
@@ -66,11 +65,6 @@ registry_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=MARKDOWN,
     help="Republish the public registry, or export it for checks without network.",
-)
-keys_app = typer.Typer(
-    no_args_is_help=True,
-    rich_markup_mode=MARKDOWN,
-    help="Manage the keys that sign certificates, marks and status lists.",
 )
 app.add_typer(token_app, name="token")
 app.add_typer(staff_app, name="staff")
@@ -305,106 +299,6 @@ def registry_rebuild(data_dir: DataDir = None, base_url: BaseUrl = None) -> None
         validity_seconds=settings.status_list_validity,
     )
     typer.echo(f"{count} documents published")
-
-
-def _keys_store(data_dir: Path | None) -> tuple[Settings, Store]:
-    settings = _settings(data_dir)
-    return settings, _open_store(settings)
-
-
-_KID_ARGUMENT = {"ignore_unknown_options": True}
-"""A kid is an RFC 7638 thumbprint in base64url, and one in 64 begins with ``-``: as
-``keys list`` prints it, it must be taken as the KID argument, not refused as an unknown
-option. These commands have no short options, so such a word reaches KID unchanged."""
-
-
-Kid = Annotated[str, typer.Argument(help="the key's id, as `certreg keys list` shows it")]
-
-
-@keys_app.command("list")
-def keys_list(data_dir: DataDir = None) -> None:
-    """List the signing keys: key id, algorithm, state and creation date.
-
-    A key is active (it signs), retired (it no longer signs, and stays published while
-    anything it signed is still valid) or compromised (published as revoked)."""
-    _, store = _keys_store(data_dir)
-    with store.transaction() as tx:
-        for key in tx.list_signing_keys():
-            typer.echo(
-                f"{key.kid}  {key.alg:5}  {key.state.value:11}  created {key.created_at:%Y-%m-%d}"
-            )
-
-
-@keys_app.command("rotate")
-def keys_rotate(
-    data_dir: DataDir = None,
-    alg: Annotated[
-        Algorithm | None,
-        typer.Option("--alg", help="the new key's algorithm (or CERTREG_SIGNING_ALG)"),
-    ] = None,
-) -> None:
-    """Start signing with a new key, and print its id.
-
-    The key it replaces is retired: it signs nothing more, and stays published while any
-    credential it signed is still valid, so those credentials keep verifying."""
-    from issuer.credentials import keys
-    from issuer.runtime import system_clock
-
-    settings, store = _keys_store(data_dir)
-    with store.transaction() as tx:
-        key = keys.rotate(
-            tx,
-            alg=alg or Algorithm(settings.signing_alg),
-            passphrase=_passphrase(settings),
-            now=system_clock(),
-            actor="system:cli",
-        )
-    typer.echo(key.kid)
-
-
-@keys_app.command("retire", context_settings=_KID_ARGUMENT)
-def keys_retire(kid: Kid, data_dir: DataDir = None) -> None:
-    """Stop signing with the key KID, as `certreg keys list` shows it.
-
-    Retiring the active key starts a new one. Prints the key id and its state; exit 2 if
-    there is no such key or it is marked compromised."""
-    from issuer.credentials import keys
-    from issuer.errors import IssuerError
-    from issuer.runtime import system_clock
-
-    settings, store = _keys_store(data_dir)
-    try:
-        with store.transaction() as tx:
-            key = keys.retire(
-                tx,
-                kid=kid,
-                passphrase=_passphrase(settings),
-                now=system_clock(),
-                actor="system:cli",
-            )
-    except IssuerError as exc:
-        _fail(exc.detail)
-    typer.echo(f"{key.kid} {key.state.value}")
-
-
-@keys_app.command("compromised", context_settings=_KID_ARGUMENT)
-def keys_compromised(kid: Kid, data_dir: DataDir = None) -> None:
-    """Mark the key KID as compromised, so verifiers reject everything it signed.
-
-    The key stays in the published keys, marked revoked. If it was the active key, nothing
-    can be issued or signed until `certreg keys rotate`. Prints the key id and its state;
-    exit 2 if there is no such key."""
-    from issuer.credentials import keys
-    from issuer.errors import IssuerError
-    from issuer.runtime import system_clock
-
-    _, store = _keys_store(data_dir)
-    try:
-        with store.transaction() as tx:
-            key = keys.mark_compromised(tx, kid=kid, now=system_clock(), actor="system:cli")
-    except IssuerError as exc:
-        _fail(exc.detail)
-    typer.echo(f"{key.kid} {key.state.value}")
 
 
 app.command("issue-bulk")(issue_bulk)

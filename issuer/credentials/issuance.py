@@ -25,6 +25,7 @@ from issuer.model import (
     Credential,
     CredentialKind,
     Person,
+    SchemeMark,
     SchemeVersion,
     StatusPurpose,
 )
@@ -176,6 +177,7 @@ def issue_mark(
     now: datetime,
     entropy: Entropy,
     replacing: bool = False,
+    under: SchemeMark | None = None,
 ) -> Credential:
     """Sign the mark credential (clause 9.7) once the person agreed to the mark's rules.
 
@@ -184,6 +186,10 @@ def issue_mark(
     needs an active certification; a mark ``replacing`` one superseded with its certificate
     (a scope change, a recertification) follows the certification as it is, suspended
     included, since it shares the new certificate's suspension bit.
+
+    The mark is the scheme's current one, or ``under``, a mark of the scheme whose rules the
+    person agreed to: a mark re-issued after a key compromise keeps the rules its holder
+    agreed to, even if the scheme has defined a new mark since.
     """
     allowed = {CertificationStatus.ACTIVE}
     if replacing:
@@ -194,8 +200,8 @@ def issue_mark(
             f"{certification.status.value}",
             kind="certification-not-active",
         )
-    mark = tx.current_scheme_mark(certification.scheme_id)
-    if mark is None:
+    mark = tx.current_scheme_mark(certification.scheme_id) if under is None else under
+    if mark is None or mark.scheme_id != certification.scheme_id:
         raise StateConflict("the scheme has no certification mark", kind="no-mark")
     if tx.mark_agreement(certification.id, mark.id) is None:
         raise StateConflict(

@@ -3,7 +3,9 @@
 One key is active and signs everything new. Rotation makes a new active key; the old one is
 retired but stays published while any credential it signed is still within its validity, so
 those credentials keep verifying. A compromised key stays in the DID document with a
-``revoked`` time so verifiers reject it, and leaves the JWKS. The keys document itself is
+``revoked`` time so verifiers reject it, and leaves the JWKS; a compromised active key is
+replaced by a new one in the same step (:func:`compromise`), so the body can sign again at
+once — the announcement of the compromise first. The keys document itself is
 signed by a key the registry already trusts (:func:`endorsing_key`): after a rotation, the
 previous key vouches for the new one. Private keys are only ever
 opened by :mod:`issuer.credentials.signing`; this module handles their public parts and states.
@@ -12,6 +14,7 @@ opened by :mod:`issuer.credentials.signing`; this module handles their public pa
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +29,7 @@ from schemas.publication import DocumentKind
 
 __all__ = [
     "KeyRing",
+    "compromise",
     "create_key",
     "did_document",
     "endorsing_key",
@@ -101,13 +105,45 @@ def retire(
 def mark_compromised(
     tx: Tx, *, kid: str, now: datetime, actor: str | AuditActor = _ACTOR
 ) -> SigningKey:
-    """Publish the key as revoked. If it was active, nothing is signed until a rotation."""
+    """Publish the key as revoked, and nothing more: if it was active, nothing is signed
+    until a rotation. :func:`compromise` is the whole step, successor included."""
     key = _key(tx, kid)
     if key.state is KeyState.COMPROMISED:
         return key
     tx.set_key_state(kid, KeyState.COMPROMISED, now)
     _audit(tx, actor=actor, now=now, action="key.compromised", kid=kid)
     return _key(tx, kid)
+
+
+def compromise(
+    tx: Tx,
+    *,
+    kid: str,
+    passphrase: Callable[[], bytes],
+    now: datetime,
+    actor: str | AuditActor = _ACTOR,
+) -> tuple[SigningKey, SigningKey | None]:
+    """Mark ``kid`` compromised and, if it was the active key, make a new active key of its
+    kind in the same transaction; returns the key and that successor (``None`` when the key
+    was not the one signing, or was marked before).
+
+    Why the successor comes at once: until one exists the body can sign nothing — no
+    credential, no status list — and, when the compromised key was the only one the
+    registry trusts, no keys document could announce the compromise either, since that
+    document must name a usable successor (docs/REGISTRY.md). The thief's window would stay
+    open until someone thought of rotating. ``passphrase`` is asked only when a key is made.
+    """
+    key = _key(tx, kid)
+    if key.state is KeyState.COMPROMISED:
+        return key, None
+    was_active = key.state is KeyState.ACTIVE
+    compromised = mark_compromised(tx, kid=kid, now=now, actor=actor)
+    successor = None
+    if was_active:
+        successor = create_key(
+            tx, alg=Algorithm(key.alg), passphrase=passphrase(), now=now, actor=actor
+        )
+    return compromised, successor
 
 
 def published_keys(tx: Tx, *, now: datetime, keep: str | None = None) -> list[SigningKey]:

@@ -32,7 +32,8 @@ from issuer.http.routes import (
     schemes,
     staff,
 )
-from issuer.process.due import BackgroundDueJobs
+from issuer.process.compromise import reissue_job
+from issuer.process.due import DUE_JOBS, BackgroundDueJobs
 from issuer.publication import outbox
 from issuer.publication.checkpoints import CheckpointSource, enqueue_checkpoint
 from issuer.publication.outbox import Publisher
@@ -321,10 +322,16 @@ def _attach_registry(
 
 def _attach_due_jobs(app: FastAPI, interval: float) -> None:
     """Run the due jobs while the app serves (``app.state.due_jobs``), stopped cleanly on
-    shutdown: every serving mode that holds the back office's store has one."""
+    shutdown: every serving mode that holds the back office's store has one. Besides the
+    time-driven jobs, the server re-issues what a compromised key signed, so a key declared
+    compromised through the API needs nothing more from anyone."""
     services: Services = app.state.services
     worker = BackgroundDueJobs(
-        services.store, clock=services.clock, entropy=services.entropy, interval=interval
+        services.store,
+        clock=services.clock,
+        entropy=services.entropy,
+        interval=interval,
+        jobs=(*DUE_JOBS, reissue_job(services.issuance)),
     )
     app.state.due_jobs = worker
     app.router.on_startup.append(worker.start)
@@ -349,9 +356,9 @@ def create_app(
     ``publish_interval`` seconds on a background thread (``None``: only on
     ``app.state.drain()``, for tests). With ``due_jobs_interval`` (``certreg serve`` passes
     ``CERTREG_DUE_JOBS_INTERVAL_SECONDS``), the time-driven jobs — expiry, overdue
-    suspensions — run at start and then every that many seconds on a thread of their own,
-    driven by ``clock``. Refuses to start without a key passphrase outside demo mode: the
-    signing keys are encrypted with it.
+    suspensions, and the re-issue of what a compromised key signed — run at start and then
+    every that many seconds on a thread of their own, driven by ``clock``. Refuses to start
+    without a key passphrase outside demo mode: the signing keys are encrypted with it.
     """
     app = FastAPI(
         title="certreg",

@@ -112,7 +112,8 @@ class Disclosure:
 
 @dataclass(frozen=True, slots=True)
 class PersonNotice:
-    """A notice owed to a person; ``subject_id`` names what it tells about (a disclosure)."""
+    """A notice owed to a person; ``subject_id`` names what it tells about (a disclosure, or
+    the credential re-issued after a key compromise)."""
 
     id: str
     person_id: str

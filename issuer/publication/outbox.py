@@ -66,6 +66,7 @@ __all__ = [
     "enqueue_keys",
     "enqueue_lapsing_status_lists",
     "enqueue_mark",
+    "enqueue_resigning",
     "enqueue_status_list",
     "mark_image",
     "rebuild",
@@ -109,6 +110,25 @@ def enqueue_keys(tx: Tx, at: datetime) -> None:
 
 def enqueue_mark(tx: Tx, mark_id: str, at: datetime) -> None:
     tx.enqueue(DocumentKind.MARK.value, mark_id, at)
+
+
+def enqueue_resigning(tx: Tx, at: datetime) -> dict[str, int]:
+    """After a key compromise: ask for every document the registry holds that is signed each
+    time it is published — status lists, scheme information, register entries — to be signed
+    again, by the active key; returns how many of each kind were enqueued.
+
+    Why all of them: the registry keeps what was published while the compromised key
+    signed, and once the keys document marks that key revoked, a verifier refuses a status
+    list it signed — every credential on that list would read "cannot confirm" until the
+    list was next renewed — and a register entry it signed no longer tells a verifier which
+    credential replaced which. Queued after the keys document, which the drain sends first.
+    """
+    documents = tx.resignable_publication_keys()
+    tx.enqueue_many(documents, at)
+    counts: dict[str, int] = {}
+    for kind, _ in documents:
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def enqueue_lapsing_status_lists(store: Store, *, clock: Clock, limit: int = 10_000) -> int:

@@ -3,22 +3,24 @@ in use, the lifecycle decisions taken on it, the ones due for a decision (suspen
 overdue, expiries) with the escalations of overdue suspensions, and the agreements to use a
 scheme's mark.
 
-The due jobs find their work with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL: two processes
-running them at once split the rows instead of waiting on each other, and neither sees a
-row the other holds. SQLite serialises every writing transaction (``BEGIN IMMEDIATE``), so
-there the second simply finds the work done."""
+The due jobs, and the re-issue after a key compromise, find their work with ``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL: two processes running them at once split the rows instead of
+waiting on each other, and neither sees a row the other holds. SQLite serialises every
+writing transaction (``BEGIN IMMEDIATE``), so there the second simply finds the work
+done."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from issuer.model import (
     Certification,
     CertificationStatus,
+    CredentialKind,
     LifecycleDecision,
     LifecycleKind,
     MarkAgreement,
@@ -29,6 +31,7 @@ from issuer.store.base import Unit, _columns, _fields
 from issuer.store.tables import (
     CertificationRow,
     CertificationScopeRow,
+    CredentialRow,
     LifecycleDecisionRow,
     LifecycleEvidenceRow,
     MarkAgreementRow,
@@ -181,6 +184,24 @@ class CertificationReads(Unit):
         )
         return None if row is None else MarkAgreement(**_columns(row))
 
+    def mark_agreements_of(self, certification_id: str) -> list[MarkAgreement]:
+        """Every agreement to a mark's rules the certified person gave, oldest first."""
+        rows = self._s.scalars(
+            select(MarkAgreementRow)
+            .where(MarkAgreementRow.certification_id == certification_id)
+            .order_by(MarkAgreementRow.agreed_at, MarkAgreementRow.id)
+        )
+        return [MarkAgreement(**_columns(r)) for r in rows]
+
+    # ── re-issue after a key compromise ─────────────────────────────────────────────────
+    def count_owed_reissues(self, kids: Collection[str], now: datetime) -> int:
+        """How many certifications :meth:`lock_owed_reissues` would still find."""
+        if not kids:
+            return 0
+        owed = _owed_reissues(kids, now, sqlite=_on_sqlite(self._s)).distinct().subquery()
+        count = self._s.scalar(select(func.count()).select_from(owed))
+        return int(count or 0)
+
 
 class CertificationWrites(Unit):
     """Certifications, their lifecycle decisions and mark agreements, written; a
@@ -236,6 +257,34 @@ class CertificationWrites(Unit):
             .with_for_update(skip_locked=True)
         ).all()
         return [_certification(self._s, r) for r in rows]
+
+    def lock_owed_reissues(
+        self, kids: Collection[str], now: datetime, *, after: str, limit: int
+    ) -> tuple[list[Certification], str | None]:
+        """The next up to ``limit`` certifications, by id after ``after``, with a current
+        credential signed by one of the compromised keys ``kids`` (:func:`_owed_reissues`),
+        and the last id looked at (``None`` when none was left: the walk is over). Those
+        another transaction holds are skipped; the others are locked until the transaction
+        ends, and the caller looks at their credentials again: on PostgreSQL the first
+        statement's snapshot may predate another run's re-issue."""
+        if not kids:
+            return [], None
+        ids = list(
+            dict.fromkeys(
+                self._s.scalars(
+                    _owed_reissues(kids, now, sqlite=_on_sqlite(self._s), after=after).limit(limit)
+                )
+            )
+        )
+        if not ids:
+            return [], None
+        rows = self._s.scalars(
+            select(CertificationRow)
+            .where(CertificationRow.id.in_(ids))
+            .order_by(CertificationRow.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [_certification(self._s, r) for r in rows], ids[-1]
 
     def lock_unescalated_suspensions(
         self, today: date, limit: int
@@ -306,6 +355,56 @@ class CertificationWrites(Unit):
     def insert_mark_agreement(self, agreement: MarkAgreement) -> None:
         self._s.add(MarkAgreementRow(**_fields(agreement)))
         self._flush("mark agreement")
+
+
+def _on_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _owed_reissues(
+    kids: Collection[str], now: datetime, *, sqlite: bool, after: str = ""
+) -> Select[str]:
+    """The ids, in order, of the active or suspended certifications with a current
+    credential signed by one of ``kids`` and still within its validity: their certificate,
+    not superseded, or a mark of that certificate. A mark left behind by an earlier
+    certificate (its holder had not agreed to the mark's current rules when the certificate
+    was replaced) has ended and owes nothing; a credential past its validity lapses with the
+    certification, which the due jobs expire.
+
+    Walked along the index on the certification id, a batch after ``after`` at a time: a
+    whole walk reads each current credential once, however many batches it takes, and a
+    certification that cannot be re-issued is passed, not found again by every batch. On
+    ``sqlite`` the key and the status are compared as ``kid || ''`` and ``status || ''``, so
+    that no index on them is used: SQLite's planner, which has no statistics, would
+    otherwise read every credential the key signed (or every active certification) and
+    sort them, at every batch. PostgreSQL's planner, which has statistics, walks the index
+    by itself, and would misjudge the expressions. A certification whose certificate and
+    mark were both signed by the key is listed twice, one after the other."""
+    credential = CredentialRow
+    certificate = aliased(CredentialRow)
+    of_current_certificate = exists().where(
+        certificate.id == credential.depends_on, certificate.superseded_by.is_(None)
+    )
+    return (
+        select(credential.certification_id)
+        .join(CertificationRow, CertificationRow.id == credential.certification_id)
+        .where(
+            # On both sides of the join, so that either index starts at the cursor.
+            credential.certification_id > after,
+            CertificationRow.id > after,
+            credential.superseded_by.is_(None),
+            (credential.kid + "" if sqlite else credential.kid).in_(list(kids)),
+            credential.valid_until > now,
+            or_(
+                credential.kind == CredentialKind.CERTIFICATE.value,
+                and_(credential.kind == CredentialKind.MARK.value, of_current_certificate),
+            ),
+            (CertificationRow.status + "" if sqlite else CertificationRow.status).in_(
+                [CertificationStatus.ACTIVE.value, CertificationStatus.SUSPENDED.value]
+            ),
+        )
+        .order_by(credential.certification_id)
+    )
 
 
 def _overdue(today: date) -> ColumnElement[bool]:

@@ -51,6 +51,19 @@ class OutboxReads(Unit):
         keys.append((AUDIT_CHECKPOINT_KIND, AUDIT_CHECKPOINT_KEY))  # last: the end after all
         return keys
 
+    def resignable_publication_keys(self) -> list[tuple[str, str]]:
+        """Every published document signed anew each time it is published — status lists
+        first, then scheme information and register entries — for when a key that signed
+        them is compromised. Credentials are signed once (a compromised key's are replaced,
+        not re-signed) and a mark image is stored once, so neither is among them."""
+        keys = [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
+        keys += [("scheme", i) for i in self._s.scalars(select(SchemeRow.id))]
+        keys += [
+            ("register-entry", n)
+            for n in self._s.scalars(select(CertificationRow.certificate_number))
+        ]
+        return keys
+
 
 class OutboxWrites(Loads):
     """The outbox, written (a bulk run's many keys through :class:`~issuer.store.load.Loads`)."""

@@ -537,7 +537,8 @@ class DisclosureRow(Base):
 
 
 class PersonNoticeRow(Base):
-    """A notice the body owes a person (a disclosure of their data), until staff send it."""
+    """A notice the body owes a person (a disclosure of their data, a credential re-issued
+    after a key compromise), until staff send it."""
 
     __tablename__ = "person_notices"
     id: Mapped[str] = mapped_column(ID, primary_key=True)

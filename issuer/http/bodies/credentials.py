@@ -17,6 +17,7 @@ from issuer.model import (
     SchemeMark,
     SigningKey,
 )
+from issuer.process.compromise import Compromise
 
 
 # ── credentials ──────────────────────────────────────────────────────────────────────────
@@ -113,3 +114,32 @@ class KeyOut(_Out):
     @classmethod
     def of(cls, k: SigningKey) -> KeyOut:
         return cls(**{f: getattr(k, f) for f in SigningKey.__slots__})
+
+
+class CompromisedKeyOut(KeyOut):
+    """A key just declared compromised, and what the declaration set going."""
+
+    successor: KeyOut | None = Field(
+        description="the new key that signs from now on, when the compromised key was the "
+        "one signing; null if it was not, or was declared compromised before"
+    )
+    republished: dict[str, int] = Field(
+        description="documents queued for the public registry, by kind: the keys "
+        "(this key marked revoked) first, then every status list, scheme and register entry, "
+        "signed again by the active key; empty if the key was declared compromised before"
+    )
+    to_reissue: int = Field(
+        description="certifications whose valid certificate or mark this key (or another "
+        "compromised key) signed: the server re-issues them under the active key by itself "
+        "within its due-jobs interval, or run `certreg keys reissue`"
+    )
+
+    @classmethod
+    def declared(cls, compromise: Compromise) -> CompromisedKeyOut:
+        successor = compromise.successor
+        return cls(
+            **KeyOut.of(compromise.key).model_dump(),
+            successor=None if successor is None else KeyOut.of(successor),
+            republished=compromise.republished,
+            to_reissue=compromise.owed,
+        )

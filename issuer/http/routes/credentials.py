@@ -14,6 +14,7 @@ from issuer.credentials import issuance, keys, renderings, status
 from issuer.credentials.signing import Algorithm
 from issuer.errors import InvalidInput, NotFound
 from issuer.http.bodies.credentials import (
+    CompromisedKeyOut,
     CredentialOut,
     KeyOut,
     MarkAgreementOut,
@@ -23,8 +24,8 @@ from issuer.http.bodies.credentials import (
 )
 from issuer.http.deps import Services, ServicesDep, allow
 from issuer.http.roles import ADMIN, AUDIT, CASE_READERS, REGISTRY_CLERKS, SCHEME_EDITORS
-from issuer.model import Credential, SigningKey
-from issuer.process import lifecycle, marks
+from issuer.model import Credential, CredentialKind, SigningKey
+from issuer.process import compromise, lifecycle, marks
 from issuer.process.auth import Actor
 from issuer.store import Tx
 from schemas.openapi import problem_responses
@@ -237,10 +238,23 @@ def retire_key(kid: str, actor: Admin, services: ServicesDep) -> KeyOut:
 
 
 @router.post("/keys/{kid}/compromised", tags=["keys"])
-def compromised_key(kid: str, actor: Admin, services: ServicesDep) -> KeyOut:
+def compromised_key(kid: str, actor: Admin, services: ServicesDep) -> CompromisedKeyOut:
+    """Declare the key compromised: verifiers refuse everything it signed from the next
+    publication on. If it was the signing key, a new key of its kind signs from now on. The
+    keys (this one marked revoked) are queued for the public registry at once, with every
+    status list, scheme and register entry signed again by the active key; the server then
+    re-issues, under the active key, every valid certificate and mark the compromised key
+    signed (suspended ones stay suspended), and queues a notice to each holder. Declaring a
+    key compromised again changes nothing."""
     with services.tx() as tx:
-        key = keys.mark_compromised(tx, kid=kid[:64], now=services.now(), actor=actor.audit_name)
-    return KeyOut.of(key)
+        declared = compromise.declare(
+            tx,
+            kid=kid[:64],
+            passphrase=services.settings.passphrase,
+            now=services.now(),
+            actor=actor.audit_name,
+        )
+    return CompromisedKeyOut.declared(declared)
 
 
 def _published(services: Services) -> list[SigningKey]:

@@ -1,5 +1,5 @@
 """The regulators' API, ``/regulator/v1`` (clause 7.3.4), and the staff view of the notices
-that disclosures queue for persons.
+queued for persons: by disclosures, and by re-issues after a key compromise.
 
 Every route under ``/regulator/v1`` admits regulator tokens only; staff tokens are refused,
 and regulator tokens are refused everywhere else. :class:`RegulatorRequestLog` records every
@@ -32,7 +32,7 @@ from issuer.model import (
     PublicCertification,
     RegulatorRequest,
 )
-from issuer.process import regulators
+from issuer.process import compromise, regulators
 from issuer.process.auth import Actor, authenticate, require_role
 from schemas.openapi import problem_responses
 
@@ -162,10 +162,16 @@ class NoticeOut(_Out):
     legal_basis: str | None
     reference: str | None
     disclosed_at: datetime | None
+    credential_id: str | None = Field(
+        default=None,
+        description="for a notice of kind reissued-after-key-compromise: the new credential "
+        "to send the person (its certificate and QR code are under /api/v1/credentials/{id})",
+    )
 
     @classmethod
     def of(cls, view: regulators.NoticeView) -> NoticeOut:
         n, d = view.notice, view.disclosure
+        reissued = n.kind == compromise.NOTICE_KIND
         return cls(
             id=n.id,
             person_id=n.person_id,
@@ -178,6 +184,7 @@ class NoticeOut(_Out):
             legal_basis=None if d is None else d.legal_basis,
             reference=None if d is None else d.reference,
             disclosed_at=None if d is None else d.disclosed_at,
+            credential_id=n.subject_id if reissued else None,
         )
 
 
@@ -330,7 +337,8 @@ def disclose(
 # ── staff: notices owed to persons ───────────────────────────────────────────────────────
 @router.get("/api/v1/persons/{person_id}/notices", tags=["persons"])
 def person_notices(person_id: str, actor: NoticeKeeper, services: ServicesDep) -> list[NoticeOut]:
-    """Notices owed to the person (disclosures of their data), sent or still to send."""
+    """Notices owed to the person, sent or still to send: of a disclosure of their data, or
+    of their certificate or mark re-issued under a new key after a key compromise."""
     with services.tx() as tx:
         return [NoticeOut.of(v) for v in regulators.notices_of(tx, person_id)]
 
