@@ -4,8 +4,8 @@ under load, and how fast a status change reaches the served list.
 Seeding N register entries through the intake (a signature check and a schema walk per
 document) would take longer than the benchmark itself, so the registry is filled the way a
 publisher would fill it, minus the per-document round trip: one entry is built by
-:func:`issuer.publication.outbox.register_entry` from a certification the bench issued; each of the
-N entries is that entry with its own certificate number, name and credential id, validated
+:func:`issuer.publication.documents.register_entry` from a certification the bench
+issued; each of the N entries is that entry with its own certificate number, name and credential id, validated
 against ``register-entry-v2`` (every entry while N is small, a sample after), signed with the
 issuer's key in worker processes, and inserted in bulk with
 :meth:`registry.RegistryStore.put_new`. A sample is then checked again with the intake's own
@@ -36,7 +36,7 @@ from issuer.credentials.issuance import VC_JWT_HEADER, IssuanceContext
 from issuer.credentials.signing import LoadedSigner, SigningPool, sign_compact_many
 from issuer.model import Certification, StatusSlot
 from issuer.process import lifecycle
-from issuer.publication import outbox
+from issuer.publication import documents, outbox
 from issuer.publication.publishers import BackgroundDrain, HttpPublisher
 from issuer.runtime import new_id, system_clock, system_entropy
 from issuer.store import Store
@@ -323,7 +323,9 @@ def template_entry(store: Store, env: BenchEnv, certification_id: str) -> dict[s
     with store.transaction() as tx:
         certification: Certification | None = tx.get_certification(certification_id)
         assert certification is not None
-        return outbox.register_entry(tx, certification, identity=env.identity, now=system_clock())
+        return documents.register_entry(
+            tx, certification, identity=env.identity, now=system_clock()
+        )
 
 
 def publisher_drain(

@@ -24,7 +24,6 @@ change whose row is among them, and never includes a change not yet committed.
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable
@@ -33,20 +32,18 @@ from functools import cache
 from typing import Any, Protocol
 
 from issuer.credentials import keys
-from issuer.credentials.documents import VC_CONTEXT
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.issuance import IssuanceContext
 from issuer.credentials.keys import KeyRing
 from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
-from issuer.credentials.status import credential_status, list_validity_seconds, sign_status_list
-from issuer.model import Certification, CredentialKind, KeyState
+from issuer.credentials.status import list_validity_seconds, sign_status_list
+from issuer.model import KeyState
 from issuer.publication.checkpoints import CheckpointSource, sign_checkpoint
+from issuer.publication.documents import mark_image, register_entry, scheme_information
 from issuer.runtime import Clock
 from issuer.store import Store, Tx
 from schemas.credential_schemas import (
     ISSUER_KEYS_V1,
-    REGISTER_ENTRY_V2,
-    SCHEME_INFORMATION_V2,
     validate,
 )
 from schemas.publication import (
@@ -68,10 +65,7 @@ __all__ = [
     "enqueue_mark",
     "enqueue_resigning",
     "enqueue_status_list",
-    "mark_image",
     "rebuild",
-    "register_entry",
-    "scheme_information",
 ]
 
 log = logging.getLogger("certreg.publication")
@@ -144,126 +138,6 @@ def enqueue_lapsing_status_lists(store: Store, *, clock: Clock, limit: int = 10_
     if due:
         log.info("%d status lists are due to be signed again", len(due))
     return len(due)
-
-
-def _stamp(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def register_entry(
-    tx: Tx, certification: Certification, *, identity: IssuerIdentity, now: datetime
-) -> dict[str, Any]:
-    """The public register entry of clause 7.2.1: public fields only, validated."""
-    person = tx.get_person(certification.person_id)
-    version = tx.get_scheme_version(certification.scheme_version_id)
-    scheme = tx.get_scheme(certification.scheme_id)
-    assert person is not None
-    assert version is not None
-    assert scheme is not None
-    titles = {item.code: item.title for item in version.content.scope_items}
-    credentials = []
-    for credential in tx.credentials_of(certification.id):
-        item: dict[str, str] = {
-            "id": f"urn:uuid:{credential.id}",
-            "type": "CertificationCredential"
-            if credential.kind is CredentialKind.CERTIFICATE
-            else "CertificationMarkCredential",
-            "status": credential_status(tx, credential),
-        }
-        if credential.supersedes:
-            item["supersedes"] = f"urn:uuid:{credential.supersedes}"
-        if credential.superseded_by:
-            item["supersededBy"] = f"urn:uuid:{credential.superseded_by}"
-        credentials.append(item)
-    entry = {
-        "@context": [VC_CONTEXT, identity.context_url],
-        "id": identity.register_url(certification.certificate_number),
-        "type": ["VerifiableCredential", "RegisterEntryCredential"],
-        "issuer": identity.did,
-        "validFrom": _stamp(now),
-        "credentialSubject": {
-            "type": "RegisterEntry",
-            "certificateNumber": certification.certificate_number,
-            "name": f"{person.given_name} {person.family_name}",
-            "givenName": person.given_name,
-            "familyName": person.family_name,
-            "scheme": {
-                "id": identity.scheme_url(scheme.id),
-                "type": "CertificationScheme",
-                "code": scheme.code,
-                "name": version.content.title,
-                "version": version.version,
-            },
-            "scope": [
-                {"type": "ScopeItem", "code": c, "name": titles[c]} for c in certification.scope
-            ],
-            "status": certification.status.value,
-            "statusSince": _stamp(certification.status_since or certification.created_at),
-            "effectiveDate": certification.effective_date.isoformat(),
-            "expiryDate": certification.expiry_date.isoformat(),
-            "credentials": credentials,
-            # The person's choice to appear in the public directory (7.3.3); republished
-            # with the entry, so a withdrawn consent takes the name out of the directory.
-            "directory": person.directory_consent,
-        },
-    }
-    validate(REGISTER_ENTRY_V2, entry)
-    return entry
-
-
-def scheme_information(
-    tx: Tx, scheme_id: str, *, identity: IssuerIdentity, now: datetime
-) -> dict[str, Any] | None:
-    """What clause 7.2.2 requires to be published about a scheme, from its current version."""
-    scheme = tx.get_scheme(scheme_id)
-    if scheme is None:
-        return None
-    content = scheme.current.content
-    subject: dict[str, Any] = {
-        "id": identity.scheme_url(scheme.id),
-        "type": "CertificationScheme",
-        "code": scheme.code,
-        "name": content.title,
-        "version": scheme.current.version,
-        "schemeOwner": content.scheme_owner,
-        "scopeDescription": content.scope_description,
-        "scopeItems": [
-            {"type": "ScopeItem", "code": i.code, "name": i.title, "description": i.description}
-            for i in content.scope_items
-        ],
-        "applicationRequirements": content.application_requirements,
-        "initialCertificationRequirements": content.initial_certification_criteria,
-        "surveillanceRequirements": content.surveillance_methods,
-        "recertificationIntervalMonths": content.recertification_interval_months,
-        "recertificationRequirements": content.recertification_criteria,
-        "processDescription": content.process_description,
-    }
-    if content.prerequisites:
-        subject["prerequisites"] = content.prerequisites
-    document = {
-        "@context": [VC_CONTEXT, identity.context_url],
-        "id": identity.scheme_url(scheme.id),
-        "type": ["VerifiableCredential", "SchemeInformationCredential"],
-        "issuer": identity.did,
-        "validFrom": _stamp(now),
-        "credentialSubject": subject,
-    }
-    validate(SCHEME_INFORMATION_V2, document)
-    return document
-
-
-def mark_image(tx: Tx, mark_id: str, *, identity: IssuerIdentity) -> dict[str, Any] | None:
-    """A certification mark's image as published: the bytes mark credentials point at, with
-    the digest they carry, so the registry can serve them and check them on intake."""
-    mark = tx.get_scheme_mark(mark_id)
-    if mark is None:
-        return None
-    return {
-        "id": identity.mark_image_url(mark.id),
-        "mediaType": mark.media_type,
-        "digestSRI": mark.digest_sri,
-        "image": base64.b64encode(mark.image).decode("ascii"),
-    }
 
 
 def _vc_jwt(payload: dict[str, Any], signer: Signer, did: str, now: datetime) -> str:

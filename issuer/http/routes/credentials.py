@@ -24,7 +24,7 @@ from issuer.http.bodies.credentials import (
 )
 from issuer.http.deps import Services, ServicesDep, allow
 from issuer.http.roles import ADMIN, AUDIT, CASE_READERS, REGISTRY_CLERKS, SCHEME_EDITORS
-from issuer.model import Credential, CredentialKind, SigningKey
+from issuer.model import Credential, SigningKey
 from issuer.process import compromise, lifecycle, marks
 from issuer.process.auth import Actor
 from issuer.store import Tx
