@@ -49,6 +49,7 @@ WRITES = {
     "lock_live_tokens",
     "lock_certification",
     "lock_due_for_expiry",
+    "lock_owed_reissues",
     "lock_person_notice",
     "lock_staff",
     "lock_status_list",

@@ -5,9 +5,9 @@ Seeding N register entries through the intake (a signature check and a schema wa
 document) would take longer than the benchmark itself, so the registry is filled the way a
 publisher would fill it, minus the per-document round trip: one entry is built by
 :func:`issuer.publication.documents.register_entry` from a certification the bench
-issued; each of the N entries is that entry with its own certificate number, name and credential id, validated
-against ``register-entry-v2`` (every entry while N is small, a sample after), signed with the
-issuer's key in worker processes, and inserted in bulk with
+issued; each of the N entries is that entry with its own certificate number, name and
+credential id, validated against ``register-entry-v2`` (every entry while N is small, a sample
+after), signed with the issuer's key in worker processes, and inserted in bulk with
 :meth:`registry.RegistryStore.put_new`. A sample is then checked again with the intake's own
 :func:`registry.intake.check_credential` against the issuer keys the registry received over
 its intake, so the registry serves only what it would have accepted.
