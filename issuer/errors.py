@@ -208,7 +208,16 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         409,
         "The external id was already issued for a roster row with other content.",
     ),
+    "evidence-insufficient": (
+        422,
+        "A roster row's evidence does not support a grant: the examination was not passed, "
+        "identity was not checked or the NDA was not accepted (9.3, 7.4.4).",
+    ),
     "batch-too-large": (413, "The batch has more items than one request may carry."),
+    "roster-already-approved": (
+        409,
+        "Another decision-maker has already approved this roster; only they may finish it.",
+    ),
     "internal-error": (500, "An unexpected error; nothing about it is disclosed."),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -157,6 +157,19 @@ def setup_scheme(office: BackOffice) -> dict[str, Any]:
     return scheme
 
 
+def roster_evidence(examined_on: date, **overrides: Any) -> dict[str, Any]:
+    """The evidence a roster row carries: an examination passed on ``examined_on``, identity
+    checked, NDA accepted."""
+    return {
+        "exam_provider": "Example Exams Ltd",
+        "examined_on": examined_on.isoformat(),
+        "exam_result": "pass",
+        "identity_checked": True,
+        "nda_accepted": True,
+        **overrides,
+    }
+
+
 def candidate(
     office: BackOffice, scheme: dict[str, Any], scope: list[str], person_id: str | None = None
 ) -> dict[str, Any]:

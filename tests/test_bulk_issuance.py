@@ -35,7 +35,7 @@ from issuer.model import StatusPurpose
 from issuer.settings import Settings
 from issuer.store import Store, audit
 from schemas.credential_schemas import CERTIFICATION_CREDENTIAL_V2, validate
-from tests.backoffice import BackOffice, member, person_body, setup_scheme
+from tests.backoffice import BackOffice, member, person_body, roster_evidence, setup_scheme
 from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy
 from tests.test_credentials import method_key
 
@@ -58,6 +58,7 @@ def _rows(office: BackOffice, count: int, *, prefix: str = "r") -> list[dict[str
             "effective_date": (today + timedelta(days=i % 3)).isoformat(),
             "decided_by": member(office, "decider").staff_id if i % 2 else "decider",
             "email": f"ana{i}@example.org",
+            **roster_evidence(today - timedelta(days=10 + i % 5)),
         }
         for i in range(count)
     ]
@@ -73,7 +74,12 @@ def _issue(
         entropy=office.entropy,
         keyring=keyring,
         identity=_identity(settings),
-        **{"workers": 1, "batch_size": 64, **options},
+        **{
+            "workers": 1,
+            "batch_size": 64,
+            "acting_decision_maker": member(office, "decider").staff_id,
+            **options,
+        },
     )
 
 
@@ -635,38 +641,59 @@ def test_invalid_rows_are_reported_by_line_and_skipped(
     )
     today = office.clock().date().isoformat()
     past = (office.clock().date() - timedelta(days=1)).isoformat()
+    ev = f"Example Exams,{past},pass,yes,yes"
     lines = [
-        "external_id,given_name,family_name,scheme,scope,effective_date,decided_by,person_id",
-        f"a1,Ana,Moreau,WI,VT-STEEL|VT-PRESSURE,{today},decider,",  # line 2: issued
-        f"a2,,Moreau,WI,VT-STEEL,{today},decider,",  # 3: no given name
-        f"a3,Ana,Moreau,XX,VT-STEEL,{today},decider,",  # 4: unknown scheme
-        f"a4,Ana,Moreau,WI,VT-NOPE,{today},decider,",  # 5: unknown scope item
-        f"a5,Ana,Moreau,WI,VT-STEEL,{today},nobody,",  # 6: no such decision-maker
-        f"a6,Ana,Moreau,WI,VT-STEEL,{today},examiner,",  # 7: not a decision-maker
-        f"a7,Ana,Moreau,WI,VT-STEEL,{past},decider,",  # 8: takes effect before the decision
-        f"a8,Ana,Moreau,WI,VT-STEEL,{today},decider,{person}",  # 9: declared conflict
-        f"a1,Ana,Other,WI,VT-STEEL,{today},decider,",  # 10: reused id, other content
-        "a9,Ana,Moreau,WI,VT-STEEL,2026-13-01,decider,",  # 11: bad date
-        f"a1,Ana,Moreau,WI,VT-STEEL|VT-PRESSURE,{today},decider,",  # 12: same row again
-        f"a10,Ana,Moreau,WI,VT-STEEL,{today},decider,,extra",  # 13: more fields than header
+        "external_id,given_name,family_name,scheme,scope,effective_date,decided_by,person_id,"
+        "exam_provider,examined_on,exam_result,identity_checked,nda_accepted",
+        f"a1,Ana,Moreau,WI,VT-STEEL|VT-PRESSURE,{today},decider,,{ev}",  # line 2: issued
+        f"a2,,Moreau,WI,VT-STEEL,{today},decider,,{ev}",  # 3: no given name
+        f"a3,Ana,Moreau,XX,VT-STEEL,{today},decider,,{ev}",  # 4: unknown scheme
+        f"a4,Ana,Moreau,WI,VT-NOPE,{today},decider,,{ev}",  # 5: unknown scope item
+        f"a5,Ana,Moreau,WI,VT-STEEL,{today},nobody,,{ev}",  # 6: no such decision-maker
+        f"a6,Ana,Moreau,WI,VT-STEEL,{today},examiner,,{ev}",  # 7: another staff member
+        f"a7,Ana,Moreau,WI,VT-STEEL,{past},decider,,{ev}",  # 8: takes effect before the decision
+        f"a8,Ana,Moreau,WI,VT-STEEL,{today},decider,{person},{ev}",  # 9: declared conflict
+        f"a1,Ana,Other,WI,VT-STEEL,{today},decider,,{ev}",  # 10: reused id, other content
+        f"a9,Ana,Moreau,WI,VT-STEEL,2026-13-01,decider,,{ev}",  # 11: bad date
+        f"a1,Ana,Moreau,WI,VT-STEEL|VT-PRESSURE,{today},decider,,{ev}",  # 12: same row again
+        f"a10,Ana,Moreau,WI,VT-STEEL,{today},decider,,{ev},extra",  # 13: more fields
+        f"a11,Ana,Moreau,WI,VT-STEEL,{today},,,Example Exams,{past},fail,yes,yes",  # 14: failed
+        f"a12,Ana,Moreau,WI,VT-STEEL,{today},,,Example Exams,{past},pass,no,yes",  # 15: no ID
+        f"a13,Ana,Moreau,WI,VT-STEEL,{today},,,Example Exams,{past},pass,yes,no",  # 16: no NDA
+        f"a14,Ana,Moreau,WI,VT-STEEL,{today},,,,{past},pass,yes,yes",  # 17: no provider
+        f"a15,Ana,Moreau,WI,VT-STEEL,{today},,,Example Exams,2099-01-01,pass,yes,yes",  # 18
+        f"a16,Ana,Moreau,WI,VT-STEEL,{today},,,Example Exams,{past},maybe,yes,yes",  # 19
+        f"a17,Ana,Moreau,WI,VT-STEEL,{today},,,Example Exams,{past},pass,,yes",  # 20
     ]
     path = tmp_path / "roster.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert count_rows(path, "csv") == 12
+    assert count_rows(path, "csv") == 19
     report = _issue(office, settings, keyring, read_rows(path, "csv"), keep_results=True)
-    assert (report.issued, report.already_issued, report.rejected) == (1, 1, 10)
+    assert (report.issued, report.already_issued, report.rejected) == (1, 1, 17)
     assert {r.row: r.problem for r in report.rejections} == {
         3: "row-invalid",
         4: "unknown-scheme",
         5: "unknown-scope-item",
         6: "unknown-decision-maker",
-        7: "missing-role",
+        7: "not-own-decision",
         8: "effective-date-out-of-range",
         9: "declared-conflict",
         10: "external-id-reused",
         11: "row-invalid",
         13: "row-invalid",
+        14: "evidence-insufficient",
+        15: "evidence-insufficient",
+        16: "evidence-insufficient",
+        17: "row-invalid",
+        18: "row-invalid",
+        19: "row-invalid",
+        20: "row-invalid",
     }
+    details = {r.row: r.detail for r in report.rejections}
+    assert "exam_provider" in str(details[17])
+    assert "examined_on" in str(details[18])
+    assert "exam_result" in str(details[19])
+    assert "identity_checked" in str(details[20])
     issued = next(r for r in report.results if r.row == 2)
     twin = next(r for r in report.results if r.row == 12)
     assert twin.outcome is Outcome.ALREADY_ISSUED
@@ -700,10 +727,10 @@ from issuer.credentials.keys import KeyRing
 from issuer.runtime import system_entropy
 from issuer.store import Store, create_issuer_engine
 
-url, schema, path, passphrase = sys.argv[1:5]
+url, schema, path, passphrase, started, decider = sys.argv[1:7]
 options = {"connect_args": {"options": f"-csearch_path={schema}"}} if schema else {}
 store = Store(create_issuer_engine(url, **options))
-started = datetime.fromisoformat(sys.argv[5])
+started = datetime.fromisoformat(started)
 
 def progress(done):
     print(done, flush=True)
@@ -714,7 +741,7 @@ issue_batch(
     clock=lambda: started, entropy=system_entropy,
     keyring=KeyRing(passphrase=passphrase.encode()),
     identity=IssuerIdentity(base_url="https://certs.example.test", name="Example Body"),
-    workers=1, batch_size=20, progress=progress,
+    acting_decision_maker=decider, workers=1, batch_size=20, progress=progress,
 )
 print("done", flush=True)
 """
@@ -749,6 +776,7 @@ def test_a_batch_killed_mid_file_resumes_and_issues_every_row_once(
             str(path),
             PASSPHRASE,
             office.clock().isoformat(),
+            member(office, "decider").staff_id,
         ],
         stdout=subprocess.PIPE,
         cwd=ROOT,
@@ -783,40 +811,49 @@ def test_a_batch_killed_mid_file_resumes_and_issues_every_row_once(
         assert tx.verify_audit_chain().intact
 
 
-def test_batch_endpoint_is_idempotent_and_checks_roles(
+def test_batch_endpoint_is_a_decision_makers_own_and_idempotent(
     office: BackOffice, clock: FrozenClock, entropy: SeededEntropy
 ) -> None:
     setup_scheme(office)
     registrar, decider = member(office, "registrar"), member(office, "decider")
     rows = _rows(office, 4)
-    first = office.ok("POST", "/issuance/batches", registrar, {"items": rows})
+    # A registrar no longer issues: only a decision-maker grants (clause 9.4), and a
+    # registrar prepares a roster for one instead. Nothing is issued.
+    for someone in (registrar, member(office, "examiner")):
+        forbidden = office.call("POST", "/issuance/batches", someone, {"items": rows})
+        assert forbidden.status_code == 403
+        assert forbidden.json()["type"].endswith("/wrong-role")
+    assert _count(office.store, "certifications") == 0
+
+    first = office.ok("POST", "/issuance/batches", decider, {"items": rows})
     assert (first["issued"], first["already_issued"], first["rejected"]) == (4, 0, 0)
     assert [i["index"] for i in first["items"]] == [0, 1, 2, 3]
-    again = office.ok("POST", "/issuance/batches", registrar, {"items": rows})
+    again = office.ok("POST", "/issuance/batches", decider, {"items": rows})
     assert [i["outcome"] for i in again["items"]] == ["already-issued"] * 4
     assert [i["credential_id"] for i in again["items"]] == [
         i["credential_id"] for i in first["items"]
     ]
-
-    forbidden = office.call(
-        "POST", "/issuance/batches", member(office, "examiner"), {"items": rows}
-    )
-    assert forbidden.status_code == 403
-    assert forbidden.json()["type"].endswith("/wrong-role")
+    with office.store.reading() as tx:
+        for item in first["items"]:
+            certification = tx.get_certification(item["certification_id"])
+            assert certification is not None
+            decision = tx.get_decision(certification.decision_id)
+            assert decision is not None
+            assert decision.decision_maker_id == decider.staff_id
 
     own = {**_rows(office, 1, prefix="own")[0]}
     own.pop("decided_by")
     other = {**_rows(office, 1, prefix="other")[0], "decided_by": registrar.staff_id}
-    mixed = office.ok("POST", "/issuance/batches", decider, {"items": [own, other]})
+    bare = {k: v for k, v in _rows(office, 1, prefix="bare")[0].items() if k != "exam_provider"}
+    mixed = office.ok("POST", "/issuance/batches", decider, {"items": [own, other, bare]})
     assert mixed["items"][0]["outcome"] == "issued"
     assert mixed["items"][1]["problem"]["type"].endswith("/not-own-decision")
     assert mixed["items"][1]["problem"]["status"] == 403
-
-    no_maker = office.ok("POST", "/issuance/batches", registrar, {"items": [own]})
-    assert no_maker["items"][0]["problem"]["type"].endswith("/row-invalid")
+    assert mixed["items"][2]["problem"]["type"].endswith("/row-invalid")
+    assert "exam_provider" in mixed["items"][2]["problem"]["detail"]
 
     too_many = office.call(
-        "POST", "/issuance/batches", registrar, {"items": [{"external_id": "x"}] * 1001}
+        "POST", "/issuance/batches", decider, {"items": [{"external_id": "x"}] * 1001}
     )
     assert too_many.status_code == 413
     assert too_many.json()["type"].endswith("/batch-too-large")

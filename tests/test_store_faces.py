@@ -14,6 +14,7 @@ from issuer.store import Reader, Store, Tx
 
 WRITES = {
     "append_audit",
+    "claim_roster",
     "claim_slot",
     "claim_slots",
     "close_status_list",
@@ -21,6 +22,7 @@ WRITES = {
     "count_allocations",
     "enqueue",
     "enqueue_many",
+    "finish_roster",
     "insert_application",
     "insert_approval",
     "insert_certification",
@@ -35,6 +37,7 @@ WRITES = {
     "insert_person",
     "insert_person_notice",
     "insert_regulator_request",
+    "insert_roster",
     "insert_rows",
     "insert_scheme",
     "insert_scheme_mark",
@@ -59,6 +62,7 @@ WRITES = {
     "mark_published",
     "open_status_list",
     "put_rendering",
+    "record_roster_outcomes",
     "record_status_list_signatures",
     "revoke_tokens",
     "set_key_state",

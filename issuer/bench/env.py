@@ -58,7 +58,8 @@ class Office:
     scope: tuple[str, ...]
 
     def rows(self, count: int, *, prefix: str, today: date) -> Iterator[dict[str, Any]]:
-        """Roster rows as ``certreg issue-bulk`` reads them, one or two scope items each."""
+        """Roster rows as ``certreg issue-bulk`` reads them, one or two scope items each,
+        with their evidence; :attr:`decider` grants them (``acting_decision_maker``)."""
         for i in range(count):
             yield {
                 "external_id": f"{prefix}-{i}",
@@ -67,7 +68,11 @@ class Office:
                 "scheme": self.scheme_code,
                 "scope": list(self.scope[: 1 + i % 2]),
                 "effective_date": today.isoformat(),
-                "decided_by": self.decider.staff(),
+                "exam_provider": "certreg bench examinations",
+                "examined_on": today.isoformat(),
+                "exam_result": "pass",
+                "identity_checked": True,
+                "nda_accepted": True,
             }
 
 

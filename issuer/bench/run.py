@@ -74,6 +74,7 @@ def _bulk(env: BenchEnv, options: BenchOptions, *, workers: int, name: str) -> t
         entropy=system_entropy,
         keyring=env.keyring,
         identity=env.identity,
+        acting_decision_maker=office.decider.staff(),
         workers=workers,
     )
     if report.issued != options.n:
@@ -241,6 +242,7 @@ def _registry(
         entropy=system_entropy,
         keyring=env.keyring,
         identity=env.identity,
+        acting_decision_maker=office.decider.staff(),
         list_entries=STATUS_LIST_ENTRIES,
         keep_results=True,
     )
@@ -399,6 +401,7 @@ def _rebuild(
         entropy=system_entropy,
         keyring=env.keyring,
         identity=env.identity,
+        acting_decision_maker=office.decider.staff(),
         workers=bench_registry.cores() if extra > 5_000 else 1,
         list_entries=STATUS_LIST_ENTRIES,
     )

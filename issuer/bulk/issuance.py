@@ -1,7 +1,8 @@
-"""Bulk issuance: rosters of people the body already examined and granted, issued in chunks.
+"""Bulk issuance: rosters of people the body examined, granted by a decision-maker in chunks.
 
 A roster row names a person, a scheme, the granted scope, the effective date and the
-decision-maker who granted it. Each valid row becomes a *roster grant* (see
+evidence of the examination it rests on; the decision-maker running the batch grants it.
+Each valid row becomes a *roster grant* (see
 :class:`issuer.model.RosterGrant`): the person if new, an application recorded as
 certified, a grant decision naming the decision-maker (refused, as in
 :mod:`issuer.process.decisions`, if they trained, examined or declared a conflict with the person),
@@ -223,12 +224,12 @@ def issue_batch(
     entropy: Entropy,
     keyring: KeyRing,
     identity: IssuerIdentity,
+    acting_decision_maker: str,
     workers: int = 1,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     list_entries: int = 131_072,
     actor: str | AuditActor = "system:bulk",
-    acting_decision_maker: str | None = None,
     keep_results: bool = False,
     wait_for_workers: bool = False,
 ) -> BatchReport:
@@ -246,8 +247,11 @@ def issue_batch(
     ``batch_size`` is the rows per transaction: by default
     :data:`WRITING_PROCESS_BATCH_SIZE` with a writing process, :data:`DEFAULT_BATCH_SIZE`
     without. ``progress`` is called with the number of rows each chunk settled.
-    ``acting_decision_maker`` (the API's decision-maker tokens) makes every row that
-    decision-maker's own grant. Rows without a number are numbered from 1.
+    ``acting_decision_maker`` is the staff id of the decision-maker who grants every row
+    (clause 9.4: only a decision-maker grants): each row becomes their own decision, a row
+    naming another in ``decided_by`` is refused (``not-own-decision``), and so is every row
+    if they are not an active decision-maker. ``actor`` is who the audit entries name.
+    Rows without a number are numbered from 1.
     """
     if batch_size is not None and not 1 <= batch_size <= 10_000:
         raise ValueError("batch_size must be 1-10000")

@@ -121,6 +121,9 @@ def _screen(batch: _Batch, chunk: _Chunk) -> None:
             _already(chunk, item, issued[item.external_id])
         elif item.person_id is not None and item.person_id not in known:
             _reject(chunk, item.number, item.external_id, "not-found", "no such person_id")
+        elif item.evidence.examiner_id == item.maker:
+            kind = "examined-candidate"
+            _reject(chunk, item.number, item.external_id, kind, _IMPARTIALITY[kind])
         elif item.person_id is not None and (item.maker, item.person_id) in refusals:
             kind = refusals[(item.maker, item.person_id)]
             _reject(chunk, item.number, item.external_id, kind, _IMPARTIALITY[kind])
@@ -133,6 +136,8 @@ _IMPARTIALITY = {
     "declared-conflict": "the decision-maker declared a conflict of interest (clause 4.3)",
     "examined-candidate": "the decision-maker examined this person (clause 9.4)",
 }
+"""Why a row is refused for impartiality: the decision-maker trained, examined (as the
+row's ``examiner_id``, or in an examination the store holds) or declared a conflict."""
 
 
 def _prepare(batch: _Batch, chunk: _Chunk) -> None:
@@ -191,8 +196,9 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
             application_id=application_id,
             decision_id=decision_id,
             decision_maker_id=row.maker,
-            rationale=f"roster grant: examined and granted by the body (batch "
-            f"{batch.report.batch_id}, external id {row.external_id})",
+            rationale=f"roster grant on the examination by {row.evidence.exam_provider} on "
+            f"{row.evidence.examined_on.isoformat()} (batch {batch.report.batch_id}, "
+            f"external id {row.external_id})",
             certification_id=certification_id,
             certificate_number=numbers[i],
             scheme_id=row.scheme.scheme_id,
@@ -205,6 +211,7 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
             valid_until=_valid_until(row.expiry),
             revocation=revocations[i],
             suspension=suspensions[i],
+            evidence=row.evidence,
         )
         grants.append(grant)
         template = _template(batch, row)

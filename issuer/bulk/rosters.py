@@ -4,10 +4,12 @@
 :class:`NumberedRow` values, numbered as a person looking at the file would count;
 :func:`count_rows` counts them for a progress bar. :func:`_check` makes one row a checked
 :class:`_Row` — every field within its limits, the scheme and its scope items known, the
-effective date in range, the decision-maker resolved (:class:`_Resolver`, which reads the
-staff once per batch and each scheme once) and the digest that makes a row idempotent by its
-``external_id`` — or raises :class:`_Rejected` with a stable problem kind. This runs on every
-row: what a roster repeats (dates, expiry dates, decision-makers) is worked out once.
+effective date in range, the evidence the grant rests on (:func:`_evidence`: an examination
+passed, identity checked, NDA accepted), the decision-maker resolved (:class:`_Resolver`,
+which reads the staff once per batch and each scheme once) and the digest that makes a row
+idempotent by its ``external_id`` — or raises :class:`_Rejected` with a stable problem
+kind. This runs on every row: what a roster repeats (dates, expiry dates, decision-makers,
+evidence) is worked out once.
 
 The names keep their underscore: they are for the modules beside this one in
 :mod:`issuer.bulk`, and for nothing outside it.
@@ -26,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from issuer.model import PersonConfidential, Role, SchemeVersion, Staff
+from issuer.model import PersonConfidential, Role, RosterEvidence, SchemeVersion, Staff
 from issuer.process.decisions import expiry_for
 from issuer.store import Store
 
@@ -112,6 +114,7 @@ class _Row:
     notice: str
     consent: bool
     confidential: PersonConfidential
+    evidence: RosterEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +183,74 @@ def _scope(fields: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(items))
 
 
+_TRUE, _FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
+
+
+def _flag(fields: Mapping[str, Any], name: str, default: bool | None = None) -> bool:
+    value = fields.get(name, default)
+    if value.__class__ is bool:
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    if value is None:
+        raise _Rejected("row-invalid", f"{name} is required")
+    raise _Rejected("row-invalid", f"{name} must be true or false")
+
+
 def _consent(fields: Mapping[str, Any]) -> bool:
-    value = fields.get("directory_consent", False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "1", "false", "no", "0"}:
-        return value.strip().lower() in {"true", "yes", "1"}
-    raise _Rejected("row-invalid", "directory_consent must be true or false")
+    return _flag(fields, "directory_consent", False)
+
+
+def _evidence(
+    fields: Mapping[str, Any], resolver: _Resolver, today: date, effective: date
+) -> RosterEvidence:
+    """What the row says the grant rests on (clauses 9.3, 7.4.4): malformed or missing is
+    ``row-invalid``; a failed result, an unchecked identity or an NDA not accepted is
+    ``evidence-insufficient``."""
+    provider = _text(fields, "exam_provider", limit=200, required=True)
+    examined = _date(fields, "examined_on", required=True)
+    assert provider is not None
+    assert examined is not None
+    if examined > today:
+        raise _Rejected("row-invalid", "examined_on must not be in the future")
+    if examined > effective:
+        raise _Rejected("row-invalid", "examined_on must not be after effective_date")
+    result = _text(fields, "exam_result", limit=20, required=True)
+    assert result is not None
+    result = result.lower()
+    if result != "pass":
+        if result in _FAILED:
+            raise _Rejected("evidence-insufficient", "the examination was not passed")
+        raise _Rejected("row-invalid", "exam_result must be pass or fail")
+    if not _flag(fields, "identity_checked"):
+        raise _Rejected("evidence-insufficient", "the person's identity was not checked")
+    if not _flag(fields, "nda_accepted"):
+        raise _Rejected("evidence-insufficient", "the person did not accept the NDA")
+    examiner = _text(fields, "examiner_id", limit=36, required=False)
+    if examiner is not None:
+        resolver.examiner(examiner)
+    return _evidence_of(provider, examined, examiner)
+
+
+_FAILED = frozenset({"fail", "failed"})
+
+
+@lru_cache(maxsize=4096)
+def _evidence_of(provider: str, examined: date, examiner: str | None) -> RosterEvidence:
+    """A roster repeats its evidence (provider, date, examiner) on thousands of rows: each
+    distinct one is made once."""
+    return RosterEvidence(
+        exam_provider=provider,
+        examined_on=examined,
+        exam_result="pass",
+        identity_checked=True,
+        nda_accepted=True,
+        examiner_id=examiner,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -199,7 +263,11 @@ _CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class _Resolver:
-    """Schemes and decision-makers, read once per batch and then looked up per row."""
+    """Schemes and decision-makers, read once per batch and then looked up per row.
+
+    ``acting_maker`` is the decision-maker who grants every row; ``None`` while a roster is
+    prepared, when no one grants yet and a row's ``decided_by`` is only read as text.
+    """
 
     def __init__(self, store: Store, *, acting_maker: str | None) -> None:
         self._store = store
@@ -232,6 +300,12 @@ class _Resolver:
             raise _Rejected("unknown-scheme", f"no scheme with code {code[:40]!r}")
         return info
 
+    def examiner(self, staff_id: str) -> None:
+        """Refuse an ``examiner_id`` that names none of the body's examiners."""
+        member = self._by_id.get(staff_id)
+        if member is None or Role.EXAMINER not in member.roles:
+            raise _Rejected("row-invalid", "examiner_id names none of the body's examiners")
+
     def maker(self, decided_by: str | None) -> str:
         """The staff id of the decision-maker a row names (the answer for each distinct
         ``decided_by`` is worked out once per batch: staff were read at its start)."""
@@ -247,12 +321,13 @@ class _Resolver:
         return known
 
     def _maker(self, decided_by: str | None) -> str:
-        if decided_by is None:
-            if self.acting_maker is None:
-                raise _Rejected("row-invalid", "decided_by is required")
-            return self.acting_maker
-        member = self._by_id.get(decided_by)
+        if self.acting_maker is None:
+            return ""  # a roster being prepared: its approver grants it
+        member = self._by_id.get(decided_by or self.acting_maker)
+        if member is None and decided_by is None:
+            raise _Rejected("unknown-decision-maker", "the acting decision-maker is not staff")
         if member is None:
+            assert decided_by is not None
             named = self._by_name.get(decided_by.casefold(), [])
             makers = [m for m in named if Role.DECISION_MAKER in m.roles and m.active]
             if len(makers) > 1:
@@ -263,19 +338,17 @@ class _Resolver:
             if not makers and not named:
                 raise _Rejected("unknown-decision-maker", "decided_by names no staff member")
             member = makers[0] if makers else named[0]
-        if self.acting_maker is not None and member.id != self.acting_maker:
+        if member.id != self.acting_maker:
             raise _Rejected(
                 "not-own-decision", "a decision-maker records only their own roster grants"
             )
         if Role.DECISION_MAKER not in member.roles or not member.active:
-            raise _Rejected(
-                "missing-role", "the staff member named in decided_by is not an active decider"
-            )
+            raise _Rejected("missing-role", "the decision-maker is not an active decision-maker")
         if Role.ADMINISTRATOR in member.roles:
             raise _Rejected(
                 "separation-of-duties",
-                "the staff member named in decided_by is also an administrator, and an "
-                "administrator does not decide on certification",
+                "the decision-maker is also an administrator, and an administrator does not "
+                "decide on certification",
             )
         return member.id
 
@@ -311,6 +384,7 @@ def _check(row: NumberedRow, resolver: _Resolver, today: date) -> _Row:
     person_id = _text(fields, "person_id", limit=36, required=False)
     notice = _text(fields, "public_notice_version", limit=40, required=False) or DEFAULT_NOTICE
     consent = _consent(fields)
+    evidence = _evidence(fields, resolver, today, effective)
     birth = _date(fields, "date_of_birth", required=False)
     if birth is not None and birth >= today:
         raise _Rejected("row-invalid", "a date of birth must be in the past")
@@ -332,6 +406,9 @@ def _check(row: NumberedRow, resolver: _Resolver, today: date) -> _Row:
         consent,
         None if birth is None else birth.isoformat(),
         *texts.values(),
+        evidence.exam_provider,
+        evidence.examined_on.isoformat(),
+        evidence.examiner_id,
     ]
     digest = hashlib.sha256(_CANONICAL(canonical).encode()).hexdigest()
     return _Row(
@@ -349,6 +426,7 @@ def _check(row: NumberedRow, resolver: _Resolver, today: date) -> _Row:
         notice=notice,
         consent=consent,
         confidential=confidential,
+        evidence=evidence,
     )
 
 

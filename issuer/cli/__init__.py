@@ -13,7 +13,9 @@ It owns the commands and nothing they act on:
   store, the passphrase, the first signing key, the way a command fails;
 - :mod:`issuer.cli.options` — options that several commands take (``--data-dir``,
   ``--base-url``);
-- :mod:`issuer.cli.bulk` — ``certreg issue-bulk``;
+- :mod:`issuer.cli.bulk` — ``certreg issue-bulk`` (and the progress bar ``rosters approve``
+  shares);
+- :mod:`issuer.cli.rosters` — ``certreg rosters`` (prepare, approve, list, show);
 - :mod:`issuer.cli.verify` — ``certreg verify`` and ``certreg registry export-bundle``;
 - :mod:`issuer.cli.seen_lists` — the status list dates ``certreg verify`` keeps between
   runs;

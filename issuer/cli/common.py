@@ -1,5 +1,6 @@
 """What the ``certreg`` commands share: settings from the options, the opened store, the
-passphrase, the first signing key, the way a command fails, and writing a file whole.
+staff member a token acts for, the passphrase, the first signing key, the way a command
+fails, and writing a file whole.
 
 The helpers keep the underscore they had in the command line's root module: they are for
 the command modules beside them in :mod:`issuer.cli`, and for nothing outside it. They sit
@@ -22,6 +23,8 @@ from rich.console import Console
 from issuer.credentials.signing import Algorithm
 
 if TYPE_CHECKING:
+    from issuer.model import Role
+    from issuer.process.auth import Actor
     from issuer.settings import Settings
     from issuer.store import Store
 
@@ -56,6 +59,27 @@ def _open_store(settings: Settings) -> Store:
 def _fail(message: str) -> NoReturn:
     err.print(f"[red]error[/]: {message}")
     raise typer.Exit(2)
+
+
+def _acting(store: Store, token: str | None, allowed: frozenset[Role], needed: str) -> Actor:
+    """Who ``token`` acts for, checked against the store as the API checks a bearer token
+    (unknown, revoked, of a deactivated member, a role taken away) and holding one of the
+    ``allowed`` roles; else the command fails (exit 2) saying why."""
+    from issuer.errors import IssuerError
+    from issuer.process.auth import authenticate, require_role
+
+    if not token:
+        _fail(f"this needs {needed}'s token: give it with --token or CERTREG_TOKEN")
+    try:
+        with store.transaction() as tx:
+            actor = authenticate(tx, f"Bearer {token.strip()}")
+        require_role(actor, allowed)
+        actor.staff()
+    except IssuerError as exc:
+        if exc.kind == "wrong-role":
+            _fail(f"this needs {needed}'s token; this token is a {actor.role.value}'s")
+        _fail(f"the token was refused: {exc.detail}")
+    return actor
 
 
 def _passphrase(settings: Settings) -> bytes:

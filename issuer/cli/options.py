@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["BaseUrl", "DataDir"]
+__all__ = ["BaseUrl", "DataDir", "Token"]
 
 DataDir = Annotated[
     Path | None,
@@ -24,5 +24,15 @@ BaseUrl = Annotated[
         "--base-url",
         help="the public address that credentials and QR codes point to, such as "
         "https://certs.example.org (or CERTREG_BASE_URL)",
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="CERTREG_TOKEN",
+        show_envvar=False,
+        help="your API token (or CERTREG_TOKEN), as `certreg token create` printed it: the "
+        "work is recorded in your name",
     ),
 ]

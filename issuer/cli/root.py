@@ -31,6 +31,7 @@ from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings, 
 from issuer.cli.jobs import jobs_app
 from issuer.cli.keys import keys_app
 from issuer.cli.options import BaseUrl, DataDir
+from issuer.cli.rosters import rosters_app
 from issuer.cli.verify import export_bundle, verify
 from issuer.credentials.signing import Algorithm
 from issuer.model import Role
@@ -72,6 +73,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(rosters_app, name="rosters")
 
 
 @app.command()

@@ -29,6 +29,7 @@ from issuer.http.routes import (
     lifecycle,
     records,
     regulator,
+    rosters,
     schemes,
     staff,
 )
@@ -382,7 +383,7 @@ def create_app(
         ),
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (batches, schemes, staff, cases, lifecycle, records, credentials):
+    for module in (batches, rosters, schemes, staff, cases, lifecycle, records, credentials):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(_problems_router())

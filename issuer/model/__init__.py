@@ -18,7 +18,11 @@ from __future__ import annotations
 
 from issuer.model.bulk import (
     BulkItem,
+    PreparedRoster,
+    PreparedRosterRow,
+    RosterEvidence,
     RosterGrant,
+    RosterState,
 )
 from issuer.model.cases import (
     APPLICATION_TRANSITIONS,
@@ -108,10 +112,14 @@ __all__ = [
     "Person",
     "PersonConfidential",
     "PersonNotice",
+    "PreparedRoster",
+    "PreparedRosterRow",
     "PublicCertification",
     "RegulatorRequest",
     "Role",
+    "RosterEvidence",
     "RosterGrant",
+    "RosterState",
     "Scheme",
     "SchemeContent",
     "SchemeMark",

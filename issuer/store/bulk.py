@@ -1,7 +1,8 @@
-"""Bulk issuance (rosters) in the store: what each external id of a roster already issued,
-and a chunk's rows made ahead of its transaction (:func:`roster_grant_rows`,
-:func:`slot_claim_rows`, :func:`with_credential_jws`): plain tuples, which a bulk run may
-hand to its writing process, inserted by :meth:`~issuer.store.Tx.insert_rows`."""
+"""Bulk issuance (rosters) in the store: what each external id of a roster already issued
+(with the evidence it was granted on), and a chunk's rows made ahead of its transaction
+(:func:`roster_grant_rows`, :func:`slot_claim_rows`, :func:`with_credential_jws`): plain
+tuples, which a bulk run may hand to its writing process, inserted by
+:meth:`~issuer.store.Tx.insert_rows`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from issuer.model import (
     CredentialKind,
     DecisionOutcome,
     PersonConfidential,
+    RosterEvidence,
     RosterGrant,
     StatusSlot,
 )
@@ -60,6 +62,33 @@ class BulkReads(Unit):
             .where(self._among(BulkItemRow.external_id, external_ids))
         )
         return {r[0]: BulkItem(*r) for r in rows}
+
+    def roster_evidence(self, certification_id: str) -> RosterEvidence | None:
+        """The evidence a roster grant rests on, as its row gave it (``None`` for a
+        certification not issued from a roster, or issued before rows carried evidence)."""
+        row = self._s.execute(
+            select(
+                BulkItemRow.exam_provider,
+                BulkItemRow.examined_on,
+                BulkItemRow.exam_result,
+                BulkItemRow.identity_checked,
+                BulkItemRow.nda_accepted,
+                BulkItemRow.examiner_id,
+            ).where(BulkItemRow.certification_id == certification_id)
+        ).first()
+        if row is None:
+            return None
+        provider, examined, result, identity, nda, examiner = row
+        if provider is None or examined is None:
+            return None
+        return RosterEvidence(
+            exam_provider=provider,
+            examined_on=examined,
+            exam_result=result or "",
+            identity_checked=bool(identity),
+            nda_accepted=bool(nda),
+            examiner_id=examiner,
+        )
 
     def batch_items(self, batch_id: str, chunk: int) -> list[BulkItem]:
         """The items one chunk of a batch issued, in external id order (for audit checks)."""
@@ -275,6 +304,12 @@ def roster_grant_rows(
             "certification_id",
             "credential_id",
             "issued_at",
+            "exam_provider",
+            "examined_on",
+            "exam_result",
+            "identity_checked",
+            "nda_accepted",
+            "examiner_id",
         ),
         [
             (
@@ -285,8 +320,15 @@ def roster_grant_rows(
                 g.certification_id,
                 g.credential_id,
                 at,
+                e.exam_provider,
+                e.examined_on,
+                e.exam_result,
+                e.identity_checked,
+                e.nda_accepted,
+                e.examiner_id,
             )
             for g in grants
+            for e in (g.evidence,)
         ],
     )
     return rows

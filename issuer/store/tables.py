@@ -582,3 +582,50 @@ class BulkItemRow(Base):
     certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), unique=True)
     credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The evidence the grant rests on (clauses 9.3, 7.4.4), as the row gave it. Empty for
+    # rows issued before rosters carried their evidence.
+    exam_provider: Mapped[str | None] = mapped_column(String(200))
+    examined_on: Mapped[date | None] = mapped_column(Date)
+    exam_result: Mapped[str | None] = mapped_column(String(20))
+    identity_checked: Mapped[bool | None] = mapped_column(Boolean)
+    nda_accepted: Mapped[bool | None] = mapped_column(Boolean)
+    examiner_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class RosterRow(Base):
+    """A roster prepared for a decision-maker's approval: who prepared it (staff member and
+    token), who approved it, and how its rows came out. Prepared by one person, granted by
+    another: only a decision-maker grants (clause 9.4)."""
+
+    __tablename__ = "rosters"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    rows: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    prepared_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    prepared_token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    approved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    approved_token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued: Mapped[int] = mapped_column(Integer)
+    already_issued: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)
+
+
+class RosterItemRow(Base):
+    """One row of a prepared roster: the fields as given (JSON, with the evidence and any
+    confidential data the row carries) and, once approved, its outcome."""
+
+    __tablename__ = "roster_rows"
+    roster_id: Mapped[str] = mapped_column(ForeignKey("rosters.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    problem: Mapped[str | None] = mapped_column(String(60))
+    detail: Mapped[str | None] = mapped_column(Text)
+    certification_id: Mapped[str | None] = mapped_column(ForeignKey("certifications.id"))
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
+    certificate_number: Mapped[str | None] = mapped_column(String(32))

@@ -19,6 +19,7 @@ from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
+from issuer.store.rosters import RosterReads, RosterWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
@@ -39,6 +40,7 @@ class Reader(
     AuditReads,
     OutboxReads,
     BulkReads,
+    RosterReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -56,5 +58,6 @@ class Tx(
     StatusWrites,
     AuditWrites,
     OutboxWrites,
+    RosterWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

@@ -1,12 +1,14 @@
 """``POST /api/v1/issuance/batches``: a roster issued through :mod:`issuer.bulk.issuance`, over
 HTTP.
 
-The items have the shape of a roster file's rows. Each comes back as ``issued``,
-``already-issued`` (with the ids it issued before: the call is idempotent by
-``external_id``) or ``rejected`` with its problem. A registrar records grants made by the
-decision-makers the rows name; a decision-maker records only their own (``decided_by`` may
-then be left out). Signing happens in the server process: large rosters belong to
-``certreg issue-bulk``, which signs on every core.
+The items have the shape of a roster file's rows, each with the evidence it is granted on.
+Each comes back as ``issued``, ``already-issued`` (with the ids it issued before: the call
+is idempotent by ``external_id``) or ``rejected`` with its problem. Only a decision-maker
+may call it, and every row becomes their own grant: it is preparing a roster and approving
+it in one (``decided_by`` may be left out, or must name them). A registrar prepares a
+roster instead (:mod:`issuer.http.routes.rosters`) for a decision-maker to approve. Signing
+happens in the server process: large rosters belong to ``certreg issue-bulk``, which signs
+on every core.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ MAX_ITEMS = 1000
 
 router = APIRouter()
 
-Issuer = Annotated[Actor, allow(Role.REGISTRAR, Role.DECISION_MAKER)]
+Issuer = Annotated[Actor, allow(Role.DECISION_MAKER)]
 
 
 def _item(result: ItemResult) -> BatchItemOut:
@@ -56,7 +58,8 @@ def _item(result: ItemResult) -> BatchItemOut:
 
 @router.post("/issuance/batches", tags=["issuance"])
 def issue_batch(body: BatchCreate, actor: Issuer, services: ServicesDep) -> BatchOut:
-    """Issue a roster of people already examined and granted (idempotent by external_id)."""
+    """Grant and issue, as the calling decision-maker, a roster of people examined
+    (idempotent by external_id)."""
     if len(body.items) > MAX_ITEMS:
         raise PayloadTooLarge(
             f"a batch carries at most {MAX_ITEMS} items; use `certreg issue-bulk` for more",
@@ -73,7 +76,7 @@ def issue_batch(body: BatchCreate, actor: Issuer, services: ServicesDep) -> Batc
         workers=1,
         list_entries=context.list_entries,
         actor=actor.audit_name,
-        acting_decision_maker=actor.staff() if actor.role is Role.DECISION_MAKER else None,
+        acting_decision_maker=actor.staff(),
         keep_results=True,
     )
     return BatchOut(
