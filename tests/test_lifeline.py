@@ -23,7 +23,7 @@ import pytest
 
 from issuer import lifeline
 from issuer.bench.env import start_server
-from tests.backoffice import BackOffice, member, setup_scheme
+from tests.backoffice import BackOffice, member, roster_evidence, setup_scheme
 from tests.conftest import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,10 +131,12 @@ def test_a_bulk_run_killed_outright_leaves_no_signing_or_writing_process(
                 "scope": ["VT-STEEL"],
                 "effective_date": effective,
                 "decided_by": decider,
+                **roster_evidence(datetime.now(UTC).date()),
             }
             out.write(json.dumps(row) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     env["CERTREG_KEY_PASSPHRASE"] = PASSPHRASE
+    env["CERTREG_TOKEN"] = member(office, "decider").token
     run = subprocess.Popen(
         [
             sys.executable,
