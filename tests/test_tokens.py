@@ -288,7 +288,7 @@ def test_entries_of_the_command_line_name_no_token(office: BackOffice) -> None:
 
 def test_a_bulk_batch_names_the_token_that_sent_it(office: BackOffice) -> None:
     setup_scheme(office)
-    registrar, decider = member(office, "registrar"), member(office, "decider")
+    decider = member(office, "decider")
     row = {
         "external_id": "b-1",
         "given_name": "Ana",

@@ -1,4 +1,5 @@
-"""Bulk issuance: a roster of thousands of granted certifications, issued on every core.
+"""Bulk issuance: a roster of thousands of certifications granted by a decision-maker, on
+the evidence each row carries, issued on every core.
 
 Owns: reading rosters (CSV and JSON lines), planning a batch (which rows are new, which were
 issued already, the numbers and status slots they take), the signing workers (separate
@@ -7,6 +8,8 @@ that stores each chunk in one transaction.
 
 Its modules, from the run down (each imports only those after it):
 
+- :mod:`issuer.bulk.prepared` — rosters prepared by one person and approved by a
+  decision-maker, whose approval runs ``issue_batch`` in their name;
 - :mod:`issuer.bulk.issuance` — the run: ``issue_batch`` and the chunk loop;
 - :mod:`issuer.bulk.handover` — a prepared chunk written here, in the writer thread or in
   the writing process, and redone after a concurrent change;
@@ -23,8 +26,8 @@ Its modules, from the run down (each imports only those after it):
 
 May import: :mod:`issuer.process` (a bulk grant is the same decision as a single one),
 :mod:`issuer.publication`, :mod:`issuer.credentials`, :mod:`issuer.store` and the shared
-vocabulary. Imported by the edge only (``POST /api/v1/issuance/batches``, ``certreg
-issue-bulk``, the benchmark).
+vocabulary. Imported by the edge only (``POST /api/v1/issuance/batches``, ``/api/v1/rosters``,
+``certreg issue-bulk``, ``certreg rosters``, the benchmark).
 """
 
 __all__: list[str] = []

@@ -45,8 +45,8 @@ class RosterEvidence:
 class RosterGrant:
     """One roster row made ready for the store by :mod:`issuer.bulk.prepare`.
 
-    A roster lists people the body already examined and granted (clause 9.4); each row
-    becomes a *roster grant*: an application recorded as certified, a grant decision naming
+    A roster lists people the body examined, granted by one decision-maker (clause 9.4);
+    each row becomes a *roster grant*: an application recorded as certified, a grant decision naming
     the decision-maker, the certification, and its certificate credential's status slots.
     ``person`` is the new person to register, or ``None`` when ``person_id`` names an
     existing one.
