@@ -19,7 +19,6 @@ from issuer.bulk.report import Outcome
 from issuer.bulk.rosters import NumberedRow
 from issuer.errors import PROBLEM_KINDS, NotFound, PayloadTooLarge
 from issuer.http.bodies.batches import ItemProblem
-from issuer.http.bodies.common import Id
 from issuer.http.bodies.rosters import (
     RosterApprovalOut,
     RosterCreate,
@@ -106,7 +105,7 @@ def list_rosters(
 
 
 @router.get("/rosters/{roster_id}", tags=["issuance"], responses=problem_responses(404))
-def get_roster(roster_id: Id, actor: Reader, services: ServicesDep) -> RosterDetailOut:
+def get_roster(roster_id: str, actor: Reader, services: ServicesDep) -> RosterDetailOut:
     """A roster: who prepared and approved it, its counts, and each row's outcome."""
     with services.tx() as tx:
         roster = tx.get_roster(roster_id)
@@ -121,7 +120,7 @@ def get_roster(roster_id: Id, actor: Reader, services: ServicesDep) -> RosterDet
     tags=["issuance"],
     responses=problem_responses(404, 409),
 )
-def approve_roster(roster_id: Id, actor: Decider, services: ServicesDep) -> RosterApprovalOut:
+def approve_roster(roster_id: str, actor: Decider, services: ServicesDep) -> RosterApprovalOut:
     """Approve a roster you did not prepare, granting its rows in your name; call again to
     finish an approval of yours that was interrupted."""
     context = services.issuance
