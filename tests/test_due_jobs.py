@@ -134,7 +134,7 @@ def test_expiry_comes_after_the_last_valid_day_in_batches_and_once(
     audit_before = len(actions(store, "certification.expire"))
 
     clock.now = datetime.combine(LAST_VALID_DAY, datetime.max.time(), tzinfo=UTC)
-    assert run(store, clock, entropy) == {"expiry": [], "overdue-suspensions": []}
+    assert run(store, clock, entropy) == {"expiry": [], "overdue-suspensions": [], "surveillance": []}
 
     clock.now = EXPIRY + timedelta(hours=3)
     counting = Counting(due.EXPIRY)
@@ -162,7 +162,7 @@ def test_expiry_comes_after_the_last_valid_day_in_batches_and_once(
     assert len(actions(store, "certification.expire")) == audit_before + 5
 
     clock.advance(days=1)
-    assert run(store, clock, entropy) == {"expiry": [], "overdue-suspensions": []}
+    assert run(store, clock, entropy) == {"expiry": [], "overdue-suspensions": [], "surveillance": []}
     for number in granted:
         assert kinds(store, number).count(LifecycleKind.EXPIRE) == 1
     with store.reading() as tx:
@@ -247,7 +247,7 @@ def test_a_suspended_certification_past_its_expiry_is_expired_not_referred(
     number = certify(office, new_scheme(office, months=1))
     decide(office, number, "suspend", {"reason": "evidence missing", "resolve_by": "2026-12-01"})
     clock.now = datetime(2027, 1, 1, tzinfo=UTC)
-    assert run(store, clock, entropy) == {"expiry": [number], "overdue-suspensions": []}
+    assert run(store, clock, entropy) == {"expiry": [number], "overdue-suspensions": [], "surveillance": []}
     assert escalations(store, number) == []
     assert worklist(office) == []
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from issuer.model import PersonConfidential, Role, SchemeVersion, Staff
+from issuer.model import PersonConfidential, Role, SchemeVersion, Staff, SurveillanceActivity
 from issuer.process.decisions import expiry_for
 from issuer.store import Store
 
@@ -231,6 +231,14 @@ class _Resolver:
         if info is None:
             raise _Rejected("unknown-scheme", f"no scheme with code {code[:40]!r}")
         return info
+
+    def surveillance(self, version_id: str) -> tuple[SurveillanceActivity, ...]:
+        """The surveillance activities of a scheme version a row of the batch was granted
+        under (one the batch resolved, so already read)."""
+        for info in self._schemes.values():
+            if info is not None and info.version.id == version_id:
+                return info.version.content.surveillance_activities
+        raise KeyError(version_id)
 
     def maker(self, decided_by: str | None) -> str:
         """The staff id of the decision-maker a row names (the answer for each distinct

@@ -31,6 +31,7 @@ from issuer.http.routes import (
     regulator,
     schemes,
     staff,
+    surveillance,
 )
 from issuer.process.compromise import reissue_job
 from issuer.process.due import DUE_JOBS, BackgroundDueJobs
@@ -382,7 +383,7 @@ def create_app(
         ),
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (batches, schemes, staff, cases, lifecycle, records, credentials):
+    for module in (batches, schemes, staff, cases, lifecycle, surveillance, records, credentials):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(_problems_router())

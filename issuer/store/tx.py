@@ -22,6 +22,7 @@ from issuer.store.persons import PersonReads, PersonWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
+from issuer.store.surveillance import SurveillanceReads, SurveillanceWrites
 
 __all__ = ["Reader", "Tx"]
 
@@ -32,6 +33,7 @@ class Reader(
     PersonReads,
     CaseReads,
     CertificationReads,
+    SurveillanceReads,
     CredentialReads,
     FeedReads,
     KeyReads,
@@ -51,6 +53,7 @@ class Tx(
     PersonWrites,
     CaseWrites,
     CertificationWrites,
+    SurveillanceWrites,
     CredentialWrites,
     KeyWrites,
     StatusWrites,
