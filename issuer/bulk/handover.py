@@ -91,7 +91,6 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
                 "chunk": chunk.index,
                 "issued": len(grants),
                 "kid": kid,
-                "surveillance_scheduled": len(surveillance),
                 "items_digest": items_digest(
                     (g.external_id, g.certification_id, g.credential_id) for g in grants
                 ),
@@ -105,7 +104,8 @@ def _surveillance(batch: _Batch, grants: list[RosterGrant]) -> list[Surveillance
     """The first surveillance item of each activity of each grant's scheme version
     (:mod:`issuer.process.surveillance_schedule`), for the chunk's one multi-row insert. A
     roster repeats its scheme and effective date on every row: each distinct due date is
-    worked out once."""
+    worked out once. The chunk's audit entry covers them: they follow from the grants it
+    names and their scheme versions."""
     dates: dict[tuple[str, str, object], SurveillanceDue] = {}
     items = []
     for grant in grants:
