@@ -173,6 +173,14 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
     "no-change": (409, "The decision would leave the certification exactly as it is."),
     "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
+    "unknown-surveillance-activity": (
+        422,
+        "The certification's scheme defines no surveillance activity with that code.",
+    ),
+    "no-surveillance-due": (
+        409,
+        "Nothing of that surveillance activity is open on the certification's schedule.",
+    ),
     "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
     "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),
     "certificate-not-printable": (

@@ -38,9 +38,13 @@ EXPIRY = datetime(2029, 11, 25, tzinfo=UTC)
 
 
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
-def new_scheme(office: BackOffice, code: str = "WI", months: int = 36) -> Json:
+def new_scheme(
+    office: BackOffice, code: str = "WI", months: int = 36, surveillance: list[Json] | None = None
+) -> Json:
     manager = member(office, "manager")
     body = scheme_body(code) | {"recertification_interval_months": months}
+    if surveillance is not None:
+        body["surveillance_activities"] = surveillance
     scheme: Json = office.ok("POST", "/schemes", manager, body)
     examiner = member(office, "examiner").staff_id
     office.ok("POST", f"/staff/{examiner}/approvals", manager, {"scheme_id": scheme["id"]})
@@ -134,7 +138,11 @@ def test_expiry_comes_after_the_last_valid_day_in_batches_and_once(
     audit_before = len(actions(store, "certification.expire"))
 
     clock.now = datetime.combine(LAST_VALID_DAY, datetime.max.time(), tzinfo=UTC)
-    assert run(store, clock, entropy) == {"expiry": [], "overdue-suspensions": []}
+    assert run(store, clock, entropy) == {
+        "expiry": [],
+        "overdue-suspensions": [],
+        "surveillance": [],
+    }
 
     clock.now = EXPIRY + timedelta(hours=3)
     counting = Counting(due.EXPIRY)
@@ -162,7 +170,11 @@ def test_expiry_comes_after_the_last_valid_day_in_batches_and_once(
     assert len(actions(store, "certification.expire")) == audit_before + 5
 
     clock.advance(days=1)
-    assert run(store, clock, entropy) == {"expiry": [], "overdue-suspensions": []}
+    assert run(store, clock, entropy) == {
+        "expiry": [],
+        "overdue-suspensions": [],
+        "surveillance": [],
+    }
     for number in granted:
         assert kinds(store, number).count(LifecycleKind.EXPIRE) == 1
     with store.reading() as tx:
@@ -247,7 +259,11 @@ def test_a_suspended_certification_past_its_expiry_is_expired_not_referred(
     number = certify(office, new_scheme(office, months=1))
     decide(office, number, "suspend", {"reason": "evidence missing", "resolve_by": "2026-12-01"})
     clock.now = datetime(2027, 1, 1, tzinfo=UTC)
-    assert run(store, clock, entropy) == {"expiry": [number], "overdue-suspensions": []}
+    assert run(store, clock, entropy) == {
+        "expiry": [number],
+        "overdue-suspensions": [],
+        "surveillance": [],
+    }
     assert escalations(store, number) == []
     assert worklist(office) == []
 
@@ -455,6 +471,8 @@ def test_jobs_run_due_does_it_once_and_says_what_it_did(
     suspended = certify(office, new_scheme(office, "LG", months=240), exam_day)
     resolve_by = (clock.now.date() + timedelta(days=10)).isoformat()
     decide(office, suspended, "suspend", {"reason": "evidence missing", "resolve_by": resolve_by})
+    yearly = [{"code": "CPD", "title": "Continued activity", "interval_months": 12}]
+    surveilled = certify(office, new_scheme(office, "SV", 240, yearly), exam_day)
 
     if backend == "sqlite":
         env = {"CERTREG_ISSUER_DATABASE_URL": store.engine.url.render_as_string(False)}
@@ -472,12 +490,15 @@ def test_jobs_run_due_does_it_once_and_says_what_it_did(
         f"  {expiring}",
         "1 certification referred to the decision-makers (suspension past its resolve-by date)",
         f"  {suspended}",
+        "1 certification proposed for suspension (surveillance overdue or unsatisfactory)",
+        f"  {surveilled}",
     ]
     again = runner.invoke(cli_app, command)
     assert again.exit_code == 0, again.output
     assert again.stdout.splitlines() == [
         "0 certifications expired",
         "0 certifications referred to the decision-makers (suspension past its resolve-by date)",
+        "0 certifications proposed for suspension (surveillance overdue or unsatisfactory)",
     ]
     assert kinds(store, expiring) == [LifecycleKind.EXPIRE]
     assert len(escalations(store, suspended)) == 1

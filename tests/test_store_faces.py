@@ -13,6 +13,14 @@ import pytest
 from issuer.store import Reader, Store, Tx
 
 WRITES = {
+    "waive_surveillance_items",
+    "record_surveillance_result",
+    "lock_surveillance_to_propose",
+    "lock_proposed_suspension",
+    "lock_open_surveillance_item",
+    "insert_surveillance_due",
+    "insert_proposed_suspension",
+    "close_proposed_suspensions",
     "append_audit",
     "claim_roster",
     "claim_slot",

@@ -34,7 +34,9 @@ from issuer.credentials.issuance import VC_JWT_HEADER
 from issuer.credentials.signing import PendingSignatures
 from issuer.credentials.status import ListClaims
 from issuer.errors import Duplicate
-from issuer.store import roster_grant_rows, slot_claim_rows
+from issuer.model import RosterGrant, SurveillanceDue
+from issuer.process.surveillance_schedule import due_after
+from issuer.store import roster_grant_rows, slot_claim_rows, surveillance_due_rows
 from schemas.publication import DocumentKind
 
 __all__: list[str] = []
@@ -67,6 +69,9 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
     ]
     rows = roster_grant_rows(grants, tokens, kid=kid, batch_id=batch_id, chunk=chunk.index, at=now)
     rows.append(slot_claim_rows(claims, now))
+    surveillance = _surveillance(batch, grants)
+    if surveillance:
+        rows.append(surveillance_due_rows(surveillance))
     return ChunkWrite(
         at=now,
         external_ids=[g.external_id for g in grants],
@@ -93,6 +98,28 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
         },
         unsigned=unsigned,
     )
+
+
+def _surveillance(batch: _Batch, grants: list[RosterGrant]) -> list[SurveillanceDue]:
+    """The first surveillance item of each activity of each grant's scheme version
+    (:mod:`issuer.process.surveillance_schedule`), for the chunk's one multi-row insert. A
+    roster repeats its scheme and effective date on every row: each distinct due date is
+    worked out once. The chunk's audit entry covers them: they follow from the grants it
+    names and their scheme versions."""
+    dates: dict[tuple[str, str, object], SurveillanceDue] = {}
+    items = []
+    for grant in grants:
+        for activity in batch.resolver.surveillance(grant.scheme_version_id):
+            key = (grant.scheme_version_id, activity.code, grant.effective_date)
+            known = dates.get(key)
+            if known is None:
+                known = dates[key] = due_after("", activity, grant.effective_date)
+            items.append(
+                SurveillanceDue(
+                    grant.certification_id, known.activity_code, known.due_on, known.late_after
+                )
+            )
+    return items
 
 
 def _lists(batch: _Batch, chunk: _Chunk) -> ListClaims:

@@ -28,7 +28,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from issuer.model import PersonConfidential, Role, RosterEvidence, SchemeVersion, Staff
+from issuer.model import (
+    PersonConfidential,
+    Role,
+    RosterEvidence,
+    SchemeVersion,
+    Staff,
+    SurveillanceActivity,
+)
 from issuer.process.decisions import expiry_for
 from issuer.store import Store
 
@@ -305,6 +312,14 @@ class _Resolver:
         member = self._by_id.get(staff_id)
         if member is None or Role.EXAMINER not in member.roles:
             raise _Rejected("row-invalid", "examiner_id names none of the body's examiners")
+
+    def surveillance(self, version_id: str) -> tuple[SurveillanceActivity, ...]:
+        """The surveillance activities of a scheme version a row of the batch was granted
+        under (one the batch resolved, so already read)."""
+        for info in self._schemes.values():
+            if info is not None and info.version.id == version_id:
+                return info.version.content.surveillance_activities
+        raise KeyError(version_id)
 
     def maker(self, decided_by: str | None) -> str:
         """The staff id of the decision-maker a row names (the answer for each distinct

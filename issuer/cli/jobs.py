@@ -33,10 +33,12 @@ def run_due(data_dir: DataDir = None) -> None:
     Certifications past their last valid day become expired, so the public register, the
     directory and regulators see them as expired; suspensions past their resolve-by date
     are referred to the decision-makers and shown as referred in the overdue-suspensions
-    worklist. Running it again, or while `certreg serve` does the same by itself, does
-    nothing twice. Prints, per job, how many certifications it acted on and their
-    certificate numbers. The public registry learns of the changes from the running
-    `certreg serve`, at once."""
+    worklist; surveillance left without a result past its grace days, or found
+    unsatisfactory, is proposed for suspension in the proposed-suspensions worklist (a
+    decision-maker then suspends or dismisses). Running it again, or while `certreg serve`
+    does the same by itself, does nothing twice. Prints, per job, how many certifications it
+    acted on and their certificate numbers. The public registry learns of the changes from
+    the running `certreg serve`, at once."""
     from issuer.process import due
     from issuer.runtime import system_clock, system_entropy
 

@@ -32,6 +32,7 @@ from issuer.http.routes import (
     rosters,
     schemes,
     staff,
+    surveillance,
 )
 from issuer.process.compromise import reissue_job
 from issuer.process.due import DUE_JOBS, BackgroundDueJobs
@@ -383,7 +384,17 @@ def create_app(
         ),
     )
     api = APIRouter(prefix="/api/v1")
-    for module in (batches, rosters, schemes, staff, cases, lifecycle, records, credentials):
+    for module in (
+        batches,
+        rosters,
+        schemes,
+        staff,
+        cases,
+        lifecycle,
+        surveillance,
+        records,
+        credentials,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(_problems_router())

@@ -9,9 +9,10 @@ never from the module that holds it. The modules hold the values by aggregate â€
 API tokens), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
 :mod:`~issuer.model.certifications` (certifications and their lifecycle),
 :mod:`~issuer.model.credentials` (credentials, signing keys, status lists),
-:mod:`~issuer.model.regulators` (regulators' access) and :mod:`~issuer.model.bulk` (bulk
-issuance). The package imports nothing else of certreg, so every layer of the issuer may
-import it.
+:mod:`~issuer.model.regulators` (regulators' access), :mod:`~issuer.model.surveillance`
+(surveillance of certified persons and the suspensions it proposes) and
+:mod:`~issuer.model.bulk` (bulk issuance). The package imports nothing else of certreg,
+so every layer of the issuer may import it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ from issuer.model.schemes import (
     SchemeMark,
     SchemeVersion,
     ScopeItem,
+    SurveillanceActivity,
 )
 from issuer.model.staff import (
     ApiToken,
@@ -79,6 +81,15 @@ from issuer.model.staff import (
     Role,
     Staff,
     TrainerRelation,
+)
+from issuer.model.surveillance import (
+    ProposalClosing,
+    ProposalReason,
+    ProposedSuspension,
+    SurveillanceDue,
+    SurveillanceItem,
+    SurveillanceOutcome,
+    SurveillanceState,
 )
 
 __all__ = [
@@ -114,6 +125,9 @@ __all__ = [
     "PersonNotice",
     "PreparedRoster",
     "PreparedRosterRow",
+    "ProposalClosing",
+    "ProposalReason",
+    "ProposedSuspension",
     "PublicCertification",
     "RegulatorRequest",
     "Role",
@@ -130,6 +144,11 @@ __all__ = [
     "StatusList",
     "StatusPurpose",
     "StatusSlot",
+    "SurveillanceActivity",
+    "SurveillanceDue",
+    "SurveillanceItem",
+    "SurveillanceOutcome",
+    "SurveillanceState",
     "SuspensionEscalation",
     "TrainerRelation",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "SchemeMark",
     "SchemeVersion",
     "ScopeItem",
+    "SurveillanceActivity",
 ]
 
 
@@ -28,6 +29,18 @@ class ScopeItem:
     code: str
     title: str
     description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SurveillanceActivity:
+    """One surveillance activity a scheme requires of every certified person (8.3, 9.6): due
+    every ``interval_months``, late once ``grace_days`` have passed after its due date.
+    ``code`` names it across versions, as a scope item's does."""
+
+    code: str
+    title: str
+    interval_months: int
+    grace_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,9 @@ class SchemeContent:
     process_description: str
     recertification_interval_months: int
     scope_items: tuple[ScopeItem, ...]
+    surveillance_activities: tuple[SurveillanceActivity, ...] = ()
+    """What surveillance the scheme schedules for each certification; none by default
+    (``surveillance_methods`` then only describes it in words)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ declarations (with the tokens they sign in with, the separation of duties betwee
 staff and deciding, and the revocation of tokens and deactivation of staff), persons,
 applications, examinations, decisions and the impartiality rules that guard them, the
 lifecycle of a certification (suspension, reinstatement, withdrawal, scope changes,
-recertification, expiry), the use of certification marks, the recovery from a compromised
+recertification, expiry), surveillance (its schedule, the results recorded, and the
+suspensions it proposes), the use of certification marks, the recovery from a compromised
 signing key (its announcement and the re-issue of what it signed), and regulators' access
 to confidential records.
 

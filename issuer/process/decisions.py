@@ -2,12 +2,12 @@
 
 A grant creates the certification: an unguessable certificate number, the scheme version,
 the granted scope, the effective date and the expiry date from the scheme's interval. The
-expiry date is the last day on which the certification is valid.
+expiry date is the last day on which the certification is valid. It also schedules the
+scheme's surveillance activities (:mod:`issuer.process.surveillance_schedule`).
 """
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +26,8 @@ from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
 from issuer.process.evidence import QUALIFYING, qualifies, uncovered
 from issuer.process.impartiality import refuse_conflicted, refuse_examiner_of, refuse_trainer_of
+from issuer.process.months import add_months
+from issuer.process.surveillance_schedule import schedule_grant
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 
@@ -39,13 +41,6 @@ class DecisionInput:
     rationale: str
     scope: tuple[str, ...] | None
     effective_date: date | None
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved ``months`` calendar months on, clamped to the end of a shorter month."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def expiry_for(effective: date, interval_months: int) -> date:
@@ -173,4 +168,6 @@ def decide(
             now=now,
             entropy=entropy,
         )
+        assert version is not None  # read for the grant above
+        schedule_grant(tx, certification=certification, version=version, actor=actor, now=now)
     return decision, certification

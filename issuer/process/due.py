@@ -12,7 +12,12 @@ issuer runs **due jobs**:
 - **overdue suspensions** (9.5): a suspension left unresolved past its resolve-by date is
   referred to the decision-makers (:func:`escalate_overdue_suspensions`): an escalation
   record, which the overdue-suspensions worklist shows, and an audit entry — once per
-  suspension and deadline.
+  suspension and deadline;
+- **surveillance** (8.3, 9.6): a surveillance item of an active certification left without
+  a result past its grace days, or recorded as unsatisfactory, becomes a proposed
+  suspension (:func:`issuer.process.surveillance.propose_suspensions`), which the
+  proposed-suspensions worklist shows, and an audit entry — once per item and reason. The
+  job never suspends: a decision-maker does, or dismisses the proposal.
 
 :func:`run_due` runs each job of :data:`DUE_JOBS` in bounded batches, each batch its own
 transaction, until a batch comes back short: a store with a hundred thousand expiries due
@@ -23,7 +28,7 @@ or in two processes at once, changes nothing twice. ``certreg serve`` runs them 
 ``CERTREG_DUE_JOBS_INTERVAL_SECONDS`` (:class:`BackgroundDueJobs`); ``certreg jobs
 run-due`` runs them once, for cron.
 
-A new time-driven job (surveillance due, say) is one more :class:`DueJob` in
+A new time-driven job is one more :class:`DueJob` in
 :data:`DUE_JOBS`: a name, the words its report uses, and a step that does at most ``limit``
 items in the transaction it is given and returns the certifications it acted on.
 """
@@ -40,7 +45,7 @@ from functools import partial
 from typing import Protocol
 
 from issuer.model import Certification, LifecycleKind, OverdueSuspension, SuspensionEscalation
-from issuer.process import lifecycle
+from issuer.process import lifecycle, surveillance
 from issuer.process.auth import Actor
 from issuer.runtime import Clock, Entropy, new_id
 from issuer.store import Store, Tx
@@ -49,6 +54,7 @@ __all__ = [
     "DUE_JOBS",
     "EXPIRY",
     "OVERDUE_SUSPENSIONS",
+    "SURVEILLANCE",
     "BackgroundDueJobs",
     "DueJob",
     "JobReport",
@@ -212,9 +218,15 @@ OVERDUE_SUSPENSIONS = DueJob(
     done="referred to the decision-makers (suspension past its resolve-by date)",
     step=escalate_overdue_suspensions,
 )
-DUE_JOBS: tuple[DueJob, ...] = (EXPIRY, OVERDUE_SUSPENSIONS)
+SURVEILLANCE = DueJob(
+    name="surveillance",
+    done="proposed for suspension (surveillance overdue or unsatisfactory)",
+    step=surveillance.propose_suspensions,
+)
+DUE_JOBS: tuple[DueJob, ...] = (EXPIRY, OVERDUE_SUSPENSIONS, SURVEILLANCE)
 """Every time-driven job, in the order they run: expiry first, so that a suspended
-certification past its expiry date is expired rather than referred."""
+certification past its expiry date is expired rather than referred, and a certification
+past its expiry date gets no proposed suspension."""
 
 
 def run_due(

@@ -5,7 +5,8 @@ person, declared no conflict with them, nor examined in the evidence decided on)
 entry, and — where the world must learn of it — a status-list change in the same
 transaction:
 
-- **suspend** sets the suspension bit (reason confidential, a resolve-by date tracked);
+- **suspend** sets the suspension bit (reason confidential, a resolve-by date tracked),
+  and acts on the suspensions surveillance proposed;
 - **reinstate** clears it;
 - **withdraw** sets the revocation bit; it is terminal, nothing clears it;
 - **scope** (reduce or expand) and **recertify** revoke the current credential as
@@ -42,6 +43,7 @@ from issuer.model import (
     CredentialKind,
     LifecycleDecision,
     LifecycleKind,
+    ProposalClosing,
     StatusSlot,
 )
 from issuer.process.auth import Actor
@@ -52,6 +54,7 @@ from issuer.process.impartiality import (
     refuse_examiner_of_evidence,
     refuse_trainer_of,
 )
+from issuer.process.surveillance_schedule import continue_on_new_cycle
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 from issuer.store.audit import AuditActor
@@ -211,7 +214,7 @@ def suspend(
     after = dataclasses.replace(
         certification, status=SUSPENDED, status_since=now, resolve_by=resolve_by
     )
-    return record_change(
+    suspended = record_change(
         tx,
         before=certification,
         after=after,
@@ -221,6 +224,21 @@ def suspend(
         entropy=entropy,
         reason=_require_reason(reason),
     )
+    # The suspensions surveillance proposed are acted on: they leave the worklist.
+    acted_on = [p.id for p in tx.proposed_suspensions_of(certification.id) if p.closed_at is None]
+    tx.close_proposed_suspensions(
+        acted_on, at=now, by=actor.staff(), closing=ProposalClosing.SUSPENDED
+    )
+    for proposal_id in acted_on:
+        tx.append_audit(
+            at=now,
+            actor=actor.audit_name,
+            action="surveillance.proposal-acted-on",
+            subject_type="certification",
+            subject_id=certification.id,
+            details={"proposal_id": proposal_id},
+        )
+    return suspended
 
 
 def reinstate(
@@ -458,7 +476,7 @@ def recertify(
         effective_date=today,
         expiry_date=expiry,
     )
-    return _reissue(
+    renewed = _reissue(
         tx,
         before=certification,
         after=after,
@@ -469,3 +487,5 @@ def recertify(
         entropy=entropy,
         reason=reason,
     )
+    continue_on_new_cycle(tx, certification=renewed, version=version, actor=actor, now=now)
+    return renewed

@@ -32,6 +32,9 @@ def _check(content: SchemeContent) -> None:
             raise InvalidInput(f"scope item code {code!r} must be 1-40 letters, digits, . _ -")
     if content.recertification_interval_months < 1:
         raise InvalidInput("the recertification interval must be at least one month")
+    activities = [a.code for a in content.surveillance_activities]
+    if len(set(activities)) != len(activities):
+        raise InvalidInput("surveillance activity codes must be unique within a scheme version")
 
 
 def create_scheme(

@@ -11,7 +11,8 @@ face: every read of :class:`Tx` and no write (nothing that inserts, updates or l
 One module per aggregate, each with a class of reads and, if it writes, one of writes, over
 one common base (:mod:`~issuer.store.base`): :mod:`~issuer.store.schemes`,
 :mod:`~issuer.store.staff`, :mod:`~issuer.store.persons`, :mod:`~issuer.store.cases`,
-:mod:`~issuer.store.certifications`, :mod:`~issuer.store.credentials`,
+:mod:`~issuer.store.certifications`, :mod:`~issuer.store.surveillance`,
+:mod:`~issuer.store.credentials`,
 :mod:`~issuer.store.feeds`, :mod:`~issuer.store.keys`, :mod:`~issuer.store.status`,
 :mod:`~issuer.store.audit_log` (over the hash chain of :mod:`~issuer.store.audit`),
 :mod:`~issuer.store.outbox` and :mod:`~issuer.store.bulk`, with the many-row inserts of
@@ -30,7 +31,12 @@ decide what they mean.
 from __future__ import annotations
 
 from issuer.store import audit
-from issuer.store.bulk import roster_grant_rows, slot_claim_rows, with_credential_jws
+from issuer.store.bulk import (
+    roster_grant_rows,
+    slot_claim_rows,
+    surveillance_due_rows,
+    with_credential_jws,
+)
 from issuer.store.engine import BulkWriter, Store, create_issuer_engine
 from issuer.store.load import TableRows
 from issuer.store.tx import Reader, Tx
@@ -46,5 +52,6 @@ __all__ = [
     "migrate",
     "roster_grant_rows",
     "slot_claim_rows",
+    "surveillance_due_rows",
     "with_credential_jws",
 ]

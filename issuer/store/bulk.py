@@ -23,6 +23,8 @@ from issuer.model import (
     RosterEvidence,
     RosterGrant,
     StatusSlot,
+    SurveillanceDue,
+    SurveillanceState,
 )
 from issuer.store.base import Unit
 from issuer.store.load import TableRows
@@ -37,9 +39,16 @@ from issuer.store.tables import (
     PersonConfidentialRow,
     PersonRow,
     StatusSlotRow,
+    SurveillanceDueRow,
 )
 
-__all__ = ["BulkReads", "roster_grant_rows", "slot_claim_rows", "with_credential_jws"]
+__all__ = [
+    "BulkReads",
+    "roster_grant_rows",
+    "slot_claim_rows",
+    "surveillance_due_rows",
+    "with_credential_jws",
+]
 
 
 class BulkReads(Unit):
@@ -106,6 +115,17 @@ class BulkReads(Unit):
             .order_by(BulkItemRow.external_id)
         )
         return [BulkItem(*r) for r in rows]
+
+
+def surveillance_due_rows(items: Sequence[SurveillanceDue]) -> TableRows:
+    """Surveillance items scheduled, open, as rows (see :meth:`Tx.insert_surveillance_due`):
+    a bulk chunk schedules its grants' surveillance in one multi-row insert."""
+    due = SurveillanceState.DUE.value
+    return TableRows(
+        SurveillanceDueRow.__tablename__,
+        ("certification_id", "activity_code", "due_on", "late_after", "state"),
+        [(i.certification_id, i.activity_code, i.due_on, i.late_after, due) for i in items],
+    )
 
 
 def slot_claim_rows(claims: Sequence[tuple[StatusSlot, str, str]], at: datetime) -> TableRows:

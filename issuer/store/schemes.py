@@ -1,5 +1,5 @@
-"""Schemes in the store: each scheme, its numbered versions with their scope items, and the
-scheme's certification marks.
+"""Schemes in the store: each scheme, its numbered versions with their scope items and
+surveillance activities, and the scheme's certification marks.
 
 A new version is added, never changed; the scheme row points at its current one. As in every
 aggregate, the reads (:class:`SchemeReads`) and the writes (:class:`SchemeWrites`) are two
@@ -14,13 +14,28 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from issuer.errors import Duplicate
-from issuer.model import Scheme, SchemeContent, SchemeMark, SchemeVersion, ScopeItem
+from issuer.model import (
+    Scheme,
+    SchemeContent,
+    SchemeMark,
+    SchemeVersion,
+    ScopeItem,
+    SurveillanceActivity,
+)
 from issuer.store.base import Unit, _columns, _fields
-from issuer.store.tables import SchemeMarkRow, SchemeRow, SchemeVersionRow, ScopeItemRow
+from issuer.store.tables import (
+    SchemeMarkRow,
+    SchemeRow,
+    SchemeVersionRow,
+    ScopeItemRow,
+    SurveillanceActivityRow,
+)
 
 __all__ = ["SchemeReads", "SchemeWrites"]
 
-_CONTENT_FIELDS = [f for f in SchemeContent.__slots__ if f != "scope_items"]
+_CONTENT_FIELDS = [
+    f for f in SchemeContent.__slots__ if f not in ("scope_items", "surveillance_activities")
+]
 
 
 class SchemeReads(Unit):
@@ -99,6 +114,17 @@ class SchemeWrites(Unit):
             )
             for i, item in enumerate(content.scope_items)
         )
+        self._s.add_all(
+            SurveillanceActivityRow(
+                scheme_version_id=version.id,
+                position=i,
+                code=activity.code,
+                title=activity.title,
+                interval_months=activity.interval_months,
+                grace_days=activity.grace_days,
+            )
+            for i, activity in enumerate(content.surveillance_activities)
+        )
         scheme = self._s.get(SchemeRow, version.scheme_id, with_for_update=True)
         assert scheme is not None
         scheme.current_version = version.version
@@ -118,10 +144,25 @@ def _scope_items(session: Session, version_id: str) -> tuple[ScopeItem, ...]:
     return tuple(ScopeItem(code=r.code, title=r.title, description=r.description) for r in rows)
 
 
+def _surveillance_activities(session: Session, version_id: str) -> tuple[SurveillanceActivity, ...]:
+    rows = session.scalars(
+        select(SurveillanceActivityRow)
+        .where(SurveillanceActivityRow.scheme_version_id == version_id)
+        .order_by(SurveillanceActivityRow.position)
+    )
+    return tuple(
+        SurveillanceActivity(
+            code=r.code, title=r.title, interval_months=r.interval_months, grace_days=r.grace_days
+        )
+        for r in rows
+    )
+
+
 def _version(session: Session, row: SchemeVersionRow) -> SchemeVersion:
     content = SchemeContent(
         **{f: getattr(row, f) for f in _CONTENT_FIELDS},
         scope_items=_scope_items(session, row.id),
+        surveillance_activities=_surveillance_activities(session, row.id),
     )
     return SchemeVersion(
         id=row.id,

@@ -123,6 +123,25 @@ class ScopeItemRow(Base):
     description: Mapped[str] = mapped_column(Text)
 
 
+class SurveillanceActivityRow(Base):
+    """A surveillance activity a scheme version requires (8.3): a table of its own beside the
+    version's columns, as its scope items are."""
+
+    __tablename__ = "scheme_surveillance_activities"
+    __table_args__ = (
+        UniqueConstraint(
+            "scheme_version_id", "code", name="uq_scheme_surveillance_activities_code"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scheme_version_id: Mapped[str] = mapped_column(ForeignKey("scheme_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    interval_months: Mapped[int] = mapped_column(Integer)
+    grace_days: Mapped[int] = mapped_column(Integer)
+
+
 class StaffRow(Base):
     __tablename__ = "staff"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -321,6 +340,54 @@ class SuspensionEscalationRow(Base):
     suspension_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"))
     resolve_by: Mapped[date] = mapped_column(Date)
     escalated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SurveillanceDueRow(Base):
+    """One scheduled surveillance of a certification and, once recorded, its result (9.6).
+    The result is confidential: nothing publishes this table. ``late_after`` is the due
+    date plus the activity's grace days, so the due jobs find late items by one index
+    range; at most one item per certification, activity and due date."""
+
+    __tablename__ = "surveillance_due"
+    __table_args__ = (
+        UniqueConstraint(
+            "certification_id", "activity_code", "due_on", name="uq_surveillance_due_item"
+        ),
+        Index("ix_surveillance_due_state_late_after", "state", "late_after"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"))
+    activity_code: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date)
+    late_after: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(30))
+    performed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    findings: Mapped[str | None] = mapped_column(Text)
+    evidence_ref: Mapped[str | None] = mapped_column(String(500))
+    performed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class ProposedSuspensionRow(Base):
+    """A suspension the due jobs propose for a surveillance item late or failed: at most one
+    per item and reason, so the jobs never propose it twice. Closed when a decision-maker
+    suspends the certification or dismisses the proposal; never deleted."""
+
+    __tablename__ = "proposed_suspensions"
+    __table_args__ = (
+        UniqueConstraint("item_id", "reason", name="uq_proposed_suspensions_item_reason"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("surveillance_due.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    closing: Mapped[str | None] = mapped_column(String(20))
+    closing_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class LifecycleEvidenceRow(Base):

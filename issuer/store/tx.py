@@ -23,6 +23,7 @@ from issuer.store.rosters import RosterReads, RosterWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
+from issuer.store.surveillance import SurveillanceReads, SurveillanceWrites
 
 __all__ = ["Reader", "Tx"]
 
@@ -33,6 +34,7 @@ class Reader(
     PersonReads,
     CaseReads,
     CertificationReads,
+    SurveillanceReads,
     CredentialReads,
     FeedReads,
     KeyReads,
@@ -53,6 +55,7 @@ class Tx(
     PersonWrites,
     CaseWrites,
     CertificationWrites,
+    SurveillanceWrites,
     CredentialWrites,
     KeyWrites,
     StatusWrites,

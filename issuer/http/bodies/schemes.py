@@ -1,20 +1,47 @@
 """Bodies of the scheme routes (:mod:`issuer.http.routes.schemes`): a scheme's content, as
-clauses 8.2 and 8.3 name it, and its versions."""
+clauses 8.2 and 8.3 name it (its surveillance activities included), and its versions."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from issuer.http.bodies.common import Code, Name, Text, _In, _Out
-from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem
+from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem, SurveillanceActivity
+
+ActivityCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,40}$")
+]
 
 
 class ScopeItemBody(_In):
     code: Code
     title: Name
     description: Text
+
+
+class SurveillanceActivityBody(_In):
+    """A surveillance activity every certification of the scheme is scheduled for."""
+
+    code: ActivityCode = Field(description="unique within the scheme version")
+    title: Name
+    interval_months: int = Field(
+        ge=1, le=120, description="due this many months after the grant, then after each due date"
+    )
+    grace_days: int = Field(
+        default=30,
+        ge=0,
+        le=366,
+        description="days after the due date before a missing result is proposed for suspension",
+    )
+
+    @classmethod
+    def of(cls, a: SurveillanceActivity) -> SurveillanceActivityBody:
+        return cls(
+            code=a.code, title=a.title, interval_months=a.interval_months, grace_days=a.grace_days
+        )
 
 
 class SchemeContentBody(_In):
@@ -40,14 +67,28 @@ class SchemeContentBody(_In):
     process_description: Text
     recertification_interval_months: int = Field(ge=1, le=240)
     scope_items: list[ScopeItemBody] = Field(min_length=1, max_length=200)
+    surveillance_activities: list[SurveillanceActivityBody] = Field(
+        default_factory=list,
+        max_length=20,
+        description="the surveillance scheduled for each certification; none by default",
+    )
 
     def to_model(self) -> SchemeContent:
-        fields = self.model_dump(exclude={"scope_items"})
+        fields = self.model_dump(exclude={"scope_items", "surveillance_activities"})
         items = tuple(
             ScopeItem(code=i.code, title=i.title, description=i.description)
             for i in self.scope_items
         )
-        return SchemeContent(**fields, scope_items=items)
+        activities = tuple(
+            SurveillanceActivity(
+                code=a.code,
+                title=a.title,
+                interval_months=a.interval_months,
+                grace_days=a.grace_days,
+            )
+            for a in self.surveillance_activities
+        )
+        return SchemeContent(**fields, scope_items=items, surveillance_activities=activities)
 
 
 class SchemeCreate(SchemeContentBody):
@@ -79,11 +120,13 @@ class SchemeVersionOut(_Out):
     process_description: str
     recertification_interval_months: int
     scope_items: list[ScopeItemBody]
+    surveillance_activities: list[SurveillanceActivityBody]
 
     @classmethod
     def of(cls, v: SchemeVersion) -> SchemeVersionOut:
         c = v.content
-        fields = {f: getattr(c, f) for f in SchemeContent.__slots__ if f != "scope_items"}
+        nested = ("scope_items", "surveillance_activities")
+        fields = {f: getattr(c, f) for f in SchemeContent.__slots__ if f not in nested}
         items = [
             ScopeItemBody(code=i.code, title=i.title, description=i.description)
             for i in c.scope_items
@@ -94,6 +137,9 @@ class SchemeVersionOut(_Out):
             created_at=v.created_at,
             created_by=v.created_by,
             scope_items=items,
+            surveillance_activities=[
+                SurveillanceActivityBody.of(a) for a in c.surveillance_activities
+            ],
             **fields,
         )
 
