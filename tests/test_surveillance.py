@@ -261,6 +261,34 @@ def test_an_overdue_item_is_proposed_once_and_never_suspended(
     assert [p["activity"] for p in worklist(office)] == ["EYE", "CPD"]
 
 
+def test_a_late_satisfactory_result_answers_the_overdue_proposal(
+    office: BackOffice, store: Store, clock: FrozenClock, entropy: SeededEntropy
+) -> None:
+    number = certify(office, new_scheme(office, surveillance=ACTIVITIES))
+    clock.now = datetime(2027, 11, 27, 6, tzinfo=UTC)
+    assert run(store, clock, entropy)["surveillance"] == [number]
+    [proposal] = worklist(office)
+    late = record(office, number, result("EYE", performed_on="2027-11-27"))
+    assert late.json()["state"] == "passed"
+    assert worklist(office) == []
+    with store.reading() as tx:
+        [closed] = tx.proposed_suspensions_of(proposal["certification_id"])
+    assert closed.closing is ProposalClosing.DONE_LATE
+    assert closed.closed_by == member(office, "examiner").staff_id
+    assert audited(store, "surveillance.proposal-answered") == 1
+    assert run(store, clock, entropy)["surveillance"] == []  # nothing left to propose
+
+    # Late and unsatisfactory: the overdue proposal stands, and one of its own follows.
+    other = certify(office, new_scheme(office, "UN", surveillance=ACTIVITIES))
+    clock.now = datetime(2028, 11, 29, 6, tzinfo=UTC)  # granted 2027-11-27: late from the 28th
+    assert other in run(store, clock, entropy)["surveillance"]
+    record(office, other, result("EYE", "unsatisfactory", performed_on="2028-11-29"))
+    run(store, clock, entropy)
+    reasons = {(p["certificate_number"], p["reason"]) for p in worklist(office)}
+    assert (other, "surveillance-overdue") in reasons
+    assert (other, "surveillance-unsatisfactory") in reasons
+
+
 def test_an_unsatisfactory_result_is_proposed_and_a_suspension_acts_on_it(
     office: BackOffice, store: Store, clock: FrozenClock, entropy: SeededEntropy
 ) -> None:

@@ -48,6 +48,9 @@ class ProposalClosing(enum.StrEnum):
     SUSPENDED = "suspended"
     """A decision-maker suspended the certification (for this or another reason)."""
     DISMISSED = "dismissed"
+    DONE_LATE = "done-late"
+    """The overdue surveillance was done after all, with a satisfactory result: what the
+    suspension was proposed for no longer stands."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,8 @@ class SurveillanceItem:
 class ProposedSuspension:
     """A suspension the due jobs propose because of a surveillance item (at most one per
     item and reason); it leaves the worklist when a decision-maker suspends the
-    certification or dismisses it with a reason."""
+    certification or dismisses it with a reason, or (an overdue one) when the surveillance
+    is done after all with a satisfactory result."""
 
     id: str
     certification_id: str

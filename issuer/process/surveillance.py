@@ -12,7 +12,9 @@ proposed to the decision-makers when surveillance is late or unsatisfactory.
   (``surveillance-unsatisfactory``): once per item and reason, audited. The job never
   suspends: that decision is a person's. A decision-maker suspends through the lifecycle
   (:func:`issuer.process.lifecycle.suspend`, which closes the certification's open
-  proposals) or dismisses the proposal with a reason (:func:`dismiss_proposal`).
+  proposals) or dismisses the proposal with a reason (:func:`dismiss_proposal`). A
+  satisfactory result recorded late answers the lateness: the item's overdue proposal
+  closes as ``done-late`` (an unsatisfactory one raises its own proposal instead).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from issuer.model import (
     Certification,
     CertificationStatus,
     ProposalClosing,
+    ProposalReason,
     ProposedSuspension,
     Role,
     SurveillanceItem,
@@ -145,6 +148,8 @@ def record_result(
     following = None if activity is None else next_surveillance(item, activity)
     if following is not None:
         tx.insert_surveillance_due([following])
+    if satisfactory:
+        _close_overdue_proposals(tx, actor=actor, now=now, item=item)
     tx.append_audit(
         at=now,
         actor=actor.audit_name,
@@ -162,6 +167,31 @@ def record_result(
         },
     )
     return recorded
+
+
+def _close_overdue_proposals(
+    tx: Tx, *, actor: Actor, now: datetime, item: SurveillanceItem
+) -> None:
+    """A late but satisfactory result answers the proposal the lateness raised: it leaves
+    the worklist, closed as ``done-late`` and audited. An unsatisfactory result does not:
+    its own proposal follows from the next due job."""
+    overdue = [
+        p.id
+        for p in tx.proposed_suspensions_of(item.certification_id)
+        if p.item_id == item.id and p.reason is ProposalReason.OVERDUE and p.closed_at is None
+    ]
+    tx.close_proposed_suspensions(
+        overdue, at=now, by=actor.staff(), closing=ProposalClosing.DONE_LATE
+    )
+    for proposal_id in overdue:
+        tx.append_audit(
+            at=now,
+            actor=actor.audit_name,
+            action="surveillance.proposal-answered",
+            subject_type="certification",
+            subject_id=item.certification_id,
+            details={"proposal_id": proposal_id, "item_id": item.id},
+        )
 
 
 def propose_suspensions(
