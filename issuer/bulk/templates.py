@@ -134,6 +134,7 @@ class _Template:
                 effective_date=_EFFECTIVE,
                 expiry_date=_EXPIRY,
                 created_at=datetime.min,
+                original_certification_date=_EFFECTIVE,
             ),
             person=Person(
                 id="-",

@@ -39,6 +39,8 @@ from issuer.model.certifications import (
     LifecycleDecision,
     LifecycleKind,
     OverdueSuspension,
+    RecertificationEvidence,
+    RecertificationEvidenceKind,
     SuspensionEscalation,
 )
 from issuer.model.credentials import (
@@ -105,6 +107,8 @@ __all__ = [
     "LifecycleKind",
     "MarkAgreement",
     "OverdueSuspension",
+    "RecertificationEvidence",
+    "RecertificationEvidenceKind",
     "Person",
     "PersonConfidential",
     "PersonNotice",

@@ -54,6 +54,13 @@ class SchemeContent:
     process_description: str
     recertification_interval_months: int
     scope_items: tuple[ScopeItem, ...]
+    recertification_evidence: tuple[str, ...] = ("examination",)
+    """The kinds of evidence a recertification may rely on (clause 9.6), each a
+    :class:`~issuer.model.RecertificationEvidenceKind` value, sorted."""
+    recertification_window_months_before: int = 6
+    """The window for recertification opens this many months before the day after expiry."""
+    recertification_grace_days: int = 0
+    """…and closes this many days after the expiry date (0: on the expiry date)."""
 
 
 @dataclass(frozen=True, slots=True)

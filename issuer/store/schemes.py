@@ -20,7 +20,9 @@ from issuer.store.tables import SchemeMarkRow, SchemeRow, SchemeVersionRow, Scop
 
 __all__ = ["SchemeReads", "SchemeWrites"]
 
-_CONTENT_FIELDS = [f for f in SchemeContent.__slots__ if f != "scope_items"]
+_CONTENT_FIELDS = [
+    f for f in SchemeContent.__slots__ if f not in ("scope_items", "recertification_evidence")
+]
 
 
 class SchemeReads(Unit):
@@ -86,6 +88,7 @@ class SchemeWrites(Unit):
                 version=version.version,
                 created_at=version.created_at,
                 created_by=version.created_by,
+                recertification_evidence=",".join(sorted(content.recertification_evidence)),
                 **{f: getattr(content, f) for f in _CONTENT_FIELDS},
             )
         )
@@ -122,6 +125,7 @@ def _version(session: Session, row: SchemeVersionRow) -> SchemeVersion:
     content = SchemeContent(
         **{f: getattr(row, f) for f in _CONTENT_FIELDS},
         scope_items=_scope_items(session, row.id),
+        recertification_evidence=tuple(row.recertification_evidence.split(",")),
     )
     return SchemeVersion(
         id=row.id,

@@ -19,6 +19,7 @@ from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
+from issuer.store.recertification import RecertificationReads, RecertificationWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
@@ -32,6 +33,7 @@ class Reader(
     PersonReads,
     CaseReads,
     CertificationReads,
+    RecertificationReads,
     CredentialReads,
     FeedReads,
     KeyReads,
@@ -51,6 +53,7 @@ class Tx(
     PersonWrites,
     CaseWrites,
     CertificationWrites,
+    RecertificationWrites,
     CredentialWrites,
     KeyWrites,
     StatusWrites,
