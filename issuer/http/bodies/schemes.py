@@ -4,11 +4,15 @@ clauses 8.2 and 8.3 name it, and its versions."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from issuer.http.bodies.common import Code, Name, Text, _In, _Out
 from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem
+
+EvidenceKind = Literal["examination", "continuing-development", "work-evidence"]
+"""The kinds of evidence a scheme may accept for recertification (clause 9.6)."""
 
 
 class ScopeItemBody(_In):
@@ -40,14 +44,34 @@ class SchemeContentBody(_In):
     process_description: Text
     recertification_interval_months: int = Field(ge=1, le=240)
     scope_items: list[ScopeItemBody] = Field(min_length=1, max_length=200)
+    recertification_evidence: list[EvidenceKind] = Field(
+        default_factory=lambda: list[EvidenceKind](["examination"]), min_length=1, max_length=3
+    )
+    """What a recertification may rely on: a new examination, continuing development, or
+    evidence of work done (at least one)."""
+    recertification_window_months_before: int = Field(default=6, ge=0, le=24)
+    """The window for recertification opens this many months before the day after expiry."""
+    recertification_grace_days: int = Field(default=0, ge=0, le=366)
+    """…and closes this many days after the expiry date."""
+
+    @field_validator("recertification_evidence")
+    @classmethod
+    def _each_once(cls, kinds: list[EvidenceKind]) -> list[EvidenceKind]:
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("name each accepted kind of evidence once")
+        return sorted(kinds)
 
     def to_model(self) -> SchemeContent:
-        fields = self.model_dump(exclude={"scope_items"})
+        fields = self.model_dump(exclude={"scope_items", "recertification_evidence"})
         items = tuple(
             ScopeItem(code=i.code, title=i.title, description=i.description)
             for i in self.scope_items
         )
-        return SchemeContent(**fields, scope_items=items)
+        return SchemeContent(
+            **fields,
+            scope_items=items,
+            recertification_evidence=tuple(self.recertification_evidence),
+        )
 
 
 class SchemeCreate(SchemeContentBody):
@@ -79,11 +103,18 @@ class SchemeVersionOut(_Out):
     process_description: str
     recertification_interval_months: int
     scope_items: list[ScopeItemBody]
+    recertification_evidence: list[str]
+    recertification_window_months_before: int
+    recertification_grace_days: int
 
     @classmethod
     def of(cls, v: SchemeVersion) -> SchemeVersionOut:
         c = v.content
-        fields = {f: getattr(c, f) for f in SchemeContent.__slots__ if f != "scope_items"}
+        fields = {
+            f: getattr(c, f)
+            for f in SchemeContent.__slots__
+            if f not in ("scope_items", "recertification_evidence")
+        }
         items = [
             ScopeItemBody(code=i.code, title=i.title, description=i.description)
             for i in c.scope_items
@@ -94,6 +125,7 @@ class SchemeVersionOut(_Out):
             created_at=v.created_at,
             created_by=v.created_by,
             scope_items=items,
+            recertification_evidence=list(c.recertification_evidence),
             **fields,
         )
 
