@@ -131,7 +131,7 @@ def test_a_scheme_version_says_what_recertification_needs_and_when(office: BackO
     made = office.ok("POST", "/schemes", manager, scheme_body("A2") | chosen)["current"]
     assert made["recertification_evidence"] == ["continuing-development", "work-evidence"]
     assert made["recertification_grace_days"] == 90
-    for flaw in (
+    flaws: list[dict[str, Any]] = [
         {"recertification_evidence": []},
         {"recertification_evidence": ["interview"]},
         {"recertification_evidence": ["examination", "examination"]},
@@ -139,7 +139,8 @@ def test_a_scheme_version_says_what_recertification_needs_and_when(office: BackO
         {"recertification_grace_days": -1},
         {"recertification_grace_days": 367},
         {"recertification_window_months_before": 0, "recertification_grace_days": 0},
-    ):
+    ]
+    for flaw in flaws:
         refused = office.call("POST", "/schemes", manager, scheme_body("A3") | flaw)
         assert refused.status_code == 422, flaw
         assert refused.json()["type"] in {"/problems/validation-failed", "/problems/invalid-input"}
