@@ -149,11 +149,14 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "evidence-missing": (
         422,
         "A grant or an added scope item needs a passed, identity-checked examination under NDA "
-        "that assessed it.",
+        "that assessed it; a recertification needs evidence of a kind its scheme accepts.",
     ),
     "evidence-not-usable": (
         422,
-        "A named examination is of another person or scheme, or certification was denied on it.",
+        "A named examination or evidence is of another person, scheme or certification, "
+        "failed, outside the window for recertification, of a kind the scheme does not "
+        "accept, already relied on by another recertification, or certification was denied "
+        "on it.",
     ),
     "incompatible-roles": (
         422,
@@ -180,6 +183,16 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "no-surveillance-due": (
         409,
         "Nothing of that surveillance activity is open on the certification's schedule.",
+    ),
+    "recertification-window": (
+        409,
+        "Today is outside the window for recertification: the detail says when it opens or "
+        "when it closed (9.6).",
+    ),
+    "already-recertified": (
+        409,
+        "The certification was already recertified in this window: its next cycle is "
+        "decided; the detail says when the next window opens (9.6).",
     ),
     "no-signing-key": (422, "No active signing key: rotate to a new key before issuing."),
     "credential-invalid": (422, "The credential would not match its JSON Schema; not signed."),

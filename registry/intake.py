@@ -84,10 +84,12 @@ _CREDENTIAL_SCHEMAS = {
     "CertificationCredential": (
         credential_schemas.CERTIFICATION_CREDENTIAL_V1,
         credential_schemas.CERTIFICATION_CREDENTIAL_V2,
+        credential_schemas.CERTIFICATION_CREDENTIAL_V3,
     ),
     "CertificationMarkCredential": (
         credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V1,
         credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V2,
+        credential_schemas.CERTIFICATION_MARK_CREDENTIAL_V3,
     ),
 }
 """The schemas a credential of each type may cite (``credentialSchema.id``), oldest first."""
@@ -131,11 +133,16 @@ def _validate(schema: str, payload: Mapping[str, Any]) -> None:
 
 
 def _register_entry_schema(payload: Mapping[str, Any]) -> str:
-    """Version 1 for an entry citing the version 1 context, else the current version."""
+    """The version of the schema the entry's context says: version 1 for an entry citing
+    the version 1 context, version 2 for one citing ``…/contexts/certreg-v2.jsonld``, else
+    the current version."""
     context = payload.get("@context")
     if isinstance(context, list) and credential_schemas.CONTEXT_V1_URL in context:
         return credential_schemas.REGISTER_ENTRY_V1
-    return credential_schemas.REGISTER_ENTRY_V2
+    v2 = f"/contexts/{credential_schemas.CONTEXT_V2}.jsonld"
+    if isinstance(context, list) and any(isinstance(c, str) and c.endswith(v2) for c in context):
+        return credential_schemas.REGISTER_ENTRY_V2
+    return credential_schemas.REGISTER_ENTRY_V3
 
 
 def _check_register_entry(payload: Mapping[str, Any], subject: Mapping[str, Any]) -> None:

@@ -188,6 +188,9 @@ class Facts:
     issuer_name: str
     certificate_credential: str | None = None
     """For a mark: the id of the certificate credential it is tied to."""
+    certified_since: str = ""
+    """The day the person was first certified (``originalCertificationDate``, kept across
+    recertifications), or ``""`` for a credential that does not say (issued before v3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +236,7 @@ class Answer:
             "scope": [{"code": item.code, "name": item.name} for item in facts.scope],
             "effectiveDate": facts.effective_date,
             "expiryDate": facts.expiry_date,
+            "originalCertificationDate": facts.certified_since or None,
             "issuer": {"id": facts.issuer_id, "name": facts.issuer_name},
         }
 
@@ -296,6 +300,7 @@ def read_facts(credential: Mapping[str, Any]) -> Facts | None:
         issuer_id=_text(issuer.get("id")) or _text(credential.get("issuer")),
         issuer_name=_text(issuer.get("name")),
         certificate_credential=tied_to,
+        certified_since=_day(part.get("originalCertificationDate")),
     )
 
 
@@ -436,6 +441,9 @@ def render_answer(answer: Answer) -> bytes:
         certificate_href=verification_href(facts.certificate_credential) if facts else None,
         superseded_href=verification_href(answer.superseded_by),
         effective=human_date(facts.effective_date) if facts else "",
+        certified_since=human_date(facts.certified_since)
+        if facts and facts.certified_since
+        else "",
         expiry=human_date(facts.expiry_date) if facts else "",
         expired=answer.standing is Standing.EXPIRED,
         checked_at=human_instant(answer.checked_at),

@@ -26,18 +26,23 @@ __all__ = [
     "AUDIT_CHECKPOINT_V1",
     "CERTIFICATION_CREDENTIAL_V1",
     "CERTIFICATION_CREDENTIAL_V2",
+    "CERTIFICATION_CREDENTIAL_V3",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
     "CERTIFICATION_MARK_CREDENTIAL_V2",
+    "CERTIFICATION_MARK_CREDENTIAL_V3",
     "CONTEXT_NAMES",
     "CONTEXT_V1",
     "CONTEXT_V1_URL",
     "CONTEXT_V2",
+    "CONTEXT_V3",
     "ISSUER_KEYS_V1",
     "REGISTER_ENTRY_V1",
     "REGISTER_ENTRY_V2",
+    "REGISTER_ENTRY_V3",
     "SCHEMA_NAMES",
     "SCHEME_INFORMATION_V1",
     "SCHEME_INFORMATION_V2",
+    "SCHEME_INFORMATION_V3",
     "STATUS_LIST_CREDENTIAL_V1",
     "SchemaViolation",
     "context_bytes",
@@ -59,6 +64,14 @@ REGISTER_ENTRY_V2 = "register-entry-v2"
 SCHEME_INFORMATION_V2 = "scheme-information-v2"
 """The version 2 schemas: their documents cite :data:`CONTEXT_V2` under the issuer's base
 URL. The only change from version 1 is that ``@context`` entry."""
+CERTIFICATION_CREDENTIAL_V3 = "certification-credential-v3"
+CERTIFICATION_MARK_CREDENTIAL_V3 = "certification-mark-credential-v3"
+REGISTER_ENTRY_V3 = "register-entry-v3"
+SCHEME_INFORMATION_V3 = "scheme-information-v3"
+"""The version 3 schemas, which documents cite now: they cite :data:`CONTEXT_V3`, and add
+``originalCertificationDate`` (the day the person was first certified, which a
+recertification keeps) to the certificate, the mark and the register entry, and the
+recertification window and accepted evidence to the scheme information."""
 STATUS_LIST_CREDENTIAL_V1 = "status-list-credential-v1"
 ISSUER_KEYS_V1 = "issuer-keys-v1"
 AUDIT_CHECKPOINT_V1 = "audit-checkpoint-v1"
@@ -74,6 +87,10 @@ SCHEMA_NAMES = frozenset(
         CERTIFICATION_MARK_CREDENTIAL_V2,
         REGISTER_ENTRY_V2,
         SCHEME_INFORMATION_V2,
+        CERTIFICATION_CREDENTIAL_V3,
+        CERTIFICATION_MARK_CREDENTIAL_V3,
+        REGISTER_ENTRY_V3,
+        SCHEME_INFORMATION_V3,
         STATUS_LIST_CREDENTIAL_V1,
         ISSUER_KEYS_V1,
         AUDIT_CHECKPOINT_V1,
@@ -88,10 +105,14 @@ before version 2. It leaves a register entry's ``credentials[].status`` undefine
 drops it); kept byte for byte, because those documents still cite it."""
 CONTEXT_V1_URL = "https://w3id.org/certreg/v1"
 CONTEXT_V2 = "certreg-v2"
-"""The context documents cite now, at ``{base_url}/contexts/certreg-v2.jsonld``: version 1
-plus the terms of a register entry's list of credentials (``status``, ``supersedes``,
-``supersededBy``), which version 1 scoped where JSON-LD does not look."""
-CONTEXT_NAMES = frozenset({CONTEXT_V1, CONTEXT_V2})
+"""The context of the version 2 documents, at ``{base_url}/contexts/certreg-v2.jsonld``:
+version 1 plus the terms of a register entry's list of credentials (``status``,
+``supersedes``, ``supersededBy``), which version 1 scoped where JSON-LD does not look."""
+CONTEXT_V3 = "certreg-v3"
+"""The context documents cite now, at ``{base_url}/contexts/certreg-v3.jsonld``: every
+term of version 2 plus ``originalCertificationDate`` (certificate, mark, register entry)
+and the recertification window and evidence of a scheme."""
+CONTEXT_NAMES = frozenset({CONTEXT_V1, CONTEXT_V2, CONTEXT_V3})
 """Every context shipped in ``schemas/contexts/`` (as ``{name}.jsonld``)."""
 
 
@@ -131,7 +152,7 @@ def context_bytes(name: str) -> bytes:
 
 
 @cache
-def context_document(name: str = CONTEXT_V2) -> dict[str, Any]:
+def context_document(name: str = CONTEXT_V3) -> dict[str, Any]:
     """JSON-LD context ``name``, parsed (by default the one documents cite now)."""
     document: dict[str, Any] = json.loads(context_bytes(name))
     return document

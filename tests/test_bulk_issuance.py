@@ -34,7 +34,7 @@ from issuer.credentials.keys import KeyRing
 from issuer.model import StatusPurpose
 from issuer.settings import Settings
 from issuer.store import Store, audit
-from schemas.credential_schemas import CERTIFICATION_CREDENTIAL_V2, validate
+from schemas.credential_schemas import CERTIFICATION_CREDENTIAL_V3, validate
 from tests.backoffice import BackOffice, member, person_body, roster_evidence, setup_scheme
 from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy
 from tests.test_credentials import method_key
@@ -128,7 +128,7 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
             assert certification is not None
             signature = jws.deserialize_compact(credential.jws, keys, algorithms=["ES256"])
             payload = json.loads(signature.payload)
-            validate(CERTIFICATION_CREDENTIAL_V2, payload)
+            validate(CERTIFICATION_CREDENTIAL_V3, payload)
             # The template renders exactly what single issuance's builder makes.
             person = tx.get_person(certification.person_id)
             version = tx.get_scheme_version(certification.scheme_version_id)

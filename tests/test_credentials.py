@@ -33,8 +33,8 @@ from issuer.runtime import Entropy
 from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V2,
-    CERTIFICATION_MARK_CREDENTIAL_V2,
+    CERTIFICATION_CREDENTIAL_V3,
+    CERTIFICATION_MARK_CREDENTIAL_V3,
     SchemaViolation,
     validate,
 )
@@ -128,7 +128,7 @@ def test_certificate_credential_verifies_and_carries_every_9_4_field(office: Bac
     assert "vc" not in payload
     assert "vp" not in payload
     assert isinstance(payload["iat"], int)
-    validate(CERTIFICATION_CREDENTIAL_V2, payload)
+    validate(CERTIFICATION_CREDENTIAL_V3, payload)
     assert list(w3c_vc_schema().iter_errors(payload)) == []
 
     assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
@@ -148,8 +148,9 @@ def test_certificate_credential_verifies_and_carries_every_9_4_field(office: Bac
     assert certification["scheme"]["version"] == 1
     assert certification["scheme"]["name"] == "Certified Welding Inspector"
     assert [s["code"] for s in certification["scope"]] == ["VT-STEEL"]
+    assert certification["originalCertificationDate"] == "2026-11-25"
     assert payload["credentialSchema"] == {
-        "id": "https://certs.example.test/schemas/certification-credential-v2.json",
+        "id": "https://certs.example.test/schemas/certification-credential-v3.json",
         "type": "JsonSchema",
     }
 
@@ -335,7 +336,7 @@ def test_mark_needs_agreement_then_shares_the_certificate_slots(office: BackOffi
     keys = published_keys(office)
     _, payload = verify(fetch(office, f"/credentials/{issued['id']}"), keys)
     _, certificate_payload = verify(fetch(office, f"/credentials/{certificate['id']}"), keys)
-    validate(CERTIFICATION_MARK_CREDENTIAL_V2, payload)
+    validate(CERTIFICATION_MARK_CREDENTIAL_V3, payload)
     assert list(w3c_vc_schema().iter_errors(payload)) == []
     assert payload["type"] == ["VerifiableCredential", "CertificationMarkCredential"]
     assert payload["credentialStatus"] == certificate_payload["credentialStatus"]
@@ -501,4 +502,4 @@ def test_schema_refuses_confidential_or_foreign_fields(
         target = payload["credentialSubject"]["certification"]
     target[field] = value
     with pytest.raises(SchemaViolation, match="Additional properties"):
-        validate(CERTIFICATION_CREDENTIAL_V2, payload)
+        validate(CERTIFICATION_CREDENTIAL_V3, payload)

@@ -44,6 +44,7 @@ def _pinned(url: str) -> Any:
 CONTEXT_SHA256 = {
     "certreg-v1": "4ddf08345f65c73297a5832719f749532440e00852b5f06a6565894fd501c300",
     "certreg-v2": "e47045ca4d46635e5f14b529c49d23bf60bc1e52d9c87084c6b6c86abc951d75",
+    "certreg-v3": "bb3ae9eba311cc7aab4a8e7691580f2e379b2015ff70fd7e8eb5cde5f3731144",
 }
 """A context, once cited by a signed document, never changes: a change is a new version."""
 
@@ -166,7 +167,7 @@ def test_the_first_context_drops_a_register_entry_s_credential_status(
     office, client = public
     documents = credentials(issue_everything(office, client, Registry(registry_store)))
     entry = next(d for d in documents if "RegisterEntryCredential" in d.payload["type"])
-    assert entry.payload["@context"][1] == f"{BASE_URL}/contexts/certreg-v2.jsonld"
+    assert entry.payload["@context"][1] == f"{BASE_URL}/contexts/certreg-v3.jsonld"
     as_before = {
         **entry.payload,
         "@context": [entry.payload["@context"][0], credential_schemas.CONTEXT_V1_URL],
@@ -177,9 +178,37 @@ def test_the_first_context_drops_a_register_entry_s_credential_status(
 
 
 def test_the_issuer_cites_the_current_context() -> None:
-    assert CONTEXT_NAME == credential_schemas.CONTEXT_V2
+    assert CONTEXT_NAME == credential_schemas.CONTEXT_V3
     identity = IssuerIdentity(base_url=BASE_URL, name="x")
-    assert identity.context_url == f"{BASE_URL}/contexts/certreg-v2.jsonld"
+    assert identity.context_url == f"{BASE_URL}/contexts/certreg-v3.jsonld"
+
+
+def test_the_third_context_keeps_every_term_of_the_second() -> None:
+    """A document read with version 3 means what it meant with version 2, and more."""
+
+    def terms(context: Any, path: str = "") -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for term, definition in context.items():
+            if isinstance(definition, dict) and "@context" in definition:
+                scoped = {k: v for k, v in definition.items() if k != "@context"}
+                found[f"{path}{term}"] = scoped
+                found.update(terms(definition["@context"], f"{path}{term}/"))
+            else:
+                found[f"{path}{term}"] = definition
+        return found
+
+    v2 = terms(credential_schemas.context_document(credential_schemas.CONTEXT_V2)["@context"])
+    v3 = terms(credential_schemas.context_document(credential_schemas.CONTEXT_V3)["@context"])
+    assert {term: v3.get(term) for term in v2} == v2
+    added = set(v3) - set(v2)
+    assert added == {
+        "Certification/originalCertificationDate",
+        "CertificationMark/originalCertificationDate",
+        "RegisterEntry/originalCertificationDate",
+        "CertificationScheme/recertificationEvidence",
+        "CertificationScheme/recertificationWindowMonthsBefore",
+        "CertificationScheme/recertificationGraceDays",
+    }
 
 
 def test_an_unpinned_context_is_never_fetched() -> None:

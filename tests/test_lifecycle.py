@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from issuer.model import Role
 from schemas import bitstring_status_list as bsl
-from tests.backoffice import BackOffice, grant, member
+from tests.backoffice import BackOffice, exam_body, grant, member
 from tests.conftest import FrozenClock
 from tests.test_credentials import SVG_MARK, fetch, published_keys, verify
 
@@ -140,13 +141,23 @@ def test_expiry_worklist_and_recertification(office: BackOffice, clock: FrozenCl
     overdue = office.ok("GET", "/certifications/worklist/overdue-suspensions", auditor)
     assert [c["certificate_number"] for c in overdue] == [number]
 
-    # recertified early: the anniversary is kept, and so is the suspension: a new cycle is
-    # no reinstatement
-    early = _decide(office, number, "recertify", {"reason": "evidence received"}).json()
+    # a recertification before the window (six months before expiry) is refused
+    too_early = _decide(office, number, "recertify", {"reason": "evidence received"})
+    assert too_early.json()["type"] == "/problems/recertification-window"
+    assert "opens on 2029-05-25" in too_early.json()["detail"]
+
+    # in the window: the new cycle starts the day after expiry and lasts the scheme's 36
+    # months; the suspension stays in force: a new cycle is no reinstatement
+    clock.now = datetime(2029, 6, 1, 9, 0, tzinfo=UTC)
+    exam = _reexamined(office, number)
+    early = _decide(
+        office, number, "recertify", {"reason": "evidence received", "examination_ids": [exam]}
+    ).json()
     assert early["status"] == "suspended"
     assert early["resolve_by"] == "2026-12-31"
-    assert early["effective_date"] == "2027-01-04"
+    assert early["effective_date"] == "2029-11-25"
     assert early["expiry_date"] == "2032-11-24"
+    assert early["original_certification_date"] == "2026-11-25"
     [old] = [c for c in early["credentials"] if c["superseded_by"]]
     [new] = [c for c in early["credentials"] if not c["superseded_by"]]
     assert old["status"] == "superseded"
@@ -159,15 +170,40 @@ def test_expiry_worklist_and_recertification(office: BackOffice, clock: FrozenCl
     assert reinstated["status"] == "active"
     assert _suspended(office, new) == 0
 
-    clock.advance(days=6 * 366)
+    clock.now = datetime(2032, 11, 26, 9, 0, tzinfo=UTC)
     expired = office.ok("POST", "/certifications/expire-due", member(office, "decider"))
     assert [c["certificate_number"] for c in expired] == [number]
     assert _detail(office, number)["status"] == "expired"
     assert office.ok("POST", "/certifications/expire-due", member(office, "decider")) == []
-    late = _decide(office, number, "recertify").json()
-    assert late["status"] == "active"
-    assert late["effective_date"] == "2033-01-08"
-    assert late["expiry_date"] == "2036-01-07"
+    # the scheme gives no grace after expiry: the window closed with the last valid day
+    late = _decide(office, number, "recertify", {"examination_ids": [_reexamined(office, number)]})
+    assert late.json()["type"] == "/problems/recertification-window"
+    assert "closed on 2032-11-24" in late.json()["detail"]
+
+
+def _reexamined(office: BackOffice, number: str) -> str:
+    """The certified person applies again, for the scope they hold, and passes today."""
+    detail = _detail(office, number)
+    registrar = member(office, "registrar")
+    application = office.ok(
+        "POST",
+        "/applications",
+        registrar,
+        {
+            "person_id": detail["person_id"],
+            "scheme_id": detail["scheme_id"],
+            "scope": detail["scope"],
+        },
+    )
+    office.ok("POST", f"/applications/{application['id']}/review", registrar, {"notes": "ok"})
+    office.ok("POST", f"/applications/{application['id']}/accept", registrar)
+    exam = office.ok(
+        "POST",
+        "/examinations",
+        member(office, "examiner"),
+        exam_body(application["id"], office.clock().date()),
+    )
+    return str(exam["id"])
 
 
 def test_lifecycle_decisions_need_an_impartial_decision_maker(office: BackOffice) -> None:

@@ -37,6 +37,7 @@ from tests.backoffice import (
 )
 from tests.conftest import FrozenClock, SeededEntropy
 from tests.test_certificate_pdf import _squash, _text
+from tests.test_recertification import _examined as _reexamined
 
 BASE_URL = "https://certs.example.test"
 FIRST_DAY = date(2026, 11, 25)
@@ -92,8 +93,11 @@ def test_a_superseded_certificate_prints_its_own_dates_and_scope_and_what_replac
 
     clock.advance(days=40)  # 2027-01-04: the reduction's credential keeps the dates
     _decide(office, number, "scope", {"scope": ["VT-STEEL"], "reason": "pressure work ended"})
-    clock.advance(days=400)  # 2028-02-08: recertified, keeping the anniversary
-    _decide(office, number, "recertify", {"reason": "continued competence shown"})
+    clock.now = datetime(2029, 6, 1, 9, 0, tzinfo=UTC)  # recertified in the window
+    detail = office.ok("GET", f"/certifications/{number}", member(office, "auditor"))
+    exam = _reexamined(office, detail)
+    body = {"reason": "continued competence shown", "examination_ids": [exam]}
+    _decide(office, number, "recertify", body)
     first_, second, third = _certificates(office, number)
     assert first_ == first
 
@@ -111,16 +115,19 @@ def test_a_superseded_certificate_prints_its_own_dates_and_scope_and_what_replac
     assert LAST_DAY.isoformat() in text
     assert "VT-STEEL" in text
     assert "VT-PRESSURE" not in text
-    assert "Superseded — replaced by the certificate issued on 2028-02-08" in text
+    assert "Superseded — replaced by the certificate issued on 2029-06-01" in text
     assert "2032-11-24" not in text  # not the certification's current expiry
 
+    # the new cycle runs from the day after the previous expiry; its certificate is valid
+    # from the day it was issued, and says since when the person is certified
     text = _pdf_text(office, third)
     _no_banner(text)
-    assert "2028-02-08" in text
+    assert "2029-06-01" in text
     assert "2032-11-24" in text
     assert "VT-STEEL" in text
     assert "VT-PRESSURE" not in text
-    assert FIRST_DAY.isoformat() not in text
+    assert "Certified since" in text
+    assert FIRST_DAY.isoformat() in text
 
 
 def test_a_withdrawn_certification_prints_withdrawn_with_its_date(

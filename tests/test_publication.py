@@ -14,7 +14,7 @@ from issuer.http.deps import Services
 from issuer.publication import outbox
 from issuer.publication.outbox import PublisherUnavailable
 from issuer.publication.publishers import BackgroundDrain
-from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
+from schemas.credential_schemas import REGISTER_ENTRY_V3, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
@@ -94,7 +94,7 @@ def test_a_grant_publishes_keys_first_then_lists_and_the_register_entry(
     assert entry.key == number
     verified = jws.deserialize_compact(entry.body, keyset, algorithms=["ES256"])
     document = json.loads(verified.payload)
-    validate(REGISTER_ENTRY_V2, document)
+    validate(REGISTER_ENTRY_V3, document)
     assert document["credentialSubject"]["status"] == "active"
     assert _drain(office, recorder, clock) == 0  # nothing left
 

@@ -25,7 +25,7 @@ from registry import upgrade as registry_upgrade
 from schemas import bitstring_status_list as bsl
 from schemas.credential_schemas import (
     AUDIT_CHECKPOINT_V1,
-    REGISTER_ENTRY_V2,
+    REGISTER_ENTRY_V3,
     STATUS_LIST_CREDENTIAL_V1,
     validate,
 )
@@ -242,6 +242,11 @@ def test_every_served_document_matches_its_published_schema(
     ):
         assert scheme[field], field
     assert scheme["recertificationIntervalMonths"] == 36
+    assert scheme["recertificationEvidence"] == ["examination"]
+    assert (scheme["recertificationWindowMonthsBefore"], scheme["recertificationGraceDays"]) == (
+        6,
+        0,
+    )
     assert [i["code"] for i in scheme["scopeItems"]] == ["VT-STEEL", "VT-PRESSURE"]
     assert client.get("/schemes/no-such-scheme").status_code == 404
 
@@ -250,7 +255,7 @@ def test_every_served_document_matches_its_published_schema(
         return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
     entry = _register(client, number).json()
-    validate(REGISTER_ENTRY_V2, payload(entry["credential"]))
+    validate(REGISTER_ENTRY_V3, payload(entry["credential"]))
     detail = office.ok("GET", f"/certifications/{number}", member(office, "auditor"))
     for item in _entries(office, client, detail["credentials"][0]["id"]):
         path = item["statusListCredential"].replace("https://certs.example.test", "")

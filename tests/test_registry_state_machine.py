@@ -31,12 +31,13 @@ above, so nothing a failure interrupted is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -68,10 +69,19 @@ from issuer.model import (
     DecisionOutcome,
     ExaminationResult,
     InvigilationMode,
+    RecertificationEvidenceKind,
     Role,
     StatusPurpose,
 )
-from issuer.process import decisions, due, examinations, lifecycle, staff
+from issuer.process import (
+    decisions,
+    due,
+    examinations,
+    lifecycle,
+    recertification,
+    schemes,
+    staff,
+)
 from issuer.process.auth import Actor
 from issuer.publication import outbox
 from issuer.publication.outbox import PublisherUnavailable
@@ -91,11 +101,20 @@ from tests.test_credentials import method_key
 SCOPE_ITEMS = ("VT-PRESSURE", "VT-STEEL")
 """The scope items of the demo scheme (examples/welding-inspector.scheme.json)."""
 
-REFUSAL_KINDS = frozenset({"invalid-transition", "no-change", "evidence-missing", "not-suspended"})
+REFUSAL_KINDS = frozenset(
+    {
+        "invalid-transition",
+        "no-change",
+        "evidence-missing",
+        "not-suspended",
+        "recertification-window",
+        "already-recertified",
+    }
+)
 """The refusals the machine's moves may meet: a move its status does not allow, a scope
 change to the scope it already has, an item added that no examination of the person
-assessed, or a reduction said to resolve a suspension of an active certification. Anything
-else is a failure."""
+assessed, a reduction said to resolve a suspension of an active certification, or a
+recertification outside its window or a second one in it. Anything else is a failure."""
 
 TTL_SECONDS = 300
 
@@ -312,6 +331,20 @@ class RegistryMachine(RuleBasedStateMachine):
             ).all()
         with self.store.transaction() as tx:
             third = self._grant(tx, candidate)
+            # Recertification on recorded continuing development, in a year of grace.
+            [scheme] = tx.list_schemes()
+            schemes.revise_scheme(
+                tx,
+                actor=self.decider,
+                now=self.clock(),
+                entropy=self.entropy,
+                scheme_id=scheme.id,
+                content=dataclasses.replace(
+                    scheme.current.content,
+                    recertification_evidence=("continuing-development", "examination"),
+                    recertification_grace_days=366,
+                ),
+            )
         # Ana Moreau (both items, with a mark), Jonas Berg and Priya Raman (VT-STEEL each).
         self.numbers = (*seeded.certificate_numbers, third)
 
@@ -531,19 +564,36 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def recertify(self, data: st.DataObject) -> None:
+        """On continuing development recorded in the same transaction: refused (and the
+        evidence with it) outside the window, or when the cycle was already renewed."""
         number = self._pick(data, frozenset({ACTIVE, SUSPENDED, EXPIRED}))
-        self._decide(
-            "recertify",
-            lambda tx: lifecycle.recertify(
+
+        def renew(tx: Tx) -> object:
+            now = self.clock()
+            evidence = recertification.record_evidence(
                 tx,
                 actor=self.decider,
-                now=self.clock(),
+                now=now,
+                entropy=self.entropy,
+                number=number,
+                kind=RecertificationEvidenceKind.CONTINUING_DEVELOPMENT,
+                summary="courses",
+                period_from=date(2020, 1, 1),
+                period_to=now.date(),
+                hours=40.0,
+            )
+            return recertification.recertify(
+                tx,
+                actor=self.decider,
+                now=now,
                 entropy=self.entropy,
                 context=self.env.issuance,
                 number=number,
                 reason=None,
-            ),
-        )
+                evidence_ids=(evidence.id,),
+            )
+
+        self._decide("recertify", renew)
 
     @rule(days=st.integers(min_value=1, max_value=1200))
     def time_passes(self, days: int) -> None:

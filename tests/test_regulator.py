@@ -38,6 +38,8 @@ from tests.backoffice import (
     setup_scheme,
 )
 from tests.conftest import FrozenClock
+from tests.test_recertification import _examined as _reexamined
+from tests.test_recertification import _scheme as _scheme_with
 
 REG = "/regulator/v1"
 EXAM_DAY = date(2026, 11, 20)
@@ -280,7 +282,7 @@ def feed(office: BackOffice, who: Member, limit: int, after: str | None = None) 
 def test_the_change_feed_lists_grants_and_decisions_in_recorded_order(
     office: BackOffice, regulator: Member, clock: FrozenClock
 ) -> None:
-    scheme = setup_scheme(office)
+    scheme = _scheme_with(office, recertification_grace_days=30)
     a = certify(office, scheme, "Alba", "First")
     b = certify(office, scheme, "Bram", "Second")  # same instant as a
     c = certify(office, scheme, "Cato", "Third")
@@ -294,7 +296,9 @@ def test_the_change_feed_lists_grants_and_decisions_in_recorded_order(
     decide(office, a, "withdraw", {"reason": WITHDRAWAL_REASON})
     clock.advance(days=3 * 366 + 1)  # past the 36-month cycle
     office.ok("POST", "/certifications/expire-due", member(office, "admin"))
-    decide(office, b, "recertify", {})
+    # in the grace after expiry
+    exam = _reexamined(office, office.ok("GET", f"/certifications/{b}", member(office, "auditor")))
+    decide(office, b, "recertify", {"examination_ids": [exam]})
 
     # The last seconds are held back until their transactions have surely committed.
     assert [c["change"] for c in feed(office, regulator, 100)][-1] == "withdrawn"

@@ -6,7 +6,7 @@ person's trainer, by someone with a declared conflict, or by the examiner of its
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -25,6 +25,9 @@ from tests.conftest import FrozenClock
 from tests.test_credentials import SVG_MARK
 from tests.test_flow import _audit_head, _refused, _two_role_member
 from tests.test_lifecycle import _decide, _detail, _revoked, _suspended
+from tests.test_recertification import _certify
+from tests.test_recertification import _examined as _reexamined
+from tests.test_recertification import _scheme as _scheme_with
 
 HELD = date(2026, 11, 24)
 
@@ -358,14 +361,20 @@ def test_a_suspended_certifications_mark_is_reissued_suspended(office: BackOffic
 def test_a_certification_that_expired_suspended_is_recertified_suspended(
     office: BackOffice,
 ) -> None:
-    number, _ = _certified(office, ["VT-STEEL"])
+    certification = _certify(
+        office, _scheme_with(office, recertification_grace_days=60), ["VT-STEEL"]
+    )
+    number = certification["certificate_number"]
     _decide(office, number, "suspend", {"reason": "complaint", "resolve_by": "2027-01-31"})
     clock = office.clock
     assert isinstance(clock, FrozenClock)
-    clock.advance(days=4 * 366)
+    clock.now = datetime(2029, 12, 10, 9, 0, tzinfo=UTC)  # in the grace after expiry
     office.ok("POST", "/certifications/expire-due", member(office, "decider"))
-    recertified = _decide(office, number, "recertify", {"reason": "new cycle"}).json()
+    exam = _reexamined(office, certification)
+    body = {"reason": "new cycle", "examination_ids": [exam]}
+    recertified = _decide(office, number, "recertify", body).json()
     assert recertified["status"] == "suspended"
+    assert recertified["effective_date"] == "2029-11-25"
     [new] = _current(recertified)
     assert _suspended(office, new) == 1
     overdue = office.ok(

@@ -77,6 +77,7 @@ from issuer.process import (
     examinations,
     lifecycle,
     persons,
+    recertification,
     schemes,
     staff,
 )
@@ -113,6 +114,7 @@ KIND_CLASS: dict[str, type[IssuerError]] = {
     "examined-candidate": ImpartialityRefused,
     "invalid-input": InvalidInput,
     "evidence-missing": InvalidInput,
+    "recertification-window": StateConflict,
 }
 
 # Staff who may be named as examiner or decision-maker. ``examiner``, ``trainer`` and
@@ -950,8 +952,15 @@ class ApplicationMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.certified()))
     @rule(data=st.data(), maker=st.sampled_from(MAKER_KEYS))
     def recertify(self, data: st.DataObject, maker: str) -> None:
+        """A recertification naming no evidence: refused outside the window (six months
+        before expiry to the expiry date, the scheme's defaults), else for want of evidence;
+        tests/test_recertification.py decides recertifications on evidence."""
         application_id = data.draw(st.sampled_from(self.certified()))
         app = self.apps[application_id]
+        assert app.expiry is not None
+        today = self.today()
+        opens = decisions.add_months(app.expiry + timedelta(days=1), -6)
+        refusal = "evidence-missing" if opens <= today <= app.expiry else "recertification-window"
         done = self._lifecycle(
             application_id,
             maker,
@@ -962,7 +971,7 @@ class ApplicationMachine(RuleBasedStateMachine):
                     CertificationStatus.EXPIRED,
                 }
             ),
-            lambda tx, actor, number: lifecycle.recertify(
+            lambda tx, actor, number: recertification.recertify(
                 tx,
                 actor=actor,
                 now=self.clock(),
@@ -971,24 +980,9 @@ class ApplicationMachine(RuleBasedStateMachine):
                 number=number,
                 reason=None,
             ),
+            refusal,
         )
-        if done is not None:
-            assert app.expiry is not None
-            today = self.today()
-            # before expiry the cycle keeps its anniversary; after expiry it starts today
-            start = app.expiry + timedelta(days=1) if today <= app.expiry else today
-            # a new cycle is no reinstatement: a suspension in force stays in force, also
-            # one the certification expired under
-            status = (
-                CertificationStatus.SUSPENDED
-                if app.suspension_stands
-                else CertificationStatus.ACTIVE
-            )
-            assert done.status is status
-            assert done.effective_date == today
-            assert done.expiry_date == decisions.expiry_for(start, self.interval)
-            app.status = status
-            app.expiry = done.expiry_date
+        assert done is None
 
     @rule(
         action=st.sampled_from(["suspend", "reinstate", "withdraw"]),

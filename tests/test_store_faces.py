@@ -44,6 +44,7 @@ WRITES = {
     "insert_mark_agreement",
     "insert_person",
     "insert_person_notice",
+    "insert_recertification_evidence",
     "insert_regulator_request",
     "insert_roster",
     "insert_rows",

@@ -124,8 +124,29 @@ def test_a_scheme_refuses_malformed_activities(office: BackOffice) -> None:
     problem(answer, 422, "validation-failed")
 
 
+def recertify_in_window(office: BackOffice, clock: FrozenClock, number: str) -> None:
+    """Recertify ``number`` (granted 2026-11-25 for 36 months) inside its window, on a
+    record of continuing development: the new cycle starts on 2029-11-25."""
+    clock.now = datetime(2029, 6, 1, 9, tzinfo=UTC)
+    evidence = office.ok(
+        "POST",
+        f"/certifications/{number}/evidence",
+        member(office, "registrar"),
+        {
+            "kind": "continuing-development",
+            "summary": "courses on pressure equipment inspection",
+            "period_from": "2028-01-01",
+            "period_to": "2029-05-31",
+        },
+    )
+    decide(office, number, "recertify", {"reason": "new cycle", "evidence_ids": [evidence["id"]]})
+
+
 def new_scheme_body(code: str, activities: list[Json]) -> Json:
-    return scheme_body(code) | {"surveillance_activities": activities}
+    return scheme_body(code) | {
+        "surveillance_activities": activities,
+        "recertification_evidence": ["continuing-development", "examination"],
+    }
 
 
 def test_a_bulk_grant_schedules_every_row(office: BackOffice, store: Store) -> None:
@@ -203,7 +224,7 @@ def test_results_are_refused_with_a_reason(office: BackOffice, clock: FrozenCloc
     revised = new_scheme_body("WI", [ACTIVITIES[0]])
     revised.pop("code")
     office.ok("POST", f"/schemes/{scheme['id']}/versions", manager, revised)
-    decide(office, number, "recertify", {"reason": "recertified early"})
+    recertify_in_window(office, clock, number)
     assert summary(office, number) == [
         ("CPD", "2027-11-25", "due"),
         ("EYE", "2027-11-25", "waived-by-recertification"),
@@ -214,16 +235,18 @@ def test_results_are_refused_with_a_reason(office: BackOffice, clock: FrozenCloc
     problem(record(office, number, result("CPD")), 409, "state-conflict")
 
 
-def test_a_new_cycle_schedules_the_activities_its_version_adds(office: BackOffice) -> None:
+def test_a_new_cycle_schedules_the_activities_its_version_adds(
+    office: BackOffice, clock: FrozenClock
+) -> None:
     scheme = new_scheme(office, surveillance=[ACTIVITIES[0]])
     number = certify(office, scheme)
     revised = new_scheme_body("WI", ACTIVITIES)
     revised.pop("code")
     office.ok("POST", f"/schemes/{scheme['id']}/versions", member(office, "manager"), revised)
-    decide(office, number, "recertify", {"reason": "new cycle"})
+    recertify_in_window(office, clock, number)
     assert summary(office, number) == [
         ("CPD", "2027-11-25", "due"),  # kept as it was
-        ("EYE", "2027-11-25", "due"),  # added, an interval after the new cycle's start
+        ("EYE", "2030-11-25", "due"),  # added, an interval after the new cycle's start
     ]
 
 

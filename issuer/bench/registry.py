@@ -43,7 +43,7 @@ from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry.intake import VC_JWT_TYPE, check_credential, directory_name
 from schemas import bitstring_status_list as bsl
-from schemas.credential_schemas import REGISTER_ENTRY_V2, validate
+from schemas.credential_schemas import REGISTER_ENTRY_V3, validate
 from schemas.publication import DocumentKind, Publication
 
 __all__ = [
@@ -176,7 +176,7 @@ def seed_registry(
         chunk = [entry for _, entry in zip(range(SEED_CHUNK), source, strict=False)]
         for offset, rendered in enumerate(chunk):
             if (done + offset) % CHECK_EVERY == 0:
-                validate(REGISTER_ENTRY_V2, json.loads(rendered.payload))
+                validate(REGISTER_ENTRY_V3, json.loads(rendered.payload))
         payloads = [r.payload for r in chunk]
         signed: Callable[[], list[str]]
         if not chunk:

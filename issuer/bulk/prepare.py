@@ -281,6 +281,7 @@ def _built(batch: _Batch, row: _Row, grant: RosterGrant, now: datetime) -> bytes
             effective_date=row.effective,
             expiry_date=row.expiry,
             created_at=now,
+            original_certification_date=row.effective,
         ),
         person=Person(
             id=grant.person_id,

@@ -35,7 +35,7 @@ from issuer.model import (
     StatusSlot,
 )
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V2,
+    CERTIFICATION_CREDENTIAL_V3,
     SchemaViolation,
     schema_document,
     validate,
@@ -134,6 +134,7 @@ class _Template:
                 effective_date=_EFFECTIVE,
                 expiry_date=_EXPIRY,
                 created_at=datetime.min,
+                original_certification_date=_EFFECTIVE,
             ),
             person=Person(
                 id="-",
@@ -159,14 +160,15 @@ class _Template:
             (documents.valid_until(_EXPIRY), "vu"),
         ):
             text = _replace_once(text, stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), _mark(name))
-        text = _replace_once(text, _EFFECTIVE.isoformat(), _mark("e"))
+        # A grant's first certification date is its effective date: both leaves take "e".
+        text = _replace_once(text, _EFFECTIVE.isoformat(), _mark("e"), times=2)
         text = _replace_once(text, _EXPIRY.isoformat(), _mark("x"))
         pieces = _MARK.split(text)
         self.literals = pieces[0::2]
         self.names = pieces[1::2]
         if "\ue000" in "".join(self.literals) or set(self.names) != _FIELDS:
             raise ValueError("the scheme's own text holds template marks")
-        schema = schema_document(CERTIFICATION_CREDENTIAL_V2)
+        schema = schema_document(CERTIFICATION_CREDENTIAL_V3)
         self.checks = {name: _leaf_check(_subschema(schema, p)) for name, p in _LEAVES.items()}
         self.checks["name"] = _leaf_check(_subschema(schema, ("credentialSubject", "name")))
         self.checks["t"] = _leaf_check(_subschema(schema, ("iat",)))
@@ -195,8 +197,9 @@ class _Template:
         return True
 
 
-def _replace_once(text: str, old: str, new: str) -> str:
-    if text.count(f'"{old}"') != 1:
+def _replace_once(text: str, old: str, new: str, *, times: int = 1) -> str:
+    """Replace the value ``old``, which must be in the template exactly ``times`` times."""
+    if text.count(f'"{old}"') != times:
         raise ValueError(f"{old} is not a single value of the template")
     return text.replace(f'"{old}"', f'"{new}"')
 
@@ -239,7 +242,7 @@ def _check_leaves(
         if not (conforms("list", url) and conforms("entry", f"{url}#0") and checks["index"](index)):
             problems.append("credentialStatus")
     if problems:
-        raise SchemaViolation(CERTIFICATION_CREDENTIAL_V2, problems)
+        raise SchemaViolation(CERTIFICATION_CREDENTIAL_V3, problems)
 
 
 _REPEATING = ("vf", "vu", "e", "x")
@@ -247,4 +250,4 @@ _REPEATING = ("vf", "vu", "e", "x")
 
 
 def _validate(document: dict[str, Any]) -> None:
-    validate(CERTIFICATION_CREDENTIAL_V2, document)
+    validate(CERTIFICATION_CREDENTIAL_V3, document)

@@ -231,6 +231,9 @@ def _summary_rows(report: Report) -> list[tuple[str, str]]:
         validity = f"{credential.get('validFrom')} to {credential.get('validUntil')}"
     if credential:
         rows.append(("valid", validity))
+    since = certification.get("originalCertificationDate")
+    if isinstance(since, str) and since:
+        rows.append(("certified since", since))
     issuer = credential.get("issuer")
     if isinstance(issuer, Mapping):
         rows.append(("issuer", f"{issuer.get('name')} ({issuer.get('id')})"))

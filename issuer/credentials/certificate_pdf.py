@@ -112,6 +112,9 @@ class CertificateView:
     verification_url: str
     issued_at: datetime
     notices: tuple[Notice, ...] = ()
+    certified_since: date | None = None
+    """The day the person was first certified, when the credential says (a recertification
+    keeps it): printed beside the validity of the current cycle."""
 
     def __post_init__(self) -> None:
         for field in (
@@ -275,15 +278,23 @@ def _draw_qr(canvas: Canvas, url: str, x: float, top: float) -> float:
 
 
 def _draw_validity(
-    canvas: Canvas, top: float, number: str, start: date, end: date, fonts: _Fonts
+    canvas: Canvas,
+    top: float,
+    number: str,
+    start: date,
+    end: date,
+    fonts: _Fonts,
+    since: date | None = None,
 ) -> None:
-    """Certificate number and validity in three labelled columns between two rules.
+    """Certificate number and validity in labelled columns between two rules, with the day
+    the person was first certified when the credential says.
 
     Dates are ISO 8601 (YYYY-MM-DD): read the same way in every country. "Until" is inclusive,
     and the label says so, since "valid until" alone is read both ways.
     """
-    columns = (
+    columns: tuple[tuple[str, str], ...] = (
         ("Certificate number", number),
+        *((("Certified since", since.isoformat()),) if since is not None else ()),
         ("Valid from", start.isoformat()),
         ("Valid until (inclusive)", end.isoformat()),
     )
@@ -406,7 +417,15 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
         draw_watermark(canvas, view.notices[0], fonts)
         banner.draw(canvas, _BANNER_TOP)
     _draw_centre_column(canvas, top, elements, extra)
-    _draw_validity(canvas, details_top, number, view.effective_date, view.expiry_date, fonts)
+    _draw_validity(
+        canvas,
+        details_top,
+        number,
+        view.effective_date,
+        view.expiry_date,
+        fonts,
+        view.certified_since,
+    )
     _draw_verification(canvas, details_top - 25 * mm, view.verification_url, url, fonts)
 
     footer = _texts(

@@ -3,8 +3,9 @@
 Pure builders: they take the records and the issuer's identity and return the credential,
 carrying every certificate field of ISO/IEC 17024 clause 9.4 — the holder's public name, the
 certificate number, the body as issuer, the scheme with its version, the scope, the effective
-and expiry dates — and nothing confidential. :mod:`issuer.credentials.issuance` validates the result
-against the JSON Schema in ``schemas/json/`` before anything is signed.
+and expiry dates, and the day the person was first certified — and nothing confidential.
+:mod:`issuer.credentials.issuance` validates the result against the JSON Schema in
+``schemas/json/`` before anything is signed.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from issuer.credentials.identity import IssuerIdentity
 from issuer.credentials.status import status_entry
 from issuer.model import Certification, Person, SchemeMark, SchemeVersion, StatusPurpose, StatusSlot
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V2,
-    CERTIFICATION_MARK_CREDENTIAL_V2,
+    CERTIFICATION_CREDENTIAL_V3,
+    CERTIFICATION_MARK_CREDENTIAL_V3,
 )
 
 __all__ = [
     "VC_CONTEXT",
     "certificate_credential",
+    "credential_start",
     "mark_credential",
     "valid_from",
     "valid_until",
@@ -34,6 +36,16 @@ VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 def valid_from(effective: date) -> datetime:
     """The first instant of the effective date (UTC)."""
     return datetime.combine(effective, time(0, 0, 0), tzinfo=UTC)
+
+
+def credential_start(certification: Certification, issued_on: date | None) -> date:
+    """The first day a credential of ``certification`` issued on ``issued_on`` is valid: the
+    effective date of its cycle, or the day of issue when a recertification decided before
+    the new cycle starts issued it. That credential carries the rest of the cycle it
+    renewed too, and the one it replaced is superseded, so no day goes without one."""
+    if issued_on is not None and certification.renewed and certification.effective_date > issued_on:
+        return issued_on
+    return certification.effective_date
 
 
 def valid_until(expiry: date) -> datetime:
@@ -78,13 +90,14 @@ def _common(
     revocation: StatusSlot,
     suspension: StatusSlot,
     schema: str,
+    issued_on: date | None,
 ) -> dict[str, Any]:
     return {
         "@context": [VC_CONTEXT, identity.context_url],
         "id": f"urn:uuid:{credential_id}",
         "type": ["VerifiableCredential", kind],
         "issuer": {"id": identity.did, "name": identity.name},
-        "validFrom": _stamp(valid_from(certification.effective_date)),
+        "validFrom": _stamp(valid_from(credential_start(certification, issued_on))),
         "validUntil": _stamp(valid_until(certification.expiry_date)),
         "credentialStatus": [
             status_entry(identity, StatusPurpose.REVOCATION, revocation),
@@ -104,6 +117,7 @@ def certificate_credential(
     version: SchemeVersion,
     revocation: StatusSlot,
     suspension: StatusSlot,
+    issued_on: date | None = None,
 ) -> dict[str, Any]:
     """Clause 9.4's certificate as a ``CertificationCredential``."""
     credential = _common(
@@ -113,7 +127,8 @@ def certificate_credential(
         certification=certification,
         revocation=revocation,
         suspension=suspension,
-        schema=CERTIFICATION_CREDENTIAL_V2,
+        schema=CERTIFICATION_CREDENTIAL_V3,
+        issued_on=issued_on,
     )
     credential["credentialSubject"] = {
         **_subject(person),
@@ -124,6 +139,7 @@ def certificate_credential(
             "scope": _scope(version, certification.scope),
             "effectiveDate": certification.effective_date.isoformat(),
             "expiryDate": certification.expiry_date.isoformat(),
+            "originalCertificationDate": certification.original_certification_date.isoformat(),
         },
     }
     return credential
@@ -142,6 +158,7 @@ def mark_credential(
     rules_digest: str,
     revocation: StatusSlot,
     suspension: StatusSlot,
+    issued_on: date | None = None,
 ) -> dict[str, Any]:
     """Clause 9.7's right to use the mark, as a ``CertificationMarkCredential``.
 
@@ -156,7 +173,8 @@ def mark_credential(
         certification=certification,
         revocation=revocation,
         suspension=suspension,
-        schema=CERTIFICATION_MARK_CREDENTIAL_V2,
+        schema=CERTIFICATION_MARK_CREDENTIAL_V3,
+        issued_on=issued_on,
     )
     credential["credentialSubject"] = {
         **_subject(person),
@@ -166,6 +184,7 @@ def mark_credential(
             "certification": f"urn:uuid:{certificate_credential_id}",
             "scheme": _scheme(identity, scheme_code, version),
             "scope": _scope(version, certification.scope),
+            "originalCertificationDate": certification.original_certification_date.isoformat(),
             "rulesDigest": rules_digest,
         },
     }

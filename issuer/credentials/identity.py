@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 
 __all__ = ["CONTEXT_NAME", "IssuerIdentity", "did_web", "jwt_claims", "verification_method_id"]
 
-CONTEXT_NAME = "certreg-v2"
-"""The JSON-LD context credentials cite now (``schemas.credential_schemas.CONTEXT_V2``,
+CONTEXT_NAME = "certreg-v3"
+"""The JSON-LD context credentials cite now (``schemas.credential_schemas.CONTEXT_V3``,
 spelled out so that the processes which only write — a bulk run's — need not import the
 JSON Schema stack; a test holds the two equal)."""
 
@@ -87,7 +87,7 @@ class IssuerIdentity:
 
     @property
     def context_url(self) -> str:
-        """certreg's JSON-LD context (``schemas/contexts/certreg-v2.jsonld``) at our own
+        """certreg's JSON-LD context (``schemas/contexts/certreg-v3.jsonld``) at our own
         registry, which serves it: an address under the body's control, not a redirect
         someone else keeps (docs/CREDENTIALS.md, "Addresses")."""
         return f"{self.base_url}/contexts/{CONTEXT_NAME}.jsonld"

@@ -33,8 +33,8 @@ from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 from issuer.store.audit import AuditActor
 from schemas.credential_schemas import (
-    CERTIFICATION_CREDENTIAL_V2,
-    CERTIFICATION_MARK_CREDENTIAL_V2,
+    CERTIFICATION_CREDENTIAL_V3,
+    CERTIFICATION_MARK_CREDENTIAL_V3,
     SchemaViolation,
     validate,
 )
@@ -119,8 +119,9 @@ def issue_certificate(
         version=version,
         revocation=slots[StatusPurpose.REVOCATION],
         suspension=slots[StatusPurpose.SUSPENSION],
+        issued_on=now.date(),
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V2, document, now)
+    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V3, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,
@@ -128,7 +129,7 @@ def issue_certificate(
         depends_on=None,
         kid=kid,
         jws=jws,
-        valid_from=documents.valid_from(certification.effective_date),
+        valid_from=documents.valid_from(documents.credential_start(certification, now.date())),
         valid_until=documents.valid_until(certification.expiry_date),
         revocation=slots[StatusPurpose.REVOCATION],
         suspension=slots[StatusPurpose.SUSPENSION],
@@ -223,8 +224,9 @@ def issue_mark(
         rules_digest=sri(mark.rules.encode("utf-8")),
         revocation=certificate.revocation,
         suspension=certificate.suspension,
+        issued_on=now.date(),
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V2, document, now)
+    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V3, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,

@@ -124,7 +124,13 @@ def certificate_view(
         verification_url=qr.verification_url(base_url, credential.id),
         issued_at=credential.issued_at,
         notices=notices(tx, credential, now=now),
+        certified_since=_first_certified(certification.get("originalCertificationDate")),
     )
+
+
+def _first_certified(value: object) -> date | None:
+    """The day of first certification a credential states (v3 on), else ``None``."""
+    return date.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _shows(*parts: object) -> str:

@@ -44,6 +44,8 @@ from issuer.model.certifications import (
     LifecycleDecision,
     LifecycleKind,
     OverdueSuspension,
+    RecertificationEvidence,
+    RecertificationEvidenceKind,
     SuspensionEscalation,
 )
 from issuer.model.credentials import (
@@ -129,6 +131,8 @@ __all__ = [
     "ProposalReason",
     "ProposedSuspension",
     "PublicCertification",
+    "RecertificationEvidence",
+    "RecertificationEvidenceKind",
     "RegulatorRequest",
     "Role",
     "RosterEvidence",

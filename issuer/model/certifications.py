@@ -18,6 +18,8 @@ __all__ = [
     "LifecycleDecision",
     "LifecycleKind",
     "OverdueSuspension",
+    "RecertificationEvidence",
+    "RecertificationEvidenceKind",
     "SuspensionEscalation",
 ]
 
@@ -48,8 +50,16 @@ class Certification:
     effective_date: date
     expiry_date: date
     created_at: datetime
+    original_certification_date: date
+    """The day the person was first certified: the first cycle's effective date, kept across
+    every recertification (whose cycles start the day after the previous one expired)."""
     status_since: datetime | None = None
     resolve_by: date | None = None
+
+    @property
+    def renewed(self) -> bool:
+        """Whether the current cycle was started by a recertification, not by the grant."""
+        return self.effective_date > self.original_certification_date
 
 
 class LifecycleKind(enum.StrEnum):
@@ -87,6 +97,36 @@ class LifecycleDecision:
     the end of the last valid day, whenever the due jobs come to record it."""
     examination_ids: tuple[str, ...] = ()
     resolves_suspension: bool = False
+    evidence_ids: tuple[str, ...] = ()
+    """The recorded evidence items (:class:`RecertificationEvidence`) a recertification
+    relied on, beside the examinations it relied on."""
+
+
+class RecertificationEvidenceKind(enum.StrEnum):
+    """What a scheme may accept as evidence for recertification (clause 9.6): a new
+    examination, continuing professional development, or evidence of work done."""
+
+    EXAMINATION = "examination"
+    CONTINUING_DEVELOPMENT = "continuing-development"
+    WORK_EVIDENCE = "work-evidence"
+
+
+@dataclass(frozen=True, slots=True)
+class RecertificationEvidence:
+    """An item of evidence for recertification other than an examination, recorded by staff
+    on a certification: confidential, never published. ``used_by`` is the recertification
+    decision that relied on it; each item is relied on once."""
+
+    id: str
+    certification_id: str
+    kind: RecertificationEvidenceKind
+    summary: str
+    period_from: date
+    period_to: date
+    hours: float | None
+    recorded_at: datetime
+    recorded_by: str
+    used_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,13 @@ class SchemeContent:
     surveillance_activities: tuple[SurveillanceActivity, ...] = ()
     """What surveillance the scheme schedules for each certification; none by default
     (``surveillance_methods`` then only describes it in words)."""
+    recertification_evidence: tuple[str, ...] = ("examination",)
+    """The kinds of evidence a recertification may rely on (clause 9.6), each a
+    :class:`~issuer.model.RecertificationEvidenceKind` value, sorted."""
+    recertification_window_months_before: int = 6
+    """The window for recertification opens this many months before the day after expiry."""
+    recertification_grace_days: int = 0
+    """…and closes this many days after the expiry date (0: on the expiry date)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,7 @@ def decide(
             effective_date=effective,
             expiry_date=expiry_for(effective, version.content.recertification_interval_months),
             created_at=now,
+            original_certification_date=effective,
         )
 
     tx.insert_decision(decision)

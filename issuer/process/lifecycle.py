@@ -9,9 +9,9 @@ transaction:
   and acts on the suspensions surveillance proposed;
 - **reinstate** clears it;
 - **withdraw** sets the revocation bit; it is terminal, nothing clears it;
-- **scope** (reduce or expand) and **recertify** revoke the current credential as
-  *superseded* and issue a new one with new slots, linked both ways; items added need
-  passed examinations that assessed them;
+- **scope** (reduce or expand) and **recertify** (:mod:`issuer.process.recertification`)
+  revoke the current credential as *superseded* and issue a new one with new slots, linked
+  both ways (:func:`reissue`); items added need passed examinations that assessed them;
 - **expire** marks certifications past their expiry date (their credentials lapse by
   ``validUntil`` on their own): :func:`issuer.process.due.expire_due`, which the due jobs
   run by themselves, a batch at a time, records it through :func:`record_change`.
@@ -27,7 +27,7 @@ certificate is superseded its marks are reissued beside the new certificate.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from issuer.credentials import certificate_numbers
 from issuer.credentials.issuance import (
@@ -47,14 +47,12 @@ from issuer.model import (
     StatusSlot,
 )
 from issuer.process.auth import Actor
-from issuer.process.decisions import add_months, expiry_for
 from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
 from issuer.process.impartiality import (
     refuse_conflicted,
     refuse_examiner_of_evidence,
     refuse_trainer_of,
 )
-from issuer.process.surveillance_schedule import continue_on_new_cycle
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 from issuer.store.audit import AuditActor
@@ -66,10 +64,12 @@ __all__ = [
     "SUSPENDED",
     "change_scope",
     "get_certification",
-    "recertify",
+    "open_decision",
     "record_change",
     "reinstate",
+    "reissue",
     "suspend",
+    "suspension_stands",
     "withdraw",
 ]
 
@@ -93,7 +93,7 @@ def get_certification(tx: Tx, number: str, *, lock: bool = False) -> Certificati
     return certification
 
 
-def _open(
+def open_decision(
     tx: Tx, actor: Actor, number: str, kind: LifecycleKind, allowed: frozenset[CertificationStatus]
 ) -> Certification:
     certification = get_certification(tx, number, lock=True)
@@ -126,6 +126,7 @@ def record_change(
     requested_by: Actor | None = None,
     evidence: Evidence | None = None,
     resolves_suspension: bool = False,
+    evidence_ids: tuple[str, ...] = (),
 ) -> Certification:
     """Record one lifecycle change of ``before`` into ``after``: the decision, the register
     entry republished and the audit entry, in ``tx``. Every lifecycle decision goes through
@@ -147,6 +148,7 @@ def record_change(
         effective_at=effective_at,
         examination_ids=() if evidence is None else evidence.ids,
         resolves_suspension=resolves_suspension,
+        evidence_ids=evidence_ids,
     )
     tx.insert_lifecycle_decision(decision)
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
@@ -157,6 +159,8 @@ def record_change(
         "scope": ",".join(after.scope),
         "examinations": ",".join(decision.examination_ids),
     }
+    if evidence_ids:
+        details["evidence"] = ",".join(evidence_ids)
     if effective_at is not None:
         details["effective_at"] = effective_at.isoformat()
     audit_actor = (
@@ -207,7 +211,7 @@ def suspend(
     reason: str,
     resolve_by: date | None,
 ) -> Certification:
-    certification = _open(tx, actor, number, LifecycleKind.SUSPEND, frozenset({ACTIVE}))
+    certification = open_decision(tx, actor, number, LifecycleKind.SUSPEND, frozenset({ACTIVE}))
     if resolve_by is not None and resolve_by < now.date():
         raise InvalidInput("a suspension cannot have to be resolved in the past")
     _flip(tx, current_certificate(tx, certification.id).suspension, 1, now)
@@ -244,7 +248,9 @@ def suspend(
 def reinstate(
     tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str | None
 ) -> Certification:
-    certification = _open(tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED}))
+    certification = open_decision(
+        tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED})
+    )
     _flip(tx, current_certificate(tx, certification.id).suspension, 0, now)
     after = dataclasses.replace(certification, status=ACTIVE, status_since=now, resolve_by=None)
     return record_change(
@@ -262,7 +268,9 @@ def reinstate(
 def withdraw(
     tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str
 ) -> Certification:
-    certification = _open(tx, actor, number, LifecycleKind.WITHDRAW, frozenset({ACTIVE, SUSPENDED}))
+    certification = open_decision(
+        tx, actor, number, LifecycleKind.WITHDRAW, frozenset({ACTIVE, SUSPENDED})
+    )
     _flip(tx, current_certificate(tx, certification.id).revocation, 1, now)
     after = dataclasses.replace(certification, status=WITHDRAWN, status_since=now, resolve_by=None)
     return record_change(
@@ -277,7 +285,7 @@ def withdraw(
     )
 
 
-def _reissue(
+def reissue(
     tx: Tx,
     *,
     before: Certification,
@@ -290,6 +298,7 @@ def _reissue(
     reason: str | None,
     evidence: Evidence | None = None,
     resolves_suspension: bool = False,
+    evidence_ids: tuple[str, ...] = (),
 ) -> Certification:
     """Revoke the current certificate (and its marks) as superseded, issue and link anew,
     and record the decision that required it. A certification still suspended after the
@@ -335,10 +344,11 @@ def _reissue(
         reason=reason,
         evidence=evidence,
         resolves_suspension=resolves_suspension,
+        evidence_ids=evidence_ids,
     )
 
 
-def _suspension_stands(tx: Tx, certification: Certification) -> bool:
+def suspension_stands(tx: Tx, certification: Certification) -> bool:
     """Whether a suspension is in force that no decision has resolved: the certification is
     suspended, or it expired while suspended (its current certificate still carries the
     suspension bit, which only a reinstatement clears)."""
@@ -371,7 +381,9 @@ def change_scope(
     whose decision says so (``resolves_suspension``, with its reason: typically, the
     suspension concerned the item removed) makes it active again.
     """
-    certification = _open(tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED}))
+    certification = open_decision(
+        tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED})
+    )
     version = tx.get_scheme_version(certification.scheme_version_id)
     assert version is not None
     offered = {item.code for item in version.content.scope_items}
@@ -410,7 +422,7 @@ def change_scope(
             "a reduction of scope relies on no examination: name examinations only for items "
             "added to the scope"
         )
-    changed = _reissue(
+    changed = reissue(
         tx,
         before=certification,
         after=after,
@@ -426,66 +438,3 @@ def change_scope(
     if evidence is not None:
         decide_candidacies(tx, evidence=evidence, certification=changed, actor=actor, now=now)
     return changed
-
-
-def recertify(
-    tx: Tx,
-    *,
-    actor: Actor,
-    now: datetime,
-    entropy: Entropy,
-    context: IssuanceContext,
-    number: str,
-    reason: str | None,
-) -> Certification:
-    """A new cycle under the scheme's current version (9.6).
-
-    Before expiry the cycle keeps its anniversary (new expiry = old expiry + interval);
-    after expiry it starts today. A suspension in force stays in force (a new cycle is no
-    reinstatement): the new certificate is suspended, and the resolve-by date kept.
-    """
-    certification = _open(
-        tx, actor, number, LifecycleKind.RECERTIFY, frozenset({ACTIVE, SUSPENDED, EXPIRED})
-    )
-    scheme = tx.get_scheme(certification.scheme_id)
-    assert scheme is not None
-    version = scheme.current
-    offered = {item.code for item in version.content.scope_items}
-    scope = tuple(code for code in certification.scope if code in offered)
-    if not scope:
-        raise InvalidInput("no scope item of this certification exists in the current scheme")
-    interval = version.content.recertification_interval_months
-    today = now.date()
-    if today <= certification.expiry_date:
-        expiry = add_months(certification.expiry_date + timedelta(days=1), interval) - timedelta(
-            days=1
-        )
-    else:
-        expiry = expiry_for(today, interval)
-    status = SUSPENDED if _suspension_stands(tx, certification) else ACTIVE
-    after = dataclasses.replace(
-        certification,
-        scheme_version_id=version.id,
-        scheme_version=version.version,
-        scope=scope,
-        status=status,
-        status_since=certification.status_since
-        if status is SUSPENDED and certification.status is SUSPENDED
-        else now,
-        resolve_by=certification.resolve_by if status is SUSPENDED else None,
-        effective_date=today,
-        expiry_date=expiry,
-    )
-    renewed = _reissue(
-        tx,
-        before=certification,
-        after=after,
-        kind=LifecycleKind.RECERTIFY,
-        context=context,
-        actor=actor,
-        now=now,
-        entropy=entropy,
-        reason=reason,
-    )
-    continue_on_new_cycle(tx, certification=renewed, version=version, actor=actor, now=now)
-    return renewed

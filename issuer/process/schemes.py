@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from issuer.errors import InvalidInput, NotFound
-from issuer.model import Scheme, SchemeContent, SchemeVersion
+from issuer.model import RecertificationEvidenceKind, Scheme, SchemeContent, SchemeVersion
 from issuer.process.auth import Actor
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
@@ -35,6 +35,22 @@ def _check(content: SchemeContent) -> None:
     activities = [a.code for a in content.surveillance_activities]
     if len(set(activities)) != len(activities):
         raise InvalidInput("surveillance activity codes must be unique within a scheme version")
+    kinds = {k.value for k in RecertificationEvidenceKind}
+    accepted = content.recertification_evidence
+    if not accepted or not set(accepted) <= kinds or len(set(accepted)) != len(accepted):
+        raise InvalidInput(
+            f"recertification_evidence names each accepted kind once, at least one, among "
+            f"{sorted(kinds)}"
+        )
+    if not 0 <= content.recertification_window_months_before <= 24:
+        raise InvalidInput("the recertification window opens 0 to 24 months before expiry")
+    if not 0 <= content.recertification_grace_days <= 366:
+        raise InvalidInput("the recertification grace period is 0 to 366 days after expiry")
+    if content.recertification_window_months_before == 0 == content.recertification_grace_days:
+        raise InvalidInput(
+            "the window for recertification would be empty: open it some months before "
+            "expiry, or give days of grace after it"
+        )
 
 
 def create_scheme(

@@ -18,7 +18,7 @@ from issuer.credentials.identity import IssuerIdentity
 from issuer.credentials.status import credential_status
 from issuer.model import Certification, CredentialKind
 from issuer.store import Tx
-from schemas.credential_schemas import REGISTER_ENTRY_V2, SCHEME_INFORMATION_V2, validate
+from schemas.credential_schemas import REGISTER_ENTRY_V3, SCHEME_INFORMATION_V3, validate
 
 __all__ = ["mark_image", "register_entry", "scheme_information"]
 
@@ -78,13 +78,14 @@ def register_entry(
             "statusSince": _stamp(certification.status_since or certification.created_at),
             "effectiveDate": certification.effective_date.isoformat(),
             "expiryDate": certification.expiry_date.isoformat(),
+            "originalCertificationDate": certification.original_certification_date.isoformat(),
             "credentials": credentials,
             # The person's choice to appear in the public directory (7.3.3); republished
             # with the entry, so a withdrawn consent takes the name out of the directory.
             "directory": person.directory_consent,
         },
     }
-    validate(REGISTER_ENTRY_V2, entry)
+    validate(REGISTER_ENTRY_V3, entry)
     return entry
 
 
@@ -113,6 +114,9 @@ def scheme_information(
         "surveillanceRequirements": content.surveillance_methods,
         "recertificationIntervalMonths": content.recertification_interval_months,
         "recertificationRequirements": content.recertification_criteria,
+        "recertificationEvidence": list(content.recertification_evidence),
+        "recertificationWindowMonthsBefore": content.recertification_window_months_before,
+        "recertificationGraceDays": content.recertification_grace_days,
         "processDescription": content.process_description,
     }
     if content.prerequisites:
@@ -125,7 +129,7 @@ def scheme_information(
         "validFrom": _stamp(now),
         "credentialSubject": subject,
     }
-    validate(SCHEME_INFORMATION_V2, document)
+    validate(SCHEME_INFORMATION_V3, document)
     return document
 
 

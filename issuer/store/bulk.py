@@ -257,6 +257,7 @@ def roster_grant_rows(
             "effective_date",
             "expiry_date",
             "created_at",
+            "original_certification_date",
         ),
         [
             (
@@ -271,6 +272,7 @@ def roster_grant_rows(
                 g.effective_date,
                 g.expiry_date,
                 at,
+                g.effective_date,
             )
             for g in grants
         ],

@@ -34,6 +34,7 @@ from issuer.store.tables import (
     CredentialRow,
     LifecycleDecisionRow,
     LifecycleEvidenceRow,
+    LifecycleRecordedEvidenceRow,
     MarkAgreementRow,
     SchemeVersionRow,
     SuspensionEscalationRow,
@@ -111,6 +112,19 @@ class CertificationReads(Unit):
             .order_by(LifecycleEvidenceRow.examination_id)
         ):
             evidence.setdefault(decision_id, []).append(examination_id)
+        recorded: dict[str, list[str]] = {}
+        for decision_id, evidence_id in self._s.execute(
+            select(
+                LifecycleRecordedEvidenceRow.decision_id, LifecycleRecordedEvidenceRow.evidence_id
+            )
+            .join(
+                LifecycleDecisionRow,
+                LifecycleDecisionRow.id == LifecycleRecordedEvidenceRow.decision_id,
+            )
+            .where(LifecycleDecisionRow.certification_id == certification_id)
+            .order_by(LifecycleRecordedEvidenceRow.evidence_id)
+        ):
+            recorded.setdefault(decision_id, []).append(evidence_id)
         return [
             LifecycleDecision(
                 id=r.id,
@@ -125,6 +139,7 @@ class CertificationReads(Unit):
                 effective_at=r.effective_at,
                 examination_ids=tuple(evidence.get(r.id, ())),
                 resolves_suspension=r.resolves_suspension,
+                evidence_ids=tuple(recorded.get(r.id, ())),
             )
             for r in rows
         ]
@@ -349,6 +364,10 @@ class CertificationWrites(Unit):
             LifecycleEvidenceRow(decision_id=decision.id, examination_id=examination_id)
             for examination_id in decision.examination_ids
         )
+        self._s.add_all(
+            LifecycleRecordedEvidenceRow(decision_id=decision.id, evidence_id=evidence_id)
+            for evidence_id in decision.evidence_ids
+        )
         self._flush("lifecycle decision")
 
     # ── certification marks ──────────────────────────────────────────────────────────────
@@ -454,6 +473,7 @@ def _certification(session: Session, row: CertificationRow) -> Certification:
         effective_date=row.effective_date,
         expiry_date=row.expiry_date,
         created_at=row.created_at,
+        original_certification_date=row.original_certification_date,
         status_since=row.status_since,
         resolve_by=row.resolve_by,
     )

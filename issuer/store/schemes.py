@@ -34,7 +34,9 @@ from issuer.store.tables import (
 __all__ = ["SchemeReads", "SchemeWrites"]
 
 _CONTENT_FIELDS = [
-    f for f in SchemeContent.__slots__ if f not in ("scope_items", "surveillance_activities")
+    f
+    for f in SchemeContent.__slots__
+    if f not in ("scope_items", "surveillance_activities", "recertification_evidence")
 ]
 
 
@@ -101,6 +103,7 @@ class SchemeWrites(Unit):
                 version=version.version,
                 created_at=version.created_at,
                 created_by=version.created_by,
+                recertification_evidence=",".join(sorted(content.recertification_evidence)),
                 **{f: getattr(content, f) for f in _CONTENT_FIELDS},
             )
         )
@@ -163,6 +166,7 @@ def _version(session: Session, row: SchemeVersionRow) -> SchemeVersion:
         **{f: getattr(row, f) for f in _CONTENT_FIELDS},
         scope_items=_scope_items(session, row.id),
         surveillance_activities=_surveillance_activities(session, row.id),
+        recertification_evidence=tuple(row.recertification_evidence.split(",")),
     )
     return SchemeVersion(
         id=row.id,

@@ -106,6 +106,14 @@ class SchemeVersionRow(Base):
     scope_change_criteria: Mapped[str] = mapped_column(Text)
     process_description: Mapped[str] = mapped_column(Text)
     recertification_interval_months: Mapped[int] = mapped_column(Integer)
+    recertification_evidence: Mapped[str] = mapped_column(
+        String(100), server_default=text("'examination'")
+    )
+    """The evidence kinds a recertification may rely on, comma-separated and sorted."""
+    recertification_window_months_before: Mapped[int] = mapped_column(
+        Integer, server_default=text("6")
+    )
+    recertification_grace_days: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
 
@@ -303,6 +311,7 @@ class CertificationRow(Base):
     effective_date: Mapped[date] = mapped_column(Date)
     expiry_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    original_certification_date: Mapped[date] = mapped_column(Date)
     status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_by: Mapped[date | None] = mapped_column(Date)
 
@@ -397,6 +406,33 @@ class LifecycleEvidenceRow(Base):
     decision_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"), primary_key=True)
     examination_id: Mapped[str] = mapped_column(
         ForeignKey("examinations.id"), primary_key=True, index=True
+    )
+
+
+class RecertificationEvidenceRow(Base):
+    """An item of evidence for recertification recorded by staff (continuing development,
+    work done): confidential, never published."""
+
+    __tablename__ = "recertification_evidence"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    hours: Mapped[float | None] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+
+
+class LifecycleRecordedEvidenceRow(Base):
+    """A recorded evidence item a recertification relied on: an item is relied on once,
+    which the unique evidence id keeps true whatever runs at the same time."""
+
+    __tablename__ = "lifecycle_decision_evidence"
+    decision_id: Mapped[str] = mapped_column(ForeignKey("lifecycle_decisions.id"), primary_key=True)
+    evidence_id: Mapped[str] = mapped_column(
+        ForeignKey("recertification_evidence.id"), primary_key=True, unique=True
     )
 
 

@@ -19,6 +19,7 @@ from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
+from issuer.store.recertification import RecertificationReads, RecertificationWrites
 from issuer.store.rosters import RosterReads, RosterWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
@@ -35,6 +36,7 @@ class Reader(
     CaseReads,
     CertificationReads,
     SurveillanceReads,
+    RecertificationReads,
     CredentialReads,
     FeedReads,
     KeyReads,
@@ -56,6 +58,7 @@ class Tx(
     CaseWrites,
     CertificationWrites,
     SurveillanceWrites,
+    RecertificationWrites,
     CredentialWrites,
     KeyWrites,
     StatusWrites,

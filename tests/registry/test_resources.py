@@ -76,7 +76,7 @@ def test_every_context_is_served_as_shipped(registry_client: TestClient, name: s
         "/schemas/no-such-schema.json",
         "/schemas/register-entry-v1",
         "/schemas/..%2Fcontexts%2Fcertreg-v1.json",
-        "/contexts/certreg-v3.jsonld",
+        "/contexts/certreg-v9.jsonld",
         "/contexts/certreg-v1.json",
         f"/marks/{MARK_ID}",
         "/marks/" + "x" * 65,

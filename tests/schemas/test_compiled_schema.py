@@ -80,12 +80,16 @@ LEGACY = {
     "certification-mark-credential-v1",
     "register-entry-v1",
     "scheme-information-v1",
+    "certification-credential-v2",
+    "certification-mark-credential-v2",
+    "register-entry-v2",
+    "scheme-information-v2",
 }
 SCHEMA_OF = {
     "issuer-keys": "issuer-keys-v1",
     "status-list": "status-list-credential-v1",
-    "register-entry": "register-entry-v2",
-    "scheme": "scheme-information-v2",
+    "register-entry": "register-entry-v3",
+    "scheme": "scheme-information-v3",
     "audit-checkpoint": "audit-checkpoint-v1",
 }
 
@@ -121,9 +125,9 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
             if kind is DocumentKind.CREDENTIAL:
                 types = payload["type"]
                 name = (
-                    "certification-mark-credential-v2"
+                    "certification-mark-credential-v3"
                     if "CertificationMarkCredential" in types
-                    else "certification-credential-v2"
+                    else "certification-credential-v3"
                 )
             else:
                 name = SCHEMA_OF[kind.value]

@@ -206,6 +206,9 @@ class CertificationOut(_Out):
     effective_date: date
     expiry_date: date
     created_at: datetime
+    original_certification_date: date = Field(
+        description="the day the person was first certified: a recertification keeps it"
+    )
     status_since: datetime | None
     resolve_by: date | None
 

@@ -6,12 +6,19 @@ overdue-suspensions worklist."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
 from issuer.http.bodies.cases import CertificationOut
-from issuer.http.bodies.common import Code, Day, Id, Text, _In, _Out
-from issuer.model import LifecycleDecision, LifecycleKind, OverdueSuspension
+from issuer.http.bodies.common import Code, Day, Id, Short, Text, _In, _Out
+from issuer.model import (
+    LifecycleDecision,
+    LifecycleKind,
+    OverdueSuspension,
+    RecertificationEvidence,
+    RecertificationEvidenceKind,
+)
 
 
 class SuspendBody(_In):
@@ -25,6 +32,53 @@ class WithdrawBody(_In):
 
 class ReasonBody(_In):
     reason: Text | None = None
+
+
+class RecertifyBody(_In):
+    reason: Text | None = Field(
+        default=None, description="confidential: kept by the issuer, never published"
+    )
+    examination_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=50,
+        description="passed examinations of this person under this scheme, held within the "
+        "window for recertification, that together assessed every item kept",
+    )
+    evidence_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=200,
+        description="evidence recorded on this certification (continuing development, work "
+        "done) that no recertification relied on yet",
+    )
+
+
+class EvidenceBody(_In):
+    kind: Literal["continuing-development", "work-evidence"] = Field(
+        description="an examination is recorded as an examination, not here"
+    )
+    summary: Short = Field(description="what was done: confidential, never published")
+    period_from: Day
+    period_to: Day = Field(description="the last day of the period; not in the future")
+    hours: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class EvidenceOut(_Out):
+    id: str
+    certification_id: str
+    kind: RecertificationEvidenceKind
+    summary: str
+    period_from: date
+    period_to: date
+    hours: float | None
+    recorded_at: datetime
+    recorded_by: str
+    used_by: str | None = Field(
+        description="the recertification decision that relied on this evidence; null while none has"
+    )
+
+    @classmethod
+    def of(cls, e: RecertificationEvidence) -> EvidenceOut:
+        return cls(**{f: getattr(e, f) for f in RecertificationEvidence.__slots__})
 
 
 class ScopeBody(_In):
@@ -63,8 +117,14 @@ class LifecycleDecisionOut(_Out):
         description="when the change took effect, if not when it was recorded: an expiry "
         "takes effect at the end of the last valid day (UTC)"
     )
-    examination_ids: list[str] = Field(description="the examinations a scope expansion relied on")
+    examination_ids: list[str] = Field(
+        description="the examinations a scope expansion or a recertification relied on"
+    )
     resolves_suspension: bool = Field(description="this scope reduction resolved a suspension")
+    evidence_ids: list[str] = Field(
+        description="the recorded evidence (continuing development, work done) a "
+        "recertification relied on"
+    )
 
     @classmethod
     def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
@@ -80,6 +140,7 @@ class LifecycleDecisionOut(_Out):
             effective_at=d.effective_at,
             examination_ids=list(d.examination_ids),
             resolves_suspension=d.resolves_suspension,
+            evidence_ids=list(d.evidence_ids),
         )
 
 

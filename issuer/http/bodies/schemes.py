@@ -4,9 +4,9 @@ clauses 8.2 and 8.3 name it (its surveillance activities included), and its vers
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from issuer.http.bodies.common import Code, Name, Text, _In, _Out
 from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem, SurveillanceActivity
@@ -14,6 +14,9 @@ from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem, Survei
 ActivityCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,40}$")
 ]
+
+EvidenceKind = Literal["examination", "continuing-development", "work-evidence"]
+"""The kinds of evidence a scheme may accept for recertification (clause 9.6)."""
 
 
 class ScopeItemBody(_In):
@@ -72,9 +75,27 @@ class SchemeContentBody(_In):
         max_length=20,
         description="the surveillance scheduled for each certification; none by default",
     )
+    recertification_evidence: list[EvidenceKind] = Field(
+        default_factory=lambda: list[EvidenceKind](["examination"]), min_length=1, max_length=3
+    )
+    """What a recertification may rely on: a new examination, continuing development, or
+    evidence of work done (at least one)."""
+    recertification_window_months_before: int = Field(default=6, ge=0, le=24)
+    """The window for recertification opens this many months before the day after expiry."""
+    recertification_grace_days: int = Field(default=0, ge=0, le=366)
+    """…and closes this many days after the expiry date."""
+
+    @field_validator("recertification_evidence")
+    @classmethod
+    def _each_once(cls, kinds: list[EvidenceKind]) -> list[EvidenceKind]:
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("name each accepted kind of evidence once")
+        return sorted(kinds)
 
     def to_model(self) -> SchemeContent:
-        fields = self.model_dump(exclude={"scope_items", "surveillance_activities"})
+        fields = self.model_dump(
+            exclude={"scope_items", "surveillance_activities", "recertification_evidence"}
+        )
         items = tuple(
             ScopeItem(code=i.code, title=i.title, description=i.description)
             for i in self.scope_items
@@ -88,7 +109,12 @@ class SchemeContentBody(_In):
             )
             for a in self.surveillance_activities
         )
-        return SchemeContent(**fields, scope_items=items, surveillance_activities=activities)
+        return SchemeContent(
+            **fields,
+            scope_items=items,
+            surveillance_activities=activities,
+            recertification_evidence=tuple(self.recertification_evidence),
+        )
 
 
 class SchemeCreate(SchemeContentBody):
@@ -121,11 +147,14 @@ class SchemeVersionOut(_Out):
     recertification_interval_months: int
     scope_items: list[ScopeItemBody]
     surveillance_activities: list[SurveillanceActivityBody]
+    recertification_evidence: list[str]
+    recertification_window_months_before: int
+    recertification_grace_days: int
 
     @classmethod
     def of(cls, v: SchemeVersion) -> SchemeVersionOut:
         c = v.content
-        nested = ("scope_items", "surveillance_activities")
+        nested = ("scope_items", "surveillance_activities", "recertification_evidence")
         fields = {f: getattr(c, f) for f in SchemeContent.__slots__ if f not in nested}
         items = [
             ScopeItemBody(code=i.code, title=i.title, description=i.description)
@@ -140,6 +169,7 @@ class SchemeVersionOut(_Out):
             surveillance_activities=[
                 SurveillanceActivityBody.of(a) for a in c.surveillance_activities
             ],
+            recertification_evidence=list(c.recertification_evidence),
             **fields,
         )
 

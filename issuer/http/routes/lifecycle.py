@@ -8,18 +8,21 @@ from fastapi import APIRouter
 
 from issuer.http.bodies.cases import CertificationOut
 from issuer.http.bodies.lifecycle import (
+    EvidenceBody,
+    EvidenceOut,
     OverdueSuspensionOut,
     ReasonBody,
+    RecertifyBody,
     ScopeBody,
     SuspendBody,
     WithdrawBody,
 )
 from issuer.http.bodies.records import CertificationDetailOut
 from issuer.http.deps import ServicesDep, allow
-from issuer.http.roles import CASE_READERS, DECIDERS
+from issuer.http.roles import CASE_READERS, DECIDERS, REGISTRY_CLERKS
 from issuer.http.routes.records import certification_detail
-from issuer.model import Role
-from issuer.process import due, lifecycle
+from issuer.model import RecertificationEvidenceKind, Role
+from issuer.process import due, lifecycle, recertification
 from issuer.process.auth import Actor
 from schemas.openapi import problem_responses
 
@@ -29,6 +32,7 @@ _CONFLICT = problem_responses(409)
 DecisionMaker = Annotated[Actor, allow(*DECIDERS)]
 Reader = Annotated[Actor, allow(*CASE_READERS)]
 Operator = Annotated[Actor, allow(Role.DECISION_MAKER, Role.ADMINISTRATOR)]
+Clerk = Annotated[Actor, allow(*REGISTRY_CLERKS)]
 
 
 @router.post("/{number}/suspend", responses=_CONFLICT)
@@ -115,13 +119,25 @@ def change_scope(
         return certification_detail(tx, certification)
 
 
-@router.post("/{number}/recertify", responses=_CONFLICT)
+@router.post(
+    "/{number}/recertify",
+    responses=problem_responses(
+        403,
+        404,
+        409,
+        said={
+            404: "No such certification, or no examination or evidence with an id the body names"
+        },
+    ),
+)
 def recertify(
-    number: str, body: ReasonBody, actor: DecisionMaker, services: ServicesDep
+    number: str, body: RecertifyBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
-    """A new certification cycle: new validity, new credential, the old one superseded."""
+    """A new certification cycle (clause 9.6), on the evidence the scheme accepts, within its
+    window, once a cycle: the new cycle runs from the day after the previous expiry, the
+    old credential is superseded, and the day of first certification is kept."""
     with services.tx() as tx:
-        certification = lifecycle.recertify(
+        certification = recertification.recertify(
             tx,
             actor=actor,
             now=services.now(),
@@ -129,8 +145,40 @@ def recertify(
             context=services.issuance,
             number=number,
             reason=body.reason,
+            examination_ids=tuple(body.examination_ids),
+            evidence_ids=tuple(body.evidence_ids),
         )
         return certification_detail(tx, certification)
+
+
+@router.post("/{number}/evidence", status_code=201, responses=_CONFLICT)
+def record_evidence(
+    number: str, body: EvidenceBody, actor: Clerk, services: ServicesDep
+) -> EvidenceOut:
+    """Record evidence for recertification (continuing development, work done): kept
+    confidential by the issuer, never published; a recertification may rely on it once."""
+    with services.tx() as tx:
+        evidence = recertification.record_evidence(
+            tx,
+            actor=actor,
+            now=services.now(),
+            entropy=services.entropy,
+            number=number,
+            kind=RecertificationEvidenceKind(body.kind),
+            summary=body.summary,
+            period_from=body.period_from,
+            period_to=body.period_to,
+            hours=body.hours,
+        )
+    return EvidenceOut.of(evidence)
+
+
+@router.get("/{number}/evidence", responses=problem_responses(404))
+def list_evidence(number: str, actor: Reader, services: ServicesDep) -> list[EvidenceOut]:
+    """The evidence for recertification recorded on a certification, oldest first, each
+    with the recertification that relied on it (``used_by``)."""
+    with services.tx() as tx:
+        return [EvidenceOut.of(e) for e in recertification.evidence_of(tx, number)]
 
 
 @router.post("/expire-due", tags=["lifecycle"])

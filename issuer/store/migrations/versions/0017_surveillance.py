@@ -11,7 +11,7 @@ certifications have nothing scheduled — exactly what a version without activit
 from now on.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-15
 """
 
