@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from registry import Registry
 from schemas.publication import DocumentKind
-from tests.backoffice import BackOffice, grant, member
+from tests.backoffice import BackOffice, grant, member, scheme_body
 from tests.test_credentials import SVG_MARK
 
 BASE_URL = "https://certs.example.test"
@@ -87,6 +87,20 @@ def issue_everything(office: BackOffice, client: TestClient, registry: Registry)
         f"/certifications/{number}/scope",
         member(office, "decider"),
         {"scope": ["VT-STEEL"]},
+    )
+    # A second version of the scheme with surveillance: its published information lists
+    # the activities, so they are expanded and checked too.
+    version = scheme_body() | {
+        "surveillance_activities": [
+            {"code": "CPD", "title": "Declaration of continued activity", "interval_months": 12}
+        ]
+    }
+    version.pop("code")
+    office.ok(
+        "POST",
+        f"/schemes/{decision['certification']['scheme_id']}/versions",
+        member(office, "manager"),
+        version,
     )
     client.app.state.drain()  # type: ignore[attr-defined]
     documents = [

@@ -44,7 +44,7 @@ def _pinned(url: str) -> Any:
 CONTEXT_SHA256 = {
     "certreg-v1": "4ddf08345f65c73297a5832719f749532440e00852b5f06a6565894fd501c300",
     "certreg-v2": "e47045ca4d46635e5f14b529c49d23bf60bc1e52d9c87084c6b6c86abc951d75",
-    "certreg-v3": "bb3ae9eba311cc7aab4a8e7691580f2e379b2015ff70fd7e8eb5cde5f3731144",
+    "certreg-v3": "918afd1a44279a982d01b5ad8e68779f4941656ae4b82962e9633c0584866cc2",
 }
 """A context, once cited by a signed document, never changes: a change is a new version."""
 
@@ -111,6 +111,8 @@ def test_every_signed_document_expands_in_safe_mode(
         # Every term is an IRI now: no compact key survived expansion.
         leftover = {k for k in _keys(expanded) if not (k.startswith("@") or ":" in k)}
         assert not leftover, (document.label, leftover)
+    subjects = [d.payload.get("credentialSubject") for d in documents]
+    assert any(isinstance(s, dict) and s.get("surveillanceActivities") for s in subjects)
 
 
 def _every_context() -> dict[str, Any]:
@@ -208,6 +210,13 @@ def test_the_third_context_keeps_every_term_of_the_second() -> None:
         "CertificationScheme/recertificationEvidence",
         "CertificationScheme/recertificationWindowMonthsBefore",
         "CertificationScheme/recertificationGraceDays",
+        "CertificationScheme/surveillanceActivities",
+        "SurveillanceActivity",
+        "SurveillanceActivity/@protected",
+        "SurveillanceActivity/code",
+        "SurveillanceActivity/name",
+        "SurveillanceActivity/intervalMonths",
+        "SurveillanceActivity/graceDays",
     }
 
 

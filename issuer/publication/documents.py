@@ -117,6 +117,16 @@ def scheme_information(
         "recertificationEvidence": list(content.recertification_evidence),
         "recertificationWindowMonthsBefore": content.recertification_window_months_before,
         "recertificationGraceDays": content.recertification_grace_days,
+        "surveillanceActivities": [
+            {
+                "type": "SurveillanceActivity",
+                "code": a.code,
+                "name": a.title,
+                "intervalMonths": a.interval_months,
+                "graceDays": a.grace_days,
+            }
+            for a in content.surveillance_activities
+        ],
         "processDescription": content.process_description,
     }
     if content.prerequisites:
