@@ -184,6 +184,14 @@ class SectionView:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveillanceView:
+    code: str
+    name: str
+    interval_months: int
+    grace_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class SchemeView:
     """What a scheme page shows, read defensively from a published scheme's subject."""
 
@@ -193,9 +201,12 @@ class SchemeView:
     version: int | None
     owner: str
     recertification_months: int | None
+    recertification_window: str
+    recertification_evidence: str
     scope: list[str]
     scope_items: list[ScopeItemView]
     sections: list[SectionView]
+    surveillance: list[SurveillanceView]
 
 
 _SECTIONS = (
@@ -217,6 +228,63 @@ def _integer(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+_EVIDENCE_WORDS = {
+    "examination": "a new examination",
+    "continuing-development": "continuing professional development",
+    "work-evidence": "evidence of work done in the field",
+}
+"""The kinds of recertification evidence (``recertificationEvidence``), in a reader's words."""
+
+
+def _window(months: int | None, grace: int | None) -> str:
+    """When a certificate holder may recertify, in words; empty if the scheme does not say
+    (documents published before schemes said it)."""
+    if months is None and grace is None:
+        return ""
+    opens = (
+        "from the expiry date"
+        if not months
+        else f"from {months} month{'s' if months != 1 else ''} before expiry"
+    )
+    closes = (
+        "until the expiry date"
+        if not grace
+        else f"until {grace} day{'s' if grace != 1 else ''} after it"
+    )
+    return f"{opens} {closes}"
+
+
+def _evidence(value: object) -> str:
+    kinds = (
+        [_EVIDENCE_WORDS[k] for k in value if k in _EVIDENCE_WORDS]
+        if isinstance(value, list)
+        else []
+    )
+    if len(kinds) < 2:
+        return "".join(kinds)
+    return ", ".join(kinds[:-1]) + " or " + kinds[-1]
+
+
+def _surveillance(value: object) -> list[SurveillanceView]:
+    activities: Sequence[Any] = value if isinstance(value, list) else []
+    views = []
+    for activity in activities:
+        if not isinstance(activity, Mapping):
+            continue
+        interval = _integer(activity.get("intervalMonths"))
+        if interval is None:
+            continue
+        views.append(
+            SurveillanceView(
+                code=_text(activity.get("code")),
+                name=_text(activity.get("name")),
+                interval_months=interval,
+                grace_days=_integer(activity.get("graceDays")),
+            )
+        )
+    return views
+
+
 def scheme_view(key: str, subject: object) -> SchemeView:
     """The view of the scheme published under ``key`` (its subject may be anything)."""
     data: Mapping[str, Any] = subject if isinstance(subject, Mapping) else {}
@@ -229,6 +297,11 @@ def scheme_view(key: str, subject: object) -> SchemeView:
         version=_integer(data.get("version")),
         owner=_text(data.get("schemeOwner")),
         recertification_months=_integer(data.get("recertificationIntervalMonths")),
+        recertification_window=_window(
+            _integer(data.get("recertificationWindowMonthsBefore")),
+            _integer(data.get("recertificationGraceDays")),
+        ),
+        recertification_evidence=_evidence(data.get("recertificationEvidence")),
         scope=paragraphs(data.get("scopeDescription")),
         scope_items=[
             ScopeItemView(
@@ -244,4 +317,5 @@ def scheme_view(key: str, subject: object) -> SchemeView:
             for field, heading in _SECTIONS
             if paragraphs(data.get(field))
         ],
+        surveillance=_surveillance(data.get("surveillanceActivities")),
     )

@@ -45,6 +45,18 @@ def full_scheme(scheme_id: str = "welding-inspector", name: str = "Welding inspe
         "surveillanceRequirements": "A yearly statement of continued work.",
         "recertificationIntervalMonths": 60,
         "recertificationRequirements": "A practical examination every five years.",
+        "recertificationEvidence": ["continuing-development", "examination", "work-evidence"],
+        "recertificationWindowMonthsBefore": 6,
+        "recertificationGraceDays": 30,
+        "surveillanceActivities": [
+            {
+                "type": "SurveillanceActivity",
+                "code": "CPD",
+                "name": "Declaration of continued activity",
+                "intervalMonths": 12,
+                "graceDays": 30,
+            }
+        ],
         "processDescription": "Application, examination, decision.",
     }
     return vc("SchemeInformationCredential", subject)
@@ -110,6 +122,12 @@ def test_a_browser_gets_one_scheme_with_the_information_of_7_2_2(client: TestCli
         "Requirements for initial certification",
         "Surveillance",
         "every 60 months",
+        "<dt>When to recertify</dt><dd>from 6 months before expiry until 30 days after it</dd>",
+        "<dd>continuing professional development, a new examination or evidence of work done"
+        " in the field</dd>",
+        "<h2>Surveillance schedule</h2>",
+        '<dt><span class="code">CPD</span> Declaration of continued activity</dt>',
+        "<dd>every 12 months, late 30 days after it is due</dd>",
         "Requirements for recertification",
         "The certification process",
     ):
