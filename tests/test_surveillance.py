@@ -23,17 +23,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from issuer.credentials.keys import KeyRing
-from issuer.http.app import create_app
 from issuer.model import CertificationStatus, ProposalClosing
 from issuer.process import due
-from issuer.publication import outbox
-from issuer.settings import Settings
 from issuer.store import Store
-from registry import Registry, RegistryStore
-from tests.backoffice import BackOffice, Json, enrol_office, member, roster_evidence, scheme_body
+from registry import RegistryStore
+from tests.backoffice import BackOffice, Json, member, roster_evidence, scheme_body
 from tests.conftest import FrozenClock, PostgresSchema, SeededEntropy
 from tests.test_due_jobs import _at_once, certify, decide, new_scheme, run
+from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 ACTIVITIES: list[Json] = [
     {"code": "CPD", "title": "Declaration of continued activity", "interval_months": 12},
@@ -402,33 +399,8 @@ def test_two_runs_at_once_propose_each_item_once(
 
 
 # ── confidentiality ──────────────────────────────────────────────────────────────────────
-@pytest.fixture
-def public(
-    settings: Settings,
-    store: Store,
-    registry_store: RegistryStore,
-    clock: FrozenClock,
-    entropy: SeededEntropy,
-    keyring: KeyRing,
-) -> Iterator[tuple[BackOffice, TestClient]]:
-    app = create_app(
-        settings,
-        store=store,
-        clock=clock,
-        entropy=entropy,
-        keyring=keyring,
-        registry=Registry(registry_store),
-        publish_interval=None,
-    )
-    with store.transaction() as tx:
-        outbox.enqueue_keys(tx, clock())
-    with TestClient(app) as client:
-        office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
-        yield office, client
-
-
 def test_findings_never_reach_the_registry(
-    public: tuple[BackOffice, TestClient],
+    public: tuple[BackOffice, TestClient],  # noqa: F811
     registry_store: RegistryStore,
     clock: FrozenClock,
     entropy: SeededEntropy,

@@ -116,6 +116,19 @@ Workers = Annotated[
         " them writes to the store while the others sign",
     ),
 ]
+RosterFile = Annotated[
+    Path,
+    typer.Argument(
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="the roster: CSV, or JSON lines (one object a line)",
+    ),
+]
+Format = Annotated[
+    RosterFormat | None,
+    typer.Option("--format", help="csv or jsonl (default: csv for a .csv file, else jsonl)"),
+]
 Batch = Annotated[
     int | None,
     typer.Option(
@@ -129,19 +142,8 @@ Batch = Annotated[
 
 
 def issue_bulk(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="the roster: CSV, or JSON lines (one object a line)",
-        ),
-    ],
-    fmt: Annotated[
-        RosterFormat | None,
-        typer.Option("--format", help="csv or jsonl (default: csv for a .csv file, else jsonl)"),
-    ] = None,
+    file: RosterFile,
+    fmt: Format = None,
     workers: Workers = CORES,
     batch: Batch = None,
     token: Token = None,

@@ -11,7 +11,6 @@ are imported when a command runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
@@ -22,7 +21,8 @@ from issuer.cli.bulk import (
     CORES,
     DECIDING,
     Batch,
-    RosterFormat,
+    Format,
+    RosterFile,
     Workers,
     _format,
     with_progress,
@@ -66,19 +66,8 @@ def _line(roster: PreparedRoster) -> str:
 
 @rosters_app.command("prepare")
 def prepare(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="the roster: CSV, or JSON lines (one object a line)",
-        ),
-    ],
-    fmt: Annotated[
-        RosterFormat | None,
-        typer.Option("--format", help="csv or jsonl (default: csv for a .csv file, else jsonl)"),
-    ] = None,
+    file: RosterFile,
+    fmt: Format = None,
     token: Token = None,
     data_dir: DataDir = None,
 ) -> None:
