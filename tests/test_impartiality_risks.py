@@ -9,6 +9,7 @@ from typing import Any
 from httpx import Response
 
 from issuer.model import Role
+from issuer.store import migrate
 from issuer.store.audit import details_digest
 from tests.backoffice import BackOffice, Member, candidate, exam_body, member, setup_scheme
 from tests.conftest import FrozenClock
@@ -368,3 +369,23 @@ def test_a_measure_never_lifts_having_examined_the_candidate(office: BackOffice)
     office.ok("POST", "/examinations", examiner, exam_body(accepted["id"], date(2026, 11, 20)))
     body = {"application_id": accepted["id"], "outcome": "grant", "rationale": "passed"}
     _problem(office.call("POST", "/decisions", maker, body), 403, "examined-candidate")
+
+
+def test_conflicts_declared_before_the_register_become_overdue_identified_risks(
+    office: BackOffice, clock: FrozenClock
+) -> None:
+    """Migration 0019 on a populated store: each conflict becomes a linked identified risk,
+    overdue for review, which still refuses."""
+    accepted, person_id, conflict_id = _conflicted_case(office)
+    migrate.downgrade(office.store.engine, "0017")
+    migrate.upgrade(office.store.engine)
+    clock.advance(days=1)  # due for review the day it was declared: overdue the next
+    auditor = member(office, "auditor")
+    [risk] = office.ok("GET", "/impartiality-risks?overdue=true", auditor)
+    assert risk["state"] == "identified"
+    assert risk["person_id"] == person_id
+    assert risk["staff_id"] == member(office, "decider").staff_id
+    detail = office.ok("GET", f"/staff/{risk['staff_id']}", member(office, "admin"))
+    assert [c["risk_id"] for c in detail["conflicts"]] == [risk["id"]]
+    assert conflict_id == detail["conflicts"][0]["id"]
+    _problem(_decide(office, accepted), 403, "declared-conflict")
