@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from httpx import Response
+from httpx2 import Response
 
 from issuer.model import Role
 from issuer.store import migrate
