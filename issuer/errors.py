@@ -119,7 +119,8 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "trained-candidate": (403, "The examiner or decision-maker trained this candidate (5.2.3 e)."),
     "declared-conflict": (
         403,
-        "The examiner or decision-maker declared a conflict of interest (4.3).",
+        "The examiner or decision-maker declared a conflict of interest (4.3), and no approved "
+        "measure in force covers this activity: the detail says how to proceed.",
     ),
     "examined-candidate": (
         403,
@@ -132,11 +133,27 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     ),
     "separation-of-duties": (
         403,
-        "Refused so that whoever manages staff and tokens cannot also decide (4.2, 4.3).",
+        "Refused so that whoever manages staff and tokens cannot also decide, and whoever "
+        "proposed an impartiality measure (or evaluated a risk) does not also approve it "
+        "(4.2, 4.3).",
     ),
     "not-found": (404, "No such record, route or identifier."),
     "state-conflict": (409, "The record's state does not allow this action."),
-    "invalid-transition": (409, "The application cannot move to that state from its current one."),
+    "invalid-transition": (
+        409,
+        "The application, certification or impartiality risk cannot move to that state from "
+        "its current one.",
+    ),
+    "risk-not-acceptable": (
+        409,
+        "An impartiality risk scoring over 6 cannot be accepted: record a measure and have it "
+        "approved (4.3).",
+    ),
+    "risk-mismatch": (
+        422,
+        "A conflict may be linked only to an impartiality risk that concerns the same staff "
+        "member and person.",
+    ),
     "open-application": (409, "The person already has an open application for this scheme."),
     "not-a-candidate": (409, "Only an accepted application (a candidate) can be examined."),
     "staff-inactive": (

@@ -46,6 +46,7 @@ WRITES = {
     "insert_person_notice",
     "insert_recertification_evidence",
     "insert_regulator_request",
+    "insert_risk",
     "insert_roster",
     "insert_rows",
     "insert_scheme",
@@ -57,12 +58,15 @@ WRITES = {
     "insert_suspension_escalation",
     "insert_token",
     "insert_trainer_relation",
+    "link_conflict_to_risk",
     "link_supersession",
     "lock_live_tokens",
     "lock_certification",
+    "lock_conflict",
     "lock_due_for_expiry",
     "lock_owed_reissues",
     "lock_person_notice",
+    "lock_risk",
     "lock_staff",
     "lock_status_list",
     "lock_unescalated_suspensions",
@@ -80,6 +84,7 @@ WRITES = {
     "set_staff_active",
     "update_application",
     "update_certification",
+    "update_risk",
 }
 """Every method of :class:`Tx` that inserts, updates or locks rows: the ones a
 :class:`Reader` lacks. A method moves in or out of this set on purpose, never by accident."""

@@ -29,6 +29,7 @@ from issuer.http.routes import (
     lifecycle,
     records,
     regulator,
+    risks,
     rosters,
     schemes,
     staff,
@@ -392,6 +393,7 @@ def create_app(
         cases,
         lifecycle,
         surveillance,
+        risks,
         records,
         credentials,
     ):

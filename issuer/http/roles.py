@@ -13,6 +13,9 @@ __all__ = [
     "NOTICE_KEEPERS",
     "REGISTRY_CLERKS",
     "REGULATORS",
+    "RISK_APPROVERS",
+    "RISK_KEEPERS",
+    "RISK_READERS",
     "SCHEME_EDITORS",
     "STAFF",
 ]
@@ -30,3 +33,8 @@ AUDIT = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 REGULATORS = frozenset({Role.REGULATOR})
 NOTICE_KEEPERS = frozenset({Role.REGISTRAR, Role.ADMINISTRATOR})
 """Who sees and sends the notices owed to persons (a disclosure to a regulator, 7.3.4)."""
+RISK_KEEPERS = frozenset({Role.ADMINISTRATOR, Role.SCHEME_MANAGER})
+"""Who records and evaluates threats to impartiality and proposes their measures (4.3)."""
+RISK_APPROVERS = frozenset({Role.ADMINISTRATOR, Role.IMPARTIALITY_COMMITTEE})
+"""Who approves a measure or accepts a risk (never the staff member who proposed it)."""
+RISK_READERS = RISK_KEEPERS | RISK_APPROVERS | {Role.AUDITOR}

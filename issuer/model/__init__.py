@@ -6,7 +6,8 @@ refer to ISO/IEC 17024.
 This package is the vocabulary's public face: every name is imported from ``issuer.model``,
 never from the module that holds it. The modules hold the values by aggregate —
 :mod:`~issuer.model.schemes` (schemes and their marks), :mod:`~issuer.model.staff` (staff and
-API tokens), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
+API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
+impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
 :mod:`~issuer.model.certifications` (certifications and their lifecycle),
 :mod:`~issuer.model.credentials` (credentials, signing keys, status lists),
 :mod:`~issuer.model.regulators` (regulators' access), :mod:`~issuer.model.surveillance`
@@ -57,6 +58,13 @@ from issuer.model.credentials import (
     StatusPurpose,
     StatusSlot,
 )
+from issuer.model.impartiality_risks import (
+    ACCEPTABLE_SCORE,
+    ImpartialityRisk,
+    RiskActivity,
+    RiskSource,
+    RiskState,
+)
 from issuer.model.regulators import (
     CertificationChange,
     ChangeKind,
@@ -95,6 +103,7 @@ from issuer.model.surveillance import (
 )
 
 __all__ = [
+    "ACCEPTABLE_SCORE",
     "APPLICATION_TRANSITIONS",
     "AiUse",
     "ApiToken",
@@ -116,6 +125,7 @@ __all__ = [
     "Examination",
     "ExaminationResult",
     "ExaminerApproval",
+    "ImpartialityRisk",
     "InvigilationMode",
     "KeyState",
     "LifecycleDecision",
@@ -134,6 +144,9 @@ __all__ = [
     "RecertificationEvidence",
     "RecertificationEvidenceKind",
     "RegulatorRequest",
+    "RiskActivity",
+    "RiskSource",
+    "RiskState",
     "Role",
     "RosterEvidence",
     "RosterGrant",

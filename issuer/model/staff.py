@@ -22,7 +22,8 @@ __all__ = [
 
 
 class Role(enum.StrEnum):
-    """Roles of clause 5.1.2, plus regulators as external readers."""
+    """Roles of clause 5.1.2, the impartiality committee of 4.3, plus regulators as external
+    readers."""
 
     ADMINISTRATOR = "administrator"
     SCHEME_MANAGER = "scheme-manager"
@@ -30,6 +31,8 @@ class Role(enum.StrEnum):
     EXAMINER = "examiner"
     DECISION_MAKER = "decision-maker"
     AUDITOR = "auditor"
+    IMPARTIALITY_COMMITTEE = "impartiality-committee"
+    """Approves the measures that minimise threats to impartiality (clause 4.3)."""
     REGULATOR = "regulator"
 
 
@@ -77,6 +80,8 @@ class ConflictDeclaration:
     nature: str
     measures: str | None
     declared_at: datetime
+    risk_id: str | None = None
+    """The risk of the impartiality register that treats this conflict, if any."""
 
 
 @dataclass(frozen=True, slots=True)

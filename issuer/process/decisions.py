@@ -21,6 +21,7 @@ from issuer.model import (
     CertificationStatus,
     Decision,
     DecisionOutcome,
+    RiskActivity,
 )
 from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
@@ -79,7 +80,14 @@ def decide(
     person_id = application.person_id
     refuse_examiner_of(tx, staff_id=maker, person_id=person_id)
     refuse_trainer_of(tx, staff_id=maker, person_id=person_id, acting_as="decision-maker")
-    refuse_conflicted(tx, staff_id=maker, person_id=person_id, acting_as="decision-maker")
+    risk_id = refuse_conflicted(
+        tx,
+        staff_id=maker,
+        person_id=person_id,
+        acting_as="decision-maker",
+        activity=RiskActivity.DECIDE,
+        today=now.date(),
+    )
     if not data.rationale.strip():
         raise InvalidInput("a decision needs its rationale on record")
 
@@ -143,7 +151,11 @@ def decide(
         action=f"decision.{data.outcome.value}",
         subject_type="application",
         subject_id=application.id,
-        details={"decision_id": decision.id, "outcome": data.outcome.value},
+        details={
+            "decision_id": decision.id,
+            "outcome": data.outcome.value,
+            **({} if risk_id is None else {"risk_id": risk_id}),
+        },
     )
     if certification is not None:
         tx.insert_certification(certification)

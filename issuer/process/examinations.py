@@ -15,6 +15,7 @@ from issuer.model import (
     Examination,
     ExaminationResult,
     InvigilationMode,
+    RiskActivity,
     Role,
 )
 from issuer.process.applications import get_application
@@ -104,8 +105,13 @@ def record_examination(
     refuse_trainer_of(
         tx, staff_id=examiner_id, person_id=application.person_id, acting_as="examiner"
     )
-    refuse_conflicted(
-        tx, staff_id=examiner_id, person_id=application.person_id, acting_as="examiner"
+    risk_id = refuse_conflicted(
+        tx,
+        staff_id=examiner_id,
+        person_id=application.person_id,
+        acting_as="examiner",
+        activity=RiskActivity.EXAMINE,
+        today=now.date(),
     )
     if data.held_on > now.date():
         raise InvalidInput("an examination cannot be recorded before it is held")
@@ -148,6 +154,7 @@ def record_examination(
             "result": data.result.value,
             "scope": ",".join(scope),
             "ai_used": data.ai_use is not None,
+            **({} if risk_id is None else {"risk_id": risk_id}),
         },
     )
     return examination

@@ -44,11 +44,13 @@ from issuer.model import (
     LifecycleDecision,
     LifecycleKind,
     ProposalClosing,
+    RiskActivity,
     StatusSlot,
 )
 from issuer.process.auth import Actor
 from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
 from issuer.process.impartiality import (
+    measure_in_force,
     refuse_conflicted,
     refuse_examiner_of_evidence,
     refuse_trainer_of,
@@ -94,7 +96,13 @@ def get_certification(tx: Tx, number: str, *, lock: bool = False) -> Certificati
 
 
 def open_decision(
-    tx: Tx, actor: Actor, number: str, kind: LifecycleKind, allowed: frozenset[CertificationStatus]
+    tx: Tx,
+    actor: Actor,
+    number: str,
+    kind: LifecycleKind,
+    allowed: frozenset[CertificationStatus],
+    *,
+    today: date,
 ) -> Certification:
     certification = get_certification(tx, number, lock=True)
     if certification.status not in allowed:
@@ -108,7 +116,14 @@ def open_decision(
     maker = actor.staff()
     person = certification.person_id
     refuse_trainer_of(tx, staff_id=maker, person_id=person, acting_as="decision-maker")
-    refuse_conflicted(tx, staff_id=maker, person_id=person, acting_as="decision-maker")
+    refuse_conflicted(
+        tx,
+        staff_id=maker,
+        person_id=person,
+        acting_as="decision-maker",
+        activity=RiskActivity.DECIDE,
+        today=today,
+    )
     return certification
 
 
@@ -163,6 +178,16 @@ def record_change(
         details["evidence"] = ",".join(evidence_ids)
     if effective_at is not None:
         details["effective_at"] = effective_at.isoformat()
+    if actor is not None:
+        risk_id = measure_in_force(
+            tx,
+            staff_id=actor.staff(),
+            person_id=after.person_id,
+            activity=RiskActivity.DECIDE,
+            today=now.date(),
+        )
+        if risk_id is not None:
+            details["risk_id"] = risk_id
     audit_actor = (
         AuditActor(_SYSTEM, None if requested_by is None else requested_by.token_id)
         if actor is None
@@ -211,7 +236,9 @@ def suspend(
     reason: str,
     resolve_by: date | None,
 ) -> Certification:
-    certification = open_decision(tx, actor, number, LifecycleKind.SUSPEND, frozenset({ACTIVE}))
+    certification = open_decision(
+        tx, actor, number, LifecycleKind.SUSPEND, frozenset({ACTIVE}), today=now.date()
+    )
     if resolve_by is not None and resolve_by < now.date():
         raise InvalidInput("a suspension cannot have to be resolved in the past")
     _flip(tx, current_certificate(tx, certification.id).suspension, 1, now)
@@ -249,7 +276,7 @@ def reinstate(
     tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str | None
 ) -> Certification:
     certification = open_decision(
-        tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED})
+        tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED}), today=now.date()
     )
     _flip(tx, current_certificate(tx, certification.id).suspension, 0, now)
     after = dataclasses.replace(certification, status=ACTIVE, status_since=now, resolve_by=None)
@@ -269,7 +296,7 @@ def withdraw(
     tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str
 ) -> Certification:
     certification = open_decision(
-        tx, actor, number, LifecycleKind.WITHDRAW, frozenset({ACTIVE, SUSPENDED})
+        tx, actor, number, LifecycleKind.WITHDRAW, frozenset({ACTIVE, SUSPENDED}), today=now.date()
     )
     _flip(tx, current_certificate(tx, certification.id).revocation, 1, now)
     after = dataclasses.replace(certification, status=WITHDRAWN, status_since=now, resolve_by=None)
@@ -382,7 +409,7 @@ def change_scope(
     suspension concerned the item removed) makes it active again.
     """
     certification = open_decision(
-        tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED})
+        tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED}), today=now.date()
     )
     version = tx.get_scheme_version(certification.scheme_version_id)
     assert version is not None

@@ -288,7 +288,12 @@ def recertify(
     once a cycle. The cycle starts the day after the previous expiry; a suspension in force
     stays in force (the new certificate is suspended, the resolve-by date kept)."""
     certification = open_decision(
-        tx, actor, number, LifecycleKind.RECERTIFY, frozenset({ACTIVE, SUSPENDED, EXPIRED})
+        tx,
+        actor,
+        number,
+        LifecycleKind.RECERTIFY,
+        frozenset({ACTIVE, SUSPENDED, EXPIRED}),
+        today=now.date(),
     )
     scheme = tx.get_scheme(certification.scheme_id)
     assert scheme is not None

@@ -20,7 +20,7 @@ from issuer.model import (
     Staff,
     TrainerRelation,
 )
-from issuer.process import access, tokens
+from issuer.process import access, risks, tokens
 from issuer.process.auth import Actor
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
@@ -184,13 +184,17 @@ def declare_conflict(
     person_id: str,
     nature: str,
     measures: str | None,
+    risk_id: str | None = None,
 ) -> ConflictDeclaration:
-    """A staff member declares a conflict themselves; an administrator may record one for them."""
+    """A staff member declares a conflict themselves; an administrator may record one for them.
+    ``risk_id`` links it to the risk of the impartiality register that treats it."""
     if actor.role is not Role.ADMINISTRATOR and actor.staff_id != staff_id:
         raise Forbidden("staff members declare their own conflicts of interest", kind="wrong-role")
     get_staff(tx, staff_id)
     if tx.get_person(person_id) is None:
         raise NotFound(f"no person {person_id!r}")
+    if risk_id is not None:
+        risks.check_link(tx, risk_id=risk_id, staff_id=staff_id, person_id=person_id)
     declaration = ConflictDeclaration(
         id=new_id(entropy),
         staff_id=staff_id,
@@ -198,6 +202,7 @@ def declare_conflict(
         nature=nature,
         measures=measures,
         declared_at=now,
+        risk_id=risk_id,
     )
     tx.insert_conflict(declaration)
     tx.append_audit(
@@ -206,7 +211,7 @@ def declare_conflict(
         action="conflict.declared",
         subject_type="staff",
         subject_id=staff_id,
-        details={"person_id": person_id, "declaration_id": declaration.id},
+        details={"person_id": person_id, "declaration_id": declaration.id, "risk_id": risk_id},
     )
     return declaration
 

@@ -30,6 +30,7 @@ from issuer.model import (
     ProposalClosing,
     ProposalReason,
     ProposedSuspension,
+    RiskActivity,
     Role,
     SurveillanceItem,
     SurveillanceOutcome,
@@ -75,10 +76,13 @@ def schedule_of(tx: Tx, number: str) -> tuple[Certification, list[SurveillanceIt
     return certification, tx.surveillance_items(certification.id)
 
 
-def _performer(tx: Tx, actor: Actor, given: str | None, certification: Certification) -> str:
+def _performer(
+    tx: Tx, actor: Actor, given: str | None, certification: Certification, today: date
+) -> tuple[str, str | None]:
     """The examiner who performed the surveillance: an examiner records their own, a
     registrar names them; either way an active examiner, free of a conflict with the
-    person and not their trainer."""
+    person (unless an approved measure covers surveillance) and not their trainer; with the
+    ids of the risks whose measures it acts under."""
     if actor.role is Role.EXAMINER:
         if given is not None and given != actor.staff():
             raise Forbidden("examiners record their own surveillance only", kind="wrong-role")
@@ -92,8 +96,15 @@ def _performer(tx: Tx, actor: Actor, given: str | None, certification: Certifica
         raise Forbidden("the named examiner does not hold the examiner role", kind="missing-role")
     person = certification.person_id
     refuse_trainer_of(tx, staff_id=given, person_id=person, acting_as="examiner")
-    refuse_conflicted(tx, staff_id=given, person_id=person, acting_as="examiner")
-    return given
+    risk_id = refuse_conflicted(
+        tx,
+        staff_id=given,
+        person_id=person,
+        acting_as="examiner",
+        activity=RiskActivity.RECORD,
+        today=today,
+    )
+    return given, risk_id
 
 
 def record_result(
@@ -124,7 +135,7 @@ def record_result(
         raise InvalidInput("surveillance cannot be recorded before it is performed")
     if not result.findings.strip():
         raise InvalidInput("a surveillance result needs its findings on record")
-    performer = _performer(tx, actor, result.performed_by, certification)
+    performer, risk_id = _performer(tx, actor, result.performed_by, certification, now.date())
     item = tx.lock_open_surveillance_item(certification.id, result.activity)
     if item is None:
         raise StateConflict(
@@ -164,6 +175,7 @@ def record_result(
             "performed_by": performer,
             "outcome": result.outcome.value,
             "next_due_on": None if following is None else following.due_on.isoformat(),
+            **({} if risk_id is None else {"risk_id": risk_id}),
         },
     )
     return recorded
@@ -254,7 +266,14 @@ def dismiss_proposal(
     assert certification is not None
     person = certification.person_id
     refuse_trainer_of(tx, staff_id=maker, person_id=person, acting_as="decision-maker")
-    refuse_conflicted(tx, staff_id=maker, person_id=person, acting_as="decision-maker")
+    risk_id = refuse_conflicted(
+        tx,
+        staff_id=maker,
+        person_id=person,
+        acting_as="decision-maker",
+        activity=RiskActivity.DECIDE,
+        today=now.date(),
+    )
     tx.close_proposed_suspensions(
         [proposal.id], at=now, by=maker, closing=ProposalClosing.DISMISSED, reason=reason
     )
@@ -264,7 +283,11 @@ def dismiss_proposal(
         action="surveillance.proposal-dismissed",
         subject_type="certification",
         subject_id=certification.id,
-        details={"proposal_id": proposal.id, "item_id": proposal.item_id},
+        details={
+            "proposal_id": proposal.id,
+            "item_id": proposal.item_id,
+            **({} if risk_id is None else {"risk_id": risk_id}),
+        },
     )
     return dataclasses.replace(
         proposal,

@@ -196,6 +196,37 @@ class ConflictRow(Base):
     nature: Mapped[str] = mapped_column(Text)
     measures: Mapped[str | None] = mapped_column(Text)
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    risk_id: Mapped[str | None] = mapped_column(ForeignKey("impartiality_risks.id"), index=True)
+
+
+class ImpartialityRiskRow(Base):
+    """The register of threats to impartiality (4.3); ``covers`` is the activities of the
+    measure, comma-separated."""
+
+    __tablename__ = "impartiality_risks"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    review_by: Mapped[date] = mapped_column(Date)
+    identified_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    identified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    likelihood: Mapped[int | None] = mapped_column(Integer)
+    impact: Mapped[int | None] = mapped_column(Integer)
+    evaluated_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    measures: Mapped[str | None] = mapped_column(Text)
+    covers: Mapped[str] = mapped_column(String(40))
+    proposed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class TrainerRow(Base):

@@ -20,6 +20,7 @@ from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
 from issuer.store.recertification import RecertificationReads, RecertificationWrites
+from issuer.store.risks import RiskReads, RiskWrites
 from issuer.store.rosters import RosterReads, RosterWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
@@ -32,6 +33,7 @@ __all__ = ["Reader", "Tx"]
 class Reader(
     SchemeReads,
     StaffReads,
+    RiskReads,
     PersonReads,
     CaseReads,
     CertificationReads,
@@ -54,6 +56,7 @@ class Tx(
     Reader,
     SchemeWrites,
     StaffWrites,
+    RiskWrites,
     PersonWrites,
     CaseWrites,
     CertificationWrites,

@@ -92,6 +92,11 @@ class ConflictCreate(_In):
     person_id: Id
     nature: Text
     measures: Text | None = None
+    risk_id: Id | None = Field(
+        default=None,
+        description="the risk of the impartiality register that treats this conflict: it "
+        "must concern the same staff member and person",
+    )
 
 
 class ConflictOut(_Out):
@@ -101,6 +106,7 @@ class ConflictOut(_Out):
     nature: str
     measures: str | None
     declared_at: datetime
+    risk_id: str | None
 
     @classmethod
     def of(cls, c: ConflictDeclaration) -> ConflictOut:

@@ -142,7 +142,20 @@ def record_competence(
     return CompetenceOut.of(record)
 
 
-@router.post("/staff/{staff_id}/conflicts", status_code=201)
+@router.post(
+    "/staff/{staff_id}/conflicts",
+    status_code=201,
+    responses=problem_responses(
+        404,
+        409,
+        422,
+        said={
+            409: "The named impartiality risk is closed",
+            422: "The named impartiality risk concerns another staff member or person "
+            "(risk-mismatch)",
+        },
+    ),
+)
 def declare_conflict(
     staff_id: str, body: ConflictCreate, actor: AnyStaff, services: ServicesDep
 ) -> ConflictOut:
@@ -156,6 +169,7 @@ def declare_conflict(
             person_id=body.person_id,
             nature=body.nature,
             measures=body.measures,
+            risk_id=body.risk_id,
         )
     return ConflictOut.of(declaration)
 
