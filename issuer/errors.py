@@ -126,6 +126,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "The decision-maker examined this candidate, or in an examination the decision relies "
         "on (9.4).",
     ),
+    "took-part-in-decision": (
+        403,
+        "The decision-maker took the decision appealed: an appeal is investigated and decided "
+        "by someone who took no part in it (9.8).",
+    ),
     "examiner-not-approved": (
         403,
         "The examiner is not approved for the scheme on that date (6.2.2).",
@@ -136,7 +141,10 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     ),
     "not-found": (404, "No such record, route or identifier."),
     "state-conflict": (409, "The record's state does not allow this action."),
-    "invalid-transition": (409, "The application cannot move to that state from its current one."),
+    "invalid-transition": (
+        409,
+        "The application or appeal cannot move to that state from its current one.",
+    ),
     "open-application": (409, "The person already has an open application for this scheme."),
     "not-a-candidate": (409, "Only an accepted application (a candidate) can be examined."),
     "staff-inactive": (
@@ -176,6 +184,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
     "no-change": (409, "The decision would leave the certification exactly as it is."),
     "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
+    "appeal-not-upheld": (
+        409,
+        "The appeal a decision names is not upheld with this remedy for this certification, "
+        "or its remedy was already given (9.8).",
+    ),
     "unknown-surveillance-activity": (
         422,
         "The certification's scheme defines no surveillance activity with that code.",

@@ -12,6 +12,7 @@ One module per aggregate, each with a class of reads and, if it writes, one of w
 one common base (:mod:`~issuer.store.base`): :mod:`~issuer.store.schemes`,
 :mod:`~issuer.store.staff`, :mod:`~issuer.store.persons`, :mod:`~issuer.store.cases`,
 :mod:`~issuer.store.certifications`, :mod:`~issuer.store.surveillance`,
+:mod:`~issuer.store.appeals`,
 :mod:`~issuer.store.credentials`,
 :mod:`~issuer.store.feeds`, :mod:`~issuer.store.keys`, :mod:`~issuer.store.status`,
 :mod:`~issuer.store.audit_log` (over the hash chain of :mod:`~issuer.store.audit`),
