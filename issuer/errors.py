@@ -127,6 +127,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "The decision-maker examined this candidate, or in an examination the decision relies "
         "on (9.4).",
     ),
+    "took-part-in-decision": (
+        403,
+        "The decision-maker took the decision appealed: an appeal is investigated and decided "
+        "by someone who took no part in it (9.8).",
+    ),
     "examiner-not-approved": (
         403,
         "The examiner is not approved for the scheme on that date (6.2.2).",
@@ -141,8 +146,8 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "state-conflict": (409, "The record's state does not allow this action."),
     "invalid-transition": (
         409,
-        "The application, certification or impartiality risk cannot move to that state from "
-        "its current one.",
+        "The application, certification, appeal or impartiality risk cannot move to that "
+        "state from its current one.",
     ),
     "risk-not-acceptable": (
         409,
@@ -193,6 +198,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
     "no-change": (409, "The decision would leave the certification exactly as it is."),
     "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
+    "appeal-not-upheld": (
+        409,
+        "The appeal a decision names is not upheld with this remedy for this certification, "
+        "or its remedy was already given (9.8).",
+    ),
     "unknown-surveillance-activity": (
         422,
         "The certification's scheme defines no surveillance activity with that code.",

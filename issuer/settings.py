@@ -73,6 +73,18 @@ class Settings(BaseSettings):
         "end to the registry even when nothing changed (it does after every change too; 0: "
         "only after changes)",
     )
+    appeal_acknowledge_days: int = Field(
+        default=10,
+        ge=1,
+        le=365,
+        description="days after an appeal is received by which it must be acknowledged",
+    )
+    appeal_decide_days: int = Field(
+        default=60,
+        ge=1,
+        le=730,
+        description="days after an appeal is received by which it must be decided",
+    )
     registry_lookup_per_minute: int = Field(
         default=30,
         ge=0,

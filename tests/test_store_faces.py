@@ -13,6 +13,9 @@ import pytest
 from issuer.store import Reader, Store, Tx
 
 WRITES = {
+    "insert_appeal",
+    "lock_appeal",
+    "update_appeal",
     "waive_surveillance_items",
     "record_surveillance_result",
     "lock_surveillance_to_propose",

@@ -23,6 +23,7 @@ from issuer.credentials.keys import KeyRing
 from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
 from issuer.http.deps import Services
 from issuer.http.routes import (
+    appeals,
     batches,
     cases,
     credentials,
@@ -386,6 +387,7 @@ def create_app(
     )
     api = APIRouter(prefix="/api/v1")
     for module in (
+        appeals,
         batches,
         rosters,
         schemes,

@@ -5,6 +5,7 @@ refer to ISO/IEC 17024.
 
 This package is the vocabulary's public face: every name is imported from ``issuer.model``,
 never from the module that holds it. The modules hold the values by aggregate —
+:mod:`~issuer.model.appeals` (appeals against decisions about a person),
 :mod:`~issuer.model.schemes` (schemes and their marks), :mod:`~issuer.model.staff` (staff and
 API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
 impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
@@ -18,6 +19,18 @@ so every layer of the issuer may import it.
 
 from __future__ import annotations
 
+from issuer.model.appeals import (
+    APPEAL_TRANSITIONS,
+    AWAITING_DECISION,
+    Appeal,
+    AppealedKind,
+    AppealOutcome,
+    AppealRemedy,
+    AppealState,
+    AppealStep,
+    Appellant,
+    ContactChannel,
+)
 from issuer.model.bulk import (
     BulkItem,
     PreparedRoster,
@@ -104,9 +117,18 @@ from issuer.model.surveillance import (
 
 __all__ = [
     "ACCEPTABLE_SCORE",
+    "APPEAL_TRANSITIONS",
     "APPLICATION_TRANSITIONS",
+    "AWAITING_DECISION",
     "AiUse",
     "ApiToken",
+    "Appeal",
+    "AppealOutcome",
+    "AppealRemedy",
+    "AppealState",
+    "AppealStep",
+    "AppealedKind",
+    "Appellant",
     "Application",
     "ApplicationState",
     "BulkItem",
@@ -117,6 +139,7 @@ __all__ = [
     "CompetenceRecord",
     "ConfidentialField",
     "ConflictDeclaration",
+    "ContactChannel",
     "Credential",
     "CredentialKind",
     "Decision",

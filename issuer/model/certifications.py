@@ -100,6 +100,8 @@ class LifecycleDecision:
     evidence_ids: tuple[str, ...] = ()
     """The recorded evidence items (:class:`RecertificationEvidence`) a recertification
     relied on, beside the examinations it relied on."""
+    appeal_id: str | None = None
+    """The upheld appeal (9.8) whose remedy this decision gives, if it gives one."""
 
 
 class RecertificationEvidenceKind(enum.StrEnum):

@@ -38,6 +38,8 @@ from issuer.credentials.issuance import (
 )
 from issuer.errors import InvalidInput, NotFound, StateConflict
 from issuer.model import (
+    Appeal,
+    AppealRemedy,
     Certification,
     CertificationStatus,
     CredentialKind,
@@ -47,6 +49,7 @@ from issuer.model import (
     RiskActivity,
     StatusSlot,
 )
+from issuer.process import appeals
 from issuer.process.auth import Actor
 from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
 from issuer.process.impartiality import (
@@ -142,13 +145,16 @@ def record_change(
     evidence: Evidence | None = None,
     resolves_suspension: bool = False,
     evidence_ids: tuple[str, ...] = (),
+    appeal: Appeal | None = None,
 ) -> Certification:
     """Record one lifecycle change of ``before`` into ``after``: the decision, the register
     entry republished and the audit entry, in ``tx``. Every lifecycle decision goes through
     here, the due jobs' expiry too (:func:`issuer.process.due.expire_due`).
 
     ``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
-    that asked for a change nobody decides, which the audit entry names."""
+    that asked for a change nobody decides, which the audit entry names. ``appeal`` is the
+    upheld appeal whose remedy this decision gives (:func:`issuer.process.appeals.remedy_due`):
+    the decision names it and it names the decision."""
     tx.update_certification(after)
     decision = LifecycleDecision(
         id=new_id(entropy),
@@ -164,6 +170,7 @@ def record_change(
         examination_ids=() if evidence is None else evidence.ids,
         resolves_suspension=resolves_suspension,
         evidence_ids=evidence_ids,
+        appeal_id=None if appeal is None else appeal.id,
     )
     tx.insert_lifecycle_decision(decision)
     tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
@@ -176,6 +183,8 @@ def record_change(
     }
     if evidence_ids:
         details["evidence"] = ",".join(evidence_ids)
+    if appeal is not None:
+        details["appeal_id"] = appeal.id
     if effective_at is not None:
         details["effective_at"] = effective_at.isoformat()
     if actor is not None:
@@ -211,6 +220,9 @@ def record_change(
             subject_id=after.id,
             details={"decision_id": decision.id, "kind": kind.value},
         )
+    if appeal is not None:
+        assert actor is not None  # a remedy is always someone's decision
+        appeals.record_remedy(tx, actor=actor, now=now, appeal=appeal, decision_id=decision.id)
     return after
 
 
@@ -273,11 +285,20 @@ def suspend(
 
 
 def reinstate(
-    tx: Tx, *, actor: Actor, now: datetime, entropy: Entropy, number: str, reason: str | None
+    tx: Tx,
+    *,
+    actor: Actor,
+    now: datetime,
+    entropy: Entropy,
+    number: str,
+    reason: str | None,
+    appeal_id: str | None = None,
 ) -> Certification:
+    """Lift the suspension; naming ``appeal_id``, as the remedy of that upheld appeal."""
     certification = open_decision(
         tx, actor, number, LifecycleKind.REINSTATE, frozenset({SUSPENDED}), today=now.date()
     )
+    appeal = _remedy(tx, appeal_id, certification, AppealRemedy.REINSTATE)
     _flip(tx, current_certificate(tx, certification.id).suspension, 0, now)
     after = dataclasses.replace(certification, status=ACTIVE, status_since=now, resolve_by=None)
     return record_change(
@@ -289,6 +310,7 @@ def reinstate(
         now=now,
         entropy=entropy,
         reason=reason,
+        appeal=appeal,
     )
 
 
@@ -326,6 +348,7 @@ def reissue(
     evidence: Evidence | None = None,
     resolves_suspension: bool = False,
     evidence_ids: tuple[str, ...] = (),
+    appeal: Appeal | None = None,
 ) -> Certification:
     """Revoke the current certificate (and its marks) as superseded, issue and link anew,
     and record the decision that required it. A certification still suspended after the
@@ -372,7 +395,16 @@ def reissue(
         evidence=evidence,
         resolves_suspension=resolves_suspension,
         evidence_ids=evidence_ids,
+        appeal=appeal,
     )
+
+
+def _remedy(
+    tx: Tx, appeal_id: str | None, certification: Certification, remedy: AppealRemedy
+) -> Appeal | None:
+    if appeal_id is None:
+        return None
+    return appeals.remedy_due(tx, appeal_id=appeal_id, certification=certification, remedy=remedy)
 
 
 def suspension_stands(tx: Tx, certification: Certification) -> bool:
@@ -398,8 +430,10 @@ def change_scope(
     reason: str | None,
     examination_ids: tuple[str, ...] = (),
     resolves_suspension: bool = False,
+    appeal_id: str | None = None,
 ) -> Certification:
-    """Reduce or expand the scope (9.5).
+    """Reduce or expand the scope (9.5); naming ``appeal_id``, as the remedy of that upheld
+    appeal against a reduction (``restore-scope``).
 
     Every item added needs evidence: the decision names the passed examinations of this
     person that assessed it (:func:`issuer.process.evidence.expansion_evidence`), and the
@@ -411,6 +445,7 @@ def change_scope(
     certification = open_decision(
         tx, actor, number, LifecycleKind.SCOPE, frozenset({ACTIVE, SUSPENDED}), today=now.date()
     )
+    appeal = _remedy(tx, appeal_id, certification, AppealRemedy.RESTORE_SCOPE)
     version = tx.get_scheme_version(certification.scheme_version_id)
     assert version is not None
     offered = {item.code for item in version.content.scope_items}
@@ -461,6 +496,7 @@ def change_scope(
         reason=reason,
         evidence=evidence,
         resolves_suspension=resolves_suspension,
+        appeal=appeal,
     )
     if evidence is not None:
         decide_candidacies(tx, evidence=evidence, certification=changed, actor=actor, now=now)

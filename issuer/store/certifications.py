@@ -140,9 +140,20 @@ class CertificationReads(Unit):
                 examination_ids=tuple(evidence.get(r.id, ())),
                 resolves_suspension=r.resolves_suspension,
                 evidence_ids=tuple(recorded.get(r.id, ())),
+                appeal_id=r.appeal_id,
             )
             for r in rows
         ]
+
+    def get_lifecycle_decision(self, decision_id: str) -> LifecycleDecision | None:
+        """One lifecycle decision, with what it relied on."""
+        certification_id = self._s.scalar(
+            select(LifecycleDecisionRow.certification_id).where(
+                LifecycleDecisionRow.id == decision_id
+            )
+        )
+        found = [] if certification_id is None else self.lifecycle_decisions(certification_id)
+        return next((d for d in found if d.id == decision_id), None)
 
     def overdue_suspensions(self, today: date) -> list[OverdueSuspension]:
         """Suspended certifications whose resolve-by date is before ``today``, each with when
@@ -357,6 +368,7 @@ class CertificationWrites(Unit):
                 else ",".join(decision.scope_after),
                 effective_at=decision.effective_at,
                 resolves_suspension=decision.resolves_suspension,
+                appeal_id=decision.appeal_id,
             )
         )
         self._s.flush()

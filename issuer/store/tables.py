@@ -363,6 +363,51 @@ class LifecycleDecisionRow(Base):
     scope_after: Mapped[str | None] = mapped_column(Text)
     effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolves_suspension: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    appeal_id: Mapped[str | None] = mapped_column(ID)
+    """The appeal whose remedy this decision gives (no foreign key: the appeal names it back)."""
+
+
+class AppealRow(Base):
+    """An appeal against a decision about a person (9.8), each step's date and who took it.
+    ``grounds`` and ``rationale`` are confidential: nothing publishes this table. The
+    decision appealed is named by kind and id (a grant or denial, or a lifecycle
+    decision), so it has no foreign key of its own; the person and certification do."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (Index("ix_appeals_state_decide_by", "state", "decide_by"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    decision_kind: Mapped[str] = mapped_column(String(30))
+    decision_id: Mapped[str] = mapped_column(ID, index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    certification_id: Mapped[str | None] = mapped_column(ForeignKey("certifications.id"))
+    grounds: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[date] = mapped_column(Date)
+    appellant: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    acknowledge_by: Mapped[date] = mapped_column(Date)
+    decide_by: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    investigator_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    remedy: Mapped[str | None] = mapped_column(String(20))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    communicated_on: Mapped[date | None] = mapped_column(Date)
+    communicated_via: Mapped[str | None] = mapped_column(String(20))
+    communicated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    communicated_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    remedy_decision_id: Mapped[str | None] = mapped_column(ForeignKey("lifecycle_decisions.id"))
 
 
 class SuspensionEscalationRow(Base):

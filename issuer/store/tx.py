@@ -10,6 +10,7 @@ session: a method is found on the class as on any other, with no wrapper in betw
 
 from __future__ import annotations
 
+from issuer.store.appeals import AppealReads, AppealWrites
 from issuer.store.audit_log import AuditReads, AuditWrites
 from issuer.store.bulk import BulkReads
 from issuer.store.cases import CaseReads, CaseWrites
@@ -38,6 +39,7 @@ class Reader(
     CaseReads,
     CertificationReads,
     SurveillanceReads,
+    AppealReads,
     RecertificationReads,
     CredentialReads,
     FeedReads,
@@ -61,6 +63,7 @@ class Tx(
     CaseWrites,
     CertificationWrites,
     SurveillanceWrites,
+    AppealWrites,
     RecertificationWrites,
     CredentialWrites,
     KeyWrites,

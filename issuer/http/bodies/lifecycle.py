@@ -30,8 +30,15 @@ class WithdrawBody(_In):
     reason: Text = Field(description="confidential: kept by the issuer, never published")
 
 
+_APPEAL = (
+    "the upheld appeal (9.8) whose remedy this decision gives: it must call for this remedy "
+    "on this certification and not have had it yet"
+)
+
+
 class ReasonBody(_In):
     reason: Text | None = None
+    appeal_id: Id | None = Field(default=None, description=_APPEAL)
 
 
 class RecertifyBody(_In):
@@ -102,6 +109,7 @@ class ScopeBody(_In):
         "(for example, it concerned the item removed); without it the certification stays "
         "suspended",
     )
+    appeal_id: Id | None = Field(default=None, description=_APPEAL)
 
 
 class LifecycleDecisionOut(_Out):
@@ -125,6 +133,7 @@ class LifecycleDecisionOut(_Out):
         description="the recorded evidence (continuing development, work done) a "
         "recertification relied on"
     )
+    appeal_id: str | None = Field(description="the upheld appeal whose remedy this decision gave")
 
     @classmethod
     def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
@@ -141,6 +150,7 @@ class LifecycleDecisionOut(_Out):
             examination_ids=list(d.examination_ids),
             resolves_suspension=d.resolves_suspension,
             evidence_ids=list(d.evidence_ids),
+            appeal_id=d.appeal_id,
         )
 
 

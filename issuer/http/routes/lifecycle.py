@@ -57,7 +57,8 @@ def suspend(
 def reinstate(
     number: str, body: ReasonBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
-    """Lift a suspension (suspension bit cleared)."""
+    """Lift a suspension (suspension bit cleared). Naming ``appeal_id`` gives the remedy of
+    that upheld appeal; an appeal not upheld with ``reinstate`` is a 409."""
     with services.tx() as tx:
         certification = lifecycle.reinstate(
             tx,
@@ -66,6 +67,7 @@ def reinstate(
             entropy=services.entropy,
             number=number,
             reason=body.reason,
+            appeal_id=body.appeal_id,
         )
         return certification_detail(tx, certification)
 
@@ -115,6 +117,7 @@ def change_scope(
             reason=body.reason,
             examination_ids=tuple(body.examination_ids),
             resolves_suspension=body.resolves_suspension,
+            appeal_id=body.appeal_id,
         )
         return certification_detail(tx, certification)
 

@@ -14,7 +14,7 @@ still has to be evaluated. An identified risk lifts nothing, so every such confl
 refused exactly as before.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2027-01-05
 """
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,420 @@
+"""Appeals against decisions about a person (clause 9.8), from receipt to closing.
+
+An appeal names the decision it is against: an application's grant or denial
+(``decision``) or a decision on a granted certification (``lifecycle-decision``). A
+registrar records it as received (with its deadlines: acknowledgement and decision, counted
+in days from the day it was received), acknowledges it, and — with an administrator — assigns
+a decision-maker to investigate it. A decision-maker decides it; whoever investigates or
+decides must have taken no part in the decision appealed (not its decision-maker, not the
+examiner of an examination it relied on, not the person's trainer, no declared conflict
+with the person). A registrar records how the outcome was communicated, then closes it. The
+appellant may withdraw it until it is decided. Each step is dated, audited and moves the
+state as :data:`issuer.model.APPEAL_TRANSITIONS` allows; any other move is a 409.
+
+An upheld appeal changes nothing by itself: it records the remedy due, and a decision-maker
+gives it through the normal lifecycle decision naming the appeal
+(:func:`issuer.process.lifecycle.reinstate`, :func:`issuer.process.lifecycle.change_scope`),
+which calls :func:`remedy_due` before and :func:`record_remedy` after it decides.
+
+The grounds and the rationale are confidential: kept here, never in an audit entry, never
+published.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from issuer.errors import Forbidden, ImpartialityRefused, InvalidInput, NotFound, StateConflict
+from issuer.model import (
+    APPEAL_TRANSITIONS,
+    Appeal,
+    AppealedKind,
+    AppealOutcome,
+    AppealRemedy,
+    AppealState,
+    Appellant,
+    Certification,
+    ContactChannel,
+    Examination,
+    LifecycleKind,
+    Role,
+)
+from issuer.process.auth import Actor
+from issuer.process.impartiality import (
+    refuse_examiner_of_evidence,
+    refuse_trainer_of,
+)
+from issuer.runtime import Entropy, new_id
+from issuer.store import Tx
+
+__all__ = [
+    "AppealInput",
+    "acknowledge",
+    "assign",
+    "close",
+    "communicate",
+    "decide",
+    "get_appeal",
+    "list_appeals",
+    "receive",
+    "record_remedy",
+    "remedy_due",
+    "withdraw",
+]
+
+_DONE = frozenset({AppealState.DECIDED, AppealState.COMMUNICATED, AppealState.CLOSED})
+_REMEDIES: dict[tuple[AppealedKind, str], frozenset[AppealRemedy]] = {
+    (AppealedKind.DECISION, "deny"): frozenset({AppealRemedy.RE_GRANT}),
+    (AppealedKind.LIFECYCLE_DECISION, LifecycleKind.SUSPEND.value): frozenset(
+        {AppealRemedy.REINSTATE}
+    ),
+    (AppealedKind.LIFECYCLE_DECISION, LifecycleKind.WITHDRAW.value): frozenset(
+        {AppealRemedy.RE_GRANT}
+    ),
+    (AppealedKind.LIFECYCLE_DECISION, LifecycleKind.SCOPE.value): frozenset(
+        {AppealRemedy.RESTORE_SCOPE}
+    ),
+}
+"""Which remedies can answer an upheld appeal, by the kind of decision appealed."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppealInput:
+    decision_kind: AppealedKind
+    decision_id: str
+    grounds: str
+    received_on: date
+    appellant: Appellant
+    channel: ContactChannel
+
+
+@dataclass(frozen=True, slots=True)
+class _Appealed:
+    """What an appeal is against: who decided, about whom, relying on which examinations."""
+
+    kind: str
+    decided_by: str
+    person_id: str
+    certification_id: str | None
+    examinations: tuple[Examination, ...]
+
+
+def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
+    if kind is AppealedKind.DECISION:
+        decision = tx.get_decision(decision_id)
+        if decision is None:
+            raise NotFound(f"no decision {decision_id[:64]!r}")
+        application = tx.get_application(decision.application_id)
+        assert application is not None
+        certification = tx.certification_for_application(application.id)
+        return _Appealed(
+            kind=decision.outcome.value,
+            decided_by=decision.decision_maker_id,
+            person_id=application.person_id,
+            certification_id=None if certification is None else certification.id,
+            examinations=tuple(tx.list_examinations(application.id)),
+        )
+    lifecycle = tx.get_lifecycle_decision(decision_id)
+    if lifecycle is None:
+        raise NotFound(f"no lifecycle decision {decision_id[:64]!r}")
+    if lifecycle.decided_by is None:
+        raise InvalidInput(
+            f"no one decided this {lifecycle.kind.value}: the calendar did, and there is no "
+            "decision to appeal"
+        )
+    certification = tx.get_certification(lifecycle.certification_id)
+    assert certification is not None
+    examinations = (tx.get_examination(e) for e in lifecycle.examination_ids)
+    return _Appealed(
+        kind=lifecycle.kind.value,
+        decided_by=lifecycle.decided_by,
+        person_id=certification.person_id,
+        certification_id=certification.id,
+        examinations=tuple(e for e in examinations if e is not None),
+    )
+
+
+def _refuse_involved(tx: Tx, appeal: Appeal, staff_id: str, acting_as: str) -> None:
+    """Refuse ``staff_id`` if they took any part in the decision appealed (9.8)."""
+    appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
+    if staff_id == appealed.decided_by:
+        raise ImpartialityRefused(
+            f"the {acting_as} took the decision appealed: an appeal is decided by someone who "
+            "took no part in it (clause 9.8)",
+            kind="took-part-in-decision",
+        )
+    refuse_examiner_of_evidence(staff_id=staff_id, examinations=appealed.examinations)
+    refuse_trainer_of(tx, staff_id=staff_id, person_id=appeal.person_id, acting_as=acting_as)
+    if tx.conflicts_between(staff_id, appeal.person_id):
+        # No measure lifts it here: an appeal is heard by someone free of the matter (9.8),
+        # and there is always another decision-maker to hear it.
+        raise ImpartialityRefused(
+            f"the {acting_as} declared a conflict of interest with this person (clause 4.3): "
+            "an appeal is heard by someone with none, whatever measure is in force",
+            kind="declared-conflict",
+        )
+
+
+def get_appeal(tx: Tx, appeal_id: str, *, lock: bool = False) -> Appeal:
+    appeal = tx.lock_appeal(appeal_id) if lock else tx.get_appeal(appeal_id)
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id[:64]!r}")
+    return appeal
+
+
+def list_appeals(
+    tx: Tx, *, today: date, state: AppealState | None = None, overdue: bool = False
+) -> list[Appeal]:
+    return tx.list_appeals(state=state, overdue_on=today if overdue else None)
+
+
+def receive(
+    tx: Tx,
+    *,
+    actor: Actor,
+    now: datetime,
+    entropy: Entropy,
+    data: AppealInput,
+    acknowledge_days: int,
+    decide_days: int,
+) -> Appeal:
+    """Record an appeal as received on ``data.received_on`` (not in the future), with its
+    deadlines counted from that day."""
+    if data.received_on > now.date():
+        raise InvalidInput("an appeal cannot be received in the future")
+    if not data.grounds.strip():
+        raise InvalidInput("an appeal needs its grounds on record")
+    appealed = _appealed(tx, data.decision_kind, data.decision_id)
+    appeal = Appeal(
+        id=new_id(entropy),
+        decision_kind=data.decision_kind,
+        decision_id=data.decision_id,
+        person_id=appealed.person_id,
+        certification_id=appealed.certification_id,
+        grounds=data.grounds,
+        received_on=data.received_on,
+        appellant=data.appellant,
+        channel=data.channel,
+        acknowledge_by=data.received_on + timedelta(days=acknowledge_days),
+        decide_by=data.received_on + timedelta(days=decide_days),
+        state=AppealState.RECEIVED,
+        received_at=now,
+        received_by=actor.staff(),
+    )
+    tx.insert_appeal(appeal)
+    _audit(
+        tx,
+        actor,
+        now,
+        appeal,
+        "appeal.received",
+        decision_kind=appeal.decision_kind.value,
+        decision_id=appeal.decision_id,
+        received_on=appeal.received_on.isoformat(),
+        appellant=appeal.appellant.value,
+        channel=appeal.channel.value,
+        acknowledge_by=appeal.acknowledge_by.isoformat(),
+        decide_by=appeal.decide_by.isoformat(),
+    )
+    return appeal
+
+
+def _move(tx: Tx, appeal: Appeal, target: AppealState, **changes: object) -> Appeal:
+    """Move ``appeal`` (locked) to ``target`` with ``changes``, or refuse the move."""
+    if target not in APPEAL_TRANSITIONS[appeal.state]:
+        raise StateConflict(
+            f"an appeal that is {appeal.state.value} cannot become {target.value}",
+            kind="invalid-transition",
+        )
+    moved = dataclasses.replace(appeal, state=target, **changes)  # type: ignore[arg-type]
+    if not tx.update_appeal(moved, was=appeal.state):  # pragma: no cover - locked above
+        raise StateConflict("the appeal changed meanwhile", kind="invalid-transition")
+    return moved
+
+
+def acknowledge(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str) -> Appeal:
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    moved = _move(
+        tx, appeal, AppealState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor.staff()
+    )
+    _audit(tx, actor, now, moved, "appeal.acknowledged", late=now.date() > appeal.acknowledge_by)
+    return moved
+
+
+def assign(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str, investigator_id: str) -> Appeal:
+    """Put the appeal under investigation by a decision-maker who took no part in the
+    decision appealed."""
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    if AppealState.UNDER_INVESTIGATION not in APPEAL_TRANSITIONS[appeal.state]:
+        _move(tx, appeal, AppealState.UNDER_INVESTIGATION)  # refuses with the reason
+    investigator = tx.get_staff(investigator_id)
+    if investigator is None:
+        raise NotFound(f"no staff member {investigator_id[:64]!r}")
+    if Role.DECISION_MAKER not in investigator.roles or not investigator.active:
+        raise Forbidden(
+            "an appeal is investigated by an active decision-maker", kind="missing-role"
+        )
+    _refuse_involved(tx, appeal, investigator.id, "investigator")
+    moved = _move(
+        tx,
+        appeal,
+        AppealState.UNDER_INVESTIGATION,
+        investigator_id=investigator.id,
+        assigned_at=now,
+        assigned_by=actor.staff(),
+    )
+    _audit(tx, actor, now, moved, "appeal.assigned", investigator_id=investigator.id)
+    return moved
+
+
+def decide(
+    tx: Tx,
+    *,
+    actor: Actor,
+    now: datetime,
+    appeal_id: str,
+    outcome: AppealOutcome,
+    rationale: str,
+    remedy: AppealRemedy | None,
+) -> Appeal:
+    """Decide the appeal: upheld (wholly or partly) with the remedy due, or rejected. The
+    decision-maker took no part in the decision appealed. Nothing else changes: the remedy
+    is given by a decision of its own that names the appeal."""
+    maker = actor.staff()
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    if AppealState.DECIDED not in APPEAL_TRANSITIONS[appeal.state]:
+        _move(tx, appeal, AppealState.DECIDED)  # refuses with the reason
+    _refuse_involved(tx, appeal, maker, "decision-maker")
+    if not rationale.strip():
+        raise InvalidInput("an appeal's decision needs its rationale on record")
+    if outcome.upheld:
+        appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
+        fitting = _REMEDIES.get((appeal.decision_kind, appealed.kind), frozenset())
+        if remedy not in fitting:
+            names = ", ".join(sorted(r.value for r in fitting)) or "none"
+            raise InvalidInput(
+                f"an upheld appeal against a {appealed.kind} names the remedy due: {names}"
+            )
+    elif remedy is not None:
+        raise InvalidInput("a rejected appeal has no remedy")
+    moved = _move(
+        tx,
+        appeal,
+        AppealState.DECIDED,
+        outcome=outcome,
+        remedy=remedy,
+        rationale=rationale,
+        decided_at=now,
+        decided_by=maker,
+    )
+    _audit(
+        tx,
+        actor,
+        now,
+        moved,
+        "appeal.decided",
+        outcome=outcome.value,
+        remedy=None if remedy is None else remedy.value,
+        late=now.date() > appeal.decide_by,
+    )
+    return moved
+
+
+def communicate(
+    tx: Tx,
+    *,
+    actor: Actor,
+    now: datetime,
+    appeal_id: str,
+    communicated_on: date,
+    via: ContactChannel,
+) -> Appeal:
+    """Record when and how the outcome was communicated to the appellant."""
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    if AppealState.COMMUNICATED in APPEAL_TRANSITIONS[appeal.state]:
+        assert appeal.decided_at is not None
+        if communicated_on > now.date() or communicated_on < appeal.decided_at.date():
+            raise InvalidInput(
+                "the outcome is communicated on or after the day it was decided, and not in "
+                "the future"
+            )
+    moved = _move(
+        tx,
+        appeal,
+        AppealState.COMMUNICATED,
+        communicated_on=communicated_on,
+        communicated_via=via,
+        communicated_at=now,
+        communicated_by=actor.staff(),
+    )
+    _audit(
+        tx,
+        actor,
+        now,
+        moved,
+        "appeal.communicated",
+        communicated_on=communicated_on.isoformat(),
+        via=via.value,
+    )
+    return moved
+
+
+def close(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str) -> Appeal:
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    moved = _move(tx, appeal, AppealState.CLOSED, closed_at=now, closed_by=actor.staff())
+    _audit(tx, actor, now, moved, "appeal.closed")
+    return moved
+
+
+def withdraw(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str) -> Appeal:
+    """The appellant withdraws the appeal (recorded by staff); only before it is decided."""
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    moved = _move(tx, appeal, AppealState.WITHDRAWN, withdrawn_at=now, withdrawn_by=actor.staff())
+    _audit(tx, actor, now, moved, "appeal.withdrawn", was=appeal.state.value)
+    return moved
+
+
+def remedy_due(
+    tx: Tx, *, appeal_id: str, certification: Certification, remedy: AppealRemedy
+) -> Appeal:
+    """The appeal a lifecycle decision names, locked, if it is upheld with ``remedy`` for
+    ``certification`` and its remedy not yet given; otherwise 409 ``appeal-not-upheld``."""
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    if appeal.certification_id != certification.id:
+        problem = "is about another certification"
+    elif appeal.state not in _DONE or appeal.outcome is None or not appeal.outcome.upheld:
+        outcome = appeal.outcome.value if appeal.outcome else appeal.state.value
+        problem = f"is not upheld (it is {outcome})"
+    elif appeal.remedy is not remedy:
+        problem = f"calls for another remedy ({appeal.remedy})"
+    elif appeal.remedy_decision_id is not None:
+        problem = "already had its remedy given"
+    else:
+        return appeal
+    raise StateConflict(f"the appeal named {problem}", kind="appeal-not-upheld")
+
+
+def record_remedy(
+    tx: Tx, *, actor: Actor, now: datetime, appeal: Appeal, decision_id: str
+) -> Appeal:
+    """Record that ``decision_id`` gave the remedy of ``appeal`` (from :func:`remedy_due`)."""
+    remedied = dataclasses.replace(appeal, remedy_decision_id=decision_id)
+    tx.update_appeal(remedied, was=appeal.state)
+    _audit(tx, actor, now, remedied, "appeal.remedied", decision_id=decision_id)
+    return remedied
+
+
+def _audit(
+    tx: Tx, actor: Actor, now: datetime, appeal: Appeal, action: str, **details: str | bool | None
+) -> None:
+    """Audit a step; never the grounds or the rationale, which are confidential."""
+    tx.append_audit(
+        at=now,
+        actor=actor.audit_name,
+        action=action,
+        subject_type="appeal",
+        subject_id=appeal.id,
+        details={"state": appeal.state.value, **details},
+    )
