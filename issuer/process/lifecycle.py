@@ -58,6 +58,7 @@ from issuer.process.impartiality import (
     refuse_examiner_of_evidence,
     refuse_trainer_of,
 )
+from issuer.process.surveillance_schedule import close_proposals
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 from issuer.store.audit import AuditActor
@@ -268,19 +269,15 @@ def suspend(
         reason=_require_reason(reason),
     )
     # The suspensions surveillance proposed are acted on: they leave the worklist.
-    acted_on = [p.id for p in tx.proposed_suspensions_of(certification.id) if p.closed_at is None]
-    tx.close_proposed_suspensions(
-        acted_on, at=now, by=actor.staff(), closing=ProposalClosing.SUSPENDED
+    close_proposals(
+        tx,
+        [p.id for p in tx.proposed_suspensions_of(certification.id) if p.closed_at is None],
+        certification_id=certification.id,
+        actor=actor,
+        now=now,
+        closing=ProposalClosing.SUSPENDED,
+        action="surveillance.proposal-acted-on",
     )
-    for proposal_id in acted_on:
-        tx.append_audit(
-            at=now,
-            actor=actor.audit_name,
-            action="surveillance.proposal-acted-on",
-            subject_type="certification",
-            subject_id=certification.id,
-            details={"proposal_id": proposal_id},
-        )
     return suspended
 
 

@@ -39,7 +39,7 @@ from issuer.model import (
 from issuer.process import lifecycle
 from issuer.process.auth import Actor
 from issuer.process.impartiality import refuse_conflicted, refuse_trainer_of
-from issuer.process.surveillance_schedule import next_surveillance
+from issuer.process.surveillance_schedule import close_proposals, next_surveillance
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
 
@@ -187,23 +187,19 @@ def _close_overdue_proposals(
     """A late but satisfactory result answers the proposal the lateness raised: it leaves
     the worklist, closed as ``done-late`` and audited. An unsatisfactory result does not:
     its own proposal follows from the next due job."""
-    overdue = [
-        p.id
-        for p in tx.proposed_suspensions_of(item.certification_id)
-        if p.item_id == item.id and p.reason is ProposalReason.OVERDUE and p.closed_at is None
-    ]
-    tx.close_proposed_suspensions(
-        overdue, at=now, by=actor.staff(), closing=ProposalClosing.DONE_LATE
+    close_proposals(
+        tx,
+        [
+            p.id
+            for p in tx.proposed_suspensions_of(item.certification_id)
+            if p.item_id == item.id and p.reason is ProposalReason.OVERDUE and p.closed_at is None
+        ],
+        certification_id=item.certification_id,
+        actor=actor,
+        now=now,
+        closing=ProposalClosing.DONE_LATE,
+        action="surveillance.proposal-answered",
     )
-    for proposal_id in overdue:
-        tx.append_audit(
-            at=now,
-            actor=actor.audit_name,
-            action="surveillance.proposal-answered",
-            subject_type="certification",
-            subject_id=item.certification_id,
-            details={"proposal_id": proposal_id, "item_id": item.id},
-        )
 
 
 def propose_suspensions(

@@ -11,6 +11,9 @@ version no longer has is waived, an activity it adds is scheduled from the new c
 start. A withdrawn or expired certification gets no next item: recording a result on it
 is refused.
 
+The suspensions surveillance proposed close here too (:func:`close_proposals`): when a
+decision-maker suspends, or when late surveillance is done after all.
+
 Below :mod:`issuer.process.decisions` and :mod:`issuer.process.lifecycle`, which call it;
 it imports neither.
 """
@@ -22,6 +25,7 @@ from datetime import date, datetime, timedelta
 
 from issuer.model import (
     Certification,
+    ProposalClosing,
     SchemeVersion,
     SurveillanceActivity,
     SurveillanceDue,
@@ -33,6 +37,7 @@ from issuer.process.months import add_months
 from issuer.store import Tx
 
 __all__ = [
+    "close_proposals",
     "continue_on_new_cycle",
     "due_after",
     "first_surveillance",
@@ -120,3 +125,27 @@ def _audit_schedule(
             "waived": ",".join(str(i.id) for i in waived),
         },
     )
+
+
+def close_proposals(
+    tx: Tx,
+    proposal_ids: list[str],
+    *,
+    certification_id: str,
+    actor: Actor,
+    now: datetime,
+    closing: ProposalClosing,
+    action: str,
+) -> None:
+    """Close open proposed suspensions of a certification, as ``closing``, each with its
+    audit entry (``action``), so the worklist and the history agree on why it left."""
+    tx.close_proposed_suspensions(proposal_ids, at=now, by=actor.staff(), closing=closing)
+    for proposal_id in proposal_ids:
+        tx.append_audit(
+            at=now,
+            actor=actor.audit_name,
+            action=action,
+            subject_type="certification",
+            subject_id=certification_id,
+            details={"proposal_id": proposal_id},
+        )
