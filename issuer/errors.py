@@ -140,14 +140,15 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         403,
         "Refused so that whoever manages staff and tokens cannot also decide, and whoever "
         "proposed an impartiality measure (or evaluated a risk) does not also approve it "
-        "(4.2, 4.3).",
+        "(4.2, 4.3), and the owner of a corrective action does not check its effectiveness "
+        "(10).",
     ),
     "not-found": (404, "No such record, route or identifier."),
     "state-conflict": (409, "The record's state does not allow this action."),
     "invalid-transition": (
         409,
-        "The application, certification, appeal or impartiality risk cannot move to that "
-        "state from its current one.",
+        "The application, certification, appeal, impartiality risk or finding cannot move "
+        "to that state from its current one.",
     ),
     "risk-not-acceptable": (
         409,

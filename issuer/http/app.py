@@ -28,6 +28,7 @@ from issuer.http.routes import (
     cases,
     credentials,
     lifecycle,
+    management,
     records,
     regulator,
     risks,
@@ -388,6 +389,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
     for module in (
         appeals,
+        management,
         batches,
         rosters,
         schemes,

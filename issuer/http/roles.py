@@ -10,6 +10,8 @@ __all__ = [
     "CASE_READERS",
     "DECIDERS",
     "EXAMINING",
+    "MANAGEMENT_KEEPERS",
+    "MANAGEMENT_READERS",
     "NOTICE_KEEPERS",
     "REGISTRY_CLERKS",
     "REGULATORS",
@@ -38,3 +40,7 @@ RISK_KEEPERS = frozenset({Role.ADMINISTRATOR, Role.SCHEME_MANAGER})
 RISK_APPROVERS = frozenset({Role.ADMINISTRATOR, Role.IMPARTIALITY_COMMITTEE})
 """Who approves a measure or accepts a risk (never the staff member who proposed it)."""
 RISK_READERS = RISK_KEEPERS | RISK_APPROVERS | {Role.AUDITOR}
+MANAGEMENT_KEEPERS = frozenset({Role.ADMINISTRATOR, Role.SCHEME_MANAGER})
+"""Who raises findings, plans and records their corrective actions and checks them (10)."""
+MANAGEMENT_READERS = MANAGEMENT_KEEPERS | {Role.AUDITOR}
+"""Who reads findings and the management system's reports; the auditor changes nothing."""

@@ -11,7 +11,9 @@ API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
 impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
 :mod:`~issuer.model.certifications` (certifications and their lifecycle),
 :mod:`~issuer.model.credentials` (credentials, signing keys, status lists),
-:mod:`~issuer.model.regulators` (regulators' access), :mod:`~issuer.model.surveillance`
+:mod:`~issuer.model.regulators` (regulators' access), :mod:`~issuer.model.management`
+(findings, corrective actions and examiner figures of the management system),
+:mod:`~issuer.model.surveillance`
 (surveillance of certified persons and the suspensions it proposes) and
 :mod:`~issuer.model.bulk` (bulk issuance). The package imports nothing else of certreg,
 so every layer of the issuer may import it.
@@ -78,6 +80,15 @@ from issuer.model.impartiality_risks import (
     RiskSource,
     RiskState,
 )
+from issuer.model.management import (
+    FINDING_TRANSITIONS,
+    ExaminationTally,
+    Finding,
+    FindingSeverity,
+    FindingSource,
+    FindingState,
+    FindingStep,
+)
 from issuer.model.regulators import (
     CertificationChange,
     ChangeKind,
@@ -120,6 +131,7 @@ __all__ = [
     "APPEAL_TRANSITIONS",
     "APPLICATION_TRANSITIONS",
     "AWAITING_DECISION",
+    "FINDING_TRANSITIONS",
     "AiUse",
     "ApiToken",
     "Appeal",
@@ -147,7 +159,13 @@ __all__ = [
     "Disclosure",
     "Examination",
     "ExaminationResult",
+    "ExaminationTally",
     "ExaminerApproval",
+    "Finding",
+    "FindingSeverity",
+    "FindingSource",
+    "FindingState",
+    "FindingStep",
     "ImpartialityRisk",
     "InvigilationMode",
     "KeyState",

@@ -410,6 +410,39 @@ class AppealRow(Base):
     remedy_decision_id: Mapped[str | None] = mapped_column(ForeignKey("lifecycle_decisions.id"))
 
 
+class FindingRow(Base):
+    """A finding of the management system (clause 10) and its corrective action, each step's
+    date and who took it. Indexed by state and due date together, so the overdue list is one
+    index range."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_state_due_on", "state", "due_on"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    source: Mapped[str] = mapped_column(String(30))
+    clause: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(20))
+    raised_on: Mapped[date] = mapped_column(Date, index=True)
+    raised_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20))
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    action_note: Mapped[str | None] = mapped_column(Text)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    taken_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    effective: Mapped[bool | None] = mapped_column(Boolean)
+    check_note: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    times_reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class SuspensionEscalationRow(Base):
     """A suspension past its resolve-by date, referred to the decision-makers (9.5): at most
     one per suspend decision and deadline, so the due jobs never refer it twice."""

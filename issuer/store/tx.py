@@ -18,9 +18,11 @@ from issuer.store.certifications import CertificationReads, CertificationWrites
 from issuer.store.credentials import CredentialReads, CredentialWrites
 from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
+from issuer.store.management import FindingReads, FindingWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
 from issuer.store.recertification import RecertificationReads, RecertificationWrites
+from issuer.store.reports import ReportReads
 from issuer.store.risks import RiskReads, RiskWrites
 from issuer.store.rosters import RosterReads, RosterWrites
 from issuer.store.schemes import SchemeReads, SchemeWrites
@@ -40,6 +42,8 @@ class Reader(
     CertificationReads,
     SurveillanceReads,
     AppealReads,
+    FindingReads,
+    ReportReads,
     RecertificationReads,
     CredentialReads,
     FeedReads,
@@ -64,6 +68,7 @@ class Tx(
     CertificationWrites,
     SurveillanceWrites,
     AppealWrites,
+    FindingWrites,
     RecertificationWrites,
     CredentialWrites,
     KeyWrites,
