@@ -25,6 +25,7 @@ from issuer.http.deps import Services
 from issuer.http.routes import (
     appeals,
     batches,
+    body_information,
     cases,
     credentials,
     lifecycle,
@@ -389,6 +390,7 @@ def create_app(
     for module in (
         appeals,
         batches,
+        body_information,
         rosters,
         schemes,
         staff,
