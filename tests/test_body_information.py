@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.keys import KeyRing
 from issuer.credentials.signing import sign_compact
+from issuer.model import Role
 from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry.errors import InvalidPayload
@@ -205,3 +207,35 @@ def test_the_registry_refuses_a_body_document_its_schema_refuses(
             body=signed(good),
         )
     )
+
+
+def test_two_administrators_recording_at_once_both_record_one_version_after_the_other(
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+    store: Store,
+) -> None:
+    office, client = public
+    admins = [member(office, "admin"), office.enrol("admin-2", Role.ADMINISTRATOR)]
+    bodies = [INFORMATION, INFORMATION | {"contact": "complaints@nwc.example"}]
+    barrier = threading.Barrier(2)
+    answers: list[Any] = [None, None]
+
+    def go(index: int) -> None:
+        barrier.wait()
+        answers[index] = office.call("PUT", "/body-information", admins[index], bodies[index])
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    versions = sorted(a.json()["version"] for a in answers)
+    assert versions == [1, 2]
+    [last] = [i for i, a in enumerate(answers) if a.json()["version"] == 2]
+    _publish(client)
+    assert client.get("/body", headers=JSON).json()["contact"] == bodies[last]["contact"]
+    with store.reading() as reader:
+        entries = reader.audit_entries(limit=10_000)
+    assert [e.action for e in entries if e.subject_type == "body-information"] == [
+        "body-information.recorded"
+    ] * 2

@@ -52,26 +52,37 @@ def record_body_information(
     scope_url = None if accreditation is None else accreditation.scope_url
     if scope_url is not None and not scope_url.startswith("https://"):
         raise InvalidInput("the accreditation scope is a web address starting https://")
-    current = tx.current_body_information()
-    information = BodyInformation(
-        version=1 if current is None else current.version + 1,
-        name=_said(name, "the body's name"),
-        impartiality_commitment=_said(impartiality_commitment, "the impartiality commitment"),
-        appeals_process=_said(appeals_process, "how appeals are handled"),
-        complaints_process=_said(complaints_process, "how complaints are handled"),
-        contact=_said(contact, "where to send an appeal or a complaint"),
-        accreditation=accreditation,
-        recorded_by=recorded_by,
-        recorded_at=now,
+    texts = (
+        _said(name, "the body's name"),
+        _said(impartiality_commitment, "the impartiality commitment"),
+        _said(appeals_process, "how appeals are handled"),
+        _said(complaints_process, "how complaints are handled"),
+        _said(contact, "where to send an appeal or a complaint"),
     )
-    tx.insert_body_information(information)
+    # The audit entry first: appending it locks the audit head until the transaction ends
+    # (SQLite's writers queue from the start anyway), so two administrators recording at
+    # once both succeed, one version after the other, on either engine, instead of both
+    # reading the same current version and one failing on a duplicate.
     tx.append_audit(
         at=now,
         actor=actor.audit_name,
         action="body-information.recorded",
         subject_type="body-information",
         subject_id=BODY_INFORMATION_KEY,
-        details={"version": information.version},
+        details={},
     )
+    current = tx.current_body_information()
+    information = BodyInformation(
+        version=1 if current is None else current.version + 1,
+        name=texts[0],
+        impartiality_commitment=texts[1],
+        appeals_process=texts[2],
+        complaints_process=texts[3],
+        contact=texts[4],
+        accreditation=accreditation,
+        recorded_by=recorded_by,
+        recorded_at=now,
+    )
+    tx.insert_body_information(information)
     tx.enqueue(DocumentKind.BODY_INFORMATION.value, BODY_INFORMATION_KEY, now)
     return information

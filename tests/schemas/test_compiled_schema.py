@@ -100,7 +100,8 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
     public: tuple[BackOffice, TestClient],  # noqa: F811
     registry_store: RegistryStore,
 ) -> None:
-    """Every document the issuer publishes (a grant, a mark, the body information), mutated one step at a time."""
+    """Every document the issuer publishes (a grant, a mark, the body information), mutated
+    one step at a time."""
     office, client = public
     decision = grant(office)
     number = decision["certification"]["certificate_number"]
