@@ -15,6 +15,7 @@ from schemas.openapi import negotiated_response, problem_responses
 
 __all__ = [
     "AUDIT_CHECKPOINT",
+    "BODY",
     "DIRECTORY",
     "DIRECTORY_NAME",
     "INTAKE",
@@ -74,6 +75,19 @@ DIRECTORY = (
     )
 )
 PAGE = NOT_MODIFIED | RATE_LIMITED | {200: negotiated_response("The scheme information")}
+BODY = (
+    NOT_MODIFIED
+    | RATE_LIMITED
+    | {
+        200: negotiated_response(
+            "What the body publishes about itself: its impartiality commitment, how to appeal"
+            " or complain, whom to contact, its accreditation"
+        ),
+        404: negotiated_response(
+            "The body has not published it yet (a page saying so, or not-found)", problem=True
+        ),
+    }
+)
 INTAKE = problem_responses(401, 403, 409, 413)
 
 DIRECTORY_NAME: dict[str, Any] = {

@@ -1,7 +1,7 @@
-"""The public registry's routes: keys, status lists, register entries, schemes, the
-directory of persons who chose to be listed, and the issuer's latest audit checkpoint; and
-the status list and register lookup answers they share with the fast paths in front of the
-application.
+"""The public registry's routes: keys, status lists, register entries, schemes, the body
+information (``/body``: impartiality, appeals and complaints), the directory of persons who
+chose to be listed, and the issuer's latest audit checkpoint; and the status list and
+register lookup answers they share with the fast paths in front of the application.
 
 Everything served here is a stored, issuer-signed document or a part of its payload; the app
 holds no key and signs nothing. Reads carry strong ETags and answer ``If-None-Match`` with
@@ -39,7 +39,12 @@ from registry.status_cache import ServedList, StatusListCache
 from registry.store import Document, strong_etag
 from schemas import certificate_numbers
 from schemas.problem import problem_type_uri
-from schemas.publication import AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_MEDIA_TYPE, DocumentKind
+from schemas.publication import (
+    AUDIT_CHECKPOINT_KEY,
+    AUDIT_CHECKPOINT_MEDIA_TYPE,
+    BODY_INFORMATION_KEY,
+    DocumentKind,
+)
 
 __all__ = ["same_family_name"]
 
@@ -394,6 +399,29 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
         def page() -> bytes:
             view = pages.scheme_view(document.key, subject)
             return pages.render("scheme.html", title=view.name, scheme=view)
+
+        return _negotiated(request, subject, page, cache_control="no-cache")
+
+    @router.get("/body", dependencies=generous, responses=documented.BODY)
+    def body(request: Request) -> Response:
+        """What the body publishes about itself: its commitment to impartiality (4.3), how
+        to appeal (9.8) or complain (9.9), whom to contact, its accreditation."""
+        document = registry.document(DocumentKind.BODY_INFORMATION, BODY_INFORMATION_KEY)
+        if document is None:
+            if not pages.prefers_html(request.headers.get("accept")):
+                raise NotFound("the body has not published this information yet")
+            return Response(
+                pages.render("body.html", title="How to appeal or complain", body=None),
+                status_code=404,
+                media_type=pages.HTML_MEDIA_TYPE,
+                headers=pages.PAGE_HEADERS | {"Cache-Control": "no-cache"},
+            )
+        subject = _subject(document)
+
+        def page() -> bytes:
+            view = pages.body_view(subject)
+            title = view.name or "How to appeal or complain"
+            return pages.render("body.html", title=title, body=view)
 
         return _negotiated(request, subject, page, cache_control="no-cache")
 

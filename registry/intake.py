@@ -21,6 +21,10 @@ A certification mark's image is stored only if the digest its signed document st
 digest of its bytes: that digest is what mark credentials carry (``relatedResource``), so
 what ``/marks/{id}`` serves is what they name.
 
+The body information (what the body publishes about itself: clauses 4.3, 9.8, 9.9) is
+checked against its JSON Schema, under its one key, so ``/body`` serves only what the issuer
+could have validated.
+
 An audit checkpoint is stored only if it goes further along the issuer's audit log than the
 one held (:mod:`registry.audit_checkpoint`): a registry never goes back.
 """
@@ -53,6 +57,7 @@ from registry.store import Document, RegistryStore
 from schemas import credential_schemas
 from schemas.publication import (
     AUDIT_CHECKPOINT_MEDIA_TYPE,
+    BODY_INFORMATION_KEY,
     KEYS_JWT_TYPE,
     MARK_JWT_TYPE,
     MARK_MEDIA_TYPES,
@@ -250,6 +255,10 @@ def check_credential(
         matches = subject.get("certificateNumber") == key
     elif kind is DocumentKind.CREDENTIAL:
         matches = _check_issued_credential(payload, key)
+    elif kind is DocumentKind.BODY_INFORMATION:
+        _validate(credential_schemas.BODY_INFORMATION_V1, payload)
+        named = payload.get("id")
+        matches = key == BODY_INFORMATION_KEY and isinstance(named, str) and named.endswith("/body")
     else:
         named = subject.get("id")
         matches = isinstance(named, str) and named.endswith(f"/schemes/{key}")

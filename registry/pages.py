@@ -34,7 +34,9 @@ __all__ = [
     "HTML_MEDIA_TYPE",
     "PAGE_HEADERS",
     "SITE_NAME",
+    "BodyView",
     "SchemeView",
+    "body_view",
     "paragraphs",
     "prefers_html",
     "render",
@@ -318,4 +320,48 @@ def scheme_view(key: str, subject: object) -> SchemeView:
             if paragraphs(data.get(field))
         ],
         surveillance=_surveillance(data.get("surveillanceActivities")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BodyView:
+    """What the ``/body`` page shows, read defensively from the published body information:
+    the impartiality commitment (4.3), how to appeal (9.8) and complain (9.9), whom to
+    write to, and the accreditation if any."""
+
+    name: str
+    version: int | None
+    sections: list[SectionView]
+    contact: str
+    accreditation_body: str
+    accreditation_number: str
+    accreditation_scope_url: str
+
+
+_BODY_SECTIONS = (
+    ("impartialityCommitment", "Our commitment to impartiality"),
+    ("appealsProcess", "How to appeal a decision"),
+    ("complaintsProcess", "How to make a complaint"),
+)
+
+
+def body_view(subject: object) -> BodyView:
+    """The view of the published body information (its subject may be anything)."""
+    data: Mapping[str, Any] = subject if isinstance(subject, Mapping) else {}
+    raw = data.get("accreditation")
+    accreditation: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    scope_url = _text(accreditation.get("scopeUrl"))
+    return BodyView(
+        name=_text(data.get("name")),
+        version=_integer(data.get("version")),
+        sections=[
+            SectionView(heading, paragraphs(data.get(field)))
+            for field, heading in _BODY_SECTIONS
+            if paragraphs(data.get(field))
+        ],
+        contact=_text(data.get("contact")),
+        accreditation_body=_text(accreditation.get("accreditationBody")),
+        accreditation_number=_text(accreditation.get("accreditationNumber")),
+        # A link only to a web address (never ``javascript:`` or the like).
+        accreditation_scope_url=scope_url if scope_url.startswith("https://") else "",
     )

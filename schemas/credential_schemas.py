@@ -24,12 +24,14 @@ from schemas.compiled_schema import compile_schema
 
 __all__ = [
     "AUDIT_CHECKPOINT_V1",
+    "BODY_INFORMATION_V1",
     "CERTIFICATION_CREDENTIAL_V1",
     "CERTIFICATION_CREDENTIAL_V2",
     "CERTIFICATION_CREDENTIAL_V3",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
     "CERTIFICATION_MARK_CREDENTIAL_V2",
     "CERTIFICATION_MARK_CREDENTIAL_V3",
+    "CONTEXT_BODY_V1",
     "CONTEXT_NAMES",
     "CONTEXT_V1",
     "CONTEXT_V1_URL",
@@ -77,6 +79,10 @@ ISSUER_KEYS_V1 = "issuer-keys-v1"
 AUDIT_CHECKPOINT_V1 = "audit-checkpoint-v1"
 """The payload of an audit checkpoint (``audit-checkpoint+jwt``): the position and hash of
 the audit log's last entry, nothing of its content."""
+BODY_INFORMATION_V1 = "body-information-v1"
+"""What the body publishes about itself (clauses 4.3, 9.8, 9.9): its impartiality
+commitment, how appeals and complaints are handled, whom to contact, its accreditation. Its
+documents cite :data:`CONTEXT_V3` and, after it, :data:`CONTEXT_BODY_V1`."""
 SCHEMA_NAMES = frozenset(
     {
         CERTIFICATION_CREDENTIAL_V1,
@@ -94,6 +100,7 @@ SCHEMA_NAMES = frozenset(
         STATUS_LIST_CREDENTIAL_V1,
         ISSUER_KEYS_V1,
         AUDIT_CHECKPOINT_V1,
+        BODY_INFORMATION_V1,
     }
 )
 """Every schema shipped in ``schemas/json/``, by the name in its URL."""
@@ -112,7 +119,11 @@ CONTEXT_V3 = "certreg-v3"
 """The context documents cite now, at ``{base_url}/contexts/certreg-v3.jsonld``: every
 term of version 2 plus ``originalCertificationDate`` (certificate, mark, register entry)
 and the recertification window and evidence of a scheme."""
-CONTEXT_NAMES = frozenset({CONTEXT_V1, CONTEXT_V2, CONTEXT_V3})
+CONTEXT_BODY_V1 = "certreg-body-v1"
+"""The terms of the body information (``BodyInformationCredential``, ``CertificationBody``),
+at ``{base_url}/contexts/certreg-body-v1.jsonld``, cited after :data:`CONTEXT_V3`: a small
+context of its own, so the one every certificate cites stays as it is."""
+CONTEXT_NAMES = frozenset({CONTEXT_V1, CONTEXT_V2, CONTEXT_V3, CONTEXT_BODY_V1})
 """Every context shipped in ``schemas/contexts/`` (as ``{name}.jsonld``)."""
 
 

@@ -17,6 +17,10 @@ Kinds, their keys, their bodies' JWS payloads, and where the registry serves the
   (``vc+jwt``) with public fields only → ``/register/{number}``;
 - ``scheme`` (key: the scheme id): a ``SchemeInformationCredential`` (``vc+jwt``) with the
   public information of clause 7.2.2 → ``/schemes/{scheme_id}``;
+- ``body-information`` (key ``"body"``): a ``BodyInformationCredential`` (``vc+jwt``) with
+  what the body makes public about itself — its impartiality commitment (clause 4.3), how
+  appeals and complaints are handled (9.8, 9.9), whom to contact, its accreditation →
+  ``/body``. Published only once the body has recorded it;
 - ``credential`` (key: the credential's UUID, without ``urn:uuid:``): a certificate or mark
   credential (``vc+jwt``) exactly as issued, for the verification page ``/v/{credential_id}``.
   A credential never changes once signed, so it is always published as version 1: the first
@@ -47,6 +51,7 @@ __all__ = [
     "AUDIT_CHECKPOINT_JWT_TYPE",
     "AUDIT_CHECKPOINT_KEY",
     "AUDIT_CHECKPOINT_MEDIA_TYPE",
+    "BODY_INFORMATION_KEY",
     "CREDENTIAL_VERSION",
     "KEYS_JWT_TYPE",
     "MARK_JWT_TYPE",
@@ -63,6 +68,8 @@ AUDIT_CHECKPOINT_JWT_TYPE = "audit-checkpoint+jwt"
 AUDIT_CHECKPOINT_MEDIA_TYPE = f"application/{AUDIT_CHECKPOINT_JWT_TYPE}"
 AUDIT_CHECKPOINT_KEY = "issuer"
 """The one key an audit checkpoint is published under: a registry holds one issuer's log."""
+BODY_INFORMATION_KEY = "body"
+"""The one key the body information is published under: a registry holds one body's."""
 MARK_MEDIA_TYPES = frozenset({"image/svg+xml", "image/png"})
 """The image types a certification mark may have, on the issuer's side and on intake."""
 PUBLICATION_MEDIA_TYPE = "application/json"
@@ -78,6 +85,7 @@ class DocumentKind(enum.StrEnum):
     CREDENTIAL = "credential"
     MARK = "mark"
     AUDIT_CHECKPOINT = "audit-checkpoint"
+    BODY_INFORMATION = "body-information"
 
 
 def digest_sri(data: bytes) -> str:

@@ -39,6 +39,7 @@ VC_TYPES = {
     "BitstringStatusListCredential",
     "RegisterEntryCredential",
     "SchemeInformationCredential",
+    "BodyInformationCredential",
 }
 """The kinds of signed credential certreg makes; each must be among the documents."""
 
@@ -101,6 +102,24 @@ def issue_everything(office: BackOffice, client: TestClient, registry: Registry)
         f"/schemes/{decision['certification']['scheme_id']}/versions",
         member(office, "manager"),
         version,
+    )
+    # What the body publishes about itself (4.3, 9.8, 9.9), with an accreditation.
+    office.ok(
+        "PUT",
+        "/body-information",
+        member(office, "admin"),
+        {
+            "name": "Example Certification Body",
+            "impartiality_commitment": "We decide on evidence alone.",
+            "appeals_process": "Appeal within 30 days; people who took no part decide.",
+            "complaints_process": "Write to us; we answer within 5 working days.",
+            "contact": "appeals@example.test",
+            "accreditation": {
+                "accreditation_body": "National Accreditation Service",
+                "accreditation_number": "PC-0042",
+                "scope_url": "https://nas.example/scopes/PC-0042",
+            },
+        },
     )
     client.app.state.drain()  # type: ignore[attr-defined]
     documents = [

@@ -6,7 +6,9 @@ list URLs, scheme and register URLs, the ``did:web`` issuer — that points at t
 is fetched from the registry app, and must answer 200 with the right media type; a
 ``relatedResource`` must answer with bytes of the digest it names. Addresses elsewhere
 (the W3C contexts) must be ones verifiers pin, and the pinned copies must be the published
-ones (their digests are in the specifications).
+ones (their digests are in the specifications). The one exception is the body information's
+accreditation scope: a page the accreditation body publishes, which nothing verifies
+against, cited for people to read.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ EXPECTED_TYPE = {
     "/schemes/": "application/json",
     "/register/": "application/json",
     "/.well-known/did.json": "application/json",
+    "/body": "application/json",
 }
 """The media type of each kind of address (a mark's is the one its citation names)."""
 
@@ -66,7 +69,9 @@ def _did_web_url(did: str) -> str:
 
 def _addresses(document: Signed) -> set[str]:
     found = set()
-    for _, value in _strings(document.payload):
+    for path, value in _strings(document.payload):
+        if path == ".credentialSubject.accreditation.scopeUrl":
+            continue  # the accreditation body's own page, for people to read
         if value.startswith(("https://", "http://")):
             found.add(value)
         elif value.startswith("did:web:"):

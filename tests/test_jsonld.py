@@ -45,6 +45,7 @@ CONTEXT_SHA256 = {
     "certreg-v1": "4ddf08345f65c73297a5832719f749532440e00852b5f06a6565894fd501c300",
     "certreg-v2": "e47045ca4d46635e5f14b529c49d23bf60bc1e52d9c87084c6b6c86abc951d75",
     "certreg-v3": "918afd1a44279a982d01b5ad8e68779f4941656ae4b82962e9633c0584866cc2",
+    "certreg-body-v1": "0a5b4f0827e5debefb123e6d03ebbc27e3826ec09b455f85f36eb7cd20f867b1",
 }
 """A context, once cited by a signed document, never changes: a change is a new version."""
 

@@ -18,6 +18,7 @@ from schemas.credential_schemas import REGISTER_ENTRY_V3, validate
 from schemas.publication import DocumentKind, Publication
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
+from tests.test_body_information import INFORMATION as BODY_INFORMATION
 from tests.test_credentials import SVG_MARK, method_key
 
 
@@ -109,9 +110,9 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     office: BackOffice, clock: FrozenClock
 ) -> None:
     """VC-JOSE-COSE §4: the kid of every JWS the issuer signs — credential, status lists,
-    register entry, scheme information, and the keys document itself — is the DID URL of a
-    verification method of the DID document it publishes, controlled by the DID and listed
-    under assertionMethod; each credential's JWT iss repeats its issuer."""
+    register entry, scheme information, body information, and the keys document itself — is
+    the DID URL of a verification method of the DID document it publishes, controlled by the
+    DID and listed under assertionMethod; each credential's JWT iss repeats its issuer."""
     with office.store.transaction() as tx:
         outbox.enqueue_keys(tx, clock())
     scheme_id = grant(office)["certification"]["scheme_id"]
@@ -121,6 +122,7 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
         "rules": "Use only with your certificate number and while certified.",
     }
     office.ok("PUT", f"/schemes/{scheme_id}/mark", member(office, "manager"), mark)
+    office.ok("PUT", "/body-information", member(office, "admin"), BODY_INFORMATION)
     recorder = Recorder()
     _drain(office, recorder, clock)
     did_document = _payload(recorder.received[0].body)["did_document"]

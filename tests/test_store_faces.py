@@ -38,6 +38,7 @@ WRITES = {
     "enqueue_many",
     "finish_roster",
     "insert_application",
+    "insert_body_information",
     "insert_approval",
     "insert_certification",
     "insert_competence",

@@ -10,12 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-__all__ = ["CONTEXT_NAME", "IssuerIdentity", "did_web", "jwt_claims", "verification_method_id"]
+__all__ = [
+    "CONTEXT_BODY_V1",
+    "CONTEXT_NAME",
+    "IssuerIdentity",
+    "did_web",
+    "jwt_claims",
+    "verification_method_id",
+]
 
 CONTEXT_NAME = "certreg-v3"
 """The JSON-LD context credentials cite now (``schemas.credential_schemas.CONTEXT_V3``,
 spelled out so that the processes which only write — a bulk run's — need not import the
 JSON Schema stack; a test holds the two equal)."""
+CONTEXT_BODY_V1 = "certreg-body-v1"
+"""The context of the body information (``schemas.credential_schemas.CONTEXT_BODY_V1``),
+cited after :data:`CONTEXT_NAME`."""
 
 
 def did_web(base_url: str) -> str:
@@ -81,6 +91,17 @@ class IssuerIdentity:
 
     def register_url(self, certificate_number: str) -> str:
         return f"{self.base_url}/register/{certificate_number}"
+
+    @property
+    def body_url(self) -> str:
+        """Where the registry serves what the body publishes about itself."""
+        return f"{self.base_url}/body"
+
+    @property
+    def body_context_url(self) -> str:
+        """The JSON-LD context of the body information (``certreg-body-v1.jsonld``), cited
+        after :attr:`context_url`."""
+        return f"{self.base_url}/contexts/{CONTEXT_BODY_V1}.jsonld"
 
     def credential_schema_url(self, name: str) -> str:
         return f"{self.base_url}/schemas/{name}.json"

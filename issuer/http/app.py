@@ -25,6 +25,7 @@ from issuer.http.deps import Services
 from issuer.http.routes import (
     appeals,
     batches,
+    body_information,
     cases,
     credentials,
     lifecycle,
@@ -391,6 +392,7 @@ def create_app(
         appeals,
         management,
         batches,
+        body_information,
         rosters,
         schemes,
         staff,

@@ -6,6 +6,7 @@ refer to ISO/IEC 17024.
 This package is the vocabulary's public face: every name is imported from ``issuer.model``,
 never from the module that holds it. The modules hold the values by aggregate —
 :mod:`~issuer.model.appeals` (appeals against decisions about a person),
+:mod:`~issuer.model.body_information` (what the body publishes about itself),
 :mod:`~issuer.model.schemes` (schemes and their marks), :mod:`~issuer.model.staff` (staff and
 API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
 impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
@@ -33,6 +34,7 @@ from issuer.model.appeals import (
     Appellant,
     ContactChannel,
 )
+from issuer.model.body_information import Accreditation, BodyInformation
 from issuer.model.bulk import (
     BulkItem,
     PreparedRoster,
@@ -132,6 +134,7 @@ __all__ = [
     "APPLICATION_TRANSITIONS",
     "AWAITING_DECISION",
     "FINDING_TRANSITIONS",
+    "Accreditation",
     "AiUse",
     "ApiToken",
     "Appeal",
@@ -143,6 +146,7 @@ __all__ = [
     "Appellant",
     "Application",
     "ApplicationState",
+    "BodyInformation",
     "BulkItem",
     "Certification",
     "CertificationChange",

@@ -1,5 +1,6 @@
-"""The public documents the outbox signs and sends: register entries, scheme information
-and mark images, each built from the store as it is now and validated against its schema.
+"""The public documents the outbox signs and sends: register entries, scheme information,
+the body information and mark images, each built from the store as it is now and
+validated against its schema.
 
 What a document may carry is decided here, and only public facts are: a register entry
 names the person as the public register shows them (clause 7.2.1) and the credentials of the
@@ -18,9 +19,14 @@ from issuer.credentials.identity import IssuerIdentity
 from issuer.credentials.status import credential_status
 from issuer.model import Certification, CredentialKind
 from issuer.store import Tx
-from schemas.credential_schemas import REGISTER_ENTRY_V3, SCHEME_INFORMATION_V3, validate
+from schemas.credential_schemas import (
+    BODY_INFORMATION_V1,
+    REGISTER_ENTRY_V3,
+    SCHEME_INFORMATION_V3,
+    validate,
+)
 
-__all__ = ["mark_image", "register_entry", "scheme_information"]
+__all__ = ["body_information", "mark_image", "register_entry", "scheme_information"]
 
 
 def _stamp(instant: datetime) -> str:
@@ -140,6 +146,42 @@ def scheme_information(
         "credentialSubject": subject,
     }
     validate(SCHEME_INFORMATION_V3, document)
+    return document
+
+
+def body_information(tx: Tx, *, identity: IssuerIdentity, now: datetime) -> dict[str, Any] | None:
+    """What the body makes public about itself (clauses 4.3, 9.8, 9.9), as last recorded;
+    ``None`` while nothing is recorded."""
+    information = tx.current_body_information()
+    if information is None:
+        return None
+    subject: dict[str, Any] = {
+        "id": identity.did,
+        "type": "CertificationBody",
+        "name": information.name,
+        "version": information.version,
+        "impartialityCommitment": information.impartiality_commitment,
+        "appealsProcess": information.appeals_process,
+        "complaintsProcess": information.complaints_process,
+        "contact": information.contact,
+    }
+    accreditation = information.accreditation
+    if accreditation is not None:
+        subject["accreditation"] = {
+            "accreditationBody": accreditation.body,
+            "accreditationNumber": accreditation.number,
+        }
+        if accreditation.scope_url is not None:
+            subject["accreditation"]["scopeUrl"] = accreditation.scope_url
+    document = {
+        "@context": [VC_CONTEXT, identity.context_url, identity.body_context_url],
+        "id": identity.body_url,
+        "type": ["VerifiableCredential", "BodyInformationCredential"],
+        "issuer": identity.did,
+        "validFrom": _stamp(now),
+        "credentialSubject": subject,
+    }
+    validate(BODY_INFORMATION_V1, document)
     return document
 
 

@@ -39,7 +39,12 @@ from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
 from issuer.credentials.status import list_validity_seconds, sign_status_list
 from issuer.model import KeyState
 from issuer.publication.checkpoints import CheckpointSource, sign_checkpoint
-from issuer.publication.documents import mark_image, register_entry, scheme_information
+from issuer.publication.documents import (
+    body_information,
+    mark_image,
+    register_entry,
+    scheme_information,
+)
 from issuer.runtime import Clock
 from issuer.store import Store, Tx
 from schemas.credential_schemas import (
@@ -108,7 +113,8 @@ def enqueue_mark(tx: Tx, mark_id: str, at: datetime) -> None:
 
 def enqueue_resigning(tx: Tx, at: datetime) -> dict[str, int]:
     """After a key compromise: ask for every document the registry holds that is signed each
-    time it is published — status lists, scheme information, register entries — to be signed
+    time it is published — status lists, scheme information, register entries, the body
+    information — to be signed
     again, by the active key; returns how many of each kind were enqueued.
 
     Why all of them: the registry keeps what was published while the compromised key
@@ -223,6 +229,9 @@ def _document(
         return _vc_jwt(entry, signer, identity.did, now)
     if kind == DocumentKind.SCHEME:
         information = scheme_information(tx, key, identity=identity, now=now)
+        return None if information is None else _vc_jwt(information, signer, identity.did, now)
+    if kind == DocumentKind.BODY_INFORMATION:
+        information = body_information(tx, identity=identity, now=now)
         return None if information is None else _vc_jwt(information, signer, identity.did, now)
     if kind == DocumentKind.CREDENTIAL:
         credential = tx.get_credential(key)

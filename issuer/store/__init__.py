@@ -10,6 +10,7 @@ face: every read of :class:`Tx` and no write (nothing that inserts, updates or l
 
 One module per aggregate, each with a class of reads and, if it writes, one of writes, over
 one common base (:mod:`~issuer.store.base`): :mod:`~issuer.store.schemes`,
+:mod:`~issuer.store.body_information`,
 :mod:`~issuer.store.staff`, :mod:`~issuer.store.risks`,
 :mod:`~issuer.store.persons`, :mod:`~issuer.store.cases`,
 :mod:`~issuer.store.certifications`, :mod:`~issuer.store.surveillance`,

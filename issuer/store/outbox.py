@@ -13,6 +13,7 @@ from issuer.store.audit_log import AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_KIND
 from issuer.store.base import Unit
 from issuer.store.load import _TABLES, Loads
 from issuer.store.tables import (
+    BodyInformationRow,
     CertificationRow,
     CredentialRow,
     OutboxRow,
@@ -22,6 +23,11 @@ from issuer.store.tables import (
 )
 
 __all__ = ["OutboxReads", "OutboxWrites"]
+
+BODY_INFORMATION_KIND = "body-information"
+BODY_INFORMATION_KEY = "body"
+"""The outbox entry of the body information (``schemas.publication``'s kind and key,
+spelled out: the store imports nothing of the publication)."""
 
 
 class OutboxReads(Unit):
@@ -48,21 +54,29 @@ class OutboxReads(Unit):
         ]
         keys += [("credential", i) for i in self._s.scalars(select(CredentialRow.id))]
         keys += [("mark", i) for i in self._s.scalars(select(SchemeMarkRow.id))]
+        keys += self._body_information_key()
         keys.append((AUDIT_CHECKPOINT_KIND, AUDIT_CHECKPOINT_KEY))  # last: the end after all
         return keys
 
     def resignable_publication_keys(self) -> list[tuple[str, str]]:
         """Every published document signed anew each time it is published — status lists
-        first, then scheme information and register entries — for when a key that signed
-        them is compromised. Credentials are signed once (a compromised key's are replaced,
-        not re-signed) and a mark image is stored once, so neither is among them."""
+        first, then scheme information, register entries and the body information — for
+        when a key that signed them is compromised. Credentials are signed once (a
+        compromised key's are replaced, not re-signed) and a mark image is stored once, so
+        neither is among them."""
         keys = [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
         keys += [("scheme", i) for i in self._s.scalars(select(SchemeRow.id))]
         keys += [
             ("register-entry", n)
             for n in self._s.scalars(select(CertificationRow.certificate_number))
         ]
+        keys += self._body_information_key()
         return keys
+
+    def _body_information_key(self) -> list[tuple[str, str]]:
+        """The body information's key, once the body has recorded it (else nothing)."""
+        recorded = self._s.scalars(select(BodyInformationRow.version).limit(1)).first()
+        return [] if recorded is None else [(BODY_INFORMATION_KIND, BODY_INFORMATION_KEY)]
 
 
 class OutboxWrites(Loads):

@@ -367,6 +367,24 @@ class LifecycleDecisionRow(Base):
     """The appeal whose remedy this decision gives (no foreign key: the appeal names it back)."""
 
 
+class BodyInformationRow(Base):
+    """What the body publishes about itself (4.3, 9.8, 9.9), one row per version recorded;
+    the highest version is the one published. Public by design."""
+
+    __tablename__ = "body_information"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    impartiality_commitment: Mapped[str] = mapped_column(Text)
+    appeals_process: Mapped[str] = mapped_column(Text)
+    complaints_process: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(500))
+    accreditation_body: Mapped[str | None] = mapped_column(String(200))
+    accreditation_number: Mapped[str | None] = mapped_column(String(100))
+    accreditation_scope_url: Mapped[str | None] = mapped_column(String(2000))
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AppealRow(Base):
     """An appeal against a decision about a person (9.8), each step's date and who took it.
     ``grounds`` and ``rationale`` are confidential: nothing publishes this table. The

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from issuer.store.appeals import AppealReads, AppealWrites
 from issuer.store.audit_log import AuditReads, AuditWrites
+from issuer.store.body_information import BodyInformationReads, BodyInformationWrites
 from issuer.store.bulk import BulkReads
 from issuer.store.cases import CaseReads, CaseWrites
 from issuer.store.certifications import CertificationReads, CertificationWrites
@@ -35,6 +36,7 @@ __all__ = ["Reader", "Tx"]
 
 class Reader(
     SchemeReads,
+    BodyInformationReads,
     StaffReads,
     RiskReads,
     PersonReads,
@@ -61,6 +63,7 @@ class Reader(
 class Tx(
     Reader,
     SchemeWrites,
+    BodyInformationWrites,
     StaffWrites,
     RiskWrites,
     PersonWrites,

@@ -91,6 +91,7 @@ SCHEMA_OF = {
     "register-entry": "register-entry-v3",
     "scheme": "scheme-information-v3",
     "audit-checkpoint": "audit-checkpoint-v1",
+    "body-information": "body-information-v1",
 }
 
 
@@ -99,7 +100,8 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
     public: tuple[BackOffice, TestClient],  # noqa: F811
     registry_store: RegistryStore,
 ) -> None:
-    """Every document the issuer publishes (a grant and a mark), mutated one step at a time."""
+    """Every document the issuer publishes (a grant, a mark, the body information), mutated
+    one step at a time."""
     office, client = public
     decision = grant(office)
     number = decision["certification"]["certificate_number"]
@@ -116,6 +118,23 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
     )
     office.ok("POST", f"/certifications/{number}/mark-agreement", registrar)
     office.ok("POST", f"/certifications/{number}/marks", registrar)
+    office.ok(
+        "PUT",
+        "/body-information",
+        member(office, "admin"),
+        {
+            "name": "Example Certification Body",
+            "impartiality_commitment": "We decide on evidence alone.",
+            "appeals_process": "Appeal within 30 days.",
+            "complaints_process": "Write to us.",
+            "contact": "appeals@example.test",
+            "accreditation": {
+                "accreditation_body": "National Accreditation Service",
+                "accreditation_number": "PC-0042",
+                "scope_url": "https://nas.example/scopes/PC-0042",
+            },
+        },
+    )
     _publish(client)
     registry = Registry(registry_store)
     checked = set()
