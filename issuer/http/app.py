@@ -26,6 +26,7 @@ from issuer.http.routes import (
     appeals,
     batches,
     cases,
+    complaints,
     credentials,
     lifecycle,
     records,
@@ -388,6 +389,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
     for module in (
         appeals,
+        complaints,
         batches,
         rosters,
         schemes,

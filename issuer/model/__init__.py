@@ -6,6 +6,7 @@ refer to ISO/IEC 17024.
 This package is the vocabulary's public face: every name is imported from ``issuer.model``,
 never from the module that holds it. The modules hold the values by aggregate —
 :mod:`~issuer.model.appeals` (appeals against decisions about a person),
+:mod:`~issuer.model.complaints` (complaints, misuse of certificates and marks among them),
 :mod:`~issuer.model.schemes` (schemes and their marks), :mod:`~issuer.model.staff` (staff and
 API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
 impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
@@ -61,6 +62,16 @@ from issuer.model.certifications import (
     RecertificationEvidence,
     RecertificationEvidenceKind,
     SuspensionEscalation,
+)
+from issuer.model.complaints import (
+    COMPLAINT_TRANSITIONS,
+    Complaint,
+    ComplaintChannel,
+    ComplaintOutcome,
+    ComplaintState,
+    ComplaintStep,
+    ComplaintSubject,
+    PublicComplaintState,
 )
 from issuer.model.credentials import (
     Credential,
@@ -120,6 +131,7 @@ __all__ = [
     "APPEAL_TRANSITIONS",
     "APPLICATION_TRANSITIONS",
     "AWAITING_DECISION",
+    "COMPLAINT_TRANSITIONS",
     "AiUse",
     "ApiToken",
     "Appeal",
@@ -137,6 +149,12 @@ __all__ = [
     "CertificationStatus",
     "ChangeKind",
     "CompetenceRecord",
+    "Complaint",
+    "ComplaintChannel",
+    "ComplaintOutcome",
+    "ComplaintState",
+    "ComplaintStep",
+    "ComplaintSubject",
     "ConfidentialField",
     "ConflictDeclaration",
     "ContactChannel",
@@ -164,6 +182,7 @@ __all__ = [
     "ProposalReason",
     "ProposedSuspension",
     "PublicCertification",
+    "PublicComplaintState",
     "RecertificationEvidence",
     "RecertificationEvidenceKind",
     "RegulatorRequest",

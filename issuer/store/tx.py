@@ -15,6 +15,7 @@ from issuer.store.audit_log import AuditReads, AuditWrites
 from issuer.store.bulk import BulkReads
 from issuer.store.cases import CaseReads, CaseWrites
 from issuer.store.certifications import CertificationReads, CertificationWrites
+from issuer.store.complaints import ComplaintReads, ComplaintWrites
 from issuer.store.credentials import CredentialReads, CredentialWrites
 from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
@@ -40,6 +41,7 @@ class Reader(
     CertificationReads,
     SurveillanceReads,
     AppealReads,
+    ComplaintReads,
     RecertificationReads,
     CredentialReads,
     FeedReads,
@@ -64,6 +66,7 @@ class Tx(
     CertificationWrites,
     SurveillanceWrites,
     AppealWrites,
+    ComplaintWrites,
     RecertificationWrites,
     CredentialWrites,
     KeyWrites,
