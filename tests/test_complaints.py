@@ -7,13 +7,23 @@ Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from issuer.credentials.keys import KeyRing
+from issuer.http.app import create_app
 from issuer.model import Role
+from issuer.publication import outbox
+from issuer.settings import Settings
 from issuer.store import Store
-from tests.backoffice import BackOffice, Json, Member, member
-from tests.conftest import FrozenClock
+from registry import Registry, RegistryStore
+from tests.backoffice import BackOffice, Json, Member, enrol_office, member
+from tests.conftest import FrozenClock, SeededEntropy
 from tests.test_due_jobs import certify, new_scheme
 
 TODAY = date(2026, 11, 25)  # the tests' clock
@@ -229,3 +239,180 @@ def test_a_suspension_answers_a_complaint(office: BackOffice, store: Store) -> N
     assert last.kind.value == "suspend"
     assert last.complaint_id == complaint["id"]
     assert [e.action for e in audit_entries(store)][-1] == "complaint.suspension-linked"
+
+
+# ── the public intake ────────────────────────────────────────────────────────────────────
+PUBLIC = {"subject": "body", "description": SECRET, "email": CONTACT, "name": "Quokka Witness"}
+
+
+def count_complaints(store: Store) -> int:
+    with store.reading() as tx:
+        return len(tx.list_complaints())
+
+
+def test_a_public_complaint_and_its_status(office: BackOffice, client: TestClient) -> None:
+    sent = client.post("/public/complaints", json=PUBLIC)
+    assert sent.status_code == 201, sent.text
+    receipt = sent.json()
+    assert set(receipt) == {"reference", "received_on", "state", "status_url"}
+    assert len(receipt["reference"]) == 26
+    assert receipt["status_url"] == f"/public/complaints/{receipt['reference']}"
+    assert receipt["state"] == "received"
+    seen = client.get(receipt["status_url"])
+    assert seen.json() == receipt
+    assert SECRET not in seen.text
+    assert CONTACT not in seen.text
+    [complaint] = office.ok("GET", "/complaints", member(office, "auditor"))
+    assert complaint["channel"] == "public-form"
+    assert complaint["description"] == SECRET
+    assert step(office, complaint["id"], "validate", member(office, "registrar")).status_code == 200
+    page = client.get(receipt["status_url"], headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Being handled" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]
+    problem(client.get("/public/complaints/" + "a" * 26), 404, "not-found")
+
+
+def test_the_form_works_without_javascript(
+    office: BackOffice, client: TestClient, store: Store
+) -> None:
+    number = certify(office, new_scheme(office))
+    form = client.get(f"/public/complaints/new?certificate={number}")
+    assert form.status_code == 200
+    assert 'action="/public/complaints/form"' in form.text
+    assert f'value="{number}"' in form.text
+    assert "<script" not in form.text
+    fields = {
+        "subject": "mark-misuse",
+        "certificate_number": number,
+        "description": SECRET,
+        "email": CONTACT,
+        "name": "",
+        "phone": "",
+    }
+    posted = client.post("/public/complaints/form", data=fields)
+    assert posted.status_code == 200, posted.text
+    assert "Complaint received" in posted.text
+    [complaint] = office.ok("GET", "/complaints", member(office, "auditor"))
+    assert complaint["reference"] in posted.text
+    assert complaint["subject"] == "mark-misuse"
+    assert complaint["certificate_number"] == number
+    wrong = client.post("/public/complaints/form", data={**fields, "certificate_number": ""})
+    assert wrong.status_code == 422
+    assert "names the certificate" in wrong.text
+    empty = client.post("/public/complaints/form", data={**fields, "description": ""})
+    assert empty.status_code == 422
+    assert "Check what happened." in empty.text
+    assert count_complaints(store) == 1
+
+
+def test_a_burst_from_one_client_stores_at_most_the_limit(client: TestClient, store: Store) -> None:
+    answers = [client.post("/public/complaints", json=PUBLIC) for _ in range(1_000)]
+    assert sum(a.status_code == 201 for a in answers) == 5
+    assert count_complaints(store) == 5
+    refused = answers[-1]
+    problem(refused, 429, "rate-limited")
+    assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_oversize_and_bad_input_are_typed(client: TestClient, store: Store) -> None:
+    problem(
+        client.post("/public/complaints", json={**PUBLIC, "description": "x" * 8_001}),
+        422,
+        "validation-failed",
+    )
+    problem(
+        client.post("/public/complaints", json={**PUBLIC, "subject": "weather"}),
+        422,
+        "validation-failed",
+    )
+    problem(
+        client.post("/public/complaints", json={**PUBLIC, "subject": "certified-person"}),
+        422,
+        "invalid-input",
+    )
+    problem(
+        client.post("/public/complaints", json={**PUBLIC, "junk": "x" * 40_000}),
+        413,
+        "payload-too-large",
+    )
+    problem(
+        client.post(
+            "/public/complaints", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        422,
+        "validation-failed",
+    )
+    assert count_complaints(store) == 0
+
+
+def test_a_full_queue_refuses_new_public_complaints(
+    settings: Settings, store: Store, clock: FrozenClock, entropy: SeededEntropy, keyring: KeyRing
+) -> None:
+    capped = settings.model_copy(update={"complaint_open_public_cap": 2})
+    app = create_app(capped, store=store, clock=clock, entropy=entropy, keyring=keyring)
+    with TestClient(app) as client:
+        assert client.post("/public/complaints", json=PUBLIC).status_code == 201
+        assert client.post("/public/complaints", json=PUBLIC).status_code == 201
+        problem(client.post("/public/complaints", json=PUBLIC), 503, "complaints-full")
+    assert count_complaints(store) == 2
+
+
+def test_what_a_complainant_writes_never_reaches_the_registry(
+    public: tuple[BackOffice, TestClient], registry_store: RegistryStore, store: Store
+) -> None:
+    office, client = public
+    number = certify(office, new_scheme(office))
+    sent = client.post(
+        "/public/complaints",
+        json={**PUBLIC, "subject": "certified-person", "certificate_number": number},
+    )
+    assert sent.status_code == 201
+    [complaint] = office.ok("GET", "/complaints", member(office, "auditor"))
+    registrar = member(office, "registrar")
+    assert step(office, complaint["id"], "validate", registrar).status_code == 200
+    office.ok(
+        "POST",
+        f"/certifications/{number}/suspend",
+        member(office, "decider"),
+        {"reason": "complaint upheld", "complaint_id": complaint["id"]},
+    )
+    client.app.state.drain()  # type: ignore[attr-defined]
+    with registry_store.engine.connect() as conn:
+        stored = "\n".join(
+            str(tuple(row))
+            for table in ("documents",)
+            for row in conn.execute(text(f"SELECT * FROM {table}"))
+        )
+    served = client.get(f"/register/{number}", params={"family_name": "Moreau"}).text
+    with store.reading() as tx:
+        audit = "\n".join(repr(e) for e in tx.audit_entries(limit=100_000))
+    for secret in (SECRET, CONTACT, "Quokka Witness"):
+        assert secret not in stored
+        assert secret not in served
+        assert secret not in audit
+    assert complaint["id"] in audit
+
+
+@pytest.fixture
+def public(
+    settings: Settings,
+    store: Store,
+    registry_store: RegistryStore,
+    clock: FrozenClock,
+    entropy: SeededEntropy,
+    keyring: KeyRing,
+) -> Iterator[tuple[BackOffice, TestClient]]:
+    app = create_app(
+        settings,
+        store=store,
+        clock=clock,
+        entropy=entropy,
+        keyring=keyring,
+        registry=Registry(registry_store),
+        publish_interval=None,
+    )
+    with store.transaction() as tx:
+        outbox.enqueue_keys(tx, clock())
+    with TestClient(app) as client:
+        yield enrol_office(BackOffice(client, store, clock, entropy)), client
