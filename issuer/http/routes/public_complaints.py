@@ -6,10 +6,11 @@ what became of it by its reference (``GET /public/complaints/{reference}``): the
 date and the state in words, nothing else.
 
 These routes live on the back office app, never on the registry: the registry process holds
-nothing confidential. They are open to the world, so each request takes a token from its
-client's bucket (``CERTREG_COMPLAINT_PER_MINUTE``, ``CERTREG_COMPLAINT_BURST``: 429 past
-it), bodies are capped at 32 KiB, and while ``CERTREG_COMPLAINT_OPEN_PUBLIC_CAP`` public
-complaints wait unvalidated new ones are refused (503), so a flood cannot fill the store.
+nothing confidential. They are open to the world, so each complaint sent takes a token from
+its client's bucket (``CERTREG_COMPLAINT_PER_MINUTE``, ``CERTREG_COMPLAINT_BURST``: 429
+past it), bodies are capped at 32 KiB, and while ``CERTREG_COMPLAINT_OPEN_PUBLIC_CAP``
+public complaints wait unvalidated new ones are refused (503), so a flood cannot fill the
+store.
 Pages share the registry's layout and its Content Security Policy: no script, no outside
 resource, the form posting only to this site.
 """
@@ -267,7 +268,12 @@ _WORDS = {
 @router.post(
     "/form",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}}, **_LIMITED},
+    responses={
+        200: {"content": {"text/html": {}}},
+        **problem_responses(
+            413, 422, 429, 503, said={422: "The form again, as a page, saying what to correct"}
+        ),
+    },
     openapi_extra={
         "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {}}}}
     },
@@ -303,10 +309,11 @@ async def submit_form(request: Request, _: Throttled, services: ServicesDep) -> 
 @router.get(
     "/{reference}",
     response_model=PublicComplaintOut,
-    responses={**problem_responses(404, 429), 200: {"content": {"text/html": {}}}},
+    responses={**problem_responses(404), 200: {"content": {"text/html": {}}}},
 )
-def status(reference: str, request: Request, _: Throttled, services: ServicesDep) -> Any:
-    """What became of a complaint: the day it was received and its state in words."""
+def status(reference: str, request: Request, services: ServicesDep) -> Any:
+    """What became of a complaint: the day it was received and its state in words. Not rate
+    limited: a reference holds 128 random bits, too many to guess."""
     with services.tx() as tx:
         complaint = complaints.public_status(tx, reference)
     if prefers_html(request.headers.get("accept")):
