@@ -11,6 +11,8 @@ Domain code raises these; only ``issuer.http.app`` turns them into problem+json.
     ├── StateConflict            409  the record is not in a state that allows the action
     ├── Duplicate                409  a record with this natural key exists
     ├── PayloadTooLarge          413  request body over the configured cap
+    ├── RateLimited              429  too many requests from one client (public routes)
+    ├── Unavailable              503  the service cannot take this now (a cap is reached)
     └── InvalidInput             422  the request is well-formed but breaks a domain rule
 """
 
@@ -28,8 +30,10 @@ __all__ = [
     "IssuerError",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "StateConflict",
     "Unauthenticated",
+    "Unavailable",
 ]
 
 
@@ -96,6 +100,24 @@ class PayloadTooLarge(IssuerError):
     kind = "payload-too-large"
     title = "The request body is too large"
     status = 413
+
+
+class RateLimited(IssuerError):
+    """Too many requests from one client; ``retry_after`` whole seconds until the next one."""
+
+    kind = "rate-limited"
+    title = "Too many requests from this client"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Unavailable(IssuerError):
+    kind = "unavailable"
+    title = "The service cannot take this request now"
+    status = 503
 
 
 class InvalidInput(IssuerError):
@@ -168,6 +190,13 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     ),
     "duplicate": (409, "A record with the same key already exists."),
     "payload-too-large": (413, "The request body exceeds the configured size limit."),
+    "rate-limited": (429, "Too many requests from this client: wait the Retry-After seconds."),
+    "unavailable": (503, "The service cannot take this request now: try again later."),
+    "complaints-full": (
+        503,
+        "Too many complaints sent through the public form wait to be looked at: try again "
+        "later, or write to the certification body.",
+    ),
     "invalid-input": (422, "The request is well-formed but breaks a rule of the process."),
     "evidence-missing": (
         422,
@@ -203,6 +232,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         409,
         "The appeal a decision names is not upheld with this remedy for this certification, "
         "or its remedy was already given (9.8).",
+    ),
+    "complaint-not-open": (
+        409,
+        "The complaint a suspension names is about another certificate, not validated, or "
+        "already answered (9.9).",
     ),
     "unknown-surveillance-activity": (
         422,

@@ -85,6 +85,33 @@ class Settings(BaseSettings):
         le=730,
         description="days after an appeal is received by which it must be decided",
     )
+    complaint_acknowledge_days: int = Field(
+        default=10,
+        ge=1,
+        le=365,
+        description="days after a complaint is received by which it must be acknowledged",
+    )
+    complaint_answer_days: int = Field(
+        default=60,
+        ge=1,
+        le=730,
+        description="days after a complaint is received by which it must be answered",
+    )
+    complaint_per_minute: int = Field(
+        default=5,
+        ge=0,
+        le=1_000_000,
+        description="public complaints per client and minute (0: off, for a deployment that "
+        "limits in its proxy)",
+    )
+    complaint_burst: int = Field(default=5, ge=1, le=1_000_000)
+    complaint_open_public_cap: int = Field(
+        default=10_000,
+        ge=1,
+        le=10_000_000,
+        description="how many complaints sent through the public form may wait unvalidated "
+        "at once; past it the form answers 503 until staff catch up",
+    )
     registry_lookup_per_minute: int = Field(
         default=30,
         ge=0,

@@ -14,6 +14,10 @@ from issuer.store import Reader, Store, Tx
 
 WRITES = {
     "insert_appeal",
+    "insert_complaint",
+    "link_decision_to_complaint",
+    "lock_complaint",
+    "update_complaint",
     "lock_appeal",
     "update_appeal",
     "insert_finding",

@@ -20,16 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from issuer.credentials.identity import IssuerIdentity
 from issuer.credentials.issuance import IssuanceContext
 from issuer.credentials.keys import KeyRing
-from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound
+from issuer.errors import PROBLEM_KINDS, IssuerError, NotFound, RateLimited
 from issuer.http.deps import Services
 from issuer.http.routes import (
     appeals,
     batches,
     body_information,
     cases,
+    complaints,
     credentials,
     lifecycle,
     management,
+    public_complaints,
     records,
     regulator,
     risks,
@@ -188,6 +190,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IssuerError)
     def _issuer_error(request: Request, exc: IssuerError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem_response(
             kind=exc.kind,
             title=exc.title,
@@ -391,6 +395,7 @@ def create_app(
     for module in (
         appeals,
         management,
+        complaints,
         batches,
         body_information,
         rosters,
@@ -407,6 +412,8 @@ def create_app(
     app.include_router(api)
     app.include_router(_problems_router())
     app.include_router(regulator.router)
+    app.include_router(public_complaints.router)
+    app.state.complaint_intake = public_complaints.PublicIntake(app.state.services)
     _install_error_handlers(app)
     if registry is not None:
         _attach_registry(app, registry, settings, publish_interval)

@@ -7,6 +7,7 @@ This package is the vocabulary's public face: every name is imported from ``issu
 never from the module that holds it. The modules hold the values by aggregate —
 :mod:`~issuer.model.appeals` (appeals against decisions about a person),
 :mod:`~issuer.model.body_information` (what the body publishes about itself),
+:mod:`~issuer.model.complaints` (complaints, misuse of certificates and marks among them),
 :mod:`~issuer.model.schemes` (schemes and their marks), :mod:`~issuer.model.staff` (staff and
 API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
 impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
@@ -65,6 +66,16 @@ from issuer.model.certifications import (
     RecertificationEvidence,
     RecertificationEvidenceKind,
     SuspensionEscalation,
+)
+from issuer.model.complaints import (
+    COMPLAINT_TRANSITIONS,
+    Complaint,
+    ComplaintChannel,
+    ComplaintOutcome,
+    ComplaintState,
+    ComplaintStep,
+    ComplaintSubject,
+    PublicComplaintState,
 )
 from issuer.model.credentials import (
     Credential,
@@ -133,6 +144,7 @@ __all__ = [
     "APPEAL_TRANSITIONS",
     "APPLICATION_TRANSITIONS",
     "AWAITING_DECISION",
+    "COMPLAINT_TRANSITIONS",
     "FINDING_TRANSITIONS",
     "Accreditation",
     "AiUse",
@@ -153,6 +165,12 @@ __all__ = [
     "CertificationStatus",
     "ChangeKind",
     "CompetenceRecord",
+    "Complaint",
+    "ComplaintChannel",
+    "ComplaintOutcome",
+    "ComplaintState",
+    "ComplaintStep",
+    "ComplaintSubject",
     "ConfidentialField",
     "ConflictDeclaration",
     "ContactChannel",
@@ -186,6 +204,7 @@ __all__ = [
     "ProposalReason",
     "ProposedSuspension",
     "PublicCertification",
+    "PublicComplaintState",
     "RecertificationEvidence",
     "RecertificationEvidenceKind",
     "RegulatorRequest",

@@ -102,6 +102,8 @@ class LifecycleDecision:
     relied on, beside the examinations it relied on."""
     appeal_id: str | None = None
     """The upheld appeal (9.8) whose remedy this decision gives, if it gives one."""
+    complaint_id: str | None = None
+    """The complaint (9.9) a suspension answers, if the decision-maker linked one."""
 
 
 class RecertificationEvidenceKind(enum.StrEnum):

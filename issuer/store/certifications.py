@@ -141,6 +141,7 @@ class CertificationReads(Unit):
                 resolves_suspension=r.resolves_suspension,
                 evidence_ids=tuple(recorded.get(r.id, ())),
                 appeal_id=r.appeal_id,
+                complaint_id=r.complaint_id,
             )
             for r in rows
         ]
@@ -369,6 +370,7 @@ class CertificationWrites(Unit):
                 effective_at=decision.effective_at,
                 resolves_suspension=decision.resolves_suspension,
                 appeal_id=decision.appeal_id,
+                complaint_id=decision.complaint_id,
             )
         )
         self._s.flush()

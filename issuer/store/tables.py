@@ -365,6 +365,8 @@ class LifecycleDecisionRow(Base):
     resolves_suspension: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     appeal_id: Mapped[str | None] = mapped_column(ID)
     """The appeal whose remedy this decision gives (no foreign key: the appeal names it back)."""
+    complaint_id: Mapped[str | None] = mapped_column(ForeignKey("complaints.id"))
+    """The complaint a suspension answers, if the decision-maker linked one."""
 
 
 class BodyInformationRow(Base):
@@ -459,6 +461,50 @@ class FindingRow(Base):
     checked_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     times_reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ComplaintRow(Base):
+    """A complaint (9.9), each step's date and who took it. ``description``, the
+    complainant's contact, ``rejected_reason`` and ``response`` are confidential: nothing
+    publishes this table. ``reference`` is the unguessable name a complainant looks it up by;
+    ``received_by`` is empty for a complaint sent through the public form."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_state_answer_by", "state", "answer_by"),
+        Index("ix_complaints_channel_state", "channel", "state"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    subject: Mapped[str] = mapped_column(String(30))
+    certificate_number: Mapped[str | None] = mapped_column(String(64))
+    certification_id: Mapped[str | None] = mapped_column(ForeignKey("certifications.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    complainant_name: Mapped[str | None] = mapped_column(String(200))
+    complainant_email: Mapped[str | None] = mapped_column(String(254))
+    complainant_phone: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date)
+    acknowledge_by: Mapped[date] = mapped_column(Date)
+    answer_by: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    validated_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    investigator_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    response: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class SuspensionEscalationRow(Base):

@@ -16,6 +16,7 @@ from issuer.store.body_information import BodyInformationReads, BodyInformationW
 from issuer.store.bulk import BulkReads
 from issuer.store.cases import CaseReads, CaseWrites
 from issuer.store.certifications import CertificationReads, CertificationWrites
+from issuer.store.complaints import ComplaintReads, ComplaintWrites
 from issuer.store.credentials import CredentialReads, CredentialWrites
 from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
@@ -46,6 +47,7 @@ class Reader(
     AppealReads,
     FindingReads,
     ReportReads,
+    ComplaintReads,
     RecertificationReads,
     CredentialReads,
     FeedReads,
@@ -72,6 +74,7 @@ class Tx(
     SurveillanceWrites,
     AppealWrites,
     FindingWrites,
+    ComplaintWrites,
     RecertificationWrites,
     CredentialWrites,
     KeyWrites,

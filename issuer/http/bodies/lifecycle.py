@@ -24,6 +24,11 @@ from issuer.model import (
 class SuspendBody(_In):
     reason: Text = Field(description="confidential: kept by the issuer, never published")
     resolve_by: Day | None = Field(default=None, description="when the suspension must end")
+    complaint_id: Id | None = Field(
+        default=None,
+        description="the complaint (9.9) this suspension answers: validated, not yet answered, "
+        "and naming this certificate",
+    )
 
 
 class WithdrawBody(_In):
@@ -134,6 +139,7 @@ class LifecycleDecisionOut(_Out):
         "recertification relied on"
     )
     appeal_id: str | None = Field(description="the upheld appeal whose remedy this decision gave")
+    complaint_id: str | None = Field(description="the complaint this suspension answers")
 
     @classmethod
     def of(cls, d: LifecycleDecision) -> LifecycleDecisionOut:
@@ -151,6 +157,7 @@ class LifecycleDecisionOut(_Out):
             resolves_suspension=d.resolves_suspension,
             evidence_ids=list(d.evidence_ids),
             appeal_id=d.appeal_id,
+            complaint_id=d.complaint_id,
         )
 
 

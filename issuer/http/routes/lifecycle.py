@@ -22,7 +22,7 @@ from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import CASE_READERS, DECIDERS, REGISTRY_CLERKS
 from issuer.http.routes.records import certification_detail
 from issuer.model import RecertificationEvidenceKind, Role
-from issuer.process import due, lifecycle, recertification
+from issuer.process import complaints, due, lifecycle, recertification
 from issuer.process.auth import Actor
 from schemas.openapi import problem_responses
 
@@ -39,9 +39,11 @@ Clerk = Annotated[Actor, allow(*REGISTRY_CLERKS)]
 def suspend(
     number: str, body: SuspendBody, actor: DecisionMaker, services: ServicesDep
 ) -> CertificationDetailOut:
-    """Suspend: the certification is not valid until reinstated (suspension bit set)."""
+    """Suspend: the certification is not valid until reinstated (suspension bit set).
+    Naming ``complaint_id`` records the complaint this suspension answers; a complaint not
+    validated, already answered or about another certificate is a 409."""
     with services.tx() as tx:
-        certification = lifecycle.suspend(
+        certification = complaints.suspend_for(
             tx,
             actor=actor,
             now=services.now(),
@@ -49,6 +51,7 @@ def suspend(
             number=number,
             reason=body.reason,
             resolve_by=body.resolve_by,
+            complaint_id=body.complaint_id,
         )
         return certification_detail(tx, certification)
 
