@@ -281,6 +281,16 @@ def test_the_management_review_counts_the_period_and_speaks_markdown(
     decide(office, first, "suspend", {"reason": "a complaint about a report"})
     fid = raised(office, severity="minor")["id"]
     step(office, fid, "corrective-action", admin, plan_body(manager, TODAY + timedelta(days=5)))
+    registrar = member(office, "registrar")
+    complaint = {
+        "subject": "body",
+        "description": "the certificate arrived a month late",
+        "channel": "email",
+        "received_on": TODAY.isoformat(),
+    }
+    office.ok("POST", "/complaints", registrar, complaint)
+    invalid = office.ok("POST", "/complaints", registrar, complaint)
+    office.ok("POST", f"/complaints/{invalid['id']}/reject", registrar, {"reason": "a duplicate"})
     clock.advance(days=10)
     decide(office, first, "reinstate", {"reason": "the report was another inspector's"})
     later = (TODAY + timedelta(days=10)).isoformat()
@@ -289,7 +299,17 @@ def test_the_management_review_counts_the_period_and_speaks_markdown(
     wi = review["certifications"]["WI"]
     assert (wi["granted"], wi["suspended"], wi["reinstated"], wi["withdrawn"]) == (2, 1, 1, 0)
     assert review["findings"] == {"raised": {"minor": 1}, "closed": 0, "overdue": 1}
-    assert review["complaints"] is None
+    assert review["complaints"] == {
+        "received": {"body": 2},
+        "rejected_invalid": 1,
+        "answered": {},
+        "closed": 0,
+        "overdue": 0,  # received on day 0, ten days to acknowledge: not late on day 10
+        "mean_days_to_answer": None,
+        "mean_days_allowed": None,
+        "answered_late": 0,
+    }
+    assert "the certificate arrived a month late" not in str(review)
     assert review["appeals"]["received"] == 0
     assert review["period"]["as_of"] == later
     # the first day alone: the reinstatement falls outside it, and the finding was not yet due

@@ -15,9 +15,8 @@ The same tallies per examination day and scheme (a session) carry the last two f
 ``pass-rate-unusual`` against the scheme's other days.
 
 The management review gathers, for a period, the figures of every input clause 10 asks for
-that the store holds. Complaints are not kept by this store yet: the review carries their
-place (``complaints``: ``None``) until they are. Nothing personal leaves here: staff ids,
-counts, clauses and severities, never names nor the texts of records.
+that the store holds. Nothing personal leaves here: staff ids, counts, clauses and
+severities, never names nor the texts of records (a complaint's neither).
 """
 
 from __future__ import annotations
@@ -160,7 +159,7 @@ def management_review(tx: Reader, *, first: date, last: date, today: date) -> di
         "period": {"from": first.isoformat(), "to": last.isoformat(), "as_of": as_of.isoformat()},
         "certifications": by_scheme,
         "appeals": appeals,
-        "complaints": None,
+        "complaints": tx.complaint_figures(first=first, last=last, today=as_of),
         "impartiality_risks": {"open_by_state": risks_open, "overdue_for_review": risks_overdue},
         "surveillance": tx.surveillance_figures(first=first, last=last, today=as_of),
         "findings": tx.finding_figures(first=first, last=last, today=as_of),

@@ -9,7 +9,7 @@ response are confidential: nothing here is ever published.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -62,6 +62,56 @@ class ComplaintReads(Unit):
         if overdue_on is not None:
             query = query.where(_overdue(overdue_on))
         return [_complaint(r) for r in self._s.scalars(query)]
+
+    def complaint_figures(self, *, first: date, last: date, today: date) -> dict[str, Any]:
+        """For the management review: complaints received in the period (by subject),
+        rejected as invalid, answered (by outcome) and closed in it, overdue on ``today``,
+        and the mean days from receipt to answer of those answered in it against the days
+        allowed. Counts only: nothing a complainant wrote."""
+        start = datetime.combine(first, time(), tzinfo=UTC)
+        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+        received = {
+            str(subject): int(n)
+            for subject, n in self._s.execute(
+                select(ComplaintRow.subject, func.count())
+                .where(ComplaintRow.received_on >= first, ComplaintRow.received_on <= last)
+                .group_by(ComplaintRow.subject)
+            )
+        }
+        answered = self._s.execute(
+            select(
+                ComplaintRow.outcome,
+                ComplaintRow.received_on,
+                ComplaintRow.answer_by,
+                ComplaintRow.answered_at,
+            ).where(ComplaintRow.answered_at >= start, ComplaintRow.answered_at < end)
+        ).all()
+        by_outcome: dict[str, int] = {}
+        took: list[int] = []
+        allowed: list[int] = []
+        for outcome, received_on, answer_by, at in answered:
+            assert at is not None  # selected by it
+            by_outcome[str(outcome)] = by_outcome.get(str(outcome), 0) + 1
+            took.append((at.date() - received_on).days)
+            allowed.append((answer_by - received_on).days)
+
+        def count(*where: ColumnElement[bool]) -> int:
+            return int(self._s.scalar(select(func.count()).where(*where)) or 0)
+
+        return {
+            "received": dict(sorted(received.items())),
+            "rejected_invalid": count(
+                ComplaintRow.state == ComplaintState.REJECTED_INVALID.value,
+                ComplaintRow.validated_at >= start,
+                ComplaintRow.validated_at < end,
+            ),
+            "answered": by_outcome,
+            "closed": count(ComplaintRow.closed_at >= start, ComplaintRow.closed_at < end),
+            "overdue": count(_overdue(today)),
+            "mean_days_to_answer": sum(took) / len(took) if took else None,
+            "mean_days_allowed": sum(allowed) / len(allowed) if allowed else None,
+            "answered_late": sum(1 for t, a in zip(took, allowed, strict=True) if t > a),
+        }
 
     def count_unvalidated_public_complaints(self) -> int:
         """Complaints sent through the public form that no one has validated or rejected."""

@@ -185,7 +185,16 @@ def review_markdown(review: dict[str, Any]) -> str:
         "",
         "## Complaints",
         "",
-        "Not yet kept by this system." if review["complaints"] is None else "",
+    ]
+    c = review["complaints"]
+    received = ", ".join(f"{k}: {v}" for k, v in c["received"].items()) or "none"
+    answered = ", ".join(f"{k}: {v}" for k, v in sorted(c["answered"].items())) or "none"
+    lines += [
+        f"- Received: {received}; rejected as invalid: {c['rejected_invalid']}",
+        f"- Answered: {answered}",
+        f"- Closed: {c['closed']}; overdue: {c['overdue']}",
+        f"- Mean days to answer: {_pct(c['mean_days_to_answer'])} "
+        f"(allowed: {_pct(c['mean_days_allowed'])}); answered late: {c['answered_late']}",
         "",
         "## Impartiality risks",
         "",

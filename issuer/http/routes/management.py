@@ -186,7 +186,7 @@ def management_review(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The figures of the management review for the period (clause 10): certifications by
-    scheme, appeals, complaints (once kept), impartiality risks, surveillance, findings and
+    scheme, appeals, complaints, impartiality risks, surveillance, findings and
     the examiner monitoring flags. Staff ids and counts only."""
     today = services.now().date()
     with services.tx() as tx:
