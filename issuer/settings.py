@@ -112,6 +112,15 @@ class Settings(BaseSettings):
         description="how many complaints sent through the public form may wait unvalidated "
         "at once; past it the form answers 503 until staff catch up",
     )
+    complaint_form_url: str | None = Field(
+        default=None,
+        pattern=r"^(https://[^\s]+|/[^\s]*)$",
+        max_length=2000,
+        description="where the page behind a QR code sends someone who wants to complain or "
+        "report misuse: the back office's public complaint form (an https:// address, or a "
+        "path on this server); by default this server's own form when it serves the back "
+        "office too, and no link from a registry served alone",
+    )
     registry_lookup_per_minute: int = Field(
         default=30,
         ge=0,

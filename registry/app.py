@@ -91,6 +91,7 @@ def create_registry_app(
     now: Callable[[], datetime] = system_now,
     status_recheck_seconds: float = RECHECK_SECONDS,
     fast_paths: bool = True,
+    complaint_form_url: str | None = None,
 ) -> FastAPI:
     """Build the public registry; the intake route exists only when a secret is given
     (with a body cap of ``max_body_bytes``, by default :data:`INTAKE_MAX_BYTES`).
@@ -106,6 +107,9 @@ def create_registry_app(
     after the last check (by ``clock``; see :mod:`registry.status_cache`). With
     ``fast_paths`` (the default) status lists and register lookups are answered in
     front of the routes (:mod:`registry.fast_paths`); without, every request is routed.
+    The page behind a QR code links to ``complaint_form_url`` (the back office's public
+    complaint form, given the certificate number) when it is given: the registry takes no
+    complaint itself, since what a complainant writes is confidential.
     """
     clients = ClientAddress(trusted_proxies)
     lookups = Throttle(lookup_limit, clients, clock=clock)
@@ -142,7 +146,7 @@ def create_registry_app(
     )
     # GET /v/{credential_id}: the page a certificate's QR code opens (registry.verification_page).
     app.include_router(
-        verification_page_router(registry, now),
+        verification_page_router(registry, now, complaint_form_url=complaint_form_url),
         dependencies=[Depends(browsing)],
         responses=documented.RATE_LIMITED,
     )

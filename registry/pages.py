@@ -88,6 +88,8 @@ font-size:1.4rem;font-weight:700}
 .banner p{margin:.5rem 0 0;font-size:1rem;font-weight:400}
 .banner svg{flex:none}
 ul.scope-items{padding-left:1.25rem}
+input,select,textarea,button{font:inherit;max-width:100%}
+textarea{width:100%}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}}
 """.strip()
 """The one style sheet: system fonts, text on white at ≥ 7:1, banners at ≥ 7:1."""

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -408,7 +408,16 @@ def scheme_href(scheme_id: str) -> str | None:
     return "/schemes/" + quote(key, safe="")
 
 
-def render_answer(answer: Answer) -> bytes:
+def complaint_href(form_url: str | None, facts: Facts | None) -> str | None:
+    """The back office's complaint form for this certificate, if one is configured."""
+    if form_url is None:
+        return None
+    if facts is None or not facts.certificate_number:
+        return form_url
+    return f"{form_url}?{urlencode({'certificate': facts.certificate_number})}"
+
+
+def render_answer(answer: Answer, *, complaint_form_url: str | None = None) -> bytes:
     facts = answer.facts
     banner = _BANNERS[answer.standing]
     if facts is not None and facts.kind == MARK and answer.standing is Standing.VALID:
@@ -449,11 +458,15 @@ def render_answer(answer: Answer) -> bytes:
         checked_at=human_instant(answer.checked_at),
         checked_stamp=_stamp(answer.checked_at),
         problem_titles=[_text(p.get("title")) for p in answer.problems if p.get("title")],
+        complaint_href=complaint_href(complaint_form_url, facts),
     )
 
 
-def verification_page_router(registry: Registry, now: Callable[[], datetime]) -> APIRouter:
-    """``GET /v/{credential_id}`` over ``registry``, checking at ``now()`` (timezone-aware)."""
+def verification_page_router(
+    registry: Registry, now: Callable[[], datetime], *, complaint_form_url: str | None = None
+) -> APIRouter:
+    """``GET /v/{credential_id}`` over ``registry``, checking at ``now()`` (timezone-aware);
+    its pages link to ``complaint_form_url``, if given."""
     router = APIRouter(tags=["verification"])
     verification = RegistryVerification(registry)
 
@@ -482,7 +495,7 @@ def verification_page_router(registry: Registry, now: Callable[[], datetime]) ->
             )
         if browser:
             return Response(
-                render_answer(answer),
+                render_answer(answer, complaint_form_url=complaint_form_url),
                 media_type=pages.HTML_MEDIA_TYPE,
                 headers=pages.PAGE_HEADERS | headers,
             )

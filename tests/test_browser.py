@@ -226,6 +226,57 @@ def test_the_qr_page_in_a_phone_browser_follows_a_suspension(
         print(f"screenshot: {shots / name}")
 
 
+COMPLAINT = "zq-browser-test-confidential-complaint: the certificate was shown for another site"
+
+
+def test_a_complaint_is_filed_from_the_qr_page_on_a_phone(server: Server) -> None:
+    """Someone who scanned a QR code follows its page's link to the complaint form, the
+    certificate already filled in, and sends a complaint without JavaScript; the receipt
+    gives a reference, staff find the complaint, and the public pages never show it."""
+    from playwright.sync_api import sync_playwright
+
+    admin = (server.data_dir / "demo-admin.token").read_text("utf-8").strip()
+    registrar = server.token("registrar", "Browser Test Registrar")
+    number, credential_id = _demo_certificate(server, admin)
+    url = f"{server.base}/v/{credential_id}"
+    _wait_for(lambda: httpx.get(url, timeout=5).status_code == 200, "the credential's page")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(
+                viewport={"width": WIDTH, "height": HEIGHT}, java_script_enabled=False
+            )
+            page = context.new_page()
+            page.goto(url)
+            page.get_by_role("link", name="Report misuse of this certificate").click()
+            assert "/public/complaints/new?certificate=" in page.url
+            assert page.input_value("#certificate_number") == number
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+            page.select_option("#subject", "certificate-misuse")
+            page.fill("#description", COMPLAINT)
+            page.fill("#email", "complainant@example.org")
+            page.get_by_role("button", name="Send the complaint").click()
+            assert page.get_by_role("heading", level=1).inner_text().strip()
+            assert "Keep this reference" in page.inner_text("main")
+            reference = page.locator("dd .code").first.inner_text().strip()
+            assert len(reference) >= 20
+            page.locator('main a[href*="/public/complaints/"]').first.click()
+            assert reference in page.inner_text("main")
+            assert COMPLAINT not in page.content()  # the status page shows only the state
+            page.goto(url)
+            assert COMPLAINT not in page.content()
+        finally:
+            browser.close()
+    received = server.api("GET", "/complaints", registrar)
+    [complaint] = [c for c in received if c["certificate_number"] == number]
+    assert (complaint["subject"], complaint["channel"]) == ("certificate-misuse", "public-form")
+    assert complaint["description"] == COMPLAINT
+
+
 def test_the_api_docs_render_without_the_internet(server: Server) -> None:
     """``/docs`` in a browser that may reach only this server: Swagger UI loads from the
     server itself and renders the operations, the public registry's among them."""

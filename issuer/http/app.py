@@ -252,9 +252,12 @@ def public_registry_app(
     intake_token: str | None = None,
     max_body_bytes: int | None = None,
     clock: Clock = system_clock,
+    complaint_form_url: str | None = None,
 ) -> FastAPI:
     """The public registry app with the rate limits and trusted proxies of ``settings``;
-    verification answers (``/v/…``, ``POST /credentials/verify``) are given at ``clock()``."""
+    verification answers (``/v/…``, ``POST /credentials/verify``) are given at ``clock()``.
+    The page behind a QR code links to ``settings.complaint_form_url``, else to
+    ``complaint_form_url`` (the back office's own form, when this server serves both)."""
 
     def limit(per_minute: int, burst: int) -> RateLimit | None:
         return RateLimit(per_minute=per_minute, burst=burst) if per_minute else None
@@ -267,6 +270,7 @@ def public_registry_app(
         page_limit=limit(settings.registry_page_per_minute, settings.registry_page_burst),
         trusted_proxies=settings.registry_trusted_proxies,
         now=clock,
+        complaint_form_url=settings.complaint_form_url or complaint_form_url,
     )
 
 
@@ -325,7 +329,11 @@ def _attach_registry(
     services: Services = app.state.services
     attach_publishing(app, settings, InProcessPublisher(registry), interval)
     public = public_registry_app(
-        registry, settings, max_body_bytes=settings.max_body_bytes, clock=services.clock
+        registry,
+        settings,
+        max_body_bytes=settings.max_body_bytes,
+        clock=services.clock,
+        complaint_form_url=public_complaints.FORM_PATH,
     )
     app.mount("/", public)
 

@@ -468,6 +468,19 @@ def test_the_page_limiter_applies(world: World) -> None:
     assert answers == [200, 200, 429]
 
 
+def test_the_page_links_to_the_complaint_form_only_when_one_is_configured(world: World) -> None:
+    number = world.certify()
+    credential_id = world.certificate_id(number)
+    assert "Report misuse" not in world.page(credential_id).text  # a registry alone takes none
+    form = "https://backoffice.example.test/public/complaints/new"
+    linked = create_registry_app(
+        world.registry, page_limit=None, now=world.clock, complaint_form_url=form
+    )
+    with TestClient(linked) as client:
+        page = client.get(f"/v/{credential_id}", headers={"Accept": BROWSER})
+    assert f'<a href="{form}?certificate={number}">Report misuse of this certificate' in page.text
+
+
 @settings(
     max_examples=60,
     deadline=None,

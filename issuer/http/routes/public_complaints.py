@@ -42,11 +42,15 @@ from registry.pages import CSS, HTML_MEDIA_TYPE, PAGE_HEADERS, SITE_NAME, prefer
 from registry.ratelimit import ClientAddress, RateLimiter
 from schemas.openapi import problem_responses
 
-__all__ = ["MAX_BODY_BYTES", "PublicIntake", "router"]
+__all__ = ["FORM_PATH", "MAX_BODY_BYTES", "PublicIntake", "router"]
 
 MAX_BODY_BYTES = 32 * 1024
 
 router = APIRouter(prefix="/public/complaints", tags=["public complaints"])
+
+FORM_PATH = "/public/complaints/new"
+"""The complaint form's address, which the page behind a QR code links to (with
+``?certificate=``) when this server serves the registry too."""
 
 _SUBJECTS = {
     ComplaintSubject.BODY: "The certification body itself",
