@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,10 @@ from sqlalchemy import text
 from issuer.credentials.keys import KeyRing
 from issuer.http.app import create_app
 from issuer.model import Role
-from issuer.publication import outbox
 from issuer.settings import Settings
 from issuer.store import Store
 from issuer.store.audit_log import AuditWrites
-from registry import Registry, RegistryStore
+from registry import RegistryStore
 from tests.backoffice import (
     BackOffice,
     Json,
@@ -41,6 +39,7 @@ from tests.backoffice import (
 )
 from tests.conftest import FrozenClock, SeededEntropy
 from tests.test_due_jobs import certify, decide, new_scheme
+from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 TODAY = date(2026, 11, 25)  # the tests' clock
 
@@ -553,33 +552,8 @@ def test_two_decision_makers_deciding_at_once_give_one_result_and_one_409(
 
 
 # ── the registry ─────────────────────────────────────────────────────────────────────────
-@pytest.fixture
-def public(
-    settings: Settings,
-    store: Store,
-    registry_store: RegistryStore,
-    clock: FrozenClock,
-    entropy: SeededEntropy,
-    keyring: KeyRing,
-) -> Iterator[tuple[BackOffice, TestClient]]:
-    app = create_app(
-        settings,
-        store=store,
-        clock=clock,
-        entropy=entropy,
-        keyring=keyring,
-        registry=Registry(registry_store),
-        publish_interval=None,
-    )
-    with store.transaction() as tx:
-        outbox.enqueue_keys(tx, clock())
-    with TestClient(app) as client:
-        office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
-        yield office, client
-
-
 def test_an_upheld_appeal_makes_the_register_say_valid_only_through_the_reinstatement(
-    public: tuple[BackOffice, TestClient],
+    public: tuple[BackOffice, TestClient],  # noqa: F811
     registry_store: RegistryStore,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -7,24 +7,22 @@ Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from issuer.credentials.keys import KeyRing
 from issuer.http.app import create_app
 from issuer.model import Role
-from issuer.publication import outbox
 from issuer.settings import Settings
 from issuer.store import Store
-from registry import Registry, RegistryStore
-from tests.backoffice import BackOffice, Json, Member, enrol_office, member
+from registry import RegistryStore
+from tests.backoffice import BackOffice, Json, Member, member
 from tests.conftest import FrozenClock, SeededEntropy
 from tests.test_due_jobs import certify, new_scheme
+from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 TODAY = date(2026, 11, 25)  # the tests' clock
 SECRET = "Zebra-Quokka-7781 saw the mark on a van"
@@ -359,7 +357,9 @@ def test_a_full_queue_refuses_new_public_complaints(
 
 
 def test_what_a_complainant_writes_never_reaches_the_registry(
-    public: tuple[BackOffice, TestClient], registry_store: RegistryStore, store: Store
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+    registry_store: RegistryStore,
+    store: Store,
 ) -> None:
     office, client = public
     number = certify(office, new_scheme(office))
@@ -392,27 +392,3 @@ def test_what_a_complainant_writes_never_reaches_the_registry(
         assert secret not in served
         assert secret not in audit
     assert complaint["id"] in audit
-
-
-@pytest.fixture
-def public(
-    settings: Settings,
-    store: Store,
-    registry_store: RegistryStore,
-    clock: FrozenClock,
-    entropy: SeededEntropy,
-    keyring: KeyRing,
-) -> Iterator[tuple[BackOffice, TestClient]]:
-    app = create_app(
-        settings,
-        store=store,
-        clock=clock,
-        entropy=entropy,
-        keyring=keyring,
-        registry=Registry(registry_store),
-        publish_interval=None,
-    )
-    with store.transaction() as tx:
-        outbox.enqueue_keys(tx, clock())
-    with TestClient(app) as client:
-        yield enrol_office(BackOffice(client, store, clock, entropy)), client
