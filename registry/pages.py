@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -37,6 +37,7 @@ __all__ = [
     "BodyView",
     "SchemeView",
     "body_view",
+    "complaint_href",
     "paragraphs",
     "prefers_html",
     "render",
@@ -114,6 +115,13 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def complaint_href(form_url: str | None, certificate_number: str | None) -> str | None:
+    """The back office's complaint form (if one is configured), for this certificate."""
+    if form_url is None or not certificate_number:
+        return form_url
+    return f"{form_url}?{urlencode({'certificate': certificate_number})}"
 
 
 def render(template: str, *, title: str, lang: str = "en", **context: Any) -> bytes:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -408,15 +408,6 @@ def scheme_href(scheme_id: str) -> str | None:
     return "/schemes/" + quote(key, safe="")
 
 
-def complaint_href(form_url: str | None, facts: Facts | None) -> str | None:
-    """The back office's complaint form for this certificate, if one is configured."""
-    if form_url is None:
-        return None
-    if facts is None or not facts.certificate_number:
-        return form_url
-    return f"{form_url}?{urlencode({'certificate': facts.certificate_number})}"
-
-
 def render_answer(answer: Answer, *, complaint_form_url: str | None = None) -> bytes:
     facts = answer.facts
     banner = _BANNERS[answer.standing]
@@ -458,15 +449,16 @@ def render_answer(answer: Answer, *, complaint_form_url: str | None = None) -> b
         checked_at=human_instant(answer.checked_at),
         checked_stamp=_stamp(answer.checked_at),
         problem_titles=[_text(p.get("title")) for p in answer.problems if p.get("title")],
-        complaint_href=complaint_href(complaint_form_url, facts),
+        complaint_href=pages.complaint_href(
+            complaint_form_url, facts.certificate_number if facts else None
+        ),
     )
 
 
 def verification_page_router(
     registry: Registry, now: Callable[[], datetime], *, complaint_form_url: str | None = None
 ) -> APIRouter:
-    """``GET /v/{credential_id}`` over ``registry``, checking at ``now()`` (timezone-aware);
-    its pages link to ``complaint_form_url``, if given."""
+    """``GET /v/{credential_id}`` over ``registry`` at ``now()``; pages link the complaint form."""
     router = APIRouter(tags=["verification"])
     verification = RegistryVerification(registry)
 
