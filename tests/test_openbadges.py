@@ -26,12 +26,14 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
+from issuer.cli import app
 from issuer.credentials.openbadges import OB_CONTEXT
 from issuer.store.audit import details_digest
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
 from tests.node import run_script
 from tests.signed_documents import PINNED_CONTEXTS
+from tests.test_cli_verify import Demo, _free_port, _wait, demo_server, runner
 from tests.test_credentials import VECTORS, verify, w3c_vc_schema
 from tests.test_jsonld import expand_safely
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
@@ -42,7 +44,10 @@ JWT_CLAIMS = {"iss", "iat", "nbf", "exp"}
 
 _URI = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:"}
 _TYPES = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-_DATETIME_Z = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$"}
+_DATETIME_Z = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$",
+}
 _PROFILE = {
     "type": "object",
     "required": ["id", "type"],
@@ -164,7 +169,8 @@ def test_the_export_restates_the_current_certificate(
     header, payload = _part(token, 0), _part(token, 1)
     certificate = _part(_certificate(office, number), 1)
 
-    assert header["typ"] == "vc+jwt" and header["cty"] == "vc"
+    assert header["typ"] == "vc+jwt"
+    assert header["cty"] == "vc"
     assert header["kid"] == _part(_certificate(office, number), 0)["kid"]
     assert payload["@context"] == ["https://www.w3.org/ns/credentials/v2", OB_CONTEXT]
     assert payload["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
@@ -172,7 +178,8 @@ def test_the_export_restates_the_current_certificate(
     assert payload["issuer"]["type"] == ["Profile"]
     for member_name in ("validFrom", "validUntil", "credentialStatus"):
         assert payload[member_name] == certificate[member_name], member_name
-    assert "jti" not in payload and payload["id"] != certificate["id"]
+    assert "jti" not in payload
+    assert payload["id"] != certificate["id"]
     assert payload["nbf"] < payload["exp"]
 
     subject = payload["credentialSubject"]
@@ -225,7 +232,7 @@ def test_the_export_matches_the_vc_and_open_badges_schemas(
 ) -> None:
     office, _ = public
     number = grant(office)["certification"]["certificate_number"]
-    credential = {k: v for k, v in _part(_export(office, number), 1).items()}
+    credential = _part(_export(office, number), 1)
     assert not list(w3c_vc_schema().iter_errors(credential))
     required = Draft202012Validator(OB_REQUIRED)
     assert not list(required.iter_errors(credential))
@@ -286,9 +293,13 @@ def test_independent_jose_libraries_verify_the_signature(
     assert header["typ"] == "vc+jwt"
     assert payload["credentialSubject"]["licenseNumber"] == number
     forged = token.split(".")
-    forged[1] = base64.urlsafe_b64encode(
-        json.dumps(dict(payload, validUntil="2099-12-31T23:59:59Z")).encode()
-    ).rstrip(b"=").decode()
+    forged[1] = (
+        base64.urlsafe_b64encode(
+            json.dumps(dict(payload, validUntil="2099-12-31T23:59:59Z")).encode()
+        )
+        .rstrip(b"=")
+        .decode()
+    )
     request = {
         "didDocument": did_document,
         "tokens": [token, ".".join(forged)],
@@ -364,3 +375,40 @@ def test_bad_requests_are_typed_problems(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == f"/problems/{problem}"
+
+
+def test_certreg_verify_reads_a_badge_from_a_running_server(
+    tmp_path: Path,
+) -> None:
+    """``certreg verify`` against ``certreg serve --demo``: the badge of a demo
+    certification is VALID with its holder, number and scheme; after a suspension, exit 1
+    SUSPENDED."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with demo_server(tmp_path / "data", port, public=base) as (admin, process):
+        demo = Demo(base=base, data_dir=tmp_path / "data", admin=admin, process=process)
+        number = demo.api("GET", "/certifications", admin).json()[0]["certificate_number"]
+        token = demo.api("GET", f"/certifications/{number}/openbadge", admin).text
+        _wait(lambda: demo.verify(token).exit_code == 0, "the badge's status lists")
+        human = demo.verify(token)
+        assert "VALID" in human.stdout
+        assert number in human.stdout
+        assert "Welding" in human.stdout
+        decider = runner.invoke(
+            app,
+            [
+                *("token", "create", "--role", "decision-maker", "--name", "D. Maker"),
+                *("--data-dir", str(demo.data_dir)),
+            ],
+        )
+        assert decider.exit_code == 0, decider.output
+        demo.api(
+            "POST",
+            f"/certifications/{number}/suspend",
+            decider.stdout.strip(),
+            json={"reason": "surveillance audit overdue"},
+        )
+        _wait(lambda: demo.verify(token).exit_code == 1, "the suspension to be published")
+        answer = json.loads(demo.verify(token, "--json").stdout)
+        assert (answer["verified"], answer["verdict"]) == (False, "suspended")
+        assert answer["credential"]["credentialSubject"]["licenseNumber"] == number

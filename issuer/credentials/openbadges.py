@@ -71,7 +71,12 @@ def _stamp(instant: datetime) -> str:
 
 
 def _profile(identity: IssuerIdentity) -> dict[str, Any]:
-    return {"id": identity.did, "type": ["Profile"], "name": identity.name, "url": identity.base_url}
+    return {
+        "id": identity.did,
+        "type": ["Profile"],
+        "name": identity.name,
+        "url": identity.base_url,
+    }
 
 
 def _scope_narrative(version: SchemeVersion, codes: tuple[str, ...]) -> str:
@@ -174,4 +179,3 @@ def sign_open_badge(
     }
     token = sign_compact(header=VC_JWT_HEADER, payload=payload, signer=signer, did=did)
     return signer.kid, token
-

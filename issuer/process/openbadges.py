@@ -67,7 +67,9 @@ def _document(
     person = tx.get_person(certification.person_id)
     version = tx.get_scheme_version(certification.scheme_version_id)
     scheme = tx.get_scheme(certification.scheme_id)
-    assert person is not None and version is not None and scheme is not None
+    assert person is not None
+    assert version is not None
+    assert scheme is not None
     document = openbadges.open_badge_credential(
         identity=identity,
         certification=certification,

@@ -43,9 +43,7 @@ _RESPONSES = {
 }
 
 
-@router.get(
-    "/certifications/{number}/openbadge", response_class=Response, responses=_RESPONSES
-)
+@router.get("/certifications/{number}/openbadge", response_class=Response, responses=_RESPONSES)
 def openbadge(
     number: str,
     actor: Reader,
