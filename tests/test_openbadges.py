@@ -8,7 +8,10 @@ by what a badge wallet or a relying party would use.
   so they are not stricter than the specification's own examples.
 * Meaning: JSON-LD expansion in safe mode with the pinned VC 2.0 and OB 3.0.3 contexts,
   with pyld and with jsonld.js — no network.
-* Signature: joserfc and did-jwt, given only the DID document the registry serves.
+* Signature: joserfc and did-jwt, given only the DID document the registry serves, on OB
+  3.0's own VC-JWT form (header ``alg`` and ``kid`` only; ``iss``, ``jti``, ``sub``, ``nbf``,
+  ``exp`` equal to the members they repeat); a badge whose mirrored claim was changed and
+  signed again by the body's own key is refused by the registry's verifier.
 * Status: a suspension, a reinstatement and a withdrawal travel through the publisher to the
   registry, whose ``POST /credentials/verify`` answers suspended, valid, revoked.
 * Refusals: unknown number, wrong role, no token, a bad ``format``, a withdrawn certification
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,10 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
 from issuer.cli import app
-from issuer.credentials.openbadges import OB_CONTEXT
+from issuer.credentials.keys import KeyRing
+from issuer.credentials.openbadges import OB_CONTEXT, subject_id
+from issuer.credentials.signing import sign_compact
+from issuer.store import Store
 from issuer.store.audit import details_digest
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import FrozenClock
@@ -35,12 +42,12 @@ from tests.node import run_script
 from tests.signed_documents import PINNED_CONTEXTS
 from tests.test_cli_verify import Demo, _free_port, _wait, demo_server, runner
 from tests.test_credentials import VECTORS, verify, w3c_vc_schema
-from tests.test_jsonld import expand_safely
+from tests.test_jsonld import Dropped, expand_safely
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 DID = "did:web:certs.example.test"
 VC_JWT = "application/vc+jwt"
-JWT_CLAIMS = {"iss", "iat", "nbf", "exp"}
+JWT_CLAIMS = {"iss", "iat", "jti", "sub", "nbf", "exp"}
 
 _URI = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:"}
 _TYPES = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
@@ -135,6 +142,10 @@ def _part(token: str, index: int) -> dict[str, Any]:
     return decoded
 
 
+def _seconds(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp).timestamp())
+
+
 def _export(office: BackOffice, number: str, who: str = "registrar") -> str:
     response = office.call("GET", f"/certifications/{number}/openbadge", member(office, who))
     assert response.status_code == 200, response.text
@@ -169,20 +180,25 @@ def test_the_export_restates_the_current_certificate(
     header, payload = _part(token, 0), _part(token, 1)
     certificate = _part(_certificate(office, number), 1)
 
-    assert header["typ"] == "vc+jwt"
-    assert header["cty"] == "vc"
+    # OB 3.0's VC-JWT header: alg and kid, nothing else; the certificate keeps vc+jwt.
+    assert set(header) == {"alg", "kid"}
     assert header["kid"] == _part(_certificate(office, number), 0)["kid"]
+    assert _part(_certificate(office, number), 0)["typ"] == "vc+jwt"
     assert payload["@context"] == ["https://www.w3.org/ns/credentials/v2", OB_CONTEXT]
     assert payload["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert payload["issuer"]["id"] == payload["iss"] == DID
     assert payload["issuer"]["type"] == ["Profile"]
     for member_name in ("validFrom", "validUntil", "credentialStatus"):
         assert payload[member_name] == certificate[member_name], member_name
-    assert "jti" not in payload
     assert payload["id"] != certificate["id"]
-    assert payload["nbf"] < payload["exp"]
-
+    # The claims OB requires, each equal to the member it repeats.
     subject = payload["credentialSubject"]
+    certification = office.ok("GET", f"/certifications/{number}", member(office, "auditor"))
+    assert payload["jti"] == payload["id"]
+    assert payload["sub"] == subject["id"] == subject_id(certification["id"])
+    assert subject["id"].startswith("urn:uuid:")
+    assert payload["nbf"] == _seconds(payload["validFrom"])
+    assert payload["exp"] == _seconds(payload["validUntil"])
     certified = certificate["credentialSubject"]
     assert subject["licenseNumber"] == number
     assert subject["identifier"][0]["identityHash"] == certified["name"]
@@ -241,7 +257,9 @@ def test_the_export_matches_the_vc_and_open_badges_schemas(
         example = json.loads((VECTORS / "openbadges-3.0" / name).read_text("utf-8"))
         assert not list(required.iter_errors(example)), name
     broken = json.loads(json.dumps(credential))
-    del broken["credentialSubject"]["identifier"]
+    del broken["credentialSubject"]["identifier"]  # the subject keeps its id: still whole
+    assert not list(required.iter_errors(broken))
+    del broken["credentialSubject"]["id"]  # neither id nor identifier: no subject
     del broken["credentialSubject"]["achievement"]["criteria"]
     errors = sorted(list(e.path) for e in required.iter_errors(broken))
     assert errors == [["credentialSubject"], ["credentialSubject", "achievement"]]
@@ -254,17 +272,33 @@ def _pinned(url: str) -> Path:
 def test_the_export_means_what_it_says_to_json_ld_processors(
     public: tuple[BackOffice, TestClient],  # noqa: F811
 ) -> None:
+    """The credential expands in full; of the JWT claims beside it, every one but ``jti``
+    has a term in the VC 2.0 context (``iss``, ``sub``, ``nbf``, ``exp``, ``iat``: IANA's
+    JWT and JOSE IRIs). ``jti`` has none, in that context (the W3C Recommendation's, whose
+    hash Appendix B.1 pins: no ``@vocab``) or in OB's (protected, no ``@vocab`` either), so
+    both processors drop it, and refuse the payload in safe mode — the cost of OB's MUST,
+    written in docs/CREDENTIALS.md."""
     office, _ = public
     number = grant(office)["certification"]["certificate_number"]
-    credential = _part(_export(office, number), 1)
+    payload = _part(_export(office, number), 1)
+    credential = {k: v for k, v in payload.items() if k not in JWT_CLAIMS}
+    without_jti = {k: v for k, v in payload.items() if k != "jti"}
     expanded = json.dumps(expand_safely(credential))
     ob = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
     for term in ("AchievementSubject", "Achievement", "licenseNumber", "achievementType"):
         assert ob + term in expanded, term
+    assert payload["credentialSubject"]["id"] in expanded
+    claims = expand_safely(without_jti)[0]
+    iana = "https://www.iana.org/assignments/"
+    for iri in ("jose#iss", "jose#sub", "jwt#nbf", "jwt#exp", "jwt#iat"):
+        assert iana + iri in claims, iri
+    with pytest.raises(Dropped, match="jti"):
+        expand_safely(payload)
     contexts = {
         url: json.loads(_pinned(url).read_text("utf-8"))
         for url in ("https://www.w3.org/ns/credentials/v2", OB_CONTEXT)
     }
+    assert "@vocab" not in contexts["https://www.w3.org/ns/credentials/v2"]["@context"]
     undefined = dict(credential, credentialSubject=dict(credential["credentialSubject"], x=1))
     results = run_script(
         "jsonld",
@@ -273,11 +307,14 @@ def test_the_export_means_what_it_says_to_json_ld_processors(
             "contexts": contexts,
             "documents": [
                 {"label": "badge", "document": credential},
+                {"label": "claims but jti", "document": without_jti},
+                {"label": "as signed", "document": payload},
                 {"label": "undefined term", "document": undefined},
             ],
         },
     )
-    assert [r["ok"] for r in results] == [True, False], results
+    assert [r["ok"] for r in results] == [True, True, False, False], results
+    assert '"jti"' in results[2]["error"], results[2]
 
 
 def test_independent_jose_libraries_verify_the_signature(
@@ -290,7 +327,7 @@ def test_independent_jose_libraries_verify_the_signature(
     _publish(client)
     did_document = client.get("/.well-known/did.json").json()
     header, payload = verify(token, did_document)  # joserfc
-    assert header["typ"] == "vc+jwt"
+    assert set(header) == {"alg", "kid"}
     assert payload["credentialSubject"]["licenseNumber"] == number
     forged = token.split(".")
     forged[1] = (
@@ -309,6 +346,57 @@ def test_independent_jose_libraries_verify_the_signature(
     assert good["ok"] is True, good
     assert good["kid"] == header["kid"]
     assert bad["ok"] is False
+
+
+_FORGED_ID = "urn:uuid:00000000-0000-5000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("jti", _FORGED_ID),
+        ("sub", _FORGED_ID),
+        ("nbf", -86400),
+        ("exp", 86400),
+        ("iss", "did:web:other.example"),
+        ("jti", None),
+        ("sub", None),
+        ("nbf", None),
+        ("exp", None),
+    ],
+)
+def test_a_badge_whose_mirrored_claim_differs_is_refused(
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+    store: Store,
+    keyring: KeyRing,
+    claim: str,
+    value: Any,
+) -> None:
+    """Signed again by the body's own key, so only the claim is wrong: changed (a number is
+    moved by that many seconds) or left out (None). Untouched, the same re-signing
+    verifies."""
+    office, client = public
+    number = grant(office)["certification"]["certificate_number"]
+    payload = _part(_export(office, number), 1)
+    _publish(client)
+    with store.transaction() as tx:
+        signer = keyring.signer(tx)
+
+    def signed(claims: dict[str, Any]) -> str:
+        return sign_compact(header={}, payload=claims, signer=signer, did=DID)
+
+    assert _verify(client, signed(payload))["verdict"] == "valid"
+    if value is None:
+        tampered = {k: v for k, v in payload.items() if k != claim}
+    elif isinstance(value, int):
+        tampered = dict(payload, **{claim: payload[claim] + value})
+    else:
+        tampered = dict(payload, **{claim: value})
+    result = _verify(client, signed(tampered))
+    assert (result["verified"], result["verdict"]) == (False, "invalid"), result
+    [problem] = result["problemDetails"]
+    assert problem["type"] == "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR"
+    assert claim in problem["detail"]
 
 
 def test_status_follows_the_certification_to_the_registry(
