@@ -301,6 +301,10 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         409,
         "Another decision-maker has already approved this roster; only they may finish it.",
     ),
+    "certification-ended": (
+        409,
+        "The certification was withdrawn or has expired: nothing new is signed for it.",
+    ),
     "internal-error": (500, "An unexpected error; nothing about it is disclosed."),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

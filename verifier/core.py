@@ -1,5 +1,8 @@
 """The verifier: one ``vc+jwt`` in, a verified credential or one typed error out.
 
+(An Open Badge may instead come in Open Badges 3.0's own VC-JWT form, ``typ: JWT`` or none,
+with JWT claims that repeat its members: :mod:`verifier.openbadges`.)
+
 Order matters, for safety and for speed. The token is size-capped and parsed strictly; the
 algorithm is checked against the policy's allow-list before anything else; the issuer is
 read from the payload and checked against the trust policy *before* any key is fetched (an
@@ -18,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas import credential_schemas
-from verifier import jws
+from verifier import jws, openbadges
 from verifier.errors import (
     CryptographicSecurityError,
     Expired,
@@ -134,15 +137,15 @@ class Verifier:
             token, max_bytes=policy.max_token_bytes, algorithms=policy.algorithms
         )
         header = parsed.header
-        typ, cty = header.get("typ"), header.get("cty", "vc")
-        if not isinstance(typ, str) or typ not in VC_JWT_TYPES:
-            raise CryptographicSecurityError(
-                "the JWS typ must be vc+jwt (a JWT of another kind is not a credential)",
-                reason="media-type",
-            )
-        if not isinstance(cty, str) or cty not in VC_CONTENT_TYPES:
-            raise CryptographicSecurityError("the JWS cty must be vc", reason="media-type")
         payload = parsed.payload
+        typ = header.get("typ")
+        open_badge = not isinstance(typ, str) or typ not in VC_JWT_TYPES
+        if open_badge:  # typ JWT or none: OB 3.0's own VC-JWT form, for an Open Badge only
+            openbadges.check_header(header, payload)
+        else:
+            cty = header.get("cty", "vc")
+            if not isinstance(cty, str) or cty not in VC_CONTENT_TYPES:
+                raise CryptographicSecurityError("the JWS cty must be vc", reason="media-type")
         issuer = issuer_id(payload)
         if not policy.trusts(issuer):
             raise UntrustedIssuer(f"issuer {issuer[:100]} is not trusted by this verifier")
@@ -155,6 +158,8 @@ class Verifier:
             prepared = self._keys.refresh(issuer, now=now).key_for(parsed.kid)
         jws.verify_with_key(parsed, prepared.key, key_alg=prepared.alg)
         warnings = check_credential(payload)
+        if open_badge:
+            openbadges.check_claims(payload)
         if _check_schema(payload, warnings):
             checks: tuple[str, ...] = _CHECKED_WITH_SCHEMA
         else:

@@ -61,6 +61,9 @@ REASONS = frozenset(
         "jwt-claims",
         "iss",
         "jti",
+        "sub",
+        "nbf",
+        "exp",
         "numeric-date",
     }
 )

@@ -203,14 +203,38 @@ def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
     return subject if isinstance(subject, Mapping) else {}
 
 
+def _open_badge_certification(subject: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An Open Badges ``AchievementSubject`` in the words of certreg's certificate: the
+    holder's name, the certificate number (``licenseNumber``) and the scheme (the
+    ``Achievement``); empty for any other subject."""
+    achievement = subject.get("achievement")
+    if not isinstance(achievement, Mapping):
+        return {}
+    identifiers = subject.get("identifier")
+    names = [
+        i.get("identityHash")
+        for i in (identifiers if isinstance(identifiers, list) else [])
+        if isinstance(i, Mapping) and i.get("identityType") == "name" and i.get("hashed") is False
+    ]
+    return {
+        "holder": names[0] if names else None,
+        "certificateNumber": subject.get("licenseNumber"),
+        "scheme": {
+            "name": achievement.get("name"),
+            "code": achievement.get("humanCode"),
+            "version": achievement.get("version"),
+        },
+    }
+
+
 def _summary_rows(report: Report) -> list[tuple[str, str]]:
     credential = report.credential or {}
     subject = _subject(credential)
-    certification = subject.get("certification") or subject.get("certificationMark") or {}
+    certification = subject.get("certification") or subject.get("certificationMark")
     if not isinstance(certification, Mapping):
-        certification = {}
+        certification = _open_badge_certification(subject)
     rows: list[tuple[str, object]] = [
-        ("holder", subject.get("name")),
+        ("holder", subject.get("name") or certification.get("holder")),
         ("certificate", certification.get("certificateNumber")),
     ]
     scheme = certification.get("scheme")

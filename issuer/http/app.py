@@ -31,6 +31,7 @@ from issuer.http.routes import (
     credentials,
     lifecycle,
     management,
+    openbadges,
     public_complaints,
     records,
     regulator,
@@ -415,6 +416,7 @@ def create_app(
         risks,
         records,
         credentials,
+        openbadges,
     ):
         api.include_router(module.router)
     app.include_router(api)

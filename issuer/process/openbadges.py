@@ -1,0 +1,130 @@
+"""Exporting a certification as an Open Badges 3.0 credential: who may have one, and when.
+
+The badge is not a new decision: it restates the certification's current certificate in
+Open Badges terms (:mod:`issuer.credentials.openbadges`), with the certificate's own status
+slots. So it is signed on request, from the records as they are, and is not stored; what is
+kept is the audit entry of each signature the body gave (``credential.exported``).
+
+What a holder and a relying party can expect:
+
+* an **active** certification gets a badge that verifies as valid;
+* a **suspended** one gets a badge too — a holder may want the record — but it verifies as
+  *suspended* from the first check, since it carries the suspended certificate's status
+  bits; after reinstatement the same badge verifies as valid again, with no new export;
+* a **withdrawn** or **expired** certification gets none (``certification-ended``, 409): the
+  body does not sign anything new for a certification that has ended. Badges exported
+  before a withdrawal verify as revoked; before expiry, as expired after ``validUntil``;
+* after a scope change or recertification the badge of the replaced certificate verifies
+  as revoked, and a new export carries the new certificate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from issuer.credentials import openbadges
+from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials.issuance import IssuanceContext, current_certificate
+from issuer.errors import StateConflict
+from issuer.model import Certification, CertificationStatus
+from issuer.process.lifecycle import get_certification
+from issuer.store import Tx
+from issuer.store.audit import AuditActor
+
+__all__ = ["OpenBadge", "openbadge_document", "openbadge_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBadge:
+    """A signed badge: the compact JWS (``application/vc+jwt``) and what it says."""
+
+    credential: dict[str, Any]
+    """The credential as signed, without the JWT claims beside it (``iss``, ``iat``…)."""
+    jws: str
+    kid: str
+    certification_id: str
+    certificate_credential_id: str
+
+
+def _exportable(tx: Tx, number: str, now: datetime) -> Certification:
+    certification = get_certification(tx, number)
+    ended = certification.status in {CertificationStatus.WITHDRAWN, CertificationStatus.EXPIRED}
+    if ended or certification.expiry_date < now.date():
+        state = "withdrawn" if certification.status is CertificationStatus.WITHDRAWN else "expired"
+        raise StateConflict(
+            f"the certification was {state}: no new Open Badge is signed for it",
+            kind="certification-ended",
+        )
+    return certification
+
+
+def _document(
+    tx: Tx, certification: Certification, identity: IssuerIdentity
+) -> tuple[dict[str, Any], str]:
+    certificate = current_certificate(tx, certification.id)
+    person = tx.get_person(certification.person_id)
+    version = tx.get_scheme_version(certification.scheme_version_id)
+    scheme = tx.get_scheme(certification.scheme_id)
+    assert person is not None
+    assert version is not None
+    assert scheme is not None
+    document = openbadges.open_badge_credential(
+        identity=identity,
+        certification=certification,
+        person=person,
+        scheme_code=scheme.code,
+        version=version,
+        certificate=certificate,
+    )
+    return document, certificate.id
+
+
+def openbadge_document(
+    tx: Tx, number: str, *, identity: IssuerIdentity, now: datetime
+) -> dict[str, Any]:
+    """The badge certification ``number`` would be exported as, unsigned (a preview: it
+    is what :func:`openbadge_for` signs, without the JWT claims). Same refusals."""
+    document, _ = _document(tx, _exportable(tx, number, now), identity)
+    return document
+
+
+def openbadge_for(
+    tx: Tx,
+    number: str,
+    *,
+    context: IssuanceContext,
+    actor: str | AuditActor,
+    now: datetime,
+) -> OpenBadge:
+    """Sign the Open Badges 3.0 credential of certification ``number`` and audit it.
+
+    Raises ``NotFound`` for an unknown number or a certification with no current
+    certificate credential, ``StateConflict`` (``certification-ended``) for a withdrawn or
+    expired one. ``actor`` is whoever asked: a staff member, or the holder's page naming
+    itself (``system:…``); the audit entry names it, never the holder.
+    """
+    certification = _exportable(tx, number, now)
+    document, certificate_id = _document(tx, certification, context.identity)
+    kid, jws = openbadges.sign_open_badge(tx, context=context, credential=document, now=now)
+    tx.append_audit(
+        at=now,
+        actor=actor,
+        action="credential.exported",
+        subject_type="certification",
+        subject_id=certification.id,
+        details={
+            "format": "open-badges-3.0",
+            "credential_id": document["id"],
+            "certificate_credential_id": certificate_id,
+            "kid": kid,
+        },
+    )
+    return OpenBadge(
+        credential=document,
+        jws=jws,
+        kid=kid,
+        certification_id=certification.id,
+        certificate_credential_id=certificate_id,
+    )
