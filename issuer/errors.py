@@ -302,5 +302,10 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "Another decision-maker has already approved this roster; only they may finish it.",
     ),
     "internal-error": (500, "An unexpected error; nothing about it is disclosed."),
+    "not-investigator": (
+        403,
+        "Only the staff member assigned to investigate a complaint answers it, and only the "
+        "decision-maker assigned to an appeal decides it (9.8, 9.9).",
+    ),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -90,7 +90,7 @@ def test_the_staff_walk_to_closed(office: BackOffice, store: Store) -> None:
         office,
         complaint["id"],
         "answer",
-        member(office, "decider"),
+        investigator(office),
         {"outcome": "upheld", "response": "We spoke to the person; the van is repainted."},
     )
     assert answered.status_code == 200, answered.text
@@ -392,3 +392,23 @@ def test_what_a_complainant_writes_never_reaches_the_registry(
         assert secret not in served
         assert secret not in audit
     assert complaint["id"] in audit
+
+
+ANSWER = {"outcome": "upheld", "response": "We spoke to the person; the van is repainted."}
+
+
+def test_only_the_assigned_investigator_answers(office: BackOffice, store: Store) -> None:
+    number = certify(office, new_scheme(office))
+    complaint = receive(office, complaint_body(number))
+    early = step(office, complaint["id"], "answer", investigator(office), ANSWER)
+    problem(early, 409, "invalid-transition")  # nobody investigates it yet
+    under_investigation(office, complaint["id"])
+    head = len(audit_entries(store, ""))
+    for other in (member(office, "decider"), member(office, "registrar")):
+        problem(step(office, complaint["id"], "answer", other, ANSWER), 403, "not-investigator")
+    assert len(audit_entries(store, "")) == head
+    read = office.ok("GET", f"/complaints/{complaint['id']}", member(office, "auditor"))
+    assert read["state"] == "under-investigation"
+    answered = step(office, complaint["id"], "answer", investigator(office), ANSWER)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["state"] == "answered"

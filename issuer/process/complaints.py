@@ -340,8 +340,16 @@ def answer(
     outcome: ComplaintOutcome,
     response: str,
 ) -> Complaint:
-    """Record the outcome and the response sent to the complainant."""
+    """Record the outcome and the response sent to the complainant: only the investigator
+    assigned answers (403 ``not-investigator``), who was found not involved in the subject."""
     complaint = get_complaint(tx, complaint_id, lock=True)
+    if ComplaintState.ANSWERED not in COMPLAINT_TRANSITIONS[complaint.state]:
+        _move(tx, complaint, ComplaintState.ANSWERED)  # refuses with the reason
+    if actor.staff() != complaint.investigator_id:
+        raise Forbidden(
+            "only the staff member assigned to investigate this complaint answers it",
+            kind="not-investigator",
+        )
     if not response.strip():
         raise InvalidInput("a complaint's answer needs its response on record")
     moved = _move(
