@@ -171,6 +171,7 @@ def decide(
                 "scope": ",".join(certification.scope),
                 "effective_date": certification.effective_date.isoformat(),
                 "expiry_date": certification.expiry_date.isoformat(),
+                **({} if risk_id is None else {"risk_id": risk_id}),
             },
         )
         issue_certificate(
