@@ -7,6 +7,7 @@ Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -412,3 +413,64 @@ def test_only_the_assigned_investigator_answers(office: BackOffice, store: Store
     answered = step(office, complaint["id"], "answer", investigator(office), ANSWER)
     assert answered.status_code == 200, answered.text
     assert answered.json()["state"] == "answered"
+
+
+# ── concurrency ──────────────────────────────────────────────────────────────────────────
+def race(calls: list[Any]) -> list[Any]:
+    """Run each call in its own thread, released together; their answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def go(index: int) -> None:
+        barrier.wait()
+        answers[index] = calls[index]()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_two_staff_taking_the_same_step_at_once_give_one_result_and_one_409(
+    office: BackOffice, store: Store
+) -> None:
+    number = certify(office, new_scheme(office))
+    complaint = receive(office, complaint_body(number))
+    cid = complaint["id"]
+    registrar, admin = member(office, "registrar"), member(office, "admin")
+    registrar_2 = office.enrol("registrar-2", Role.REGISTRAR)
+    who = investigator(office)
+    same_investigator = office.mint(who.staff_id, Role.DECISION_MAKER)
+    steps = [
+        ("validate", [registrar, registrar_2], [None, None], "complaint.validated"),
+        ("acknowledge", [registrar, registrar_2], [None, None], "complaint.acknowledged"),
+        (
+            "assign",
+            [registrar, admin],
+            [{"investigator_id": who.staff_id}] * 2,
+            "complaint.assigned",
+        ),
+        (
+            "answer",
+            [who, same_investigator],
+            [ANSWER, {"outcome": "not-upheld", "response": "Nothing was found."}],
+            "complaint.answered",
+        ),
+        ("close", [registrar, registrar_2], [None, None], "complaint.closed"),
+    ]
+    for action, members, bodies, audited_as in steps:
+        answers = race(
+            [
+                lambda m=m, b=b: step(office, cid, action, m, b)  # type: ignore[misc]
+                for m, b in zip(members, bodies, strict=True)
+            ]
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        [lost] = [a for a in answers if a.status_code == 409]
+        problem(lost, 409, "invalid-transition")
+        assert len(audit_entries(store, audited_as)) == 1, action
+    read = office.ok("GET", f"/complaints/{cid}", member(office, "auditor"))
+    assert read["state"] == "closed"
+    assert len(read["steps"]) == 6
