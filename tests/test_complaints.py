@@ -463,7 +463,7 @@ def test_two_staff_taking_the_same_step_at_once_give_one_result_and_one_409(
     for action, members, bodies, audited_as in steps:
         answers = race(
             [
-                lambda m=m, b=b: step(office, cid, action, m, b)  # type: ignore[misc]
+                lambda m=m, b=b, a=action: step(office, cid, a, m, b)  # type: ignore[misc]
                 for m, b in zip(members, bodies, strict=True)
             ]
         )
@@ -474,3 +474,53 @@ def test_two_staff_taking_the_same_step_at_once_give_one_result_and_one_409(
     read = office.ok("GET", f"/complaints/{cid}", member(office, "auditor"))
     assert read["state"] == "closed"
     assert len(read["steps"]) == 6
+
+
+def _intake(
+    settings: Settings,
+    store: Store,
+    clock: FrozenClock,
+    entropy: SeededEntropy,
+    keyring: KeyRing,
+    **tuned: Any,
+) -> TestClient:
+    app = create_app(
+        settings.model_copy(update=tuned),
+        store=store,
+        clock=clock,
+        entropy=entropy,
+        keyring=keyring,
+    )
+    return TestClient(app)
+
+
+def test_a_concurrent_burst_stores_exactly_the_global_cap(
+    settings: Settings, store: Store, clock: FrozenClock, entropy: SeededEntropy, keyring: KeyRing
+) -> None:
+    with _intake(
+        settings,
+        store,
+        clock,
+        entropy,
+        keyring,
+        complaint_per_minute=0,
+        complaint_open_public_cap=7,
+    ) as client:
+        answers = race([lambda: client.post("/public/complaints", json=PUBLIC)] * 40)
+    assert sum(a.status_code == 201 for a in answers) == 7, [a.status_code for a in answers]
+    for refused in (a for a in answers if a.status_code != 201):
+        problem(refused, 503, "complaints-full")
+    assert count_complaints(store) == 7
+    with store.reading() as tx:
+        assert tx.count_unvalidated_public_complaints() == 7
+
+
+def test_a_concurrent_burst_from_one_address_stores_exactly_its_burst(
+    settings: Settings, store: Store, clock: FrozenClock, entropy: SeededEntropy, keyring: KeyRing
+) -> None:
+    with _intake(settings, store, clock, entropy, keyring, complaint_burst=6) as client:
+        answers = race([lambda: client.post("/public/complaints", json=PUBLIC)] * 40)
+    assert sum(a.status_code == 201 for a in answers) == 6, [a.status_code for a in answers]
+    for refused in (a for a in answers if a.status_code != 201):
+        problem(refused, 429, "rate-limited")
+    assert count_complaints(store) == 6

@@ -194,7 +194,9 @@ def submit(
     cap: int,
 ) -> Complaint:
     """Record a complaint sent through the public form, received today; refused (503) while
-    ``cap`` such complaints wait unvalidated, so a flood cannot fill the store."""
+    ``cap`` such complaints wait unvalidated, so a flood cannot fill the store. The count
+    and the insert hold the intake's lock: concurrent senders cannot overshoot the cap."""
+    tx.lock_public_intake()
     if tx.count_unvalidated_public_complaints() >= cap:
         raise Unavailable(
             "too many complaints wait to be looked at: please try again later, or write to "
