@@ -443,7 +443,7 @@ def test_two_staff_taking_the_same_step_at_once_give_one_result_and_one_409(
     registrar_2 = office.enrol("registrar-2", Role.REGISTRAR)
     who = investigator(office)
     same_investigator = office.mint(who.staff_id, Role.DECISION_MAKER)
-    steps = [
+    steps: list[tuple[str, list[Member], list[Json | None], str]] = [
         ("validate", [registrar, registrar_2], [None, None], "complaint.validated"),
         ("acknowledge", [registrar, registrar_2], [None, None], "complaint.acknowledged"),
         (
@@ -463,7 +463,7 @@ def test_two_staff_taking_the_same_step_at_once_give_one_result_and_one_409(
     for action, members, bodies, audited_as in steps:
         answers = race(
             [
-                lambda m=m, b=b, a=action: step(office, cid, a, m, b)  # type: ignore[misc]
+                lambda m=m, b=b, a=action: step(office, cid, a, m, b)
                 for m, b in zip(members, bodies, strict=True)
             ]
         )

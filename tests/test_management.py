@@ -363,7 +363,7 @@ def test_two_staff_taking_the_same_finding_step_at_once_give_one_result_and_one_
     for action, members, bodies, audited_as in steps:
         answers = race(
             [
-                lambda m=m, b=b, a=action: step(office, fid, a, m, b)  # type: ignore[misc]
+                lambda m=m, b=b, a=action: step(office, fid, a, m, b)
                 for m, b in zip(members, bodies, strict=True)
             ]
         )

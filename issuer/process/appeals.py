@@ -280,9 +280,9 @@ def decide(
     remedy: AppealRemedy | None,
 ) -> Appeal:
     """Decide the appeal: upheld (wholly or partly) with the remedy due, or rejected. The
-        decision-maker took no part in the decision appealed, and is the one assigned to investigate it (403 ``not-investigator``
-    otherwise). Nothing else changes: the remedy
-        is given by a decision of its own that names the appeal."""
+    decision-maker took no part in the decision appealed, and is the one assigned to
+    investigate it (403 ``not-investigator`` otherwise). Nothing else changes: the remedy is
+    given by a decision of its own that names the appeal."""
     maker = actor.staff()
     appeal = get_appeal(tx, appeal_id, lock=True)
     if AppealState.DECIDED not in APPEAL_TRANSITIONS[appeal.state]:

@@ -128,8 +128,9 @@ def assign(appeal_id: str, body: AssignBody, actor: Assigner, services: Services
 def decide(
     appeal_id: str, body: AppealDecisionBody, actor: DecisionMaker, services: ServicesDep
 ) -> AppealOut:
-    """Decide the appeal (only the decision-maker assigned to investigate it). Upheld, it names the remedy due, which a decision-maker then
-    gives through the normal decision naming the appeal; the appeal changes nothing else."""
+    """Decide the appeal (only the decision-maker assigned to investigate it). Upheld, it
+    names the remedy due, which a decision-maker then gives through the normal decision
+    naming the appeal; the appeal changes nothing else."""
     now = services.now()
     with services.tx() as tx:
         appeal = appeals.decide(
