@@ -151,8 +151,8 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     ),
     "took-part-in-decision": (
         403,
-        "The decision-maker took the decision appealed: an appeal is investigated and decided "
-        "by someone who took no part in it (9.8).",
+        "The decision-maker took the decision appealed: an appeal is investigated and decided, "
+        "and its remedy given, by someone who took no part in it (9.8).",
     ),
     "examiner-not-approved": (
         403,
@@ -230,8 +230,8 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
     "appeal-not-upheld": (
         409,
-        "The appeal a decision names is not upheld with this remedy for this certification, "
-        "or its remedy was already given (9.8).",
+        "The appeal a decision names is not upheld with this remedy for this certification "
+        "(for a re-grant: this person and scheme), or its remedy was already given (9.8).",
     ),
     "complaint-not-open": (
         409,
