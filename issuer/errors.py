@@ -151,8 +151,8 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     ),
     "took-part-in-decision": (
         403,
-        "The decision-maker took the decision appealed: an appeal is investigated and decided "
-        "by someone who took no part in it (9.8).",
+        "The decision-maker took the decision appealed: an appeal is investigated and decided, "
+        "and its remedy given, by someone who took no part in it (9.8).",
     ),
     "examiner-not-approved": (
         403,
@@ -230,8 +230,8 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "not-suspended": (409, "Only a suspended certification has a suspension to resolve."),
     "appeal-not-upheld": (
         409,
-        "The appeal a decision names is not upheld with this remedy for this certification, "
-        "or its remedy was already given (9.8).",
+        "The appeal a decision names is not upheld with this remedy for this certification "
+        "(for a re-grant: this person and scheme), or its remedy was already given (9.8).",
     ),
     "complaint-not-open": (
         409,
@@ -306,5 +306,10 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "The certification was withdrawn or has expired: nothing new is signed for it.",
     ),
     "internal-error": (500, "An unexpected error; nothing about it is disclosed."),
+    "not-investigator": (
+        403,
+        "Only the staff member assigned to investigate a complaint answers it, and only the "
+        "decision-maker assigned to an appeal decides it (9.8, 9.9).",
+    ),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -378,6 +378,18 @@ def test_who_took_part_neither_investigates_nor_decides(
     )
 
 
+def test_only_the_assigned_investigator_decides(office: BackOffice, store: Store) -> None:
+    _, suspension = suspended(office)
+    appeal = receive(office, appeal_body(suspension))
+    investigator = investigated(office, appeal["id"])
+    bystander = independent(office, "decider-3")  # free of the matter, but not assigned
+    head = audit_head(store)
+    problem(step(office, appeal["id"], "decision", bystander, UPHELD), 403, "not-investigator")
+    assert audit_head(store) == head
+    assert office.ok("GET", f"/appeals/{appeal['id']}", investigator)["outcome"] is None
+    assert step(office, appeal["id"], "decision", investigator, UPHELD).status_code == 200
+
+
 # ── deadlines ────────────────────────────────────────────────────────────────────────────
 def test_appeals_become_overdue_as_the_clock_moves(office: BackOffice, clock: FrozenClock) -> None:
     _, suspension = suspended(office)
@@ -527,7 +539,7 @@ def test_two_decision_makers_deciding_at_once_give_one_result_and_one_409(
     _, suspension = suspended(office)
     appeal = receive(office, appeal_body(suspension))
     first = investigated(office, appeal["id"])
-    second = independent(office, "decider-3")
+    second = office.mint(first.staff_id, Role.DECISION_MAKER)  # the same, on two devices
     bodies = [UPHELD, {"outcome": "rejected", "rationale": "no grounds"}]
     barrier = threading.Barrier(2)
     answers: list[Any] = [None, None]

@@ -7,6 +7,7 @@ Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -90,7 +91,7 @@ def test_the_staff_walk_to_closed(office: BackOffice, store: Store) -> None:
         office,
         complaint["id"],
         "answer",
-        member(office, "decider"),
+        investigator(office),
         {"outcome": "upheld", "response": "We spoke to the person; the van is repainted."},
     )
     assert answered.status_code == 200, answered.text
@@ -392,3 +393,134 @@ def test_what_a_complainant_writes_never_reaches_the_registry(
         assert secret not in served
         assert secret not in audit
     assert complaint["id"] in audit
+
+
+ANSWER = {"outcome": "upheld", "response": "We spoke to the person; the van is repainted."}
+
+
+def test_only_the_assigned_investigator_answers(office: BackOffice, store: Store) -> None:
+    number = certify(office, new_scheme(office))
+    complaint = receive(office, complaint_body(number))
+    early = step(office, complaint["id"], "answer", investigator(office), ANSWER)
+    problem(early, 409, "invalid-transition")  # nobody investigates it yet
+    under_investigation(office, complaint["id"])
+    head = len(audit_entries(store, ""))
+    for other in (member(office, "decider"), member(office, "registrar")):
+        problem(step(office, complaint["id"], "answer", other, ANSWER), 403, "not-investigator")
+    assert len(audit_entries(store, "")) == head
+    read = office.ok("GET", f"/complaints/{complaint['id']}", member(office, "auditor"))
+    assert read["state"] == "under-investigation"
+    answered = step(office, complaint["id"], "answer", investigator(office), ANSWER)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["state"] == "answered"
+
+
+# ── concurrency ──────────────────────────────────────────────────────────────────────────
+def race(calls: list[Any]) -> list[Any]:
+    """Run each call in its own thread, released together; their answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def go(index: int) -> None:
+        barrier.wait()
+        answers[index] = calls[index]()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_two_staff_taking_the_same_step_at_once_give_one_result_and_one_409(
+    office: BackOffice, store: Store
+) -> None:
+    number = certify(office, new_scheme(office))
+    complaint = receive(office, complaint_body(number))
+    cid = complaint["id"]
+    registrar, admin = member(office, "registrar"), member(office, "admin")
+    registrar_2 = office.enrol("registrar-2", Role.REGISTRAR)
+    who = investigator(office)
+    same_investigator = office.mint(who.staff_id, Role.DECISION_MAKER)
+    steps: list[tuple[str, list[Member], list[Json | None], str]] = [
+        ("validate", [registrar, registrar_2], [None, None], "complaint.validated"),
+        ("acknowledge", [registrar, registrar_2], [None, None], "complaint.acknowledged"),
+        (
+            "assign",
+            [registrar, admin],
+            [{"investigator_id": who.staff_id}] * 2,
+            "complaint.assigned",
+        ),
+        (
+            "answer",
+            [who, same_investigator],
+            [ANSWER, {"outcome": "not-upheld", "response": "Nothing was found."}],
+            "complaint.answered",
+        ),
+        ("close", [registrar, registrar_2], [None, None], "complaint.closed"),
+    ]
+    for action, members, bodies, audited_as in steps:
+        answers = race(
+            [
+                lambda m=m, b=b, a=action: step(office, cid, a, m, b)
+                for m, b in zip(members, bodies, strict=True)
+            ]
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        [lost] = [a for a in answers if a.status_code == 409]
+        problem(lost, 409, "invalid-transition")
+        assert len(audit_entries(store, audited_as)) == 1, action
+    read = office.ok("GET", f"/complaints/{cid}", member(office, "auditor"))
+    assert read["state"] == "closed"
+    assert len(read["steps"]) == 6
+
+
+def _intake(
+    settings: Settings,
+    store: Store,
+    clock: FrozenClock,
+    entropy: SeededEntropy,
+    keyring: KeyRing,
+    **tuned: Any,
+) -> TestClient:
+    app = create_app(
+        settings.model_copy(update=tuned),
+        store=store,
+        clock=clock,
+        entropy=entropy,
+        keyring=keyring,
+    )
+    return TestClient(app)
+
+
+def test_a_concurrent_burst_stores_exactly_the_global_cap(
+    settings: Settings, store: Store, clock: FrozenClock, entropy: SeededEntropy, keyring: KeyRing
+) -> None:
+    with _intake(
+        settings,
+        store,
+        clock,
+        entropy,
+        keyring,
+        complaint_per_minute=0,
+        complaint_open_public_cap=7,
+    ) as client:
+        answers = race([lambda: client.post("/public/complaints", json=PUBLIC)] * 40)
+    assert sum(a.status_code == 201 for a in answers) == 7, [a.status_code for a in answers]
+    for refused in (a for a in answers if a.status_code != 201):
+        problem(refused, 503, "complaints-full")
+    assert count_complaints(store) == 7
+    with store.reading() as tx:
+        assert tx.count_unvalidated_public_complaints() == 7
+
+
+def test_a_concurrent_burst_from_one_address_stores_exactly_its_burst(
+    settings: Settings, store: Store, clock: FrozenClock, entropy: SeededEntropy, keyring: KeyRing
+) -> None:
+    with _intake(settings, store, clock, entropy, keyring, complaint_burst=6) as client:
+        answers = race([lambda: client.post("/public/complaints", json=PUBLIC)] * 40)
+    assert sum(a.status_code == 201 for a in answers) == 6, [a.status_code for a in answers]
+    for refused in (a for a in answers if a.status_code != 201):
+        problem(refused, 429, "rate-limited")
+    assert count_complaints(store) == 6

@@ -334,3 +334,43 @@ def test_the_management_review_counts_the_period_and_speaks_markdown(
     for said in (text, str(review)):
         assert "Moreau" not in said
         assert "identity checks were not recorded" not in said
+
+
+def test_two_staff_taking_the_same_finding_step_at_once_give_one_result_and_one_409(
+    office: BackOffice, store: Store
+) -> None:
+    from tests.test_complaints import race
+
+    admin, manager = member(office, "admin"), member(office, "manager")
+    manager_2 = office.enrol("manager-2", Role.SCHEME_MANAGER)
+    owner = office.enrol("owner", Role.SCHEME_MANAGER)
+    fid = raised(office)["id"]
+    steps = [
+        ("corrective-action", [admin, manager], [plan_body(owner)] * 2, "finding.action-planned"),
+        (
+            "action-taken",
+            [owner, manager],
+            [{"note": "checklist updated"}, {"note": "done twice?"}],
+            "finding.action-taken",
+        ),
+        (
+            "effectiveness",
+            [admin, manager_2],
+            [{"effective": True, "note": "works"}, {"effective": False, "note": "does not"}],
+            "finding.checked",
+        ),
+    ]
+    for action, members, bodies, audited_as in steps:
+        answers = race(
+            [
+                lambda m=m, b=b, a=action: step(office, fid, a, m, b)
+                for m, b in zip(members, bodies, strict=True)
+            ]
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        [lost] = [a for a in answers if a.status_code == 409]
+        problem(lost, 409, "invalid-transition")
+        assert len(audited(store, audited_as)) == 1, action
+    got = office.ok("GET", f"/findings/{fid}", member(office, "auditor"))
+    assert got["state"] in {"closed", "open"}
+    assert got["times_reopened"] == (0 if got["state"] == "closed" else 1)

@@ -22,6 +22,7 @@ from issuer.process.auth import Actor, authenticate
 from issuer.runtime import system_entropy
 from issuer.settings import Settings
 from issuer.store import Store
+from issuer.store.audit import details_digest
 from tests.backoffice import (
     BackOffice,
     Member,
@@ -32,6 +33,7 @@ from tests.backoffice import (
     setup_scheme,
 )
 from tests.conftest import FrozenClock
+from tests.test_impartiality_risks import _treated
 
 
 def _rows(office: BackOffice, count: int, *, prefix: str = "p", **extra: Any) -> list[Any]:
@@ -222,6 +224,72 @@ def test_rows_are_refused_when_the_approver_examined_trained_or_conflicts(
     assert _count(office.store, "certifications") == 0
     shown = office.ok("GET", f"/rosters/{roster_id}", registrar)
     assert (shown["issued"], shown["refused"]) == (0, 5)
+
+
+def test_a_conflict_lifted_by_an_approved_measure_lets_the_row_through_naming_the_risk(
+    office: BackOffice,
+) -> None:
+    scheme = setup_scheme(office)
+    registrar, approver = member(office, "registrar"), member(office, "decider")
+    covered = candidate(office, scheme, ["VT-STEEL"])["person_id"]
+    uncovered = candidate(office, scheme, ["VT-STEEL"])["person_id"]
+    examined = candidate(office, scheme, ["VT-STEEL"])
+    office.ok(
+        "POST",
+        "/examinations",
+        member(office, "examiner"),
+        exam_body(examined["id"], office.clock().date()),
+    )
+    conflicts = {
+        person: office.ok(
+            "POST",
+            f"/staff/{approver.staff_id}/conflicts",
+            approver,
+            {"person_id": person, "nature": "cousin"},
+        )["id"]
+        for person in (covered, uncovered)
+    }
+    risk = _treated(office, staff_id=approver.staff_id, person_id=covered, covers=["decide"])
+    office.ok(
+        "PUT",
+        f"/staff/{approver.staff_id}/conflicts/{conflicts[covered]}/risk",
+        approver,
+        {"risk_id": risk["id"]},
+    )
+    examine_only = _treated(
+        office, staff_id=approver.staff_id, person_id=uncovered, covers=["examine"]
+    )
+    office.ok(
+        "PUT",
+        f"/staff/{approver.staff_id}/conflicts/{conflicts[uncovered]}/risk",
+        approver,
+        {"risk_id": examine_only["id"]},
+    )
+    rows = _rows(office, 2)
+    rows[0]["person_id"] = covered
+    rows[1]["person_id"] = uncovered
+    roster_id = _prepare(office, registrar, rows)["roster_id"]
+
+    approval = office.ok("POST", f"/rosters/{roster_id}/approval", approver)
+    [granted, refused] = approval["items"]
+    assert granted["outcome"] == "issued", granted
+    assert refused["problem"]["type"] == "/problems/declared-conflict"
+    with office.store.reading() as tx:
+        certification = tx.get_certification(granted["certification_id"])
+        assert certification is not None
+        assert certification.person_id == covered
+        entries = [
+            e for e in tx.audit_entries(limit=100_000) if e.action == "bulk.granted-under-measure"
+        ]
+    [entry] = entries
+    assert entry.subject_id == certification.id
+    assert entry.details_digest == details_digest(
+        {
+            "decision_id": certification.decision_id,
+            "external_id": rows[0]["external_id"],
+            "risk_id": risk["id"],
+        }
+    )
 
 
 def test_preparing_checks_each_row_and_caps_the_request(office: BackOffice) -> None:

@@ -46,6 +46,8 @@ class _Chunk:
     results: dict[int, ItemResult] = field(default_factory=dict)
     twins: list[tuple[int, _Row]] = field(default_factory=list)
     firsts: dict[str, _Row] = field(default_factory=dict)
+    measures: dict[tuple[str, str], str] = field(default_factory=dict)
+    """``(decision-maker, person)`` → the risks whose measure lifts the conflict declared."""
     signatures: PendingSignatures | list[str] | None = None
     signed_in_workers: bool = False
     written_in_process: bool = False

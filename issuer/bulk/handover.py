@@ -77,6 +77,24 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
         external_ids=[g.external_id for g in grants],
         certificate_numbers=[g.certificate_number for g in grants],
         recheck=[(g.decision_maker_id, g.person_id) for g in grants if g.person is None],
+        measures={
+            (g.decision_maker_id, g.person_id): g.risk_id for g in grants if g.risk_id is not None
+        },
+        row_audits=[
+            {
+                "actor": batch.actor,
+                "action": "bulk.granted-under-measure",
+                "subject_type": "certification",
+                "subject_id": g.certification_id,
+                "details": {
+                    "decision_id": g.decision_id,
+                    "external_id": g.external_id,
+                    "risk_id": g.risk_id,
+                },
+            }
+            for g in grants
+            if g.risk_id is not None
+        ],
         lists=lists,
         rows=rows,
         outbox=[(DocumentKind.REGISTER_ENTRY.value, g.certificate_number) for g in grants]

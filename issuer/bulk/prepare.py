@@ -2,7 +2,9 @@
 
 :func:`_screen` checks every row (:func:`issuer.bulk.rosters._check`) and sets aside those
 issued before under their ``external_id``, repeated within the chunk, naming no known
-person, or refused for impartiality, reading the store once per chunk. :func:`_build` needs
+person, or refused for impartiality, reading the store once per chunk (a declared conflict
+that an approved measure in force lifts for deciding is no refusal, as for a single
+decision: the row's grant names the risk). :func:`_build` needs
 no database: from one entropy call it gives the rows kept their ids (time-ordered for the
 rows' own keys, random for credentials: :func:`_uuid7s`, :func:`_uuid4s`), certificate
 numbers, and status slots drawn in bulk; it renders and checks their credentials
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from issuer.bulk.chunks import _already, _Batch, _Chunk, _reject, _writing
@@ -28,7 +30,16 @@ from issuer.credentials import documents
 from issuer.credentials.identity import jwt_claims
 from issuer.credentials.issuance import VC_JWT_HEADER
 from issuer.credentials.signing import sign_compact_many
-from issuer.model import Certification, CertificationStatus, Person, RosterGrant, StatusPurpose
+from issuer.model import (
+    Certification,
+    CertificationStatus,
+    Person,
+    RiskActivity,
+    RosterGrant,
+    StatusPurpose,
+)
+from issuer.process.impartiality import measure_in_force
+from issuer.store import Reader
 from schemas.certificate_numbers import RANDOM_BITS, from_random_bytes
 
 __all__: list[str] = []
@@ -110,11 +121,17 @@ def _screen(batch: _Batch, chunk: _Chunk) -> None:
             continue
         first[checked.external_id] = checked
     persons = {r.person_id for r in first.values() if r.person_id is not None}
+    makers = {r.maker for r in first.values()}
     with batch.store.reading() as tx:
         issued = tx.bulk_items(list(first))
         known = tx.existing_person_ids(persons)
         relations = tx.impartiality_relations(known)
-    refusals = {(staff, person): kind for staff, person, kind in relations}
+        chunk.measures = _measures(tx, relations, makers, today)
+    refusals: dict[tuple[str, str], str] = {}
+    for staff, person, kind in sorted(relations, key=lambda r: r[2] == _CONFLICT):
+        lifted = kind == _CONFLICT and (staff, person) in chunk.measures
+        if not lifted:
+            refusals.setdefault((staff, person), kind)  # an absolute refusal comes first
     chunk.checked = []
     for item in first.values():
         if item.external_id in issued:
@@ -129,6 +146,27 @@ def _screen(batch: _Batch, chunk: _Chunk) -> None:
             _reject(chunk, item.number, item.external_id, kind, _IMPARTIALITY[kind])
         else:
             chunk.checked.append(item)
+
+
+_CONFLICT = "declared-conflict"
+
+
+def _measures(
+    tx: Reader, relations: set[tuple[str, str, str]], makers: set[str], today: date
+) -> dict[tuple[str, str], str]:
+    """The declared conflicts of the chunk's decision-makers that an approved measure in
+    force lifts for deciding, as a single decision allows (:mod:`issuer.process.impartiality`),
+    with the risks acted under: the row's grant records them."""
+    lifted: dict[tuple[str, str], str] = {}
+    for staff, person, kind in relations:
+        if kind != _CONFLICT or staff not in makers:
+            continue
+        risk_id = measure_in_force(
+            tx, staff_id=staff, person_id=person, activity=RiskActivity.DECIDE, today=today
+        )
+        if risk_id is not None:
+            lifted[(staff, person)] = risk_id
+    return lifted
 
 
 _IMPARTIALITY = {
@@ -212,6 +250,7 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
             revocation=revocations[i],
             suspension=suspensions[i],
             evidence=row.evidence,
+            risk_id=chunk.measures.get((row.maker, person_id)),
         )
         grants.append(grant)
         template = _template(batch, row)

@@ -38,7 +38,7 @@ import signal
 import sys
 import time
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
@@ -47,6 +47,8 @@ from typing import Any, cast
 from issuer.credentials.signing import LoadedSigner, Signer, SignerHandOver, sign_compact_many
 from issuer.credentials.status import ListClaims
 from issuer.lifeline import die_with_parent
+from issuer.model import RiskActivity
+from issuer.process.impartiality import measure_in_force
 from issuer.store import Store, TableRows, Tx, with_credential_jws
 
 __all__ = [
@@ -96,7 +98,9 @@ class ChunkWrite:
     persons: a relation recorded since the chunk was screened refuses the chunk. ``rows``
     are every table's rows in insertion order, the status slots last
     (:func:`issuer.store.roster_grant_rows`, :func:`issuer.store.slot_claim_rows`).
-    ``audit`` are the keyword arguments of the chunk's audit entry. ``unsigned``, if
+    ``audit`` are the keyword arguments of the chunk's audit entry; ``row_audits`` those
+    of an entry per row granted despite a declared conflict, under the impartiality
+    measure ``measures`` names for its ``(decision_maker_id, person_id)``. ``unsigned``, if
     any, are the credentials whose signatures are still to be made (:func:`signed`).
     """
 
@@ -109,6 +113,8 @@ class ChunkWrite:
     outbox: list[tuple[str, str]]
     audit: dict[str, Any]
     unsigned: UnsignedCredentials | None = None
+    measures: dict[tuple[str, str], str] = field(default_factory=dict)
+    row_audits: list[dict[str, Any]] = field(default_factory=list)
 
 
 def signed(write: ChunkWrite, signer: Signer) -> ChunkWrite:
@@ -135,19 +141,38 @@ def apply(tx: Tx, write: ChunkWrite) -> None:
         raise ChunkConflict("an external id was issued meanwhile")
     if tx.certificate_numbers_in_use(write.certificate_numbers):
         raise ChunkConflict("a certificate number was taken meanwhile")
-    if write.recheck:
-        relations = {
-            (staff, person)
-            for staff, person, _ in tx.impartiality_relations({p for _, p in write.recheck})
-        }
-        if any(pair in relations for pair in write.recheck):
-            raise ChunkConflict("an impartiality relation was recorded meanwhile")
+    if write.recheck and _relation_recorded(tx, write):
+        raise ChunkConflict("an impartiality relation was recorded meanwhile")
     if not write.lists.open(tx):
         raise ChunkConflict("a status list vanished meanwhile")
     tx.insert_rows(write.rows)
     write.lists.count(tx, at=write.at)
     tx.enqueue_many(write.outbox, write.at)
     tx.append_audit(at=write.at, **write.audit)
+    for entry in write.row_audits:
+        tx.append_audit(at=write.at, **entry)
+
+
+def _relation_recorded(tx: Tx, write: ChunkWrite) -> bool:
+    """Whether a row's decision-maker is now refused for its person: trained or examined
+    them, or declared a conflict that the measure screened for it no longer lifts."""
+    wanted = set(write.recheck)
+    for staff, person, kind in tx.impartiality_relations({p for _, p in wanted}):
+        pair = (staff, person)
+        if pair not in wanted:
+            continue
+        if kind != "declared-conflict" or pair not in write.measures:
+            return True
+        now_lifted = measure_in_force(
+            tx,
+            staff_id=staff,
+            person_id=person,
+            activity=RiskActivity.DECIDE,
+            today=write.at.date(),
+        )
+        if now_lifted != write.measures[pair]:
+            return True
+    return False
 
 
 def _serve(connection: Connection, url: str, handover: SignerHandOver | None) -> None:

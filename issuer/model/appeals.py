@@ -153,6 +153,8 @@ class Appeal:
     withdrawn_by: str | None = None
     remedy_decision_id: str | None = None
     """The lifecycle decision that gave the remedy, once taken."""
+    remedy_certification_id: str | None = None
+    """For a ``re-grant``: the certification the grant giving the remedy created."""
 
     def overdue(self, today: date) -> bool:
         """Whether a deadline passed before the step it asks for was reached."""

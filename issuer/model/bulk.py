@@ -49,7 +49,8 @@ class RosterGrant:
     each row becomes a *roster grant*: an application recorded as certified, a grant decision naming
     the decision-maker, the certification, and its certificate credential's status slots.
     ``person`` is the new person to register, or ``None`` when ``person_id`` names an
-    existing one.
+    existing one. ``risk_id`` names the impartiality risks whose approved measure lets the
+    decision-maker grant despite a conflict they declared with the person (clause 4.3).
     """
 
     external_id: str
@@ -73,6 +74,7 @@ class RosterGrant:
     revocation: StatusSlot
     suspension: StatusSlot
     evidence: RosterEvidence
+    risk_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

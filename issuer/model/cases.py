@@ -162,3 +162,5 @@ class Decision:
     outcome: DecisionOutcome
     rationale: str
     decided_at: datetime
+    appeal_id: str | None = None
+    """The upheld appeal whose ``re-grant`` remedy this grant gives (9.8)."""

@@ -14,7 +14,10 @@ state as :data:`issuer.model.APPEAL_TRANSITIONS` allows; any other move is a 409
 An upheld appeal changes nothing by itself: it records the remedy due, and a decision-maker
 gives it through the normal lifecycle decision naming the appeal
 (:func:`issuer.process.lifecycle.reinstate`, :func:`issuer.process.lifecycle.change_scope`),
-which calls :func:`remedy_due` before and :func:`record_remedy` after it decides.
+which calls :func:`remedy_due` before and :func:`record_remedy` after it decides; a
+``re-grant`` through a grant naming it (:func:`issuer.process.decisions.decide`, with
+:func:`regrant_due` and :func:`record_regrant`), on an application of the same person in
+the same scheme.
 
 The grounds and the rationale are confidential: kept here, never in an audit entry, never
 published.
@@ -35,6 +38,7 @@ from issuer.model import (
     AppealRemedy,
     AppealState,
     Appellant,
+    Application,
     Certification,
     ContactChannel,
     Examination,
@@ -59,7 +63,10 @@ __all__ = [
     "get_appeal",
     "list_appeals",
     "receive",
+    "record_regrant",
     "record_remedy",
+    "regrant_due",
+    "regrant_evidence",
     "remedy_due",
     "withdraw",
 ]
@@ -97,6 +104,7 @@ class _Appealed:
     kind: str
     decided_by: str
     person_id: str
+    scheme_id: str
     certification_id: str | None
     examinations: tuple[Examination, ...]
 
@@ -113,6 +121,7 @@ def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
             kind=decision.outcome.value,
             decided_by=decision.decision_maker_id,
             person_id=application.person_id,
+            scheme_id=application.scheme_id,
             certification_id=None if certification is None else certification.id,
             examinations=tuple(tx.list_examinations(application.id)),
         )
@@ -131,21 +140,26 @@ def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
         kind=lifecycle.kind.value,
         decided_by=lifecycle.decided_by,
         person_id=certification.person_id,
+        scheme_id=certification.scheme_id,
         certification_id=certification.id,
         examinations=tuple(e for e in examinations if e is not None),
     )
 
 
-def _refuse_involved(tx: Tx, appeal: Appeal, staff_id: str, acting_as: str) -> None:
-    """Refuse ``staff_id`` if they took any part in the decision appealed (9.8)."""
-    appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
+def _refuse_took_part(appealed: _Appealed, staff_id: str, acting_as: str) -> None:
     if staff_id == appealed.decided_by:
         raise ImpartialityRefused(
-            f"the {acting_as} took the decision appealed: an appeal is decided by someone who "
-            "took no part in it (clause 9.8)",
+            f"the {acting_as} took the decision appealed: an appeal is decided, and its "
+            "remedy given, by someone who took no part in it (clause 9.8)",
             kind="took-part-in-decision",
         )
     refuse_examiner_of_evidence(staff_id=staff_id, examinations=appealed.examinations)
+
+
+def _refuse_involved(tx: Tx, appeal: Appeal, staff_id: str, acting_as: str) -> None:
+    """Refuse ``staff_id`` if they took any part in the decision appealed (9.8)."""
+    appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
+    _refuse_took_part(appealed, staff_id, acting_as)
     refuse_trainer_of(tx, staff_id=staff_id, person_id=appeal.person_id, acting_as=acting_as)
     if tx.conflicts_between(staff_id, appeal.person_id):
         # No measure lifts it here: an appeal is heard by someone free of the matter (9.8),
@@ -280,13 +294,19 @@ def decide(
     remedy: AppealRemedy | None,
 ) -> Appeal:
     """Decide the appeal: upheld (wholly or partly) with the remedy due, or rejected. The
-    decision-maker took no part in the decision appealed. Nothing else changes: the remedy
-    is given by a decision of its own that names the appeal."""
+    decision-maker took no part in the decision appealed, and is the one assigned to
+    investigate it (403 ``not-investigator`` otherwise). Nothing else changes: the remedy is
+    given by a decision of its own that names the appeal."""
     maker = actor.staff()
     appeal = get_appeal(tx, appeal_id, lock=True)
     if AppealState.DECIDED not in APPEAL_TRANSITIONS[appeal.state]:
         _move(tx, appeal, AppealState.DECIDED)  # refuses with the reason
     _refuse_involved(tx, appeal, maker, "decision-maker")
+    if maker != appeal.investigator_id:
+        raise Forbidden(
+            "only the decision-maker assigned to investigate this appeal decides it",
+            kind="not-investigator",
+        )
     if not rationale.strip():
         raise InvalidInput("an appeal's decision needs its rationale on record")
     if outcome.upheld:
@@ -403,6 +423,57 @@ def record_remedy(
     remedied = dataclasses.replace(appeal, remedy_decision_id=decision_id)
     tx.update_appeal(remedied, was=appeal.state)
     _audit(tx, actor, now, remedied, "appeal.remedied", decision_id=decision_id)
+    return remedied
+
+
+def regrant_due(tx: Tx, *, appeal_id: str, application: Application, staff_id: str) -> Appeal:
+    """The appeal a grant names, locked, if it is upheld with ``re-grant`` for this person
+    in this scheme and its remedy not yet given (otherwise 409 ``appeal-not-upheld``), and
+    ``staff_id`` took no part in the decision appealed (otherwise 403)."""
+    appeal = get_appeal(tx, appeal_id, lock=True)
+    appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
+    if appeal.person_id != application.person_id or appealed.scheme_id != application.scheme_id:
+        problem = "is about another person or scheme than this application"
+    elif appeal.state not in _DONE or appeal.outcome is None or not appeal.outcome.upheld:
+        outcome = appeal.outcome.value if appeal.outcome else appeal.state.value
+        problem = f"is not upheld (it is {outcome})"
+    elif appeal.remedy is not AppealRemedy.RE_GRANT:
+        problem = f"calls for another remedy ({appeal.remedy})"
+    elif appeal.remedy_certification_id is not None:
+        problem = "already had its remedy given"
+    else:
+        _refuse_took_part(appealed, staff_id, "decision-maker")
+        return appeal
+    raise StateConflict(f"the appeal named {problem}", kind="appeal-not-upheld")
+
+
+def regrant_evidence(tx: Tx, appeal: Appeal) -> list[Examination]:
+    """The examinations the decision appealed stood on: the denied application's, or those
+    of the application the withdrawn certification was granted on."""
+    if appeal.decision_kind is AppealedKind.DECISION:
+        decision = tx.get_decision(appeal.decision_id)
+        assert decision is not None  # checked when the appeal was received
+        return tx.list_examinations(decision.application_id)
+    certification = tx.get_certification(appeal.certification_id or "")
+    return [] if certification is None else tx.list_examinations(certification.application_id)
+
+
+def record_regrant(
+    tx: Tx, *, actor: Actor, now: datetime, appeal: Appeal, decision_id: str, certification_id: str
+) -> Appeal:
+    """Record that the grant ``decision_id`` gave the ``re-grant`` of ``appeal`` (from
+    :func:`regrant_due`), creating ``certification_id``."""
+    remedied = dataclasses.replace(appeal, remedy_certification_id=certification_id)
+    tx.update_appeal(remedied, was=appeal.state)
+    _audit(
+        tx,
+        actor,
+        now,
+        remedied,
+        "appeal.remedied",
+        decision_id=decision_id,
+        certification_id=certification_id,
+    )
     return remedied
 
 

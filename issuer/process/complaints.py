@@ -194,7 +194,9 @@ def submit(
     cap: int,
 ) -> Complaint:
     """Record a complaint sent through the public form, received today; refused (503) while
-    ``cap`` such complaints wait unvalidated, so a flood cannot fill the store."""
+    ``cap`` such complaints wait unvalidated, so a flood cannot fill the store. The count
+    and the insert hold the intake's lock: concurrent senders cannot overshoot the cap."""
+    tx.lock_public_intake()
     if tx.count_unvalidated_public_complaints() >= cap:
         raise Unavailable(
             "too many complaints wait to be looked at: please try again later, or write to "
@@ -340,8 +342,16 @@ def answer(
     outcome: ComplaintOutcome,
     response: str,
 ) -> Complaint:
-    """Record the outcome and the response sent to the complainant."""
+    """Record the outcome and the response sent to the complainant: only the investigator
+    assigned answers (403 ``not-investigator``), who was found not involved in the subject."""
     complaint = get_complaint(tx, complaint_id, lock=True)
+    if ComplaintState.ANSWERED not in COMPLAINT_TRANSITIONS[complaint.state]:
+        _move(tx, complaint, ComplaintState.ANSWERED)  # refuses with the reason
+    if actor.staff() != complaint.investigator_id:
+        raise Forbidden(
+            "only the staff member assigned to investigate this complaint answers it",
+            kind="not-investigator",
+        )
     if not response.strip():
         raise InvalidInput("a complaint's answer needs its response on record")
     moved = _move(

@@ -4,6 +4,13 @@ A grant creates the certification: an unguessable certificate number, the scheme
 the granted scope, the effective date and the expiry date from the scheme's interval. The
 expiry date is the last day on which the certification is valid. It also schedules the
 scheme's surveillance activities (:mod:`issuer.process.surveillance_schedule`).
+
+A grant may give the ``re-grant`` remedy of an upheld appeal against a denial or a
+withdrawal (clause 9.8) by naming it (``appeal_id``): an application of the same person in
+the same scheme, decided by someone who took no part in the decision appealed, relying on
+its own examinations and on those the decision appealed stood on
+(:func:`issuer.process.appeals.regrant_due`). The decision names the appeal and the appeal
+names the certification created; publication follows as for any grant.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from issuer.model import (
     DecisionOutcome,
     RiskActivity,
 )
+from issuer.process import appeals
 from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
 from issuer.process.evidence import QUALIFYING, qualifies, uncovered
@@ -42,6 +50,8 @@ class DecisionInput:
     rationale: str
     scope: tuple[str, ...] | None
     effective_date: date | None
+    appeal_id: str | None = None
+    """For a grant: the upheld appeal whose ``re-grant`` remedy it gives."""
 
 
 def expiry_for(effective: date, interval_months: int) -> date:
@@ -90,6 +100,13 @@ def decide(
     )
     if not data.rationale.strip():
         raise InvalidInput("a decision needs its rationale on record")
+    appeal = None
+    if data.appeal_id is not None:
+        if data.outcome is not DecisionOutcome.GRANT:
+            raise InvalidInput("only a grant gives the remedy of an upheld appeal")
+        appeal = appeals.regrant_due(
+            tx, appeal_id=data.appeal_id, application=application, staff_id=maker
+        )
 
     decision = Decision(
         id=new_id(entropy),
@@ -98,10 +115,13 @@ def decide(
         outcome=data.outcome,
         rationale=data.rationale,
         decided_at=now,
+        appeal_id=None if appeal is None else appeal.id,
     )
     certification = None
     if data.outcome is DecisionOutcome.GRANT:
         exams = tx.list_examinations(application.id)
+        if appeal is not None:  # the evidence the decision appealed stood on stands
+            exams = [*exams, *appeals.regrant_evidence(tx, appeal)]
         if not any(qualifies(e) for e in exams):
             raise InvalidInput(f"a grant needs {QUALIFYING}", kind="evidence-missing")
         if data.scope is not None and len(set(data.scope)) != len(data.scope):
@@ -155,6 +175,7 @@ def decide(
             "decision_id": decision.id,
             "outcome": data.outcome.value,
             **({} if risk_id is None else {"risk_id": risk_id}),
+            **({} if appeal is None else {"appeal_id": appeal.id}),
         },
     )
     if certification is not None:
@@ -171,6 +192,7 @@ def decide(
                 "scope": ",".join(certification.scope),
                 "effective_date": certification.effective_date.isoformat(),
                 "expiry_date": certification.expiry_date.isoformat(),
+                **({} if risk_id is None else {"risk_id": risk_id}),
             },
         )
         issue_certificate(
@@ -183,4 +205,13 @@ def decide(
         )
         assert version is not None  # read for the grant above
         schedule_grant(tx, certification=certification, version=version, actor=actor, now=now)
+        if appeal is not None:
+            appeals.record_regrant(
+                tx,
+                actor=actor,
+                now=now,
+                appeal=appeal,
+                decision_id=decision.id,
+                certification_id=certification.id,
+            )
     return decision, certification

@@ -60,6 +60,7 @@ __all__ = [
     "certifications_page",
     "changes_cursor",
     "changes_page",
+    "check_legal_basis",
     "csv_cell",
     "csv_export",
     "disclose",
@@ -72,6 +73,7 @@ __all__ = [
     "public_record",
     "record_request",
     "resolve_scheme",
+    "stated",
 ]
 
 CHANGES_SETTLE = timedelta(seconds=5)
@@ -302,7 +304,8 @@ def jsonl_export(rows: Iterable[PublicCertification]) -> Iterator[str]:
 
 
 # ── disclosure of a confidential field ───────────────────────────────────────────────────
-def _stated(value: str | None, *, what: str, high: int) -> str | None:
+def stated(value: str | None, *, what: str, high: int) -> str | None:
+    """Text a regulator stated, trimmed; refused with control characters or too long."""
     if value is None:
         return None
     value = value.strip()
@@ -313,8 +316,10 @@ def _stated(value: str | None, *, what: str, high: int) -> str | None:
     return value or None
 
 
-def _legal_basis(value: str | None) -> str:
-    basis = _stated(value, what="legal basis", high=LEGAL_BASIS_MAX)
+def check_legal_basis(value: str | None) -> str:
+    """The legal basis a regulator stated, checked: required, plain text, long enough to
+    name a law or an order (422 ``legal-basis-required`` otherwise)."""
+    basis = stated(value, what="legal basis", high=LEGAL_BASIS_MAX)
     if basis is None:
         raise InvalidInput(
             "state the legal basis that requires this disclosure (clause 7.3.4)",
@@ -352,8 +357,8 @@ def disclose(
     """
     if actor.role is not Role.REGULATOR:
         raise Forbidden("only a regulator's token may ask for a disclosure", kind="wrong-role")
-    basis = _legal_basis(legal_basis)
-    ref = _stated(reference, what="reference", high=REFERENCE_MAX)
+    basis = check_legal_basis(legal_basis)
+    ref = stated(reference, what="reference", high=REFERENCE_MAX)
     certification = get_certification(tx, number)
     person = get_person(tx, certification.person_id)
     value = _text(getattr(person.confidential, field.value))

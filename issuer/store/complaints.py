@@ -131,6 +131,14 @@ class ComplaintReads(Unit):
 class ComplaintWrites(Unit):
     """Complaints, written; a complaint locked before a step is taken on it."""
 
+    def lock_public_intake(self) -> None:
+        """Hold the public intake's lock until the transaction ends, so that counting the
+        complaints waiting and inserting one is atomic: the cap is never overshot. On
+        PostgreSQL a transaction-scoped advisory lock; on SQLite every writing transaction
+        begins ``IMMEDIATE`` and already holds the database's one write lock."""
+        if self._s.get_bind().dialect.name == "postgresql":
+            self._s.execute(select(func.pg_advisory_xact_lock(_PUBLIC_INTAKE_LOCK)))
+
     def insert_complaint(self, complaint: Complaint) -> None:
         self._s.add(ComplaintRow(**_row_fields(complaint)))
         self._flush("complaint")
@@ -160,6 +168,10 @@ class ComplaintWrites(Unit):
             .where(LifecycleDecisionRow.id == decision_id)
             .values(complaint_id=complaint_id)
         )
+
+
+_PUBLIC_INTAKE_LOCK = 0x17024_0909
+"""The advisory lock key of the public complaint intake (any constant no other lock uses)."""
 
 
 def _overdue(today: date) -> ColumnElement[bool]:

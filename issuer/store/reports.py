@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Float, and_, case, cast, func, or_, select
 
 from issuer.model import (
+    ACCEPTABLE_SCORE,
     AWAITING_DECISION,
     AppealState,
     DecisionOutcome,
@@ -258,3 +259,35 @@ class ReportReads(Unit):
             "closed": int(closed or 0),
             "overdue": int(overdue or 0),
         }
+
+    def risk_levels(self) -> dict[str, int]:
+        """The open impartiality risks by level of their score (likelihood × impact):
+        ``not-evaluated``, ``low`` (up to 6, which may be accepted), ``medium`` (7 to 12) and
+        ``high`` (13 and over)."""
+        score = ImpartialityRiskRow.likelihood * ImpartialityRiskRow.impact
+        level = case(
+            (
+                or_(ImpartialityRiskRow.likelihood.is_(None), ImpartialityRiskRow.impact.is_(None)),
+                "not-evaluated",
+            ),
+            (score <= ACCEPTABLE_SCORE, "low"),
+            (score <= 12, "medium"),
+            else_="high",
+        )
+        counts = dict.fromkeys(("not-evaluated", "low", "medium", "high"), 0)
+        for name, n in self._s.execute(
+            select(level, func.count())
+            .where(ImpartialityRiskRow.state != RiskState.CLOSED.value)
+            .group_by(level)
+        ):
+            counts[str(name)] = int(n)
+        return counts
+
+    def finding_states(self) -> dict[str, int]:
+        """Every finding by its state now: how many corrective actions are open, and where."""
+        counts = dict.fromkeys((s.value for s in FindingState), 0)
+        for state, n in self._s.execute(
+            select(FindingRow.state, func.count()).group_by(FindingRow.state)
+        ):
+            counts[str(state)] = int(n)
+        return counts

@@ -321,6 +321,9 @@ class DecisionRow(Base):
     outcome: Mapped[str] = mapped_column(String(10))
     rationale: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    appeal_id: Mapped[str | None] = mapped_column(ID)
+    """The upheld appeal whose ``re-grant`` this grant gives (by id: a foreign key would
+    close a cycle through certifications)."""
 
 
 class CertificationRow(Base):
@@ -428,6 +431,7 @@ class AppealRow(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     remedy_decision_id: Mapped[str | None] = mapped_column(ForeignKey("lifecycle_decisions.id"))
+    remedy_certification_id: Mapped[str | None] = mapped_column(ForeignKey("certifications.id"))
 
 
 class FindingRow(Base):

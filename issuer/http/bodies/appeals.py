@@ -94,6 +94,10 @@ class AppealOut(_Out):
     remedy_decision_id: str | None = Field(
         description="the lifecycle decision that gave the remedy of this upheld appeal"
     )
+    remedy_certification_id: str | None = Field(
+        default=None,
+        description="for a re-grant: the certification the grant giving the remedy created",
+    )
     steps: list[AppealStepOut] = Field(description="each step taken: when and by whom")
 
     @classmethod
@@ -119,5 +123,6 @@ class AppealOut(_Out):
             communicated_on=a.communicated_on,
             communicated_via=a.communicated_via,
             remedy_decision_id=a.remedy_decision_id,
+            remedy_certification_id=a.remedy_certification_id,
             steps=[AppealStepOut(state=s.state, at=s.at, by=s.by) for s in a.steps],
         )

@@ -190,6 +190,10 @@ class DecisionCreate(_In):
         default=None, max_length=200, description="granted scope; default: all requested"
     )
     effective_date: Day | None = Field(default=None, description="default: the decision date")
+    appeal_id: Id | None = Field(
+        default=None,
+        description="for a grant: the upheld appeal (remedy re-grant) whose remedy it gives",
+    )
 
 
 class CertificationOut(_Out):
@@ -226,6 +230,7 @@ class DecisionOut(_Out):
     outcome: DecisionOutcome
     rationale: str
     decided_at: datetime
+    appeal_id: str | None = Field(description="the upheld appeal whose re-grant this grant gives")
     certification: CertificationOut | None
 
     @classmethod

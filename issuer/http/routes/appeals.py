@@ -116,12 +116,21 @@ def assign(appeal_id: str, body: AssignBody, actor: Assigner, services: Services
     return AppealOut.of(appeal, now.date())
 
 
-@router.post("/appeals/{appeal_id}/decision", responses=_STEP)
+@router.post(
+    "/appeals/{appeal_id}/decision",
+    responses=problem_responses(
+        403,
+        404,
+        409,
+        said={403: "Not the appeal's investigator", 409: "The state does not allow it"},
+    ),
+)
 def decide(
     appeal_id: str, body: AppealDecisionBody, actor: DecisionMaker, services: ServicesDep
 ) -> AppealOut:
-    """Decide the appeal. Upheld, it names the remedy due, which a decision-maker then
-    gives through the normal decision naming the appeal; the appeal changes nothing else."""
+    """Decide the appeal (only the decision-maker assigned to investigate it). Upheld, it
+    names the remedy due, which a decision-maker then gives through the normal decision
+    naming the appeal; the appeal changes nothing else."""
     now = services.now()
     with services.tx() as tx:
         appeal = appeals.decide(

@@ -175,13 +175,15 @@ def get_examination(examination_id: str, actor: Reader, services: ServicesDep) -
     responses=problem_responses(404, 409, said={404: _NO_REFERENCE}),
 )
 def decide(body: DecisionCreate, actor: DecisionMaker, services: ServicesDep) -> DecisionOut:
-    """Grant or deny; a grant creates the certification (clause 9.4)."""
+    """Grant or deny; a grant creates the certification (clause 9.4). A grant naming
+    ``appeal_id`` gives the remedy of that upheld appeal (``re-grant``, clause 9.8)."""
     data = decisions.DecisionInput(
         application_id=body.application_id,
         outcome=body.outcome,
         rationale=body.rationale,
         scope=None if body.scope is None else tuple(body.scope),
         effective_date=body.effective_date,
+        appeal_id=body.appeal_id,
     )
     with services.tx() as tx:
         decision, certification = decisions.decide(

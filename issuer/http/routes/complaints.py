@@ -155,11 +155,20 @@ def assign(
     return ComplaintOut.of(complaint, now.date())
 
 
-@router.post("/complaints/{complaint_id}/answer", responses=_STEP)
+@router.post(
+    "/complaints/{complaint_id}/answer",
+    responses=problem_responses(
+        403,
+        404,
+        409,
+        said={403: "Not the complaint's investigator", 409: "The state does not allow it"},
+    ),
+)
 def answer(
     complaint_id: str, body: AnswerBody, actor: Answerer, services: ServicesDep
 ) -> ComplaintOut:
-    """Record the outcome and the response sent to the complainant."""
+    """Record the outcome and the response sent to the complainant; only the staff member
+    assigned to investigate the complaint answers it."""
     now = services.now()
     with services.tx() as tx:
         complaint = complaints.answer(

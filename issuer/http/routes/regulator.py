@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,7 +32,7 @@ from issuer.model import (
     PublicCertification,
     RegulatorRequest,
 )
-from issuer.process import compromise, regulators
+from issuer.process import compromise, regulator_reports, regulators
 from issuer.process.auth import Actor, authenticate, require_role
 from schemas.openapi import problem_responses
 
@@ -332,6 +332,59 @@ def disclose(
         disclosed_at=disclosure.disclosed_at,
         notice_id=notice.id,
     )
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    first: date = Field(alias="from", description="the period's first day")
+    last: date = Field(alias="to", description="the period's last day, included")
+    legal_basis: str | None = Field(
+        default=None,
+        max_length=regulators.LEGAL_BASIS_MAX,
+        description="the law or order that requires the full report (required)",
+    )
+    reference: str | None = Field(
+        default=None, max_length=regulators.REFERENCE_MAX, description="the regulator's case"
+    )
+
+
+_FIGURES = {200: {"content": {"application/json": {}}}, **problem_responses(422)}
+
+
+@_api.get("/management-review", response_model=None, responses=_FIGURES)
+def management_review(
+    actor: Regulator,
+    services: ServicesDep,
+    first: Annotated[date, Query(alias="from", description="the period's first day")],
+    last: Annotated[date, Query(alias="to", description="the period's last day, included")],
+) -> JSONResponse:
+    """The management review's figures for the period, aggregated and non-personal: counts
+    only, no staff, no person, no text; counts from 1 to 4 are withheld (null)."""
+    with services.tx() as tx:
+        figures = regulator_reports.aggregated_review(
+            tx, first=first, last=last, today=services.now().date()
+        )
+    return JSONResponse(figures, headers={"Cache-Control": "no-store"})
+
+
+@_api.post("/management-review/full", response_model=None, responses=_FIGURES)
+def full_management_review(
+    body: ReviewBody, actor: Regulator, services: ServicesDep
+) -> JSONResponse:
+    """The full management review, examiner monitoring per examiner included, on a stated
+    legal basis (7.3.4): audited with the basis's digest in the transaction that reads it."""
+    with services.tx() as tx:
+        review = regulator_reports.full_review(
+            tx,
+            actor=actor,
+            now=services.now(),
+            first=body.first,
+            last=body.last,
+            legal_basis=body.legal_basis,
+            reference=body.reference,
+        )
+    return JSONResponse(review, headers={"Cache-Control": "no-store"})
 
 
 # ── staff: notices owed to persons ───────────────────────────────────────────────────────
