@@ -25,8 +25,8 @@ from registry.fast_paths import FastPaths
 from registry.http import _Answers, _public_router
 from registry.intake import Registry
 from registry.openapi import install_api_docs, install_openapi
-from registry.public_pages import home_router
 from registry.problems import _install_error_handlers
+from registry.public_pages import home_router
 from registry.ratelimit import (
     DEFAULT_LOOKUP_LIMIT,
     DEFAULT_PAGE_LIMIT,

@@ -19,8 +19,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from registry import pages, public_pages
 from registry.errors import PROBLEM_KINDS, RateLimited, RegistryError

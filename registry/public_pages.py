@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import jws, pages
+from registry import documented, jws, pages
 from registry.fast_paths import route_path
 from registry.intake import DIRECTORY_MAX_QUERY, DIRECTORY_MIN_QUERY, Registry
 from registry.ratelimit import Throttle
@@ -48,8 +48,8 @@ __all__ = [
     "directory_page",
     "entry_page",
     "error_page",
-    "searches",
     "home_router",
+    "searches",
 ]
 
 MAX_NUMBER = 64
@@ -273,14 +273,16 @@ def home_router(
     @router.get(
         "/",
         response_class=Response,
+        dependencies=[Depends(browsing)],
         responses={
             200: {
                 "description": "The home page",
                 "content": {HTML_DOCUMENTED: {"schema": {"type": "string"}}},
-            }
+            },
+            **documented.RATE_LIMITED,
         },
     )
-    async def home(_: Annotated[None, Depends(browsing)]) -> Response:
+    async def home() -> Response:
         """The register's home page: check a certificate, search the directory, the
         schemes, how to verify a credential and how to complain."""
         publisher = await run_in_threadpool(body_header, registry)
