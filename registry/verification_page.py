@@ -45,7 +45,17 @@ from registry import jws, pages, public_pages
 from registry.errors import NotFound, RegistryError
 from registry.intake import Registry, credential_key
 from registry.verification import RegistryVerification
-from registry.verification_render import render_answer, stamp
+from registry.verification_render import (
+    BANNERS,
+    MARK,
+    day_of,
+    human_date,
+    human_instant,
+    register_href,
+    scheme_href,
+    stamp,
+    verification_href,
+)
 from schemas.openapi import negotiated_response
 from schemas.publication import DocumentKind
 from verifier.errors import CryptographicSecurityError, UntrustedIssuer, Verdict
@@ -60,7 +70,6 @@ __all__ = [
 
 NO_STORE = "no-store"
 CERTIFICATE = "certificate"
-MARK = "certification-mark"
 
 
 class Standing(enum.StrEnum):
@@ -313,6 +322,46 @@ def answer_for(
         problems=report.errors,
         suspended_since=since,
     )
+
+
+def render_answer(
+    answer: Answer,
+    *,
+    complaint_form_url: str | None = None,
+    publisher: pages.BodyHeader | None = None,
+) -> bytes:
+    """The HTML page of ``answer``, under the header of the body that published it."""
+    facts = answer.facts
+    standing = answer.standing.value
+    context: dict[str, Any] = {
+        "answer": answer,
+        "facts": facts,
+        "standing": standing,
+        "banner": BANNERS[standing],
+        "is_mark": facts is not None and facts.kind == MARK,
+        "scheme_href": scheme_href(facts.scheme_id) if facts else None,
+        "certificate_href": verification_href(facts.certificate_credential) if facts else None,
+        "register_href": register_href(facts.certificate_number, facts.family_name)
+        if facts
+        else None,
+        "superseded_href": verification_href(answer.superseded_by),
+        "effective": human_date(facts.effective_date) if facts else "",
+        "certified_since": human_date(facts.certified_since)
+        if facts and facts.certified_since
+        else "",
+        "expiry": human_date(facts.expiry_date) if facts else "",
+        "suspended_since": day_of(answer.suspended_since),
+        "suspended_stamp": answer.suspended_since,
+        "checked_at": human_instant(answer.checked_at),
+        "checked_stamp": stamp(answer.checked_at),
+        "problem_titles": [
+            p["title"] for p in answer.problems if isinstance(p.get("title"), str) and p["title"]
+        ],
+        "complaint_href": pages.complaint_href(
+            complaint_form_url, facts.certificate_number if facts else None
+        ),
+    }
+    return pages.render("verification.html", title="", publisher=publisher, **context)
 
 
 def verification_page_router(

@@ -1,10 +1,10 @@
-"""How the page behind a QR code is drawn: dates in words, links, and the banner's colour
-and shape for each standing (:class:`registry.verification_page.Standing`).
+"""What the public pages are drawn with: dates in words, the links between pages, and the
+banner's colour and shape for each standing (:class:`registry.verification_page.Standing`).
 
-Kept apart from the verification itself (:mod:`registry.verification_page`) so that each
-stays readable. Every word a reader sees is in the templates (``verification.html``,
-``_words.html``), none is assembled here, so the page can later be translated by giving
-other templates; this module only chooses what the templates are given.
+Kept apart from the verification itself (:mod:`registry.verification_page`) and shared
+with the register entry and directory pages (:mod:`registry.public_pages`). Every word a
+reader sees is in the templates (``verification.html``, ``_words.html``…), none is
+assembled here, so the pages can later be translated by giving other templates.
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from registry import pages
 from registry.intake import credential_key
 
-if TYPE_CHECKING:
-    from registry.verification_page import Answer
-
 __all__ = [
+    "BANNERS",
+    "MARK",
+    "Banner",
+    "day_of",
     "human_date",
     "human_instant",
     "register_href",
-    "render_answer",
     "scheme_href",
     "stamp",
     "verification_href",
@@ -58,7 +56,7 @@ class Banner:
     icon: str
 
 
-_BANNERS = {
+BANNERS = {
     "valid": Banner("banner-ok", "check"),
     "suspended": Banner("banner-warn", "pause"),
     "withdrawn": Banner("banner-bad", "cross"),
@@ -113,46 +111,6 @@ def register_href(certificate_number: str, family_name: str) -> str | None:
     return f"/register/{quote(certificate_number, safe='')}?{query}"
 
 
-def _day_of(instant: str) -> str:
+def day_of(instant: str) -> str:
     """The day of an RFC 3339 instant, in words; ``""`` if it is not one."""
     return human_date(instant[:10]) if len(instant) >= 10 else ""
-
-
-def render_answer(
-    answer: Answer,
-    *,
-    complaint_form_url: str | None = None,
-    publisher: pages.BodyHeader | None = None,
-) -> bytes:
-    """The HTML page of ``answer``, under the header of the body that published it."""
-    facts = answer.facts
-    standing = answer.standing.value
-    context: dict[str, Any] = {
-        "answer": answer,
-        "facts": facts,
-        "standing": standing,
-        "banner": _BANNERS[standing],
-        "is_mark": facts is not None and facts.kind == MARK,
-        "scheme_href": scheme_href(facts.scheme_id) if facts else None,
-        "certificate_href": verification_href(facts.certificate_credential) if facts else None,
-        "register_href": register_href(facts.certificate_number, facts.family_name)
-        if facts
-        else None,
-        "superseded_href": verification_href(answer.superseded_by),
-        "effective": human_date(facts.effective_date) if facts else "",
-        "certified_since": human_date(facts.certified_since)
-        if facts and facts.certified_since
-        else "",
-        "expiry": human_date(facts.expiry_date) if facts else "",
-        "suspended_since": _day_of(answer.suspended_since),
-        "suspended_stamp": answer.suspended_since,
-        "checked_at": human_instant(answer.checked_at),
-        "checked_stamp": stamp(answer.checked_at),
-        "problem_titles": [
-            p["title"] for p in answer.problems if isinstance(p.get("title"), str) and p["title"]
-        ],
-        "complaint_href": pages.complaint_href(
-            complaint_form_url, facts.certificate_number if facts else None
-        ),
-    }
-    return pages.render("verification.html", title="", publisher=publisher, **context)
