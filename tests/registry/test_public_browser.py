@@ -166,6 +166,7 @@ def test_every_public_page_is_accessible_and_the_lookup_works_by_keyboard(
     pages.check("/")
     pages.check(f"/v/{first}", standing="valid")
     pages.check("/schemes")
+    pages.check("/schemes/" + world.answer(first)["scheme"]["id"].rsplit("/", 1)[1])
     pages.check("/body")
 
     # The keyboard alone: from the top of the home page to the form, then Enter.
