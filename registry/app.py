@@ -26,6 +26,7 @@ from registry.http import _Answers, _public_router
 from registry.intake import Registry
 from registry.openapi import install_api_docs, install_openapi
 from registry.problems import _install_error_handlers
+from registry.public_pages import home_router
 from registry.ratelimit import (
     DEFAULT_LOOKUP_LIMIT,
     DEFAULT_PAGE_LIMIT,
@@ -131,7 +132,11 @@ def create_registry_app(
     app.state.page_throttle = browsing
     status_lists = StatusListCache(registry, recheck_seconds=status_recheck_seconds, clock=clock)
     answers = _Answers(registry, lookups=lookups, status_lists=status_lists)
-    app.include_router(_public_router(registry, answers=answers, browsing=browsing))
+    app.include_router(_public_router(registry, answers=answers, browsing=browsing, now=now))
+    # GET /: the home page for people (registry.public_pages).
+    app.include_router(
+        home_router(registry, browsing=browsing, complaint_form_url=complaint_form_url)
+    )
     # What signed credentials cite by address: schemas, contexts, mark images (immutable).
     app.include_router(resources_router(registry))
     if fast_paths:

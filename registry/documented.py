@@ -58,13 +58,24 @@ AUDIT_CHECKPOINT: Answers = (
 REGISTER_ENTRY = (
     NOT_MODIFIED
     | RATE_LIMITED
-    | problem_responses(
-        404, said={404: "No register entry matches this certificate number and family name"}
-    )
+    | {
+        200: negotiated_response(
+            "The register entry: {entry, credential, validFrom} as JSON, a page for a browser"
+        ),
+        404: negotiated_response(
+            "No register entry matches this certificate number and family name", problem=True
+        ),
+    }
 )
 DIRECTORY = (
     NOT_MODIFIED
     | RATE_LIMITED
+    | {
+        200: negotiated_response(
+            "The persons found: {results, truncated} as JSON, a page for a browser (which,"
+            " without a name, gets the search form)"
+        )
+    }
     | problem_responses(
         400,
         said={

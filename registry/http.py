@@ -18,17 +18,17 @@ in :mod:`registry.app`; errors become problem+json in :mod:`registry.problems`.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, pages
+from registry import documented, jws, pages, public_pages
+from registry.answer_bytes import STAND_IN_ENTRY as _STAND_IN_ENTRY
+from registry.answer_bytes import json_bytes as _json_bytes
 from registry.errors import PROBLEM_KINDS, NotFound, RegistryError
 from registry.fast_paths import AsgiApp, Scope, header, not_modified, route_path, single_query_value
 from registry.intake import Registry
@@ -37,6 +37,7 @@ from registry.problems import _error_response
 from registry.ratelimit import Throttle
 from registry.status_cache import ServedList, StatusListCache
 from registry.store import Document, strong_etag
+from registry.verification import system_now
 from schemas import certificate_numbers
 from schemas.problem import problem_type_uri
 from schemas.publication import (
@@ -91,79 +92,9 @@ def _served_list(served: ServedList, if_none_match: str | None) -> Response:
     return Response(served.body, media_type=served.media_type, headers=headers)
 
 
-def _json_bytes(value: Any) -> bytes:
-    """Compact UTF-8 JSON of an answer. ``orjson`` writes the same bytes as the standard
-    library's compact, non-ASCII-preserving encoder for objects, arrays, strings, integers
-    and literals (a float the same number, at times spelled otherwise: ``1e16`` for
-    ``1e+16``), 0.5 µs against 24 µs for a register entry's answer, whose credential string
-    the standard encoder scans character by character. A value it refuses (an integer
-    beyond 64 bits, read from an issuer's payload) is written by the standard library."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def _payload(document: Document) -> dict[str, Any]:
     """The payload of a stored document (verified on intake, so only decoded here)."""
     return jws.parse_compact(document.body).payload
-
-
-def _stand_in_entry() -> str:
-    """A register entry of the usual shape and size, signed by nobody and never served.
-
-    A lookup of an unknown number decodes it and compares the given family name with its
-    own, as a lookup of a known number with another name decodes and compares that entry:
-    the two answers are the same 404 and take the same time, so neither the answer nor its
-    timing tells whether a number exists.
-    """
-    base = "https://registry.invalid"
-    number = "0000-0000-0000-0000-0"
-    subject = {
-        "type": "RegisterEntry",
-        "certificateNumber": number,
-        "name": "Aleksandra Kowalczyk-Nørgaard",
-        "givenName": "Aleksandra",
-        "familyName": "Kowalczyk-Nørgaard",
-        "scheme": {
-            "id": f"{base}/schemes/00000000-0000-4000-8000-000000000000",
-            "type": "CertificationScheme",
-            "code": "STAND-IN",
-            "name": "Welding inspection personnel, level 2",
-            "version": 1,
-        },
-        "scope": [
-            {"type": "ScopeItem", "code": "VT-STEEL", "name": "Visual testing of steel welds"},
-            {"type": "ScopeItem", "code": "VT-PRESSURE", "name": "Pressure equipment welds"},
-        ],
-        "status": "active",
-        "statusSince": "2026-01-01T00:00:00Z",
-        "effectiveDate": "2026-01-01",
-        "expiryDate": "2030-12-31",
-        "credentials": [
-            {
-                "id": "urn:uuid:00000000-0000-4000-8000-000000000000",
-                "type": "CertificationCredential",
-                "status": "active",
-            }
-        ],
-        "directory": False,
-    }
-    payload = {
-        "@context": ["https://www.w3.org/ns/credentials/v2", f"{base}/contexts/v2"],
-        "id": f"{base}/register/{number}",
-        "type": ["VerifiableCredential", "RegisterEntryCredential"],
-        "issuer": "did:web:registry.invalid",
-        "validFrom": "2026-01-01T00:00:00Z",
-        "credentialSubject": subject,
-    }
-    kid = "did:web:registry.invalid#" + "A" * 43
-    header = {"typ": "vc+jwt", "cty": "vc", "alg": "ES256", "kid": kid}
-    parts = (_json_bytes(header), _json_bytes(payload), bytes(64))
-    return ".".join(base64.urlsafe_b64encode(p).rstrip(b"=").decode("ascii") for p in parts)
-
-
-_STAND_IN_ENTRY = _stand_in_entry()
 
 
 def _subject(document: Document) -> Any:
@@ -241,9 +172,9 @@ class _Answers:
             raise NotFound("no status-list is published here")
         return _served_list(served, if_none_match)
 
-    async def register_entry(
-        self, certificate_number: str, family_name: str, if_none_match: str | None
-    ) -> Response:
+    async def lookup(self, certificate_number: str, family_name: str) -> tuple[str, dict[str, Any]]:
+        """The stored register entry (its compact JWS and payload) of ``certificate_number``
+        if its family name is ``family_name``; the same :class:`NotFound` otherwise."""
         number = certificate_numbers.normalize(certificate_number)
         document = (
             await self.registry.document_async(DocumentKind.REGISTER_ENTRY, number)
@@ -258,12 +189,20 @@ class _Answers:
         named = same_family_name(entry.get("familyName"), family_name)
         if document is None or not named:
             raise NotFound(_NO_ENTRY)
-        body = {"entry": entry, "credential": document.body, "validFrom": payload.get("validFrom")}
+        return document.body, payload
+
+    async def register_entry(
+        self, certificate_number: str, family_name: str, if_none_match: str | None
+    ) -> Response:
+        stored, payload = await self.lookup(certificate_number, family_name)
+        entry = payload.get("credentialSubject") or {}
+        body = {"entry": entry, "credential": stored, "validFrom": payload.get("validFrom")}
         return _conditional(
             if_none_match,
             _json_bytes(body),
             media_type="application/json",
             cache_control="no-cache",
+            headers={"Vary": "Accept"},
         )
 
     async def fast(self, scope: Scope) -> AsgiApp | None:
@@ -288,6 +227,8 @@ class _Answers:
                 return None
             if not 1 <= len(family_name) <= _MAX_FAMILY_NAME:
                 return None
+            if pages.prefers_html(header(scope, b"accept")):
+                return None  # a person's browser: the route draws the page
             try:
                 self.lookups.check(scope)
                 return await self.register_entry(
@@ -298,10 +239,32 @@ class _Answers:
         return None
 
 
-def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle) -> APIRouter:
+def _public_router(
+    registry: Registry,
+    *,
+    answers: _Answers,
+    browsing: Throttle,
+    now: Callable[[], datetime] = system_now,
+) -> APIRouter:
     router = APIRouter(tags=["registry"])
     strict = [Depends(answers.lookups)]
     generous = [Depends(browsing)]
+
+    async def entry_page(certificate_number: str, family_name: str, request: Request) -> Response:
+        """A browser's lookup: the page of the entry; a refusal is the same NotFound as
+        for a program, drawn as a page by the error handler (registry.public_pages)."""
+        _, payload = await answers.lookup(certificate_number, family_name)
+        publisher = await answers.read(public_pages.body_header, registry)
+        page = public_pages.entry_page(
+            payload.get("credentialSubject") or {}, today=now().date(), publisher=publisher
+        )
+        return _conditional(
+            request.headers.get("if-none-match"),
+            page,
+            media_type=pages.HTML_MEDIA_TYPE,
+            cache_control="no-cache",
+            headers=pages.PAGE_HEADERS,
+        )
 
     def stored(kind: DocumentKind, key: str) -> Document:
         document = registry.document(kind, key) if _KEY.fullmatch(key) else None
@@ -354,8 +317,23 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
         request: Request,
         family_name: Annotated[str, Query(min_length=1, max_length=_MAX_FAMILY_NAME)],
     ) -> Response:
+        if pages.prefers_html(request.headers.get("accept")):
+            return await entry_page(certificate_number, family_name, request)
         return await answers.register_entry(
             certificate_number, family_name, request.headers.get("if-none-match")
+        )
+
+    @router.get("/register", dependencies=strict, responses=documented.REGISTER_ENTRY)
+    async def register_form(
+        request: Request,
+        number: Annotated[str, Query(min_length=1, max_length=public_pages.MAX_NUMBER)],
+        family_name: Annotated[str, Query(min_length=1, max_length=_MAX_FAMILY_NAME)],
+    ) -> Response:
+        """The same lookup with the number in the query: what the home page's form sends."""
+        if pages.prefers_html(request.headers.get("accept")):
+            return await entry_page(number, family_name, request)
+        return await answers.register_entry(
+            number, family_name, request.headers.get("if-none-match")
         )
 
     @router.get(
@@ -368,7 +346,28 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
         request: Request, name: Annotated[str | None, Query(include_in_schema=False)] = None
     ) -> Response:
         """Persons who chose the public directory (7.3.3) whose name contains ``name``."""
+        browser = pages.prefers_html(request.headers.get("accept"))
+        if browser and name is None:  # a person opening the search: the form alone
+            page = public_pages.directory_page(
+                None, None, truncated=False, today=now().date(), publisher=None
+            )
+            return Response(page, media_type=pages.HTML_MEDIA_TYPE, headers=pages.PAGE_HEADERS)
         answer = registry.directory(name)
+        if browser:
+            page = public_pages.directory_page(
+                name,
+                [_subject(d) for d in answer.entries],
+                truncated=answer.truncated,
+                today=now().date(),
+                publisher=public_pages.body_header(registry),
+            )
+            return _conditional(
+                request.headers.get("if-none-match"),
+                page,
+                media_type=pages.HTML_MEDIA_TYPE,
+                cache_control="no-cache",
+                headers=pages.PAGE_HEADERS,
+            )
         body = {
             "results": [_directory_entry(d) for d in answer.entries],
             "truncated": answer.truncated,
@@ -378,6 +377,7 @@ def _public_router(registry: Registry, *, answers: _Answers, browsing: Throttle)
             _json_bytes(body),
             media_type="application/json",
             cache_control="no-cache",
+            headers={"Vary": "Accept"},
         )
 
     @router.get("/schemes", dependencies=generous, responses=documented.PAGE)

@@ -34,6 +34,7 @@ __all__ = [
     "HTML_MEDIA_TYPE",
     "PAGE_HEADERS",
     "SITE_NAME",
+    "BodyHeader",
     "BodyView",
     "SchemeView",
     "body_view",
@@ -91,6 +92,14 @@ font-size:1.4rem;font-weight:700}
 ul.scope-items{padding-left:1.25rem}
 input,select,textarea,button{font:inherit;max-width:100%}
 textarea{width:100%}
+form.search{border:1px solid var(--line);border-radius:.4rem;padding:0 1rem 1rem;margin:1rem 0}
+form.search label{display:block;font-weight:600;margin-top:.75rem}
+form.search input{width:100%;padding:.5rem;border:1px solid #6b6b6b;border-radius:.25rem;
+background:var(--paper);color:var(--ink)}
+form.search button{margin-top:1rem;padding:.55rem 1.25rem;border:0;border-radius:.25rem;
+background:var(--link);color:#ffffff;font-weight:600;cursor:pointer}
+input:focus-visible,button:focus-visible{outline:3px solid var(--ink);outline-offset:2px}
+.hint{color:var(--muted);font-size:.95rem;margin:.25rem 0}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}}
 """.strip()
 """The one style sheet: system fonts, text on white at ≥ 7:1, banners at ≥ 7:1."""
@@ -117,6 +126,16 @@ _environment = Environment(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class BodyHeader:
+    """Who publishes this register, for the header of its pages: the certification body's
+    name, and its accreditation when the body information states one."""
+
+    name: str
+    accreditation_body: str
+    accreditation_number: str
+
+
 def complaint_href(form_url: str | None, certificate_number: str | None) -> str | None:
     """The back office's complaint form (if one is configured), for this certificate."""
     if form_url is None or not certificate_number:
@@ -132,6 +151,7 @@ def render(template: str, *, title: str, lang: str = "en", **context: Any) -> by
         site_name=SITE_NAME,
         css=Markup(CSS),  # noqa: S704 - a constant of this module, hashed into the CSP
         generated_at=context.pop("generated_at", None),
+        publisher=context.pop("publisher", None),
         **context,
     )
     return page.encode("utf-8")

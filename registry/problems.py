@@ -4,6 +4,11 @@ the kind (:data:`registry.errors.PROBLEM_KINDS`), for a refusal the registry rai
 field named, within bounds) and an error of the framework (an unknown path, a method not
 allowed); an unexpected one is a bare 500 without internals, and is logged. The routes
 and the fast paths (:mod:`registry.http`) answer a refusal the same way.
+
+A person's browser (a ``GET`` whose ``Accept`` prefers HTML) gets the refusal of a register
+lookup or a directory search, or of any page for going too fast, as a page in words instead
+(:func:`registry.public_pages.error_page`), with the same status; every refusal says
+``Vary: Accept``, since the same address answers both.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
+from registry import pages, public_pages
 from registry.errors import PROBLEM_KINDS, RateLimited, RegistryError
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
@@ -40,7 +47,7 @@ def _problem(kind: str, status: int, detail: str | None, **extra: Any) -> JSONRe
         problem.model_dump(exclude_none=True) | extra.pop("fields", {}),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=extra.pop("headers", None),
+        headers={"Vary": "Accept"} | (extra.pop("headers", None) or {}),
     )
 
 
@@ -51,13 +58,28 @@ def _error_response(exc: RegistryError) -> JSONResponse:
     return _problem(exc.kind, exc.status, exc.detail[:500], headers=headers)
 
 
+def _for_a_person(request: Request, kind: str) -> bool:
+    """Whether to answer a page: a browser's ``GET`` of a lookup or a search, or of any
+    page it was refused for going too fast."""
+    if request.method != "GET" or not pages.prefers_html(request.headers.get("accept")):
+        return False
+    return kind == "rate-limited" or public_pages.searches(request)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
-    def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
+    def _registry_error(request: Request, exc: RegistryError) -> Response:
+        if _for_a_person(request, exc.kind):
+            retry = exc.retry_after if isinstance(exc, RateLimited) else None
+            return public_pages.error_page(
+                request, kind=exc.kind, status=exc.status, retry_after=retry
+            )
         return _error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if _for_a_person(request, "validation-failed"):
+            return public_pages.error_page(request, kind="validation-failed", status=422)
         errors = [
             ProblemFieldError(
                 loc=[p if isinstance(p, int) else str(p)[:100] for p in e.get("loc", ())][:10],
@@ -70,7 +92,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _problem("validation-failed", 422, detail, fields={"errors": errors})
 
     @app.exception_handler(HTTPException)
-    def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    def _http(request: Request, exc: HTTPException) -> Response:
         status = exc.status_code if exc.status_code in _STATUS_KINDS else 400
         detail = exc.detail if isinstance(exc.detail, str) else None
         headers = dict(exc.headers) if exc.headers else None

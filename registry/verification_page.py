@@ -33,20 +33,29 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from registry import jws, pages
+from registry import jws, pages, public_pages
 from registry.errors import NotFound, RegistryError
 from registry.intake import Registry, credential_key
 from registry.verification import RegistryVerification
+from registry.verification_render import (
+    BANNERS,
+    MARK,
+    day_of,
+    human_date,
+    human_instant,
+    register_href,
+    scheme_href,
+    stamp,
+    verification_href,
+)
 from schemas.openapi import negotiated_response
 from schemas.publication import DocumentKind
 from verifier.errors import CryptographicSecurityError, UntrustedIssuer, Verdict
@@ -60,23 +69,7 @@ __all__ = [
 ]
 
 NO_STORE = "no-store"
-_SCHEME_KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 CERTIFICATE = "certificate"
-MARK = "certification-mark"
 
 
 class Standing(enum.StrEnum):
@@ -91,66 +84,6 @@ class Standing(enum.StrEnum):
     NOT_VALID = "not-valid"
     CANNOT_CONFIRM = "cannot-confirm"
 
-
-@dataclass(frozen=True, slots=True)
-class Banner:
-    """How a standing is shown: a colour class, a shape and words — never colour alone."""
-
-    css: str
-    icon: str
-    headline: str
-    explanation: str
-
-
-_BANNERS = {
-    Standing.VALID: Banner(
-        "banner-ok", "check", "Valid", "This certification is valid at the time of this check."
-    ),
-    Standing.SUSPENDED: Banner(
-        "banner-warn",
-        "pause",
-        "Suspended",
-        "This certification is suspended: it is not valid unless the certification body "
-        "reinstates it.",
-    ),
-    Standing.WITHDRAWN: Banner(
-        "banner-bad",
-        "cross",
-        "Withdrawn",
-        "This certification has been withdrawn by the certification body: it is not valid.",
-    ),
-    Standing.EXPIRED: Banner(
-        "banner-bad",
-        "clock",
-        "Expired",
-        "This certification has expired: it is no longer valid.",
-    ),
-    Standing.SUPERSEDED: Banner(
-        "banner-warn",
-        "arrow",
-        "Superseded",
-        "This certificate has been replaced by a newer one: it is no longer valid.",
-    ),
-    Standing.NOT_YET_VALID: Banner(
-        "banner-warn",
-        "clock",
-        "Not yet valid",
-        "This certification is not valid yet: its effective date has not been reached.",
-    ),
-    Standing.NOT_VALID: Banner(
-        "banner-bad",
-        "cross",
-        "Not valid",
-        "This credential could not be verified: do not rely on it.",
-    ),
-    Standing.CANNOT_CONFIRM: Banner(
-        "banner-unknown",
-        "question",
-        "Cannot confirm",
-        "The current status of this certification could not be confirmed right now. "
-        "Do not treat it as valid; try again later or contact the certification body.",
-    ),
-}
 
 _STANDING_OF_VERDICT = {
     Verdict.VALID: Standing.VALID,
@@ -191,6 +124,8 @@ class Facts:
     certified_since: str = ""
     """The day the person was first certified (``originalCertificationDate``, kept across
     recertifications), or ``""`` for a credential that does not say (issued before v3)."""
+    family_name: str = ""
+    """The holder's family name, with which the page links the register entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +138,9 @@ class Answer:
     facts: Facts | None
     superseded_by: str | None = None
     problems: tuple[dict[str, Any], ...] = field(default=())
+    suspended_since: str = ""
+    """When a suspended certification was suspended: the ``statusSince`` of the signed
+    register entry, which says when, never why; ``""`` otherwise."""
 
     @property
     def checked_at(self) -> datetime:
@@ -216,7 +154,7 @@ class Answer:
             "status": self.standing.value,
             "verified": self.standing is Standing.VALID,
             "verdict": self.report.verdict.value,
-            "checkedAt": _stamp(self.checked_at),
+            "checkedAt": stamp(self.checked_at),
             "supersededBy": self.superseded_by,
             "problemDetails": list(self.problems),
         }
@@ -238,11 +176,8 @@ class Answer:
             "expiryDate": facts.expiry_date,
             "originalCertificationDate": facts.certified_since or None,
             "issuer": {"id": facts.issuer_id, "name": facts.issuer_name},
+            "suspendedSince": self.suspended_since or None,
         }
-
-
-def _stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object) -> str:
@@ -301,6 +236,7 @@ def read_facts(credential: Mapping[str, Any]) -> Facts | None:
         issuer_name=_text(issuer.get("name")),
         certificate_credential=tied_to,
         certified_since=_day(part.get("originalCertificationDate")),
+        family_name=_text(subject.get("familyName")),
     )
 
 
@@ -311,12 +247,16 @@ def _stored_payload(body: str) -> Mapping[str, Any]:
         return {}
 
 
-def _superseded_by(registry: Registry, number: str, credential_id: str) -> str | None:
-    """The credential the signed register entry names as replacing ``credential_id``."""
+def _entry(registry: Registry, number: str) -> Mapping[str, Any]:
+    """The subject of the signed register entry of certificate ``number`` (``{}`` if none)."""
     entry = registry.document(DocumentKind.REGISTER_ENTRY, number) if number else None
     if entry is None:
-        return None
-    subject = _mapping(_stored_payload(entry.body).get("credentialSubject"))
+        return {}
+    return _mapping(_stored_payload(entry.body).get("credentialSubject"))
+
+
+def _superseded_by(subject: Mapping[str, Any], credential_id: str) -> str | None:
+    """The credential the signed register entry names as replacing ``credential_id``."""
     listed = subject.get("credentials")
     for item in listed if isinstance(listed, list) else []:
         item = _mapping(item)
@@ -355,10 +295,16 @@ def answer_for(
         facts = None
     urn = f"urn:uuid:{key}"
     replaced = None
+    since = ""
     if facts is not None and standing is not Standing.NOT_VALID:
-        replaced = _superseded_by(registry, facts.certificate_number, urn)
+        entry = _entry(registry, facts.certificate_number)
+        replaced = _superseded_by(entry, urn)
         if replaced is not None:
             standing = Standing.SUPERSEDED
+        elif standing is Standing.SUSPENDED and entry.get("status") == "suspended":
+            # The entry says since when (its statusSince), as the register does; the
+            # reason stays with the body.
+            since = _text(entry.get("statusSince"))
     elif isinstance(report.error, CryptographicSecurityError) and (
         report.error.reason == "key-revoked"
     ):
@@ -374,85 +320,48 @@ def answer_for(
         facts=facts,
         superseded_by=replaced or None,
         problems=report.errors,
+        suspended_since=since,
     )
 
 
-# ── presentation ─────────────────────────────────────────────────────────────────────────
-
-
-def human_date(day: str) -> str:
-    """``2031-11-24`` as ``24 November 2031`` (unambiguous in every country)."""
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        return day
-    return f"{parsed.day} {_MONTHS[parsed.month - 1]} {parsed.year}"
-
-
-def human_instant(instant: datetime) -> str:
-    utc = instant.astimezone(UTC)
-    return f"{human_date(utc.date().isoformat())}, {utc:%H:%M:%S} UTC"
-
-
-def verification_href(credential_id: str | None) -> str | None:
-    """The path of the verification page of ``credential_id`` (``urn:uuid:…``), if any."""
-    key = credential_key(credential_id) if credential_id else None
-    return None if key is None else "/v/" + key
-
-
-def scheme_href(scheme_id: str) -> str | None:
-    """This registry's page of a scheme named by its URL (``…/schemes/{id}``)."""
-    head, found, key = scheme_id.rpartition("/schemes/")
-    if not found or not head or not _SCHEME_KEY.fullmatch(key):
-        return None
-    return "/schemes/" + quote(key, safe="")
-
-
-def render_answer(answer: Answer, *, complaint_form_url: str | None = None) -> bytes:
+def render_answer(
+    answer: Answer,
+    *,
+    complaint_form_url: str | None = None,
+    publisher: pages.BodyHeader | None = None,
+) -> bytes:
+    """The HTML page of ``answer``, under the header of the body that published it."""
     facts = answer.facts
-    banner = _BANNERS[answer.standing]
-    if facts is not None and facts.kind == MARK and answer.standing is Standing.VALID:
-        banner = Banner(
-            banner.css,
-            banner.icon,
-            banner.headline,
-            "This certification mark may be used: the certification it is tied to is valid "
-            "at the time of this check.",
-        )
-    if facts is not None and facts.expiry_date and answer.standing is Standing.EXPIRED:
-        # "Expired" alone leaves the reader to work out when from a date labelled "Expires".
-        what = "This certification mark" if facts.kind == MARK else "This certification"
-        banner = Banner(
-            banner.css,
-            banner.icon,
-            banner.headline,
-            f"{what} expired at the end of {human_date(facts.expiry_date)} (UTC): "
-            "it is no longer valid.",
-        )
-    title = f"{banner.headline}: " + (facts.holder_name if facts else "credential")
-    return pages.render(
-        "verification.html",
-        title=title,
-        answer=answer,
-        facts=facts,
-        banner=banner,
-        is_mark=facts is not None and facts.kind == MARK,
-        scheme_href=scheme_href(facts.scheme_id) if facts else None,
-        certificate_href=verification_href(facts.certificate_credential) if facts else None,
-        superseded_href=verification_href(answer.superseded_by),
-        effective=human_date(facts.effective_date) if facts else "",
-        certified_since=human_date(facts.certified_since)
+    standing = answer.standing.value
+    context: dict[str, Any] = {
+        "answer": answer,
+        "facts": facts,
+        "standing": standing,
+        "banner": BANNERS[standing],
+        "is_mark": facts is not None and facts.kind == MARK,
+        "scheme_href": scheme_href(facts.scheme_id) if facts else None,
+        "certificate_href": verification_href(facts.certificate_credential) if facts else None,
+        "register_href": register_href(facts.certificate_number, facts.family_name)
+        if facts
+        else None,
+        "superseded_href": verification_href(answer.superseded_by),
+        "effective": human_date(facts.effective_date) if facts else "",
+        "certified_since": human_date(facts.certified_since)
         if facts and facts.certified_since
         else "",
-        expiry=human_date(facts.expiry_date) if facts else "",
-        expired=answer.standing is Standing.EXPIRED,
-        checked_at=human_instant(answer.checked_at),
-        checked_stamp=_stamp(answer.checked_at),
-        problem_titles=[_text(p.get("title")) for p in answer.problems if p.get("title")],
-        complaint_href=pages.complaint_href(
+        "expiry": human_date(facts.expiry_date) if facts else "",
+        "suspended_since": day_of(answer.suspended_since),
+        "suspended_stamp": answer.suspended_since,
+        "checked_at": human_instant(answer.checked_at),
+        "checked_stamp": stamp(answer.checked_at),
+        "problem_titles": [
+            p["title"] for p in answer.problems if isinstance(p.get("title"), str) and p["title"]
+        ],
+        "complaint_href": pages.complaint_href(
             complaint_form_url, facts.certificate_number if facts else None
         ),
-    )
+    }
+    return pages.render("verification.html", title="", publisher=publisher, **context)
 
 
 def verification_page_router(
@@ -474,11 +383,14 @@ def verification_page_router(
         browser = pages.prefers_html(request.headers.get("accept"))
         instant = now()
         answer = await run_in_threadpool(answer_for, registry, verification, credential_id, instant)
+        body = await run_in_threadpool(public_pages.body_header, registry) if browser else None
         headers = {"Cache-Control": NO_STORE}
         if answer is None:
             if not browser:
                 raise NotFound("no credential with this id is published here")
-            page = pages.render("credential_not_found.html", title="No such credential")
+            page = pages.render(
+                "credential_not_found.html", title="No such credential", publisher=body
+            )
             return Response(
                 page,
                 status_code=404,
@@ -487,7 +399,7 @@ def verification_page_router(
             )
         if browser:
             return Response(
-                render_answer(answer, complaint_form_url=complaint_form_url),
+                render_answer(answer, complaint_form_url=complaint_form_url, publisher=body),
                 media_type=pages.HTML_MEDIA_TYPE,
                 headers=pages.PAGE_HEADERS | headers,
             )

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.http import _json_bytes
+from registry.answer_bytes import json_bytes as _json_bytes
 
 _SCALARS = (
     st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | st.text()

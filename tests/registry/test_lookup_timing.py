@@ -16,8 +16,9 @@ import pytest
 from starlette.responses import Response
 
 from registry import Registry, http
+from registry.answer_bytes import STAND_IN_ENTRY as _STAND_IN_ENTRY
 from registry.errors import NotFound
-from registry.http import _STAND_IN_ENTRY, _Answers
+from registry.http import _Answers
 from registry.jws import parse_compact
 from registry.ratelimit import ClientAddress, Throttle
 from registry.status_cache import StatusListCache
