@@ -167,6 +167,7 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
             details: audit.Details = {
                 "chunk": chunk,
                 "issued": len(issued),
+                "notices": len(issued),
                 "kid": first.kid,
                 "items_digest": items_digest(
                     (i.external_id, i.certification_id, i.credential_id) for i in issued

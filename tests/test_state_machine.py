@@ -695,7 +695,9 @@ class ApplicationMachine(RuleBasedStateMachine):
         grant = outcome is DecisionOutcome.GRANT
         done = self.attempt(
             expected,
-            None if grant else 1,  # a grant also signs a credential and may open status lists
+            # a grant also signs a credential and may open status lists; a denial's notice
+            # to the person is queued and audited with it
+            None if grant else 2,
             lambda tx: decisions.decide(
                 tx,
                 actor=actor,

@@ -42,6 +42,7 @@ from issuer.http.routes import (
 )
 from issuer.process.compromise import reissue_job
 from issuer.process.due import DUE_JOBS, BackgroundDueJobs
+from issuer.process.due_notices import NOTICE_JOBS
 from issuer.publication import outbox
 from issuer.publication.checkpoints import CheckpointSource, enqueue_checkpoint
 from issuer.publication.outbox import Publisher
@@ -349,7 +350,7 @@ def _attach_due_jobs(app: FastAPI, interval: float) -> None:
         clock=services.clock,
         entropy=services.entropy,
         interval=interval,
-        jobs=(*DUE_JOBS, reissue_job(services.issuance)),
+        jobs=(*DUE_JOBS, *NOTICE_JOBS, reissue_job(services.issuance)),
     )
     app.state.due_jobs = worker
     app.router.on_startup.append(worker.start)

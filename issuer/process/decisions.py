@@ -21,8 +21,10 @@ from issuer.model import (
     CertificationStatus,
     Decision,
     DecisionOutcome,
+    NoticeKind,
     RiskActivity,
 )
+from issuer.process import notices
 from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
 from issuer.process.evidence import QUALIFYING, qualifies, uncovered
@@ -183,4 +185,31 @@ def decide(
         )
         assert version is not None  # read for the grant above
         schedule_grant(tx, certification=certification, version=version, actor=actor, now=now)
+        facts = notices.certification_facts(tx, certification)
+        facts["effective_on"] = certification.effective_date.isoformat()
+        notices.queue(
+            tx,
+            now=now,
+            entropy=entropy,
+            person_id=person_id,
+            kind=NoticeKind.GRANTED,
+            subject_id=certification.id,
+            facts=facts,
+        )
+    else:
+        # The rationale stays on record and is explained by staff: the notice says what
+        # was decided, and that it may be appealed (9.8).
+        scheme_version = tx.get_scheme_version(application.scheme_version_id)
+        notices.queue(
+            tx,
+            now=now,
+            entropy=entropy,
+            person_id=person_id,
+            kind=NoticeKind.DENIED,
+            subject_id=decision.id,
+            facts={
+                "scheme": scheme_version.content.title if scheme_version is not None else "",
+                "decided_on": now.date().isoformat(),
+            },
+        )
     return decision, certification

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from issuer.errors import InvalidInput, NotFound, StateConflict
-from issuer.model import NoticeKind, NoticeState, PersonNotice, Role
+from issuer.model import Certification, NoticeKind, NoticeState, Person, PersonNotice, Role
 from issuer.process.auth import Actor, require_role
 from issuer.process.persons import get_person
 from issuer.runtime import Entropy, new_id
@@ -38,6 +38,8 @@ __all__ = [
     "LANGUAGES",
     "RETRYABLE",
     "NoticePage",
+    "certification_facts",
+    "grant_notice",
     "language_of",
     "list_notices",
     "queue",
@@ -127,6 +129,67 @@ def queue(
         details={"notice_id": notice.id, "kind": notice.kind, "state": notice.state.value},
     )
     return notice
+
+
+def certification_facts(reader: Reader, certification: Certification) -> dict[str, str]:
+    """What every notice about a certification says: its certificate number, the scheme's
+    title, the scope and the expiry date (all of it on the public register anyway)."""
+    version = reader.get_scheme_version(certification.scheme_version_id)
+    return _certification_facts(
+        number=certification.certificate_number,
+        title=version.content.title if version is not None else "",
+        scope=certification.scope,
+        expiry=certification.expiry_date,
+    )
+
+
+def _certification_facts(
+    *, number: str, title: str, scope: tuple[str, ...], expiry: date
+) -> dict[str, str]:
+    return {
+        "certificate_number": number,
+        "scheme": title[:_FACT_VALUE_MAX],
+        "scope": ", ".join(scope)[:_FACT_VALUE_MAX],
+        "expires_on": expiry.isoformat(),
+    }
+
+
+def grant_notice(
+    *,
+    notice_id: str,
+    now: datetime,
+    person_id: str,
+    new_person: Person | None,
+    certification_id: str,
+    number: str,
+    title: str,
+    scope: tuple[str, ...],
+    effective: date,
+    expiry: date,
+) -> PersonNotice:
+    """The notice of a grant made by bulk issuance, built ahead of the chunk's transaction
+    so that it goes in with the chunk's multi-row insert (:func:`queue` writes one row
+    at a time). A person the roster registers is addressed as :func:`queue` would; for one
+    already on record, the sender reads their address (and language) when it sends, as it
+    does for every notice, and hands an unaddressed one to staff then. The chunk's audit
+    entry counts its notices."""
+    confidential = None if new_person is None else new_person.confidential
+    addressed = confidential is None or bool(confidential.email)
+    facts = _certification_facts(number=number, title=title, scope=scope, expiry=expiry)
+    facts["effective_on"] = effective.isoformat()
+    return PersonNotice(
+        id=notice_id,
+        person_id=person_id,
+        kind=NoticeKind.GRANTED.value,
+        subject_id=certification_id,
+        created_at=now,
+        sent_at=None,
+        sent_by=None,
+        state=NoticeState.QUEUED if addressed else NoticeState.NO_ADDRESS,
+        next_attempt_at=now if addressed else None,
+        language=language_of(None if confidential is None else confidential.language),
+        facts=facts,
+    )
 
 
 @dataclass(frozen=True, slots=True)

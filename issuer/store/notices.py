@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, exists, func, select, update
 
-from issuer.model import NoticeState, PersonNotice
+from issuer.model import Certification, CertificationStatus, NoticeState, PersonNotice
 from issuer.store.base import Unit, _columns
-from issuer.store.tables import PersonNoticeRow
+from issuer.store.certifications import _certification
+from issuer.store.tables import CertificationRow, PersonNoticeRow
 
 __all__ = ["NoticeReads", "NoticeWrites", "notice_row", "to_notice"]
 
@@ -106,6 +107,40 @@ class NoticeReads(Unit):
 
 class NoticeWrites(Unit):
     """Notices queued, claimed, finished, retried and marked sent by hand."""
+
+    def lock_certifications_owed_notice(
+        self,
+        kind: str,
+        *,
+        statuses: Collection[CertificationStatus],
+        scheme_id: str | None,
+        expiring: tuple[date, date],
+        noticed_since: datetime,
+        limit: int,
+    ) -> list[Certification]:
+        """Up to ``limit`` certifications in ``statuses`` (of ``scheme_id``, if given) whose
+        expiry date is within ``expiring`` (both days included) and that have no notice of
+        ``kind`` queued at or after ``noticed_since``, earliest expiry first, locked; rows
+        another transaction holds are skipped (it is queuing their notice)."""
+        noticed = exists().where(
+            PersonNoticeRow.kind == kind,
+            PersonNoticeRow.subject_id == CertificationRow.id,
+            PersonNoticeRow.created_at >= noticed_since,
+        )
+        query = select(CertificationRow).where(
+            CertificationRow.status.in_([s.value for s in statuses]),
+            CertificationRow.expiry_date >= expiring[0],
+            CertificationRow.expiry_date <= expiring[1],
+            ~noticed,
+        )
+        if scheme_id is not None:
+            query = query.where(CertificationRow.scheme_id == scheme_id)
+        rows = self._s.scalars(
+            query.order_by(CertificationRow.expiry_date, CertificationRow.certificate_number)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [_certification(self._s, r) for r in rows]
 
     def insert_person_notice(self, notice: PersonNotice) -> None:
         self._s.add(PersonNoticeRow(**notice_row(notice)))
