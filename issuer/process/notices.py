@@ -36,6 +36,7 @@ __all__ = [
     "ACTOR",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "LINK_FACT",
     "RETRYABLE",
     "NoticePage",
     "certification_facts",
@@ -56,6 +57,9 @@ or is waiting to try again (a retry brings the attempt forward)."""
 
 ACTOR = "system:notices"
 """How the audit log names the queue: a notice is owed by the body, whoever decided."""
+LINK_FACT = "one_time_link"
+"""The fact that says a notice carried a one-time link (``yes``): once the link is wiped, a
+retried message says it is gone instead of leaving it out silently."""
 _FACTS_MAX = 20
 _FACT_KEY_MAX = 40
 _FACT_VALUE_MAX = 500
@@ -116,7 +120,7 @@ def queue(
         next_attempt_at=now if addressed else None,
         last_error=None,
         language=language_of(person.confidential.language),
-        facts=_facts(facts),
+        facts={**_facts(facts), **({LINK_FACT: "yes"} if secret_url else {})},
         secret_url=secret_url,
     )
     tx.insert_person_notice(notice)
