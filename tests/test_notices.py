@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from issuer.mail import SmtpTransport
-from issuer.model import NoticeKind, NoticeState
+from issuer.model import NoticeKind, NoticeState, PersonNotice
 from issuer.process import notice_sender, notices
 from issuer.process.due import run_due
 from issuer.process.due_notices import NOTICE_JOBS
@@ -211,7 +211,7 @@ def test_every_kind_has_its_message_in_every_offered_language() -> None:
     for language in notices.LANGUAGES:
         for kind in NoticeKind:
             assert notice_sender.has_message(kind, language), (kind, language)
-            notice = notices.PersonNotice(
+            notice = PersonNotice(
                 id="n",
                 person_id="p",
                 kind=kind.value,
