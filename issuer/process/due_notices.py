@@ -22,9 +22,9 @@ once queue nothing twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from issuer.model import Certification, CertificationStatus, NoticeKind
+from issuer.model import Certification, CertificationStatus, NoticeKind, SchemeContent
 from issuer.process import notices, recertification
 from issuer.process.due import DueJob
 from issuer.process.months import add_months
@@ -56,6 +56,18 @@ def _queue(
         subject_id=certification.id,
         facts=facts,
     )
+
+
+def _last_expiry_in_window(content: SchemeContent, today: date) -> date:
+    """The latest expiry date whose recertification window has opened by ``today``: the
+    query's bound is exact, so every certification it returns is owed the notice and a
+    batch never fills with ones that are not (a roster gives thousands the same date)."""
+    last = add_months(today, content.recertification_window_months_before)
+    while recertification.window(content, last + timedelta(days=1)).opens <= today:
+        last += timedelta(days=1)
+    while recertification.window(content, last).opens > today:
+        last -= timedelta(days=1)
+    return last
 
 
 def _already(tx: Tx, kind: NoticeKind, certification: Certification, since: datetime) -> bool:
@@ -103,14 +115,12 @@ def queue_recertification_due(
             NoticeKind.RECERTIFICATION_DUE.value,
             statuses=(CertificationStatus.ACTIVE,),
             scheme_id=scheme.id,
-            expiring=(today, add_months(today, months)),
+            expiring=(today, _last_expiry_in_window(content, today)),
             noticed_since=since,
             limit=limit - len(told),
         ):
             window = recertification.window(content, certification.expiry_date)
-            if window.opens > today or _already(
-                tx, NoticeKind.RECERTIFICATION_DUE, certification, since
-            ):
+            if _already(tx, NoticeKind.RECERTIFICATION_DUE, certification, since):
                 continue
             _queue(
                 tx,

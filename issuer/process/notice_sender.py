@@ -244,6 +244,14 @@ def _claim(store: Store, notice_id: str, now: datetime, sender: str, body: str) 
         notice = tx.claim_notice(notice_id, now=now, lease_until=now + LEASE)
         if notice is None:
             return None
+        if notice.attempts > MAX_ATTEMPTS:
+            # Claimed again and again by senders that died while sending it: given up.
+            reason = "no outcome recorded after every attempt"
+            tx.finish_notice(
+                notice.id, attempt=notice.attempts, state=NoticeState.DEAD, last_error=reason
+            )
+            _audit(tx, notice, NoticeState.DEAD, now, reason)
+            return _Claimed(notice, None, NoticeState.DEAD.value)
         person = tx.get_person(notice.person_id)
         if person is None or not person.confidential.email:
             tx.finish_notice(notice.id, attempt=notice.attempts, state=NoticeState.NO_ADDRESS)
