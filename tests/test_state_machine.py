@@ -695,9 +695,7 @@ class ApplicationMachine(RuleBasedStateMachine):
         grant = outcome is DecisionOutcome.GRANT
         done = self.attempt(
             expected,
-            # a grant also signs a credential and may open status lists; a denial's notice
-            # to the person is queued and audited with it
-            None if grant else 2,
+            None if grant else 1,  # a grant also signs a credential and may open status lists
             lambda tx: decisions.decide(
                 tx,
                 actor=actor,

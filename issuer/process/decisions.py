@@ -22,6 +22,7 @@ from issuer.model import (
     Decision,
     DecisionOutcome,
     NoticeKind,
+    PersonNotice,
     RiskActivity,
 )
 from issuer.process import notices
@@ -57,6 +58,39 @@ def _new_number(tx: Tx, entropy: Entropy) -> str:
         if not tx.certificate_number_taken(number):
             return number
     raise RuntimeError("the entropy source keeps repeating certificate numbers")
+
+
+def _notify(
+    tx: Tx,
+    decision: Decision,
+    certification: Certification | None,
+    scheme_version_id: str,
+    person_id: str,
+    now: datetime,
+    entropy: Entropy,
+) -> PersonNotice:
+    """The person's notice of the decision. A denial's says what was decided and that it
+    may be appealed (9.8); its rationale stays on record, for staff to explain."""
+    if certification is not None:
+        facts = notices.certification_facts(tx, certification)
+        facts["effective_on"] = certification.effective_date.isoformat()
+        kind, subject = NoticeKind.GRANTED, certification.id
+    else:
+        version = tx.get_scheme_version(scheme_version_id)
+        facts = {
+            "scheme": version.content.title if version is not None else "",
+            "decided_on": now.date().isoformat(),
+        }
+        kind, subject = NoticeKind.DENIED, decision.id
+    return notices.queue(
+        tx,
+        now=now,
+        entropy=entropy,
+        person_id=person_id,
+        kind=kind,
+        subject_id=subject,
+        facts=facts,
+    )
 
 
 def decide(
@@ -144,6 +178,9 @@ def decide(
         )
 
     tx.insert_decision(decision)
+    notice = _notify(
+        tx, decision, certification, application.scheme_version_id, person_id, now, entropy
+    )
     tx.update_application(
         dataclasses.replace(application, state=target, closed_at=now, closed_by=maker)
     )
@@ -156,6 +193,7 @@ def decide(
         details={
             "decision_id": decision.id,
             "outcome": data.outcome.value,
+            "notice_id": notice.id,
             **({} if risk_id is None else {"risk_id": risk_id}),
         },
     )
@@ -185,31 +223,4 @@ def decide(
         )
         assert version is not None  # read for the grant above
         schedule_grant(tx, certification=certification, version=version, actor=actor, now=now)
-        facts = notices.certification_facts(tx, certification)
-        facts["effective_on"] = certification.effective_date.isoformat()
-        notices.queue(
-            tx,
-            now=now,
-            entropy=entropy,
-            person_id=person_id,
-            kind=NoticeKind.GRANTED,
-            subject_id=certification.id,
-            facts=facts,
-        )
-    else:
-        # The rationale stays on record and is explained by staff: the notice says what
-        # was decided, and that it may be appealed (9.8).
-        scheme_version = tx.get_scheme_version(application.scheme_version_id)
-        notices.queue(
-            tx,
-            now=now,
-            entropy=entropy,
-            person_id=person_id,
-            kind=NoticeKind.DENIED,
-            subject_id=decision.id,
-            facts={
-                "scheme": scheme_version.content.title if scheme_version is not None else "",
-                "decided_on": now.date().isoformat(),
-            },
-        )
     return decision, certification

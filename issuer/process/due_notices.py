@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from issuer.model import Certification, CertificationStatus, NoticeKind, SchemeContent
 from issuer.process import notices, recertification
-from issuer.process.due import DueJob
+from issuer.process.due import ACTOR, DueJob
 from issuer.process.months import add_months
 from issuer.runtime import Entropy
 from issuer.store import Tx
@@ -47,7 +47,7 @@ def _queue(
 ) -> None:
     facts = notices.certification_facts(tx, certification)
     facts.update(extra)
-    notices.queue(
+    notice = notices.queue(
         tx,
         now=now,
         entropy=entropy,
@@ -55,6 +55,14 @@ def _queue(
         kind=kind,
         subject_id=certification.id,
         facts=facts,
+    )
+    tx.append_audit(
+        at=now,
+        actor=ACTOR,
+        action="person.notice-queued",
+        subject_type="certification",
+        subject_id=certification.id,
+        details={"notice_id": notice.id, "kind": notice.kind},
     )
 
 

@@ -56,17 +56,18 @@ def _notify(
     decision_id: str,
     now: datetime,
     entropy: Entropy,
-) -> None:
+) -> str | None:
+    """Queue the person's notice of the decision; its id, for the decision's audit entry."""
     notice_kind = NOTICE_OF.get(kind)
     if notice_kind is None:
-        return
+        return None
     facts = notices.certification_facts(tx, after)
     facts["decided_on"] = now.date().isoformat()
     if kind is LifecycleKind.SUSPEND and after.resolve_by is not None:
         facts["resolve_by"] = after.resolve_by.isoformat()
     if kind is LifecycleKind.SCOPE:
         facts["scope_before"] = ", ".join(before.scope)[:500]
-    notices.queue(
+    return notices.queue(
         tx,
         now=now,
         entropy=entropy,
@@ -74,7 +75,7 @@ def _notify(
         kind=notice_kind,
         subject_id=decision_id,
         facts=facts,
-    )
+    ).id
 
 
 def record_change(
@@ -121,7 +122,7 @@ def record_change(
         appeal_id=None if appeal is None else appeal.id,
     )
     tx.insert_lifecycle_decision(decision)
-    _notify(
+    notice_id = _notify(
         tx,
         before=before,
         after=after,
@@ -138,6 +139,8 @@ def record_change(
         "scope": ",".join(after.scope),
         "examinations": ",".join(decision.examination_ids),
     }
+    if notice_id is not None:
+        details["notice_id"] = notice_id
     if evidence_ids:
         details["evidence"] = ",".join(evidence_ids)
     if appeal is not None:

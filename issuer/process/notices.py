@@ -33,7 +33,6 @@ from issuer.runtime import Entropy, new_id
 from issuer.store import Reader, Tx
 
 __all__ = [
-    "ACTOR",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LINK_FACT",
@@ -55,8 +54,6 @@ RETRYABLE = frozenset({NoticeState.DEAD, NoticeState.NO_ADDRESS, NoticeState.FAI
 """The states staff may put back in the queue: the sender gave up, could not address it,
 or is waiting to try again (a retry brings the attempt forward)."""
 
-ACTOR = "system:notices"
-"""How the audit log names the queue: a notice is owed by the body, whoever decided."""
 LINK_FACT = "one_time_link"
 """The fact that says a notice carried a one-time link (``yes``): once the link is wiped, a
 retried message says it is gone instead of leaving it out silently."""
@@ -99,7 +96,9 @@ def queue(
     ``facts`` are what the message says (each a short text); ``secret_url`` a one-time link
     the message carries, wiped once it is sent or given up. The notice is written in the
     person's language; it waits for the sender, or for staff when the person has no e-mail
-    address on record. Audited in the same transaction (the kind, never the facts).
+    address on record. The caller's audit entry for what the notice tells about names it
+    (``notice_id``), so the entry names the token of the request that caused both; the facts
+    are never audited.
     """
     person = get_person(tx, person_id)
     if secret_url is not None and not (
@@ -124,14 +123,6 @@ def queue(
         secret_url=secret_url,
     )
     tx.insert_person_notice(notice)
-    tx.append_audit(
-        at=now,
-        actor=ACTOR,
-        action="person.notice-queued",
-        subject_type="person",
-        subject_id=person.id,
-        details={"notice_id": notice.id, "kind": notice.kind, "state": notice.state.value},
-    )
     return notice
 
 
