@@ -65,6 +65,32 @@ class Settings(BaseSettings):
         "and refers suspensions past their resolve-by date to the decision-makers (0: never; "
         "then run `certreg jobs run-due` from cron)",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        max_length=253,
+        description="the mail server notices to certified persons are sent through; none: "
+        "the sender does not run and notices wait in the queue",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_starttls: bool = Field(
+        default=True, description="upgrade the connection with STARTTLS before logging in"
+    )
+    smtp_username: str | None = Field(default=None, max_length=320)
+    smtp_password: SecretStr | None = Field(default=None)
+    smtp_from: str = Field(
+        default="notices@certreg.invalid",
+        max_length=320,
+        pattern=r"^[^@\s<>]+@[^@\s<>]+$",
+        description="the address notices come from (also the domain of their Message-ID)",
+    )
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    notice_send_interval_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=86_400,
+        description="how often the server sends the notices due (0: never; then run "
+        "`certreg notices send` from cron); only with CERTREG_SMTP_HOST",
+    )
     audit_checkpoint_interval_seconds: int = Field(
         default=3600,
         ge=0,

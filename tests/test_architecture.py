@@ -86,7 +86,17 @@ def test_only_the_store_touches_sqlalchemy_and_the_tables() -> None:
 
 
 ISSUER_LAYERS: list[tuple[str, list[str]]] = [
-    ("the edge", ["issuer.cli", "issuer.bench", "issuer.http", "issuer.demo", "issuer.settings"]),
+    (
+        "the edge",
+        [
+            "issuer.cli",
+            "issuer.bench",
+            "issuer.http",
+            "issuer.demo",
+            "issuer.settings",
+            "issuer.mail",
+        ],
+    ),
     ("bulk issuance", ["issuer.bulk"]),
     ("the certification process", ["issuer.process"]),
     ("publication", ["issuer.publication"]),
@@ -190,6 +200,16 @@ def test_only_signing_holds_private_keys() -> None:
             continue
         bad = {m for m in _modules_imported(path) if m.startswith(risky)}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_only_the_mail_module_speaks_smtp() -> None:
+    """Sending e-mail is an edge concern: :mod:`issuer.mail` is the only module that imports
+    ``smtplib``; the notice sender of the process gets it as a transport."""
+    allowed = {ROOT / "issuer" / "mail.py"}
+    for package in ORDER:
+        for path in (ROOT / package).rglob("*.py"):
+            if path not in allowed:
+                assert "smtplib" not in _imports(path), f"{path.relative_to(ROOT)} uses smtplib"
 
 
 def test_nothing_reads_the_environment_but_settings_and_the_cli() -> None:

@@ -167,6 +167,7 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
             details: audit.Details = {
                 "chunk": chunk,
                 "issued": len(issued),
+                "notices": len(issued),
                 "kid": first.kid,
                 "items_digest": items_digest(
                     (i.external_id, i.certification_id, i.credential_id) for i in issued
@@ -177,11 +178,24 @@ def test_roster_issues_one_verifiable_credential_per_row_and_reruns_issue_nothin
     with office.store.engine.connect() as conn:
         published = conn.execute(text("SELECT key FROM outbox WHERE kind = 'credential'"))
         assert {row[0] for row in published} == {i.credential_id for i in items.values()}
+        # Each grant's notice to its person, in the chunk's insert: about its certification.
+        notices = conn.execute(
+            text("SELECT subject_id, kind, state, facts FROM person_notices")
+        ).all()
+    certifications = {i.certification_id for i in items.values()}
+    assert {row[0] for row in notices} == certifications
+    assert len(notices) == 300
+    assert {(row[1], row[2]) for row in notices} <= {
+        ("granted", "queued"),
+        ("granted", "no-address"),
+    }
+    assert all('"certificate_number"' in row[3] for row in notices)
 
     again = _issue(office, settings, keyring, rows, batch_size=100)
     assert (again.issued, again.already_issued, again.rejected) == (0, 300, 0)
     for table in ("certifications", "credentials", "bulk_items", "persons", "status_slots"):
         assert _count(office.store, table) == (600 if table == "status_slots" else 300)
+    assert _count(office.store, "person_notices") == 300  # a rerun queues none again
     assert _count(office.store, "outbox") == outbox
 
 

@@ -492,6 +492,8 @@ def test_jobs_run_due_does_it_once_and_says_what_it_did(
         f"  {suspended}",
         "1 certification proposed for suspension (surveillance overdue or unsatisfactory)",
         f"  {surveilled}",
+        "0 certifications announced to their holder as expiring within 60 days",
+        "0 certifications announced to their holder as open for recertification",
     ]
     again = runner.invoke(cli_app, command)
     assert again.exit_code == 0, again.output
@@ -499,6 +501,8 @@ def test_jobs_run_due_does_it_once_and_says_what_it_did(
         "0 certifications expired",
         "0 certifications referred to the decision-makers (suspension past its resolve-by date)",
         "0 certifications proposed for suspension (surveillance overdue or unsatisfactory)",
+        "0 certifications announced to their holder as expiring within 60 days",
+        "0 certifications announced to their holder as open for recertification",
     ]
     assert kinds(store, expiring) == [LifecycleKind.EXPIRE]
     assert len(escalations(store, suspended)) == 1

@@ -14,6 +14,9 @@ from issuer.store import Reader, Store, Tx
 
 WRITES = {
     "insert_appeal",
+    "claim_notice",
+    "finish_notice",
+    "requeue_notice",
     "insert_complaint",
     "link_decision_to_complaint",
     "lock_complaint",
@@ -73,6 +76,7 @@ WRITES = {
     "link_supersession",
     "lock_live_tokens",
     "lock_certification",
+    "lock_certifications_owed_notice",
     "lock_conflict",
     "lock_due_for_expiry",
     "lock_owed_reissues",

@@ -108,6 +108,7 @@ def _chunk_write(batch: _Batch, chunk: _Chunk, lists: ListClaims) -> ChunkWrite:
             "details": {
                 "chunk": chunk.index,
                 "issued": len(grants),
+                "notices": len(grants),
                 "kid": kid,
                 "items_digest": items_digest(
                     (g.external_id, g.certification_id, g.credential_id) for g in grants

@@ -38,6 +38,7 @@ from issuer.model import (
     RosterGrant,
     StatusPurpose,
 )
+from issuer.process import notices
 from issuer.process.impartiality import measure_in_force
 from issuer.store import Reader
 from schemas.certificate_numbers import RANDOM_BITS, from_random_bytes
@@ -200,6 +201,7 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
     credential_ids = _uuid4s(pool[ordered_bytes : ordered_bytes + random_bytes])
     start = ordered_bytes + random_bytes
     numbers = [from_random_bytes(pool[i : i + width]) for i in range(start, len(pool), width)]
+    notice_ids = _uuid7s(batch.entropy(10 * count), chunk.now)
     revocations = batch.allocator.draw(StatusPurpose.REVOCATION, count)
     suspensions = batch.allocator.draw(StatusPurpose.SUSPENSION, count)
     chunk.generation = batch.generation
@@ -251,6 +253,18 @@ def _build(batch: _Batch, chunk: _Chunk) -> None:
             suspension=suspensions[i],
             evidence=row.evidence,
             risk_id=chunk.measures.get((row.maker, person_id)),
+            notice=notices.grant_notice(
+                notice_id=notice_ids[i],
+                now=now,
+                person_id=person_id,
+                new_person=person,
+                certification_id=certification_id,
+                number=numbers[i],
+                title=row.scheme.version.content.title,
+                scope=row.scope,
+                effective=row.effective,
+                expiry=row.expiry,
+            ),
         )
         grants.append(grant)
         template = _template(batch, row)

@@ -35,16 +35,24 @@ def run_due(data_dir: DataDir = None) -> None:
     are referred to the decision-makers and shown as referred in the overdue-suspensions
     worklist; surveillance left without a result past its grace days, or found
     unsatisfactory, is proposed for suspension in the proposed-suspensions worklist (a
-    decision-maker then suspends or dismisses). Running it again, or while `certreg serve`
+    decision-maker then suspends or dismisses); certified persons whose certificate expires
+    within 60 days, or whose recertification window opened, get a notice queued (once a
+    cycle). Running it again, or while `certreg serve`
     does the same by itself, does nothing twice. Prints, per job, how many certifications it
     acted on and their certificate numbers. The public registry learns of the changes from
     the running `certreg serve`, at once."""
     from issuer.process import due
+    from issuer.process.due_notices import NOTICE_JOBS
     from issuer.runtime import system_clock, system_entropy
 
     store = _open_store(_settings(data_dir))
     try:
-        reports = due.run_due(store, clock=system_clock, entropy=system_entropy)
+        reports = due.run_due(
+            store,
+            clock=system_clock,
+            entropy=system_entropy,
+            jobs=(*due.DUE_JOBS, *NOTICE_JOBS),
+        )
     finally:
         store.dispose()
     for report in reports:

@@ -30,6 +30,7 @@ from issuer.cli.bulk import issue_bulk
 from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings, err
 from issuer.cli.jobs import jobs_app
 from issuer.cli.keys import keys_app
+from issuer.cli.notices import notices_app
 from issuer.cli.options import BaseUrl, DataDir
 from issuer.cli.rosters import rosters_app
 from issuer.cli.verify import export_bundle, verify
@@ -74,6 +75,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(rosters_app, name="rosters")
+app.add_typer(notices_app, name="notices")
 
 
 @app.command()
@@ -184,6 +186,7 @@ def serve(
     from issuer import demo as demo_seed
     from issuer.heap import freeze_startup_heap
     from issuer.http.app import create_app, public_registry_app
+    from issuer.mail import SmtpTransport
     from issuer.runtime import system_clock, system_entropy
     from registry import Registry
 
@@ -211,7 +214,11 @@ def serve(
         store=store,
         registry=registry,
         due_jobs_interval=settings.due_jobs_interval_seconds or None,
+        notice_transport=SmtpTransport.from_settings(settings, clock=system_clock),
+        notice_send_interval=settings.notice_send_interval_seconds or None,
     )
+    if settings.smtp_host is None:
+        err.print("notices to certified persons: not sent (no CERTREG_SMTP_HOST); they wait")
     if only is Only.ISSUER:
         _http_publishing(application, settings)
     if settings.demo:

@@ -32,6 +32,7 @@ from issuer.http.routes import (
     lifecycle,
     management,
     openbadges,
+    notices,
     public_complaints,
     records,
     regulator,
@@ -43,6 +44,8 @@ from issuer.http.routes import (
 )
 from issuer.process.compromise import reissue_job
 from issuer.process.due import DUE_JOBS, BackgroundDueJobs
+from issuer.process.due_notices import NOTICE_JOBS
+from issuer.process.notice_sender import BackgroundNoticeSender, Transport
 from issuer.publication import outbox
 from issuer.publication.checkpoints import CheckpointSource, enqueue_checkpoint
 from issuer.publication.outbox import Publisher
@@ -350,11 +353,28 @@ def _attach_due_jobs(app: FastAPI, interval: float) -> None:
         clock=services.clock,
         entropy=services.entropy,
         interval=interval,
-        jobs=(*DUE_JOBS, reissue_job(services.issuance)),
+        jobs=(*DUE_JOBS, *NOTICE_JOBS, reissue_job(services.issuance)),
     )
     app.state.due_jobs = worker
     app.router.on_startup.append(worker.start)
     app.router.on_shutdown.append(worker.stop)
+
+
+def _attach_notice_sender(app: FastAPI, transport: Transport, interval: float) -> None:
+    """Send the notices due while the app serves (``app.state.notice_sender``), stopped
+    cleanly on shutdown."""
+    services: Services = app.state.services
+    sender = BackgroundNoticeSender(
+        services.store,
+        clock=services.clock,
+        transport=transport,
+        sender=services.settings.smtp_from,
+        body_name=services.settings.body_name,
+        interval=interval,
+    )
+    app.state.notice_sender = sender
+    app.router.on_startup.append(sender.start)
+    app.router.on_shutdown.append(sender.stop)
 
 
 def create_app(
@@ -367,6 +387,8 @@ def create_app(
     registry: Registry | None = None,
     publish_interval: float | None = 0.2,
     due_jobs_interval: float | None = None,
+    notice_transport: Transport | None = None,
+    notice_send_interval: float | None = None,
 ) -> FastAPI:
     """Build the back office application.
 
@@ -376,7 +398,10 @@ def create_app(
     ``app.state.drain()``, for tests). With ``due_jobs_interval`` (``certreg serve`` passes
     ``CERTREG_DUE_JOBS_INTERVAL_SECONDS``), the time-driven jobs — expiry, overdue
     suspensions, and the re-issue of what a compromised key signed — run at start and then
-    every that many seconds on a thread of their own, driven by ``clock``. Refuses to start
+    every that many seconds on a thread of their own, driven by ``clock``. With a
+    ``notice_transport`` and ``notice_send_interval`` (``certreg serve`` passes the SMTP
+    transport when ``CERTREG_SMTP_HOST`` is set), notices to certified persons are sent
+    every that many seconds on a thread of their own. Refuses to start
     without a key passphrase outside demo mode: the signing keys are encrypted with it.
     """
     app = FastAPI(
@@ -417,6 +442,7 @@ def create_app(
         records,
         credentials,
         openbadges,
+        notices,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -429,6 +455,8 @@ def create_app(
         _attach_registry(app, registry, settings, publish_interval)
     if due_jobs_interval:
         _attach_due_jobs(app, due_jobs_interval)
+    if notice_transport is not None and notice_send_interval:
+        _attach_notice_sender(app, notice_transport, notice_send_interval)
     # BodySizeLimit refuses a NUL in any path or query with a 400, before any route.
     install_openapi(app, every_operation=problem_responses(400))
     install_api_docs(app)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from issuer.model.cases import Person
 from issuer.model.credentials import StatusSlot
+from issuer.model.notices import PersonNotice
 
 __all__ = [
     "BulkItem",
@@ -74,6 +75,8 @@ class RosterGrant:
     revocation: StatusSlot
     suspension: StatusSlot
     evidence: RosterEvidence
+    notice: PersonNotice
+    """The person's notice of the grant, inserted with the chunk's rows."""
     risk_id: str | None = None
 
 

@@ -28,9 +28,12 @@ from issuer.model import (
     CertificationStatus,
     Decision,
     DecisionOutcome,
+    NoticeKind,
+    PersonNotice,
     RiskActivity,
 )
 from issuer.process import appeals
+from issuer.process import notices
 from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
 from issuer.process.evidence import QUALIFYING, qualifies, uncovered
@@ -65,6 +68,39 @@ def _new_number(tx: Tx, entropy: Entropy) -> str:
         if not tx.certificate_number_taken(number):
             return number
     raise RuntimeError("the entropy source keeps repeating certificate numbers")
+
+
+def _notify(
+    tx: Tx,
+    decision: Decision,
+    certification: Certification | None,
+    scheme_version_id: str,
+    person_id: str,
+    now: datetime,
+    entropy: Entropy,
+) -> PersonNotice:
+    """The person's notice of the decision. A denial's says what was decided and that it
+    may be appealed (9.8); its rationale stays on record, for staff to explain."""
+    if certification is not None:
+        facts = notices.certification_facts(tx, certification)
+        facts["effective_on"] = certification.effective_date.isoformat()
+        kind, subject = NoticeKind.GRANTED, certification.id
+    else:
+        version = tx.get_scheme_version(scheme_version_id)
+        facts = {
+            "scheme": version.content.title if version is not None else "",
+            "decided_on": now.date().isoformat(),
+        }
+        kind, subject = NoticeKind.DENIED, decision.id
+    return notices.queue(
+        tx,
+        now=now,
+        entropy=entropy,
+        person_id=person_id,
+        kind=kind,
+        subject_id=subject,
+        facts=facts,
+    )
 
 
 def decide(
@@ -162,6 +198,9 @@ def decide(
         )
 
     tx.insert_decision(decision)
+    notice = _notify(
+        tx, decision, certification, application.scheme_version_id, person_id, now, entropy
+    )
     tx.update_application(
         dataclasses.replace(application, state=target, closed_at=now, closed_by=maker)
     )
@@ -174,6 +213,7 @@ def decide(
         details={
             "decision_id": decision.id,
             "outcome": data.outcome.value,
+            "notice_id": notice.id,
             **({} if risk_id is None else {"risk_id": risk_id}),
             **({} if appeal is None else {"appeal_id": appeal.id}),
         },

@@ -3,7 +3,8 @@
 Each is a recorded decision by an impartial decision-maker (one who did not train the
 person, declared no conflict with them, nor examined in the evidence decided on), an audit
 entry, and — where the world must learn of it — a status-list change in the same
-transaction:
+transaction, with the certified person's notice (:mod:`issuer.process.lifecycle_record`
+records each decision and queues its notice):
 
 - **suspend** sets the suspension bit (reason confidential, a resolve-by date tracked),
   and acts on the suspensions surveillance proposed;
@@ -43,7 +44,6 @@ from issuer.model import (
     Certification,
     CertificationStatus,
     CredentialKind,
-    LifecycleDecision,
     LifecycleKind,
     ProposalClosing,
     RiskActivity,
@@ -53,15 +53,14 @@ from issuer.process import appeals
 from issuer.process.auth import Actor
 from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
 from issuer.process.impartiality import (
-    measure_in_force,
     refuse_conflicted,
     refuse_examiner_of_evidence,
     refuse_trainer_of,
 )
+from issuer.process.lifecycle_record import record_change
 from issuer.process.surveillance_schedule import close_proposals
-from issuer.runtime import Entropy, new_id
+from issuer.runtime import Entropy
 from issuer.store import Tx
-from issuer.store.audit import AuditActor
 from schemas.publication import DocumentKind
 
 __all__ = [
@@ -83,8 +82,6 @@ ACTIVE = CertificationStatus.ACTIVE
 SUSPENDED = CertificationStatus.SUSPENDED
 WITHDRAWN = CertificationStatus.WITHDRAWN
 EXPIRED = CertificationStatus.EXPIRED
-_SYSTEM = "system:lifecycle"
-"""The audit name of a change no one decides (an expiry comes with its date)."""
 
 
 def get_certification(tx: Tx, number: str, *, lock: bool = False) -> Certification:
@@ -129,102 +126,6 @@ def open_decision(
         today=today,
     )
     return certification
-
-
-def record_change(
-    tx: Tx,
-    *,
-    before: Certification,
-    after: Certification,
-    kind: LifecycleKind,
-    actor: Actor | None,
-    now: datetime,
-    entropy: Entropy,
-    reason: str | None = None,
-    effective_at: datetime | None = None,
-    requested_by: Actor | None = None,
-    evidence: Evidence | None = None,
-    resolves_suspension: bool = False,
-    evidence_ids: tuple[str, ...] = (),
-    appeal: Appeal | None = None,
-) -> Certification:
-    """Record one lifecycle change of ``before`` into ``after``: the decision, the register
-    entry republished and the audit entry, in ``tx``. Every lifecycle decision goes through
-    here, the due jobs' expiry too (:func:`issuer.process.due.expire_due`).
-
-    ``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
-    that asked for a change nobody decides, which the audit entry names. ``appeal`` is the
-    upheld appeal whose remedy this decision gives (:func:`issuer.process.appeals.remedy_due`):
-    the decision names it and it names the decision."""
-    tx.update_certification(after)
-    decision = LifecycleDecision(
-        id=new_id(entropy),
-        certification_id=after.id,
-        kind=kind,
-        decided_by=None if actor is None else actor.staff(),
-        decided_at=now,
-        reason=reason,
-        resolve_by=after.resolve_by,
-        scope_before=before.scope if before.scope != after.scope else None,
-        scope_after=after.scope if before.scope != after.scope else None,
-        effective_at=effective_at,
-        examination_ids=() if evidence is None else evidence.ids,
-        resolves_suspension=resolves_suspension,
-        evidence_ids=evidence_ids,
-        appeal_id=None if appeal is None else appeal.id,
-    )
-    tx.insert_lifecycle_decision(decision)
-    tx.enqueue(DocumentKind.REGISTER_ENTRY.value, after.certificate_number, now)
-    details: dict[str, str | int | bool | None] = {
-        "decision_id": decision.id,
-        "from": before.status.value,
-        "to": after.status.value,
-        "scope": ",".join(after.scope),
-        "examinations": ",".join(decision.examination_ids),
-    }
-    if evidence_ids:
-        details["evidence"] = ",".join(evidence_ids)
-    if appeal is not None:
-        details["appeal_id"] = appeal.id
-    if effective_at is not None:
-        details["effective_at"] = effective_at.isoformat()
-    if actor is not None:
-        risk_id = measure_in_force(
-            tx,
-            staff_id=actor.staff(),
-            person_id=after.person_id,
-            activity=RiskActivity.DECIDE,
-            today=now.date(),
-        )
-        if risk_id is not None:
-            details["risk_id"] = risk_id
-    audit_actor = (
-        AuditActor(_SYSTEM, None if requested_by is None else requested_by.token_id)
-        if actor is None
-        else actor.audit_name
-    )
-    tx.append_audit(
-        at=now,
-        actor=audit_actor,
-        action=f"certification.{kind.value}",
-        subject_type="certification",
-        subject_id=after.id,
-        details=details,
-    )
-    if resolves_suspension:
-        # Its own entry, so that the history says in words that the suspension ended here.
-        tx.append_audit(
-            at=now,
-            actor=audit_actor,
-            action="certification.suspension-resolved",
-            subject_type="certification",
-            subject_id=after.id,
-            details={"decision_id": decision.id, "kind": kind.value},
-        )
-    if appeal is not None:
-        assert actor is not None  # a remedy is always someone's decision
-        appeals.record_remedy(tx, actor=actor, now=now, appeal=appeal, decision_id=decision.id)
-    return after
 
 
 def _flip(tx: Tx, slot: StatusSlot, value: int, now: datetime) -> None:

@@ -28,6 +28,7 @@ from issuer.model import (
 )
 from issuer.store.base import Unit
 from issuer.store.load import TableRows
+from issuer.store.notices import notice_row
 from issuer.store.tables import (
     ApplicationRow,
     ApplicationScopeRow,
@@ -37,6 +38,7 @@ from issuer.store.tables import (
     CredentialRow,
     DecisionRow,
     PersonConfidentialRow,
+    PersonNoticeRow,
     PersonRow,
     StatusSlotRow,
     SurveillanceDueRow,
@@ -352,6 +354,12 @@ def roster_grant_rows(
             for g in grants
             for e in (g.evidence,)
         ],
+    )
+    notice_columns = tuple(notice_row(grants[0].notice)) if grants else ()
+    add(
+        PersonNoticeRow,
+        notice_columns,
+        [tuple(notice_row(g.notice).values()) for g in grants],
     )
     return rows
 

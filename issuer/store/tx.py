@@ -21,6 +21,7 @@ from issuer.store.credentials import CredentialReads, CredentialWrites
 from issuer.store.feeds import FeedReads
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.management import FindingReads, FindingWrites
+from issuer.store.notices import NoticeReads, NoticeWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
 from issuer.store.recertification import RecertificationReads, RecertificationWrites
@@ -57,6 +58,7 @@ class Reader(
     OutboxReads,
     BulkReads,
     RosterReads,
+    NoticeReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -82,5 +84,6 @@ class Tx(
     AuditWrites,
     OutboxWrites,
     RosterWrites,
+    NoticeWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

@@ -5,7 +5,7 @@ decisions, with the certification a grant creates."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -33,6 +33,10 @@ class ConfidentialBody(_In):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     address: Short | None = None
     identity_document_ref: Name | None = None
+    language: Literal["en", "de"] | None = Field(
+        default=None,
+        description="the language the person's notices are written in (none: English)",
+    )
 
 
 class PersonCreate(_In):
@@ -71,6 +75,7 @@ class PersonOut(_Out):
                 phone=c.phone,
                 address=c.address,
                 identity_document_ref=c.identity_document_ref,
+                language=c.language if c.language in ("en", "de") else None,
             ),
             created_at=p.created_at,
         )
