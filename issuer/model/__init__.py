@@ -102,6 +102,7 @@ from issuer.model.management import (
     FindingState,
     FindingStep,
 )
+from issuer.model.holders import HolderSession, SignInLink, SignInVia
 from issuer.model.regulators import (
     CertificationChange,
     ChangeKind,
@@ -188,6 +189,7 @@ __all__ = [
     "FindingSource",
     "FindingState",
     "FindingStep",
+    "HolderSession",
     "ImpartialityRisk",
     "InvigilationMode",
     "KeyState",
@@ -220,6 +222,8 @@ __all__ = [
     "SchemeMark",
     "SchemeVersion",
     "ScopeItem",
+    "SignInLink",
+    "SignInVia",
     "SigningKey",
     "Staff",
     "StatusList",
