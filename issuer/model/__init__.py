@@ -86,6 +86,7 @@ from issuer.model.credentials import (
     StatusPurpose,
     StatusSlot,
 )
+from issuer.model.holders import DecisionAbout, HolderSession, SignInLink, SignInVia
 from issuer.model.impartiality_risks import (
     ACCEPTABLE_SCORE,
     ImpartialityRisk,
@@ -102,7 +103,6 @@ from issuer.model.management import (
     FindingState,
     FindingStep,
 )
-from issuer.model.holders import HolderSession, SignInLink, SignInVia
 from issuer.model.regulators import (
     CertificationChange,
     ChangeKind,
@@ -178,6 +178,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "Decision",
+    "DecisionAbout",
     "DecisionOutcome",
     "Disclosure",
     "Examination",

@@ -12,7 +12,9 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["HolderSession", "SignInLink", "SignInVia"]
+from issuer.model.appeals import AppealedKind
+
+__all__ = ["DecisionAbout", "HolderSession", "SignInLink", "SignInVia"]
 
 
 class SignInVia(enum.StrEnum):
@@ -51,3 +53,16 @@ class HolderSession:
     created_at: datetime
     expires_at: datetime
     ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionAbout:
+    """A decision a person may appeal (clause 9.8), as their own pages list it: what was
+    decided (``grant``, ``deny``, ``suspend``, ``withdraw``, ``scope``, …) and when, on which
+    certification if any; never the rationale or the reason."""
+
+    kind: AppealedKind
+    id: str
+    what: str
+    decided_at: datetime
+    certificate_number: str | None

@@ -48,6 +48,7 @@ from issuer.process.impartiality import (
 )
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 
 __all__ = [
     "AppealInput",
@@ -59,6 +60,7 @@ __all__ = [
     "get_appeal",
     "list_appeals",
     "receive",
+    "receive_from_person",
     "record_remedy",
     "remedy_due",
     "withdraw",
@@ -184,9 +186,75 @@ def receive(
     deadlines counted from that day."""
     if data.received_on > now.date():
         raise InvalidInput("an appeal cannot be received in the future")
+    if data.channel is ContactChannel.OWN_ACCESS:
+        raise InvalidInput("only the person sends an appeal through their own access")
+    appealed = _appealed(tx, data.decision_kind, data.decision_id)
+    return _received(
+        tx,
+        audit_as=actor.audit_name,
+        now=now,
+        entropy=entropy,
+        data=data,
+        appealed=appealed,
+        received_by=actor.staff(),
+        days=(acknowledge_days, decide_days),
+    )
+
+
+def receive_from_person(
+    tx: Tx,
+    *,
+    person_id: str,
+    now: datetime,
+    entropy: Entropy,
+    decision_kind: AppealedKind,
+    decision_id: str,
+    grounds: str,
+    acknowledge_days: int,
+    decide_days: int,
+) -> Appeal:
+    """Record an appeal the person sent through their own access, received today by no staff
+    member; staff handle it from there as any other. A person appeals only a decision about
+    themselves: any other is "not found", so that no one learns what exists."""
+    try:
+        appealed = _appealed(tx, decision_kind, decision_id)
+    except InvalidInput:
+        raise NotFound(f"no decision {decision_id[:64]!r} about you") from None
+    if appealed.person_id != person_id:
+        raise NotFound(f"no decision {decision_id[:64]!r} about you")
+    data = AppealInput(
+        decision_kind=decision_kind,
+        decision_id=decision_id,
+        grounds=grounds,
+        received_on=now.date(),
+        appellant=Appellant.PERSON,
+        channel=ContactChannel.OWN_ACCESS,
+    )
+    return _received(
+        tx,
+        audit_as=f"person:{person_id}",
+        now=now,
+        entropy=entropy,
+        data=data,
+        appealed=appealed,
+        received_by=None,
+        days=(acknowledge_days, decide_days),
+    )
+
+
+def _received(
+    tx: Tx,
+    *,
+    audit_as: AuditActor | str,
+    now: datetime,
+    entropy: Entropy,
+    data: AppealInput,
+    appealed: _Appealed,
+    received_by: str | None,
+    days: tuple[int, int],
+) -> Appeal:
     if not data.grounds.strip():
         raise InvalidInput("an appeal needs its grounds on record")
-    appealed = _appealed(tx, data.decision_kind, data.decision_id)
     appeal = Appeal(
         id=new_id(entropy),
         decision_kind=data.decision_kind,
@@ -197,26 +265,29 @@ def receive(
         received_on=data.received_on,
         appellant=data.appellant,
         channel=data.channel,
-        acknowledge_by=data.received_on + timedelta(days=acknowledge_days),
-        decide_by=data.received_on + timedelta(days=decide_days),
+        acknowledge_by=data.received_on + timedelta(days=days[0]),
+        decide_by=data.received_on + timedelta(days=days[1]),
         state=AppealState.RECEIVED,
         received_at=now,
-        received_by=actor.staff(),
+        received_by=received_by,
     )
     tx.insert_appeal(appeal)
-    _audit(
-        tx,
-        actor,
-        now,
-        appeal,
-        "appeal.received",
-        decision_kind=appeal.decision_kind.value,
-        decision_id=appeal.decision_id,
-        received_on=appeal.received_on.isoformat(),
-        appellant=appeal.appellant.value,
-        channel=appeal.channel.value,
-        acknowledge_by=appeal.acknowledge_by.isoformat(),
-        decide_by=appeal.decide_by.isoformat(),
+    tx.append_audit(
+        at=now,
+        actor=audit_as,
+        action="appeal.received",
+        subject_type="appeal",
+        subject_id=appeal.id,
+        details={
+            "state": appeal.state.value,
+            "decision_kind": appeal.decision_kind.value,
+            "decision_id": appeal.decision_id,
+            "received_on": appeal.received_on.isoformat(),
+            "appellant": appeal.appellant.value,
+            "channel": appeal.channel.value,
+            "acknowledge_by": appeal.acknowledge_by.isoformat(),
+            "decide_by": appeal.decide_by.isoformat(),
+        },
     )
     return appeal
 

@@ -19,6 +19,7 @@ from issuer.store.certifications import CertificationReads, CertificationWrites
 from issuer.store.complaints import ComplaintReads, ComplaintWrites
 from issuer.store.credentials import CredentialReads, CredentialWrites
 from issuer.store.feeds import FeedReads
+from issuer.store.holders import HolderReads, HolderWrites
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.management import FindingReads, FindingWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
@@ -57,6 +58,7 @@ class Reader(
     OutboxReads,
     BulkReads,
     RosterReads,
+    HolderReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -82,5 +84,6 @@ class Tx(
     AuditWrites,
     OutboxWrites,
     RosterWrites,
+    HolderWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

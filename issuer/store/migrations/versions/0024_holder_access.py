@@ -75,9 +75,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_holder_sessions_person_id"), "holder_sessions", ["person_id"], unique=False
     )
-    op.create_index(
-        "ix_person_confidential_email", "person_confidential", ["email"], unique=False
-    )
+    op.create_index("ix_person_confidential_email", "person_confidential", ["email"], unique=False)
     with op.batch_alter_table("appeals", schema=None) as batch_op:
         batch_op.alter_column("received_by", existing_type=sa.String(length=36), nullable=True)
 
