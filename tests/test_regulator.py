@@ -502,11 +502,13 @@ def test_a_disclosure_on_a_legal_basis_returns_the_value_logs_audits_and_notifie
     assert entry["token_id"]
     assert "1986" not in json.dumps({k: str(v) for k, v in entry.items()})
 
-    # One audit entry, of identifiers and a digest only.
-    assert [r["action"] for r in audit_rows] == ["person.confidential-disclosed"]
-    assert audit_rows[0]["subject_id"] == person_id
-    assert audit_rows[0]["actor"] == f"token:{entry['token_id']}"
-    assert "1986" not in json.dumps({k: str(v) for k, v in audit_rows[0].items()})
+    # The notice queued and the disclosure audited, of identifiers and a digest only.
+    actions = [r["action"] for r in audit_rows]
+    assert actions == ["person.notice-queued", "person.confidential-disclosed"]
+    assert audit_rows[1]["subject_id"] == person_id
+    assert audit_rows[1]["actor"] == f"token:{entry['token_id']}"
+    for row in audit_rows:
+        assert "1986" not in json.dumps({k: str(v) for k, v in row.items()})
     with store.transaction() as tx:
         assert tx.verify_audit_chain().intact
 

@@ -13,7 +13,8 @@ API tokens), :mod:`~issuer.model.impartiality_risks` (the register of threats to
 impartiality), :mod:`~issuer.model.cases` (persons, applications, examinations, decisions),
 :mod:`~issuer.model.certifications` (certifications and their lifecycle),
 :mod:`~issuer.model.credentials` (credentials, signing keys, status lists),
-:mod:`~issuer.model.regulators` (regulators' access), :mod:`~issuer.model.management`
+:mod:`~issuer.model.regulators` (regulators' access), :mod:`~issuer.model.notices` (notices
+owed to persons), :mod:`~issuer.model.management`
 (findings, corrective actions and examiner figures of the management system),
 :mod:`~issuer.model.surveillance`
 (surveillance of certified persons and the suspensions it proposes) and
@@ -103,12 +104,12 @@ from issuer.model.management import (
     FindingState,
     FindingStep,
 )
+from issuer.model.notices import NoticeKind, NoticeState, PersonNotice
 from issuer.model.regulators import (
     CertificationChange,
     ChangeKind,
     ConfidentialField,
     Disclosure,
-    PersonNotice,
     PublicCertification,
     RegulatorRequest,
 )
@@ -197,6 +198,8 @@ __all__ = [
     "LifecycleDecision",
     "LifecycleKind",
     "MarkAgreement",
+    "NoticeKind",
+    "NoticeState",
     "OverdueSuspension",
     "Person",
     "PersonConfidential",

@@ -77,6 +77,8 @@ class PersonConfidential:
     phone: str | None
     address: str | None
     identity_document_ref: str | None
+    language: str | None = None
+    """The language notices are written in (``en``, ``de``); none: the body's default."""
 
 
 @dataclass(frozen=True, slots=True)

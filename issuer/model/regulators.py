@@ -1,7 +1,7 @@
 """Regulators' access (clause 7.3.4): what a regulator reads, and what is kept of it.
 
 The register's public fields of a certification, the change feed, the disclosure of a
-confidential field with its legal basis, the notice owed to the person it concerns, and the
+confidential field with its legal basis, and the
 log of every request a regulator made.
 """
 
@@ -18,7 +18,6 @@ __all__ = [
     "ChangeKind",
     "ConfidentialField",
     "Disclosure",
-    "PersonNotice",
     "PublicCertification",
     "RegulatorRequest",
 ]
@@ -108,20 +107,6 @@ class Disclosure:
     reference: str | None
     token_id: str
     disclosed_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PersonNotice:
-    """A notice owed to a person; ``subject_id`` names what it tells about (a disclosure, or
-    the credential re-issued after a key compromise)."""
-
-    id: str
-    person_id: str
-    kind: str
-    subject_id: str
-    created_at: datetime
-    sent_at: datetime | None
-    sent_by: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,16 +44,17 @@ from issuer.model import (
     Credential,
     CredentialKind,
     KeyState,
+    NoticeKind,
     PersonNotice,
     SchemeMark,
     SigningKey,
     StatusSlot,
 )
-from issuer.process import lifecycle
+from issuer.process import lifecycle, notices
 from issuer.process.due import ACTOR as DUE_JOBS_ACTOR
 from issuer.process.due import DueJob
 from issuer.publication import outbox
-from issuer.runtime import Clock, Entropy, new_id
+from issuer.runtime import Clock, Entropy
 from issuer.store import Reader, Store, Tx
 from issuer.store.audit import AuditActor
 from schemas.publication import DocumentKind
@@ -79,7 +80,7 @@ log = logging.getLogger("certreg.compromise")
 
 REASON = "key-compromise"
 """The reason the audit gives for a credential re-issued because its key was compromised."""
-NOTICE_KIND = "reissued-after-key-compromise"
+NOTICE_KIND = NoticeKind.REISSUED.value
 """The kind of the notice queued for a holder whose credentials were re-issued: staff send
 them the new certificate (its QR code now answers Valid) and say why the old one changed."""
 BATCH_SIZE = 200
@@ -230,16 +231,18 @@ def reissue_certification(
         issued.append(mark)
     if not issued:
         return None
-    notice = PersonNotice(
-        id=new_id(entropy),
+    notice = notices.queue(
+        tx,
+        now=now,
+        entropy=entropy,
         person_id=certification.person_id,
-        kind=NOTICE_KIND,
+        kind=NoticeKind.REISSUED,
         subject_id=issued[0].id,
-        created_at=now,
-        sent_at=None,
-        sent_by=None,
+        facts={
+            "certificate_number": certification.certificate_number,
+            "reissued_on": now.date().isoformat(),
+        },
     )
-    tx.insert_person_notice(notice)
     for credential in issued:
         before = [c for c in replaced if c.kind is credential.kind]
         tx.append_audit(

@@ -35,11 +35,13 @@ from issuer.model import (
     CertificationStatus,
     ConfidentialField,
     Disclosure,
+    NoticeKind,
     PersonNotice,
     PublicCertification,
     RegulatorRequest,
     Role,
 )
+from issuer.process import notices
 from issuer.process.auth import Actor
 from issuer.process.lifecycle import get_certification
 from issuer.process.persons import get_person
@@ -84,7 +86,7 @@ EXPORT_BATCH = 500
 LEGAL_BASIS_MIN = 10
 LEGAL_BASIS_MAX = 2000
 REFERENCE_MAX = 200
-NOTICE_KIND = "confidential-disclosure"
+NOTICE_KIND = NoticeKind.DISCLOSURE.value
 
 _CURSOR_MAX = 512
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -368,16 +370,21 @@ def disclose(
         disclosed_at=now,
     )
     tx.insert_disclosure(disclosure)
-    notice = PersonNotice(
-        id=new_id(entropy),
+    notice = notices.queue(
+        tx,
+        now=now,
+        entropy=entropy,
         person_id=person.id,
-        kind=NOTICE_KIND,
+        kind=NoticeKind.DISCLOSURE,
         subject_id=disclosure.id,
-        created_at=now,
-        sent_at=None,
-        sent_by=None,
+        facts={
+            "certificate_number": certification.certificate_number,
+            "field": field.value,
+            "regulator": (tx.token_name(actor.token_id) or "a regulator")[:200],
+            "legal_basis": basis[:500],
+            "disclosed_on": now.date().isoformat(),
+        },
     )
-    tx.insert_person_notice(notice)
     tx.append_audit(
         at=now,
         actor=actor.audit_name,

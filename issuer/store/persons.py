@@ -6,9 +6,8 @@ regulators' requests."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from issuer.model import (
     ConfidentialField,
@@ -19,6 +18,7 @@ from issuer.model import (
     RegulatorRequest,
 )
 from issuer.store.base import Unit, _columns, _fields
+from issuer.store.notices import to_notice
 from issuer.store.tables import (
     DisclosureRow,
     PersonConfidentialRow,
@@ -74,12 +74,12 @@ class PersonReads(Unit):
             .where(PersonNoticeRow.person_id == person_id)
             .order_by(PersonNoticeRow.created_at, PersonNoticeRow.id)
         )
-        return [PersonNotice(**_columns(r)) for r in rows]
+        return [to_notice(r) for r in rows]
 
 
 class PersonWrites(Unit):
-    """Persons, disclosures, person notices and regulators' requests, written; a notice
-    locked before it is marked sent."""
+    """Persons, disclosures and regulators' requests, written (notices are written by
+    :mod:`issuer.store.notices`)."""
 
     def insert_person(self, person: Person) -> None:
         self._s.add(
@@ -102,21 +102,6 @@ class PersonWrites(Unit):
         fields["field"] = disclosure.field.value
         self._s.add(DisclosureRow(**fields))
         self._flush("disclosure")
-
-    def insert_person_notice(self, notice: PersonNotice) -> None:
-        self._s.add(PersonNoticeRow(**_fields(notice)))
-        self._flush("person notice")
-
-    def lock_person_notice(self, notice_id: str) -> PersonNotice | None:
-        row = self._s.get(PersonNoticeRow, notice_id, with_for_update=True)
-        return None if row is None else PersonNotice(**_columns(row))
-
-    def mark_notice_sent(self, notice_id: str, *, at: datetime, by: str) -> None:
-        self._s.execute(
-            update(PersonNoticeRow)
-            .where(PersonNoticeRow.id == notice_id)
-            .values(sent_at=at, sent_by=by)
-        )
 
     def insert_regulator_request(self, request: RegulatorRequest) -> None:
         self._s.add(RegulatorRequestRow(**_fields(request)))

@@ -259,6 +259,7 @@ class PersonConfidentialRow(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(Text)
     identity_document_ref: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class ApplicationRow(Base):
@@ -813,10 +814,14 @@ class DisclosureRow(Base):
 
 
 class PersonNoticeRow(Base):
-    """A notice the body owes a person (a disclosure of their data, a credential re-issued
-    after a key compromise), until staff send it."""
+    """A notice the body owes a person (a decision about them, a disclosure of their data, a
+    credential re-issued after a key compromise) and where it is on its way to them: the
+    sender claims it by ``state`` and ``next_attempt_at`` (the index it reads by), staff
+    send the ``no-address`` ones by hand. ``facts`` is JSON of short texts; ``secret_url``
+    is wiped as soon as the notice is sent or dead."""
 
     __tablename__ = "person_notices"
+    __table_args__ = (Index("ix_person_notices_state_due", "state", "next_attempt_at"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -824,6 +829,13 @@ class PersonNoticeRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     sent_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    facts: Mapped[str] = mapped_column(Text)
+    secret_url: Mapped[str | None] = mapped_column(String(2000))
 
 
 class RegulatorRequestRow(Base):

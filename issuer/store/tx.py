@@ -22,6 +22,7 @@ from issuer.store.feeds import FeedReads
 from issuer.store.holders import HolderReads, HolderWrites
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.management import FindingReads, FindingWrites
+from issuer.store.notices import NoticeReads, NoticeWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
 from issuer.store.recertification import RecertificationReads, RecertificationWrites
@@ -58,6 +59,7 @@ class Reader(
     OutboxReads,
     BulkReads,
     RosterReads,
+    NoticeReads,
     HolderReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
@@ -84,6 +86,7 @@ class Tx(
     AuditWrites,
     OutboxWrites,
     RosterWrites,
+    NoticeWrites,
     HolderWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

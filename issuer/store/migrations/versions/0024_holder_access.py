@@ -12,7 +12,7 @@ before it was received by a staff member, so it keeps its ``received_by``. A dow
 refuses while an appeal sent by a person is on record, rather than lose it.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2027-01-20
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
