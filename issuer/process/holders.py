@@ -31,6 +31,7 @@ from issuer.model import (
     SignInLink,
     SignInVia,
 )
+from issuer.process import notices
 from issuer.process.auth import Actor
 from issuer.process.persons import get_person
 from issuer.runtime import Entropy, new_id
@@ -40,6 +41,7 @@ from schemas.publication import DocumentKind
 
 __all__ = [
     "LINK_PATH",
+    "NOTICE_KIND",
     "IssuedLink",
     "OpenedSession",
     "check_form_token",
@@ -61,6 +63,8 @@ _SECRET_BYTES = 32
 _TOKEN = re.compile(r"^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$")
 _ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
 _FORM_CONTEXT = b"certreg holder form token"
+NOTICE_KIND = "holder-sign-in"
+"""The kind of the notice that carries a sign-in link asked for by e-mail."""
 REQUEST_ACTOR = "system:holder-sign-in-request"
 """The audit actor of a link asked for on the public page: anyone may type an address."""
 
@@ -167,11 +171,16 @@ def links_for_address(
     address: str,
     minutes: int,
     per_person_per_hour: int,
+    base_url: str,
 ) -> list[IssuedLink]:
-    """Links for each person whose e-mail address on record is ``address``, at most
-    ``per_person_per_hour`` for one person in an hour; none for an unknown address. The
-    caller sends each to the address on record and tells the asker the same either way."""
+    """A link for each person whose e-mail address on record is ``address``, queued as a
+    ``holder-sign-in`` notice to that address (the notice keeps the link until it is sent,
+    then wipes it); at most ``per_person_per_hour`` for one person in an hour; none for an
+    unknown address, and none while the base URL is not https (a link must not travel in
+    clear). The caller tells the asker the same whatever this finds."""
     address = address.strip()
+    if not base_url.startswith("https://"):
+        return []
     if len(address) > 254 or not _ADDRESS.fullmatch(address):
         return []
     issued = []
@@ -179,18 +188,27 @@ def links_for_address(
         made = tx.sign_in_links_since(person_id, now - timedelta(hours=1), SignInVia.EMAIL)
         if made >= per_person_per_hour:
             continue
-        issued.append(
-            _make_link(
-                tx,
-                person_id=person_id,
-                via=SignInVia.EMAIL,
-                now=now,
-                entropy=entropy,
-                minutes=minutes,
-                created_by=None,
-                audit_as=REQUEST_ACTOR,
-            )
+        made_link = _make_link(
+            tx,
+            person_id=person_id,
+            via=SignInVia.EMAIL,
+            now=now,
+            entropy=entropy,
+            minutes=minutes,
+            created_by=None,
+            audit_as=REQUEST_ACTOR,
         )
+        notices.queue(
+            tx,
+            now=now,
+            entropy=entropy,
+            person_id=person_id,
+            kind=NOTICE_KIND,
+            subject_id=made_link.link.id,
+            facts={"minutes": str(minutes), "expires_at": made_link.link.expires_at.isoformat()},
+            secret_url=made_link.url(base_url),
+        )
+        issued.append(made_link)
     return issued
 
 

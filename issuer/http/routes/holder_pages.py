@@ -115,7 +115,7 @@ _CERTIFICATION = """{% extends "base.html" %}
 <h1>{{ scheme }}</h1>
 <dl class="facts">
 <dt>Certificate</dt><dd><span class="code">{{ number }}</span></dd>
-<dt>Status</dt><dd>{{ status }}</dd>
+<dt>Status</dt><dd>{{ standing }}</dd>
 <dt>Valid from</dt><dd>{{ effective }}</dd>
 <dt>Valid until</dt><dd>{{ expiry }}</dd>
 <dt>Scope</dt><dd>{{ scope }}</dd>
