@@ -137,9 +137,13 @@ class HolderReads(Unit):
                     CertificationRow.person_id == person_id,
                     LifecycleDecisionRow.decided_by.is_not(None),
                 )
+                .order_by(LifecycleDecisionRow.seq)
             )
         ]
-        return sorted(found, key=lambda d: (d.decided_at, d.id))
+        # Stable: at one instant a grant comes before what was decided on its certification.
+        return sorted(
+            found, key=lambda d: (d.decided_at, d.kind is AppealedKind.LIFECYCLE_DECISION)
+        )
 
     def appeals_of_person(self, person_id: str) -> list[Appeal]:
         rows = self._s.scalars(

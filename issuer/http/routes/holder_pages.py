@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import Response
-from jinja2 import ChoiceLoader, DictLoader, Environment, PackageLoader, StrictUndefined
+from jinja2 import DictLoader, Environment, StrictUndefined
 from markupsafe import Markup
 
 from issuer.model import Certification
@@ -25,7 +25,31 @@ HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
 """The registry's page headers, and never kept by a browser or a proxy: the pages are one
 person's."""
 
-_SIGN_IN = """{% extends "base.html" %}
+_BASE = """<!doctype html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{{ title }} · {{ site_name }}</title>
+<style>{{ css }}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site">
+<p class="site-name"><a href="/holder">{{ site_name }}</a></p>
+</header>
+<main id="main">
+{% block content %}{% endblock %}
+</main>
+<footer class="site">
+<p>Your own records, kept by the certification body. Only you see this page.</p>
+</footer>
+</body>
+</html>
+"""
+
+_SIGN_IN = """{% extends "holder_base.html" %}
 {% block content %}
 <h1>Sign in to your certifications</h1>
 {% if sent %}
@@ -44,7 +68,7 @@ link that signs you in; no password is needed.</p>
 {% endblock %}
 """
 
-_LINK = """{% extends "base.html" %}
+_LINK = """{% extends "holder_base.html" %}
 {% block content %}
 <h1>Sign in</h1>
 <p>This link signs you in to your certifications. It works once.</p>
@@ -55,7 +79,7 @@ _LINK = """{% extends "base.html" %}
 {% endblock %}
 """
 
-_PROBLEM = """{% extends "base.html" %}
+_PROBLEM = """{% extends "holder_base.html" %}
 {% block content %}
 <h1>{{ heading }}</h1>
 <p>{{ message }}</p>
@@ -68,7 +92,7 @@ _SIGN_OUT = """<form method="post" action="/holder/sign-out">
 <p><button type="submit">Sign out</button></p>
 </form>"""
 
-_HOME = """{% extends "base.html" %}
+_HOME = """{% extends "holder_base.html" %}
 {% block content %}
 <h1>{{ name }}</h1>
 <h2>Your certifications</h2>
@@ -109,7 +133,7 @@ else "List me in the directory" }}</button></p>
 {% endblock %}
 """
 
-_CERTIFICATION = """{% extends "base.html" %}
+_CERTIFICATION = """{% extends "holder_base.html" %}
 {% block content %}
 <p class="crumbs"><a href="/holder">Your certifications</a></p>
 <h1>{{ scheme }}</h1>
@@ -143,7 +167,7 @@ profile</a></p>
 {% endblock %}
 """
 
-_APPEAL = """{% extends "base.html" %}
+_APPEAL = """{% extends "holder_base.html" %}
 {% block content %}
 <p class="crumbs"><a href="/holder">Your certifications</a></p>
 <h1>Make an appeal</h1>
@@ -173,7 +197,7 @@ no part in the decision looks at it again, and the body tells you the outcome.</
 {% endblock %}
 """
 
-_APPEAL_SENT = """{% extends "base.html" %}
+_APPEAL_SENT = """{% extends "holder_base.html" %}
 {% block content %}
 <p class="crumbs"><a href="/holder">Your certifications</a></p>
 <h1>Appeal received</h1>
@@ -183,22 +207,18 @@ body will acknowledge it by {{ acknowledge_by }} and decide it by {{ decide_by }
 """
 
 _environment = Environment(
-    loader=ChoiceLoader(
-        [
-            DictLoader(
-                {
-                    "holder_sign_in.html": _SIGN_IN,
-                    "holder_link.html": _LINK,
-                    "holder_problem.html": _PROBLEM,
-                    "sign_out.html": _SIGN_OUT,
-                    "holder_home.html": _HOME,
-                    "holder_certification.html": _CERTIFICATION,
-                    "holder_appeal.html": _APPEAL,
-                    "holder_appeal_sent.html": _APPEAL_SENT,
-                }
-            ),
-            PackageLoader("registry", "templates"),
-        ]
+    loader=DictLoader(
+        {
+            "holder_base.html": _BASE,
+            "holder_sign_in.html": _SIGN_IN,
+            "holder_link.html": _LINK,
+            "holder_problem.html": _PROBLEM,
+            "sign_out.html": _SIGN_OUT,
+            "holder_home.html": _HOME,
+            "holder_certification.html": _CERTIFICATION,
+            "holder_appeal.html": _APPEAL,
+            "holder_appeal_sent.html": _APPEAL_SENT,
+        }
     ),
     autoescape=True,
     undefined=StrictUndefined,
@@ -220,7 +240,6 @@ def page(
         lang="en",
         site_name=SITE,
         css=Markup(CSS),  # noqa: S704 - the registry's constant, hashed into its CSP
-        generated_at=None,
         **context,
     )
     return Response(
