@@ -433,3 +433,27 @@ def test_two_uses_of_one_link_at_once_open_one_session(
     with office.store.reading() as tx:
         entries = [e for e in tx.audit_entries(limit=100_000) if e.action == "holder.signed-in"]
     assert len(entries) == 1
+
+
+def test_a_sign_in_link_never_reaches_the_access_log() -> None:
+    """uvicorn logs each request's path; a link's token is taken out of it."""
+    import logging
+
+    from issuer.http.routes.holder_sign_in import LinkRedaction
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/holder/link/abc.secret-part", "1.1", 200),
+        None,
+    )
+    assert LinkRedaction().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /holder/link/… HTTP/1.1" 200'
+    other = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, "%s", ("/holder/sign-in",), None
+    )
+    LinkRedaction().filter(other)
+    assert other.getMessage() == "/holder/sign-in"

@@ -429,6 +429,7 @@ def create_app(
     app.include_router(holder_sign_in.router)
     app.include_router(holder.router)
     app.state.holder_intake = holder_session.HolderIntake(app.state.services)
+    holder_sign_in.hide_links_from_access_log()  # a working link never reaches a log line
     _install_error_handlers(app)
     if registry is not None:
         _attach_registry(app, registry, settings, publish_interval)

@@ -226,7 +226,7 @@ def credential_file(credential_id: str, request: Request, services: ServicesDep)
 @router.post(
     "/directory",
     response_class=Response,
-    responses={**TO_SIGN_IN, **html_errors(403, 413)},
+    responses={**TO_SIGN_IN, **html_errors(403, 413, 422)},
     openapi_extra=FORM,
 )
 def directory(request: Request, form: Form, services: ServicesDep) -> Response:

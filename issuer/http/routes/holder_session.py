@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from issuer.errors import NotFound, PayloadTooLarge, RateLimited, SignInRefused
+from issuer.errors import InvalidInput, NotFound, PayloadTooLarge, RateLimited, SignInRefused
 from issuer.http.deps import Services
 from issuer.http.routes.holder_pages import page
 from issuer.model import HolderSession
@@ -97,14 +97,15 @@ class HolderIntake:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """A form's fields (the first value of each), from a body of at most 32 KiB."""
+    """A form's fields (the first value of each), from a body of at most 32 KiB; a body
+    that is not a form is refused (422), never guessed at."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise PayloadTooLarge(f"a form is at most {MAX_FORM_BYTES} bytes")
     try:
-        fields = parse_qs(body.decode("utf-8"), max_num_fields=10)
+        fields = parse_qs(body.decode("utf-8"), max_num_fields=10, strict_parsing=bool(body))
     except (UnicodeDecodeError, ValueError):
-        fields = {}
+        raise InvalidInput("the request is not a form of this site") from None
     return {name: values[0] for name, values in fields.items() if values}
 
 

@@ -12,6 +12,7 @@ the link is shown.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -39,12 +40,35 @@ from issuer.process.auth import Actor
 from issuer.store import Tx
 from schemas.openapi import problem_responses
 
-__all__ = ["api_router", "router"]
+__all__ = ["LinkRedaction", "api_router", "hide_links_from_access_log", "router"]
 
 router = APIRouter(prefix="/holder", tags=["certified persons' own access"])
 api_router = APIRouter(tags=["persons"])
 
 Clerk = Annotated[Actor, allow(*REGISTRY_CLERKS)]
+
+
+class LinkRedaction(logging.Filter):
+    """Takes the token out of a sign-in link's path in an access log line, so the server's
+    log never holds a link that works: ``/holder/link/…`` is logged instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(
+                f"{holders.LINK_PATH}…"
+                if isinstance(a, str) and a.startswith(holders.LINK_PATH)
+                else a
+                for a in args
+            )
+        return True
+
+
+def hide_links_from_access_log() -> None:
+    """Install :class:`LinkRedaction` on uvicorn's access log, once."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, LinkRedaction) for f in access.filters):
+        access.addFilter(LinkRedaction())
 
 
 # ── signing in and out ─────────────────────────────────────────────────────────────────
@@ -59,7 +83,7 @@ def sign_in_page(
 @router.post(
     "/sign-in",
     response_class=Response,
-    responses={**PAGE, **html_errors(413, 429)},
+    responses={**PAGE, **html_errors(413, 422, 429)},
     openapi_extra=FORM,
 )
 def ask_for_link(form: ThrottledForm, services: ServicesDep) -> Response:
@@ -91,7 +115,7 @@ def link_page(token: str) -> Response:
 @router.post(
     "/link",
     response_class=Response,
-    responses={**TO_SIGN_IN, **html_errors(403, 413, 429)},
+    responses={**TO_SIGN_IN, **html_errors(403, 413, 422, 429)},
     openapi_extra=FORM,
 )
 def use_link(form: ThrottledForm, services: ServicesDep) -> Response:
@@ -129,7 +153,7 @@ def use_link(form: ThrottledForm, services: ServicesDep) -> Response:
 @router.post(
     "/sign-out",
     response_class=Response,
-    responses={**TO_SIGN_IN, **html_errors(403, 413)},
+    responses={**TO_SIGN_IN, **html_errors(403, 413, 422)},
     openapi_extra=FORM,
 )
 def sign_out(request: Request, form: Form, services: ServicesDep) -> Response:
