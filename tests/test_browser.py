@@ -329,8 +329,15 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
     link = server.api("POST", f"/persons/{certification['person_id']}/sign-in-links", registrar)
     assert link["url"].startswith(f"{server.base}/holder/link/")
 
+    person = server.api("GET", f"/persons/{certification['person_id']}", registrar)
+
     def in_directory() -> list[str]:
-        found = httpx.get(f"{server.base}/directory", timeout=5).json()["results"]
+        found = httpx.get(
+            f"{server.base}/directory",
+            params={"name": person["family_name"]},
+            headers={"Accept": "application/json"},
+            timeout=5,
+        ).json()["results"]
         return [str(e["certificateNumber"]) for e in found]
 
     _wait_for(lambda: number in in_directory(), "the certificate in the directory")
