@@ -198,6 +198,7 @@ def test_a_link_asked_for_by_e_mail_is_queued_as_a_notice_and_the_page_says_the_
         queued = [n for n in tx.person_notices(person_id) if n.kind == "holder-sign-in"]
     [notice] = queued
     assert notice.secret_url is not None
+    assert notice.facts is not None
     assert notice.facts["minutes"] == "30"
     signed_in(client, notice.secret_url)
     assert number in client.get("/holder").text
