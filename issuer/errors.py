@@ -6,7 +6,8 @@ Domain code raises these; only ``issuer.http.app`` turns them into problem+json.
     ├── Unauthenticated          401  no, malformed or unknown bearer token
     ├── InvalidCursor            400  a pagination cursor this API did not hand out
     ├── Forbidden                403  the token's role may not use this route
-    │   └── ImpartialityRefused  403  conflict of interest, own trainee, examined candidate…
+    │   ├── ImpartialityRefused  403  conflict of interest, own trainee, examined candidate…
+    │   └── SignInRefused        403  a holder's sign-in link or form token that does not work
     ├── NotFound                 404  no such record (malformed ids are unknown ids)
     ├── StateConflict            409  the record is not in a state that allows the action
     ├── Duplicate                409  a record with this natural key exists
@@ -31,6 +32,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
+    "SignInRefused",
     "StateConflict",
     "Unauthenticated",
     "Unavailable",
@@ -76,6 +78,14 @@ class ImpartialityRefused(Forbidden):
 
     kind = "impartiality-refused"
     title = "Refused to protect impartiality"
+
+
+class SignInRefused(Forbidden):
+    """A certified person's sign-in link that is unknown, used or expired, or a form of
+    their pages sent without the token of their session (cross-site request forgery)."""
+
+    kind = "sign-in-refused"
+    title = "This sign-in does not work"
 
 
 class NotFound(IssuerError):
@@ -310,6 +320,15 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         403,
         "Only the staff member assigned to investigate a complaint answers it, and only the "
         "decision-maker assigned to an appeal decides it (9.8, 9.9).",
+    ),
+    "sign-in-refused": (
+        403,
+        "The sign-in link is unknown, already used or expired: ask for a new one.",
+    ),
+    "form-token-invalid": (
+        403,
+        "A form of a certified person's own pages came without the token of their session "
+        "(it may be from another site, or the session ended): open the page again.",
     ),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -167,6 +167,33 @@ class Settings(BaseSettings):
         'client, as JSON (e.g. ["10.0.0.0/8"])',
     )
 
+    holder_link_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=7 * 24 * 60,
+        description="minutes a certified person's sign-in link works (once) after it is made",
+    )
+    holder_session_hours: int = Field(
+        default=8,
+        ge=1,
+        le=24 * 30,
+        description="hours a certified person stays signed in, unless they sign out",
+    )
+    holder_sign_in_per_minute: int = Field(
+        default=5,
+        ge=0,
+        le=1_000_000,
+        description="sign-in link requests (and link uses) per client and minute (0: off, for "
+        "a deployment that limits in its proxy)",
+    )
+    holder_sign_in_burst: int = Field(default=5, ge=1, le=1_000_000)
+    holder_links_per_person_per_hour: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="sign-in links e-mailed to one person in an hour, however many are asked",
+    )
+
     @model_validator(mode="after")
     def _secrets_outside_demo(self) -> Settings:
         passphrase = self.key_passphrase

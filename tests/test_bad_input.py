@@ -516,7 +516,13 @@ def _admitted(client: TestClient, office: BackOffice, method: str, path: str) ->
 def test_unknown_and_malformed_ids_in_paths_are_not_found(
     office: BackOffice, client: TestClient, store: Store
 ) -> None:
-    reads = [path for method, path, _ in _openapi_routes(client) if method == "get" and "{" in path]
+    # A certified person's own pages answer a browser without a session with the sign-in
+    # page, whatever the path; tests/test_holders.py checks their 404s with a session.
+    reads = [
+        path
+        for method, path, _ in _openapi_routes(client)
+        if method == "get" and "{" in path and not path.startswith("/holder/")
+    ]
     assert len(reads) >= 8, reads
     before = snapshot(store)
     for template in reads:

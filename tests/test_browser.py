@@ -310,3 +310,79 @@ def test_the_api_docs_render_without_the_internet(server: Server) -> None:
     assert len(paths) > 50, paths
     for path in ("/directory", "/v/{credential_id}", "/api/v1/certifications/{number}"):
         assert any(p.replace("\u200b", "") == path for p in paths), path
+
+
+def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
+    server: Server,
+) -> None:
+    """A registrar makes a person's sign-in link; on a phone 360 pixels wide, without
+    JavaScript, the person opens it, signs in, sees their certification, downloads the
+    printable certificate, and takes themselves out of the public directory, which the
+    registry follows at once."""
+    from playwright.sync_api import sync_playwright
+
+    admin = (server.data_dir / "demo-admin.token").read_text("utf-8").strip()
+    registrar = server.token("registrar", "Browser Test Registrar")
+    listed = server.api("GET", "/certifications", admin)
+    certification = listed[0]
+    number = certification["certificate_number"]
+    link = server.api("POST", f"/persons/{certification['person_id']}/sign-in-links", registrar)
+    assert link["url"].startswith(f"{server.base}/holder/link/")
+
+    person = server.api("GET", f"/persons/{certification['person_id']}", registrar)
+
+    def in_directory() -> list[str]:
+        found = httpx.get(
+            f"{server.base}/directory",
+            params={"name": person["family_name"]},
+            headers={"Accept": "application/json"},
+            timeout=5,
+        ).json()["results"]
+        return [str(e["certificateNumber"]) for e in found]
+
+    _wait_for(lambda: number in in_directory(), "the certificate in the directory")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(
+                viewport={"width": WIDTH, "height": HEIGHT},
+                java_script_enabled=False,
+                accept_downloads=True,
+            )
+            page = context.new_page()
+            page.goto(link["url"])
+            page.get_by_role("button", name="Sign in").click()
+            assert page.url == f"{server.base}/holder"
+            main = page.inner_text("main")
+            assert number in main
+            assert "You are listed in the directory." in main
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+
+            page.locator(f'a[href="/holder/certifications/{number}"]').click()
+            assert "Printable certificate" in page.inner_text("main")
+            with page.expect_download() as download:
+                page.get_by_role("link", name="Printable certificate (PDF)").click()
+            saved = download.value.path()
+            assert saved is not None
+            assert Path(saved).read_bytes().startswith(b"%PDF")
+            assert download.value.suggested_filename == f"certificate-{number}.pdf"
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+
+            page.get_by_role("link", name="Your certifications").first.click()
+            page.get_by_role("button", name="Take me out of the directory").click()
+            assert "You are not listed in the directory." in page.inner_text("main")
+            _wait_for(lambda: number not in in_directory(), "the registry to follow", 3.0)
+
+            page.get_by_role("button", name="Sign out").click()
+            assert "You are signed out." in page.inner_text("main")
+            page.goto(f"{server.base}/holder")
+            assert page.url == f"{server.base}/holder/sign-in"
+        finally:
+            browser.close()

@@ -29,10 +29,13 @@ from issuer.http.routes import (
     cases,
     complaints,
     credentials,
+    holder,
+    holder_session,
+    holder_sign_in,
     lifecycle,
     management,
-    openbadges,
     notices,
+    openbadges,
     public_complaints,
     records,
     regulator,
@@ -445,11 +448,16 @@ def create_app(
         notices,
     ):
         api.include_router(module.router)
+    api.include_router(holder_sign_in.api_router)
     app.include_router(api)
     app.include_router(_problems_router())
     app.include_router(regulator.router)
     app.include_router(public_complaints.router)
     app.state.complaint_intake = public_complaints.PublicIntake(app.state.services)
+    app.include_router(holder_sign_in.router)
+    app.include_router(holder.router)
+    app.state.holder_intake = holder_session.HolderIntake(app.state.services)
+    holder_sign_in.hide_links_from_access_log()  # a working link never reaches a log line
     _install_error_handlers(app)
     if registry is not None:
         _attach_registry(app, registry, settings, publish_interval)

@@ -87,6 +87,7 @@ from issuer.model.credentials import (
     StatusPurpose,
     StatusSlot,
 )
+from issuer.model.holders import DecisionAbout, HolderSession, SignInLink, SignInVia
 from issuer.model.impartiality_risks import (
     ACCEPTABLE_SCORE,
     ImpartialityRisk,
@@ -178,6 +179,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "Decision",
+    "DecisionAbout",
     "DecisionOutcome",
     "Disclosure",
     "Examination",
@@ -189,6 +191,7 @@ __all__ = [
     "FindingSource",
     "FindingState",
     "FindingStep",
+    "HolderSession",
     "ImpartialityRisk",
     "InvigilationMode",
     "KeyState",
@@ -223,6 +226,8 @@ __all__ = [
     "SchemeMark",
     "SchemeVersion",
     "ScopeItem",
+    "SignInLink",
+    "SignInVia",
     "SigningKey",
     "Staff",
     "StatusList",

@@ -81,6 +81,9 @@ class ContactChannel(enum.StrEnum):
     IN_PERSON = "in-person"
     PHONE = "phone"
     ONLINE_FORM = "online-form"
+    OWN_ACCESS = "own-access"
+    """The certified person's own signed-in pages (``/holder``): received from them, by no
+    staff member."""
 
 
 class AppealOutcome(enum.StrEnum):
@@ -106,11 +109,12 @@ class AppealRemedy(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AppealStep:
-    """One step of an appeal: the state reached, when, and by which staff member."""
+    """One step of an appeal: the state reached, when, and by which staff member (none for
+    the receipt of an appeal the person sent through their own access)."""
 
     state: AppealState
     at: datetime
-    by: str
+    by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,9 @@ class Appeal:
     decide_by: date
     state: AppealState
     received_at: datetime
-    received_by: str
+    received_by: str | None
+    """The registrar who recorded it; empty when the person sent it through their own
+    access (channel ``own-access``)."""
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     investigator_id: str | None = None
@@ -174,4 +180,8 @@ class Appeal:
             (AppealState.CLOSED, self.closed_at, self.closed_by),
             (AppealState.WITHDRAWN, self.withdrawn_at, self.withdrawn_by),
         ]
-        return [AppealStep(s, at, by) for s, at, by in taken if at is not None and by]
+        return [
+            AppealStep(s, at, by)
+            for s, at, by in taken
+            if at is not None and (by or s is AppealState.RECEIVED)
+        ]

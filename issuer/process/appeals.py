@@ -14,9 +14,11 @@ state as :data:`issuer.model.APPEAL_TRANSITIONS` allows; any other move is a 409
 An upheld appeal changes nothing by itself: it records the remedy due, and a decision-maker
 gives it through the normal lifecycle decision naming the appeal
 (:func:`issuer.process.lifecycle.reinstate`, :func:`issuer.process.lifecycle.change_scope`),
-which calls :func:`remedy_due` before and :func:`record_remedy` after it decides; a
-``re-grant`` through a grant naming it (:func:`issuer.process.decisions.decide`, with
-:func:`regrant_due` and :func:`record_regrant`), on an application of the same person in
+which calls :func:`issuer.process.appeal_remedies.remedy_due` before and
+:func:`~issuer.process.appeal_remedies.record_remedy` after it decides; a ``re-grant``
+through a grant naming it (:func:`issuer.process.decisions.decide`, with
+:func:`~issuer.process.appeal_remedies.regrant_due` and
+:func:`~issuer.process.appeal_remedies.record_regrant`), on an application of the same person in
 the same scheme.
 
 The grounds and the rationale are confidential: kept here, never in an audit entry, never
@@ -38,8 +40,6 @@ from issuer.model import (
     AppealRemedy,
     AppealState,
     Appellant,
-    Application,
-    Certification,
     ContactChannel,
     Examination,
     LifecycleKind,
@@ -52,26 +52,28 @@ from issuer.process.impartiality import (
 )
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from issuer.store.audit import AuditActor
 
 __all__ = [
+    "DONE_STATES",
     "AppealInput",
+    "Appealed",
     "acknowledge",
+    "appealed_decision",
     "assign",
+    "audit_step",
     "close",
     "communicate",
     "decide",
     "get_appeal",
     "list_appeals",
     "receive",
-    "record_regrant",
-    "record_remedy",
-    "regrant_due",
-    "regrant_evidence",
-    "remedy_due",
+    "receive_from_person",
+    "refuse_took_part",
     "withdraw",
 ]
 
-_DONE = frozenset({AppealState.DECIDED, AppealState.COMMUNICATED, AppealState.CLOSED})
+DONE_STATES = frozenset({AppealState.DECIDED, AppealState.COMMUNICATED, AppealState.CLOSED})
 _REMEDIES: dict[tuple[AppealedKind, str], frozenset[AppealRemedy]] = {
     (AppealedKind.DECISION, "deny"): frozenset({AppealRemedy.RE_GRANT}),
     (AppealedKind.LIFECYCLE_DECISION, LifecycleKind.SUSPEND.value): frozenset(
@@ -98,7 +100,7 @@ class AppealInput:
 
 
 @dataclass(frozen=True, slots=True)
-class _Appealed:
+class Appealed:
     """What an appeal is against: who decided, about whom, relying on which examinations."""
 
     kind: str
@@ -109,7 +111,7 @@ class _Appealed:
     examinations: tuple[Examination, ...]
 
 
-def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
+def appealed_decision(tx: Tx, kind: AppealedKind, decision_id: str) -> Appealed:
     if kind is AppealedKind.DECISION:
         decision = tx.get_decision(decision_id)
         if decision is None:
@@ -117,7 +119,7 @@ def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
         application = tx.get_application(decision.application_id)
         assert application is not None
         certification = tx.certification_for_application(application.id)
-        return _Appealed(
+        return Appealed(
             kind=decision.outcome.value,
             decided_by=decision.decision_maker_id,
             person_id=application.person_id,
@@ -136,7 +138,7 @@ def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
     certification = tx.get_certification(lifecycle.certification_id)
     assert certification is not None
     examinations = (tx.get_examination(e) for e in lifecycle.examination_ids)
-    return _Appealed(
+    return Appealed(
         kind=lifecycle.kind.value,
         decided_by=lifecycle.decided_by,
         person_id=certification.person_id,
@@ -146,7 +148,7 @@ def _appealed(tx: Tx, kind: AppealedKind, decision_id: str) -> _Appealed:
     )
 
 
-def _refuse_took_part(appealed: _Appealed, staff_id: str, acting_as: str) -> None:
+def refuse_took_part(appealed: Appealed, staff_id: str, acting_as: str) -> None:
     if staff_id == appealed.decided_by:
         raise ImpartialityRefused(
             f"the {acting_as} took the decision appealed: an appeal is decided, and its "
@@ -158,8 +160,8 @@ def _refuse_took_part(appealed: _Appealed, staff_id: str, acting_as: str) -> Non
 
 def _refuse_involved(tx: Tx, appeal: Appeal, staff_id: str, acting_as: str) -> None:
     """Refuse ``staff_id`` if they took any part in the decision appealed (9.8)."""
-    appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
-    _refuse_took_part(appealed, staff_id, acting_as)
+    appealed = appealed_decision(tx, appeal.decision_kind, appeal.decision_id)
+    refuse_took_part(appealed, staff_id, acting_as)
     refuse_trainer_of(tx, staff_id=staff_id, person_id=appeal.person_id, acting_as=acting_as)
     if tx.conflicts_between(staff_id, appeal.person_id):
         # No measure lifts it here: an appeal is heard by someone free of the matter (9.8),
@@ -198,9 +200,75 @@ def receive(
     deadlines counted from that day."""
     if data.received_on > now.date():
         raise InvalidInput("an appeal cannot be received in the future")
+    if data.channel is ContactChannel.OWN_ACCESS:
+        raise InvalidInput("only the person sends an appeal through their own access")
+    appealed = appealed_decision(tx, data.decision_kind, data.decision_id)
+    return _received(
+        tx,
+        audit_as=actor.audit_name,
+        now=now,
+        entropy=entropy,
+        data=data,
+        appealed=appealed,
+        received_by=actor.staff(),
+        days=(acknowledge_days, decide_days),
+    )
+
+
+def receive_from_person(
+    tx: Tx,
+    *,
+    person_id: str,
+    now: datetime,
+    entropy: Entropy,
+    decision_kind: AppealedKind,
+    decision_id: str,
+    grounds: str,
+    acknowledge_days: int,
+    decide_days: int,
+) -> Appeal:
+    """Record an appeal the person sent through their own access, received today by no staff
+    member; staff handle it from there as any other. A person appeals only a decision about
+    themselves: any other is "not found", so that no one learns what exists."""
+    try:
+        appealed = appealed_decision(tx, decision_kind, decision_id)
+    except InvalidInput:
+        raise NotFound(f"no decision {decision_id[:64]!r} about you") from None
+    if appealed.person_id != person_id:
+        raise NotFound(f"no decision {decision_id[:64]!r} about you")
+    data = AppealInput(
+        decision_kind=decision_kind,
+        decision_id=decision_id,
+        grounds=grounds,
+        received_on=now.date(),
+        appellant=Appellant.PERSON,
+        channel=ContactChannel.OWN_ACCESS,
+    )
+    return _received(
+        tx,
+        audit_as=f"person:{person_id}",
+        now=now,
+        entropy=entropy,
+        data=data,
+        appealed=appealed,
+        received_by=None,
+        days=(acknowledge_days, decide_days),
+    )
+
+
+def _received(
+    tx: Tx,
+    *,
+    audit_as: AuditActor | str,
+    now: datetime,
+    entropy: Entropy,
+    data: AppealInput,
+    appealed: Appealed,
+    received_by: str | None,
+    days: tuple[int, int],
+) -> Appeal:
     if not data.grounds.strip():
         raise InvalidInput("an appeal needs its grounds on record")
-    appealed = _appealed(tx, data.decision_kind, data.decision_id)
     appeal = Appeal(
         id=new_id(entropy),
         decision_kind=data.decision_kind,
@@ -211,26 +279,29 @@ def receive(
         received_on=data.received_on,
         appellant=data.appellant,
         channel=data.channel,
-        acknowledge_by=data.received_on + timedelta(days=acknowledge_days),
-        decide_by=data.received_on + timedelta(days=decide_days),
+        acknowledge_by=data.received_on + timedelta(days=days[0]),
+        decide_by=data.received_on + timedelta(days=days[1]),
         state=AppealState.RECEIVED,
         received_at=now,
-        received_by=actor.staff(),
+        received_by=received_by,
     )
     tx.insert_appeal(appeal)
-    _audit(
-        tx,
-        actor,
-        now,
-        appeal,
-        "appeal.received",
-        decision_kind=appeal.decision_kind.value,
-        decision_id=appeal.decision_id,
-        received_on=appeal.received_on.isoformat(),
-        appellant=appeal.appellant.value,
-        channel=appeal.channel.value,
-        acknowledge_by=appeal.acknowledge_by.isoformat(),
-        decide_by=appeal.decide_by.isoformat(),
+    tx.append_audit(
+        at=now,
+        actor=audit_as,
+        action="appeal.received",
+        subject_type="appeal",
+        subject_id=appeal.id,
+        details={
+            "state": appeal.state.value,
+            "decision_kind": appeal.decision_kind.value,
+            "decision_id": appeal.decision_id,
+            "received_on": appeal.received_on.isoformat(),
+            "appellant": appeal.appellant.value,
+            "channel": appeal.channel.value,
+            "acknowledge_by": appeal.acknowledge_by.isoformat(),
+            "decide_by": appeal.decide_by.isoformat(),
+        },
     )
     return appeal
 
@@ -253,7 +324,9 @@ def acknowledge(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str) -> Appea
     moved = _move(
         tx, appeal, AppealState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor.staff()
     )
-    _audit(tx, actor, now, moved, "appeal.acknowledged", late=now.date() > appeal.acknowledge_by)
+    audit_step(
+        tx, actor, now, moved, "appeal.acknowledged", late=now.date() > appeal.acknowledge_by
+    )
     return moved
 
 
@@ -279,7 +352,7 @@ def assign(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str, investigator_
         assigned_at=now,
         assigned_by=actor.staff(),
     )
-    _audit(tx, actor, now, moved, "appeal.assigned", investigator_id=investigator.id)
+    audit_step(tx, actor, now, moved, "appeal.assigned", investigator_id=investigator.id)
     return moved
 
 
@@ -310,7 +383,7 @@ def decide(
     if not rationale.strip():
         raise InvalidInput("an appeal's decision needs its rationale on record")
     if outcome.upheld:
-        appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
+        appealed = appealed_decision(tx, appeal.decision_kind, appeal.decision_id)
         fitting = _REMEDIES.get((appeal.decision_kind, appealed.kind), frozenset())
         if remedy not in fitting:
             names = ", ".join(sorted(r.value for r in fitting)) or "none"
@@ -329,7 +402,7 @@ def decide(
         decided_at=now,
         decided_by=maker,
     )
-    _audit(
+    audit_step(
         tx,
         actor,
         now,
@@ -369,7 +442,7 @@ def communicate(
         communicated_at=now,
         communicated_by=actor.staff(),
     )
-    _audit(
+    audit_step(
         tx,
         actor,
         now,
@@ -384,7 +457,7 @@ def communicate(
 def close(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str) -> Appeal:
     appeal = get_appeal(tx, appeal_id, lock=True)
     moved = _move(tx, appeal, AppealState.CLOSED, closed_at=now, closed_by=actor.staff())
-    _audit(tx, actor, now, moved, "appeal.closed")
+    audit_step(tx, actor, now, moved, "appeal.closed")
     return moved
 
 
@@ -392,92 +465,11 @@ def withdraw(tx: Tx, *, actor: Actor, now: datetime, appeal_id: str) -> Appeal:
     """The appellant withdraws the appeal (recorded by staff); only before it is decided."""
     appeal = get_appeal(tx, appeal_id, lock=True)
     moved = _move(tx, appeal, AppealState.WITHDRAWN, withdrawn_at=now, withdrawn_by=actor.staff())
-    _audit(tx, actor, now, moved, "appeal.withdrawn", was=appeal.state.value)
+    audit_step(tx, actor, now, moved, "appeal.withdrawn", was=appeal.state.value)
     return moved
 
 
-def remedy_due(
-    tx: Tx, *, appeal_id: str, certification: Certification, remedy: AppealRemedy
-) -> Appeal:
-    """The appeal a lifecycle decision names, locked, if it is upheld with ``remedy`` for
-    ``certification`` and its remedy not yet given; otherwise 409 ``appeal-not-upheld``."""
-    appeal = get_appeal(tx, appeal_id, lock=True)
-    if appeal.certification_id != certification.id:
-        problem = "is about another certification"
-    elif appeal.state not in _DONE or appeal.outcome is None or not appeal.outcome.upheld:
-        outcome = appeal.outcome.value if appeal.outcome else appeal.state.value
-        problem = f"is not upheld (it is {outcome})"
-    elif appeal.remedy is not remedy:
-        problem = f"calls for another remedy ({appeal.remedy})"
-    elif appeal.remedy_decision_id is not None:
-        problem = "already had its remedy given"
-    else:
-        return appeal
-    raise StateConflict(f"the appeal named {problem}", kind="appeal-not-upheld")
-
-
-def record_remedy(
-    tx: Tx, *, actor: Actor, now: datetime, appeal: Appeal, decision_id: str
-) -> Appeal:
-    """Record that ``decision_id`` gave the remedy of ``appeal`` (from :func:`remedy_due`)."""
-    remedied = dataclasses.replace(appeal, remedy_decision_id=decision_id)
-    tx.update_appeal(remedied, was=appeal.state)
-    _audit(tx, actor, now, remedied, "appeal.remedied", decision_id=decision_id)
-    return remedied
-
-
-def regrant_due(tx: Tx, *, appeal_id: str, application: Application, staff_id: str) -> Appeal:
-    """The appeal a grant names, locked, if it is upheld with ``re-grant`` for this person
-    in this scheme and its remedy not yet given (otherwise 409 ``appeal-not-upheld``), and
-    ``staff_id`` took no part in the decision appealed (otherwise 403)."""
-    appeal = get_appeal(tx, appeal_id, lock=True)
-    appealed = _appealed(tx, appeal.decision_kind, appeal.decision_id)
-    if appeal.person_id != application.person_id or appealed.scheme_id != application.scheme_id:
-        problem = "is about another person or scheme than this application"
-    elif appeal.state not in _DONE or appeal.outcome is None or not appeal.outcome.upheld:
-        outcome = appeal.outcome.value if appeal.outcome else appeal.state.value
-        problem = f"is not upheld (it is {outcome})"
-    elif appeal.remedy is not AppealRemedy.RE_GRANT:
-        problem = f"calls for another remedy ({appeal.remedy})"
-    elif appeal.remedy_certification_id is not None:
-        problem = "already had its remedy given"
-    else:
-        _refuse_took_part(appealed, staff_id, "decision-maker")
-        return appeal
-    raise StateConflict(f"the appeal named {problem}", kind="appeal-not-upheld")
-
-
-def regrant_evidence(tx: Tx, appeal: Appeal) -> list[Examination]:
-    """The examinations the decision appealed stood on: the denied application's, or those
-    of the application the withdrawn certification was granted on."""
-    if appeal.decision_kind is AppealedKind.DECISION:
-        decision = tx.get_decision(appeal.decision_id)
-        assert decision is not None  # checked when the appeal was received
-        return tx.list_examinations(decision.application_id)
-    certification = tx.get_certification(appeal.certification_id or "")
-    return [] if certification is None else tx.list_examinations(certification.application_id)
-
-
-def record_regrant(
-    tx: Tx, *, actor: Actor, now: datetime, appeal: Appeal, decision_id: str, certification_id: str
-) -> Appeal:
-    """Record that the grant ``decision_id`` gave the ``re-grant`` of ``appeal`` (from
-    :func:`regrant_due`), creating ``certification_id``."""
-    remedied = dataclasses.replace(appeal, remedy_certification_id=certification_id)
-    tx.update_appeal(remedied, was=appeal.state)
-    _audit(
-        tx,
-        actor,
-        now,
-        remedied,
-        "appeal.remedied",
-        decision_id=decision_id,
-        certification_id=certification_id,
-    )
-    return remedied
-
-
-def _audit(
+def audit_step(
     tx: Tx, actor: Actor, now: datetime, appeal: Appeal, action: str, **details: str | bool | None
 ) -> None:
     """Audit a step; never the grounds or the rationale, which are confidential."""

@@ -9,8 +9,8 @@ A grant may give the ``re-grant`` remedy of an upheld appeal against a denial or
 withdrawal (clause 9.8) by naming it (``appeal_id``): an application of the same person in
 the same scheme, decided by someone who took no part in the decision appealed, relying on
 its own examinations and on those the decision appealed stood on
-(:func:`issuer.process.appeals.regrant_due`). The decision names the appeal and the appeal
-names the certification created; publication follows as for any grant.
+(:func:`issuer.process.appeal_remedies.regrant_due`). The decision names the appeal and
+the appeal names the certification created; publication follows as for any grant.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from issuer.model import (
     PersonNotice,
     RiskActivity,
 )
-from issuer.process import appeals
-from issuer.process import notices
+from issuer.process import appeal_remedies, notices
 from issuer.process.applications import get_application, move
 from issuer.process.auth import Actor
 from issuer.process.evidence import QUALIFYING, qualifies, uncovered
@@ -140,7 +139,7 @@ def decide(
     if data.appeal_id is not None:
         if data.outcome is not DecisionOutcome.GRANT:
             raise InvalidInput("only a grant gives the remedy of an upheld appeal")
-        appeal = appeals.regrant_due(
+        appeal = appeal_remedies.regrant_due(
             tx, appeal_id=data.appeal_id, application=application, staff_id=maker
         )
 
@@ -157,7 +156,7 @@ def decide(
     if data.outcome is DecisionOutcome.GRANT:
         exams = tx.list_examinations(application.id)
         if appeal is not None:  # the evidence the decision appealed stood on stands
-            exams = [*exams, *appeals.regrant_evidence(tx, appeal)]
+            exams = [*exams, *appeal_remedies.regrant_evidence(tx, appeal)]
         if not any(qualifies(e) for e in exams):
             raise InvalidInput(f"a grant needs {QUALIFYING}", kind="evidence-missing")
         if data.scope is not None and len(set(data.scope)) != len(data.scope):
@@ -246,7 +245,7 @@ def decide(
         assert version is not None  # read for the grant above
         schedule_grant(tx, certification=certification, version=version, actor=actor, now=now)
         if appeal is not None:
-            appeals.record_regrant(
+            appeal_remedies.record_regrant(
                 tx,
                 actor=actor,
                 now=now,

@@ -49,7 +49,7 @@ from issuer.model import (
     RiskActivity,
     StatusSlot,
 )
-from issuer.process import appeals
+from issuer.process import appeal_remedies
 from issuer.process.auth import Actor
 from issuer.process.evidence import Evidence, decide_candidacies, expansion_evidence
 from issuer.process.impartiality import (
@@ -302,7 +302,9 @@ def _remedy(
 ) -> Appeal | None:
     if appeal_id is None:
         return None
-    return appeals.remedy_due(tx, appeal_id=appeal_id, certification=certification, remedy=remedy)
+    return appeal_remedies.remedy_due(
+        tx, appeal_id=appeal_id, certification=certification, remedy=remedy
+    )
 
 
 def suspension_stands(tx: Tx, certification: Certification) -> bool:

@@ -23,7 +23,7 @@ from issuer.model import (
     NoticeKind,
     RiskActivity,
 )
-from issuer.process import appeals, notices
+from issuer.process import appeal_remedies, notices
 from issuer.process.auth import Actor
 from issuer.process.evidence import Evidence
 from issuer.process.impartiality import measure_in_force
@@ -102,8 +102,9 @@ def record_change(
 
     ``actor`` decided (``None``: nobody did, the date did); ``requested_by`` is the token
     that asked for a change nobody decides, which the audit entry names. ``appeal`` is the
-    upheld appeal whose remedy this decision gives (:func:`issuer.process.appeals.remedy_due`):
-    the decision names it and it names the decision."""
+    upheld appeal whose remedy this decision gives
+    (:func:`issuer.process.appeal_remedies.remedy_due`): the decision names it and it names
+    the decision."""
     tx.update_certification(after)
     decision = LifecycleDecision(
         id=new_id(entropy),
@@ -182,5 +183,7 @@ def record_change(
         )
     if appeal is not None:
         assert actor is not None  # a remedy is always someone's decision
-        appeals.record_remedy(tx, actor=actor, now=now, appeal=appeal, decision_id=decision.id)
+        appeal_remedies.record_remedy(
+            tx, actor=actor, now=now, appeal=appeal, decision_id=decision.id
+        )
     return after

@@ -20,7 +20,8 @@ one common base (:mod:`~issuer.store.base`): :mod:`~issuer.store.schemes`,
 :mod:`~issuer.store.credentials`,
 :mod:`~issuer.store.feeds`, :mod:`~issuer.store.keys`, :mod:`~issuer.store.status`,
 :mod:`~issuer.store.audit_log` (over the hash chain of :mod:`~issuer.store.audit`),
-:mod:`~issuer.store.outbox` and :mod:`~issuer.store.bulk`, with the many-row inserts of
+:mod:`~issuer.store.outbox`, :mod:`~issuer.store.bulk` and :mod:`~issuer.store.holders`
+(certified persons' own access), with the many-row inserts of
 :mod:`~issuer.store.load`. :mod:`~issuer.store.tx` composes them into :class:`Reader` and
 :class:`Tx`; :mod:`~issuer.store.engine` holds the engine, :class:`Store` and the bulk
 writer. :mod:`~issuer.store.tables` and :mod:`~issuer.store.migrate` (with its Alembic

@@ -412,7 +412,7 @@ class AppealRow(Base):
     decide_by: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(30))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    received_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    received_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     investigator_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
@@ -921,3 +921,38 @@ class RosterItemRow(Base):
     certification_id: Mapped[str | None] = mapped_column(ForeignKey("certifications.id"))
     credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
     certificate_number: Mapped[str | None] = mapped_column(String(32))
+
+
+class SignInLinkRow(Base):
+    """A certified person's single-use sign-in link: the digest of its secret, never the
+    secret, and never the address it was sent to. ``used_at`` is set by the one use that
+    counts (a conditional update)."""
+
+    __tablename__ = "holder_sign_in_links"
+    __table_args__ = (Index("ix_holder_sign_in_links_person_created", "person_id", "created_at"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class HolderSessionRow(Base):
+    """A signed-in person's session: the cookie carries its id and a secret, this row the
+    secret's digest and when it ends."""
+
+    __tablename__ = "holder_sessions"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    link_id: Mapped[str] = mapped_column(ForeignKey("holder_sign_in_links.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+Index("ix_person_confidential_email", PersonConfidentialRow.email)
+"""A person asks for a sign-in link by their e-mail address (:mod:`issuer.store.holders`)."""

@@ -19,6 +19,7 @@ from issuer.store.certifications import CertificationReads, CertificationWrites
 from issuer.store.complaints import ComplaintReads, ComplaintWrites
 from issuer.store.credentials import CredentialReads, CredentialWrites
 from issuer.store.feeds import FeedReads
+from issuer.store.holders import HolderReads, HolderWrites
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.management import FindingReads, FindingWrites
 from issuer.store.notices import NoticeReads, NoticeWrites
@@ -59,6 +60,7 @@ class Reader(
     BulkReads,
     RosterReads,
     NoticeReads,
+    HolderReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -85,5 +87,6 @@ class Tx(
     OutboxWrites,
     RosterWrites,
     NoticeWrites,
+    HolderWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

@@ -68,7 +68,10 @@ class CommunicationBody(_In):
 class AppealStepOut(_Out):
     state: AppealState
     at: datetime
-    by: str = Field(description="the staff member who took the step")
+    by: str | None = Field(
+        description="the staff member who took the step; empty for the receipt of an appeal "
+        "the person sent through their own access"
+    )
 
 
 class AppealOut(_Out):

@@ -10,7 +10,7 @@ new application and grant that nothing linked to the appeal), so both columns st
 every existing row.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2027-01-20
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

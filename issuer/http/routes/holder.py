@@ -1,0 +1,335 @@
+"""A certified person's own pages (``/holder``): their certifications with status, each
+with the printable certificate, its QR code and the signed credential to download, the
+address to share and a LinkedIn "add to profile" link; their choice about the public
+directory; an appeal against a decision about them.
+
+These routes live on the back office app, never the registry: they read confidential
+records. Every page needs the session (:mod:`issuer.http.routes.holder_session`); without
+one it sends the browser to the sign-in page (:mod:`issuer.http.routes.holder_sign_in`).
+Another person's certificate, credential or decision is 404, as an unknown one is.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from issuer.credentials import renderings
+from issuer.http.deps import ServicesDep
+from issuer.http.routes.holder_pages import linkedin_url, page
+from issuer.http.routes.holder_session import (
+    FORM,
+    PAGE,
+    TO_SIGN_IN,
+    Form,
+    Holder,
+    as_holder,
+    html_errors,
+)
+from issuer.model import AppealedKind, Certification, CredentialKind, DecisionAbout
+from issuer.process import appeals, holders
+from issuer.store import Tx
+
+__all__ = ["GROUNDS_MAX", "router"]
+
+GROUNDS_MAX = 20_000
+
+router = APIRouter(prefix="/holder", tags=["certified persons' own access"])
+
+_STATUS_WORDS = {
+    "active": "Valid",
+    "suspended": "Suspended: not valid until it is reinstated",
+    "withdrawn": "Withdrawn: no longer valid",
+    "expired": "Expired",
+}
+_DECISION_WORDS = {
+    "grant": "Certification granted",
+    "deny": "Certification refused",
+    "suspend": "Suspension",
+    "reinstate": "Reinstatement",
+    "withdraw": "Withdrawal",
+    "scope": "Change of scope",
+    "recertify": "Recertification",
+}
+
+
+# ── the person's pages ─────────────────────────────────────────────────────────────────
+def _scheme_title(tx: Tx, certification: Certification) -> str:
+    version = tx.get_scheme_version(certification.scheme_version_id)
+    assert version is not None
+    return version.content.title
+
+
+@router.get("", response_class=Response, responses={**PAGE, **TO_SIGN_IN})
+def home(request: Request, services: ServicesDep) -> Response:
+    """The person's certifications with their status, their directory choice, their
+    appeals."""
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        person = tx.get_person(holder.person_id)
+        assert person is not None
+        certifications = [
+            {
+                "number": c.certificate_number,
+                "scheme": _scheme_title(tx, c),
+                "status": _STATUS_WORDS[c.status.value],
+                "expiry": c.expiry_date.isoformat(),
+            }
+            for c in tx.certifications_of_person(holder.person_id)
+        ]
+        return page(
+            "holder_home",
+            title="Your certifications",
+            name=f"{person.given_name} {person.family_name}",
+            certifications=certifications,
+            listed=person.directory_consent,
+            appeals=[
+                {"received_on": a.received_on.isoformat(), "state": a.state.value}
+                for a in tx.appeals_of_person(holder.person_id)
+            ],
+            csrf=holder.csrf,
+        )
+
+    return as_holder(request, services, answer)
+
+
+@router.get(
+    "/certifications/{number}",
+    response_class=Response,
+    responses={**PAGE, **TO_SIGN_IN, **html_errors(404)},
+)
+def certification(number: str, request: Request, services: ServicesDep) -> Response:
+    """One certification: its facts, the certificate to download or share."""
+    settings = services.settings
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        found = holders.own_certification(tx, person_id=holder.person_id, number=number)
+        current = [
+            c
+            for c in tx.credentials_of(found.id)
+            if c.kind is CredentialKind.CERTIFICATE and c.superseded_by is None
+        ]
+        scheme = _scheme_title(tx, found)
+        credential_id = current[-1].id if current else None
+        share_url = f"{settings.base_url}/v/{credential_id}"
+        return page(
+            "holder_certification",
+            title=scheme,
+            scheme=scheme,
+            number=found.certificate_number,
+            standing=_STATUS_WORDS[found.status.value],
+            effective=found.effective_date.isoformat(),
+            expiry=found.expiry_date.isoformat(),
+            scope=", ".join(found.scope),
+            credential=None if credential_id is None else f"/holder/credentials/{credential_id}",
+            share_url=share_url,
+            linkedin_url=linkedin_url(
+                found, scheme=scheme, body_name=settings.body_name, share_url=share_url
+            ),
+            # OPEN BADGES 3.0 EXPORT: the address of this certification's Open Badges file
+            # goes here (the download link is already in the page, shown when it is set).
+            open_badges_url=None,
+        )
+
+    return as_holder(request, services, answer)
+
+
+_DOWNLOADS: dict[str, tuple[str, str]] = {
+    "certificate.pdf": ("application/pdf", "certificate-{number}.pdf"),
+    "qr.svg": ("image/svg+xml", "qr-{number}.svg"),
+    "qr.png": ("image/png", "qr-{number}.png"),
+    "credential.jwt": ("application/vc+jwt", "credential-{number}.jwt"),
+}
+
+
+def _download(request: Request, services: ServicesDep, credential_id: str, what: str) -> Response:
+    media_type, filename = _DOWNLOADS[what]
+    base_url, now = services.settings.base_url, services.now()
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        credential = holders.own_credential(
+            tx, person_id=holder.person_id, credential_id=credential_id
+        )
+        certification = tx.get_certification(credential.certification_id)
+        assert certification is not None
+        if what == "credential.jwt":
+            content = credential.jws.encode("ascii")
+        elif what == "certificate.pdf":
+            content = renderings.certificate_pdf(tx, credential, base_url=base_url, now=now)
+        else:
+            fmt: renderings.QrFormat = "qr.svg" if what == "qr.svg" else "qr.png"
+            content = renderings.qr_code(tx, credential, fmt, base_url=base_url, now=now)
+        name = filename.format(number=certification.certificate_number)
+        return Response(
+            content,
+            media_type=media_type,
+            headers={
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": f'attachment; filename="{name}"',
+            },
+        )
+
+    return as_holder(request, services, answer)
+
+
+def _download_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"content": {media_type: {}}, "description": "the file, to download"},
+        **TO_SIGN_IN,
+        **html_errors(404),
+    }
+
+
+@router.get(
+    "/credentials/{credential_id}/certificate.pdf",
+    response_class=Response,
+    responses=_download_responses("application/pdf"),
+)
+def certificate_pdf(credential_id: str, request: Request, services: ServicesDep) -> Response:
+    """The printable certificate, as staff print it: what is true now is on it."""
+    return _download(request, services, credential_id, "certificate.pdf")
+
+
+@router.get(
+    "/credentials/{credential_id}/qr.svg",
+    response_class=Response,
+    responses=_download_responses("image/svg+xml"),
+)
+def qr_svg(credential_id: str, request: Request, services: ServicesDep) -> Response:
+    """The QR code of the certificate's verification address, as SVG."""
+    return _download(request, services, credential_id, "qr.svg")
+
+
+@router.get(
+    "/credentials/{credential_id}/qr.png",
+    response_class=Response,
+    responses=_download_responses("image/png"),
+)
+def qr_png(credential_id: str, request: Request, services: ServicesDep) -> Response:
+    """The QR code of the certificate's verification address, as PNG."""
+    return _download(request, services, credential_id, "qr.png")
+
+
+@router.get(
+    "/credentials/{credential_id}/credential.jwt",
+    response_class=Response,
+    responses=_download_responses("application/vc+jwt"),
+)
+def credential_file(credential_id: str, request: Request, services: ServicesDep) -> Response:
+    """The signed credential (``application/vc+jwt``), for a wallet or a verifier."""
+    return _download(request, services, credential_id, "credential.jwt")
+
+
+@router.post(
+    "/directory",
+    response_class=Response,
+    responses={**TO_SIGN_IN, **html_errors(403, 413, 422)},
+    openapi_extra=FORM,
+)
+def directory(request: Request, form: Form, services: ServicesDep) -> Response:
+    """The person's choice about the public directory (``listed=yes`` or ``no``), recorded
+    and published at once."""
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        listed = form.get("listed")
+        if listed in ("yes", "no"):
+            holders.choose_directory(
+                tx, person_id=holder.person_id, now=services.now(), listed=listed == "yes"
+            )
+        return RedirectResponse("/holder#directory", status_code=303)
+
+    return as_holder(request, services, answer, form=form)
+
+
+# ── appeals ────────────────────────────────────────────────────────────────────────────
+def _decision_options(decisions: list[DecisionAbout]) -> list[dict[str, str]]:
+    return [
+        {
+            "value": f"{d.kind.value}:{d.id}",
+            "label": f"{_DECISION_WORDS.get(d.what, d.what)}, {d.decided_at.date().isoformat()}"
+            + (f", certificate {d.certificate_number}" if d.certificate_number else ""),
+        }
+        for d in decisions
+    ]
+
+
+def _appeal_form(
+    tx: Tx, holder: Holder, *, chosen: str, grounds: str, errors: list[str], status: int = 200
+) -> Response:
+    return page(
+        "holder_appeal",
+        title="Make an appeal",
+        status=status,
+        decisions=_decision_options(tx.decisions_about(holder.person_id)),
+        chosen=chosen,
+        grounds=grounds,
+        errors=errors,
+        csrf=holder.csrf,
+        max_grounds=GROUNDS_MAX,
+    )
+
+
+@router.get("/appeals/new", response_class=Response, responses={**PAGE, **TO_SIGN_IN})
+def new_appeal(
+    request: Request,
+    services: ServicesDep,
+    certificate: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The appeal form: the decisions about the person, the latest chosen (of the
+    certificate named, if one is)."""
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        decisions = tx.decisions_about(holder.person_id)
+        named = [d for d in decisions if certificate and d.certificate_number == certificate]
+        latest = (named or decisions)[-1:] or None
+        chosen = "" if latest is None else f"{latest[0].kind.value}:{latest[0].id}"
+        return _appeal_form(tx, holder, chosen=chosen, grounds="", errors=[])
+
+    return as_holder(request, services, answer)
+
+
+@router.post(
+    "/appeals",
+    response_class=Response,
+    responses={**PAGE, **TO_SIGN_IN, **html_errors(403, 404, 413, 422)},
+    openapi_extra=FORM,
+)
+def send_appeal(request: Request, form: Form, services: ServicesDep) -> Response:
+    """Send an appeal against a decision about the person; staff handle it as any other."""
+    settings = services.settings
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        chosen, grounds = form.get("decision", ""), form.get("grounds", "").strip()
+        kind_value, _, decision_id = chosen.partition(":")
+        errors = []
+        if kind_value not in {k.value for k in AppealedKind} or not decision_id:
+            errors.append("Choose the decision you appeal.")
+        if not grounds or len(grounds) > GROUNDS_MAX or "\x00" in grounds:
+            errors.append(f"Say why you disagree, in at most {GROUNDS_MAX} characters.")
+        if errors:
+            return _appeal_form(
+                tx, holder, chosen=chosen, grounds=grounds, errors=errors, status=422
+            )
+        appeal = appeals.receive_from_person(
+            tx,
+            person_id=holder.person_id,
+            now=services.now(),
+            entropy=services.entropy,
+            decision_kind=AppealedKind(kind_value),
+            decision_id=decision_id[:64],
+            grounds=grounds,
+            acknowledge_days=settings.appeal_acknowledge_days,
+            decide_days=settings.appeal_decide_days,
+        )
+        return page(
+            "holder_appeal_sent",
+            title="Appeal received",
+            received_on=appeal.received_on.isoformat(),
+            acknowledge_by=appeal.acknowledge_by.isoformat(),
+            decide_by=appeal.decide_by.isoformat(),
+        )
+
+    return as_holder(request, services, answer, form=form)
