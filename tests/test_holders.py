@@ -6,6 +6,8 @@ another person's records (404, never 403), any page without a session (to sign-i
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import threading
 from datetime import date
@@ -30,6 +32,7 @@ from tests.backoffice import (
 )
 from tests.conftest import FrozenClock
 from tests.test_due_jobs import decide, new_scheme
+from tests.test_notices import Mailbox, mailbox, parts, send, transport  # noqa: F401 (fixture)
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 EMAIL = "ines.laurent@example.org"
@@ -166,6 +169,16 @@ def test_a_printed_link_signs_the_person_in_once_and_shows_their_certificate(
         f"/api/v1/credentials/{credential_id}", headers=member(office, "registrar").headers
     )
     assert signed.text == staff_copy.text
+
+    [badge_href] = re.findall(r'href="(/holder/certifications/[^"]+/openbadge\.jwt)"', page.text)
+    badge = client.get(badge_href)
+    assert badge.status_code == 200
+    assert badge.headers["content-type"] == "application/vc+jwt"
+    badge_claims = json.loads(base64.urlsafe_b64decode(badge.text.split(".")[1] + "=="))
+    certificate_claims = json.loads(base64.urlsafe_b64decode(signed.text.split(".")[1] + "=="))
+    assert "OpenBadgeCredential" in badge_claims["type"]
+    assert badge_claims["credentialStatus"] == certificate_claims["credentialStatus"]
+    assert "credential.exported" in audit_actions(office.store)
 
     again = browser(client)
     refused = sign_in(again, url)
@@ -383,6 +396,7 @@ def test_a_person_sees_and_touches_only_their_own_records(
         f"/holder/credentials/{other_credential}/qr.svg",
         f"/holder/credentials/{other_credential}/qr.png",
         f"/holder/credentials/{other_credential}/credential.jwt",
+        f"/holder/certifications/{other_number}/openbadge.jwt",
     ]
     anonymous = browser(client)
     for path in [*gets, "/holder", "/holder/appeals/new", f"/holder/certifications/{number}"]:
@@ -458,3 +472,30 @@ def test_a_sign_in_link_never_reaches_the_access_log() -> None:
     )
     LinkRedaction().filter(other)
     assert other.getMessage() == "/holder/sign-in"
+
+
+def test_a_link_asked_for_by_e_mail_arrives_over_smtp_and_signs_the_person_in_once(
+    holder_office: tuple[BackOffice, str, str],
+    clock: FrozenClock,
+    mailbox: tuple[Mailbox, int],  # noqa: F811
+) -> None:
+    office, person_id, number = holder_office
+    box, port = mailbox
+    client = browser(office.client)
+    client.post("/holder/sign-in", data={"email": EMAIL})
+    sent = send(office.store, clock, transport(port, clock))
+    assert sent.sent >= 1
+    [message] = [m for m in box.received if m["Subject"] == "Your sign-in link"]
+    assert message["To"] == EMAIL
+    plain, html = parts(message)
+    [url] = re.findall(r"https://certs\.example\.test/holder/link/\S+", plain)
+    assert url in html
+    assert "within 30 minutes" in plain
+
+    with office.store.reading() as tx:
+        [notice] = [n for n in tx.person_notices(person_id) if n.kind == "holder-sign-in"]
+    assert notice.secret_url is None  # wiped once sent: the link lives only in the e-mail
+    assert token_of(url) not in stored_text(office.store)
+    signed_in(client, url)
+    assert number in client.get("/holder").text
+    assert sign_in(browser(office.client), url).status_code == 403  # it worked once

@@ -30,6 +30,8 @@ class NoticeKind(enum.StrEnum):
     EXPIRY_AHEAD = "expiry-ahead"
     REISSUED = "reissued-after-key-compromise"
     DISCLOSURE = "confidential-disclosure"
+    HOLDER_SIGN_IN = "holder-sign-in"
+    """A sign-in link to the person's own pages, which they asked for by e-mail."""
 
 
 class NoticeState(enum.StrEnum):

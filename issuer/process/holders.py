@@ -28,6 +28,7 @@ from issuer.model import (
     Certification,
     Credential,
     HolderSession,
+    NoticeKind,
     SignInLink,
     SignInVia,
 )
@@ -63,7 +64,7 @@ _SECRET_BYTES = 32
 _TOKEN = re.compile(r"^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$")
 _ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
 _FORM_CONTEXT = b"certreg holder form token"
-NOTICE_KIND = "holder-sign-in"
+NOTICE_KIND = NoticeKind.HOLDER_SIGN_IN
 """The kind of the notice that carries a sign-in link asked for by e-mail."""
 REQUEST_ACTOR = "system:holder-sign-in-request"
 """The audit actor of a link asked for on the public page: anyone may type an address."""

@@ -28,8 +28,14 @@ from issuer.http.routes.holder_session import (
     as_holder,
     html_errors,
 )
-from issuer.model import AppealedKind, Certification, CredentialKind, DecisionAbout
-from issuer.process import appeals, holders
+from issuer.model import (
+    AppealedKind,
+    Certification,
+    CertificationStatus,
+    CredentialKind,
+    DecisionAbout,
+)
+from issuer.process import appeals, holders, openbadges
 from issuer.store import Tx
 
 __all__ = ["GROUNDS_MAX", "router"]
@@ -128,9 +134,53 @@ def certification(number: str, request: Request, services: ServicesDep) -> Respo
             linkedin_url=linkedin_url(
                 found, scheme=scheme, body_name=settings.body_name, share_url=share_url
             ),
-            # OPEN BADGES 3.0 EXPORT: the address of this certification's Open Badges file
-            # goes here (the download link is already in the page, shown when it is set).
-            open_badges_url=None,
+            open_badges_url=(
+                f"/holder/certifications/{found.certificate_number}/openbadge.jwt"
+                if found.status in _BADGE_STANDINGS and credential_id is not None
+                else None
+            ),
+        )
+
+    return as_holder(request, services, answer)
+
+
+_BADGE_STANDINGS = frozenset({CertificationStatus.ACTIVE, CertificationStatus.SUSPENDED})
+"""The standings a badge is signed in: a withdrawn or expired certification gets none."""
+
+
+@router.get(
+    "/certifications/{number}/openbadge.jwt",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/vc+jwt": {}}, "description": "the badge, to download"},
+        **TO_SIGN_IN,
+        **html_errors(404, 409),
+    },
+)
+def openbadge(number: str, request: Request, services: ServicesDep) -> Response:
+    """The person's own certification as an Open Badges 3.0 file, signed now, for a badge
+    wallet or backpack; it carries the certificate's status, so a suspension reaches it."""
+    now = services.now()
+
+    def answer(tx: Tx, holder: Holder) -> Response:
+        found = holders.own_certification(tx, person_id=holder.person_id, number=number)
+        badge = openbadges.openbadge_for(
+            tx,
+            found.certificate_number,
+            context=services.issuance,
+            actor=f"person:{holder.person_id}",
+            now=now,
+        )
+        return Response(
+            badge.jws,
+            media_type="application/vc+jwt",
+            headers={
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": (
+                    f'attachment; filename="openbadge-{found.certificate_number}.jwt"'
+                ),
+            },
         )
 
     return as_holder(request, services, answer)
