@@ -273,9 +273,11 @@ def _fonts_embedded(reader: PdfReader) -> set[str]:
     """The base font of every font on every page, each checked to carry its font file."""
     names: set[str] = set()
     for page in reader.pages:
-        fonts = page["/Resources"].get_object().get("/Font")
-        for ref in (fonts.get_object() if fonts else {}).values():
-            font = ref.get_object()
+        resources: Any = page["/Resources"].get_object()
+        fonts: Any = resources["/Font"].get_object()
+        assert fonts
+        for ref in fonts.values():
+            font: Any = ref.get_object()
             descriptor = font["/FontDescriptor"].get_object()  # the 14 standard fonts have none
             assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, font["/BaseFont"]
             names.add(str(font["/BaseFont"]))
