@@ -9,7 +9,7 @@ change nothing."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
@@ -26,9 +26,10 @@ from issuer.http.bodies.management import (
     review_markdown,
 )
 from issuer.http.deps import ServicesDep, allow
+from issuer.http.report_formats import ReportFormat, file_response, negotiate
 from issuer.http.roles import MANAGEMENT_KEEPERS, MANAGEMENT_READERS
 from issuer.model import FindingState
-from issuer.process import management, monitoring
+from issuer.process import management, monitoring, review_formats, review_pdf
 from issuer.process.auth import Actor
 from schemas.openapi import problem_responses
 
@@ -39,6 +40,15 @@ Reader = Annotated[Actor, allow(*MANAGEMENT_READERS)]
 _STEP = problem_responses(404, 409, said={409: "The finding's state does not allow this step"})
 From = Annotated[date, Query(alias="from", description="the period's first day")]
 To = Annotated[date, Query(alias="to", description="the period's last day, included")]
+Format = Annotated[
+    ReportFormat | None,
+    Query(
+        alias="format",
+        description="answer in this format rather than the one `Accept` names "
+        "(for links and spreadsheet imports, which cannot set headers)",
+    ),
+]
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 
 @router.post("/findings", status_code=201)
@@ -142,21 +152,41 @@ def check_effectiveness(
     return FindingOut.of(finding, now.date())
 
 
-@router.get("/reports/examiners", responses=problem_responses(422))
+@router.get(
+    "/reports/examiners",
+    response_model=ExaminerReportOut,
+    responses={
+        200: {"description": "The report, as JSON or (`Accept: text/csv`) CSV", "content": _CSV},
+        **problem_responses(422),
+    },
+)
 def examiner_report(
     actor: Reader,
     services: ServicesDep,
     first: From,
     last: To,
     scheme: Annotated[str | None, Query(max_length=40, description="a scheme's code")] = None,
-) -> ExaminerReportOut:
+    format_: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="answer in this format rather than `Accept`'s"),
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> ExaminerReportOut | Response:
     """Per examiner and scheme, and per examination day and scheme, over the period:
     examinations held, pass rate beside the peers', mean and spread of score / max_score,
-    irregularities, identity-check failures, and the flags that call for a look."""
+    irregularities, identity-check failures, and the flags that call for a look. CSV (one
+    row per figure) with `Accept: text/csv` or `format=csv`."""
+    kind = negotiate(accept, format_, ("json", "csv"))
     with services.tx() as tx:
         examiners, sessions = monitoring.examiner_report(
             tx, first=first, last=last, scheme_code=scheme
         )
+        titles = review_formats.scheme_titles(tx) if kind == "csv" else {}
+    if kind == "csv":
+        content = review_formats.examiner_csv(
+            examiners, sessions, first=first, last=last, titles=titles
+        )
+        return file_response(content, "csv", f"examiner-monitoring-{first}-{last}.csv")
     return ExaminerReportOut(
         period_from=first,
         period_to=last,
@@ -172,8 +202,14 @@ def examiner_report(
     response_model=None,
     responses={
         200: {
-            "description": "The figures, as JSON or (`Accept: text/markdown`) a readable report",
-            "content": {"application/json": {}, "text/markdown": {}},
+            "description": "The figures, as JSON, or a readable report (`Accept: text/markdown`),"
+            " a spreadsheet (`text/csv`) or a printable report with charts (`application/pdf`)",
+            "content": {
+                "application/json": {},
+                "text/markdown": {"schema": {"type": "string"}},
+                **_CSV,
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
         },
         **problem_responses(422),
     },
@@ -183,16 +219,28 @@ def management_review(
     services: ServicesDep,
     first: From,
     last: To,
+    format_: Format = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The figures of the management review for the period (clause 10): certifications by
     scheme, appeals, complaints, impartiality risks, surveillance, findings and
-    the examiner monitoring flags. Staff ids and counts only."""
-    today = services.now().date()
+    the examiner monitoring flags. Staff ids and counts only. With `Accept` or `format`:
+    a Markdown report, CSV (one row per figure), or a PDF with charts for the meeting."""
+    now = services.now()
+    kind = negotiate(accept, format_, ("json", "markdown", "csv", "pdf"))
+    name = f"management-review-{first}-{last}"
     with services.tx() as tx:
-        review: dict[str, Any] = monitoring.management_review(
-            tx, first=first, last=last, today=today
-        )
-    if accept is not None and "text/markdown" in accept:
+        if kind == "pdf":
+            document = review_formats.review_document(
+                tx, first=first, last=last, now=now, body_name=services.settings.body_name
+            )
+        else:
+            review = monitoring.management_review(tx, first=first, last=last, today=now.date())
+            titles = review_formats.scheme_titles(tx) if kind == "csv" else {}
+    if kind == "pdf":  # drawn after the transaction, which it need not hold open
+        return file_response(review_pdf.render_review_pdf(document), "pdf", f"{name}.pdf")
+    if kind == "markdown":
         return Response(review_markdown(review), media_type="text/markdown; charset=utf-8")
+    if kind == "csv":
+        return file_response(review_formats.review_csv(review, titles), "csv", f"{name}.csv")
     return JSONResponse(review)

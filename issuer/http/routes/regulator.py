@@ -15,14 +15,15 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer.http.bodies.common import Instant
 from issuer.http.deps import Services, ServicesDep, allow
+from issuer.http.report_formats import file_response, negotiate
 from issuer.http.roles import NOTICE_KEEPERS, REGULATORS
 from issuer.model import (
     CertificationChange,
@@ -32,7 +33,7 @@ from issuer.model import (
     PublicCertification,
     RegulatorRequest,
 )
-from issuer.process import compromise, regulator_reports, regulators
+from issuer.process import compromise, regulator_reports, regulators, review_formats
 from issuer.process.auth import Actor, authenticate, require_role
 from schemas.openapi import problem_responses
 
@@ -350,21 +351,39 @@ class ReviewBody(BaseModel):
 
 
 _FIGURES = {200: {"content": {"application/json": {}}}, **problem_responses(422)}
+_FIGURES_OR_CSV = {
+    200: {
+        "description": "The figures, as JSON or (`Accept: text/csv`) CSV, one row per figure",
+        "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+    },
+    **problem_responses(422),
+}
 
 
-@_api.get("/management-review", response_model=None, responses=_FIGURES)
+@_api.get("/management-review", response_model=None, responses=_FIGURES_OR_CSV)
 def management_review(
     actor: Regulator,
     services: ServicesDep,
     first: Annotated[date, Query(alias="from", description="the period's first day")],
     last: Annotated[date, Query(alias="to", description="the period's last day, included")],
-) -> JSONResponse:
+    format_: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="answer in this format rather than `Accept`'s"),
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
     """The management review's figures for the period, aggregated and non-personal: counts
-    only, no staff, no person, no text; counts from 1 to 4 are withheld (null)."""
+    only, no staff, no person, no text; counts from 1 to 4 are withheld (null, or in CSV an
+    empty value with a note). CSV with `Accept: text/csv` or `format=csv`."""
+    kind = negotiate(accept, format_, ("json", "csv"))
     with services.tx() as tx:
         figures = regulator_reports.aggregated_review(
             tx, first=first, last=last, today=services.now().date()
         )
+        titles = review_formats.scheme_titles(tx) if kind == "csv" else {}
+    if kind == "csv":
+        content = review_formats.regulator_csv(figures, titles)
+        return file_response(content, "csv", f"management-review-{first}-{last}.csv")
     return JSONResponse(figures, headers={"Cache-Control": "no-store"})
 
 
