@@ -100,6 +100,9 @@ WRITES = {
     "update_application",
     "update_certification",
     "update_risk",
+    "lock_person_confidential",
+    "update_person_confidential",
+    "expire_sign_in_links",
 }
 """Every method of :class:`Tx` that inserts, updates or locks rows: the ones a
 :class:`Reader` lacks. A method moves in or out of this set on purpose, never by accident."""
