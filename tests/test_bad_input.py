@@ -556,6 +556,7 @@ def test_writes_to_unknown_records_are_not_found_and_change_nothing(
         ("POST", "/staff/{}/conflicts", admin, {"person_id": UNKNOWN_ID, "nature": "n"}),
         ("PUT", "/staff/{}/roles", admin, {"roles": ["examiner"]}),
         ("POST", "/certifications/{}/mark-agreement", registrar, None),
+        ("PATCH", "/persons/{}/contact", registrar, {"email": "ana.moreau@example.org"}),
     ]
     bodies_naming_ids: list[tuple[str, Member, Json]] = [
         (

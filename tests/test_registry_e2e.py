@@ -144,7 +144,17 @@ def test_nothing_confidential_reaches_the_registry(
     registrar = member(office, "registrar")
     person = office.ok("POST", "/persons", registrar, person_body("Ana", "Moreau", **secrets))
     del person
-    number = grant(office)["certification"]["certificate_number"]
+    certification = grant(office)["certification"]
+    number = certification["certificate_number"]
+    corrected = {  # contact details corrected after the grant: confidential all the same
+        "email": "zq-corrected@confidential.example",
+        "address": "Corrected-Address-Lane 88",
+        "phone": "+41 79 000 88 99",
+    }
+    answer = office.call(
+        "PATCH", f"/persons/{certification['person_id']}/contact", registrar, corrected
+    )
+    assert answer.status_code == 200, answer.text
     office.ok(
         "POST",
         f"/certifications/{number}/suspend",
@@ -152,7 +162,12 @@ def test_nothing_confidential_reaches_the_registry(
         {"reason": "Confidential-Suspension-Reason-4711"},
     )
     _publish(client)
-    distinctive = [*secrets.values(), "83.75", "Confidential-Suspension-Reason-4711"]
+    distinctive = [
+        *secrets.values(),
+        *corrected.values(),
+        "83.75",
+        "Confidential-Suspension-Reason-4711",
+    ]
     checkpoint = client.get("/audit/checkpoint")  # the end of the audit log, nothing of it
     assert checkpoint.status_code == 200
     responses = [

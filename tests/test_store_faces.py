@@ -100,6 +100,15 @@ WRITES = {
     "update_application",
     "update_certification",
     "update_risk",
+    "lock_person_confidential",
+    "update_person_confidential",
+    "expire_sign_in_links",
+    "end_holder_session",
+    "insert_holder_session",
+    "insert_sign_in_link",
+    "lock_public_intake",
+    "set_directory_consent",
+    "use_sign_in_link",
 }
 """Every method of :class:`Tx` that inserts, updates or locks rows: the ones a
 :class:`Reader` lacks. A method moves in or out of this set on purpose, never by accident."""

@@ -9,7 +9,7 @@ never written anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -20,6 +20,7 @@ from issuer.model import (
     Certification,
     DecisionAbout,
     HolderSession,
+    NoticeState,
     SignInLink,
     SignInVia,
 )
@@ -34,6 +35,7 @@ from issuer.store.tables import (
     HolderSessionRow,
     LifecycleDecisionRow,
     PersonConfidentialRow,
+    PersonNoticeRow,
     PersonRow,
     SignInLinkRow,
 )
@@ -177,6 +179,37 @@ class HolderWrites(Unit):
             .values(used_at=now)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    def expire_sign_in_links(
+        self,
+        person_id: str,
+        *,
+        now: datetime,
+        via: SignInVia,
+        notice_kind: str,
+        sparing: Collection[NoticeState],
+    ) -> int:
+        """End at ``now`` every unused, unexpired link of ``via`` for the person, but those
+        whose notice (of ``notice_kind``) is in one of the ``sparing`` states: one
+        conditional UPDATE; how many it ended."""
+        waiting = select(PersonNoticeRow.subject_id).where(
+            PersonNoticeRow.person_id == person_id,
+            PersonNoticeRow.kind == notice_kind,
+            PersonNoticeRow.state.in_([s.value for s in sparing]),
+        )
+        result = self._s.execute(
+            update(SignInLinkRow)
+            .where(
+                SignInLinkRow.person_id == person_id,
+                SignInLinkRow.via == via.value,
+                SignInLinkRow.used_at.is_(None),
+                SignInLinkRow.expires_at > now,
+                SignInLinkRow.id.not_in(waiting),
+            )
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def insert_holder_session(self, session: HolderSession) -> None:
         self._s.add(HolderSessionRow(**_fields(session)))

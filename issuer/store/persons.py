@@ -5,9 +5,9 @@ regulators' requests."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from issuer.model import (
     ConfidentialField,
@@ -96,6 +96,30 @@ class PersonWrites(Unit):
         self._s.flush()
         self._s.add(PersonConfidentialRow(person_id=person.id, **_fields(person.confidential)))
         self._flush("person")
+
+    def lock_person_confidential(self, person_id: str) -> PersonConfidential | None:
+        """The person's confidential record, its row locked until the transaction ends (on
+        SQLite the writing transaction already holds the one write lock), so that two
+        corrections at once are applied one after the other."""
+        row = self._s.get(
+            PersonConfidentialRow, person_id, with_for_update=True, populate_existing=True
+        )
+        if row is None:
+            return None
+        return PersonConfidential(**{k: v for k, v in _columns(row).items() if k != "person_id"})
+
+    def update_person_confidential(self, person_id: str, changes: Mapping[str, str | None]) -> None:
+        """Set the given confidential fields (only these) in one UPDATE."""
+        allowed = set(PersonConfidential.__slots__)
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"not confidential fields of a person: {sorted(unknown)}")
+        if changes:
+            self._s.execute(
+                update(PersonConfidentialRow)
+                .where(PersonConfidentialRow.person_id == person_id)
+                .values(**changes)
+            )
 
     def insert_disclosure(self, disclosure: Disclosure) -> None:
         fields = _fields(disclosure)

@@ -81,6 +81,24 @@ class PersonOut(_Out):
         )
 
 
+class ContactPatch(_In):
+    """A correction of a person's contact details, as a JSON merge patch (RFC 7396): a field
+    given with a value sets it, given as ``null`` clears it, left out keeps it. The fields
+    are checked as at registration."""
+
+    email: Email | None = Field(default=None, description="the e-mail address notices go to")
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    address: Short | None = Field(default=None, description="the postal address")
+    language: Literal["en", "de"] | None = Field(
+        default=None,
+        description="the language the person's notices are written in (null: English)",
+    )
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields the patch names, with their new values (``None``: clear it)."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
 # ── applications ─────────────────────────────────────────────────────────────────────────
 class ApplicationCreate(_In):
     person_id: Id

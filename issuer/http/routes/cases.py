@@ -11,6 +11,7 @@ from issuer.errors import NotFound
 from issuer.http.bodies.cases import (
     ApplicationCreate,
     ApplicationOut,
+    ContactPatch,
     DecisionCreate,
     DecisionOut,
     ExaminationCreate,
@@ -23,7 +24,7 @@ from issuer.http.bodies.cases import (
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import CASE_READERS, DECIDERS, EXAMINING, REGISTRY_CLERKS
 from issuer.model import AiUse, PersonConfidential
-from issuer.process import applications, decisions, examinations, persons
+from issuer.process import applications, contact, decisions, examinations, persons
 from issuer.process.auth import Actor
 from schemas.openapi import problem_responses
 
@@ -61,6 +62,35 @@ def register_person(body: PersonCreate, actor: Registrar, services: ServicesDep)
 def get_person(person_id: str, actor: Reader, services: ServicesDep) -> PersonOut:
     with services.tx() as tx:
         return PersonOut.of(persons.get_person(tx, person_id))
+
+
+@router.patch(
+    "/persons/{person_id}/contact",
+    tags=["persons"],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                media: {"schema": {"$ref": "#/components/schemas/ContactPatch"}}
+                for media in ("application/merge-patch+json", "application/json")
+            },
+            "required": True,
+        }
+    },
+)
+def correct_contact(
+    person_id: str, body: ContactPatch, actor: Registrar, services: ServicesDep
+) -> PersonOut:
+    """Correct the person's e-mail address, phone, postal address or language: a JSON merge
+    patch, where a field given as null is cleared and a field left out is kept. Notices not
+    yet sent go to the corrected address (retry a dead one after correcting it), and the
+    sign-in by e-mail works with the new address only. The audit log records which fields
+    changed, never their values. Of two corrections at once, each applies whole; the later
+    one wins a field both change."""
+    with services.tx() as tx:
+        person = contact.correct_contact(
+            tx, actor=actor, now=services.now(), person_id=person_id, changes=body.changes()
+        )
+    return PersonOut.of(person)
 
 
 @router.post(

@@ -30,6 +30,7 @@ from issuer.model import (
     CertificationStatus,
     ChangeKind,
     ConfidentialField,
+    NoticeState,
     PublicCertification,
     RegulatorRequest,
 )
@@ -168,6 +169,11 @@ class NoticeOut(_Out):
         description="for a notice of kind reissued-after-key-compromise: the new credential "
         "to send the person (its certificate and QR code are under /api/v1/credentials/{id})",
     )
+    state: NoticeState = Field(
+        default=NoticeState.QUEUED,
+        description="where the notice is on its way to the person: dead and no-address "
+        "ones wait for staff (see /api/v1/notices)",
+    )
 
     @classmethod
     def of(cls, view: regulators.NoticeView) -> NoticeOut:
@@ -186,6 +192,7 @@ class NoticeOut(_Out):
             reference=None if d is None else d.reference,
             disclosed_at=None if d is None else d.disclosed_at,
             credential_id=n.subject_id if reissued else None,
+            state=n.state,
         )
 
 
