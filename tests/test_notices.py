@@ -207,6 +207,7 @@ def test_every_kind_has_its_message_in_every_offered_language() -> None:
         "field": "date_of_birth",
         "regulator": "Welding Authority",
         "legal_basis": "Art. 12",
+        "minutes": "30",
     }
     for language in notices.LANGUAGES:
         for kind in NoticeKind:
@@ -225,7 +226,11 @@ def test_every_kind_has_its_message_in_every_offered_language() -> None:
                 notice, name="Ana Moreau", body="Example Body", contact=None, language=language
             )
             assert subject
-            assert ("7K3M" in subject + plain) or kind is NoticeKind.DENIED  # a denial has none
+            # a denial and a sign-in link name no certificate
+            assert ("7K3M" in subject + plain) or kind in (
+                NoticeKind.DENIED,
+                NoticeKind.HOLDER_SIGN_IN,
+            )
             assert "<p>" in html
     assert not notice_sender.has_message("no-such-kind", "en")
 
