@@ -157,10 +157,11 @@ def serve(
     """Run the web server: back office API, public registry and verification pages.
 
     By default one server does everything: the back office API for staff at `/api/v1` (its
-    documentation at `/docs`), the public registry (certificate lookups, the directory,
-    scheme pages, status lists and keys), the page behind every QR code at `/v/…`, and
-    credential checks at `POST /credentials/verify`. Each recorded change is published to
-    the registry at once. The addresses to open are printed at start.
+    documentation at `/docs`), the public registry (its home page at `/`, certificate
+    lookups, the directory, scheme pages, status lists and keys), the page behind every QR
+    code at `/v/…`, credential checks at `POST /credentials/verify`, and certified persons'
+    own pages at `/holder`. Each recorded change is published to the registry at once. The
+    addresses to open are printed at start.
 
     What the calendar makes due happens by itself: every minute (or every
     `CERTREG_DUE_JOBS_INTERVAL_SECONDS`; 0 turns it off) certifications past their last
@@ -168,7 +169,10 @@ def serve(
     the decision-makers, as `certreg jobs run-due` does once. After every change, and every
     hour besides (`CERTREG_AUDIT_CHECKPOINT_INTERVAL_SECONDS`; 0: only after changes), a
     signed checkpoint of how far the audit log went is published to the registry, so that
-    `certreg audit verify` can show entries cut off its end.
+    `certreg audit verify` can show entries cut off its end. Notices to certified persons
+    are e-mailed through the SMTP server of `CERTREG_SMTP_HOST` every 30 seconds (or every
+    `CERTREG_NOTICE_SEND_INTERVAL_SECONDS`), as `certreg notices send` does once; without
+    an SMTP host they wait.
 
     `--only registry` serves the public registry alone from its own store, with no signing
     key and no passphrase; on PostgreSQL (`CERTREG_REGISTRY_DATABASE_URL`) several can run
