@@ -453,10 +453,10 @@ def create_app(
     app.include_router(_problems_router())
     app.include_router(regulator.router)
     app.include_router(public_complaints.router)
-    app.state.complaint_intake = public_complaints.PublicIntake(app.state.services)
+    app.state.complaint_intake = public_complaints.complaint_limit(app.state.services)
     app.include_router(holder_sign_in.router)
     app.include_router(holder.router)
-    app.state.holder_intake = holder_session.HolderIntake(app.state.services)
+    app.state.holder_intake = holder_session.sign_in_limit(app.state.services)
     holder_sign_in.hide_links_from_access_log()  # a working link never reaches a log line
     _install_error_handlers(app)
     if registry is not None:

@@ -9,7 +9,6 @@ SameSite=Lax, Secure on an https base URL, and sent only to ``/holder``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -18,15 +17,14 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from issuer.errors import InvalidInput, NotFound, PayloadTooLarge, RateLimited, SignInRefused
+from issuer.errors import InvalidInput, NotFound, PayloadTooLarge, SignInRefused
+from issuer.http.client_limit import ClientLimit
 from issuer.http.deps import Services
 from issuer.http.routes.holder_pages import page
 from issuer.model import HolderSession
 from issuer.process import holders
 from issuer.store import Tx
-from registry import RateLimit
 from registry.pages import HTML_MEDIA_TYPE
-from registry.ratelimit import ClientAddress, RateLimiter
 from schemas.openapi import problem_content, problem_responses
 
 __all__ = [
@@ -36,11 +34,11 @@ __all__ = [
     "TO_SIGN_IN",
     "Form",
     "Holder",
-    "HolderIntake",
     "ThrottledForm",
     "as_holder",
     "html_errors",
     "problem_page",
+    "sign_in_limit",
 ]
 
 COOKIE = "certreg_holder"
@@ -69,31 +67,16 @@ FORM: dict[str, Any] = {
 }
 
 
-class HolderIntake:
+def sign_in_limit(services: Services) -> ClientLimit:
     """The rate limit of the public sign-in routes, one bucket per client address."""
-
-    def __init__(self, services: Services) -> None:
-        settings = services.settings
-        per_minute = settings.holder_sign_in_per_minute
-        self.limiter = (
-            RateLimiter(
-                RateLimit(per_minute=per_minute, burst=settings.holder_sign_in_burst),
-                clock=lambda: services.clock().timestamp(),
-            )
-            if per_minute
-            else None
-        )
-        self.clients = ClientAddress(settings.registry_trusted_proxies)
-
-    def check(self, request: Request) -> None:
-        if self.limiter is None:
-            return
-        wait = self.limiter.acquire(self.clients.of(request.scope))
-        if wait > 0:
-            raise RateLimited(
-                "too many sign-in requests from your address: please wait a little",
-                retry_after=max(1, math.ceil(wait)),
-            )
+    settings = services.settings
+    return ClientLimit(
+        per_minute=settings.holder_sign_in_per_minute,
+        burst=settings.holder_sign_in_burst,
+        clock=services.clock,
+        trusted_proxies=settings.registry_trusted_proxies,
+        refusal="too many sign-in requests from your address: please wait a little",
+    )
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -110,7 +93,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 async def _throttled_form(request: Request) -> dict[str, str]:
-    intake: HolderIntake = request.app.state.holder_intake
+    intake: ClientLimit = request.app.state.holder_intake
     intake.check(request)
     return await _form(request)
 

@@ -17,7 +17,6 @@ resource, the form posting only to this site.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -27,22 +26,21 @@ from jinja2 import ChoiceLoader, DictLoader, Environment, PackageLoader, StrictU
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from issuer.errors import InvalidInput, IssuerError, PayloadTooLarge, RateLimited
+from issuer.errors import InvalidInput, IssuerError, PayloadTooLarge
 from issuer.http.bodies.complaints import (
     DESCRIPTION_MAX,
     PublicComplaintBody,
     PublicComplaintOut,
 )
+from issuer.http.client_limit import ClientLimit
 from issuer.http.deps import Services, ServicesDep
 from issuer.http.routes.complaints import deadlines
 from issuer.model import Complaint, ComplaintChannel, ComplaintSubject
 from issuer.process import complaints
-from registry import RateLimit
 from registry.pages import CSS, HTML_MEDIA_TYPE, PAGE_HEADERS, SITE_NAME, prefers_html
-from registry.ratelimit import ClientAddress, RateLimiter
 from schemas.openapi import problem_responses
 
-__all__ = ["FORM_PATH", "MAX_BODY_BYTES", "PublicIntake", "router"]
+__all__ = ["FORM_PATH", "MAX_BODY_BYTES", "complaint_limit", "router"]
 
 MAX_BODY_BYTES = 32 * 1024
 
@@ -145,35 +143,21 @@ def _page(template: str, *, title: str, status: int = 200, **context: Any) -> Re
     )
 
 
-class PublicIntake:
+def complaint_limit(services: Services) -> ClientLimit:
     """The rate limit of the public complaint routes, one bucket per client."""
-
-    def __init__(self, services: Services) -> None:
-        settings = services.settings
-        self.limiter = (
-            RateLimiter(
-                RateLimit(per_minute=settings.complaint_per_minute, burst=settings.complaint_burst),
-                clock=lambda: services.clock().timestamp(),
-            )
-            if settings.complaint_per_minute
-            else None
-        )
-        self.clients = ClientAddress(settings.registry_trusted_proxies)
-
-    def check(self, request: Request) -> None:
-        if self.limiter is None:
-            return
-        wait = self.limiter.acquire(self.clients.of(request.scope))
-        if wait > 0:
-            raise RateLimited(
-                "too many complaints from your address: please wait a little",
-                retry_after=max(1, math.ceil(wait)),
-            )
+    settings = services.settings
+    return ClientLimit(
+        per_minute=settings.complaint_per_minute,
+        burst=settings.complaint_burst,
+        clock=services.clock,
+        trusted_proxies=settings.registry_trusted_proxies,
+        refusal="too many complaints from your address: please wait a little",
+    )
 
 
 async def _throttled(request: Request) -> None:
     """One token from the client's bucket, and a body of at most 32 KiB."""
-    intake: PublicIntake = request.app.state.complaint_intake
+    intake: ClientLimit = request.app.state.complaint_intake
     intake.check(request)
     if len(await request.body()) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"a complaint is at most {MAX_BODY_BYTES} bytes")
