@@ -330,5 +330,10 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "A form of a certified person's own pages came without the token of their session "
         "(it may be from another site, or the session ended): open the page again.",
     ),
+    "image-not-accepted": (
+        422,
+        "An image for the printed certificate (the logo, the accreditation mark) is not a "
+        "PNG image, is larger than allowed, or cannot be read.",
+    ),
 }
 """Every stable problem ``kind`` certreg's issuer can return: its HTTP status and meaning."""

@@ -46,6 +46,7 @@ WRITES = {
     "finish_roster",
     "insert_application",
     "insert_body_information",
+    "insert_certificate_design",
     "insert_approval",
     "insert_certification",
     "insert_competence",

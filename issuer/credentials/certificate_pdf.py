@@ -39,12 +39,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from issuer.credentials import qr
+from issuer.credentials.certificate_branding import (
+    DEFAULT_TITLE,
+    IMAGE_HEIGHT,
+    SIGNATORY_HEIGHT,
+    STANDARD_SENTENCE,
+    Branding,
+)
 from issuer.credentials.certificate_fonts import (
     _clean,
     _fit_size,
@@ -52,7 +57,6 @@ from issuer.credentials.certificate_fonts import (
     _fonts,
     _width,
     _wrap,
-    _wrap_url,
 )
 from issuer.credentials.certificate_layout import (
     _ACCENT,
@@ -73,16 +77,13 @@ from issuer.credentials.certificate_layout import (
     _texts,
 )
 from issuer.credentials.certificate_notices import Banner, Notice, draw_watermark
+from issuer.credentials.certificate_verification import QR_SYMBOL_MM, _draw_verification
 
 __all__ = ["LAYOUT_VERSION", "QR_SYMBOL_MM", "CertificateView", "render_certificate_pdf"]
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 """The page's layout, for caches keyed by what a page shows: a change to how the page is
 drawn (not only to what it says) must raise it, so no page drawn the old way is served."""
-
-QR_SYMBOL_MM = 34.0
-"""Width of the QR symbol without its quiet zone: a 37-49 module verification URL gets
-0.7-0.9 mm modules, which phone cameras read comfortably from a desk or a wall."""
 
 _SCOPE_SIZE = 11.0
 _SCOPE_MIN_SIZE = 8.0
@@ -115,6 +116,18 @@ class CertificateView:
     certified_since: date | None = None
     """The day the person was first certified, when the credential says (a recertification
     keeps it): printed beside the validity of the current cycle."""
+    title: str = DEFAULT_TITLE
+    """The scheme's title for its certificates."""
+    body_address: str | None = None
+    """The body's postal address, its lines separated by newlines."""
+    accreditation_body: str | None = None
+    accreditation_number: str | None = None
+    """The accreditation the body information states, printed under the standard's name."""
+    signatory_name: str | None = None
+    signatory_function: str | None = None
+    logo_png: bytes | None = None
+    accreditation_mark_png: bytes | None = None
+    """The body's logo and accreditation mark, PNG images checked when they were recorded."""
 
     def __post_init__(self) -> None:
         for field in (
@@ -124,6 +137,7 @@ class CertificateView:
             "scheme_name",
             "scheme_code",
             "verification_url",
+            "title",
         ):
             if not str(getattr(self, field)).strip():
                 raise ValueError(f"{field} must not be empty")
@@ -141,11 +155,18 @@ class CertificateView:
         standings = [notice.standing for notice in self.notices]
         if len(set(standings)) != len(standings):
             raise ValueError(f"notices name a standing twice: {standings}")
+        if (self.accreditation_body is None) != (self.accreditation_number is None):
+            raise ValueError("an accreditation is printed with both its body and its number")
+        if self.signatory_function is not None and self.signatory_name is None:
+            raise ValueError("a signatory's function is printed only with their name")
 
 
 def _centre_column(
     *,
     body: str,
+    address: str | None,
+    heading: str,
+    accreditation: str | None,
     holder: str,
     scheme: str,
     scheme_line: str,
@@ -182,12 +203,29 @@ def _centre_column(
                 )
             ),
         ]
+    heading_size = _fit_size(
+        heading.upper(), fonts.light, title_size, 12, _CONTENT_W - 2.2 * len(heading)
+    )
+    address_lines: list[_Element] = (
+        _texts(_wrap(address, fonts.regular, 9, _CONTENT_W), fonts.regular, 9, _MUTED)
+        if address
+        else []
+    )
+    standard: list[_Element] = [
+        _Gap(2 * mm * gap),
+        _Text(STANDARD_SENTENCE, fonts.regular, 10, _MUTED),
+    ]
+    if accreditation:
+        standard += _texts(
+            _wrap(accreditation, fonts.regular, 9, _CONTENT_W), fonts.regular, 9, _MUTED
+        )
     return [
         *_texts(_wrap(body, fonts.semibold, 14, _CONTENT_W), fonts.semibold, 14, _ACCENT),
+        *address_lines,
         _Gap(3.5 * mm * gap),
         _Rule(24 * mm, _ACCENT, 1.2),
         _Gap(4 * mm * gap, stretch=True),
-        _Text("CERTIFICATE OF COMPETENCE", fonts.light, title_size, _ACCENT, spacing=2.2),
+        _Text(heading.upper(), fonts.light, heading_size, _ACCENT, spacing=2.2),
         _Gap(4 * mm * gap, stretch=True),
         _Text("This is to certify that", fonts.regular, 12, _MUTED),
         _Gap(3 * mm * gap),
@@ -202,6 +240,7 @@ def _centre_column(
         ),
         _Gap(0.8 * mm),
         _Text(scheme_line, fonts.regular, 11, _MUTED),
+        *standard,
         _Gap(5 * mm * gap, stretch=True),
         _Text("SCOPE OF CERTIFICATION", fonts.semibold, 9, _ACCENT, x=left, spacing=1.2),
         _Gap(0.5 * mm),
@@ -249,34 +288,6 @@ def _draw_frame(canvas: Canvas) -> None:
     canvas.rect(inner, inner, _PAGE_W - 2 * inner, _PAGE_H - 2 * inner, stroke=1, fill=0)
 
 
-def _draw_qr(canvas: Canvas, url: str, x: float, top: float) -> float:
-    """Draw the QR code with its top-left quiet-zone corner at (x, top); return its full size.
-
-    Each run of dark modules in a row becomes one rectangle, all in one filled path: one fill
-    means no hairline seams between neighbouring modules in any renderer.
-    """
-    matrix = qr.qr_matrix(url)
-    count = len(matrix)
-    module = QR_SYMBOL_MM * mm / count
-    quiet = qr.QUIET_ZONE * module
-    full = count * module + 2 * quiet
-    canvas.setFillColor(Color(1, 1, 1))
-    canvas.rect(x, top - full, full, full, stroke=0, fill=1)
-    path = canvas.beginPath()
-    for row_index, row in enumerate(matrix):
-        y = top - quiet - (row_index + 1) * module
-        start: int | None = None
-        for column, dark in enumerate((*row, False)):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                path.rect(x + quiet + start * module, y, (column - start) * module, module)
-                start = None
-    canvas.setFillColor(Color(0, 0, 0))
-    canvas.drawPath(path, stroke=0, fill=1)
-    return full
-
-
 def _draw_validity(
     canvas: Canvas,
     top: float,
@@ -316,37 +327,13 @@ def _draw_validity(
         canvas.drawCentredString(middle, top - 14 * mm, value)
 
 
-def _draw_verification(canvas: Canvas, top: float, url: str, shown_url: str, fonts: _Fonts) -> None:
-    """The QR code and, beside it, how to verify: the same URL in words and what "valid" means.
-
-    The URL is printed as well as encoded, so a reader without a camera can type it.
-    """
-    qr_x = _MARGIN - 3 * mm
-    qr_size = _draw_qr(canvas, url, qr_x, top)
-    x = qr_x + qr_size + 3 * mm
-    width = _PAGE_W - _MARGIN - x
-    notice = (
-        "The certificate is valid only if the verification page shows it as valid. "
-        "Certificates can be suspended or withdrawn; the verification page always shows "
-        "the current status, and this paper alone is no proof of certification."
-    )
-    size = 10.0
-    _Stack(
-        (
-            _Gap(3 * mm),
-            _Text("Verify this certificate", fonts.semibold, 12, _ACCENT, x),
-            _Gap(1 * mm),
-            *_texts(
-                _wrap("Scan the QR code or open this address:", fonts.regular, size, width),
-                fonts.regular,
-                size,
-                x=x,
-            ),
-            *_texts(_wrap_url(shown_url, fonts.semibold, size, width), fonts.semibold, size, x=x),
-            _Gap(2 * mm),
-            *_texts(_wrap(notice, fonts.regular, size, width), fonts.regular, size, x=x),
-        )
-    ).draw(canvas, top)
+def _optional(text: str | None, fonts: _Fonts) -> str | None:
+    """An address's lines joined with " · " (the page has room for one or two lines of it),
+    any other optional text cleaned, ``None`` kept."""
+    if text is None:
+        return None
+    lines = [_clean(line, fonts) for line in text.splitlines()]
+    return " · ".join(line for line in lines if line) or None
 
 
 def _utc(moment: datetime) -> str:
@@ -367,15 +354,37 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     scheme_code = _clean(view.scheme_code, fonts)
     scope = tuple((_clean(code, fonts), _clean(title, fonts)) for code, title in view.scope)
     url = _clean(view.verification_url, fonts)
+    title = _clean(view.title, fonts)
+    address = _optional(view.body_address, fonts)
+    accreditation = None
+    if view.accreditation_body is not None and view.accreditation_number is not None:
+        accreditation = _clean(
+            f"Accredited by {view.accreditation_body}, "
+            f"accreditation number {view.accreditation_number}",
+            fonts,
+        )
+    branding = Branding(
+        logo_png=view.logo_png,
+        accreditation_mark_png=view.accreditation_mark_png,
+        signatory_name=_optional(view.signatory_name, fonts),
+        signatory_function=_optional(view.signatory_function, fonts),
+    )
 
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, lang="en")
+    # The initial font is one of the embedded faces: reportlab's default, Helvetica, would
+    # otherwise be named in every page's resources, a font the file does not carry.
+    canvas = Canvas(
+        buffer,
+        pagesize=A4,
+        invariant=1,
+        pageCompression=1,
+        lang="en",
+        initialFontName=fonts.regular,  # type: ignore[arg-type]  # the stub says float
+    )
     standing = f" — {view.notices[0].standing.value.upper()}" if view.notices else ""
     canvas.setTitle(f"Certificate {number} — {holder}{standing}")
     canvas.setAuthor(body)
-    canvas.setSubject(
-        f"Certificate of Competence: {scheme} ({scheme_code}, version {view.scheme_version})"
-    )
+    canvas.setSubject(f"{title}: {scheme} ({scheme_code}, version {view.scheme_version})")
     canvas.setCreator("certreg")
     # invariant=1 would date the file 2000-01-01; the issue time is just as deterministic.
     pdf_date = view.issued_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
@@ -383,17 +392,28 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     canvas.setKeywords(f"certificate, {number}, {scheme_code}")
 
     details_top = 92 * mm
+    column_bottom = details_top + 6 * mm
+    if branding.signatory_name is not None:
+        column_bottom += SIGNATORY_HEIGHT
 
-    def layout(compact: bool) -> tuple[Banner | None, float, list[_Element], float]:
+    def layout(
+        compact: bool,
+    ) -> tuple[Banner | None, tuple[float, float], list[_Element], float]:
         banner = Banner(view.notices, url, fonts, compact) if view.notices else None
         top = _PAGE_H - 24 * mm
         if banner is not None:
             top = _BANNER_TOP - banner.height - (2.5 if compact else 5) * mm
+        images_top = top
+        if branding.has_images:
+            top -= IMAGE_HEIGHT + (2 if compact else 4) * mm
         elements, extra = _fit_centre_column(
             top,
-            details_top + 6 * mm,
+            column_bottom,
             lambda size: _centre_column(
                 body=body,
+                address=address,
+                heading=title,
+                accreditation=accreditation,
                 holder=holder,
                 scheme=scheme,
                 scheme_line=f"Scheme {scheme_code}, version {view.scheme_version}",
@@ -403,20 +423,22 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
                 compact=compact,
             ),
         )
-        return banner, top, elements, extra
+        return banner, (images_top, top), elements, extra
 
     try:
-        banner, top, elements, extra = layout(compact=False)
+        banner, (images_top, top), elements, extra = layout(compact=False)
     except ValueError:
         if not view.notices:
             raise
-        banner, top, elements, extra = layout(compact=True)
+        banner, (images_top, top), elements, extra = layout(compact=True)
 
     _draw_frame(canvas)
     if banner is not None:
         draw_watermark(canvas, view.notices[0], fonts)
         banner.draw(canvas, _BANNER_TOP)
+    branding.draw_images(canvas, images_top)
     _draw_centre_column(canvas, top, elements, extra)
+    branding.draw_signatory(canvas, details_top + 2 * mm, fonts)
     _draw_validity(
         canvas,
         details_top,

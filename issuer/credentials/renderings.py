@@ -101,7 +101,10 @@ def notices(tx: Tx, credential: Credential, *, now: datetime) -> tuple[Notice, .
 def certificate_view(
     tx: Tx, credential: Credential, *, base_url: str, now: datetime
 ) -> CertificateView:
-    """The printable certificate of ``credential``: what it was signed with, and its notices.
+    """The printable certificate of ``credential``: what it was signed with, and its notices;
+    the title its scheme version gives its certificates; and what the body prints on every
+    certificate now — its address, logo, accreditation (from the body information), its
+    accreditation mark and signatory (from the certificate design).
 
     Raises :class:`InvalidInput` for a mark credential, which has no printable certificate.
     """
@@ -111,6 +114,13 @@ def certificate_view(
     subject = claims["credentialSubject"]
     certification = subject["certification"]
     scheme = certification["scheme"]
+    record = tx.get_certification(credential.certification_id)
+    assert record is not None  # a credential's certification is never deleted
+    version = tx.get_scheme_version_by_number(record.scheme_id, int(scheme["version"]))
+    title = None if version is None else version.content.certificate_title
+    design = tx.current_certificate_design()
+    information = tx.current_body_information()
+    accreditation = None if information is None else information.accreditation
     return CertificateView(
         holder_name=subject["name"],
         certificate_number=certification["certificateNumber"],
@@ -125,6 +135,14 @@ def certificate_view(
         issued_at=credential.issued_at,
         notices=notices(tx, credential, now=now),
         certified_since=_first_certified(certification.get("originalCertificationDate")),
+        **({} if title is None else {"title": title}),
+        body_address=None if design is None else design.address,
+        accreditation_body=None if accreditation is None else accreditation.body,
+        accreditation_number=None if accreditation is None else accreditation.number,
+        signatory_name=None if design is None else design.signatory_name,
+        signatory_function=None if design is None else design.signatory_function,
+        logo_png=None if design is None else design.logo_png,
+        accreditation_mark_png=None if design is None else design.accreditation_mark_png,
     )
 
 
@@ -160,7 +178,11 @@ def certificate_pdf(tx: Tx, credential: Credential, *, base_url: str, now: datet
     than print it wrong; the credential and its verification page are unaffected.
     """
     view = certificate_view(tx, credential, base_url=base_url, now=now)
-    shows = _shows("certificate.pdf", LAYOUT_VERSION, dataclasses.asdict(view))
+    shown = dataclasses.asdict(view)
+    for image in ("logo_png", "accreditation_mark_png"):  # by digest: the key stays short
+        if shown[image] is not None:
+            shown[image] = hashlib.sha256(shown[image]).hexdigest()
+    shows = _shows("certificate.pdf", LAYOUT_VERSION, shown)
 
     def render() -> bytes:
         try:

@@ -58,6 +58,7 @@ from issuer.model.cases import (
     Person,
     PersonConfidential,
 )
+from issuer.model.certificate_design import CertificateDesign
 from issuer.model.certifications import (
     Certification,
     CertificationStatus,
@@ -162,6 +163,7 @@ __all__ = [
     "ApplicationState",
     "BodyInformation",
     "BulkItem",
+    "CertificateDesign",
     "Certification",
     "CertificationChange",
     "CertificationStatus",

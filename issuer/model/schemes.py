@@ -77,6 +77,9 @@ class SchemeContent:
     """The window for recertification opens this many months before the day after expiry."""
     recertification_grace_days: int = 0
     """…and closes this many days after the expiry date (0: on the expiry date)."""
+    certificate_title: str | None = None
+    """The title the scheme's printed certificates carry ("Certificate of Competence" when
+    none): a scheme owner may call its certificate e.g. "Certificate of Qualification"."""
 
 
 @dataclass(frozen=True, slots=True)

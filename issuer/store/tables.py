@@ -114,6 +114,8 @@ class SchemeVersionRow(Base):
         Integer, server_default=text("6")
     )
     recertification_grace_days: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    certificate_title: Mapped[str | None] = mapped_column(String(80))
+    """The title printed on the scheme's certificates; none prints "Certificate of Competence"."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
 
@@ -956,3 +958,18 @@ class HolderSessionRow(Base):
 
 Index("ix_person_confidential_email", PersonConfidentialRow.email)
 """A person asks for a sign-in link by their e-mail address (:mod:`issuer.store.holders`)."""
+
+
+class CertificateDesignRow(Base):
+    """How the body's printed certificates look, one row per version recorded; the highest
+    version is the one printed. Not published: the signatory's name is personal data."""
+
+    __tablename__ = "certificate_designs"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    address: Mapped[str | None] = mapped_column(String(500))
+    signatory_name: Mapped[str | None] = mapped_column(String(200))
+    signatory_function: Mapped[str | None] = mapped_column(String(200))
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    accreditation_mark_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

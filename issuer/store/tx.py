@@ -15,6 +15,7 @@ from issuer.store.audit_log import AuditReads, AuditWrites
 from issuer.store.body_information import BodyInformationReads, BodyInformationWrites
 from issuer.store.bulk import BulkReads
 from issuer.store.cases import CaseReads, CaseWrites
+from issuer.store.certificate_design import CertificateDesignReads, CertificateDesignWrites
 from issuer.store.certifications import CertificationReads, CertificationWrites
 from issuer.store.complaints import ComplaintReads, ComplaintWrites
 from issuer.store.credentials import CredentialReads, CredentialWrites
@@ -61,6 +62,7 @@ class Reader(
     RosterReads,
     NoticeReads,
     HolderReads,
+    CertificateDesignReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -88,5 +90,6 @@ class Tx(
     RosterWrites,
     NoticeWrites,
     HolderWrites,
+    CertificateDesignWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from issuer.http.bodies.common import Code, Name, Text, _In, _Out
+from issuer.http.bodies.common import Code, Name, Text, _In, _Out, _printable
 from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem, SurveillanceActivity
 
 ActivityCode = Annotated[
@@ -17,6 +17,14 @@ ActivityCode = Annotated[
 
 EvidenceKind = Literal["examination", "continuing-development", "work-evidence"]
 """The kinds of evidence a scheme may accept for recertification (clause 9.6)."""
+
+
+CertificateTitle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
+    AfterValidator(_printable),
+]
+"""A certificate's title: printed in capitals on one line, so it is kept short."""
 
 
 class ScopeItemBody(_In):
@@ -84,6 +92,10 @@ class SchemeContentBody(_In):
     """The window for recertification opens this many months before the day after expiry."""
     recertification_grace_days: int = Field(default=0, ge=0, le=366)
     """…and closes this many days after the expiry date."""
+    certificate_title: CertificateTitle | None = Field(
+        default=None,
+        description="the title printed on the certificates (by default: Certificate of Competence)",
+    )
 
     @field_validator("recertification_evidence")
     @classmethod
@@ -150,6 +162,7 @@ class SchemeVersionOut(_Out):
     recertification_evidence: list[str]
     recertification_window_months_before: int
     recertification_grace_days: int
+    certificate_title: str | None
 
     @classmethod
     def of(cls, v: SchemeVersion) -> SchemeVersionOut:
