@@ -15,12 +15,14 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from issuer.model import Role
 from issuer.store import Store
 from tests.backoffice import BackOffice, Json, Member, candidate, exam_body, member
 from tests.conftest import FrozenClock
 from tests.test_due_jobs import certify, decide, new_scheme
+from tests.test_registry_e2e import public  # noqa: F401 (fixture)
 
 TODAY = date(2026, 11, 25)  # the tests' clock
 
@@ -374,3 +376,50 @@ def test_two_staff_taking_the_same_finding_step_at_once_give_one_result_and_one_
     got = office.ok("GET", f"/findings/{fid}", member(office, "auditor"))
     assert got["state"] in {"closed", "open"}
     assert got["times_reopened"] == (0 if got["state"] == "closed" else 1)
+
+
+def test_the_management_review_says_how_soon_changes_reached_the_public_register(
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+    clock: FrozenClock,
+) -> None:
+    office, client = public
+    scheme = new_scheme(office, "WP")
+    number = certify(office, scheme)
+    clock.advance(seconds=20)
+    client.app.state.drain()  # type: ignore[attr-defined]
+    clock.advance(minutes=10)
+    decide(office, number, "suspend", {"reason": "a report under review"})
+    clock.advance(minutes=30)
+    client.app.state.drain()  # type: ignore[attr-defined]
+    decide(office, number, "reinstate", {"reason": "the report was unfounded"})
+    clock.advance(hours=3)  # 12:40 on the tests' first day: these two wait
+
+    period = f"from={TODAY.isoformat()}&to={TODAY.isoformat()}"
+    auditor = member(office, "auditor")
+    published = office.ok("GET", f"/reports/management-review?{period}", auditor)["publication"]
+    assert published["waiting"] >= 1
+    assert published["oldest_waiting_since"] == "2026-11-25T09:40:20+00:00"
+    assert published["published"] >= 3
+    assert published["published_within_a_minute"] >= 1  # the grant's, 20 s after
+    assert published["published_within_an_hour"] >= 1  # the suspension's, 30 min after
+    assert published["published_later"] == 0
+    assert published["longest_seconds_to_publish"] == 1800.0
+    assert published["queued"] == published["published"] + published["waiting"]
+
+    client.app.state.drain()  # type: ignore[attr-defined]
+    after = office.ok("GET", f"/reports/management-review?{period}", auditor)["publication"]
+    assert (after["waiting"], after["oldest_waiting_since"]) == (0, None)
+    assert after["published_later"] == published["waiting"]  # three hours after
+    assert after["longest_seconds_to_publish"] == 3 * 3600.0
+
+    csv_text = review_formats_csv(office, period)
+    assert "publication,,,,published_later," in csv_text
+
+
+def review_formats_csv(office: BackOffice, period: str) -> str:
+    answer = office.client.get(
+        f"/api/v1/reports/management-review?{period}",
+        headers={**member(office, "auditor").headers, "Accept": "text/csv"},
+    )
+    assert answer.status_code == 200
+    return answer.content.decode("utf-8-sig")

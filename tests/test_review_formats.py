@@ -107,9 +107,13 @@ def _csv(answer: Any, filename: str) -> list[dict[str, str]]:
     return rows
 
 
-def _value(text: str) -> int | float | None:
+def _value(text: str) -> int | float | str | None:
+    """A cell's value as the JSON has it: empty is null, a number a number, an instant
+    (when the oldest change still waiting was queued) its text."""
     if text == "":
         return None
+    if "T" in text:
+        return text
     return float(text) if "." in text else int(text)
 
 
@@ -252,6 +256,8 @@ def test_the_regulators_csv_names_no_one_and_withholds_small_counts(
     assert (wi["granted"]["value"], wi["granted"]["note"]) == ("6", "")
     assert (wi["suspended"]["value"], wi["suspended"]["note"]) == ("", "withheld: fewer than 5")
     for row in rows:
+        if row["unit"] == "instant":  # when the oldest change still waiting was queued
+            continue
         assert row["value"] == "" or int(float(row["value"])) == 0 or float(row["value"]) >= 5, row
     for secret in (COMPLAINT_TEXT, FINDING_TEXT, *_identifiers(office, store)):
         assert secret not in answer.text, secret

@@ -163,6 +163,7 @@ def management_review(tx: Reader, *, first: date, last: date, today: date) -> di
         "impartiality_risks": {"open_by_state": risks_open, "overdue_for_review": risks_overdue},
         "surveillance": tx.surveillance_figures(first=first, last=last, today=as_of),
         "findings": tx.finding_figures(first=first, last=last, today=as_of),
+        "publication": tx.publication_figures(first=first, last=last, today=as_of),
         "examiner_flags": [
             {"examiner_id": f.key, "scheme": f.scheme, "flags": list(f.flags)}
             for f in examiners

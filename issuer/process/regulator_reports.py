@@ -98,7 +98,24 @@ def aggregated_review(tx: Reader, *, first: date, last: date, today: date) -> di
         },
         "surveillance": _cells(review["surveillance"]),
         "examiners_flagged": _cells(flagged),
+        "publication": _publication(review["publication"]),
     }
+
+
+def _publication(figures: dict[str, Any]) -> dict[str, Any]:
+    """How soon changes reached the register: the counts as every count here, the waits
+    only over 5 documents or more, when the oldest still waiting was queued only when 5 or
+    more wait."""
+    published, waiting = figures["published"], figures["waiting"]
+    out: dict[str, Any] = {}
+    for key, value in figures.items():
+        if key.endswith("_seconds_to_publish"):
+            out[key] = _mean(value, published)
+        elif key == "oldest_waiting_since":
+            out[key] = value if waiting >= SMALL_CELL else None
+        else:
+            out[key] = cell(value)
+    return out
 
 
 def full_review(

@@ -63,6 +63,8 @@ _AS_OF = {
     ("findings", "overdue"),
     ("corrective_actions", "overdue"),
     ("corrective_actions", "by_state_now"),
+    ("publication", "waiting"),
+    ("publication", "oldest_waiting_since"),
 }
 """The figures counted on the day ``as_of`` rather than over the period."""
 _EXAMINER_MEASURES = (
@@ -124,7 +126,11 @@ def _text(value: Any) -> str:
 
 
 def _unit(measure: str) -> str:
-    return "days" if measure.startswith("mean_days") else "count"
+    if measure.startswith("mean_days"):
+        return "days"
+    if measure.endswith("_seconds_to_publish"):
+        return "seconds"
+    return "instant" if measure.endswith("_since") else "count"
 
 
 class _Rows:

@@ -67,6 +67,7 @@ SECTION_TITLES = (
     "Surveillance",
     "Findings and corrective actions",
     "Examiner monitoring",
+    "Publication to the public register",
 )
 
 _MARGIN = 18 * mm
@@ -360,6 +361,23 @@ def _risks_and_surveillance(p: _Printer, doc: ReviewDocument) -> list[Flowable]:
     ]
 
 
+def _publication(p: _Printer, doc: ReviewDocument) -> list[Flowable]:
+    u = doc.review["publication"]
+    slices = ("published_within_a_minute", "published_within_an_hour", "published_later")
+    waits = ("mean_seconds_to_publish", "longest_seconds_to_publish")
+    rows = [
+        ("changes queued in the period", u["queued"]),
+        ("published in the period", u["published"]),
+        ("of them within a minute / an hour / later", " / ".join(_shown(u[k]) for k in slices)),
+        ("mean / longest wait (seconds)", " / ".join(_shown(u[k]) for k in waits)),
+        (
+            "still waiting / the oldest since",
+            f"{u['waiting']} / " + _shown(u["oldest_waiting_since"]),
+        ),
+    ]
+    return [p.para(SECTION_TITLES[7], p.heading), p.figures(rows)]
+
+
 def _findings(p: _Printer, doc: ReviewDocument) -> list[Flowable]:
     f, states = doc.review["findings"], doc.findings_by_state
     table = p.figures(
@@ -474,6 +492,7 @@ def render_review_pdf(doc: ReviewDocument) -> bytes:
         *_complaints(p, doc),
         *_risks_and_surveillance(p, doc),
         *_findings(p, doc),
+        *_publication(p, doc),
         *_examiners(p, doc),
     ]
     template.build(story, onFirstPage=page, onLaterPages=page)

@@ -4,8 +4,9 @@ Examinations are tallied per examiner and scheme, or per examination day and sch
 period (6.2.2.3, 7.4.4): counts and the sums from which a mean and a spread follow, so the
 database returns one row per group whatever the number of examinations. The management
 review counts decisions, lifecycle decisions, appeals, impartiality risks, surveillance and
-findings over a period. Only counts, dates and staff ids leave this module: no name, no
-text of a record.
+findings over a period, and how soon each change reached the public registry (the
+outbox's enqueued and published instants). Only counts, dates and staff ids leave this
+module: no name, no text of a record.
 
 A period runs from its first day to its last, both included.
 """
@@ -38,6 +39,7 @@ from issuer.store.tables import (
     FindingRow,
     ImpartialityRiskRow,
     LifecycleDecisionRow,
+    OutboxRow,
     ProposedSuspensionRow,
     SchemeRow,
     SurveillanceDueRow,
@@ -291,3 +293,53 @@ class ReportReads(Unit):
         ):
             counts[str(state)] = int(n)
         return counts
+
+    def _seconds(self, start: Any, end: Any) -> Any:
+        """``end - start`` in seconds, as each engine computes a difference of instants."""
+        if self._s.get_bind().dialect.name == "postgresql":
+            return func.extract("epoch", end - start)
+        return (func.julianday(end) - func.julianday(start)) * 86_400.0
+
+    def publication_figures(self, *, first: date, last: date, today: date) -> dict[str, Any]:
+        """How soon changes reached the public registry: the documents queued for
+        publication in the period, those published in it by how long they waited (within a
+        minute, an hour, later; the mean and longest wait), and those still waiting at the
+        end of ``today``, with when the oldest was queued. A change the register shows late is a
+        certificate confirmed that should not be, or the reverse."""
+        start, end = _instants(first, last)
+        _, as_of_end = _instants(today, today)
+        waited = self._seconds(OutboxRow.enqueued_at, OutboxRow.published_at)
+        published_in = and_(OutboxRow.published_at >= start, OutboxRow.published_at < end)
+        row = self._s.execute(
+            select(
+                func.count(),
+                func.sum(case((waited <= 60, 1), else_=0)),
+                func.sum(case((and_(waited > 60, waited <= 3600), 1), else_=0)),
+                func.avg(waited),
+                func.max(waited),
+            ).where(published_in)
+        ).one()
+        queued = self._s.scalar(
+            select(func.count()).where(OutboxRow.enqueued_at >= start, OutboxRow.enqueued_at < end)
+        )
+        waiting, oldest = self._s.execute(
+            select(func.count(), func.min(OutboxRow.enqueued_at)).where(
+                OutboxRow.enqueued_at < as_of_end,
+                or_(OutboxRow.published_at.is_(None), OutboxRow.published_at >= as_of_end),
+            )
+        ).one()
+        published = int(row[0] or 0)
+        within_minute, within_hour = int(row[1] or 0), int(row[2] or 0)
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps no offset
+            oldest = oldest.replace(tzinfo=UTC)
+        return {
+            "queued": int(queued or 0),
+            "published": published,
+            "published_within_a_minute": within_minute,
+            "published_within_an_hour": within_hour,
+            "published_later": published - within_minute - within_hour,
+            "mean_seconds_to_publish": None if row[3] is None else round(float(row[3]), 1),
+            "longest_seconds_to_publish": None if row[4] is None else round(float(row[4]), 1),
+            "waiting": int(waiting or 0),
+            "oldest_waiting_since": None if oldest is None else oldest.isoformat(),
+        }

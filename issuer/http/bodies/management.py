@@ -222,6 +222,18 @@ def review_markdown(review: dict[str, Any]) -> str:
         f"- Raised: {raised}",
         f"- Closed: {f['closed']}; overdue: {f['overdue']}",
         "",
+        "## Publication to the public register",
+        "",
+    ]
+    u = review["publication"]
+    lines += [
+        f"- Changes queued: {u['queued']}; published: {u['published']} (within a minute: "
+        f"{u['published_within_a_minute']}; within an hour: {u['published_within_an_hour']}; "
+        f"later: {u['published_later']})",
+        f"- Mean wait: {_pct(u['mean_seconds_to_publish'])} s; longest: "
+        f"{_pct(u['longest_seconds_to_publish'])} s",
+        f"- Still waiting: {u['waiting']}; the oldest since {u['oldest_waiting_since'] or '–'}",
+        "",
         "## Examiner monitoring",
         "",
     ]
