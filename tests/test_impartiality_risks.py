@@ -269,7 +269,14 @@ def test_a_treated_measure_covering_decide_lets_the_decision_through_and_names_t
     response = _decide(office, accepted)
     assert response.status_code == 201, response.text
     decision_id = response.json()["id"]
-    named = {"decision_id": decision_id, "outcome": "grant", "risk_id": risk["id"]}
+    with office.store.reading() as reader:
+        [notice] = [n.id for n in reader.person_notices(person_id) if n.kind == "granted"]
+    named = {
+        "decision_id": decision_id,
+        "outcome": "grant",
+        "notice_id": notice,
+        "risk_id": risk["id"],
+    }
     assert _audit(office, "decision.grant") == [details_digest(named)]
 
 

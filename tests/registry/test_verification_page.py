@@ -30,6 +30,7 @@ from issuer.publication import outbox
 from issuer.settings import Settings
 from issuer.store import Store
 from registry import RateLimit, Registry, RegistryStore, create_registry_app
+from registry.ratelimit import DEFAULT_LOOKUP_LIMIT
 from schemas.publication import DocumentKind
 from tests.backoffice import (
     BackOffice,
@@ -125,6 +126,7 @@ class World:
 
 @pytest.fixture
 def world(
+    request: pytest.FixtureRequest,
     settings: Settings,
     store: Store,
     registry_store: RegistryStore,
@@ -144,7 +146,9 @@ def world(
     )
     with store.transaction() as tx:
         outbox.enqueue_keys(tx, clock())
-    public = create_registry_app(registry, page_limit=None, now=clock)
+    # A test module may set LOOKUP_LIMIT: the registry's limit on lookups per client.
+    lookup_limit = getattr(request.module, "LOOKUP_LIMIT", DEFAULT_LOOKUP_LIMIT)
+    public = create_registry_app(registry, lookup_limit=lookup_limit, page_limit=None, now=clock)
     with TestClient(app) as client, TestClient(public) as public_client:
         office = enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy))
         world = World(office=office, registry=registry, public=public_client, clock=clock)
