@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.languages import LANGUAGES
+
 __all__ = ["DEMO_PASSPHRASE", "Settings"]
 
 DEMO_PASSPHRASE = "certreg-demo-passphrase-not-secret"  # noqa: S105 - public on purpose
@@ -38,6 +40,12 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     demo: bool = False
+    language: str = Field(
+        default="en",
+        description="the body's own language (en, de, fr or es): public pages use it when "
+        "the reader's browser asks for none certreg speaks, certificates and notices when a "
+        "person's is not recorded",
+    )
     body_name: str = Field(
         default="certreg demo certification body",
         min_length=1,
@@ -234,6 +242,13 @@ class Settings(BaseSettings):
     def _proxies(cls, value: list[str]) -> list[str]:
         for proxy in value:
             ipaddress.ip_network(proxy.strip(), strict=False)  # ValueError names the bad one
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
         return value
 
     @field_validator("base_url")
