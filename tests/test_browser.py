@@ -7,7 +7,9 @@ banner's words survive without the style sheet. The certification is then suspen
 the back office API; once the background publisher has delivered it, a reload says
 suspended. A screenshot of each state (``valid.png``, ``suspended.png``) is written to the
 test's directory under pytest's base temporary directory. ``/docs`` is opened in a browser
-allowed to reach only the server, and must render the operations.
+allowed to reach only the server, and must render the operations. A certified person's own
+pages are used on the same phone, switched to German by keyboard, and checked with
+axe-core's WCAG 2.2 AA rules in both languages.
 
 The browser is Debian's ``chromium`` (installed by ``.ci/run``), never one downloaded by
 Playwright. Without it the test is skipped — except under ``CI=true``, where it fails.
@@ -312,15 +314,66 @@ def test_the_api_docs_render_without_the_internet(server: Server) -> None:
         assert any(p.replace("\u200b", "") == path for p in paths), path
 
 
+def _tab_to(page: Any, name: str, limit: int = 20) -> None:
+    """Press Tab until the link or button named ``name`` has the keyboard's focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == name:
+            return
+    raise AssertionError(f"{name!r} is not reached by the keyboard in {limit} presses")
+
+
+def _axe_source() -> str:
+    from tests.registry.test_public_browser import AXE
+
+    if not AXE.is_file():
+        missing = f"{AXE} is missing (npm ci --prefix tests/js)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return AXE.read_text("utf-8")
+
+
+def _accessible(browser: Any, state: Any, url: str, axe: str) -> None:
+    """``url`` opened with the session of ``state``, at the phone's width, in a context where
+    axe-core may run (the pages themselves run no script): WCAG 2.2 AA, no violation."""
+    from tests.registry.test_public_browser import WCAG_22_AA
+
+    # bypass_csp only lets the test inject axe-core; the pages' own policy is checked by the
+    # HTTP tests (tests/test_holders.py).
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT}, bypass_csp=True, storage_state=state
+    )
+    try:
+        page = context.new_page()
+        response = page.goto(url)
+        assert response is not None
+        assert response.status == 200, url
+        page.add_script_tag(content=axe)
+        violations = page.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                return result.violations.map(v => ({
+                    id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}));
+            }""",
+            WCAG_22_AA,
+        )
+        assert violations == [], (url, violations)
+    finally:
+        context.close()
+
+
 def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
     server: Server,
 ) -> None:
     """A registrar makes a person's sign-in link; on a phone 360 pixels wide, without
-    JavaScript, the person opens it, signs in, sees their certification, downloads the
-    printable certificate, and takes themselves out of the public directory, which the
-    registry follows at once."""
+    JavaScript, the person opens it, signs in, sees their certification, switches the pages
+    to German with the keyboard alone, downloads the printable certificate, and takes
+    themselves out of the public directory, which the registry follows at once. Every page
+    passes axe-core's WCAG 2.2 AA rules, in English and in German."""
     from playwright.sync_api import sync_playwright
 
+    axe = _axe_source()
     admin = (server.data_dir / "demo-admin.token").read_text("utf-8").strip()
     registrar = server.token("registrar", "Browser Test Registrar")
     listed = server.api("GET", "/certifications", admin)
@@ -351,21 +404,42 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
                 accept_downloads=True,
             )
             page = context.new_page()
+            _accessible(browser, None, f"{server.base}/holder/sign-in", axe)
             page.goto(link["url"])
             page.get_by_role("button", name="Sign in").click()
             assert page.url == f"{server.base}/holder"
             main = page.inner_text("main")
             assert number in main
             assert "You are listed in the directory." in main
+            assert page.evaluate("document.documentElement.lang") == "en"
             widths = page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
             assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+            _accessible(browser, context.storage_state(), page.url, axe)
 
-            page.locator(f'a[href="/holder/certifications/{number}"]').click()
-            assert "Printable certificate" in page.inner_text("main")
+            _tab_to(page, "Deutsch")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.url == f"{server.base}/holder?lang=de"
+            assert page.evaluate("document.documentElement.lang") == "de"
+            current = page.locator('nav a[aria-current="true"]')
+            assert (current.inner_text(), current.get_attribute("hreflang")) == ("Deutsch", "de")
+            main = page.inner_text("main")
+            assert "Ihre Zertifizierungen" in main
+            assert "Sie stehen im Verzeichnis." in main
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+            _accessible(browser, context.storage_state(), page.url, axe)
+
+            page.locator(f'a[href="/holder/certifications/{number}?lang=de"]').click()
+            assert page.evaluate("document.documentElement.lang") == "de"
+            assert "Druckbares Zertifikat" in page.inner_text("main")
+            _accessible(browser, context.storage_state(), page.url, axe)
             with page.expect_download() as download:
-                page.get_by_role("link", name="Printable certificate (PDF)").click()
+                page.get_by_role("link", name="Druckbares Zertifikat (PDF)").click()
             saved = download.value.path()
             assert saved is not None
             assert Path(saved).read_bytes().startswith(b"%PDF")
@@ -374,14 +448,18 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
             assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+            _accessible(
+                browser, context.storage_state(), f"{server.base}/holder/appeals/new?lang=de", axe
+            )
 
-            page.get_by_role("link", name="Your certifications").first.click()
-            page.get_by_role("button", name="Take me out of the directory").click()
-            assert "You are not listed in the directory." in page.inner_text("main")
+            page.get_by_role("link", name="Ihre Zertifizierungen").first.click()
+            page.get_by_role("button", name="Mich aus dem Verzeichnis entfernen").click()
+            assert page.evaluate("document.documentElement.lang") == "de"
+            assert "Sie stehen nicht im Verzeichnis." in page.inner_text("main")
             _wait_for(lambda: number not in in_directory(), "the registry to follow", 3.0)
 
-            page.get_by_role("button", name="Sign out").click()
-            assert "You are signed out." in page.inner_text("main")
+            page.get_by_role("button", name="Abmelden").click()
+            assert "Sie sind abgemeldet." in page.inner_text("main")
             page.goto(f"{server.base}/holder")
             assert page.url == f"{server.base}/holder/sign-in"
         finally:

@@ -2,8 +2,9 @@
 merge patch of each field, a field cleared, the audit entry naming the fields and never
 their values; bad corrections refused as problems; a dead notice retried after the
 address is corrected reaches the new address over a real SMTP server; the sign-in by
-e-mail follows the corrected address (and a link already e-mailed to the old one ends);
-two corrections at once each apply whole, the later one winning a field both set."""
+e-mail follows the corrected address (and a link already e-mailed to the old one ends, as
+does every open session of the person's own pages); two corrections at once each apply
+whole, the later one winning a field both set."""
 
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def test_each_field_is_corrected_one_is_cleared_and_the_audit_names_fields_only(
 
     entries = corrections(office.store, person_id)
     assert [e.details_digest for e in entries] == [
-        naming("email", sign_in_links_ended=0),
+        naming("email", sign_in_links_ended=0, holder_sessions_ended=0),
         naming("language,phone"),
         naming("address"),
         naming("language,phone"),
@@ -221,7 +222,9 @@ def test_the_sign_in_by_e_mail_follows_the_corrected_address(
 
     corrected(office, person_id, {"email": NEW})
     [correction] = corrections(office.store, person_id)
-    assert correction.details_digest == naming("email", sign_in_links_ended=1)
+    assert correction.details_digest == naming(
+        "email", sign_in_links_ended=1, holder_sessions_ended=0
+    )
 
     with office.store.reading() as tx:
         asked_before = len(tx.person_notices(person_id))
@@ -241,6 +244,45 @@ def test_the_sign_in_by_e_mail_follows_the_corrected_address(
     signed_in(holder, fresh)
     assert number in holder.get("/holder").text
     assert token_of(fresh) not in stored_text(office.store)
+
+
+def test_correcting_the_address_ends_every_open_session_of_the_persons_own_pages(
+    office: BackOffice, clock: FrozenClock
+) -> None:
+    """A session may have been opened from the old address (by whoever reads it): once staff
+    correct the address, every open session ends, audited, and the person signs in again;
+    a change of any other detail ends none."""
+    person_id, number = certified(office, email=OLD)
+    registrar = member(office, "registrar")
+    phone, laptop = browser(office.client), browser(office.client)
+    for client in (phone, laptop):
+        made = office.ok("POST", f"/persons/{person_id}/sign-in-links", registrar)
+        signed_in(client, made["url"])
+        assert number in client.get("/holder").text
+    corrected(office, person_id, {"phone": SECRET_PHONE})
+    assert phone.get("/holder", follow_redirects=False).status_code == 200
+
+    corrected(office, person_id, {"email": NEW})
+    for client in (phone, laptop):
+        gone = client.get("/holder", follow_redirects=False)
+        assert (gone.status_code, gone.headers["location"]) == (303, "/holder/sign-in")
+        refused = client.post(
+            "/holder/directory", data={"listed": "no", "csrf": "x"}, follow_redirects=False
+        )
+        assert (refused.status_code, refused.headers["location"]) == (303, "/holder/sign-in")
+    with office.store.reading() as tx:
+        person = tx.get_person(person_id)
+        assert person is not None
+        assert person.directory_consent
+    *_, correction = corrections(office.store, person_id)
+    assert correction.details_digest == naming(
+        "email", sign_in_links_ended=0, holder_sessions_ended=2
+    )
+
+    clock.advance(minutes=1)
+    again = browser(office.client)
+    signed_in(again, office.ok("POST", f"/persons/{person_id}/sign-in-links", registrar)["url"])
+    assert number in again.get("/holder").text  # a new session, after the correction
 
 
 # ── a race ───────────────────────────────────────────────────────────────────────────────
@@ -276,7 +318,8 @@ def test_two_corrections_at_once_each_apply_whole(office: BackOffice) -> None:
         # The later of the two (in the audit chain) set the e-mail address on record.
         last = corrections(office.store, person_id)[-1].details_digest
         by_first, by_second = (
-            naming(f, sign_in_links_ended=0) for f in ("email,phone", "address,email")
+            naming(f, sign_in_links_ended=0, holder_sessions_ended=0)
+            for f in ("email,phone", "address,email")
         )
         assert last in (by_first, by_second)
         winner = first if last == by_first else second

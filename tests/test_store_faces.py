@@ -105,6 +105,7 @@ WRITES = {
     "update_person_confidential",
     "expire_sign_in_links",
     "end_holder_session",
+    "end_holder_sessions_of",
     "insert_holder_session",
     "insert_sign_in_link",
     "lock_public_intake",

@@ -12,8 +12,10 @@ reads the address and language when it sends (:mod:`issuer.process.notice_sender
 dead notice retried after the correction goes to the corrected address; and the sign-in by
 e-mail looks the address up when it is asked (:mod:`issuer.process.holders`), so the new
 address gets a link and the old one no longer does. A link already e-mailed to the old
-address is ended with the change, since that address may not be the person's; a link whose
-notice still waits to be sent is kept, as it will now go to the new address.
+address is ended with the change, since that address may not be the person's; so is every
+open session of the person's own pages, since it may have been opened from the old address
+(the person signs in again with a link to the new one). A link whose notice still waits to
+be sent is kept, as it will now go to the new address.
 
 The audit entry names the fields that changed, never their values: the audit log is read by
 auditors and its checkpoints are published, and it must hold nothing confidential. Nothing
@@ -76,6 +78,7 @@ def correct_contact(
                 notice_kind=SIGN_IN_NOTICE.value,
                 sparing=_WAITING,
             )
+            details["holder_sessions_ended"] = tx.end_holder_sessions_of(person_id, now=now)
         tx.append_audit(
             at=now,
             actor=actor.audit_name,

@@ -223,6 +223,21 @@ class HolderWrites(Unit):
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def end_holder_sessions_of(self, person_id: str, *, now: datetime) -> int:
+        """End at ``now`` every open, unexpired session of the person: one conditional
+        UPDATE; how many it ended."""
+        result = self._s.execute(
+            update(HolderSessionRow)
+            .where(
+                HolderSessionRow.person_id == person_id,
+                HolderSessionRow.ended_at.is_(None),
+                HolderSessionRow.expires_at > now,
+            )
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def set_directory_consent(self, person_id: str, consent: bool) -> bool:
         """Record the person's choice about the public directory; whether it changed."""
         result = self._s.execute(

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from issuer.credentials import renderings
 from issuer.http.deps import ServicesDep
-from issuer.http.routes.holder_pages import linkedin_url, page
+from issuer.http.routes.holder_pages import N_, PageLanguage, linkedin_url, page
 from issuer.http.routes.holder_session import (
     FORM,
     PAGE,
@@ -45,19 +45,28 @@ GROUNDS_MAX = 20_000
 router = APIRouter(prefix="/holder", tags=["certified persons' own access"])
 
 _STATUS_WORDS = {
-    "active": "Valid",
-    "suspended": "Suspended: not valid until it is reinstated",
-    "withdrawn": "Withdrawn: no longer valid",
-    "expired": "Expired",
+    "active": N_("Valid"),
+    "suspended": N_("Suspended: not valid until it is reinstated"),
+    "withdrawn": N_("Withdrawn: no longer valid"),
+    "expired": N_("Expired"),
 }
 _DECISION_WORDS = {
-    "grant": "Certification granted",
-    "deny": "Certification refused",
-    "suspend": "Suspension",
-    "reinstate": "Reinstatement",
-    "withdraw": "Withdrawal",
-    "scope": "Change of scope",
-    "recertify": "Recertification",
+    "grant": N_("Certification granted"),
+    "deny": N_("Certification refused"),
+    "suspend": N_("Suspension"),
+    "reinstate": N_("Reinstatement"),
+    "withdraw": N_("Withdrawal"),
+    "scope": N_("Change of scope"),
+    "recertify": N_("Recertification"),
+}
+_APPEAL_WORDS = {
+    "received": N_("received"),
+    "acknowledged": N_("acknowledged"),
+    "under-investigation": N_("under investigation"),
+    "decided": N_("decided"),
+    "communicated": N_("decided, and the outcome sent to you"),
+    "closed": N_("closed"),
+    "withdrawn": N_("withdrawn"),
 }
 
 
@@ -76,23 +85,28 @@ def home(request: Request, services: ServicesDep) -> Response:
     def answer(tx: Tx, holder: Holder) -> Response:
         person = tx.get_person(holder.person_id)
         assert person is not None
+        language = holder.language
         certifications = [
             {
                 "number": c.certificate_number,
                 "scheme": _scheme_title(tx, c),
-                "status": _STATUS_WORDS[c.status.value],
-                "expiry": c.expiry_date.isoformat(),
+                "status": language.gettext(_STATUS_WORDS[c.status.value]),
+                "expiry": language.date(c.expiry_date),
             }
             for c in tx.certifications_of_person(holder.person_id)
         ]
         return page(
-            "holder_home",
-            title="Your certifications",
+            "home",
+            language=language,
+            title=language.gettext("Your certifications"),
             name=f"{person.given_name} {person.family_name}",
             certifications=certifications,
             listed=person.directory_consent,
             appeals=[
-                {"received_on": a.received_on.isoformat(), "state": a.state.value}
+                {
+                    "received_on": language.date(a.received_on),
+                    "state": language.gettext(_APPEAL_WORDS.get(a.state.value, a.state.value)),
+                }
                 for a in tx.appeals_of_person(holder.person_id)
             ],
             csrf=holder.csrf,
@@ -120,14 +134,16 @@ def certification(number: str, request: Request, services: ServicesDep) -> Respo
         scheme = _scheme_title(tx, found)
         credential_id = current[-1].id if current else None
         share_url = f"{settings.base_url}/v/{credential_id}"
+        language = holder.language
         return page(
-            "holder_certification",
+            "certification",
+            language=language,
             title=scheme,
             scheme=scheme,
             number=found.certificate_number,
-            standing=_STATUS_WORDS[found.status.value],
-            effective=found.effective_date.isoformat(),
-            expiry=found.expiry_date.isoformat(),
+            standing=language.gettext(_STATUS_WORDS[found.status.value]),
+            effective=language.date(found.effective_date),
+            expiry=language.date(found.expiry_date),
             scope=", ".join(found.scope),
             credential=None if credential_id is None else f"/holder/credentials/{credential_id}",
             share_url=share_url,
@@ -289,31 +305,51 @@ def directory(request: Request, form: Form, services: ServicesDep) -> Response:
             holders.choose_directory(
                 tx, person_id=holder.person_id, now=services.now(), listed=listed == "yes"
             )
-        return RedirectResponse("/holder#directory", status_code=303)
+        return RedirectResponse(holder.language.url("/holder") + "#directory", status_code=303)
 
     return as_holder(request, services, answer, form=form)
 
 
 # ── appeals ────────────────────────────────────────────────────────────────────────────
-def _decision_options(decisions: list[DecisionAbout]) -> list[dict[str, str]]:
+def _decision_label(language: PageLanguage, decision: DecisionAbout) -> str:
+    what = language.gettext(_DECISION_WORDS.get(decision.what, decision.what))
+    on = language.date(decision.decided_at.date())
+    if decision.certificate_number:
+        return language.gettext(
+            "%(decision)s, %(date)s, certificate %(number)s",
+            decision=what,
+            date=on,
+            number=decision.certificate_number,
+        )
+    return language.gettext("%(decision)s, %(date)s", decision=what, date=on)
+
+
+def _decision_options(
+    language: PageLanguage, decisions: list[DecisionAbout]
+) -> list[dict[str, str]]:
     return [
-        {
-            "value": f"{d.kind.value}:{d.id}",
-            "label": f"{_DECISION_WORDS.get(d.what, d.what)}, {d.decided_at.date().isoformat()}"
-            + (f", certificate {d.certificate_number}" if d.certificate_number else ""),
-        }
+        {"value": f"{d.kind.value}:{d.id}", "label": _decision_label(language, d)}
         for d in decisions
     ]
 
 
 def _appeal_form(
-    tx: Tx, holder: Holder, *, chosen: str, grounds: str, errors: list[str], status: int = 200
+    tx: Tx,
+    holder: Holder,
+    *,
+    chosen: str,
+    grounds: str,
+    errors: list[str],
+    status: int = 200,
+    here: str | None = None,
 ) -> Response:
+    language = holder.language
     return page(
-        "holder_appeal",
-        title="Make an appeal",
+        "appeal",
+        language=language if here is None else language.at(here),
+        title=language.gettext("Make an appeal"),
         status=status,
-        decisions=_decision_options(tx.decisions_about(holder.person_id)),
+        decisions=_decision_options(language, tx.decisions_about(holder.person_id)),
         chosen=chosen,
         grounds=grounds,
         errors=errors,
@@ -352,16 +388,28 @@ def send_appeal(request: Request, form: Form, services: ServicesDep) -> Response
     settings = services.settings
 
     def answer(tx: Tx, holder: Holder) -> Response:
+        language = holder.language
         chosen, grounds = form.get("decision", ""), form.get("grounds", "").strip()
         kind_value, _, decision_id = chosen.partition(":")
         errors = []
         if kind_value not in {k.value for k in AppealedKind} or not decision_id:
-            errors.append("Choose the decision you appeal.")
+            errors.append(language.gettext("Choose the decision you appeal."))
         if not grounds or len(grounds) > GROUNDS_MAX or "\x00" in grounds:
-            errors.append(f"Say why you disagree, in at most {GROUNDS_MAX} characters.")
+            errors.append(
+                language.gettext(
+                    "Say why you disagree, in at most %(limit)s characters.",
+                    limit=language.number(GROUNDS_MAX),
+                )
+            )
         if errors:
             return _appeal_form(
-                tx, holder, chosen=chosen, grounds=grounds, errors=errors, status=422
+                tx,
+                holder,
+                chosen=chosen,
+                grounds=grounds,
+                errors=errors,
+                status=422,
+                here="/holder/appeals/new",
             )
         appeal = appeals.receive_from_person(
             tx,
@@ -375,11 +423,12 @@ def send_appeal(request: Request, form: Form, services: ServicesDep) -> Response
             decide_days=settings.appeal_decide_days,
         )
         return page(
-            "holder_appeal_sent",
-            title="Appeal received",
-            received_on=appeal.received_on.isoformat(),
-            acknowledge_by=appeal.acknowledge_by.isoformat(),
-            decide_by=appeal.decide_by.isoformat(),
+            "appeal_sent",
+            language=language.at("/holder"),
+            title=language.gettext("Appeal received"),
+            received_on=language.date(appeal.received_on),
+            acknowledge_by=language.date(appeal.acknowledge_by),
+            decide_by=language.date(appeal.decide_by),
         )
 
     return as_holder(request, services, answer, form=form)

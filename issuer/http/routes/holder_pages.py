@@ -1,252 +1,176 @@
-"""The pages of a certified person's own access, as HTML that needs no JavaScript.
+"""The pages of a certified person's own access, as HTML that needs no JavaScript, in the
+person's language.
 
 They share the registry's layout, style sheet and Content Security Policy (no script, no
 outside resource, forms posting only to this site), and are never cached: each shows one
 person's own records. :mod:`issuer.http.routes.holder` serves them.
+
+The templates are files (``holder_templates/``), so that ``pybabel extract`` finds their
+words; the words are translated in the ``holder`` domain (``schemas/locales``). A page's
+language is, in order: an explicit ``?lang=`` choice, the signed-in person's recorded
+language, the browser's ``Accept-Language``, the body's own. An explicit choice is carried
+on every link and form of the page (as ``?lang=``), so it holds for the rest of the visit
+without a cookie or anything stored; a language that was not chosen is not carried, so a
+person who signs in later reads their own recorded language.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import Request
 from fastapi.responses import Response
-from jinja2 import DictLoader, Environment, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from issuer.model import Certification
 from registry.pages import CSS, HTML_MEDIA_TYPE, PAGE_HEADERS
-
-__all__ = ["HEADERS", "SITE", "linkedin_url", "page"]
-
-SITE = "Your certifications"
-HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
-"""The registry's page headers, and never kept by a browser or a proxy: the pages are one
-person's."""
-
-_BASE = """<!doctype html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{{ title }} · {{ site_name }}</title>
-<style>{{ css }}</style>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="site">
-<p class="site-name"><a href="/holder">{{ site_name }}</a></p>
-</header>
-<main id="main">
-{% block content %}{% endblock %}
-</main>
-<footer class="site">
-<p>Your own records, kept by the certification body. Only you see this page.</p>
-</footer>
-</body>
-</html>
-"""
-
-_SIGN_IN = """{% extends "holder_base.html" %}
-{% block content %}
-<h1>Sign in to your certifications</h1>
-{% if sent %}
-<div class="banner banner-ok" role="status"><p>If this address is the one we have on
-record, we have sent a sign-in link to it. The link works once, for {{ minutes }} minutes.
-If nothing arrives, ask the certification body to give you a link.</p></div>
-{% endif %}
-{% if signed_out %}<p role="status">You are signed out.</p>{% endif %}
-<p>Type the e-mail address the certification body has on record for you. We send you a
-link that signs you in; no password is needed.</p>
-<form method="post" action="/holder/sign-in">
-<p><label for="email">Your e-mail address</label><br>
-<input id="email" name="email" type="email" maxlength="254" autocomplete="email" required></p>
-<p><button type="submit">Send me a sign-in link</button></p>
-</form>
-{% endblock %}
-"""
-
-_LINK = """{% extends "holder_base.html" %}
-{% block content %}
-<h1>Sign in</h1>
-<p>This link signs you in to your certifications. It works once.</p>
-<form method="post" action="/holder/link">
-<input type="hidden" name="token" value="{{ token }}">
-<p><button type="submit">Sign in</button></p>
-</form>
-{% endblock %}
-"""
-
-_PROBLEM = """{% extends "holder_base.html" %}
-{% block content %}
-<h1>{{ heading }}</h1>
-<p>{{ message }}</p>
-<p><a href="{{ next_href }}">{{ next_label }}</a></p>
-{% endblock %}
-"""
-
-_SIGN_OUT = """<form method="post" action="/holder/sign-out">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<p><button type="submit">Sign out</button></p>
-</form>"""
-
-_HOME = """{% extends "holder_base.html" %}
-{% block content %}
-<h1>{{ name }}</h1>
-<h2>Your certifications</h2>
-{% if certifications %}
-<ul class="cards">
-{% for c in certifications %}
-<li><a href="/holder/certifications/{{ c.number }}">{{ c.scheme }}</a>
-<span class="meta">Certificate <span class="code">{{ c.number }}</span> · {{ c.status }}
-· valid until {{ c.expiry }}</span></li>
-{% endfor %}
-</ul>
-{% else %}
-<p>No certification is on record for you yet.</p>
-{% endif %}
-<h2 id="directory">The public directory</h2>
-<p>The public register always confirms your certificate to someone who has its number and
-your family name. The directory is different: anyone can find your name there. It is your
-choice, and you can change it at any time.</p>
-<p role="status">Now: <strong>{{ "You are listed in the directory." if listed
-else "You are not listed in the directory." }}</strong></p>
-<form method="post" action="/holder/directory">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<input type="hidden" name="listed" value="{{ "no" if listed else "yes" }}">
-<p><button type="submit">{{ "Take me out of the directory" if listed
-else "List me in the directory" }}</button></p>
-</form>
-<h2>Appeals</h2>
-{% if appeals %}
-<ul class="cards">
-{% for a in appeals %}
-<li>Appeal received {{ a.received_on }}<span class="meta">{{ a.state }}</span></li>
-{% endfor %}
-</ul>
-{% endif %}
-<p>If you disagree with a decision about you, you can appeal it:
-<a href="/holder/appeals/new">make an appeal</a>.</p>
-{% include "sign_out.html" %}
-{% endblock %}
-"""
-
-_CERTIFICATION = """{% extends "holder_base.html" %}
-{% block content %}
-<p class="crumbs"><a href="/holder">Your certifications</a></p>
-<h1>{{ scheme }}</h1>
-<dl class="facts">
-<dt>Certificate</dt><dd><span class="code">{{ number }}</span></dd>
-<dt>Status</dt><dd>{{ standing }}</dd>
-<dt>Valid from</dt><dd>{{ effective }}</dd>
-<dt>Valid until</dt><dd>{{ expiry }}</dd>
-<dt>Scope</dt><dd>{{ scope }}</dd>
-</dl>
-{% if credential %}
-<h2>Your certificate</h2>
-<ul>
-<li><a href="{{ credential }}/certificate.pdf" download>Printable certificate (PDF)</a></li>
-<li>QR code: <a href="{{ credential }}/qr.svg" download>SVG</a> ·
-<a href="{{ credential }}/qr.png" download>PNG</a></li>
-<li><a href="{{ credential }}/credential.jwt" download>Signed credential file</a>
-<span class="meta">(a W3C verifiable credential, for a digital wallet)</span></li>
-{% if open_badges_url %}
-<li><a href="{{ open_badges_url }}" download>Open Badges 3.0 file</a></li>
-{% endif %}
-</ul>
-<h2>Share it</h2>
-<p>Anyone can check your certificate at this address, which is the one in its QR code:</p>
-<p><a class="code" href="{{ share_url }}">{{ share_url }}</a></p>
-<p><a href="{{ linkedin_url }}" rel="noopener noreferrer">Add it to your LinkedIn
-profile</a></p>
-{% endif %}
-<h2>Disagree with a decision?</h2>
-<p><a href="/holder/appeals/new?certificate={{ number }}">Make an appeal</a></p>
-{% endblock %}
-"""
-
-_APPEAL = """{% extends "holder_base.html" %}
-{% block content %}
-<p class="crumbs"><a href="/holder">Your certifications</a></p>
-<h1>Make an appeal</h1>
-<p>You can ask the certification body to reconsider a decision about you. Someone who took
-no part in the decision looks at it again, and the body tells you the outcome.</p>
-{% if errors %}
-<div class="banner banner-bad"><p>Please correct this:</p><ul>
-{% for error in errors %}<li>{{ error }}</li>{% endfor %}</ul></div>
-{% endif %}
-{% if decisions %}
-<form method="post" action="/holder/appeals">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<h2><label for="decision">Which decision?</label></h2>
-<select id="decision" name="decision">
-{% for d in decisions %}
-<option value="{{ d.value }}"{% if d.value == chosen %} selected{% endif %}>{{ d.label }}</option>
-{% endfor %}
-</select>
-<h2><label for="grounds">Why do you disagree?</label></h2>
-<textarea id="grounds" name="grounds" rows="10" cols="60" maxlength="{{ max_grounds }}"
- required>{{ grounds }}</textarea>
-<p><button type="submit">Send the appeal</button></p>
-</form>
-{% else %}
-<p>No decision about you is on record that you could appeal.</p>
-{% endif %}
-{% endblock %}
-"""
-
-_APPEAL_SENT = """{% extends "holder_base.html" %}
-{% block content %}
-<p class="crumbs"><a href="/holder">Your certifications</a></p>
-<h1>Appeal received</h1>
-<p role="status">Thank you. Your appeal was received on {{ received_on }}. The certification
-body will acknowledge it by {{ acknowledge_by }} and decide it by {{ decide_by }}.</p>
-{% endblock %}
-"""
-
-_environment = Environment(
-    loader=DictLoader(
-        {
-            "holder_base.html": _BASE,
-            "holder_sign_in.html": _SIGN_IN,
-            "holder_link.html": _LINK,
-            "holder_problem.html": _PROBLEM,
-            "sign_out.html": _SIGN_OUT,
-            "holder_home.html": _HOME,
-            "holder_certification.html": _CERTIFICATION,
-            "holder_appeal.html": _APPEAL,
-            "holder_appeal_sent.html": _APPEAL_SENT,
-        }
-    ),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
+from schemas.languages import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    format_date,
+    format_number,
+    negotiate,
+    translations,
 )
+
+__all__ = [
+    "DOMAIN",
+    "HEADERS",
+    "N_",
+    "SITE",
+    "PageLanguage",
+    "linkedin_url",
+    "page",
+    "page_language",
+]
+
+DOMAIN = "holder"
+HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store", "Vary": "Accept, Accept-Language"}
+"""The registry's page headers, and never kept by a browser or a proxy: the pages are one
+person's. Their language follows ``Accept-Language`` when none is chosen."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for a marker, known to pybabel
+    """Marks ``message`` for translation where it is written, translated where it is shown."""
+    return message
+
+
+SITE = N_("Your certifications")
+
+
+@dataclass(frozen=True, slots=True)
+class PageLanguage:
+    """The language a page is written in, and whether the reader chose it (``?lang=``): a
+    choice is carried on the page's links and forms. ``here`` is the address the language
+    switch reloads, in another language (a page answering a form names a page to get)."""
+
+    code: str
+    chosen: bool
+    here: str
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = translations(DOMAIN, self.code).gettext(message)
+        return text % values if values else text
+
+    def date(self, value: date) -> str:
+        return format_date(value, self.code)
+
+    def number(self, value: int) -> str:
+        return format_number(value, self.code)
+
+    def url(self, path: str, **query: str) -> str:
+        """``path`` with ``query``, and the reader's choice of language if they made one."""
+        fields = {**query, **({"lang": self.code} if self.chosen else {})}
+        return f"{path}?{urlencode(fields)}" if fields else path
+
+    def at(self, here: str) -> PageLanguage:
+        return replace(self, here=here)
+
+    def switch(self) -> list[dict[str, object]]:
+        path, _, query = self.here.partition("?")
+        kept = query + "&" if query else ""
+        return [
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES[code],
+                "href": f"{path}?{kept}{urlencode({'lang': code})}",
+                "current": code == self.code,
+            }
+            for code in LANGUAGES
+        ]
+
+
+def _requested(request: Request) -> str | None:
+    asked = request.query_params.get("lang", "")[:8].strip().lower()
+    return asked if asked in LANGUAGES else None
+
+
+def page_language(request: Request, *, default: str, recorded: str | None = None) -> PageLanguage:
+    """The language of a page answering ``request``: ``?lang=``, then the person's
+    ``recorded`` language (once signed in), then ``Accept-Language``, then ``default``."""
+    requested = _requested(request)
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    here = request.url.path + (f"?{urlencode(query)}" if query else "")
+    if requested is not None:
+        return PageLanguage(code=requested, chosen=True, here=here)
+    if recorded in LANGUAGES:
+        return PageLanguage(code=str(recorded), chosen=False, here=here)
+    code = negotiate(None, request.headers.get("accept-language"), default=default)
+    return PageLanguage(code=code, chosen=False, here=here)
+
+
+@functools.cache
+def _environment(code: str) -> Environment:
+    """One environment per language, its catalogue installed once: pages are rendered in
+    several threads at once, so no render may swap another's translations."""
+    environment = Environment(
+        loader=PackageLoader("issuer.http.routes", "holder_templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(DOMAIN, code), newstyle=True
+    )
+    return environment
 
 
 def page(
     template: str,
     *,
+    language: PageLanguage,
     title: str,
     status: int = 200,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> Response:
-    body = _environment.get_template(f"{template}.html").render(
-        title=title,
-        lang="en",
-        site_name=SITE,
-        css=Markup(CSS),  # noqa: S704 - the registry's constant, hashed into its CSP
-        **context,
+    """``template`` in ``language``; ``title`` is already in it."""
+    body = (
+        _environment(language.code)
+        .get_template(f"{template}.html")
+        .render(
+            title=title,
+            lang=language.code,
+            site_name=language.gettext(SITE),
+            url=language.url,
+            languages=language.switch(),
+            css=Markup(CSS),  # noqa: S704 - the registry's constant, hashed into its CSP
+            **context,
+        )
     )
     return Response(
         body.encode("utf-8"),
         status_code=status,
         media_type=HTML_MEDIA_TYPE,
-        headers={**HEADERS, **(headers or {})},
+        headers={**HEADERS, "Content-Language": language.code, **(headers or {})},
     )
 
 

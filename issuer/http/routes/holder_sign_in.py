@@ -22,7 +22,7 @@ from issuer.errors import NotFound, SignInRefused
 from issuer.http.bodies.holders import SignInLinkOut
 from issuer.http.deps import ServicesDep, allow
 from issuer.http.roles import REGISTRY_CLERKS
-from issuer.http.routes.holder_pages import HEADERS, page
+from issuer.http.routes.holder_pages import HEADERS, N_, PageLanguage, page
 from issuer.http.routes.holder_session import (
     COOKIE,
     FORM,
@@ -33,6 +33,7 @@ from issuer.http.routes.holder_session import (
     ThrottledForm,
     as_holder,
     html_errors,
+    language_of,
     problem_page,
 )
 from issuer.process import holders
@@ -72,12 +73,26 @@ def hide_links_from_access_log() -> None:
 
 
 # ── signing in and out ─────────────────────────────────────────────────────────────────
+def _sign_in_page(
+    language: PageLanguage, *, sent: bool, signed_out: bool, minutes: int
+) -> Response:
+    return page(
+        "sign_in",
+        language=language.at("/holder/sign-in"),
+        title=language.gettext("Sign in"),
+        sent=sent,
+        signed_out=signed_out,
+        minutes=language.number(minutes),
+    )
+
+
 @router.get("/sign-in", response_class=Response, responses=PAGE)
 def sign_in_page(
+    request: Request,
     signed_out: Annotated[bool, Query(alias="signed-out")] = False,
 ) -> Response:
     """Where a certified person asks for a sign-in link by e-mail address."""
-    return page("holder_sign_in", title="Sign in", sent=False, signed_out=signed_out, minutes=0)
+    return _sign_in_page(language_of(request), sent=False, signed_out=signed_out, minutes=0)
 
 
 @router.post(
@@ -86,30 +101,33 @@ def sign_in_page(
     responses={**PAGE, **html_errors(413, 422, 429)},
     openapi_extra=FORM,
 )
-def ask_for_link(form: ThrottledForm, services: ServicesDep) -> Response:
+def ask_for_link(request: Request, form: ThrottledForm, services: ServicesDep) -> Response:
     """Send a sign-in link to the address, if it is one on record; the answer is the same
     either way, so the page tells no one whether an address is known."""
+    if form.refusal is not None:
+        return form.refusal
     minutes = services.settings.holder_link_minutes
     with services.tx() as tx:
         holders.links_for_address(
             tx,
             now=services.now(),
             entropy=services.entropy,
-            address=form.get("email", "")[:300],
+            address=form.fields.get("email", "")[:300],
             minutes=minutes,
             per_person_per_hour=services.settings.holder_links_per_person_per_hour,
             base_url=services.settings.base_url,
         )
-    return page("holder_sign_in", title="Sign in", sent=True, signed_out=False, minutes=minutes)
+    return _sign_in_page(language_of(request), sent=True, signed_out=False, minutes=minutes)
 
 
 @router.get("/link/{token}", response_class=Response, responses={**PAGE, **html_errors(404)})
-def link_page(token: str) -> Response:
+def link_page(token: str, request: Request) -> Response:
     """The page a sign-in link opens: a button that uses it. Opening the page uses nothing,
     so a mail program that fetches links to scan them cannot spend it."""
     if len(token) > 100:
         raise NotFound("no such sign-in link")
-    return page("holder_link", title="Sign in", token=token)
+    language = language_of(request)
+    return page("link", language=language, title=language.gettext("Sign in"), token=token)
 
 
 @router.post(
@@ -118,26 +136,31 @@ def link_page(token: str) -> Response:
     responses={**TO_SIGN_IN, **html_errors(403, 413, 422, 429)},
     openapi_extra=FORM,
 )
-def use_link(form: ThrottledForm, services: ServicesDep) -> Response:
-    """Use the sign-in link once: a session cookie, and on to the person's certifications."""
+def use_link(request: Request, form: ThrottledForm, services: ServicesDep) -> Response:
+    """Use the sign-in link once: a session cookie, and on to the person's certifications
+    (in the language chosen on the link's page, if one was)."""
+    if form.refusal is not None:
+        return form.refusal
     settings = services.settings
+    language = language_of(request)
     try:
         with services.tx() as tx:
             opened = holders.sign_in(
                 tx,
-                token=form.get("token", ""),
+                token=form.fields.get("token", ""),
                 now=services.now(),
                 entropy=services.entropy,
                 session_hours=settings.holder_session_hours,
             )
     except SignInRefused:
         return problem_page(
+            language,
             403,
-            "This link does not work",
-            "It may have been used already, or it has expired. Ask for a new one.",
+            N_("This link does not work"),
+            N_("It may have been used already, or it has expired. Ask for a new one."),
             signed_in=False,
         )
-    response = RedirectResponse("/holder", status_code=303, headers=HEADERS)
+    response = RedirectResponse(language.url("/holder"), status_code=303, headers=HEADERS)
     response.set_cookie(
         COOKIE,
         opened.cookie,
@@ -161,7 +184,9 @@ def sign_out(request: Request, form: Form, services: ServicesDep) -> Response:
 
     def answer(tx: Tx, holder: Holder) -> Response:
         holders.sign_out(tx, session=holder.session, now=services.now())
-        response = RedirectResponse("/holder/sign-in?signed-out=true", status_code=303)
+        # The sign-in page stays in the language the person was reading, chosen or not.
+        target = f"/holder/sign-in?signed-out=true&lang={holder.language.code}"
+        response = RedirectResponse(target, status_code=303)
         response.delete_cookie(COOKIE, path="/holder")
         return response
 
