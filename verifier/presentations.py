@@ -39,10 +39,9 @@ a :class:`PresentationReport` (the overall verdict, the holder, and one
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hmac
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +61,13 @@ from verifier.errors import (
 )
 from verifier.http import RequestProblem, unwrap_credential
 from verifier.keys import KeySource
-from verifier.result import Report, _printable, verification_result
+from verifier.presentation_result import (
+    Binding,
+    CredentialResult,
+    PresentationReport,
+    overall_verdict,
+)
+from verifier.result import Report
 
 __all__ = [
     "Binding",
@@ -85,18 +90,6 @@ CHECK_CHALLENGE = "challenge"
 CHECK_DOMAIN = "domain"
 CHECK_VALIDITY = "validity-period"
 
-_SEVERITY = (
-    Verdict.INVALID,
-    Verdict.REVOKED,
-    Verdict.SUPERSEDED,
-    Verdict.EXPIRED,
-    Verdict.SUSPENDED,
-    Verdict.NOT_YET_VALID,
-    Verdict.CANNOT_CONFIRM,
-)
-"""Which credential's verdict a presentation takes when several are not valid: a forged or
-misbound one first, then what the issuer ended, then what may still change."""
-
 
 @dataclass(frozen=True, slots=True)
 class PresentationLimits:
@@ -115,16 +108,6 @@ class PresentationLimits:
             raise ValueError("max_credentials and max_bytes must be positive")
 
 
-class Binding(enum.StrEnum):
-    """How a credential relates to the holder who presented it."""
-
-    BOUND = "bound"
-    UNBOUND = "unbound"
-    MISMATCH = "mismatch"
-    UNKNOWN = "unknown"
-    """The credential did not verify, so whom it names could not be read."""
-
-
 @dataclass(frozen=True, slots=True)
 class VerifiedPresentation:
     """A presentation whose own checks passed; its credentials are not yet verified."""
@@ -135,102 +118,6 @@ class VerifiedPresentation:
     credentials: tuple[object, ...]
     checks: tuple[str, ...]
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialResult:
-    """One credential of a presentation: the verifier's report and its holder binding."""
-
-    report: Report
-    binding: Binding
-    disclosed: Mapping[str, Any] | None = None
-    """The claims the holder chose to disclose, for formats that disclose selectively."""
-
-    def as_json(self) -> dict[str, Any]:
-        result = verification_result(self.report)
-        result["holderBinding"] = self.binding.value
-        if self.disclosed is not None:
-            result["disclosedClaims"] = dict(self.disclosed)
-        return result
-
-
-@dataclass(frozen=True, slots=True)
-class PresentationReport:
-    """The whole answer about one presentation; never raises, never says valid by default."""
-
-    verdict: Verdict
-    checked_at: datetime
-    presentation_format: str
-    nonce: str | None
-    """The nonce the presentation was checked against (``None``: not checked)."""
-    audience: str | None
-    holder: str | None = None
-    checks: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    errors: tuple[dict[str, Any], ...] = ()
-    credentials: tuple[CredentialResult, ...] = ()
-    error: VerificationError | None = field(default=None, compare=False)
-
-    @property
-    def verified(self) -> bool:
-        return self.verdict is Verdict.VALID
-
-    @property
-    def decided(self) -> bool:
-        return self.verdict is not Verdict.CANNOT_CONFIRM
-
-    @property
-    def exit_code(self) -> int:
-        """0 valid, 1 not valid, 2 could not decide — as ``certreg verify`` for a credential."""
-        if self.verified:
-            return 0
-        return 1 if self.decided else 2
-
-    @classmethod
-    def refused(
-        cls,
-        error: VerificationError,
-        *,
-        now: datetime,
-        presentation_format: str,
-        nonce: str | None,
-        audience: str | None,
-    ) -> PresentationReport:
-        """The report of a presentation refused before any credential was looked at."""
-        return cls(
-            verdict=error.verdict,
-            checked_at=now,
-            presentation_format=presentation_format,
-            nonce=nonce,
-            audience=audience,
-            errors=(error.problem(),),
-            error=error,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        """The result ``POST /presentations/verify`` and ``certreg verify --json`` print."""
-        return {
-            "verified": self.verified,
-            "verdict": self.verdict.value,
-            "format": self.presentation_format,
-            "holder": self.holder,
-            "challenge": self.nonce,
-            "domain": self.audience,
-            "problemDetails": list(self.errors),
-            "checks": list(self.checks),
-            "warnings": [_printable(w) for w in self.warnings],
-            "checkedAt": self.checked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "credentialResults": [c.as_json() for c in self.credentials],
-        }
-
-
-def overall_verdict(results: Sequence[CredentialResult]) -> Verdict:
-    """Valid only when every credential is; else the most serious verdict among them."""
-    verdicts = {r.report.verdict for r in results}
-    for verdict in _SEVERITY:
-        if verdict in verdicts:
-            return verdict
-    return Verdict.VALID if results else Verdict.INVALID
 
 
 class PresentationVerifier:
