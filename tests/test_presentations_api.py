@@ -7,6 +7,7 @@ presentation that does not verify is a ``200`` answer saying so; only a request 
 be started on is a typed 4xx problem (or, for the page, a page saying what to do).
 """
 
+# ruff: noqa: F811 - the world fixture is imported from test_vc_api and named by the tests
 from __future__ import annotations
 
 import json
