@@ -33,6 +33,7 @@ from registry.intake import Registry
 from registry.verification_page import Facts, read_facts
 from registry.verification_render import BANNERS, human_date, human_instant, stamp
 from schemas.openapi import HTML_MEDIA_TYPE as HTML_DOCUMENTED
+from schemas.openapi import negotiated_response
 from verifier.errors import CryptographicSecurityError, Verdict, VerificationError
 from verifier.http import RequestProblem
 from verifier.presentation_http import MAX_PRESENTATION_BODY_BYTES
@@ -119,6 +120,25 @@ def _reason(report: PresentationReport) -> str:
     return f"{error.kind}:{error.reason}" if error.reason else error.kind
 
 
+_PROBLEM_KINDS = {
+    "form-type": "unsupported-media-type",
+    "too-large": "payload-too-large",
+    "no-length": "malformed-request",
+    "malformed": "malformed-request",
+    "format": "unsupported-presentation-format",
+}
+"""The problem+json kind of each refusal, for a program that posts the form; any other
+refusal (a missing field, a text that is not a presentation) is ``validation-failed``."""
+
+
+def _refusal(request: Request, status: int, word: str, **page: Any) -> Response:
+    """The refusal as a page for a browser, as problem+json for anything else."""
+    if pages.prefers_html(request.headers.get("accept")):
+        return _render(status, problem=word, **page)
+    kind = _PROBLEM_KINDS.get(word, "validation-failed")
+    return RequestProblem(kind, f"the form was refused: {word}").response()
+
+
 def _render(
     status: int,
     *,
@@ -164,7 +184,7 @@ async def _fields(request: Request) -> tuple[str, str, str]:
         raise FormError("form-type", 415)
     declared = request.headers.get("content-length")
     if declared is None or not (declared.isascii() and declared.isdigit()) or len(declared) > 18:
-        raise FormError("too-large", 411 if declared is None else 400)
+        raise FormError("no-length", 400)
     if int(declared) > MAX_FORM_BYTES:
         raise FormError("too-large", 413)
     try:
@@ -235,11 +255,10 @@ def presentation_page_router(
         },
         responses={
             200: {"description": "The verification answer, in words", "content": html},
-            400: {"description": "The form could not be read", "content": html},
-            411: {"description": "The form was sent without a Content-Length", "content": html},
-            413: {"description": "The form is too large", "content": html},
-            415: {"description": "Not a form", "content": html},
-            422: {"description": "A field is missing, or a format not read here", "content": html},
+            400: negotiated_response("the form could not be read", problem=True),
+            413: negotiated_response("the form is too large", problem=True),
+            415: negotiated_response("not a form", problem=True),
+            422: negotiated_response("a field is missing, or a format not read here", problem=True),
         },
     )
     async def presentation_answer(request: Request) -> Response:
@@ -248,7 +267,7 @@ def presentation_page_router(
         try:
             text, nonce, audience = await _fields(request)
         except FormError as error:
-            return _render(error.status, publisher=publisher, problem=error.word)
+            return _refusal(request, error.status, error.word, publisher=publisher)
         missing = (
             "no-presentation"
             if not text
@@ -261,8 +280,8 @@ def presentation_page_router(
         if not missing and (len(nonce) > MAX_FIELD or len(audience) > MAX_FIELD):
             missing = "too-long"
         if missing:
-            return _render(
-                422, publisher=publisher, problem=missing, nonce=nonce, audience=audience
+            return _refusal(
+                request, 422, missing, publisher=publisher, nonce=nonce, audience=audience
             )
         instant = now()
         try:
@@ -291,7 +310,7 @@ def presentation_page_router(
                 if problem.kind == "unsupported-presentation-format"
                 else "not-a-presentation"
             )
-            return _render(422, publisher=publisher, problem=word, nonce=nonce, audience=audience)
+            return _refusal(request, 422, word, publisher=publisher, nonce=nonce, audience=audience)
         return _render(200, publisher=publisher, report=report, nonce=nonce, audience=audience)
 
     return router

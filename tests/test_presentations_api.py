@@ -206,25 +206,27 @@ def test_the_page_verifies_a_pasted_presentation(world: World) -> None:
 
 
 def test_the_page_says_what_is_missing(world: World) -> None:
-    page = world.verify.post("/presentations", data={"nonce": NONCE, "audience": AUDIENCE})
+    html = {"accept": "text/html"}
+    post = world.verify.post
+    page = post("/presentations", data={"nonce": NONCE, "audience": AUDIENCE}, headers=html)
     assert page.status_code == 422
     assert "Paste the presentation" in page.text
-    page = world.verify.post("/presentations", data={"presentation": "x", "audience": AUDIENCE})
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    page = post("/presentations", data={"presentation": "x", "audience": AUDIENCE}, headers=html)
     assert page.status_code == 422
     assert "Type the nonce" in page.text
     sd_jwt = "eyJhbGciOiJFUzI1NiJ9.e30.c2ln~WyJzIiwibiIsInYiXQ~"
-    page = world.verify.post(
-        "/presentations", data={"presentation": sd_jwt, "nonce": "n", "audience": "a"}
-    )
+    fields = {"presentation": sd_jwt, "nonce": "n", "audience": "a"}
+    page = post("/presentations", data=fields, headers=html)
     assert page.status_code == 422
     assert "not accepted here yet" in page.text
-    page = world.verify.post(
-        "/presentations", content=b"{}", headers={"content-type": "application/json"}
+    _problem(post("/presentations", data=fields), 422, "unsupported-presentation-format")
+    json_body = {"content-type": "application/json"}
+    _problem(
+        post("/presentations", content=b"{}", headers=json_body), 415, "unsupported-media-type"
     )
-    assert page.status_code == 415
-    garbage = world.verify.post(
-        "/presentations", data={"presentation": "<script>x</script>", "nonce": "n", "audience": "a"}
-    )
+    assert post("/presentations", content=b"{}", headers=json_body | html).status_code == 415
+    garbage = post("/presentations", data=fields | {"presentation": "<script>x</script>"})
     assert garbage.status_code == 200
     assert 'data-standing="not-valid"' in garbage.text
     assert "<script>x" not in garbage.text

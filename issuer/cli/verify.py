@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.text import Text
 
 from issuer.cli import seen_lists as seen_store
+from issuer.cli import verify_presentation as vp
 from issuer.cli.common import write_atomically
 from issuer.cli.options import DataDir
 
@@ -365,21 +366,14 @@ def verify(
             "~/.local/state/certreg/seen-status-lists.json",
         ),
     ] = None,
-    nonce: Annotated[
-        str | None,
-        typer.Option("--nonce", help="for a presentation: the nonce you gave the holder"),
-    ] = None,
-    audience: Annotated[
-        str | None,
-        typer.Option("--audience", help="for a presentation: the audience you gave the holder"),
-    ] = None,
+    nonce: vp.Nonce = None,
+    audience: vp.Audience = None,
 ) -> None:
     """Verify a credential, or with --nonce and --audience a holder's presentation: exit 0
     valid; 1 not valid (revoked, superseded by a newer credential, suspended, expired, bad
     signature, untrusted issuer, a plain JSON credential that nothing signs, not a
     credential…); 2 could not decide (status or keys unreachable) or a usage error (such as
     an unreadable bundle)."""
-    from issuer.cli import verify_presentation as vp
     from verifier import HttpFetcher, HttpKeys, Report, VerificationError, http_verifier
 
     http_hosts = list(unsafe_allow_http or [])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,9 +28,17 @@ if TYPE_CHECKING:
     from verifier.keys import KeySource
     from verifier.presentation_result import PresentationReport
 
-__all__ = ["answer", "looks_like_presentation", "verify_presentation"]
+__all__ = ["Audience", "Nonce", "answer", "looks_like_presentation", "verify_presentation"]
 
 USAGE = 2
+Nonce = Annotated[
+    str | None,
+    typer.Option("--nonce", help="for a presentation: the nonce you gave the holder"),
+]
+Audience = Annotated[
+    str | None,
+    typer.Option("--audience", help="for a presentation: the audience you gave the holder"),
+]
 
 
 def looks_like_presentation(text: str) -> bool:
