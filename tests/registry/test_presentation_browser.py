@@ -17,12 +17,12 @@ import pytest
 
 from tests.backoffice import member
 from tests.registry.test_public_browser import (  # noqa: F401 - the axe_source fixture
-    CHROMIUM,
     ORIGIN,
     Pages,
     axe_source,
 )
 from tests.registry.test_verification_page import World, world  # noqa: F401 - the fixture
+from tests.test_browser import CHROMIUM
 from tests.verifier.tokens import Holder
 
 pytestmark = pytest.mark.parametrize(
