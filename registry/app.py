@@ -25,6 +25,7 @@ from registry.fast_paths import FastPaths
 from registry.http import _Answers, _public_router
 from registry.intake import Registry
 from registry.openapi import install_api_docs, install_openapi
+from registry.presentation_page import presentation_page_router
 from registry.problems import _install_error_handlers
 from registry.public_pages import home_router
 from registry.ratelimit import (
@@ -42,6 +43,8 @@ from registry.verification_page import verification_page_router
 from schemas.publication import Publication
 from verifier.core import Verifier
 from verifier.http import verification_router
+from verifier.presentation_http import presentation_router
+from verifier.presentations import PresentationVerifier
 
 __all__ = ["create_registry_app"]
 
@@ -77,6 +80,19 @@ def _intake_router(registry: Registry, *, token: str, max_body_bytes: int) -> AP
         return {"stored": registry.accept(publication)}
 
     return router
+
+
+def presentation_verifier_factory(
+    credentials: Callable[[], Verifier],
+) -> Callable[[], PresentationVerifier]:
+    """Presentation verifiers over the credential verifier ``credentials`` returns, each
+    with no source of holder keys but their ``did:jwk``: a page anyone may post to must not
+    fetch an address the poster chose."""
+
+    def factory() -> PresentationVerifier:
+        return PresentationVerifier(credentials=credentials())
+
+    return factory
 
 
 def create_registry_app(
@@ -146,6 +162,20 @@ def create_registry_app(
     factory = verifier_factory or RegistryVerification(registry).verifier
     app.include_router(
         verification_router(factory, now),
+        dependencies=[Depends(browsing)],
+        responses=documented.RATE_LIMITED,
+    )
+    # POST /presentations/verify: a holder's presentation, its credentials checked as above;
+    # holders' keys are did:jwk (read from the DID), never fetched from where a presenter says.
+    presentations = presentation_verifier_factory(factory)
+    app.include_router(
+        presentation_router(presentations, now),
+        dependencies=[Depends(browsing)],
+        responses=documented.RATE_LIMITED,
+    )
+    # GET /presentations: the page where an employer pastes what a holder sent.
+    app.include_router(
+        presentation_page_router(registry, presentations, now),
         dependencies=[Depends(browsing)],
         responses=documented.RATE_LIMITED,
     )

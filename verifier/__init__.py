@@ -8,6 +8,9 @@ Bitstring Status Lists — not only certreg's. Use it as a library::
     verifier = http_verifier(policy)
     report = verifier.check(token, now=datetime.now(UTC))   # or .verify(), which raises
 
+A holder's presentation (``vp+jwt``) is checked by :class:`PresentationVerifier` against the
+nonce and audience the verifier chose (:mod:`verifier.presentations`).
+
 Errors form a closed set (:mod:`verifier.errors`); "cannot confirm" is never "valid".
 """
 
@@ -16,12 +19,15 @@ from __future__ import annotations
 from verifier.bundle import Bundle, read_bundle
 from verifier.core import VerifiedCredential, Verifier
 from verifier.errors import (
+    ChallengeMismatch,
     CryptographicSecurityError,
     Expired,
+    HolderMismatch,
     KeyRetrievalError,
     MalformedValueError,
     NotYetValid,
     ParsingError,
+    PresentationExpired,
     RangeError,
     Revoked,
     StatusListLengthError,
@@ -36,6 +42,8 @@ from verifier.errors import (
 from verifier.fetch import HttpFetcher
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, StaticKeys
 from verifier.policy import TrustPolicy
+from verifier.presentation_result import PresentationReport
+from verifier.presentations import PresentationLimits, PresentationVerifier
 from verifier.replay import SeenLists
 from verifier.result import Report, verification_result
 from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
@@ -43,8 +51,10 @@ from verifier.supersession import HttpRegisterEntries, SupersessionSource
 
 __all__ = [
     "Bundle",
+    "ChallengeMismatch",
     "CryptographicSecurityError",
     "Expired",
+    "HolderMismatch",
     "HttpFetcher",
     "HttpKeys",
     "HttpRegisterEntries",
@@ -55,6 +65,10 @@ __all__ = [
     "MalformedValueError",
     "NotYetValid",
     "ParsingError",
+    "PresentationExpired",
+    "PresentationLimits",
+    "PresentationReport",
+    "PresentationVerifier",
     "RangeError",
     "Report",
     "Revoked",

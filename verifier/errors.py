@@ -28,7 +28,10 @@ The tree::
     ├── NotYetValid                  not-yet-valid                  before validFrom / nbf
     ├── Revoked                      revoked                        revocation bit set
     │   └── Superseded               superseded                     … and a newer one replaces it
-    └── Suspended                    suspended                      suspension bit set
+    ├── Suspended                    suspended                      suspension bit set
+    ├── ChallengeMismatch            challenge-mismatch             made for another request (vp)
+    ├── PresentationExpired          presentation-expired           a presentation past its exp
+    └── HolderMismatch               holder-mismatch                not the presenting holder's
 """
 
 from __future__ import annotations
@@ -37,12 +40,15 @@ import enum
 from typing import Any, ClassVar
 
 __all__ = [
+    "ChallengeMismatch",
     "CryptographicSecurityError",
     "Expired",
+    "HolderMismatch",
     "KeyRetrievalError",
     "MalformedValueError",
     "NotYetValid",
     "ParsingError",
+    "PresentationExpired",
     "RangeError",
     "Revoked",
     "StatusListLengthError",
@@ -244,6 +250,38 @@ class Suspended(VerificationError):
     verdict = Verdict.SUSPENDED
 
 
+class ChallengeMismatch(VerificationError):
+    """A presentation whose ``nonce`` or ``aud`` is missing or is not the one the verifier
+    asked for: it was made for another request (or is a replay of one) and proves nothing
+    to this one, whatever the credentials inside it say."""
+
+    code = "CHALLENGE_MISMATCH"
+    kind = "challenge-mismatch"
+    title = "The presentation was not made for this request"
+    problem_type = "/problems/challenge-mismatch"
+
+
+class PresentationExpired(VerificationError):
+    """A presentation past its ``exp``, or dated (``iat``, ``nbf``) after the instant of the
+    check beyond the allowed clock skew. Not :class:`Expired`: the credentials inside may be
+    perfectly current, only this copy of the holder's proof is not."""
+
+    code = "PRESENTATION_EXPIRED"
+    kind = "presentation-expired"
+    title = "The presentation is out of date"
+    problem_type = "/problems/presentation-expired"
+
+
+class HolderMismatch(VerificationError):
+    """A presentation whose ``holder`` is not the one who signed it, or a credential bound
+    to another holder (its ``credentialSubject.id``) than the one presenting it."""
+
+    code = "HOLDER_MISMATCH"
+    kind = "holder-mismatch"
+    title = "The credential is not bound to the holder who presented it"
+    problem_type = "/problems/holder-mismatch"
+
+
 ERRORS: tuple[type[VerificationError], ...] = (
     ParsingError,
     CryptographicSecurityError,
@@ -259,5 +297,8 @@ ERRORS: tuple[type[VerificationError], ...] = (
     Revoked,
     Superseded,
     Suspended,
+    ChallengeMismatch,
+    PresentationExpired,
+    HolderMismatch,
 )
 """The closed set, in the order a reader meets them."""

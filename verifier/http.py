@@ -83,6 +83,10 @@ REQUEST_PROBLEMS: dict[str, tuple[int, str]] = {
         422,
         "Only credentials enveloped as data:application/vc+jwt are verified here",
     ),
+    "unsupported-presentation-format": (
+        422,
+        "Only presentations secured as vp+jwt are verified here",
+    ),
 }
 """The request errors of this endpoint by ``kind``: status and title."""
 
@@ -289,20 +293,20 @@ def parse_request(body: bytes) -> VerifyRequest:
     return VerifyRequest(token, None, warnings, return_credential)
 
 
-async def _read_body(request: Request) -> bytes:
-    """The body, refused as soon as it is known to exceed :data:`MAX_BODY_BYTES`."""
+async def _read_body(request: Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused as soon as it is known to exceed ``max_bytes``."""
     declared = request.headers.get("content-length")
     if declared is not None and (
         not (declared.isascii() and declared.isdigit()) or len(declared) > 18
     ):
         raise RequestProblem("malformed-request", "invalid Content-Length")
-    if declared is not None and int(declared) > MAX_BODY_BYTES:
-        raise RequestProblem("payload-too-large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+    if declared is not None and int(declared) > max_bytes:
+        raise RequestProblem("payload-too-large", f"the body exceeds {max_bytes} bytes")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise RequestProblem("payload-too-large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+        if len(body) > max_bytes:
+            raise RequestProblem("payload-too-large", f"the body exceeds {max_bytes} bytes")
     return bytes(body)
 
 

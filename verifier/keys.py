@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 DEFAULT_KEY_CACHE_SECONDS = 300
+ASSERTION = "assertionMethod"
+AUTHENTICATION = "authentication"
+"""The verification relationship a holder's key must have to sign a presentation."""
 REFRESH_INTERVAL = timedelta(seconds=60)
 
 
@@ -108,19 +111,22 @@ def _method_kid(method: Mapping[str, Any]) -> str | None:
     return kid if isinstance(kid, str) and kid else None
 
 
-def issuer_keys_from_did_document(issuer: str, document: object) -> IssuerKeys:
+def issuer_keys_from_did_document(
+    issuer: str, document: object, relationship: str = ASSERTION
+) -> IssuerKeys:
     """Check a controller document (CID "Retrieve Verification Method") and prepare its keys.
 
     The document's ``id`` must be the issuer; every usable method is a ``JsonWebKey``
-    controlled by the issuer and listed under ``assertionMethod``; methods marked ``revoked``
-    are remembered so that signatures by them are refused with a precise reason.
+    controlled by the issuer and listed under ``relationship`` — ``assertionMethod`` for an
+    issuer's credentials, ``authentication`` for a holder's presentations; methods marked
+    ``revoked`` are remembered so that signatures by them are refused with a precise reason.
     """
     if not isinstance(document, Mapping) or document.get("id") != issuer:
         raise KeyRetrievalError(f"the controller document of {issuer[:80]} names another id")
     methods = document.get("verificationMethod")
-    assertion = document.get("assertionMethod")
+    assertion = document.get(relationship)
     if not isinstance(methods, list) or not isinstance(assertion, list):
-        raise KeyRetrievalError("the controller document lacks verificationMethod/assertionMethod")
+        raise KeyRetrievalError(f"the controller document lacks verificationMethod/{relationship}")
     asserting = {a for a in assertion if isinstance(a, str)}
     keys: dict[str, PreparedKey] = {}
     revoked: set[str] = set()
@@ -181,10 +187,12 @@ class StaticKeys:
         self,
         did_documents: Mapping[str, object] | None = None,
         jwks: Mapping[str, object] | None = None,
+        *,
+        relationship: str = ASSERTION,
     ) -> None:
         self._sets: dict[str, IssuerKeys] = {}
         for issuer, document in (did_documents or {}).items():
-            self._sets[issuer] = issuer_keys_from_did_document(issuer, document)
+            self._sets[issuer] = issuer_keys_from_did_document(issuer, document, relationship)
         for issuer, document in (jwks or {}).items():
             self._sets[issuer] = issuer_keys_from_jwks(issuer, document)
 
@@ -201,9 +209,12 @@ class StaticKeys:
 class HttpKeys:
     """Resolve issuer keys over HTTPS, cached as the server's Cache-Control allows."""
 
-    def __init__(self, policy: TrustPolicy, fetcher: HttpFetcher) -> None:
+    def __init__(
+        self, policy: TrustPolicy, fetcher: HttpFetcher, *, relationship: str = ASSERTION
+    ) -> None:
         self._policy = policy
         self._fetcher = fetcher
+        self._relationship = relationship
         self._cache: TtlCache[IssuerKeys] = TtlCache()
         self._refreshed: dict[str, datetime] = {}
 
@@ -239,7 +250,7 @@ class HttpKeys:
         keys = (
             issuer_keys_from_jwks(issuer, document)
             if jwks_url
-            else issuer_keys_from_did_document(issuer, document)
+            else issuer_keys_from_did_document(issuer, document, self._relationship)
         )
         seconds = fetched.max_age if fetched.max_age is not None else DEFAULT_KEY_CACHE_SECONDS
         return keys, min(seconds, self._policy.max_cache_seconds)

@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.text import Text
 
 from issuer.cli import seen_lists as seen_store
+from issuer.cli import verify_presentation as vp
 from issuer.cli.common import write_atomically
 from issuer.cli.options import DataDir
 
@@ -365,16 +366,21 @@ def verify(
             "~/.local/state/certreg/seen-status-lists.json",
         ),
     ] = None,
+    nonce: vp.Nonce = None,
+    audience: vp.Audience = None,
 ) -> None:
-    """Verify a credential: exit 0 valid; 1 not valid (revoked, superseded by a newer
-    credential, suspended, expired, bad signature, untrusted issuer, a plain JSON credential
-    that nothing signs, not a credential…); 2 could not decide (status or keys unreachable)
-    or a usage error (such as an unreadable bundle)."""
-    from verifier import HttpFetcher, Report, VerificationError, http_verifier
+    """Verify a credential, or with --nonce and --audience a holder's presentation: exit 0
+    valid; 1 not valid (revoked, superseded by a newer credential, suspended, expired, bad
+    signature, untrusted issuer, a plain JSON credential that nothing signs, not a
+    credential…); 2 could not decide (status or keys unreachable) or a usage error (such as
+    an unreadable bundle)."""
+    from verifier import HttpFetcher, HttpKeys, Report, VerificationError, http_verifier
 
     http_hosts = list(unsafe_allow_http or [])
+    text = _read_input(credential)
+    presentation = nonce is not None or audience is not None or vp.looks_like_presentation(text)
     try:
-        token = _token(_read_input(credential))
+        token = "" if presentation else _token(text)
     except VerificationError as refusal:
         # An answer already (unsecured, or undecodable): no keys or lists are needed for it.
         _answer(Report.refused(refusal, now=datetime.now(UTC)), [], json_output=json_output)
@@ -387,6 +393,11 @@ def verify(
             "withdrawal published after then is not seen"
         )
         now = datetime.now(UTC)
+        if presentation:
+            held = vp.verify_presentation(
+                text, nonce=nonce, audience=audience, credentials=verifier, holder_keys=None
+            )
+            vp.answer(held, warnings, json_output=json_output, print_summary=_print_summary)
         report = _aged(verifier.check(token, now=now), bundle, now, max_age_hours)
     else:
         from verifier import SeenLists
@@ -398,11 +409,19 @@ def verify(
         fetcher = HttpFetcher(policy)
         try:
             online = http_verifier(policy, fetcher=fetcher, seen_lists=seen)
-            report = online.check(token, now=datetime.now(UTC))
+            if presentation:
+                holders = HttpKeys(policy, fetcher, relationship="authentication")
+                held = vp.verify_presentation(
+                    text, nonce=nonce, audience=audience, credentials=online, holder_keys=holders
+                )
+            else:
+                report = online.check(token, now=datetime.now(UTC))
         finally:
             fetcher.close()
         if seen.snapshot() != remembered:
             seen_store.save(seen_path, seen.snapshot(), warnings)
+        if presentation:
+            vp.answer(held, warnings, json_output=json_output, print_summary=_print_summary)
     _answer(report, [*report.warnings, *warnings], json_output=json_output)
 
 

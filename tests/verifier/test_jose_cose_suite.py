@@ -38,7 +38,7 @@ EXPECTED: dict[int, type[VerificationError] | None] = {
     15: MalformedValueError,  # vc and vp claims MUST NOT appear
 }
 NOT_APPLICABLE = {
-    7: "presentation (vp+jwt): the verifier accepts credentials, not presentations",
+    7: "presentation (vp+jwt): run by tests/verifier/test_presentations.py",
     11: "presentation: see 7",
     14: "presentation: see 7",
     16: "presentation: see 7",

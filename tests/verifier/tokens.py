@@ -205,3 +205,47 @@ class FakeIssuer:
 
     def lists(self) -> dict[str, str]:
         return {self.list_url(p): self.status_list(p) for p in ("revocation", "suspension")}
+
+
+@dataclass
+class Holder:
+    """A certified person's wallet: a key of its own, named by its ``did:jwk``, that signs
+    ``vp+jwt`` presentations of credentials it holds."""
+
+    key: IssuerKey = field(default_factory=lambda: IssuerKey.generate("EdDSA"))
+
+    @property
+    def did(self) -> str:
+        members = {k: self.key.jwk[k] for k in ("crv", "kty", "x", "y") if k in self.key.jwk}
+        return "did:jwk:" + b64(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
+
+    def presentation(self, *tokens: str, **overrides: Any) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": self.did,
+            "verifiableCredential": [enveloped(t) for t in tokens],
+            "nonce": "n-0S6_WzA2Mj",
+            "aud": "https://employer.example",
+            "iat": int(NOW.timestamp()) - 60,
+            "exp": int(NOW.timestamp()) + 600,
+        }
+        payload.update(overrides)
+        return {k: v for k, v in payload.items() if v is not None}
+
+    def sign(self, payload: dict[str, Any], *, key: IssuerKey | None = None, **header: Any) -> str:
+        signer = key or self.key
+        head = {"alg": signer.alg, "typ": "vp+jwt", "kid": f"{self.did}#0", **header}
+        return compact({k: v for k, v in head.items() if v is not None}, payload, signer)
+
+    def present(self, *tokens: str, **overrides: Any) -> str:
+        return self.sign(self.presentation(*tokens, **overrides))
+
+
+def enveloped(token: str) -> dict[str, Any]:
+    """A ``vc+jwt`` as a presentation carries it (VC-JOSE-COSE §3.1.2)."""
+    return {
+        "@context": "https://www.w3.org/ns/credentials/v2",
+        "id": f"data:application/vc+jwt,{token}",
+        "type": "EnvelopedVerifiableCredential",
+    }
