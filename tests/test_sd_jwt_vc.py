@@ -147,7 +147,8 @@ def test_an_sd_jwt_vc_verifies_and_discloses_claim_by_claim(
     issued = _issue(office, number, jwk)
     _publish(client)
     split = sd_jwt.split(issued)
-    assert issued.endswith("~") and split.key_binding_jwt is None
+    assert issued.endswith("~")
+    assert split.key_binding_jwt is None
     header = _part(split.issuer_jwt, 0)
     kid = _issuer_keys(client).keys[0].kid
     assert header == {"typ": "dc+sd-jwt", "alg": "ES256", "kid": kid}
@@ -173,7 +174,8 @@ def test_an_sd_jwt_vc_verifies_and_discloses_claim_by_claim(
     assert everything["valid_from"] == certificate["effective_date"]
     # Nothing disclosed: the facts a verifier always needs, the scope's places, no claim.
     nothing = sd_jwt.process(payload, [])
-    assert set(nothing) == ALWAYS | {"scope"} and nothing["scope"] == []
+    assert set(nothing) == ALWAYS | {"scope"}
+    assert nothing["scope"] == []
     # Each disclosure alone reveals its claim and nothing else.
     for disclosure in split.disclosures:
         decoded = sd_jwt.decode_disclosure(disclosure)
