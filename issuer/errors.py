@@ -233,7 +233,23 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "The request could not be read (for example, a body that is not JSON).",
     ),
     "method-not-allowed": (405, "The route exists but not with this HTTP method."),
-    "certification-not-active": (409, "Only an active certification may receive a mark."),
+    "certification-not-active": (
+        409,
+        "Only an active certification may receive a mark or an SD-JWT VC.",
+    ),
+    "holder-key-private": (
+        422,
+        "The holder key carries private members (such as d): send the public key only.",
+    ),
+    "holder-key-unsupported": (
+        422,
+        "The holder key is not of a supported type: an EC P-256 or an OKP Ed25519 JWK.",
+    ),
+    "holder-key-malformed": (
+        422,
+        "The holder key is not a valid public JWK of its type (a bad coordinate, a point off "
+        "the curve, or not a JSON object).",
+    ),
     "no-mark": (409, "The scheme has no certification mark defined."),
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
     "no-change": (409, "The decision would leave the certification exactly as it is."),

@@ -25,6 +25,8 @@ __all__ = [
     "RATE_LIMITED",
     "REGISTER_ENTRY",
     "STATUS_LIST",
+    "TOKEN_STATUS_LIST",
+    "WALLET_ISSUER",
 ]
 
 Answers = dict[int | str, dict[str, Any]]
@@ -43,6 +45,21 @@ STATUS_LIST: Answers = NOT_MODIFIED | {
         "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
     }
 }
+TOKEN_STATUS_LIST: Answers = (
+    NOT_MODIFIED
+    | {
+        200: {
+            "description": "The signed Token Status List (statuslist+jwt) that SD-JWT VCs "
+            "cite in status.status_list.uri",
+            "content": {"application/statuslist+jwt": {"schema": {"type": "string"}}},
+        }
+    }
+    | problem_responses(404, said={404: "No token status list is published under this id"})
+)
+WALLET_ISSUER: Answers = NOT_MODIFIED | problem_responses(
+    404, said={404: "The issuer has published no keys yet, or its URL has another path"}
+)
+"""The SD-JWT VC issuer metadata (``/.well-known/jwt-vc-issuer``)."""
 AUDIT_CHECKPOINT: Answers = (
     NOT_MODIFIED
     | {

@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, pages, public_pages
+from registry import documented, jws, pages, public_pages, token_status_lists
 from registry.answer_bytes import STAND_IN_ENTRY as _STAND_IN_ENTRY
 from registry.answer_bytes import json_bytes as _json_bytes
 from registry.errors import PROBLEM_KINDS, NotFound, RegistryError
@@ -44,6 +44,7 @@ from schemas.publication import (
     AUDIT_CHECKPOINT_KEY,
     AUDIT_CHECKPOINT_MEDIA_TYPE,
     BODY_INFORMATION_KEY,
+    STATUS_LIST_MEDIA_TYPE,
     DocumentKind,
 )
 
@@ -290,6 +291,49 @@ def _public_router(
     @router.get("/.well-known/jwks.json", responses=documented.KEYS)
     def jwks(request: Request) -> Response:
         return keys_part(request, "jwks")
+
+    @router.get(
+        "/statuslists/{list_id}", response_class=Response, responses=documented.TOKEN_STATUS_LIST
+    )
+    def token_status_list(list_id: str, request: Request) -> Response:
+        """The Token Status List token SD-JWT VCs cite (``application/statuslist+jwt``),
+        cacheable for its ``ttl``; its own ``exp`` and ``ttl`` come first (§8.2)."""
+        document = stored(DocumentKind.TOKEN_STATUS_LIST, list_id)
+        max_age = token_status_lists.ttl_seconds(_payload(document))
+        return _conditional(
+            request.headers.get("if-none-match"),
+            document.body.encode("utf-8"),
+            media_type=STATUS_LIST_MEDIA_TYPE,
+            cache_control=f"public, max-age={max_age}",
+            etag=document.etag,
+            headers=_CORS,
+        )
+
+    def wallet_issuer(request: Request, path: str) -> Response:
+        keys = registry.keys() if registry.document(DocumentKind.ISSUER_KEYS, "issuer") else None
+        if keys is None:
+            raise NotFound("no issuer keys are published here")
+        where, metadata = token_status_lists.issuer_metadata(keys)
+        if where != "/.well-known/jwt-vc-issuer" + path:
+            raise NotFound("the issuer's metadata is published under its own path")
+        return _conditional(
+            request.headers.get("if-none-match"),
+            _json_bytes(metadata),
+            media_type="application/json",
+            cache_control="no-cache",
+            headers=_CORS,
+        )
+
+    @router.get("/.well-known/jwt-vc-issuer", responses=documented.WALLET_ISSUER)
+    def jwt_vc_issuer(request: Request) -> Response:
+        """SD-JWT VC issuer metadata: ``issuer`` (the body's HTTPS URL, the ``iss`` of its
+        SD-JWT VCs) and ``jwks``, the keys of ``/.well-known/jwks.json``. An issuer URL with
+        a path has it after the well-known part (SD-JWT VC §4.1)."""
+        return wallet_issuer(request, "")
+
+    @router.get("/.well-known/jwt-vc-issuer/{path:path}", responses=documented.WALLET_ISSUER)
+    def jwt_vc_issuer_at(path: str, request: Request) -> Response:
+        return wallet_issuer(request, f"/{path}")
 
     @router.get("/audit/checkpoint", response_class=Response, responses=documented.AUDIT_CHECKPOINT)
     def audit_checkpoint(request: Request) -> Response:

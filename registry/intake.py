@@ -25,6 +25,9 @@ The body information (what the body publishes about itself: clauses 4.3, 9.8, 9.
 checked against its JSON Schema, under its one key, so ``/body`` serves only what the issuer
 could have validated.
 
+A Token Status List token (the status of SD-JWT VCs) is checked as
+:mod:`registry.token_status_lists` says, and never replaced by one signed before it.
+
 An audit checkpoint is stored only if it goes further along the issuer's audit log than the
 one held (:mod:`registry.audit_checkpoint`): a registry never goes back.
 """
@@ -54,6 +57,7 @@ from registry.errors import (
 from registry.issuer_keys import IssuerKeys, check_new_issuer_keys, read_issuer_keys, verify_by_kid
 from registry.names import fold
 from registry.store import Document, RegistryStore
+from registry.token_status_lists import check_token_status_list, signed_at
 from schemas import credential_schemas
 from schemas.publication import (
     AUDIT_CHECKPOINT_MEDIA_TYPE,
@@ -61,6 +65,7 @@ from schemas.publication import (
     KEYS_JWT_TYPE,
     MARK_JWT_TYPE,
     MARK_MEDIA_TYPES,
+    STATUS_LIST_MEDIA_TYPE,
     DocumentKind,
     Publication,
     digest_sri,
@@ -298,6 +303,8 @@ class Registry:
             return self._accept_keys(publication)
         if publication.kind is DocumentKind.AUDIT_CHECKPOINT:
             return self._accept_checkpoint(publication)
+        if publication.kind is DocumentKind.TOKEN_STATUS_LIST:
+            return self._accept_token_status_list(publication)
         if publication.kind is DocumentKind.MARK:
             check_mark(publication.key, publication.body, self.keys())
             media = f"application/{MARK_JWT_TYPE}"
@@ -314,6 +321,19 @@ class Registry:
     def _stored(self, publication: Publication) -> None:
         for listener in self._on_stored:
             listener(publication.kind, publication.key)
+
+    def _accept_token_status_list(self, publication: Publication) -> bool:
+        """A Token Status List token (:mod:`registry.token_status_lists`), stored if newer
+        than the one held — by version, and not signed before it: an older list is never
+        served again."""
+        offered = check_token_status_list(publication.key, publication.body, self.keys())
+        held = self.store.get(publication.kind.value, publication.key)
+        if held is not None and signed_at(held.body) > offered.payload["iat"]:
+            return False
+        stored = self.store.put(publication, media_type=STATUS_LIST_MEDIA_TYPE)
+        if stored:
+            self._stored(publication)
+        return stored
 
     def _accept_keys(self, publication: Publication) -> bool:
         """A keys document, stored only if newer than the one held and endorsed by it

@@ -30,6 +30,10 @@ Kinds, their keys, their bodies' JWS payloads, and where the registry serves the
   <base64>}`` → ``/marks/{mark_id}``, the image's bytes, whose digest mark credentials carry
   in ``relatedResource``; the registry stores it only if ``digestSRI`` is the digest of the
   image (:func:`digest_sri`). A mark never changes either (a new image is a new mark).
+- ``token-status-list`` (key: the list id): an IETF Token Status List token, header ``typ:
+  statuslist+jwt`` and ``kid`` the signing key's JWKS ``kid`` (its thumbprint), payload
+  ``{"sub": <its URL>, "iss": <the base URL>, "iat", "exp", "ttl" (seconds), "status_list":
+  {"bits": 2, "lst": …}}`` → ``/statuslists/{list_id}``, the status of SD-JWT VCs;
 - ``audit-checkpoint`` (key ``"issuer"``): the end of the issuer's audit log, header
   ``typ: audit-checkpoint+jwt``, payload ``{"iss": <the DID>, "iat": …, "seq": <the last
   entry's position>, "entryHash": <its hash>}`` (schema ``audit-checkpoint-v1``), nothing of
@@ -57,6 +61,8 @@ __all__ = [
     "MARK_JWT_TYPE",
     "MARK_MEDIA_TYPES",
     "PUBLICATION_MEDIA_TYPE",
+    "STATUS_LIST_JWT_TYPE",
+    "STATUS_LIST_MEDIA_TYPE",
     "DocumentKind",
     "Publication",
     "digest_sri",
@@ -64,6 +70,9 @@ __all__ = [
 
 KEYS_JWT_TYPE = "keys+jwt"
 MARK_JWT_TYPE = "mark+jwt"
+STATUS_LIST_JWT_TYPE = "statuslist+jwt"
+"""The ``typ`` of a Token Status List token (draft-ietf-oauth-status-list-20 §5.1)."""
+STATUS_LIST_MEDIA_TYPE = f"application/{STATUS_LIST_JWT_TYPE}"
 AUDIT_CHECKPOINT_JWT_TYPE = "audit-checkpoint+jwt"
 AUDIT_CHECKPOINT_MEDIA_TYPE = f"application/{AUDIT_CHECKPOINT_JWT_TYPE}"
 AUDIT_CHECKPOINT_KEY = "issuer"
@@ -86,6 +95,7 @@ class DocumentKind(enum.StrEnum):
     MARK = "mark"
     AUDIT_CHECKPOINT = "audit-checkpoint"
     BODY_INFORMATION = "body-information"
+    TOKEN_STATUS_LIST = "token-status-list"  # noqa: S105 - a document kind
 
 
 def digest_sri(data: bytes) -> str:

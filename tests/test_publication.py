@@ -112,10 +112,20 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     """VC-JOSE-COSE §4: the kid of every JWS the issuer signs — credential, status lists,
     register entry, scheme information, body information, and the keys document itself — is
     the DID URL of a verification method of the DID document it publishes, controlled by the
-    DID and listed under assertionMethod; each credential's JWT iss repeats its issuer."""
+    DID and listed under assertionMethod; each credential's JWT iss repeats its issuer. The
+    Token Status List of SD-JWT VCs is found through a JWK Set (SD-JWT VC issuer metadata):
+    its kid is the key's thumbprint, the fragment of that same DID URL."""
     with office.store.transaction() as tx:
         outbox.enqueue_keys(tx, clock())
-    scheme_id = grant(office)["certification"]["scheme_id"]
+    certification = grant(office)["certification"]
+    scheme_id = certification["scheme_id"]
+    holder = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    office.call(
+        "POST",
+        f"/certifications/{certification['certificate_number']}/sd-jwt-vc",
+        member(office, "registrar"),
+        {"holder_jwk": holder},
+    ).raise_for_status()
     mark = {
         "media_type": "image/svg+xml",
         "image_base64": base64.b64encode(SVG_MARK).decode(),
@@ -136,8 +146,12 @@ def test_every_signed_document_names_its_key_by_the_did_url_of_its_method(
     assert did_document["assertionMethod"] == [method["id"]]
     kinds = set()
     for item in recorder.received:
-        assert _header(item.body)["kid"] == method["id"], item.kind
         kinds.add(item.kind)
+        if item.kind is DocumentKind.TOKEN_STATUS_LIST:
+            assert _header(item.body)["kid"] == thumbprint
+            assert _payload(item.body)["iss"] == "https://certs.example.test"
+            continue
+        assert _header(item.body)["kid"] == method["id"], item.kind
         if item.kind is DocumentKind.AUDIT_CHECKPOINT:
             assert _payload(item.body)["iss"] == did
         elif item.kind not in {DocumentKind.ISSUER_KEYS, DocumentKind.MARK}:  # not credentials

@@ -80,6 +80,17 @@ class IssuerIdentity:
     def status_list_url(self, list_id: str) -> str:
         return f"{self.base_url}/status/{list_id}"
 
+    def token_status_list_url(self, list_id: str) -> str:
+        """Where the registry serves a Token Status List token: its ``sub``, and the ``uri``
+        SD-JWT VCs cite."""
+        return f"{self.base_url}/statuslists/{list_id}"
+
+    @property
+    def certification_vct(self) -> str:
+        """The ``vct`` of certreg's SD-JWT VC of a certification (docs/WALLETS.md): one
+        stable HTTPS URL per body, its last segment the version of the claim set."""
+        return f"{self.base_url}/vct/certification/v1"
+
     def verification_url(self, credential_id: str) -> str:
         return f"{self.base_url}/v/{credential_id}"
 

@@ -12,7 +12,12 @@ recompute it from the published public key; storage and the audit log know keys 
 also the associated data of the encrypted blob). On the wire a JWS names its key by the DID
 URL of its verification method, ``<issuer DID>#<thumbprint>`` (VC-JOSE-COSE §4): every
 signing function takes the issuer's ``did`` and writes that ``kid`` itself, so no caller can
-name another key than the one that signs.
+name another key than the one that signs. SD-JWT VCs and Token Status List tokens are found
+by their keys in a JWK Set (``/.well-known/jwt-vc-issuer``), so
+:func:`sign_compact_by_thumbprint` writes the bare thumbprint instead, still the signer's.
+
+Holders' public keys are checked here too (:func:`holder_public_jwk`), since checking that a
+point lies on its curve needs the same parts of ``cryptography``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import hashlib
 import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -41,6 +47,7 @@ from issuer.lifeline import die_with_parent
 __all__ = [
     "Algorithm",
     "GeneratedKey",
+    "HolderKeyError",
     "KeyDecryptionError",
     "LoadedSigner",
     "PendingSignatures",
@@ -49,9 +56,11 @@ __all__ = [
     "SigningPool",
     "b64url",
     "generate_key",
+    "holder_public_jwk",
     "jwk_thumbprint",
     "load_signer",
     "sign_compact",
+    "sign_compact_by_thumbprint",
     "sign_compact_many",
 ]
 
@@ -267,6 +276,75 @@ def sign_compact(
     signing_input = f"{protected}.{b64url(_json(payload))}"
     signature = signer.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"
+
+
+def sign_compact_by_thumbprint(
+    *, header: dict[str, Any], payload: dict[str, Any], signer: Signer
+) -> str:
+    """:func:`sign_compact` with the ``kid`` as the key's JWKS ``kid`` (its thumbprint): what
+    SD-JWT VC issuer metadata (``/.well-known/jwt-vc-issuer``) and Token Status List
+    verifiers look keys up by in a JWK Set, where no DID URL appears."""
+    protected = b64url(_json({**header, "alg": signer.alg.value, "kid": signer.kid}))
+    signing_input = f"{protected}.{b64url(_json(payload))}"
+    return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
+
+
+# ── holders' public keys (SD-JWT VC key binding) ─────────────────────────────────────────
+class HolderKeyError(ValueError):
+    """A holder's JWK certreg will not bind a credential to; ``reason`` is stable:
+    ``private`` (it carries private members), ``unsupported`` (a key type or curve other
+    than EC P-256 or OKP Ed25519), ``malformed`` (not a valid key of its type)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k", "r", "t"})
+_HOLDER_KEYS = {("EC", "P-256"): 32, ("OKP", "Ed25519"): 32}
+
+
+def _coordinate(jwk: Mapping[str, Any], name: str, size: int) -> bytes:
+    value = jwk.get(name)
+    if not isinstance(value, str) or not _B64URL.fullmatch(value) or len(value) % 4 == 1:
+        raise HolderKeyError("malformed", f"the key's {name!r} is not base64url")
+    raw = pybase64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    if len(raw) != size or b64url(raw) != value:
+        raise HolderKeyError("malformed", f"the key's {name!r} is not {size} bytes")
+    return raw
+
+
+def holder_public_jwk(jwk: Mapping[str, Any]) -> dict[str, str]:
+    """The holder key ``jwk`` reduced to its public members (``kty``, ``crv``, ``x``,
+    ``y``), after checking it is a real public key this code can verify key-binding JWTs
+    with: an EC P-256 point on the curve, or an Ed25519 key. Raises :class:`HolderKeyError`.
+
+    Here because only this module imports the asymmetric-key parts of ``cryptography``."""
+    private = sorted(_PRIVATE_MEMBERS & set(jwk))
+    if private:
+        raise HolderKeyError(
+            "private", "the holder key carries private members: send the public key only"
+        )
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    size = _HOLDER_KEYS.get((kty, crv)) if isinstance(kty, str) and isinstance(crv, str) else None
+    if size is None:
+        raise HolderKeyError("unsupported", "the holder key must be EC P-256 or OKP Ed25519")
+    x = _coordinate(jwk, "x", size)
+    if kty == "OKP":
+        try:
+            ed25519.Ed25519PublicKey.from_public_bytes(x)
+        except ValueError as exc:
+            raise HolderKeyError("malformed", "not an Ed25519 public key") from exc
+        return {"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]}
+    y = _coordinate(jwk, "y", size)
+    try:
+        ec.EllipticCurvePublicNumbers(
+            int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
+        ).public_key()
+    except ValueError as exc:
+        raise HolderKeyError("malformed", "the point is not on the P-256 curve") from exc
+    return {"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": jwk["y"]}
 
 
 # ── many signatures at once (bulk issuance) ──────────────────────────────────────────────

@@ -45,6 +45,7 @@ from issuer.http.routes import (
     schemes,
     staff,
     surveillance,
+    wallet,
 )
 from issuer.process.compromise import reissue_job
 from issuer.process.due import DUE_JOBS, BackgroundDueJobs
@@ -447,6 +448,7 @@ def create_app(
         records,
         credentials,
         openbadges,
+        wallet,
         notices,
     ):
         api.include_router(module.router)

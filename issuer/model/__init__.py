@@ -141,6 +141,7 @@ from issuer.model.surveillance import (
     SurveillanceOutcome,
     SurveillanceState,
 )
+from issuer.model.wallet import SdJwtVc, TokenSlot, TokenStatusList
 
 __all__ = [
     "ACCEPTABLE_SCORE",
@@ -228,6 +229,7 @@ __all__ = [
     "SchemeMark",
     "SchemeVersion",
     "ScopeItem",
+    "SdJwtVc",
     "SignInLink",
     "SignInVia",
     "SigningKey",
@@ -241,5 +243,7 @@ __all__ = [
     "SurveillanceOutcome",
     "SurveillanceState",
     "SuspensionEscalation",
+    "TokenSlot",
+    "TokenStatusList",
     "TrainerRelation",
 ]

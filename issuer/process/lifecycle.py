@@ -22,7 +22,9 @@ resolves the suspension: a reissued certificate of a suspended certification is 
 from the start, so an expansion or a new cycle cannot make a suspended person valid again.
 
 Mark credentials share their certificate's slots, so they follow every bit flip; when a
-certificate is superseded its marks are reissued beside the new certificate.
+certificate is superseded its marks are reissued beside the new certificate. The Token
+Status List slot of a certificate that SD-JWT VCs were derived from follows every bit flip
+too, in the same transaction (:func:`issuer.credentials.token_status.follow`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from issuer.credentials import certificate_numbers
+from issuer.credentials import certificate_numbers, token_status
 from issuer.credentials.issuance import (
     IssuanceContext,
     current_certificate,
@@ -129,9 +131,11 @@ def open_decision(
 
 
 def _flip(tx: Tx, slot: StatusSlot, value: int, now: datetime) -> None:
-    """Set a status bit and ask for its list to be republished at once."""
+    """Set a status bit and ask for its list to be republished at once; the Token Status
+    List slot of the certificate holding it, if an SD-JWT VC gave it one, follows."""
     if tx.set_slot_value(slot, value, now):
         tx.enqueue(DocumentKind.STATUS_LIST.value, slot.list_id, now)
+        token_status.follow(tx, slot, now)
 
 
 def _require_reason(reason: str) -> str:

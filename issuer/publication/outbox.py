@@ -11,11 +11,12 @@ The keys document is signed by a key the registry already trusts, which the publ
 it for (:meth:`Publisher.trusted_kids`, :func:`issuer.credentials.keys.endorsing_key`): the
 registry takes a new one only so (docs/REGISTRY.md, "Who may change the keys").
 
-Status lists are signed for a short validity
-(:func:`issuer.credentials.status.list_validity_seconds`), so they are also published on a
-schedule, not only on change: :func:`enqueue_lapsing_status_lists` puts every list that has used
-half its validity in the outbox, and the drain signs it afresh and records when it must be signed
-again. The same outbox carries it, so an unreachable registry delays the renewal but loses nothing.
+Status lists — the Bitstring lists and the Token Status Lists of SD-JWT VCs alike — are signed
+for a short validity (:func:`issuer.credentials.status.list_validity_seconds`), so they are
+also published on a schedule, not only on change: :func:`enqueue_lapsing_status_lists` puts
+every list that has used half its validity in the outbox, and the drain signs it afresh and
+records when it must be signed again. The same outbox carries it, so an unreachable registry
+delays the renewal but loses nothing.
 
 The audit checkpoint (:mod:`issuer.publication.checkpoints`) is signed from the audit head the
 drain's own transaction reads, after the pending rows: it is at least as far along as every
@@ -37,6 +38,7 @@ from issuer.credentials.issuance import IssuanceContext
 from issuer.credentials.keys import KeyRing
 from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
 from issuer.credentials.status import list_validity_seconds, sign_status_list
+from issuer.credentials.token_status import sign_token_status_list
 from issuer.model import KeyState
 from issuer.publication.checkpoints import CheckpointSource, sign_checkpoint
 from issuer.publication.documents import (
@@ -138,9 +140,13 @@ def enqueue_lapsing_status_lists(store: Store, *, clock: Clock, limit: int = 10_
     (:class:`issuer.publication.publishers.BackgroundDrain`), and the drain does the signing."""
     now = clock()
     with store.transaction() as tx:
-        due = tx.lapsing_status_lists(now, limit)
+        due = [(DocumentKind.STATUS_LIST.value, i) for i in tx.lapsing_status_lists(now, limit)]
+        due += [
+            (DocumentKind.TOKEN_STATUS_LIST.value, i)
+            for i in tx.lapsing_token_status_lists(now, limit)
+        ]
         if due:
-            tx.enqueue_many([(DocumentKind.STATUS_LIST.value, i) for i in due], now)
+            tx.enqueue_many(due, now)
     if due:
         log.info("%d status lists are due to be signed again", len(due))
     return len(due)
@@ -213,6 +219,16 @@ def _document(
         )
     if kind == DocumentKind.STATUS_LIST:
         return sign_status_list(
+            tx,
+            key,
+            identity=identity,
+            signer=signer,
+            now=now,
+            ttl_seconds=ttl_seconds,
+            validity_seconds=validity_seconds,
+        )
+    if kind == DocumentKind.TOKEN_STATUS_LIST:
+        return sign_token_status_list(
             tx,
             key,
             identity=identity,
@@ -323,6 +339,7 @@ def drain(
                 for (kind, key), seq in sorted(latest.items(), key=_publishing_order)
             ]
         lists: list[str] = []
+        token_lists: list[str] = []
         for seq, kind, key, body in documents:
             if body is not None:
                 # A credential or a mark never changes: one version, stored once, retries
@@ -334,11 +351,16 @@ def drain(
                 published += 1
                 if kind == DocumentKind.STATUS_LIST:
                     lists.append(key)
+                elif kind == DocumentKind.TOKEN_STATUS_LIST:
+                    token_lists.append(key)
         with store.transaction() as tx:
             tx.mark_published([seq for seq, _, _ in pending], clock())
+            until = now + timedelta(seconds=validity)
             if lists:
-                tx.record_status_list_signatures(
-                    lists, valid_from=now, valid_until=now + timedelta(seconds=validity)
+                tx.record_status_list_signatures(lists, valid_from=now, valid_until=until)
+            if token_lists:
+                tx.record_token_status_list_signatures(
+                    token_lists, valid_from=now, valid_until=until
                 )
 
 

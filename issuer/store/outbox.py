@@ -20,7 +20,9 @@ from issuer.store.tables import (
     SchemeMarkRow,
     SchemeRow,
     StatusListRow,
+    TokenStatusListRow,
 )
+from issuer.store.token_status import TOKEN_STATUS_LIST_KIND
 
 __all__ = ["OutboxReads", "OutboxWrites"]
 
@@ -48,6 +50,7 @@ class OutboxReads(Unit):
         keys: list[tuple[str, str]] = [("issuer-keys", "issuer")]
         keys += [("scheme", i) for i in self._s.scalars(select(SchemeRow.id))]
         keys += [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
+        keys += self._token_list_keys()
         keys += [
             ("register-entry", n)
             for n in self._s.scalars(select(CertificationRow.certificate_number))
@@ -60,11 +63,12 @@ class OutboxReads(Unit):
 
     def resignable_publication_keys(self) -> list[tuple[str, str]]:
         """Every published document signed anew each time it is published — status lists
-        first, then scheme information, register entries and the body information — for
-        when a key that signed them is compromised. Credentials are signed once (a
-        compromised key's are replaced, not re-signed) and a mark image is stored once, so
-        neither is among them."""
+        (Bitstring, then Token) first, then scheme information, register entries and the
+        body information — for when a key that signed them is compromised. Credentials are
+        signed once (a compromised key's are replaced, not re-signed) and a mark image is
+        stored once, so neither is among them."""
         keys = [("status-list", i) for i in self._s.scalars(select(StatusListRow.id))]
+        keys += self._token_list_keys()
         keys += [("scheme", i) for i in self._s.scalars(select(SchemeRow.id))]
         keys += [
             ("register-entry", n)
@@ -72,6 +76,12 @@ class OutboxReads(Unit):
         ]
         keys += self._body_information_key()
         return keys
+
+    def _token_list_keys(self) -> list[tuple[str, str]]:
+        """Every Token Status List, signed anew each time it is published like the
+        Bitstring lists."""
+        ids = self._s.scalars(select(TokenStatusListRow.id).order_by(TokenStatusListRow.id))
+        return [(TOKEN_STATUS_LIST_KIND, i) for i in ids]
 
     def _body_information_key(self) -> list[tuple[str, str]]:
         """The body information's key, once the body has recorded it (else nothing)."""

@@ -753,6 +753,71 @@ class CredentialRow(Base):
     superseded_by: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"))
 
 
+class TokenStatusListRow(Base):
+    """One IETF Token Status List (2 bits an entry): a fixed length, how many slots are taken,
+    and a version that grows with every change of a slot's value."""
+
+    __tablename__ = "token_status_lists"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    bits: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TokenStatusListSignatureRow(Base):
+    """When a Token Status List was last published signed, when that lapses and when to sign
+    it again: :class:`StatusListSignatureRow` for the token lists (migration 0027)."""
+
+    __tablename__ = "token_status_list_signatures"
+    list_id: Mapped[str] = mapped_column(ForeignKey("token_status_lists.id"), primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TokenStatusSlotRow(Base):
+    """The token slot of one certificate credential, shared by every SD-JWT VC derived from
+    it. The primary key makes reuse impossible; the unique credential makes a second slot
+    for the same certificate impossible."""
+
+    __tablename__ = "token_status_slots"
+    __table_args__ = (
+        Index(
+            "ix_token_status_slots_set",
+            "list_id",
+            "idx",
+            "value",
+            sqlite_where=text("value != 0"),
+            postgresql_where=text("value != 0"),
+        ),
+    )
+    list_id: Mapped[str] = mapped_column(ForeignKey("token_status_lists.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    value: Mapped[int] = mapped_column(Integer)
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SdJwtVcRow(Base):
+    """An issued SD-JWT VC: what it was derived from, its token slot, the holder key's
+    thumbprint (never the key's other members), the key that signed it and its dates."""
+
+    __tablename__ = "sd_jwt_vcs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    token_list_id: Mapped[str] = mapped_column(ForeignKey("token_status_lists.id"))
+    token_index: Mapped[int] = mapped_column(Integer)
+    holder_thumbprint: Mapped[str] = mapped_column(String(64))
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SchemeMarkRow(Base):
     """The certification mark of a scheme (clause 9.7): its image and the rules of its use."""
 

@@ -34,6 +34,7 @@ from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
 from issuer.store.surveillance import SurveillanceReads, SurveillanceWrites
+from issuer.store.token_status import TokenStatusReads, TokenStatusWrites
 
 __all__ = ["Reader", "Tx"]
 
@@ -56,6 +57,7 @@ class Reader(
     FeedReads,
     KeyReads,
     StatusReads,
+    TokenStatusReads,
     AuditReads,
     OutboxReads,
     BulkReads,
@@ -85,6 +87,7 @@ class Tx(
     CredentialWrites,
     KeyWrites,
     StatusWrites,
+    TokenStatusWrites,
     AuditWrites,
     OutboxWrites,
     RosterWrites,

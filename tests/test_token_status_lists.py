@@ -1,0 +1,169 @@
+"""Token Status Lists on their way to the registry: re-signed before they lapse, never
+replaced there by an older one, refused when they are not what they say, following a
+key-compromise recovery; and the SD-JWT VC issuer metadata at the path the spec gives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from issuer.process import compromise
+from issuer.publication import outbox
+from registry import Registry, RegistryStore
+from registry.errors import WrongType
+from registry.issuer_keys import IssuerKeys
+from registry.token_status_lists import issuer_metadata
+from schemas import sd_jwt
+from schemas import token_status_list as tsl
+from schemas.publication import DocumentKind, Publication
+from tests.backoffice import BackOffice, grant, member
+from tests.conftest import PASSPHRASE, FrozenClock
+from tests.test_sd_jwt_vc import (
+    BASE,
+    _issue,
+    _part,
+    _publish,
+    _token_status,
+    _verified,
+    public,
+)
+
+__all__ = ["public"]
+
+TTL = 300
+
+
+def _sd_jwt_vc(office: BackOffice, client: TestClient) -> tuple[str, dict[str, Any]]:
+    number = grant(office)["certification"]["certificate_number"]
+    _publish(client)
+    payload = _verified(client, sd_jwt.split(_issue(office, number)).issuer_jwt)
+    _publish(client)
+    return number, payload
+
+
+def _served(client: TestClient, payload: dict[str, Any]) -> str:
+    return client.get(payload["status"]["status_list"]["uri"].removeprefix(BASE)).text
+
+
+def test_a_token_list_is_signed_again_halfway_even_unchanged(
+    public: tuple[BackOffice, TestClient], clock: FrozenClock
+) -> None:
+    office, client = public
+    _, payload = _sd_jwt_vc(office, client)
+    first = _part(_served(client, payload), 1)
+    assert first["exp"] - first["iat"] == 4 * TTL
+    clock.advance(seconds=2 * TTL - 1)
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 0
+    clock.advance(seconds=1)
+    # The two Bitstring lists and the token list.
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 3
+    assert outbox.enqueue_lapsing_status_lists(office.store, clock=clock) == 0  # waiting
+    _publish(client)
+    renewed = _part(_served(client, payload), 1)
+    assert renewed["iat"] == int(clock().timestamp())
+    assert renewed["exp"] == renewed["iat"] + 4 * TTL
+    assert renewed["status_list"] == first["status_list"]
+    assert _token_status(client, payload) == tsl.VALID
+
+
+def test_the_registry_never_goes_back_to_an_older_token_list(
+    public: tuple[BackOffice, TestClient], registry_store: RegistryStore, clock: FrozenClock
+) -> None:
+    office, client = public
+    number, payload = _sd_jwt_vc(office, client)
+    registry = Registry(registry_store)
+    list_id = payload["status"]["status_list"]["uri"].rpartition("/")[2]
+    older = registry.document(DocumentKind.TOKEN_STATUS_LIST, list_id)
+    assert older is not None
+    clock.advance(seconds=1)
+    office.ok(
+        "POST", f"/certifications/{number}/suspend", member(office, "decider"), {"reason": "x"}
+    )
+    _publish(client)
+    newer = registry.document(DocumentKind.TOKEN_STATUS_LIST, list_id)
+    assert newer is not None
+    assert newer.version > older.version
+    # Replayed under a higher version, the older list is still not taken.
+    replay = Publication(
+        kind=DocumentKind.TOKEN_STATUS_LIST, key=list_id, version=newer.version + 5, body=older.body
+    )
+    assert registry.accept(replay) is False
+    # Nor under its own, lower version.
+    assert registry.accept(replay.model_copy(update={"version": older.version})) is False
+    assert _token_status(client, payload) == tsl.SUSPENDED
+    # A Bitstring list credential is no Token Status List.
+    bitstring = registry.documents(DocumentKind.STATUS_LIST)[0]
+    with pytest.raises(WrongType):
+        registry.accept(replay.model_copy(update={"body": bitstring.body}))
+
+
+def test_a_key_compromise_recovery_invalidates_the_sd_jwt_vcs_of_the_replaced_certificate(
+    public: tuple[BackOffice, TestClient], clock: FrozenClock
+) -> None:
+    office, client = public
+    number, payload = _sd_jwt_vc(office, client)
+    with office.store.transaction() as tx:
+        active = tx.active_signing_key()
+        assert active is not None
+        compromise.declare(
+            tx,
+            kid=active.kid,
+            passphrase=lambda: PASSPHRASE.encode(),
+            now=clock(),
+            actor="system:cli",
+        )
+    services = office.client.app.state.services  # type: ignore[attr-defined]
+    report = compromise.run_reissue(
+        office.store,
+        context=services.issuance,
+        clock=clock,
+        entropy=office.entropy,
+        actor="system:cli",
+    )
+    assert report.certifications == 1
+    _publish(client)
+    assert _token_status(client, payload) == tsl.INVALID  # verified with the new key
+    fresh = _verified(client, sd_jwt.split(_issue(office, number)).issuer_jwt)
+    _publish(client)
+    assert fresh["status"] != payload["status"]
+    assert _token_status(client, fresh) == tsl.VALID
+
+
+def _keys(did: str) -> IssuerKeys:
+    return IssuerKeys(
+        did_document={"id": did}, jwks={"keys": []}, keys={}, revoked=frozenset(), method_kids={}
+    )
+
+
+@pytest.mark.parametrize(
+    ("did", "where", "issuer"),
+    [
+        ("did:web:certs.example.test", "/.well-known/jwt-vc-issuer", "https://certs.example.test"),
+        (
+            "did:web:ex.test%3A8443:bodies:42",
+            "/.well-known/jwt-vc-issuer/bodies/42",
+            "https://ex.test:8443/bodies/42",
+        ),
+    ],
+)
+def test_the_issuer_metadata_goes_between_host_and_path(did: str, where: str, issuer: str) -> None:
+    assert issuer_metadata(_keys(did)) == (where, {"issuer": issuer, "jwks": {"keys": []}})
+
+
+def test_the_issuer_metadata_is_not_found_elsewhere_or_before_the_keys(
+    public: tuple[BackOffice, TestClient],
+) -> None:
+    _, client = public
+    missing = client.get("/.well-known/jwt-vc-issuer")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    _publish(client)
+    assert client.get("/.well-known/jwt-vc-issuer").status_code == 200
+    elsewhere = client.get("/.well-known/jwt-vc-issuer/tenant/1")
+    assert elsewhere.status_code == 404
+    assert elsewhere.json()["type"].endswith("/not-found")
+    unknown = client.get("/statuslists/no-such-list")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
