@@ -143,12 +143,20 @@ class SdJwtVcResult:
     def error(self) -> VerificationError | None:
         return self.report.error
 
-    def as_json(self, *, warnings: tuple[str, ...] | None = None) -> dict[str, Any]:
+    def as_json(
+        self, *, warnings: tuple[str, ...] | None = None, with_credential: bool = True
+    ) -> dict[str, Any]:
         """The verification result every surface answers with, plus ``vct``,
-        ``disclosedClaims``, ``alwaysVisibleClaims`` and ``keyBound``."""
-        result = verification_result(self.report, warnings=warnings)
+        ``disclosedClaims``, ``alwaysVisibleClaims`` and ``keyBound`` (the disclosed values
+        are left out with the credential when the caller asks not to have it back)."""
+        result = verification_result(
+            self.report, warnings=warnings, with_credential=with_credential
+        )
         result["vct"] = self.vct
-        result["disclosedClaims"] = [claim.as_json() for claim in self.disclosed]
+        result["disclosedClaims"] = [
+            claim.as_json() if with_credential else {"path": list(claim.path)}
+            for claim in self.disclosed
+        ]
         result["alwaysVisibleClaims"] = [list(path) for path in self.always_visible]
         result["keyBound"] = self.key_bound
         return result
