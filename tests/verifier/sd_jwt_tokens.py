@@ -19,6 +19,16 @@ import httpx
 from schemas import sd_jwt
 from schemas import token_status_list as tsl
 from tests.verifier.tokens import NOW, IssuerKey, compact
+from verifier.errors import VerificationError
+from verifier.fetch import HttpFetcher
+from verifier.policy import TrustPolicy
+from verifier.sd_jwt_vc import (
+    SdJwtVcResult,
+    SdJwtVcVerifier,
+    http_sd_jwt_verifier,
+    verify_sd_jwt_presentation,
+    verify_sd_jwt_vc,
+)
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -196,3 +206,37 @@ def serve(body: str | bytes | dict[str, Any], status: int = 200) -> Handler:
         return httpx.Response(status, content=body.encode() if isinstance(body, str) else body)
 
     return handler
+
+
+# --- verifying over the issuer's server (httpx.MockTransport) ----------------------------
+
+NONCE = "n-0S6_WzA2Mj"
+AUDIENCE = "https://employer.example"
+
+
+def make_verifier(
+    issuer: SdJwtIssuer, policy: TrustPolicy | None = None, **overrides: Any
+) -> tuple[SdJwtVcVerifier, list[str]]:
+    handler, asked = issuer.site(**overrides)
+    policy = policy or TrustPolicy.trusting(issuer.iss)
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    return http_sd_jwt_verifier(policy, fetcher=HttpFetcher(policy, client=client)), asked
+
+
+def check(issuer: SdJwtIssuer, token: str, **overrides: Any) -> SdJwtVcResult:
+    verifier, _ = make_verifier(issuer, **overrides)
+    return verify_sd_jwt_vc(token, verifier=verifier, now=NOW)
+
+
+def present(issuer: SdJwtIssuer, token: str, **overrides: Any) -> SdJwtVcResult:
+    verifier, _ = make_verifier(issuer, **overrides)
+    return verify_sd_jwt_presentation(
+        token, verifier=verifier, nonce=NONCE, audience=AUDIENCE, now=NOW
+    )
+
+
+def refused(result: SdJwtVcResult, error: type[VerificationError], reason: str = "") -> None:
+    assert not result.verified
+    assert type(result.error) is error, result.error
+    if reason:
+        assert result.error.reason == reason, result.error.detail
