@@ -45,6 +45,7 @@ from verifier.core import Verifier
 from verifier.http import verification_router
 from verifier.presentation_http import presentation_router
 from verifier.presentations import PresentationVerifier
+from verifier.sd_jwt_vc import SdJwtVcVerifier
 
 __all__ = ["create_registry_app"]
 
@@ -105,6 +106,7 @@ def create_registry_app(
     trusted_proxies: Sequence[str] = (),
     clock: Callable[[], float] = time.monotonic,
     verifier_factory: Callable[[], Verifier] | None = None,
+    sd_jwt_verifier_factory: Callable[[], SdJwtVcVerifier] | None = None,
     now: Callable[[], datetime] = system_now,
     status_recheck_seconds: float = RECHECK_SECONDS,
     fast_paths: bool = True,
@@ -119,7 +121,9 @@ def create_registry_app(
     the client only on requests from one of ``trusted_proxies`` (addresses or networks).
     The throttles are on ``app.state`` for pages added later to reuse.
     ``POST /credentials/verify`` checks with ``verifier_factory()`` (by default this
-    registry's stored keys and status lists) at ``now()``. Status lists are served from
+    registry's stored keys and status lists) at ``now()``, and SD-JWT VCs with
+    ``sd_jwt_verifier_factory()`` (by default the stored keys; without a custom
+    ``verifier_factory`` only). Status lists are served from
     per-process cached bytes, compared with the store at most ``status_recheck_seconds``
     after the last check (by ``clock``; see :mod:`registry.status_cache`). With
     ``fast_paths`` (the default) status lists and register lookups are answered in
@@ -159,9 +163,12 @@ def create_registry_app(
         app.add_middleware(FastPaths, handler=answers.fast)
     # POST /credentials/verify: by default against this registry's own keys and lists
     # (registry.verification); throttled like the pages, as each check costs a signature.
-    factory = verifier_factory or RegistryVerification(registry).verifier
+    verification = RegistryVerification(registry)
+    factory = verifier_factory or verification.verifier
+    if sd_jwt_verifier_factory is None and verifier_factory is None:
+        sd_jwt_verifier_factory = verification.sd_jwt_verifier
     app.include_router(
-        verification_router(factory, now),
+        verification_router(factory, now, sd_jwt_verifier_factory),
         dependencies=[Depends(browsing)],
         responses=documented.RATE_LIMITED,
     )

@@ -20,6 +20,12 @@ re-issued under a new key (:meth:`RegistryVerification.replaced_after_key_revoca
 The trust policy trusts exactly the issuer whose keys this registry holds; a credential of
 any other issuer is answered ``untrusted-issuer``; before any keys are published every
 credential is answered "cannot confirm" (``key-retrieval-error``).
+
+SD-JWT VCs (:meth:`RegistryVerification.sd_jwt_verifier`) are checked with the same stored
+keys: an HTTPS ``iss`` names the body whose did:web it serves, with the same keys (the
+registry publishes both). Their Token Status Lists are read through ``token_status``, by
+default :class:`RegistryTokenStatusLists`, which holds none yet and so answers "cannot
+confirm" for an SD-JWT VC with a status — never "valid".
 """
 
 from __future__ import annotations
@@ -36,17 +42,22 @@ from registry.intake import Registry, read_issuer_keys
 from schemas.publication import DocumentKind
 from verifier import jws as verifier_jws
 from verifier.core import Verifier
+from verifier.did_web import did_web_for_url
 from verifier.errors import KeyRetrievalError, StatusRetrievalError, VerificationError
 from verifier.fetch import Fetched
 from verifier.keys import IssuerKeys, issuer_keys_from_did_document
 from verifier.policy import TrustPolicy
 from verifier.result import Report
+from verifier.sd_jwt_vc import SdJwtVcVerifier
 from verifier.supersession import register_lookup, superseded_by_in_entry
+from verifier.token_status import TokenStatusSource
 
 __all__ = [
     "RegistryKeys",
+    "RegistrySdJwtKeys",
     "RegistryStatusLists",
     "RegistrySupersession",
+    "RegistryTokenStatusLists",
     "RegistryVerification",
     "system_now",
 ]
@@ -108,6 +119,38 @@ class RegistryKeys:
         with self._lock:
             self._cached = (document.etag, keys)
         return keys
+
+
+class RegistrySdJwtKeys:
+    """:class:`RegistryKeys` for SD-JWT VC issuers: an HTTPS ``iss`` is the body at that
+    base URL, whose keys are those of its did:web (STANDARDS §11.6: one set of keys, served
+    both as a DID document and as JWT VC Issuer Metadata)."""
+
+    def __init__(self, keys: RegistryKeys) -> None:
+        self._keys = keys
+
+    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self._keys.issuer_keys(self._did(issuer), now=now)
+
+    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self.issuer_keys(issuer, now=now)
+
+    @staticmethod
+    def _did(issuer: str) -> str:
+        if issuer.startswith("did:"):
+            return issuer
+        try:
+            return did_web_for_url(issuer)
+        except ValueError as exc:
+            raise KeyRetrievalError(f"no keys are held for issuer {issuer[:80]}") from exc
+
+
+class RegistryTokenStatusLists:
+    """Token Status Lists as this registry holds them: none yet, so every SD-JWT VC with a
+    status is answered "cannot confirm" (STATUS_RETRIEVAL_ERROR), never "valid"."""
+
+    def status_list_token(self, uri: str, *, now: datetime) -> Fetched:
+        raise StatusRetrievalError(f"this registry holds no token status list {uri[:100]}")
 
 
 class RegistryStatusLists:
@@ -181,12 +224,16 @@ def _issuer(document: Mapping[str, Any]) -> object:
 class RegistryVerification:
     """A verifier over this registry's stored keys and status lists, trusting its issuer."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(
+        self, registry: Registry, *, token_status: TokenStatusSource | None = None
+    ) -> None:
         self.keys = RegistryKeys(registry)
         self.status = RegistryStatusLists(registry)
         self.supersession = RegistrySupersession(registry)
+        self.token_status = token_status or RegistryTokenStatusLists()
         self._lock = threading.Lock()
         self._verifier: tuple[str | None, Verifier] | None = None
+        self._sd_jwt_verifier: tuple[str | None, SdJwtVcVerifier] | None = None
 
     def verifier(self) -> Verifier:
         """A :class:`~verifier.Verifier` trusting the issuer whose keys are stored now."""
@@ -211,6 +258,24 @@ class RegistryVerification:
                     ),
                 )
             return self._verifier[1]
+
+    def sd_jwt_verifier(self) -> SdJwtVcVerifier:
+        """An :class:`~verifier.sd_jwt_vc.SdJwtVcVerifier` over the stored keys, trusting the
+        issuer whose keys are stored now (by its DID, or the HTTPS base URL it serves)."""
+        verifier = self.verifier()  # the same policy, rebuilt when the stored issuer changes
+        did = self.keys.did()
+        with self._lock:
+            if self._sd_jwt_verifier is None or self._sd_jwt_verifier[0] != did:
+                self._sd_jwt_verifier = (
+                    did,
+                    SdJwtVcVerifier(
+                        policy=verifier.policy,
+                        keys=RegistrySdJwtKeys(self.keys),
+                        status=self.token_status,
+                        seen_lists=verifier.seen_lists,
+                    ),
+                )
+            return self._sd_jwt_verifier[1]
 
     def check(self, token: str, *, now: datetime) -> Report:
         """Verify ``token`` at ``now``; the whole answer as a :class:`verifier.Report`."""

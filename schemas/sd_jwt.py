@@ -32,6 +32,7 @@ from typing import Any
 __all__ = [
     "HASH_ALGORITHM",
     "MAX_DISCLOSURES",
+    "ClaimPath",
     "Disclosure",
     "SdJwt",
     "SdJwtError",
@@ -162,10 +163,24 @@ def split(text: str, *, max_disclosures: int = MAX_DISCLOSURES) -> SdJwt:
     return SdJwt(issuer_jwt, tuple(disclosures), last or None)
 
 
-def process(payload: Mapping[str, Any], disclosures: Sequence[str]) -> dict[str, Any]:
+ClaimPath = tuple[str | int, ...]
+"""Where a claim stands in the processed claims: member names, and array positions counted
+in the processed array (undisclosed elements left out)."""
+
+
+def process(
+    payload: Mapping[str, Any],
+    disclosures: Sequence[str],
+    *,
+    disclosed: list[tuple[ClaimPath, Any]] | None = None,
+) -> dict[str, Any]:
     """The claims a verifier may rely on (RFC 9901 §7.1 step 3): ``payload`` with every sent
     disclosure put back where its digest stands, ``_sd``/``_sd_alg`` and undisclosed
-    digests removed. Raises :class:`SdJwtError` on every condition the RFC says to reject."""
+    digests removed. Raises :class:`SdJwtError` on every condition the RFC says to reject.
+
+    ``disclosed``, when given, receives the path and processed value of every claim a
+    disclosure put back, outer ones before those nested in them, so that a verifier can
+    tell a relying party what the holder chose to show and what the issuer showed to all."""
     alg = payload.get("_sd_alg", HASH_ALGORITHM)
     if alg != HASH_ALGORITHM:
         raise SdJwtError("unsupported-hash", f"'_sd_alg' {alg!r} is not supported")
@@ -176,7 +191,8 @@ def process(payload: Mapping[str, Any], disclosures: Sequence[str]) -> dict[str,
             raise SdJwtError("duplicate-disclosure", "the same disclosure was sent twice")
         by_digest[disclosure.digest] = disclosure
     seen: set[str] = set()
-    claims = _object(payload, by_digest, seen, top=True)
+    sink: list[tuple[ClaimPath, Any]] = [] if disclosed is None else disclosed
+    claims = _object(payload, by_digest, seen, (), sink, top=True)
     if not seen.issuperset(by_digest):
         raise SdJwtError("unreferenced-disclosure", "a disclosure is named by no digest")
     return claims
@@ -192,13 +208,19 @@ def _claim_digest(value: Any, seen: set[str]) -> str:
 
 
 def _object(
-    node: Mapping[str, Any], by_digest: dict[str, Disclosure], seen: set[str], *, top: bool
+    node: Mapping[str, Any],
+    by_digest: dict[str, Disclosure],
+    seen: set[str],
+    path: ClaimPath,
+    sink: list[tuple[ClaimPath, Any]],
+    *,
+    top: bool,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in node.items():
         if key == "_sd" or (top and key == "_sd_alg"):
             continue
-        result[key] = _value(value, by_digest, seen)
+        result[key] = _value(value, by_digest, seen, (*path, key), sink)
     digests = node.get("_sd", [])
     if not isinstance(digests, list):
         raise SdJwtError("malformed-payload", "'_sd' is not an array")
@@ -210,24 +232,38 @@ def _object(
             raise SdJwtError("misplaced-disclosure", "an array element is disclosed in '_sd'")
         if disclosure.name in result:
             raise SdJwtError("claim-conflict", f"claim {disclosure.name!r} is already present")
-        result[disclosure.name] = _value(disclosure.value, by_digest, seen)
+        claim_path = (*path, disclosure.name)
+        entry = len(sink)
+        sink.append((claim_path, None))
+        result[disclosure.name] = _value(disclosure.value, by_digest, seen, claim_path, sink)
+        sink[entry] = (claim_path, result[disclosure.name])
     return result
 
 
-def _value(value: Any, by_digest: dict[str, Disclosure], seen: set[str]) -> Any:
+def _value(
+    value: Any,
+    by_digest: dict[str, Disclosure],
+    seen: set[str],
+    path: ClaimPath,
+    sink: list[tuple[ClaimPath, Any]],
+) -> Any:
     if isinstance(value, Mapping):
-        return _object(value, by_digest, seen, top=False)
+        return _object(value, by_digest, seen, path, sink, top=False)
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
+            item_path = (*path, len(items))
             if isinstance(item, Mapping) and set(item) == {"..."}:
                 disclosure = by_digest.get(_claim_digest(item["..."], seen))
                 if disclosure is None:
                     continue
                 if disclosure.name is not None:
                     raise SdJwtError("misplaced-disclosure", "a property is disclosed in an array")
-                items.append(_value(disclosure.value, by_digest, seen))
+                entry = len(sink)
+                sink.append((item_path, None))
+                items.append(_value(disclosure.value, by_digest, seen, item_path, sink))
+                sink[entry] = (item_path, items[-1])
             else:
-                items.append(_value(item, by_digest, seen))
+                items.append(_value(item, by_digest, seen, item_path, sink))
         return items
     return value

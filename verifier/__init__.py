@@ -2,7 +2,8 @@
 
 It trusts only signatures and a configured :class:`TrustPolicy`, and works against any
 issuer that secures W3C VC 2.0 credentials as ``vc+jwt`` with did:web (or JWKS) keys and
-Bitstring Status Lists — not only certreg's. Use it as a library::
+Bitstring Status Lists — not only certreg's — and SD-JWT VCs (``dc+sd-jwt``, with key-bound
+presentations) with IETF Token Status Lists (:mod:`verifier.sd_jwt_vc`). Use it as a library::
 
     policy = TrustPolicy.trusting("https://certs.example.org")
     verifier = http_verifier(policy)
@@ -46,19 +47,34 @@ from verifier.presentation_result import PresentationReport
 from verifier.presentations import PresentationLimits, PresentationVerifier
 from verifier.replay import SeenLists
 from verifier.result import Report, verification_result
+from verifier.sd_jwt_vc import (
+    DisclosedClaim,
+    SdJwtVcResult,
+    SdJwtVcVerifier,
+    http_sd_jwt_verifier,
+    verify_sd_jwt_presentation,
+    verify_sd_jwt_vc,
+)
 from verifier.status import HttpStatusLists, StaticStatusLists, StatusSource
 from verifier.supersession import HttpRegisterEntries, SupersessionSource
+from verifier.token_status import (
+    HttpTokenStatusLists,
+    StaticTokenStatusLists,
+    TokenStatusSource,
+)
 
 __all__ = [
     "Bundle",
     "ChallengeMismatch",
     "CryptographicSecurityError",
+    "DisclosedClaim",
     "Expired",
     "HolderMismatch",
     "HttpFetcher",
     "HttpKeys",
     "HttpRegisterEntries",
     "HttpStatusLists",
+    "HttpTokenStatusLists",
     "IssuerKeys",
     "KeyRetrievalError",
     "KeySource",
@@ -72,9 +88,12 @@ __all__ = [
     "RangeError",
     "Report",
     "Revoked",
+    "SdJwtVcResult",
+    "SdJwtVcVerifier",
     "SeenLists",
     "StaticKeys",
     "StaticStatusLists",
+    "StaticTokenStatusLists",
     "StatusListLengthError",
     "StatusRetrievalError",
     "StatusSource",
@@ -82,15 +101,19 @@ __all__ = [
     "Superseded",
     "SupersessionSource",
     "Suspended",
+    "TokenStatusSource",
     "TrustPolicy",
     "UntrustedIssuer",
     "Verdict",
     "VerificationError",
     "VerifiedCredential",
     "Verifier",
+    "http_sd_jwt_verifier",
     "http_verifier",
     "read_bundle",
     "verification_result",
+    "verify_sd_jwt_presentation",
+    "verify_sd_jwt_vc",
 ]
 
 

@@ -8,10 +8,14 @@ The request is the VC API's ``VerifyCredentialRequest`` for a credential secured
      "options": {"checks": […], "challenge": …, "domain": …, "returnCredential": true}}
 
 with the JWS in the data URL plain or base64 (``data:application/vc+jwt;base64,…``), or, as a
-convenience, ``"verifiableCredential": "eyJ…"`` (the compact JWS itself). The VC API options
-are read as :func:`read_options` says; an option it does not know is ignored with a warning,
-never refused. The answer is the one verification result :mod:`verifier.result` writes for
-every surface (``certreg verify --json`` too): ``verified``, ``credential``,
+convenience, ``"verifiableCredential": "eyJ…"`` (the compact JWS itself). An SD-JWT VC comes
+the same ways, as ``data:application/dc+sd-jwt,<JWT>~<disclosures>~`` or the bare SD-JWT
+(:mod:`verifier.sd_jwt_vc`); one ending with a key-binding JWT is verified against
+``options.challenge`` (its nonce) and ``options.domain`` (its audience), which it then needs.
+Its answer adds ``vct``, ``disclosedClaims``, ``alwaysVisibleClaims`` and ``keyBound``.
+The VC API options are read as :func:`read_options` says; an option it does not know is ignored
+with a warning, never refused. The answer is the one verification result :mod:`verifier.result`
+writes for every surface (``certreg verify --json`` too): ``verified``, ``credential``,
 ``problemDetails``, ``checks``, ``warnings``, and certreg's ``verdict``, ``supersededBy``,
 ``checkedAt`` and ``issuer``.
 
@@ -22,8 +26,8 @@ with its problem details), not a failed request.
 Only a request the verifier cannot even start on is an error, as problem+json with a stable
 ``type`` (:data:`REQUEST_PROBLEMS`): a body over :data:`MAX_BODY_BYTES` (413), a body that
 is not JSON (400), a content type other than JSON (415), and a JSON body that is not a verify
-request (422) — including an envelope of another media type (``vc+sd-jwt``, ``vc+cose``…) or
-a credential with an embedded proof, which this verifier does not read.
+request (422) — including an envelope of another media type (the W3C ``vc+sd-jwt``,
+``vc+cose``…) or a credential with an embedded proof, which this verifier does not read.
 """
 
 from __future__ import annotations
@@ -51,15 +55,18 @@ from verifier.core import (
 )
 from verifier.errors import CryptographicSecurityError, ParsingError, VerificationError
 from verifier.result import Report, verification_result
+from verifier.sd_jwt_vc import SdJwtVcResult, SdJwtVcVerifier
 
 __all__ = [
     "ENVELOPE_PREFIX",
     "MAX_BODY_BYTES",
     "REQUEST_PROBLEMS",
+    "SD_JWT_ENVELOPE_PREFIX",
     "RequestProblem",
     "VerifyRequest",
     "read_options",
     "unwrap_credential",
+    "unwrap_presented",
     "verification_result",
     "verification_router",
 ]
@@ -67,7 +74,11 @@ __all__ = [
 MAX_BODY_BYTES = 256 * 1024
 """A verify request carries one credential of a few kilobytes; anything larger is refused."""
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
-"""The only ``EnvelopedVerifiableCredential`` id read here (VC JOSE COSE §3.1.1)."""
+"""The ``EnvelopedVerifiableCredential`` id of a ``vc+jwt`` (VC JOSE COSE §3.1.1)."""
+SD_JWT_ENVELOPE_PREFIX = "data:application/dc+sd-jwt,"
+"""The ``EnvelopedVerifiableCredential`` id of an SD-JWT VC (SD-JWT VC §2.1's media type)."""
+VC_JWT = ENVELOPE_PREFIX[5:-1]
+DC_SD_JWT = SD_JWT_ENVELOPE_PREFIX[5:-1]
 ENVELOPE_TYPE = "EnvelopedVerifiableCredential"
 CREDENTIAL_TYPE = "VerifiableCredential"
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -81,7 +92,8 @@ REQUEST_PROBLEMS: dict[str, tuple[int, str]] = {
     "validation-failed": (422, "The request does not match the documented shape"),
     "unsupported-envelope": (
         422,
-        "Only credentials enveloped as data:application/vc+jwt are verified here",
+        "Only credentials enveloped as data:application/vc+jwt or "
+        "data:application/dc+sd-jwt are verified here",
     ),
     "unsupported-presentation-format": (
         422,
@@ -116,9 +128,19 @@ class RequestProblem(Exception):
 
 
 def unwrap_credential(value: object) -> str:
-    """The compact JWS inside a presented credential: the string itself, or the payload of
-    an ``EnvelopedVerifiableCredential`` whose id is a ``data:application/vc+jwt`` URL,
-    plain (``data:application/vc+jwt,eyJ…``) or base64 (``data:application/vc+jwt;base64,…``).
+    """The compact ``vc+jwt`` inside a presented credential (:func:`unwrap_presented`, with
+    ``data:application/vc+jwt`` the only envelope read)."""
+    return unwrap_presented(value, media_types=(VC_JWT,))[0]
+
+
+def unwrap_presented(
+    value: object, *, media_types: tuple[str, ...] = (VC_JWT, DC_SD_JWT)
+) -> tuple[str, str]:
+    """The credential inside a presented one, and its media type (one of ``media_types``):
+    the string itself — an SD-JWT if it holds a ``~`` — or the payload of an
+    ``EnvelopedVerifiableCredential`` whose id is a ``data:application/vc+jwt`` (or
+    ``dc+sd-jwt``) URL, plain (``data:application/vc+jwt,eyJ…``) or base64
+    (``data:application/vc+jwt;base64,…``).
 
     A string is passed on as it is (the verifier answers PARSING_ERROR if it is not a JWS).
     A plain JSON credential, with no securing mechanism at all, is a verification *result*:
@@ -129,7 +151,9 @@ def unwrap_credential(value: object) -> str:
     names a securing mechanism this verifier does not implement, which is not.
     """
     if isinstance(value, str):
-        return _data_url(value) if value.startswith("data:") else value
+        if value.startswith("data:"):
+            return _data_url(value, media_types)
+        return value, DC_SD_JWT if "~" in value and DC_SD_JWT in media_types else VC_JWT
     if not isinstance(value, Mapping):
         raise RequestProblem(
             "validation-failed",
@@ -162,22 +186,23 @@ def unwrap_credential(value: object) -> str:
     url = value.get("id")
     if not isinstance(url, str) or not url.startswith("data:"):
         raise RequestProblem("validation-failed", "the envelope's id is a data: URL")
-    return _data_url(url)
+    return _data_url(url, media_types)
 
 
-def _data_url(url: str) -> str:
-    """The data of a ``data:application/vc+jwt`` URL (RFC 2397), plain or ``;base64``."""
+def _data_url(url: str, media_types: tuple[str, ...]) -> tuple[str, str]:
+    """The data of a ``data:application/vc+jwt`` (or ``dc+sd-jwt``) URL (RFC 2397), plain or
+    ``;base64``, and its media type."""
     media, comma, data = url[5:].partition(",")
     if not comma:
         raise RequestProblem("validation-failed", "the envelope's data: URL has no comma")
     media = media.lower()  # media types and the base64 token are case-insensitive
     encoded = media.endswith(";base64")
     media = media.removesuffix(";base64")
-    if media != ENVELOPE_PREFIX[5:-1]:
+    if media not in media_types:
         raise RequestProblem(
             "unsupported-envelope", f"the envelope's media type {media[:60]!r} is not read here"
         )
-    return _base64_jws(data) if encoded else data
+    return (_base64_jws(data) if encoded else data), media
 
 
 def _base64_jws(data: str) -> str:
@@ -214,6 +239,14 @@ class VerifyRequest:
     refusal: VerificationError | None = None
     warnings: tuple[str, ...] = ()
     return_credential: bool = True
+    media_type: str = VC_JWT
+    challenge: str | None = None
+    domain: str | None = None
+
+    @property
+    def key_bound(self) -> bool:
+        """An SD-JWT presentation: it ends with a key-binding JWT, not with ``~``."""
+        return self.media_type == DC_SD_JWT and not self.token.strip().endswith("~")
 
 
 OPTION_NAMES = frozenset({"checks", "challenge", "domain", "returnCredential"})
@@ -232,7 +265,7 @@ _CHECK_NAMES = frozenset(
 )
 
 
-def read_options(options: object) -> tuple[tuple[str, ...], bool]:
+def read_options(options: object, *, binds: bool = False) -> tuple[tuple[str, ...], bool]:
     """The warnings and ``returnCredential`` of a request's VC API ``options``.
 
     Every check always runs — a caller cannot switch the status check off and still hear
@@ -240,7 +273,8 @@ def read_options(options: object) -> tuple[tuple[str, ...], bool]:
     ``challenge`` and ``domain`` bind a *presentation* to its audience; a credential has
     neither, so they are noted and not used. An option this verifier does not know is
     ignored (the VC API lets implementations add options), with a warning naming it. A known
-    option of the wrong JSON type is a request error.
+    option of the wrong JSON type is a request error. ``binds`` says that they do bind: the
+    credential is a key-bound SD-JWT presentation, checked against them.
     """
     if not isinstance(options, dict):
         raise RequestProblem("validation-failed", "options is a JSON object")
@@ -258,6 +292,8 @@ def read_options(options: object) -> tuple[tuple[str, ...], bool]:
         if name in options:
             if not isinstance(options[name], str):
                 raise RequestProblem("validation-failed", f"options.{name} is a string")
+            if binds:
+                continue
             warnings.append(
                 f"options.{name} binds a presentation; a credential has none, so it was not used"
             )
@@ -285,12 +321,24 @@ def parse_request(body: bytes) -> VerifyRequest:
         )
     if "verifiableCredential" not in data:
         raise RequestProblem("validation-failed", "the body needs verifiableCredential")
-    warnings, return_credential = read_options(data.get("options", {}))
+    options = data.get("options", {})
+    warnings, return_credential = read_options(options)
     try:
-        token = unwrap_credential(data["verifiableCredential"])
+        token, media_type = unwrap_presented(data["verifiableCredential"])
     except VerificationError as refusal:
         return VerifyRequest("", refusal, warnings, return_credential)
-    return VerifyRequest(token, None, warnings, return_credential)
+    request = VerifyRequest(token, None, warnings, return_credential, media_type)
+    if not request.key_bound:
+        return request
+    warnings, _ = read_options(options, binds=True)
+    challenge, domain = options.get("challenge"), options.get("domain")
+    if challenge is None or domain is None:
+        raise RequestProblem(
+            "validation-failed",
+            "a key-bound SD-JWT VC is verified against options.challenge (the nonce it "
+            "answers) and options.domain (its audience): send both",
+        )
+    return VerifyRequest(token, None, warnings, return_credential, media_type, challenge, domain)
 
 
 async def _read_body(request: Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
@@ -316,13 +364,17 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def verification_router(
-    verifier_factory: Callable[[], Verifier], clock: Callable[[], datetime]
+    verifier_factory: Callable[[], Verifier],
+    clock: Callable[[], datetime],
+    sd_jwt_verifier_factory: Callable[[], SdJwtVcVerifier] | None = None,
 ) -> APIRouter:
-    """The ``POST /credentials/verify`` route over the verifier ``verifier_factory`` returns.
+    """The ``POST /credentials/verify`` route over the verifier ``verifier_factory`` returns,
+    and for SD-JWT VCs the one ``sd_jwt_verifier_factory`` returns (without it an SD-JWT VC
+    is an ``unsupported-envelope``).
 
-    The factory is called once per request, so the trust policy and key sources it builds may
-    follow what the deployment holds (see :mod:`registry.verification`); ``clock`` gives the
-    instant of each check, timezone-aware.
+    The factories are called once per request, so the trust policy and key sources they build
+    may follow what the deployment holds (see :mod:`registry.verification`); ``clock`` gives
+    the instant of each check, timezone-aware.
     """
     router = APIRouter(tags=["verification"])
 
@@ -338,13 +390,25 @@ def verification_router(
         },
     )
     async def verify_credential(request: Request) -> JSONResponse:
-        """Verify one credential: a ``data:application/vc+jwt`` envelope or a compact JWS."""
+        """Verify one credential: a ``data:application/vc+jwt`` or ``dc+sd-jwt`` envelope, a
+        compact JWS, or an SD-JWT VC."""
         try:
             if not _is_json(request.headers.get("content-type")):
                 raise RequestProblem("unsupported-media-type", "send the request as JSON")
             presented = parse_request(await _read_body(request))
+            if presented.media_type == DC_SD_JWT and sd_jwt_verifier_factory is None:
+                raise RequestProblem("unsupported-envelope", "SD-JWT VCs are not verified here")
         except RequestProblem as problem:
             return problem.response()
+        sd_jwt = presented.refusal is None and presented.media_type == DC_SD_JWT
+        if sd_jwt and sd_jwt_verifier_factory is not None:
+            sd_jwt_verifier = await run_in_threadpool(sd_jwt_verifier_factory)
+            sd_result = await run_in_threadpool(_check_sd_jwt, sd_jwt_verifier, presented, clock())
+            body = sd_result.as_json(
+                warnings=(*sd_result.report.warnings, *presented.warnings),
+                with_credential=presented.return_credential,
+            )
+            return JSONResponse(body, headers=_NO_STORE)
         if presented.refusal is not None:
             report = Report.refused(presented.refusal, now=clock())
         else:
@@ -358,3 +422,14 @@ def verification_router(
         return JSONResponse(result, headers=_NO_STORE)
 
     return router
+
+
+def _check_sd_jwt(
+    verifier: SdJwtVcVerifier, presented: VerifyRequest, now: datetime
+) -> SdJwtVcResult:
+    """An SD-JWT VC as issued, or a key-bound presentation against the request's options."""
+    if presented.challenge is not None and presented.domain is not None:
+        return verifier.check_presentation(
+            presented.token, nonce=presented.challenge, audience=presented.domain, now=now
+        )
+    return verifier.check(presented.token, now=now)

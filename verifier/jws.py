@@ -82,7 +82,7 @@ class CompactJws:
 
     @property
     def kid(self) -> str:
-        kid: str = self.header["kid"]
+        kid: str = self.header.get("kid", "")
         return kid
 
 
@@ -213,7 +213,7 @@ with the same header. Only a header whose kid and extensions pass is kept, so a 
 nothing to check but the algorithm, which depends on the caller's allow-list."""
 
 
-def _header(segment: str, algorithms: frozenset[str]) -> dict[str, Any]:
+def _header(segment: str, algorithms: frozenset[str], *, require_kid: bool) -> dict[str, Any]:
     """The checked protected header, a copy the caller may keep."""
     cached = _HEADERS.get(segment)
     if cached is not None:
@@ -226,11 +226,13 @@ def _header(segment: str, algorithms: frozenset[str]) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise ParsingError("the protected header is not a JSON object", reason="malformed")
     _check_alg(header, algorithms)
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
-        raise ParsingError("the protected header needs a kid", reason="malformed")
     if "crit" in header or "b64" in header:
         raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")
+    kid = header.get("kid")
+    if kid is None and not require_kid:
+        return header  # not cached: a cached header is one whose kid was checked
+    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
+        raise ParsingError("the protected header needs a kid", reason="malformed")
     if len(_HEADERS) >= _MAX_CACHED_HEADERS:
         _HEADERS.clear()
     _HEADERS[segment] = header
@@ -261,8 +263,14 @@ def parse_compact(
     *,
     max_bytes: int = MAX_COMPACT_BYTES,
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
+    require_kid: bool = True,
 ) -> CompactJws:
-    """Split and decode ``compact``; the header is checked, the signature is not."""
+    """Split and decode ``compact``; the header is checked, the signature is not.
+
+    ``require_kid=False`` admits a header without ``kid``, for a JWS whose key is known
+    otherwise: an SD-JWT key-binding JWT, signed by the key the credential's ``cnf`` names
+    (RFC 9901 §4.3), or an SD-JWT VC whose issuer publishes a single key. A ``kid`` that is
+    present is checked all the same; :attr:`CompactJws.kid` is then ``""`` when absent."""
     if not isinstance(compact, str):
         raise ParsingError("a compact JWS is a string", reason="malformed")
     if len(compact) > max_bytes:
@@ -283,7 +291,7 @@ def parse_compact(
         compact[first + 1 : second],
         compact[second + 1 :],
     )
-    header = _header(protected, algorithms)
+    header = _header(protected, algorithms, require_kid=require_kid)
     payload_bytes = b64url_decode(body)
     signature = b64url_decode(signature_text)
     try:
