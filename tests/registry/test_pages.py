@@ -84,7 +84,7 @@ def client(schemes: Registry) -> Iterator[TestClient]:
 def _assert_is_a_safe_page(response: Any) -> str:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/html; charset=utf-8"
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language"
     assert response.headers["x-content-type-options"] == "nosniff"
     policy = response.headers["content-security-policy"]
     assert "default-src 'none'" in policy
@@ -174,7 +174,9 @@ def test_a_scheme_page_survives_a_sparse_subject() -> None:
     view = pages.scheme_view("odd", {"name": 5, "scopeItems": ["x", {"code": 1}], "version": True})
     assert (view.name, view.version, view.code) == ("odd", None, "")
     assert len(view.scope_items) == 1
-    page = pages.render("scheme.html", title=view.name, scheme=view).decode()
+    page = pages.render(
+        "scheme.html", title=view.name, scheme=view, language=pages.PageLanguage("en")
+    ).decode()
     assert "<h1>" in page
     assert pages.scheme_view("x", None).sections == []
 
