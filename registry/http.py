@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, pages, public_pages
+from registry import documented, jws, page_views, pages, public_pages
 from registry.answer_bytes import STAND_IN_ENTRY as _STAND_IN_ENTRY
 from registry.answer_bytes import json_bytes as _json_bytes
 from registry.errors import PROBLEM_KINDS, NotFound, RegistryError
@@ -402,7 +402,9 @@ def _public_router(
         subjects = [_subject(d) for d in documents]
 
         def page(reading: pages.PageLanguage) -> bytes:
-            views = [pages.scheme_view(d.key, s) for d, s in zip(documents, subjects, strict=True)]
+            views = [
+                page_views.scheme_view(d.key, s) for d, s in zip(documents, subjects, strict=True)
+            ]
             return pages.render(
                 "schemes.html",
                 title=reading.gettext("Certification schemes"),
@@ -418,7 +420,7 @@ def _public_router(
         subject = _subject(document)
 
         def page(reading: pages.PageLanguage) -> bytes:
-            view = pages.scheme_view(document.key, subject)
+            view = page_views.scheme_view(document.key, subject)
             return pages.render("scheme.html", title=view.name, scheme=view, language=reading)
 
         return _negotiated(request, subject, page, cache_control="no-cache", language=language)
@@ -446,7 +448,7 @@ def _public_router(
         subject = _subject(document)
 
         def page(reading: pages.PageLanguage) -> bytes:
-            view = pages.body_view(subject)
+            view = page_views.body_view(subject)
             title = view.name or reading.gettext("How to appeal or complain")
             return pages.render("body.html", title=title, body=view, language=reading)
 

@@ -30,7 +30,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, pages
+from registry import documented, jws, page_views, pages
 from registry.fast_paths import route_path
 from registry.intake import DIRECTORY_MAX_QUERY, DIRECTORY_MIN_QUERY, Registry
 from registry.ratelimit import Throttle
@@ -74,7 +74,7 @@ def body_header(registry: Registry) -> pages.BodyHeader | None:
     document = registry.document(DocumentKind.BODY_INFORMATION, BODY_INFORMATION_KEY)
     if document is None:
         return None
-    view = pages.body_view(jws.parse_compact(document.body).payload.get("credentialSubject"))
+    view = page_views.body_view(jws.parse_compact(document.body).payload.get("credentialSubject"))
     if not view.name:
         return None
     return pages.BodyHeader(view.name, view.accreditation_body, view.accreditation_number)
