@@ -40,6 +40,7 @@ from registry.status_cache import RECHECK_SECONDS, StatusListCache
 from registry.store import RegistryStore
 from registry.verification import RegistryVerification, system_now
 from registry.verification_page import verification_page_router
+from schemas.languages import DEFAULT_LANGUAGE, LANGUAGES
 from schemas.publication import Publication
 from verifier.core import Verifier
 from verifier.http import verification_router
@@ -111,6 +112,7 @@ def create_registry_app(
     status_recheck_seconds: float = RECHECK_SECONDS,
     fast_paths: bool = True,
     complaint_form_url: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> FastAPI:
     """Build the public registry; the intake route exists only when a secret is given
     (with a body cap of ``max_body_bytes``, by default :data:`INTAKE_MAX_BYTES`).
@@ -131,7 +133,11 @@ def create_registry_app(
     The page behind a QR code links to ``complaint_form_url`` (the back office's public
     complaint form, given the certificate number) when it is given: the registry takes no
     complaint itself, since what a complainant writes is confidential.
+    Pages for people are in the reader's language (``?lang=``, then ``Accept-Language``),
+    else in ``language``, the body's own (:func:`registry.pages.page_language`).
     """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     clients = ClientAddress(trusted_proxies)
     lookups = Throttle(lookup_limit, clients, clock=clock)
     browsing = Throttle(page_limit, clients, clock=clock)
@@ -152,10 +158,14 @@ def create_registry_app(
     app.state.page_throttle = browsing
     status_lists = StatusListCache(registry, recheck_seconds=status_recheck_seconds, clock=clock)
     answers = _Answers(registry, lookups=lookups, status_lists=status_lists)
-    app.include_router(_public_router(registry, answers=answers, browsing=browsing, now=now))
+    app.include_router(
+        _public_router(registry, answers=answers, browsing=browsing, now=now, language=language)
+    )
     # GET /: the home page for people (registry.public_pages).
     app.include_router(
-        home_router(registry, browsing=browsing, complaint_form_url=complaint_form_url)
+        home_router(
+            registry, browsing=browsing, complaint_form_url=complaint_form_url, language=language
+        )
     )
     # What signed credentials cite by address: schemas, contexts, mark images (immutable).
     app.include_router(resources_router(registry))
@@ -182,13 +192,15 @@ def create_registry_app(
     )
     # GET /presentations: the page where an employer pastes what a holder sent.
     app.include_router(
-        presentation_page_router(registry, presentations, now),
+        presentation_page_router(registry, presentations, now, language=language),
         dependencies=[Depends(browsing)],
         responses=documented.RATE_LIMITED,
     )
     # GET /v/{credential_id}: the page a certificate's QR code opens (registry.verification_page).
     app.include_router(
-        verification_page_router(registry, now, complaint_form_url=complaint_form_url),
+        verification_page_router(
+            registry, now, complaint_form_url=complaint_form_url, language=language
+        ),
         dependencies=[Depends(browsing)],
         responses=documented.RATE_LIMITED,
     )
@@ -198,7 +210,7 @@ def create_registry_app(
                 registry, token=intake_token, max_body_bytes=max_body_bytes or INTAKE_MAX_BYTES
             )
         )
-    _install_error_handlers(app)
+    _install_error_handlers(app, language=language)
     install_openapi(app)
     install_api_docs(app)
     return app

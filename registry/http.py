@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, pages, public_pages, token_status_lists
+from registry import documented, jws, page_views, pages, public_pages, token_status_lists
 from registry.answer_bytes import STAND_IN_ENTRY as _STAND_IN_ENTRY
 from registry.answer_bytes import json_bytes as _json_bytes
 from registry.errors import PROBLEM_KINDS, NotFound, RegistryError
@@ -39,6 +39,7 @@ from registry.status_cache import ServedList, StatusListCache
 from registry.store import Document, strong_etag
 from registry.verification import system_now
 from schemas import certificate_numbers
+from schemas.languages import DEFAULT_LANGUAGE
 from schemas.problem import problem_type_uri
 from schemas.publication import (
     AUDIT_CHECKPOINT_KEY,
@@ -115,16 +116,24 @@ def _directory_entry(document: Document) -> dict[str, Any]:
 
 
 def _negotiated(
-    request: Request, value: Any, page: Callable[[], bytes], *, cache_control: str
+    request: Request,
+    value: Any,
+    page: Callable[[pages.PageLanguage], bytes],
+    *,
+    cache_control: str,
+    language: str,
 ) -> Response:
-    """The page for a browser, the JSON ``value`` for everyone else; ``Vary: Accept``."""
+    """The page for a browser, in its reader's language (``language``, the body's, when
+    nothing else is known; ``Vary: Accept, Accept-Language``), the JSON ``value`` for
+    everyone else (``Vary: Accept``)."""
     if pages.prefers_html(request.headers.get("accept")):
+        reading = pages.page_language(request, language)
         return _conditional(
             request.headers.get("if-none-match"),
-            page(),
+            page(reading),
             media_type=pages.HTML_MEDIA_TYPE,
             cache_control=cache_control,
-            headers=pages.PAGE_HEADERS,
+            headers=reading.headers,
         )
     return _conditional(
         request.headers.get("if-none-match"),
@@ -246,6 +255,7 @@ def _public_router(
     answers: _Answers,
     browsing: Throttle,
     now: Callable[[], datetime] = system_now,
+    language: str = DEFAULT_LANGUAGE,
 ) -> APIRouter:
     router = APIRouter(tags=["registry"])
     strict = [Depends(answers.lookups)]
@@ -256,15 +266,19 @@ def _public_router(
         for a program, drawn as a page by the error handler (registry.public_pages)."""
         _, payload = await answers.lookup(certificate_number, family_name)
         publisher = await answers.read(public_pages.body_header, registry)
+        reading = pages.page_language(request, language)
         page = public_pages.entry_page(
-            payload.get("credentialSubject") or {}, today=now().date(), publisher=publisher
+            payload.get("credentialSubject") or {},
+            today=now().date(),
+            publisher=publisher,
+            language=reading,
         )
         return _conditional(
             request.headers.get("if-none-match"),
             page,
             media_type=pages.HTML_MEDIA_TYPE,
             cache_control="no-cache",
-            headers=pages.PAGE_HEADERS,
+            headers=reading.headers,
         )
 
     def stored(kind: DocumentKind, key: str) -> Document:
@@ -391,11 +405,12 @@ def _public_router(
     ) -> Response:
         """Persons who chose the public directory (7.3.3) whose name contains ``name``."""
         browser = pages.prefers_html(request.headers.get("accept"))
+        reading = pages.page_language(request, language)
         if browser and name is None:  # a person opening the search: the form alone
             page = public_pages.directory_page(
-                None, None, truncated=False, today=now().date(), publisher=None
+                None, None, truncated=False, today=now().date(), publisher=None, language=reading
             )
-            return Response(page, media_type=pages.HTML_MEDIA_TYPE, headers=pages.PAGE_HEADERS)
+            return Response(page, media_type=pages.HTML_MEDIA_TYPE, headers=reading.headers)
         answer = registry.directory(name)
         if browser:
             page = public_pages.directory_page(
@@ -404,13 +419,14 @@ def _public_router(
                 truncated=answer.truncated,
                 today=now().date(),
                 publisher=public_pages.body_header(registry),
+                language=reading,
             )
             return _conditional(
                 request.headers.get("if-none-match"),
                 page,
                 media_type=pages.HTML_MEDIA_TYPE,
                 cache_control="no-cache",
-                headers=pages.PAGE_HEADERS,
+                headers=reading.headers,
             )
         body = {
             "results": [_directory_entry(d) for d in answer.entries],
@@ -429,22 +445,29 @@ def _public_router(
         documents = registry.documents(DocumentKind.SCHEME)
         subjects = [_subject(d) for d in documents]
 
-        def page() -> bytes:
-            views = [pages.scheme_view(d.key, s) for d, s in zip(documents, subjects, strict=True)]
-            return pages.render("schemes.html", title="Certification schemes", schemes=views)
+        def page(reading: pages.PageLanguage) -> bytes:
+            views = [
+                page_views.scheme_view(d.key, s) for d, s in zip(documents, subjects, strict=True)
+            ]
+            return pages.render(
+                "schemes.html",
+                title=reading.gettext("Certification schemes"),
+                schemes=views,
+                language=reading,
+            )
 
-        return _negotiated(request, subjects, page, cache_control="no-cache")
+        return _negotiated(request, subjects, page, cache_control="no-cache", language=language)
 
     @router.get("/schemes/{scheme_id}", dependencies=generous, responses=documented.PAGE)
     def scheme(scheme_id: str, request: Request) -> Response:
         document = stored(DocumentKind.SCHEME, scheme_id)
         subject = _subject(document)
 
-        def page() -> bytes:
-            view = pages.scheme_view(document.key, subject)
-            return pages.render("scheme.html", title=view.name, scheme=view)
+        def page(reading: pages.PageLanguage) -> bytes:
+            view = page_views.scheme_view(document.key, subject)
+            return pages.render("scheme.html", title=view.name, scheme=view, language=reading)
 
-        return _negotiated(request, subject, page, cache_control="no-cache")
+        return _negotiated(request, subject, page, cache_control="no-cache", language=language)
 
     @router.get("/body", dependencies=generous, responses=documented.BODY)
     def body(request: Request) -> Response:
@@ -454,20 +477,26 @@ def _public_router(
         if document is None:
             if not pages.prefers_html(request.headers.get("accept")):
                 raise NotFound("the body has not published this information yet")
+            reading = pages.page_language(request, language)
             return Response(
-                pages.render("body.html", title="How to appeal or complain", body=None),
+                pages.render(
+                    "body.html",
+                    title=reading.gettext("How to appeal or complain"),
+                    body=None,
+                    language=reading,
+                ),
                 status_code=404,
                 media_type=pages.HTML_MEDIA_TYPE,
-                headers=pages.PAGE_HEADERS | {"Cache-Control": "no-cache"},
+                headers=reading.headers | {"Cache-Control": "no-cache"},
             )
         subject = _subject(document)
 
-        def page() -> bytes:
-            view = pages.body_view(subject)
-            title = view.name or "How to appeal or complain"
-            return pages.render("body.html", title=title, body=view)
+        def page(reading: pages.PageLanguage) -> bytes:
+            view = page_views.body_view(subject)
+            title = view.name or reading.gettext("How to appeal or complain")
+            return pages.render("body.html", title=title, body=view, language=reading)
 
-        return _negotiated(request, subject, page, cache_control="no-cache")
+        return _negotiated(request, subject, page, cache_control="no-cache", language=language)
 
     @router.get("/problems/{kind}")
     def describe_problem(kind: str) -> dict[str, str]:

@@ -11,7 +11,18 @@ The same address answers JSON or HTML: a browser (``Accept`` preferring ``text/h
 the page, anything else — ``application/json``, ``*/*``, no ``Accept`` — the JSON it always
 got. Responses say ``Vary: Accept`` so caches keep the two apart.
 
-New pages extend ``templates/base.html`` and render through :func:`render`; the banner
+Pages speak the reader's language (:class:`PageLanguage`): ``?lang=`` if it names one certreg
+speaks, else the browser's ``Accept-Language``, else the body's own language
+(:func:`schemas.languages.negotiate`). Every word is marked for translation in the templates
+(``{% trans %}``, ``_()``) or here (:func:`N_`), and translated from the ``registry``
+catalogues; dates and numbers are written by Babel for the language. Each language has its
+own Jinja environment, its translations installed once, so rendering shares nothing mutable
+between requests. A page says ``Content-Language`` and ``Vary: Accept, Accept-Language``;
+JSON answers are not translated and keep ``Vary: Accept``. Scheme titles, scope items and
+names are the body's words and are shown as recorded.
+
+New pages extend ``templates/base.html`` and render through :func:`render` (what the scheme
+and body pages show is read in :mod:`registry.page_views`); the banner
 classes in the style sheet (``banner-ok``, ``banner-warn``, ``banner-bad``,
 ``banner-unknown``) pair a colour with words, never colour alone.
 """
@@ -19,34 +30,56 @@ classes in the style sheet (``banner-ok``, ``banner-warn``, ``banner-bad``,
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from starlette.requests import Request
+
+from schemas.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    format_date,
+    format_datetime,
+    format_number,
+    negotiate,
+    translations,
+)
 
 __all__ = [
     "CSS",
     "HTML_MEDIA_TYPE",
+    "N_",
     "PAGE_HEADERS",
     "SITE_NAME",
     "BodyHeader",
-    "BodyView",
-    "SchemeView",
-    "body_view",
+    "LanguageLink",
+    "PageLanguage",
     "complaint_href",
-    "paragraphs",
+    "page_language",
     "prefers_html",
     "render",
-    "scheme_view",
 ]
 
 HTML_MEDIA_TYPE = "text/html; charset=utf-8"
-SITE_NAME = "Public register of certified persons"
+DOMAIN = "registry"
+"""The message domain of the public pages (``schemas/locales/registry.cfg``)."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - the marker name gettext's tools know
+    """Mark ``message`` for translation where it is written, translate it where it is shown
+    (a heading kept in a table, read before the language of the request is known)."""
+    return message
+
+
+SITE_NAME = N_("Public register of certified persons")
 
 CSS = """
 :root{color-scheme:light;--ink:#1b1b1b;--muted:#4a4a4a;--line:#c9c9c9;--link:#0b4f8a;
@@ -99,6 +132,9 @@ background:var(--paper);color:var(--ink)}
 form.search button{margin-top:1rem;padding:.55rem 1.25rem;border:0;border-radius:.25rem;
 background:var(--link);color:#ffffff;font-weight:600;cursor:pointer}
 input:focus-visible,button:focus-visible{outline:3px solid var(--ink);outline-offset:2px}
+nav.languages ul{list-style:none;display:flex;flex-wrap:wrap;gap:0 1rem;margin:0 0 .5rem;padding:0}
+nav.languages a{display:inline-block;padding:.25rem 0}
+nav.languages a[aria-current]{color:var(--ink);font-weight:700;text-decoration:none}
 .hint{color:var(--muted);font-size:.95rem;margin:.25rem 0}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}}
 """.strip()
@@ -117,13 +153,117 @@ PAGE_HEADERS = {
 }
 """Headers every page carries: nothing but the inline style sheet may load or run."""
 
-_environment = Environment(
-    loader=PackageLoader("registry", "templates"),
-    autoescape=select_autoescape(["html"], default_for_string=True, default=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_MAX_ECHOED_QUERY = 2048
+"""The longest query string a language link carries along; a longer one is left out."""
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    """One language of the switch on every page: its code, its own name and the address of
+    this page in it."""
+
+    code: str
+    name: str
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageLanguage:
+    """The language a page is written in, and what its language switch links to: the same
+    page (its other query parameters kept) with ``?lang=`` set."""
+
+    code: str
+    query: tuple[tuple[str, str], ...] = ()
+    explicit: bool = False
+    """Whether the reader chose it (``?lang=``): then the page's links keep it."""
+
+    def href(self, path: str) -> str:
+        """A link to another page of the register, in this language if the reader chose
+        it; else left to the browser's ``Accept-Language`` there too."""
+        if not self.explicit:
+            return path
+        return f"{path}{'&' if '?' in path else '?'}{urlencode({'lang': self.code})}"
+
+    def gettext(self, message: str) -> str:
+        """``message`` in this language (a title made in Python)."""
+        return translations(DOMAIN, self.code).gettext(message)
+
+    def links(self) -> list[LanguageLink]:
+        kept = urlencode(self.query)
+        if len(kept) > _MAX_ECHOED_QUERY:
+            kept = ""
+        return [
+            LanguageLink(
+                code=code,
+                name=LANGUAGE_NAMES[code],
+                href="?" + (f"{kept}&" if kept else "") + urlencode({"lang": code}),
+                current=code == self.code,
+            )
+            for code in LANGUAGES
+        ]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers of a page in this language: caches keep each language apart."""
+        return PAGE_HEADERS | {"Content-Language": self.code, "Vary": "Accept, Accept-Language"}
+
+
+def page_language(request: Request, default: str = DEFAULT_LANGUAGE) -> PageLanguage:
+    """The language to answer ``request`` in: its ``?lang=`` if certreg speaks it, else its
+    ``Accept-Language``, else ``default`` (the body's own language). An unknown ``?lang=``
+    is no error: the choice falls back as if it were not given."""
+    query = request.query_params
+    requested = query.get("lang")
+    code = negotiate(requested, request.headers.get("accept-language"), default=default)
+    return PageLanguage(
+        code,
+        tuple((k, v) for k, v in query.multi_items() if k != "lang"),
+        explicit=requested is not None and requested.strip().lower() == code,
+    )
+
+
+def _day_in(language: str) -> Any:
+    def day(value: date | None) -> str:
+        return "" if value is None else format_date(value, language)
+
+    return day
+
+
+def _instant_in(language: str) -> Any:
+    def instant(value: datetime) -> str:
+        return format_datetime(value.astimezone(UTC), language, form="long")
+
+    return instant
+
+
+def _number_in(language: str) -> Any:
+    def number(value: int | float) -> str:
+        return format_number(value, language)
+
+    return number
+
+
+@functools.cache
+def _environment(language: str) -> Environment:
+    """The templates in ``language``: one environment per language, made once, its
+    translations and its date and number filters installed before any page is drawn."""
+    environment = Environment(
+        loader=PackageLoader("registry", "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(DOMAIN, language), newstyle=True
+    )
+    environment.filters["day"] = _day_in(language)
+    environment.filters["instant"] = _instant_in(language)
+    environment.filters["number"] = _number_in(language)
+    return environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,16 +283,23 @@ def complaint_href(form_url: str | None, certificate_number: str | None) -> str 
     return f"{form_url}?{urlencode({'certificate': certificate_number})}"
 
 
-def render(template: str, *, title: str, lang: str = "en", **context: Any) -> bytes:
-    """A page from ``templates/{template}`` in the shared layout, as UTF-8 bytes."""
-    page = _environment.get_template(template).render(
-        title=title,
-        lang=lang,
-        site_name=SITE_NAME,
-        css=Markup(CSS),  # noqa: S704 - a constant of this module, hashed into the CSP
-        generated_at=context.pop("generated_at", None),
-        publisher=context.pop("publisher", None),
-        **context,
+def render(template: str, *, title: str, language: PageLanguage, **context: Any) -> bytes:
+    """A page from ``templates/{template}`` in the shared layout, in ``language``, as UTF-8
+    bytes (``title`` already in that language)."""
+    page = (
+        _environment(language.code)
+        .get_template(template)
+        .render(
+            title=title,
+            lang=language.code,
+            languages=language.links(),
+            href=language.href,
+            site_name=language.gettext(SITE_NAME),
+            css=Markup(CSS),  # noqa: S704 - a constant of this module, hashed into the CSP
+            generated_at=context.pop("generated_at", None),
+            publisher=context.pop("publisher", None),
+            **context,
+        )
     )
     return page.encode("utf-8")
 
@@ -192,206 +339,3 @@ def prefers_html(accept: str | None) -> bool:
     html = best.get("text/html", (0, 0.0))[1]
     json = best.get("application/json", (0, 0.0))[1]
     return html > json
-
-
-def paragraphs(text: object) -> list[str]:
-    """A free text as paragraphs: split on blank lines, each trimmed, empties dropped."""
-    if not isinstance(text, str):
-        return []
-    blocks = text.replace("\r\n", "\n").split("\n\n")
-    return [" ".join(block.split()) for block in blocks if block.strip()]
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeItemView:
-    code: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class SectionView:
-    heading: str
-    paragraphs: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class SurveillanceView:
-    code: str
-    name: str
-    interval_months: int
-    grace_days: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class SchemeView:
-    """What a scheme page shows, read defensively from a published scheme's subject."""
-
-    href: str
-    code: str
-    name: str
-    version: int | None
-    owner: str
-    recertification_months: int | None
-    recertification_window: str
-    recertification_evidence: str
-    scope: list[str]
-    scope_items: list[ScopeItemView]
-    sections: list[SectionView]
-    surveillance: list[SurveillanceView]
-
-
-_SECTIONS = (
-    ("prerequisites", "Prerequisites"),
-    ("applicationRequirements", "How to apply"),
-    ("initialCertificationRequirements", "Requirements for initial certification"),
-    ("surveillanceRequirements", "Surveillance"),
-    ("recertificationRequirements", "Requirements for recertification"),
-    ("processDescription", "The certification process"),
-)
-"""The clause 7.2.2 information of a scheme, in the order a candidate meets it."""
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _integer(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-_EVIDENCE_WORDS = {
-    "examination": "a new examination",
-    "continuing-development": "continuing professional development",
-    "work-evidence": "evidence of work done in the field",
-}
-"""The kinds of recertification evidence (``recertificationEvidence``), in a reader's words."""
-
-
-def _window(months: int | None, grace: int | None) -> str:
-    """When a certificate holder may recertify, in words; empty if the scheme does not say
-    (documents published before schemes said it)."""
-    if months is None and grace is None:
-        return ""
-    opens = (
-        "from the expiry date"
-        if not months
-        else f"from {months} month{'s' if months != 1 else ''} before expiry"
-    )
-    closes = (
-        "until the expiry date"
-        if not grace
-        else f"until {grace} day{'s' if grace != 1 else ''} after it"
-    )
-    return f"{opens} {closes}"
-
-
-def _evidence(value: object) -> str:
-    kinds = (
-        [_EVIDENCE_WORDS[k] for k in value if k in _EVIDENCE_WORDS]
-        if isinstance(value, list)
-        else []
-    )
-    if len(kinds) < 2:
-        return "".join(kinds)
-    return ", ".join(kinds[:-1]) + " or " + kinds[-1]
-
-
-def _surveillance(value: object) -> list[SurveillanceView]:
-    activities: Sequence[Any] = value if isinstance(value, list) else []
-    views = []
-    for activity in activities:
-        if not isinstance(activity, Mapping):
-            continue
-        interval = _integer(activity.get("intervalMonths"))
-        if interval is None:
-            continue
-        views.append(
-            SurveillanceView(
-                code=_text(activity.get("code")),
-                name=_text(activity.get("name")),
-                interval_months=interval,
-                grace_days=_integer(activity.get("graceDays")),
-            )
-        )
-    return views
-
-
-def scheme_view(key: str, subject: object) -> SchemeView:
-    """The view of the scheme published under ``key`` (its subject may be anything)."""
-    data: Mapping[str, Any] = subject if isinstance(subject, Mapping) else {}
-    raw_items = data.get("scopeItems")
-    items: Sequence[Any] = raw_items if isinstance(raw_items, list) else []
-    return SchemeView(
-        href="/schemes/" + quote(key, safe=""),
-        code=_text(data.get("code")),
-        name=_text(data.get("name")) or key,
-        version=_integer(data.get("version")),
-        owner=_text(data.get("schemeOwner")),
-        recertification_months=_integer(data.get("recertificationIntervalMonths")),
-        recertification_window=_window(
-            _integer(data.get("recertificationWindowMonthsBefore")),
-            _integer(data.get("recertificationGraceDays")),
-        ),
-        recertification_evidence=_evidence(data.get("recertificationEvidence")),
-        scope=paragraphs(data.get("scopeDescription")),
-        scope_items=[
-            ScopeItemView(
-                code=_text(item.get("code")),
-                name=_text(item.get("name")),
-                description=_text(item.get("description")),
-            )
-            for item in items
-            if isinstance(item, Mapping)
-        ],
-        sections=[
-            SectionView(heading, paragraphs(data.get(field)))
-            for field, heading in _SECTIONS
-            if paragraphs(data.get(field))
-        ],
-        surveillance=_surveillance(data.get("surveillanceActivities")),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class BodyView:
-    """What the ``/body`` page shows, read defensively from the published body information:
-    the impartiality commitment (4.3), how to appeal (9.8) and complain (9.9), whom to
-    write to, and the accreditation if any."""
-
-    name: str
-    version: int | None
-    sections: list[SectionView]
-    contact: str
-    accreditation_body: str
-    accreditation_number: str
-    accreditation_scope_url: str
-
-
-_BODY_SECTIONS = (
-    ("impartialityCommitment", "Our commitment to impartiality"),
-    ("appealsProcess", "How to appeal a decision"),
-    ("complaintsProcess", "How to make a complaint"),
-)
-
-
-def body_view(subject: object) -> BodyView:
-    """The view of the published body information (its subject may be anything)."""
-    data: Mapping[str, Any] = subject if isinstance(subject, Mapping) else {}
-    raw = data.get("accreditation")
-    accreditation: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    scope_url = _text(accreditation.get("scopeUrl"))
-    return BodyView(
-        name=_text(data.get("name")),
-        version=_integer(data.get("version")),
-        sections=[
-            SectionView(heading, paragraphs(data.get(field)))
-            for field, heading in _BODY_SECTIONS
-            if paragraphs(data.get(field))
-        ],
-        contact=_text(data.get("contact")),
-        accreditation_body=_text(accreditation.get("accreditationBody")),
-        accreditation_number=_text(accreditation.get("accreditationNumber")),
-        # A link only to a web address (never ``javascript:`` or the like).
-        accreditation_scope_url=scope_url if scope_url.startswith("https://") else "",
-    )

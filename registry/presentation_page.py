@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -31,7 +31,8 @@ from starlette.datastructures import UploadFile
 from registry import pages, public_pages
 from registry.intake import Registry
 from registry.verification_page import Facts, read_facts
-from registry.verification_render import BANNERS, human_date, human_instant, stamp
+from registry.verification_render import BANNERS, day_of, stamp
+from schemas.languages import DEFAULT_LANGUAGE
 from schemas.openapi import HTML_MEDIA_TYPE as HTML_DOCUMENTED
 from schemas.openapi import negotiated_response
 from verifier.errors import CryptographicSecurityError, Verdict, VerificationError
@@ -73,8 +74,8 @@ class CredentialView:
     banner_css: str
     facts: Facts | None
     binding: str
-    effective: str
-    expiry: str
+    effective: date | None
+    expiry: date | None
     problem_titles: list[str]
     disclosed: list[tuple[str, str]]
 
@@ -101,8 +102,8 @@ def _credential_view(number: int, result: CredentialResult) -> CredentialView:
         banner_css=BANNERS[standing].css,
         facts=facts,
         binding=result.binding.value,
-        effective=human_date(facts.effective_date) if facts else "",
-        expiry=human_date(facts.expiry_date) if facts else "",
+        effective=day_of(facts.effective_date) if facts else None,
+        expiry=day_of(facts.expiry_date) if facts else None,
         problem_titles=[
             p["title"] for p in report.errors if isinstance(p.get("title"), str) and p["title"]
         ],
@@ -131,10 +132,12 @@ _PROBLEM_KINDS = {
 refusal (a missing field, a text that is not a presentation) is ``validation-failed``."""
 
 
-def _refusal(request: Request, status: int, word: str, **page: Any) -> Response:
+def _refusal(
+    request: Request, status: int, word: str, language: pages.PageLanguage, **page: Any
+) -> Response:
     """The refusal as a page for a browser, as problem+json for anything else."""
     if pages.prefers_html(request.headers.get("accept")):
-        return _render(status, problem=word, **page)
+        return _render(status, language=language, problem=word, **page)
     kind = _PROBLEM_KINDS.get(word, "validation-failed")
     return RequestProblem(kind, f"the form was refused: {word}").response()
 
@@ -142,6 +145,7 @@ def _refusal(request: Request, status: int, word: str, **page: Any) -> Response:
 def _render(
     status: int,
     *,
+    language: pages.PageLanguage,
     publisher: pages.BodyHeader | None,
     report: PresentationReport | None = None,
     problem: str = "",
@@ -163,17 +167,21 @@ def _render(
             "reason": _reason(report),
             "credentials": [_credential_view(n, c) for n, c in enumerate(report.credentials, 1)],
             "bound": any(c.binding is Binding.BOUND for c in report.credentials),
-            "checked_at": human_instant(report.checked_at),
+            "checked_at": report.checked_at,
             "checked_stamp": stamp(report.checked_at),
         }
     page = pages.render(
-        "presentations.html", title="Verify a presentation", publisher=publisher, **context
+        "presentations.html",
+        title=language.gettext("Verify a presentation"),
+        publisher=publisher,
+        language=language,
+        **context,
     )
     return Response(
         page,
         status_code=status,
         media_type=pages.HTML_MEDIA_TYPE,
-        headers=pages.PAGE_HEADERS | _NO_STORE,
+        headers=language.headers | _NO_STORE,
     )
 
 
@@ -227,8 +235,11 @@ def presentation_page_router(
     registry: Registry,
     verifier_factory: Callable[[], PresentationVerifier],
     now: Callable[[], datetime],
+    *,
+    language: str = DEFAULT_LANGUAGE,
 ) -> APIRouter:
-    """``GET`` and ``POST /presentations`` over ``registry``'s verifier, at ``now()``."""
+    """``GET`` and ``POST /presentations`` over ``registry``'s verifier, at ``now()``; pages
+    in the reader's language, else in ``language``, the body's own."""
     router = APIRouter(tags=["verification"])
     html = {HTML_DOCUMENTED: {"schema": {"type": "string"}}}
 
@@ -237,10 +248,10 @@ def presentation_page_router(
         response_class=Response,
         responses={200: {"description": "The form", "content": html}},
     )
-    async def presentation_form() -> Response:
+    async def presentation_form(request: Request) -> Response:
         """The form where an employer pastes or uploads a presentation a person sent."""
         publisher = await run_in_threadpool(public_pages.body_header, registry)
-        return _render(200, publisher=publisher)
+        return _render(200, language=pages.page_language(request, language), publisher=publisher)
 
     @router.post(
         "/presentations",
@@ -264,10 +275,11 @@ def presentation_page_router(
     async def presentation_answer(request: Request) -> Response:
         """Verify a pasted or uploaded presentation against the nonce and audience given."""
         publisher = await run_in_threadpool(public_pages.body_header, registry)
+        reading = pages.page_language(request, language)
         try:
             text, nonce, audience = await _fields(request)
         except FormError as error:
-            return _refusal(request, error.status, error.word, publisher=publisher)
+            return _refusal(request, error.status, error.word, reading, publisher=publisher)
         missing = (
             "no-presentation"
             if not text
@@ -281,7 +293,7 @@ def presentation_page_router(
             missing = "too-long"
         if missing:
             return _refusal(
-                request, 422, missing, publisher=publisher, nonce=nonce, audience=audience
+                request, 422, missing, reading, publisher=publisher, nonce=nonce, audience=audience
             )
         instant = now()
         try:
@@ -310,7 +322,16 @@ def presentation_page_router(
                 if problem.kind == "unsupported-presentation-format"
                 else "not-a-presentation"
             )
-            return _refusal(request, 422, word, publisher=publisher, nonce=nonce, audience=audience)
-        return _render(200, publisher=publisher, report=report, nonce=nonce, audience=audience)
+            return _refusal(
+                request, 422, word, reading, publisher=publisher, nonce=nonce, audience=audience
+            )
+        return _render(
+            200,
+            language=reading,
+            publisher=publisher,
+            report=report,
+            nonce=nonce,
+            audience=audience,
+        )
 
     return router

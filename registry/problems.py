@@ -7,8 +7,9 @@ and the fast paths (:mod:`registry.http`) answer a refusal the same way.
 
 A person's browser (a ``GET`` whose ``Accept`` prefers HTML) gets the refusal of a register
 lookup or a directory search, or of any page for going too fast, as a page in words instead
-(:func:`registry.public_pages.error_page`), with the same status; every refusal says
-``Vary: Accept``, since the same address answers both.
+(:func:`registry.public_pages.error_page`), in the reader's language, with the same status;
+every refusal says ``Vary: Accept``, since the same address answers both (and a page
+``Vary: Accept, Accept-Language``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.responses import Response
 
 from registry import pages, public_pages
 from registry.errors import PROBLEM_KINDS, RateLimited, RegistryError
+from schemas.languages import DEFAULT_LANGUAGE
 from schemas.problem import PROBLEM_MEDIA_TYPE, Problem, ProblemFieldError, problem_type_uri
 
 __all__: list[str] = []
@@ -66,20 +68,29 @@ def _for_a_person(request: Request, kind: str) -> bool:
     return kind == "rate-limited" or public_pages.searches(request)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, *, language: str = DEFAULT_LANGUAGE) -> None:
+    """The handlers; a person's page is in their language, ``language`` (the body's) when
+    nothing else is known."""
+
     @app.exception_handler(RegistryError)
     def _registry_error(request: Request, exc: RegistryError) -> Response:
         if _for_a_person(request, exc.kind):
             retry = exc.retry_after if isinstance(exc, RateLimited) else None
             return public_pages.error_page(
-                request, kind=exc.kind, status=exc.status, retry_after=retry
+                request,
+                kind=exc.kind,
+                status=exc.status,
+                retry_after=retry,
+                default_language=language,
             )
         return _error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> Response:
         if _for_a_person(request, "validation-failed"):
-            return public_pages.error_page(request, kind="validation-failed", status=422)
+            return public_pages.error_page(
+                request, kind="validation-failed", status=422, default_language=language
+            )
         errors = [
             ProblemFieldError(
                 loc=[p if isinstance(p, int) else str(p)[:100] for p in e.get("loc", ())][:10],

@@ -15,8 +15,9 @@ for ``GET`` requests): a lookup that finds nothing says the same whether the num
 unknown or the name does not match — it is the same refusal, raised after the same work
 (:mod:`registry.http`), drawn by one template; a search too short says how to search; a
 rate-limited request says when to try again. Pages load nothing and run nothing (the
-Content Security Policy of :mod:`registry.pages`); every word is in the templates, so a
-translation later needs other templates, not other code.
+Content Security Policy of :mod:`registry.pages`); every word is in the templates, marked
+for translation, and each page is drawn in the reader's language
+(:func:`registry.pages.page_language`), the body's own language when nothing else is known.
 """
 
 from __future__ import annotations
@@ -29,16 +30,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, pages
+from registry import documented, jws, page_views, pages
 from registry.fast_paths import route_path
 from registry.intake import DIRECTORY_MAX_QUERY, DIRECTORY_MIN_QUERY, Registry
 from registry.ratelimit import Throttle
 from registry.verification_render import (
-    human_date,
+    day_of,
     register_href,
     scheme_href,
     verification_href,
 )
+from schemas.languages import DEFAULT_LANGUAGE
 from schemas.openapi import HTML_MEDIA_TYPE as HTML_DOCUMENTED
 from schemas.publication import BODY_INFORMATION_KEY, DocumentKind
 
@@ -72,7 +74,7 @@ def body_header(registry: Registry) -> pages.BodyHeader | None:
     document = registry.document(DocumentKind.BODY_INFORMATION, BODY_INFORMATION_KEY)
     if document is None:
         return None
-    view = pages.body_view(jws.parse_compact(document.body).payload.get("credentialSubject"))
+    view = page_views.body_view(jws.parse_compact(document.body).payload.get("credentialSubject"))
     if not view.name:
         return None
     return pages.BodyHeader(view.name, view.accreditation_body, view.accreditation_number)
@@ -80,18 +82,16 @@ def body_header(registry: Registry) -> pages.BodyHeader | None:
 
 @dataclass(frozen=True, slots=True)
 class Day:
-    """A date as a machine reads it (``datetime`` attribute) and as a person does."""
+    """A date as a machine reads it (``datetime`` attribute) and as the page writes it in
+    the reader's language (``value``, through the template's ``day`` filter)."""
 
     iso: str
-    words: str
+    value: date
 
 
 def _day(value: object) -> Day | None:
-    text = _text(value)[:10]
-    try:
-        return Day(date.fromisoformat(text).isoformat(), human_date(text))
-    except ValueError:
-        return None
+    day = day_of(_text(value))
+    return None if day is None else Day(day.isoformat(), day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +186,17 @@ def entry_view(entry: Mapping[str, Any], today: date) -> EntryView:
 
 
 def entry_page(
-    entry: Mapping[str, Any], *, today: date, publisher: pages.BodyHeader | None
+    entry: Mapping[str, Any],
+    *,
+    today: date,
+    publisher: pages.BodyHeader | None,
+    language: pages.PageLanguage,
 ) -> bytes:
     """The page of a register entry a lookup found."""
     view = entry_view(entry, today)
-    return pages.render("entry.html", title=view.name, entry=view, publisher=publisher)
+    return pages.render(
+        "entry.html", title=view.name, entry=view, publisher=publisher, language=language
+    )
 
 
 def directory_page(
@@ -200,13 +206,15 @@ def directory_page(
     truncated: bool,
     today: date,
     publisher: pages.BodyHeader | None,
+    language: pages.PageLanguage,
 ) -> bytes:
     """The directory's search form, with what a search for ``name`` found (``None``: no
     search yet)."""
     views = None if found is None else [entry_view(entry, today) for entry in found]
     return pages.render(
         "directory.html",
-        title="Search the public directory",
+        title=language.gettext("Search the public directory"),
+        language=language,
         name=name or "",
         results=views,
         truncated=truncated,
@@ -230,7 +238,12 @@ def searches(request: Request) -> bool:
 
 
 def error_page(
-    request: Request, *, kind: str, status: int, retry_after: int | None = None
+    request: Request,
+    *,
+    kind: str,
+    status: int,
+    retry_after: int | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> Response:
     """A browser's page for a refused ``GET``: what went wrong and what to do, in words.
 
@@ -242,9 +255,11 @@ def error_page(
     area = _area(path)
     query = request.query_params
     number = path[len("/register/") :] if path.startswith("/register/") else query.get("number")
+    language = pages.page_language(request, default_language)
     page = pages.render(
         "problem.html",
-        title="Not found" if status == 404 else "Cannot answer",
+        title=language.gettext("Not found") if status == 404 else language.gettext("Cannot answer"),
+        language=language,
         kind=kind,
         status=status,
         area=area,
@@ -255,7 +270,7 @@ def error_page(
         min_query=DIRECTORY_MIN_QUERY,
         max_query=DIRECTORY_MAX_QUERY,
     )
-    headers = pages.PAGE_HEADERS | {"Cache-Control": "no-store"}
+    headers = language.headers | {"Cache-Control": "no-store"}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     return Response(page, status_code=status, media_type=pages.HTML_MEDIA_TYPE, headers=headers)
@@ -266,6 +281,7 @@ def home_router(
     *,
     browsing: Throttle,
     complaint_form_url: str | None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> APIRouter:
     """``GET /``: what a member of the public can do here, under the body's name."""
     router = APIRouter(tags=["registry"])
@@ -282,13 +298,15 @@ def home_router(
             **documented.RATE_LIMITED,
         },
     )
-    async def home() -> Response:
+    async def home(request: Request) -> Response:
         """The register's home page: check a certificate, search the directory, the
         schemes, how to verify a credential and how to complain."""
         publisher = await run_in_threadpool(body_header, registry)
+        reading = pages.page_language(request, language)
         page = pages.render(
             "home.html",
-            title=publisher.name if publisher else pages.SITE_NAME,
+            title=publisher.name if publisher else reading.gettext(pages.SITE_NAME),
+            language=reading,
             publisher=publisher,
             complaint_href=complaint_form_url,
             min_query=DIRECTORY_MIN_QUERY,
@@ -297,7 +315,7 @@ def home_router(
         return Response(
             page,
             media_type=pages.HTML_MEDIA_TYPE,
-            headers=pages.PAGE_HEADERS | {"Cache-Control": "no-cache"},
+            headers=reading.headers | {"Cache-Control": "no-cache"},
         )
 
     return router

@@ -49,13 +49,12 @@ from registry.verification_render import (
     BANNERS,
     MARK,
     day_of,
-    human_date,
-    human_instant,
     register_href,
     scheme_href,
     stamp,
     verification_href,
 )
+from schemas.languages import DEFAULT_LANGUAGE
 from schemas.openapi import negotiated_response
 from schemas.publication import DocumentKind
 from verifier.errors import CryptographicSecurityError, UntrustedIssuer, Verdict
@@ -329,8 +328,10 @@ def render_answer(
     *,
     complaint_form_url: str | None = None,
     publisher: pages.BodyHeader | None = None,
+    language: pages.PageLanguage,
 ) -> bytes:
-    """The HTML page of ``answer``, under the header of the body that published it."""
+    """The HTML page of ``answer`` in ``language``, under the header of the body that
+    published it."""
     facts = answer.facts
     standing = answer.standing.value
     context: dict[str, Any] = {
@@ -345,14 +346,12 @@ def render_answer(
         if facts
         else None,
         "superseded_href": verification_href(answer.superseded_by),
-        "effective": human_date(facts.effective_date) if facts else "",
-        "certified_since": human_date(facts.certified_since)
-        if facts and facts.certified_since
-        else "",
-        "expiry": human_date(facts.expiry_date) if facts else "",
+        "effective": day_of(facts.effective_date) if facts else None,
+        "certified_since": day_of(facts.certified_since) if facts else None,
+        "expiry": day_of(facts.expiry_date) if facts else None,
         "suspended_since": day_of(answer.suspended_since),
         "suspended_stamp": answer.suspended_since,
-        "checked_at": human_instant(answer.checked_at),
+        "checked_at": answer.checked_at,
         "checked_stamp": stamp(answer.checked_at),
         "problem_titles": [
             p["title"] for p in answer.problems if isinstance(p.get("title"), str) and p["title"]
@@ -361,13 +360,24 @@ def render_answer(
             complaint_form_url, facts.certificate_number if facts else None
         ),
     }
-    return pages.render("verification.html", title="", publisher=publisher, **context)
+    return pages.render(
+        "verification.html",
+        title="",
+        publisher=publisher,
+        language=language,
+        **context,
+    )
 
 
 def verification_page_router(
-    registry: Registry, now: Callable[[], datetime], *, complaint_form_url: str | None = None
+    registry: Registry,
+    now: Callable[[], datetime],
+    *,
+    complaint_form_url: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> APIRouter:
-    """``GET /v/{credential_id}`` over ``registry`` at ``now()``; pages link the complaint form."""
+    """``GET /v/{credential_id}`` over ``registry`` at ``now()``; pages link the complaint form
+    and are in the reader's language, ``language`` (the body's) when nothing else is known."""
     router = APIRouter(tags=["verification"])
     verification = RegistryVerification(registry)
 
@@ -385,23 +395,28 @@ def verification_page_router(
         answer = await run_in_threadpool(answer_for, registry, verification, credential_id, instant)
         body = await run_in_threadpool(public_pages.body_header, registry) if browser else None
         headers = {"Cache-Control": NO_STORE}
+        reading = pages.page_language(request, language)
         if answer is None:
             if not browser:
                 raise NotFound("no credential with this id is published here")
             page = pages.render(
-                "credential_not_found.html", title="No such credential", publisher=body
+                "credential_not_found.html",
+                title=reading.gettext("No such credential"),
+                publisher=body,
+                language=reading,
             )
             return Response(
                 page,
                 status_code=404,
                 media_type=pages.HTML_MEDIA_TYPE,
-                headers=pages.PAGE_HEADERS | headers,
+                headers=reading.headers | headers,
             )
         if browser:
+            page = render_answer(
+                answer, complaint_form_url=complaint_form_url, publisher=body, language=reading
+            )
             return Response(
-                render_answer(answer, complaint_form_url=complaint_form_url, publisher=body),
-                media_type=pages.HTML_MEDIA_TYPE,
-                headers=pages.PAGE_HEADERS | headers,
+                page, media_type=pages.HTML_MEDIA_TYPE, headers=reading.headers | headers
             )
         return Response(
             json.dumps(answer.as_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"),

@@ -1,10 +1,12 @@
-"""What the public pages are drawn with: dates in words, the links between pages, and the
-banner's colour and shape for each standing (:class:`registry.verification_page.Standing`).
+"""What the public pages are drawn with: the days they show, the links between pages, and
+the banner's colour and shape for each standing (:class:`registry.verification_page.Standing`).
 
 Kept apart from the verification itself (:mod:`registry.verification_page`) and shared
 with the register entry and directory pages (:mod:`registry.public_pages`). Every word a
-reader sees is in the templates (``verification.html``, ``_words.html``…), none is
-assembled here, so the pages can later be translated by giving other templates.
+reader sees is in the templates (``verification.html``, ``_words.html``…), marked for
+translation, and days are handed to them as dates, which they write in the reader's
+language; none is assembled here. The verifier's problem titles are English; those it can
+give are listed here (:data:`PROBLEM_TITLES`) so the page can show them translated.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 
 from registry.intake import credential_key
+from registry.pages import N_
 
 __all__ = [
     "BANNERS",
     "MARK",
+    "PROBLEM_TITLES",
     "Banner",
     "day_of",
-    "human_date",
-    "human_instant",
     "register_href",
     "scheme_href",
     "stamp",
@@ -30,20 +32,6 @@ __all__ = [
 ]
 
 _SCHEME_KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 MARK = "certification-mark"
 
 
@@ -74,20 +62,6 @@ def stamp(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def human_date(day: str) -> str:
-    """``2031-11-24`` as ``24 November 2031`` (unambiguous in every country)."""
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        return day
-    return f"{parsed.day} {_MONTHS[parsed.month - 1]} {parsed.year}"
-
-
-def human_instant(instant: datetime) -> str:
-    utc = instant.astimezone(UTC)
-    return f"{human_date(utc.date().isoformat())}, {utc:%H:%M:%S} UTC"
-
-
 def verification_href(credential_id: str | None) -> str | None:
     """The path of the verification page of ``credential_id`` (``urn:uuid:…``), if any."""
     key = credential_key(credential_id) if credential_id else None
@@ -111,6 +85,31 @@ def register_href(certificate_number: str, family_name: str) -> str | None:
     return f"/register/{quote(certificate_number, safe='')}?{query}"
 
 
-def day_of(instant: str) -> str:
-    """The day of an RFC 3339 instant, in words; ``""`` if it is not one."""
-    return human_date(instant[:10]) if len(instant) >= 10 else ""
+def day_of(value: str) -> date | None:
+    """The day of an ISO date or an RFC 3339 instant (``2031-11-24…``); ``None`` if it is
+    not one."""
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+PROBLEM_TITLES = (
+    N_("The credential could not be verified"),
+    N_("The credential could not be parsed"),
+    N_("The credential's securing mechanism did not verify"),
+    N_("The credential is not a conforming document"),
+    N_("A value is outside its allowed range"),
+    N_("The status list could not be retrieved"),
+    N_("The status list could not be verified"),
+    N_("The status list is shorter than the minimum"),
+    N_("The issuer's keys could not be retrieved"),
+    N_("The issuer is not trusted by this verifier's policy"),
+    N_("The credential has expired"),
+    N_("The credential is not valid yet"),
+    N_("The credential has been revoked"),
+    N_("The credential has been replaced by a newer one"),
+    N_("The credential is suspended"),
+)
+"""The titles of the verifier's problems (:mod:`verifier.errors`), marked for translation:
+the page behind a QR code says what went wrong in the reader's language."""

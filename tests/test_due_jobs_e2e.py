@@ -186,7 +186,7 @@ def test_expired_means_expired_everywhere_by_itself(serving: Serving) -> None:
         "regulator": ["expired"],
     }
     page = serving.client.get(f"/v/{credential_id}", headers={"Accept": BROWSER}).text
-    assert "expired at the end of 24 December 2026 (UTC): it is no longer valid." in page
+    assert "expired at the end of December 24, 2026 (UTC): it is no longer valid." in page
 
     # The regulators' feed: recorded when the job ran, in effect from the end of the day.
     serving.clock.advance(seconds=SETTLED)

@@ -428,7 +428,7 @@ def test_the_first_certification_date_stays_across_two_cycles(
     page = client.get(f"/v/{current['id']}", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "Certified since" in page.text
-    assert "25 November 2026" in page.text
+    assert "November 25, 2026" in page.text
     answer = client.get(f"/v/{current['id']}", headers={"Accept": "application/json"}).json()
     assert answer["originalCertificationDate"] == FIRST
 

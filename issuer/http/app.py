@@ -266,7 +266,8 @@ def public_registry_app(
     """The public registry app with the rate limits and trusted proxies of ``settings``;
     verification answers (``/v/…``, ``POST /credentials/verify``) are given at ``clock()``.
     The page behind a QR code links to ``settings.complaint_form_url``, else to
-    ``complaint_form_url`` (the back office's own form, when this server serves both)."""
+    ``complaint_form_url`` (the back office's own form, when this server serves both).
+    Its pages are in ``settings.language`` when the reader's language is not known."""
 
     def limit(per_minute: int, burst: int) -> RateLimit | None:
         return RateLimit(per_minute=per_minute, burst=burst) if per_minute else None
@@ -280,6 +281,7 @@ def public_registry_app(
         trusted_proxies=settings.registry_trusted_proxies,
         now=clock,
         complaint_form_url=settings.complaint_form_url or complaint_form_url,
+        language=settings.language,
     )
 
 

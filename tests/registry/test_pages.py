@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import Registry, create_registry_app, pages
+from registry import Registry, create_registry_app, page_views, pages
 from schemas.publication import DocumentKind
 from tests.registry.conftest import BASE_URL, NUMBER, TestIssuer, register_entry_payload, vc
 
@@ -84,7 +84,7 @@ def client(schemes: Registry) -> Iterator[TestClient]:
 def _assert_is_a_safe_page(response: Any) -> str:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/html; charset=utf-8"
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language"
     assert response.headers["x-content-type-options"] == "nosniff"
     policy = response.headers["content-security-policy"]
     assert "default-src 'none'" in policy
@@ -171,12 +171,16 @@ def test_an_unknown_scheme_is_a_404_problem_for_browsers_too(client: TestClient)
 
 
 def test_a_scheme_page_survives_a_sparse_subject() -> None:
-    view = pages.scheme_view("odd", {"name": 5, "scopeItems": ["x", {"code": 1}], "version": True})
+    view = page_views.scheme_view(
+        "odd", {"name": 5, "scopeItems": ["x", {"code": 1}], "version": True}
+    )
     assert (view.name, view.version, view.code) == ("odd", None, "")
     assert len(view.scope_items) == 1
-    page = pages.render("scheme.html", title=view.name, scheme=view).decode()
+    page = pages.render(
+        "scheme.html", title=view.name, scheme=view, language=pages.PageLanguage("en")
+    ).decode()
     assert "<h1>" in page
-    assert pages.scheme_view("x", None).sections == []
+    assert page_views.scheme_view("x", None).sections == []
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,6 @@ def test_an_employer_verifies_a_presentation_in_the_browser(
                 if standing == "valid":
                     assert number in page.inner_text("main")
                     assert "Ana Moreau" in page.inner_text("main")
-                form_pages._accessible(page, f"POST /presentations ({standing})")
+                form_pages._accessible(page, f"POST /presentations ({standing})", "en")
             finally:
                 page.close()

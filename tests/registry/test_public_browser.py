@@ -7,10 +7,12 @@ requests to ``http://registry.test`` are answered by that app in the process, so
 clock decides what "now" is and every standing of the page behind a QR code can be reached
 — valid, not yet valid, suspended, superseded, withdrawn, cannot confirm, expired — besides
 the home page, a register entry, the directory's results, and the refusals a person can
-meet (nothing found, a search too short, too many searches). axe-core
+meet (nothing found, a search too short, too many searches), in English and, for the home
+page, a lookup, a directory search, a refusal and the QR page, in German too. axe-core
 (``tests/js/node_modules/axe-core``, pinned in ``tests/js/package-lock.json``) is injected
-into each page and must find no violation; no page may scroll sideways; and a keyboard
-alone reaches the lookup form from the top of the home page and submits it with Enter.
+into each page and must find no violation; no page may scroll sideways; a keyboard alone
+reaches the lookup form from the top of the home page and submits it with Enter, and reaches
+the language switch and turns the page German with Enter.
 
 The browser is Debian's ``chromium``, never one Playwright downloads; without it (or without
 axe-core's files) the test is skipped — except under ``CI=true``, where it fails.
@@ -95,7 +97,7 @@ class Pages:
         request = route.request
         url = urlsplit(request.url)
         target = url.path + (f"?{url.query}" if url.query else "")
-        headers = {k: v for k, v in request.headers.items() if k in ("accept",)}
+        headers = {k: v for k, v in request.headers.items() if k in ("accept", "accept-language")}
         response: httpx2.Response = self.world.public.request(
             request.method, target, headers=headers
         )
@@ -113,9 +115,11 @@ class Pages:
         status: int = 200,
         standing: str | None = None,
         before: Callable[[], object] = lambda: None,
+        language: str = "en",
     ) -> None:
         """``path`` at every width (each after ``before()``, run as its request reaches the
-        registry): its status, its banner, no sideways scroll, no axe violation."""
+        registry): its status, its banner, its language, no sideways scroll, no axe
+        violation."""
         for context in self.contexts:
             page = context.new_page()
             self._before_next = before
@@ -126,13 +130,13 @@ class Pages:
                 if standing is not None:
                     found = page.get_by_role("status").first.get_attribute("data-standing")
                     assert found == standing, (path, found)
-                self._accessible(page, path)
+                self._accessible(page, path, language)
             finally:
                 page.close()
         self.visited.append(path)
 
-    def _accessible(self, page: Any, path: str) -> None:
-        assert page.evaluate("document.documentElement.lang") == "en"
+    def _accessible(self, page: Any, path: str, language: str) -> None:
+        assert page.evaluate("document.documentElement.lang") == language, path
         widths = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
@@ -248,3 +252,56 @@ def test_an_expired_certification_in_the_browser(pages: Pages, world: World) -> 
     )
     pages.check(f"/v/{credential_id}", standing="expired")
     pages.check(f"/register/{number}?family_name=Moreau", standing="expired")
+
+
+def test_the_pages_in_german_are_accessible_and_the_switch_works_by_keyboard(
+    pages: Pages,
+    world: World,  # noqa: F811
+) -> None:
+    _publish_body(world)
+    number = world.certify()
+    first = world.certificate_id(number)
+    for language in ("en", "de"):
+        chosen = f"lang={language}"
+        pages.check(f"/?{chosen}", language=language)
+        lookup = f"/register?number={number}&family_name=Moreau&{chosen}"
+        pages.check(lookup, standing="valid", language=language)
+        pages.check(f"/register/{number}?family_name=Moreau&{chosen}", language=language)
+        pages.check(f"/directory?name=moreau&{chosen}", language=language)
+        refused = f"/register?number=AAAA-BBBB-CCCC-DDDD-E&family_name=Moreau&{chosen}"
+        pages.check(refused, status=404, language=language)
+        pages.check(f"/directory?name=mo&{chosen}", status=400, language=language)
+        pages.check(f"/v/{first}?{chosen}", standing="valid", language=language)
+
+    # The keyboard alone: from the top of the home page to "Deutsch", then Enter.
+    page = pages.contexts[0].new_page()
+    page.goto(ORIGIN + "/")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('hreflang')") == "de":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Deutsch"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert "Zertifikat prüfen" in page.inner_text("main")
+    current = page.locator('nav.languages a[aria-current="true"]')
+    assert current.get_attribute("hreflang") == "de"
+    # The lookup form carries the language along: its answer is German too.
+    page.locator("#number").fill(number)
+    page.locator("#family_name").fill("Moreau")
+    with page.expect_navigation():
+        page.locator("#family_name").press("Enter")
+    assert urlsplit(page.url).path == "/register"
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert "Zertifizierung von Ana Moreau" in page.inner_text("main")
+    page.close()
+
+    # A browser set to German gets German pages without choosing.
+    context = pages.contexts[0].browser.new_context(locale="de-DE", bypass_csp=True)
+    context.route(f"{ORIGIN}/**", pages._answer)
+    page = context.new_page()
+    page.goto(ORIGIN + f"/v/{first}")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.get_by_role("status").first.inner_text().startswith("Gültig")
+    context.close()

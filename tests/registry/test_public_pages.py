@@ -58,7 +58,7 @@ def _page(response: object) -> str:
 
     assert isinstance(response, Response)
     assert response.headers["content-type"] == "text/html; charset=utf-8"
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Accept-Language"
     assert response.headers["content-security-policy"].startswith("default-src 'none'")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "<script" not in response.text
@@ -102,7 +102,7 @@ def test_a_browser_gets_the_register_entry_as_a_page(client: TestClient) -> None
     assert NUMBER in text
     assert '<a href="/schemes/welding-inspector">Welding inspector</a>' in text
     assert 'href="/v/0b7f9a8e-4c1d-4d2b-9a59-1f0f3c2b7a11"' in text
-    assert '<time datetime="2031-11-24">24 November 2031</time>' in text
+    assert '<time datetime="2031-11-24">November 24, 2031</time>' in text
     assert (
         client.get(
             f"/register/{NUMBER}",
@@ -111,11 +111,12 @@ def test_a_browser_gets_the_register_entry_as_a_page(client: TestClient) -> None
         ).status_code
         == 304
     )
-    # The lookup form's address gives the same page.
+    # The lookup form's address gives the same page (its language switch links to it).
     form = client.get(
         "/register", params={"number": NUMBER, "family_name": "MULLER"}, headers={"Accept": BROWSER}
     )
-    assert form.content == response.content
+    assert _without_switch(form.text) == _without_switch(response.text)
+    assert 'href="?number=7K3M-9QXD-2HFW-8T4B-E&amp;family_name=MULLER&amp;lang=de"' in form.text
 
 
 def test_a_suspended_entry_says_since_when(client: TestClient) -> None:
@@ -125,7 +126,7 @@ def test_a_suspended_entry_says_since_when(client: TestClient) -> None:
         )
     )
     assert 'data-standing="suspended"' in text
-    assert 'suspended since <time datetime="2026-11-25">25 November 2026</time>' in text
+    assert 'suspended since <time datetime="2026-11-25">November 25, 2026</time>' in text
 
 
 def test_an_active_entry_past_its_last_day_reads_expired(people: Registry) -> None:
@@ -137,10 +138,16 @@ def test_an_active_entry_past_its_last_day_reads_expired(people: Registry) -> No
             f"/register/{NUMBER}", params={"family_name": "Müller"}, headers={"Accept": BROWSER}
         ).text
     assert 'data-standing="expired"' in text
-    assert 'expired at the end of <time datetime="2031-11-24">24 November 2031</time>' in text
+    assert 'expired at the end of <time datetime="2031-11-24">November 24, 2031</time>' in text
+
+
+def _without_switch(text: str) -> str:
+    """A page without its language switch, which links to the page's own address."""
+    return re.sub(r'<nav class="languages".*?</nav>', "", text, flags=re.S)
 
 
 def _without_inputs(text: str, *typed: str) -> str:
+    text = _without_switch(text)  # its links carry what was typed, as the form does
     for value in typed:
         text = text.replace(value, "TYPED")
     return text
@@ -218,7 +225,7 @@ def test_a_browser_searches_the_directory(client: TestClient) -> None:
     suspended = _page(
         client.get("/directory", params={"name": "weiß"}, headers={"Accept": BROWSER})
     )
-    assert "Suspended since 25 November 2026" in suspended
+    assert "Suspended since November 25, 2026" in suspended
 
 
 @pytest.mark.parametrize("name", ["mü", "  ", "a" * 101, "ab\x00"])

@@ -55,7 +55,7 @@ def test_a_suspension_says_since_when_and_never_why(world: World) -> None:  # no
     text = world.page(credential_id).text
     assert (
         'This certification is suspended since <time datetime="2026-11-25T12:00:00Z">'
-        "25 November 2026</time>: it is not valid unless the certification body reinstates it."
+        "November 25, 2026</time>: it is not valid unless the certification body reinstates it."
     ) in text
     world.decide(number, "reinstate", {"reason": "resolved"})
     assert world.answer(credential_id)["suspendedSince"] is None

@@ -126,7 +126,11 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # The registry's layout marks its words for translation; these pages are in English.
+    extensions=["jinja2.ext.i18n"],
 )
+_environment.policies["ext.i18n.trimmed"] = True
+_environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
 def _page(template: str, *, title: str, status: int = 200, **context: Any) -> Response:
