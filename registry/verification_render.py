@@ -110,6 +110,9 @@ PROBLEM_TITLES = (
     N_("The credential has been revoked"),
     N_("The credential has been replaced by a newer one"),
     N_("The credential is suspended"),
+    N_("The presentation was not made for this request"),
+    N_("The presentation is out of date"),
+    N_("The credential is not bound to the holder who presented it"),
 )
 """The titles of the verifier's problems (:mod:`verifier.errors`), marked for translation:
 the page behind a QR code says what went wrong in the reader's language."""
