@@ -132,6 +132,12 @@ class SchemeWrites(Unit):
             )
             for i, activity in enumerate(content.surveillance_activities)
         )
+        scheme = self._s.get(SchemeRow, version.scheme_id, with_for_update=True)
+        assert scheme is not None
+        scheme.current_version = version.version
+        self._flush("scheme version")
+        # After the version's row is written: these rows name it, and carry no ORM relation
+        # that would order them after it.
         for translation in content.translations:
             self._s.add(
                 SchemeTranslationRow(
@@ -151,10 +157,7 @@ class SchemeWrites(Unit):
                 )
                 for i, (code, title) in enumerate(translation.scope_items)
             )
-        scheme = self._s.get(SchemeRow, version.scheme_id, with_for_update=True)
-        assert scheme is not None
-        scheme.current_version = version.version
-        self._flush("scheme version")
+        self._flush("scheme translation")
 
     def insert_scheme_mark(self, mark: SchemeMark) -> None:
         self._s.add(SchemeMarkRow(**_fields(mark)))
