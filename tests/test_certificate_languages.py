@@ -13,6 +13,7 @@ import pytest
 import zxingcpp
 from babel.messages.pofile import read_po
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from issuer.credentials.certificate_fonts import _clean, _fonts
 from issuer.credentials.certificate_notices import Notice, Standing
@@ -47,8 +48,9 @@ def test_the_page_speaks_the_language(pdftoppm: str, language: str) -> None:
     assert "2029-11-24" not in text
     assert "Mira Kovač" in text  # the body's and the person's words stay as written
     assert "Welding Inspector — Comprehensive Level" in text
-    reader = PdfReader(io.BytesIO(pdf))
-    assert reader.trailer["/Root"]["/Lang"] == language
+    catalog = PdfReader(io.BytesIO(pdf)).trailer["/Root"].get_object()
+    assert isinstance(catalog, DictionaryObject)
+    assert str(catalog["/Lang"]) == language
     image = _page_image(pdftoppm, pdf)
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [view.verification_url]
 
