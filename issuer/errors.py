@@ -289,6 +289,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "The printable certificate cannot be made: a text has a character the certificate font "
         "lacks, or the scope does not fit on one page.",
     ),
+    "language-not-offered": (
+        422,
+        "The certificate was asked for (`?lang=`) in a language certreg has no catalogue for: "
+        "the detail names the languages offered.",
+    ),
     "invalid-cursor": (400, "The pagination cursor is not one this API handed out."),
     "legal-basis-required": (
         422,

@@ -158,12 +158,12 @@ def test_page_states_every_field(pdf: bytes) -> None:
         "WI-C",
         "version 3",
         "Valid from",
-        "2026-11-25",
+        "November 25, 2026",
         "Valid until",
-        "2029-11-24",
+        "November 24, 2029",
         "Scan the QR code",
         "valid only if the verification page shows it as valid",
-        "2026-11-25 09:30 UTC",
+        "November 25, 2026 at 09:30 UTC",
     ):
         assert expected.lower() in text.lower(), expected
     for code, title in view.scope:
@@ -248,7 +248,8 @@ def test_long_names_and_urls_stay_on_the_page() -> None:
 
 def test_issue_time_is_printed_in_utc() -> None:
     issued = datetime(2026, 11, 25, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
-    assert "2026-11-26 04:30 UTC" in _text(render_certificate_pdf(_view(issued_at=issued)))
+    text = _text(render_certificate_pdf(_view(issued_at=issued)))
+    assert "November 26, 2026 at 04:30 UTC" in text
 
 
 @pytest.mark.parametrize(
@@ -278,24 +279,24 @@ NOTICES = {
     "superseded": (
         (Notice(Standing.SUPERSEDED, date(2027, 1, 4)),),
         "SUPERSEDED",
-        "Superseded — replaced by the certificate issued on 2027-01-04; verify at",
+        "Superseded — replaced by the certificate issued on January 4, 2027; verify at",
     ),
     "withdrawn": (
         (Notice(Standing.WITHDRAWN, date(2027, 3, 5)),),
-        "WITHDRAWN on 2027-03-05",
-        "This certification was withdrawn on 2027-03-05: it is no longer valid.",
+        "WITHDRAWN on March 5, 2027",
+        "This certification was withdrawn on March 5, 2027: it is no longer valid.",
     ),
     "suspended": (
         (Notice(Standing.SUSPENDED, date(2026, 12, 5)),),
-        "SUSPENDED since 2026-12-05",
-        "This certification has been suspended since 2026-12-05: it is not valid unless the "
+        "SUSPENDED since December 5, 2026",
+        "This certification has been suspended since December 5, 2026: it is not valid unless the "
         "certification body reinstates it.",
     ),
     "expired": (
         (Notice(Standing.EXPIRED, date(2029, 11, 25)),),
-        "EXPIRED on 2029-11-25",
-        "This certification expired on 2029-11-25; its last valid day was 2029-11-24. "
-        "It is no longer valid.",
+        "EXPIRED on November 25, 2029",
+        "This certification expired on November 25, 2029; its last valid day was "
+        "November 24, 2029. It is no longer valid.",
     ),
 }
 
@@ -321,7 +322,7 @@ def test_a_notice_is_stated_in_words_in_the_banner(case: str) -> None:
     assert headline in text
     assert sentence in text
     assert "Mira Kovač" in text  # the rest of the page is still there
-    assert "2029-11-24" in text
+    assert "November 24, 2029" in text
     metadata = PdfReader(io.BytesIO(pdf)).metadata
     assert metadata is not None
     assert metadata.title is not None
@@ -336,7 +337,7 @@ def test_a_superseded_page_says_where_to_verify_it_and_a_later_withdrawal() -> N
     )
     text = _text(render_certificate_pdf(_view(notices=notices)))
     assert f"verifyat{url}" in _squash(text)
-    assert "This certification was withdrawn on 2027-03-05" in text
+    assert "This certification was withdrawn on March 5, 2027" in text
 
 
 def test_a_notice_without_a_date_says_no_date() -> None:

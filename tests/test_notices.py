@@ -18,7 +18,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from issuer.process import notice_sender, notices
 from issuer.process.due import run_due
 from issuer.process.due_notices import NOTICE_JOBS
 from issuer.store import Store
+from schemas.languages import format_date
 from tests.backoffice import BackOffice, candidate, exam_body, member, person_body
 from tests.conftest import FrozenClock
 from tests.test_due_jobs import decide, new_scheme
@@ -187,7 +188,7 @@ def test_a_suspension_notice_says_what_was_decided_never_the_reason(
     for text in (plain, html, str(suspension["Subject"])):
         assert "C-77" not in text
         assert "falsified" not in text
-    assert resolve_by in plain
+    assert format_date(date.fromisoformat(resolve_by), "en") in plain  # "December 15, 2026"
     assert "appeal" in plain
 
 

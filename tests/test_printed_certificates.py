@@ -25,6 +25,7 @@ from issuer.settings import Settings
 from issuer.store import Store
 from issuer.store.tables import RenderingRow
 from registry import Registry, RegistryStore
+from schemas.languages import format_date
 from tests.backoffice import (
     BackOffice,
     Member,
@@ -102,32 +103,32 @@ def test_a_superseded_certificate_prints_its_own_dates_and_scope_and_what_replac
     assert first_ == first
 
     text = _pdf_text(office, first)
-    assert FIRST_DAY.isoformat() in text
-    assert LAST_DAY.isoformat() in text
+    assert format_date(FIRST_DAY, "en") in text
+    assert format_date(LAST_DAY, "en") in text
     assert "VT-PRESSURE" in text
     assert "VT-STEEL" in text
     assert "SUPERSEDED" in text
-    assert "Superseded — replaced by the certificate issued on 2027-01-04" in text
+    assert "Superseded — replaced by the certificate issued on January 4, 2027" in text
     assert f"verifyat{_url(first)}" in _squash(text)  # the address its QR code opens
 
     text = _pdf_text(office, second)
-    assert FIRST_DAY.isoformat() in text
-    assert LAST_DAY.isoformat() in text
+    assert format_date(FIRST_DAY, "en") in text
+    assert format_date(LAST_DAY, "en") in text
     assert "VT-STEEL" in text
     assert "VT-PRESSURE" not in text
-    assert "Superseded — replaced by the certificate issued on 2029-06-01" in text
-    assert "2032-11-24" not in text  # not the certification's current expiry
+    assert "Superseded — replaced by the certificate issued on June 1, 2029" in text
+    assert "November 24, 2032" not in text  # not the certification's current expiry
 
     # the new cycle runs from the day after the previous expiry; its certificate is valid
     # from the day it was issued, and says since when the person is certified
     text = _pdf_text(office, third)
     _no_banner(text)
-    assert "2029-06-01" in text
-    assert "2032-11-24" in text
+    assert "June 1, 2029" in text
+    assert "November 24, 2032" in text
     assert "VT-STEEL" in text
     assert "VT-PRESSURE" not in text
     assert "Certified since" in text
-    assert FIRST_DAY.isoformat() in text
+    assert format_date(FIRST_DAY, "en") in text
 
 
 def test_a_withdrawn_certification_prints_withdrawn_with_its_date(
@@ -140,10 +141,10 @@ def test_a_withdrawn_certification_prints_withdrawn_with_its_date(
     _decide(office, number, "withdraw", {"reason": "falsified evidence"})
 
     text = _pdf_text(office, credential)
-    assert "WITHDRAWN on 2027-03-05" in text
+    assert "WITHDRAWN on March 5, 2027" in text
     assert "no longer valid" in text
-    assert FIRST_DAY.isoformat() in text
-    assert LAST_DAY.isoformat() in text
+    assert format_date(FIRST_DAY, "en") in text
+    assert format_date(LAST_DAY, "en") in text
 
 
 def test_render_suspend_render_again_then_reinstate(office: BackOffice, clock: FrozenClock) -> None:
@@ -159,7 +160,7 @@ def test_render_suspend_render_again_then_reinstate(office: BackOffice, clock: F
     clock.advance(days=10)  # 2026-12-05
     _decide(office, number, "suspend", {"reason": "complaint under investigation"})
     text = _pdf_text(office, credential)
-    assert "SUSPENDED since 2026-12-05" in text
+    assert "SUSPENDED since December 5, 2026" in text
     assert "not valid" in text
     assert _pdf_text(office, credential, who="auditor") == text  # the same page, from the cache
 
@@ -180,9 +181,9 @@ def test_a_suspension_carried_into_a_new_certificate_keeps_its_date(
     clock.advance(days=30)
     _decide(office, number, "scope", {"scope": ["VT-STEEL"], "reason": "narrower work"})
     old, new = _certificates(office, number)
-    assert "SUSPENDED since 2026-12-05" in _pdf_text(office, new)
+    assert "SUSPENDED since December 5, 2026" in _pdf_text(office, new)
     text = _pdf_text(office, old)
-    assert "Superseded — replaced by the certificate issued on 2027-01-04" in text
+    assert "Superseded — replaced by the certificate issued on January 4, 2027" in text
     assert "SUSPENDED" not in text  # it is the new certificate that is suspended
 
 
@@ -196,8 +197,8 @@ def test_an_expired_certification_prints_expired_before_and_after_the_due_jobs(
 
     clock.now = datetime.combine(LAST_DAY + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     text = _pdf_text(office, credential)  # the due jobs have not run yet
-    assert "EXPIRED on 2029-11-25" in text
-    assert "last valid day was 2029-11-24" in text
+    assert "EXPIRED on November 25, 2029" in text
+    assert "last valid day was November 24, 2029" in text
     clock.advance(hours=1)
     office.ok("POST", "/certifications/expire-due", member(office, "admin"))
     assert _pdf_text(office, credential) == text
@@ -213,9 +214,9 @@ def test_a_withdrawn_certification_after_a_supersession_says_both(
     _decide(office, number, "withdraw", {"reason": "falsified evidence"})
     old, new = _certificates(office, number)
     text = _pdf_text(office, old)
-    assert "Superseded — replaced by the certificate issued on 2027-01-04" in text
-    assert "withdrawn on 2027-03-05" in text.lower()
-    assert "WITHDRAWN on 2027-03-05" in _pdf_text(office, new)
+    assert "Superseded — replaced by the certificate issued on January 4, 2027" in text
+    assert "withdrawn on march 5, 2027" in text.lower()
+    assert "WITHDRAWN on March 5, 2027" in _pdf_text(office, new)
 
 
 def test_renderings_follow_the_settings_they_show(
@@ -319,7 +320,7 @@ def test_a_page_cached_before_an_upgrade_is_not_served(
                 )
             )
     _decide(office, number, "suspend", {"reason": "complaint under investigation"})
-    assert "SUSPENDED since 2026-11-25" in _pdf_text(office, credential)
+    assert "SUSPENDED since November 25, 2026" in _pdf_text(office, credential)
     svg = office.call("GET", f"/credentials/{credential}/qr.svg", member(office, "registrar"))
     assert svg.content.lstrip().startswith(b"<?xml")
     assert sorted(key.split(":")[0] for key in _cache(store, credential)) == ["pdf", "svg"]

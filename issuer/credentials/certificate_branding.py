@@ -20,13 +20,14 @@ from reportlab.pdfgen.canvas import Canvas
 
 from issuer.credentials.certificate_fonts import _clean, _fit_size, _Fonts, _fonts, _width, _wrap
 from issuer.credentials.certificate_layout import _INK, _MARGIN, _MUTED, _PAGE_W, _RULE
+from issuer.credentials.certificate_words import N_
 
 __all__ = ["DEFAULT_TITLE", "STANDARD_SENTENCE", "Branding", "check_printable"]
 
-DEFAULT_TITLE = "Certificate of Competence"
-"""The title of a certificate whose scheme names none."""
+DEFAULT_TITLE = N_("Certificate of Competence")
+"""The title of a certificate whose scheme names none (translated like every fixed text)."""
 
-STANDARD_SENTENCE = "Certified in accordance with ISO/IEC 17024"
+STANDARD_SENTENCE = N_("Certified in accordance with ISO/IEC 17024")
 """How certification bodies word it on their certificates: the standard the body's
 certification process follows (ISO/IEC 17024:2012, Conformity assessment — General
 requirements for bodies operating certification of persons)."""

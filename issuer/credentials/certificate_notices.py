@@ -10,8 +10,9 @@ it. The watermark is drawn first and the QR code's white quiet zone over it, so 
 and the code stay readable and scannable.
 
 The wording is the verification page's (``registry.verification_page``): the words a person
-checking a certificate already meets there. Dates are ISO 8601, in UTC, like the rest of the
-page.
+checking a certificate already meets there, in the certificate's language (and English
+beneath them on a bilingual page). Dates are days in UTC, written as the language writes
+them.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from issuer.credentials.certificate_layout import (
     _MARGIN,
     _PAGE_H,
     _PAGE_W,
+    _Element,
     _Gap,
     _Stack,
     _texts,
 )
+from issuer.credentials.certificate_words import ENGLISH, N_, Words
 
 __all__ = ["Notice", "Standing"]
 
@@ -72,68 +75,114 @@ _COLOURS = {
     Standing.WITHDRAWN: (_BAD, _BAD_TINT),
     Standing.EXPIRED: (_BAD, _BAD_TINT),
 }
+_WORDS = {
+    Standing.SUPERSEDED: N_("Superseded"),
+    Standing.WITHDRAWN: N_("Withdrawn"),
+    Standing.SUSPENDED: N_("Suspended"),
+    Standing.EXPIRED: N_("Expired"),
+}
 _HEADLINE_DATE = {
-    Standing.SUPERSEDED: "",
-    Standing.WITHDRAWN: "on",
-    Standing.SUSPENDED: "since",
-    Standing.EXPIRED: "on",
+    Standing.SUPERSEDED: None,
+    Standing.WITHDRAWN: N_("%(standing)s on %(date)s"),
+    Standing.SUSPENDED: N_("%(standing)s since %(date)s"),
+    Standing.EXPIRED: N_("%(standing)s on %(date)s"),
 }
 
 
-def headline(notice: Notice) -> str:
-    """The banner's headline: "WITHDRAWN on 2027-03-05", "SUSPENDED since …", "SUPERSEDED"."""
-    word = notice.standing.value.upper()
-    preposition = _HEADLINE_DATE[notice.standing]
-    if notice.on is None or not preposition:
-        return word
-    return f"{word} {preposition} {notice.on.isoformat()}"
+def word(notice: Notice, words: Words, language: str | None = None) -> str:
+    """The notice's word in capitals, as the watermark prints it: "WITHDRAWN"."""
+    return words.say(_WORDS[notice.standing], language).upper()
 
 
-def sentence(notice: Notice) -> str:
+def headline(notice: Notice, words: Words = ENGLISH, language: str | None = None) -> str:
+    """The banner's headline: "WITHDRAWN on 5 March 2027", "SUSPENDED since …", "SUPERSEDED"."""
+    standing = word(notice, words, language)
+    form = _HEADLINE_DATE[notice.standing]
+    if notice.on is None or form is None:
+        return standing
+    return words.say(form, language, standing=standing, date=notice.on)
+
+
+def sentence(notice: Notice, words: Words = ENGLISH, language: str | None = None) -> str:
     """What the notice means for whoever holds the page, in a sentence.
 
-    A superseded page says what replaced it; :func:`verify_line` says where to check it.
+    A superseded page says what replaced it; the banner adds where to verify it.
     """
-    on = notice.on.isoformat() if notice.on is not None else None
+    on = notice.on
+
+    def say(message: str, **values: object) -> str:
+        return words.say(message, language, **values)
+
     match notice.standing:
         case Standing.SUPERSEDED:
-            when = f" issued on {on}" if on else ""
-            return f"Superseded — replaced by the certificate{when}"
+            if on is None:
+                return say(N_("Superseded — replaced by the certificate"))
+            return say(N_("Superseded — replaced by the certificate issued on %(date)s"), date=on)
         case Standing.WITHDRAWN:
-            when = f" on {on}" if on else ""
-            return f"This certification was withdrawn{when}: it is no longer valid."
+            if on is None:
+                return say(N_("This certification was withdrawn: it is no longer valid."))
+            return say(
+                N_("This certification was withdrawn on %(date)s: it is no longer valid."),
+                date=on,
+            )
         case Standing.SUSPENDED:
-            when = f" since {on}" if on else ""
-            return (
-                f"This certification has been suspended{when}: it is not valid unless the "
-                "certification body reinstates it."
+            if on is None:
+                return say(
+                    N_(
+                        "This certification has been suspended: it is not valid unless the "
+                        "certification body reinstates it."
+                    )
+                )
+            return say(
+                N_(
+                    "This certification has been suspended since %(date)s: it is not valid "
+                    "unless the certification body reinstates it."
+                ),
+                date=on,
             )
         case Standing.EXPIRED:
-            if notice.on is None:
-                return "This certification has expired: it is no longer valid."
-            last = (notice.on - timedelta(days=1)).isoformat()
-            return (
-                f"This certification expired on {on}; its last valid day was {last}. "
-                "It is no longer valid."
+            if on is None:
+                return say(N_("This certification has expired: it is no longer valid."))
+            return say(
+                N_(
+                    "This certification expired on %(date)s; its last valid day was %(last)s. "
+                    "It is no longer valid."
+                ),
+                date=on,
+                last=on - timedelta(days=1),
             )
+
+
+def _block(
+    notice: Notice, url: str, fonts: _Fonts, width: float, size: float, words: Words, language: str
+) -> list[_Element]:
+    """One notice's sentence in one language, wrapped; a superseded one ends with the address
+    to verify it at, on lines of its own (an address is broken only where it must be)."""
+    text = sentence(notice, words, language)
+    if notice.standing is not Standing.SUPERSEDED:
+        return _texts(_wrap(text, fonts.regular, size, width), fonts.regular, size)
+    lead = words.say(N_("%(sentence)s; verify at"), language, sentence=text)
+    lines = _texts(_wrap(lead, fonts.regular, size, width), fonts.regular, size)
+    return lines + _texts(_wrap_url(url, fonts.semibold, size, width), fonts.semibold, size)
 
 
 def _lines(
-    notices: tuple[Notice, ...], url: str, fonts: _Fonts, width: float, size: float
+    notices: tuple[Notice, ...],
+    url: str,
+    fonts: _Fonts,
+    width: float,
+    size: float,
+    words: Words,
 ) -> list[_Stack]:
-    """Each notice's sentence, wrapped; a superseded one ends with the address to verify it
-    at, on lines of its own (an address is broken only where it must be)."""
+    """Each notice's sentence, and on a bilingual page the English one beneath it, smaller
+    and without the address again."""
     blocks: list[_Stack] = []
     for notice in notices:
-        if notice.standing is Standing.SUPERSEDED:
-            lines = _texts(
-                _wrap(f"{sentence(notice)}; verify at", fonts.regular, size, width),
-                fonts.regular,
-                size,
-            )
-            lines += _texts(_wrap_url(url, fonts.semibold, size, width), fonts.semibold, size)
-        else:
-            lines = _texts(_wrap(sentence(notice), fonts.regular, size, width), fonts.regular, size)
+        lines = _block(notice, url, fonts, width, size, words, words.language)
+        if words.second is not None:
+            english = sentence(notice, words, words.second)
+            small = size - 1.5
+            lines += _texts(_wrap(english, fonts.light, small, width), fonts.light, small)
         blocks.append(_Stack(tuple(lines)))
     return blocks
 
@@ -150,6 +199,7 @@ class Banner:
     url: str
     fonts: _Fonts
     compact: bool = False
+    words: Words = ENGLISH
 
     @property
     def _inner_width(self) -> float:
@@ -157,12 +207,17 @@ class Banner:
 
     @property
     def _content(self) -> _Stack:
-        first = headline(self.notices[0])
+        first = headline(self.notices[0], self.words)
         largest, text_size, pad = (14, 9.0, 1.3 * mm) if self.compact else (22, 10.5, 3 * mm)
         size = _fit_size(first, self.fonts.bold, largest, 12, self._inner_width)
         colour, _ = _COLOURS[self.notices[0].standing]
-        parts = [_Gap(pad), *_texts([first], self.fonts.bold, size, colour), _Gap(pad / 3)]
-        for block in _lines(self.notices, self.url, self.fonts, self._inner_width, text_size):
+        parts = [_Gap(pad), *_texts([first], self.fonts.bold, size, colour)]
+        if self.words.second is not None:
+            english = headline(self.notices[0], self.words, self.words.second)
+            parts += _texts([english], self.fonts.semibold, size * 0.5, colour)
+        parts.append(_Gap(pad / 3))
+        width = self._inner_width
+        for block in _lines(self.notices, self.url, self.fonts, width, text_size, self.words):
             parts += [block, _Gap(pad / 4)]
         parts.append(_Gap(pad * 0.75))
         return _Stack(tuple(parts))
@@ -181,13 +236,14 @@ class Banner:
         content.draw(canvas, top)
 
 
-def draw_watermark(canvas: Canvas, notice: Notice, fonts: _Fonts) -> None:
-    """The notice's word, large and pale, along the page's diagonal, behind everything."""
-    word = notice.standing.value.upper()
+def draw_watermark(canvas: Canvas, notice: Notice, fonts: _Fonts, words: Words = ENGLISH) -> None:
+    """The notice's word, large and pale, along the page's diagonal, behind everything (in
+    the certificate's language only: two words would cross)."""
+    text = word(notice, words)
     colour, _ = _COLOURS[notice.standing]
     angle = math.degrees(math.atan2(_PAGE_H, _PAGE_W))
     length = 0.78 * math.hypot(_PAGE_W, _PAGE_H)
-    size = length / max(_width(word, fonts.bold, 1), 1e-6)
+    size = length / max(_width(text, fonts.bold, 1), 1e-6)
     # Marked as having no text of its own (an empty ActualText, PDF 32000-1 14.9.4): the
     # banner says the words, and text extraction (copying, search, screen readers) would
     # otherwise cut the diagonal word into pieces between the page's lines.
@@ -197,6 +253,6 @@ def draw_watermark(canvas: Canvas, notice: Notice, fonts: _Fonts) -> None:
     canvas.translate(_CENTER, _PAGE_H / 2)
     canvas.rotate(angle)
     canvas.setFont(fonts.bold, size)
-    canvas.drawCentredString(0, -size * 0.35, word)
+    canvas.drawCentredString(0, -size * 0.35, text)
     canvas.restoreState()
     canvas.addLiteral("EMC")

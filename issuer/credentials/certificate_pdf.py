@@ -24,6 +24,10 @@ Choices:
   is :data:`QR_SYMBOL_MM` wide, plus the 4-module quiet zone kept clear on every side.
 - **Deterministic output** (reportlab ``invariant=1``): the same view gives the same bytes,
   so a PDF can be cached, hashed and compared. Times are printed in UTC.
+- **In the holder's language** (:mod:`issuer.credentials.certificate_words`): every fixed
+  text is translated (English, German, French, Spanish) and dates are written as the
+  language writes them; a bilingual page prints English beneath each text, in the same
+  layout, smaller and lighter.
 - **Everything on one page**: a scope that does not fit even at the smallest type size is an
   error rather than a silently cut list.
 - **Never more than is true**: a page printed after the certification was withdrawn,
@@ -38,6 +42,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -50,6 +55,7 @@ from issuer.credentials.certificate_branding import (
     STANDARD_SENTENCE,
     Branding,
 )
+from issuer.credentials.certificate_details import _draw_frame, _draw_validity, _issued
 from issuer.credentials.certificate_fonts import (
     _clean,
     _fit_size,
@@ -61,12 +67,10 @@ from issuer.credentials.certificate_fonts import (
 from issuer.credentials.certificate_layout import (
     _ACCENT,
     _CONTENT_W,
-    _INK,
     _MARGIN,
     _MUTED,
     _PAGE_H,
     _PAGE_W,
-    _RULE,
     _Dot,
     _Element,
     _Gap,
@@ -76,12 +80,14 @@ from issuer.credentials.certificate_layout import (
     _Text,
     _texts,
 )
-from issuer.credentials.certificate_notices import Banner, Notice, draw_watermark
+from issuer.credentials.certificate_notices import Banner, Notice, draw_watermark, word
 from issuer.credentials.certificate_verification import QR_SYMBOL_MM, _draw_verification
+from issuer.credentials.certificate_words import N_, Words
+from schemas.languages import DEFAULT_LANGUAGE
 
 __all__ = ["LAYOUT_VERSION", "QR_SYMBOL_MM", "CertificateView", "render_certificate_pdf"]
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 """The page's layout, for caches keyed by what a page shows: a change to how the page is
 drawn (not only to what it says) must raise it, so no page drawn the old way is served."""
 
@@ -128,6 +134,13 @@ class CertificateView:
     logo_png: bytes | None = None
     accreditation_mark_png: bytes | None = None
     """The body's logo and accreditation mark, PNG images checked when they were recorded."""
+    language: str = DEFAULT_LANGUAGE
+    """The language the page speaks (one of ``schemas.languages.LANGUAGES``)."""
+    bilingual: bool = False
+    """Whether English is printed beneath each text of a page in another language."""
+    own_title: str | None = None
+    """The scheme's own certificate title when ``title`` is its translation: a bilingual
+    page prints it beneath."""
 
     def __post_init__(self) -> None:
         for field in (
@@ -159,13 +172,26 @@ class CertificateView:
             raise ValueError("an accreditation is printed with both its body and its number")
         if self.signatory_function is not None and self.signatory_name is None:
             raise ValueError("a signatory's function is printed only with their name")
+        Words(self.language, self.bilingual)  # refuses a language with no catalogue
+
+
+def _said(
+    pair: tuple[str, str | None], font: str, size: float, fonts: _Fonts, **style: Any
+) -> list[_Element]:
+    """A text, and on a bilingual page its English beneath it, smaller, lighter and muted."""
+    first, english = pair
+    lines: list[_Element] = [_Text(first, font, size, **style)]
+    if english is not None:
+        style = {**style, "color": _MUTED, "spacing": style.get("spacing", 0.0) * 0.6}
+        lines.append(_Text(english, fonts.light, size * 0.78, **style))
+    return lines
 
 
 def _centre_column(
     *,
     body: str,
     address: str | None,
-    heading: str,
+    heading: tuple[str, str | None],
     accreditation: str | None,
     holder: str,
     scheme: str,
@@ -173,6 +199,7 @@ def _centre_column(
     scope: tuple[tuple[str, str], ...],
     scope_size: float,
     fonts: _Fonts,
+    words: Words,
     compact: bool = False,
 ) -> list[_Element]:
     """Header, title, holder, scheme and scope, top to bottom, before spare space is shared.
@@ -203,9 +230,13 @@ def _centre_column(
                 )
             ),
         ]
-    heading_size = _fit_size(
-        heading.upper(), fonts.light, title_size, 12, _CONTENT_W - 2.2 * len(heading)
-    )
+    title = heading[0].upper()
+    heading_size = _fit_size(title, fonts.light, title_size, 12, _CONTENT_W - 2.2 * len(title))
+    english_title: list[_Element] = []
+    if heading[1] is not None:
+        english = heading[1].upper()
+        size = _fit_size(english, fonts.light, 11, 8, _CONTENT_W - 1.2 * len(english))
+        english_title = [_Text(english, fonts.light, size, _MUTED, spacing=1.2)]
     address_lines: list[_Element] = (
         _texts(_wrap(address, fonts.regular, 9, _CONTENT_W), fonts.regular, 9, _MUTED)
         if address
@@ -213,7 +244,7 @@ def _centre_column(
     )
     standard: list[_Element] = [
         _Gap(2 * mm * gap),
-        _Text(STANDARD_SENTENCE, fonts.regular, 10, _MUTED),
+        *_said(words.pair(STANDARD_SENTENCE), fonts.regular, 10, fonts, color=_MUTED),
     ]
     if accreditation:
         standard += _texts(
@@ -225,15 +256,22 @@ def _centre_column(
         _Gap(3.5 * mm * gap),
         _Rule(24 * mm, _ACCENT, 1.2),
         _Gap(4 * mm * gap, stretch=True),
-        _Text(heading.upper(), fonts.light, heading_size, _ACCENT, spacing=2.2),
+        _Text(title, fonts.light, heading_size, _ACCENT, spacing=2.2),
+        *english_title,
         _Gap(4 * mm * gap, stretch=True),
-        _Text("This is to certify that", fonts.regular, 12, _MUTED),
+        *_said(words.pair(N_("This is to certify that")), fonts.regular, 12, fonts, color=_MUTED),
         _Gap(3 * mm * gap),
         *_texts(_wrap(holder, fonts.bold, name_size, _CONTENT_W), fonts.bold, name_size),
         _Gap(3 * mm * gap),
         _Rule(110 * mm),
         _Gap(3 * mm * gap, stretch=True),
-        _Text("has met the requirements of the certification scheme", fonts.regular, 12, _MUTED),
+        *_said(
+            words.pair(N_("has met the requirements of the certification scheme")),
+            fonts.regular,
+            12,
+            fonts,
+            color=_MUTED,
+        ),
         _Gap(2 * mm * gap),
         *_texts(
             _wrap(scheme, fonts.semibold, scheme_size, _CONTENT_W), fonts.semibold, scheme_size
@@ -242,10 +280,17 @@ def _centre_column(
         _Text(scheme_line, fonts.regular, 11, _MUTED),
         *standard,
         _Gap(5 * mm * gap, stretch=True),
-        _Text("SCOPE OF CERTIFICATION", fonts.semibold, 9, _ACCENT, x=left, spacing=1.2),
+        _Text(_scope_heading(words), fonts.semibold, 9, _ACCENT, x=left, spacing=1.2),
         _Gap(0.5 * mm),
         *scope_rows,
     ]
+
+
+def _scope_heading(words: Words) -> str:
+    """ "SCOPE OF CERTIFICATION", and its English beside it on a bilingual page (one line:
+    the scope needs the room)."""
+    first, english = words.pair(N_("Scope of certification"))
+    return first.upper() if english is None else f"{first.upper()} · {english.upper()}"
 
 
 def _fit_centre_column(
@@ -278,55 +323,6 @@ def _draw_centre_column(canvas: Canvas, top: float, elements: list[_Element], ex
             top -= extra
 
 
-def _draw_frame(canvas: Canvas) -> None:
-    outer = 11 * mm
-    inner = outer + 2.2 * mm
-    canvas.setStrokeColor(_ACCENT)
-    canvas.setLineWidth(1.6)
-    canvas.rect(outer, outer, _PAGE_W - 2 * outer, _PAGE_H - 2 * outer, stroke=1, fill=0)
-    canvas.setLineWidth(0.5)
-    canvas.rect(inner, inner, _PAGE_W - 2 * inner, _PAGE_H - 2 * inner, stroke=1, fill=0)
-
-
-def _draw_validity(
-    canvas: Canvas,
-    top: float,
-    number: str,
-    start: date,
-    end: date,
-    fonts: _Fonts,
-    since: date | None = None,
-) -> None:
-    """Certificate number and validity in labelled columns between two rules, with the day
-    the person was first certified when the credential says.
-
-    Dates are ISO 8601 (YYYY-MM-DD): read the same way in every country. "Until" is inclusive,
-    and the label says so, since "valid until" alone is read both ways.
-    """
-    columns: tuple[tuple[str, str], ...] = (
-        ("Certificate number", number),
-        *((("Certified since", since.isoformat()),) if since is not None else ()),
-        ("Valid from", start.isoformat()),
-        ("Valid until (inclusive)", end.isoformat()),
-    )
-    column_width = _CONTENT_W / len(columns)
-    value_size = min(
-        _fit_size(value, fonts.semibold, 14, 9, column_width - 4 * mm) for _, value in columns
-    )
-    canvas.setStrokeColor(_RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(_MARGIN, top, _PAGE_W - _MARGIN, top)
-    canvas.line(_MARGIN, top - 19 * mm, _PAGE_W - _MARGIN, top - 19 * mm)
-    for index, (label, value) in enumerate(columns):
-        middle = _MARGIN + column_width * (index + 0.5)
-        canvas.setFillColor(_MUTED)
-        canvas.setFont(fonts.regular, 9)
-        canvas.drawCentredString(middle, top - 7 * mm, label)
-        canvas.setFillColor(_INK)
-        canvas.setFont(fonts.semibold, value_size)
-        canvas.drawCentredString(middle, top - 14 * mm, value)
-
-
 def _optional(text: str | None, fonts: _Fonts) -> str | None:
     """An address's lines joined with " · " (the page has room for one or two lines of it),
     any other optional text cleaned, ``None`` kept."""
@@ -336,8 +332,14 @@ def _optional(text: str | None, fonts: _Fonts) -> str | None:
     return " · ".join(line for line in lines if line) or None
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _title(view: CertificateView, words: Words, fonts: _Fonts) -> tuple[str, str | None]:
+    """The page's title: the scheme's (its translation when there is one), or the default
+    title translated; and beneath it on a bilingual page the English or the scheme's own."""
+    if view.title == DEFAULT_TITLE:
+        return words.pair(DEFAULT_TITLE)
+    title = _clean(view.title, fonts)
+    own = None if view.own_title is None else _clean(view.own_title, fonts)
+    return title, (own if words.second is not None and own != title else None)
 
 
 def render_certificate_pdf(view: CertificateView) -> bytes:
@@ -347,6 +349,7 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     scope list does not fit on the page even in the smallest type.
     """
     fonts = _fonts()
+    words = Words(view.language, view.bilingual)
     holder = _clean(view.holder_name, fonts)
     number = _clean(view.certificate_number, fonts)
     body = _clean(view.body_name, fonts)
@@ -354,13 +357,16 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     scheme_code = _clean(view.scheme_code, fonts)
     scope = tuple((_clean(code, fonts), _clean(title, fonts)) for code, title in view.scope)
     url = _clean(view.verification_url, fonts)
-    title = _clean(view.title, fonts)
+    title = _title(view, words, fonts)
     address = _optional(view.body_address, fonts)
     accreditation = None
     if view.accreditation_body is not None and view.accreditation_number is not None:
         accreditation = _clean(
-            f"Accredited by {view.accreditation_body}, "
-            f"accreditation number {view.accreditation_number}",
+            words.say(
+                N_("Accredited by %(body)s, accreditation number %(number)s"),
+                body=view.accreditation_body,
+                number=view.accreditation_number,
+            ),
             fonts,
         )
     branding = Branding(
@@ -378,13 +384,17 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
         pagesize=A4,
         invariant=1,
         pageCompression=1,
-        lang="en",
+        lang=view.language,
         initialFontName=fonts.regular,  # type: ignore[arg-type]  # the stub says float
     )
-    standing = f" — {view.notices[0].standing.value.upper()}" if view.notices else ""
-    canvas.setTitle(f"Certificate {number} — {holder}{standing}")
+    standing = f" — {word(view.notices[0], words)}" if view.notices else ""
+    named = words.say(N_("Certificate %(number)s"), number=number)
+    canvas.setTitle(f"{named} — {holder}{standing}")
     canvas.setAuthor(body)
-    canvas.setSubject(f"{title}: {scheme} ({scheme_code}, version {view.scheme_version})")
+    scheme_line = words.say(
+        N_("Scheme %(code)s, version %(version)s"), code=scheme_code, version=view.scheme_version
+    )
+    canvas.setSubject(f"{title[0]}: {scheme} ({scheme_line})")
     canvas.setCreator("certreg")
     # invariant=1 would date the file 2000-01-01; the issue time is just as deterministic.
     pdf_date = view.issued_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
@@ -399,7 +409,7 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     def layout(
         compact: bool,
     ) -> tuple[Banner | None, tuple[float, float], list[_Element], float]:
-        banner = Banner(view.notices, url, fonts, compact) if view.notices else None
+        banner = Banner(view.notices, url, fonts, compact, words) if view.notices else None
         top = _PAGE_H - 24 * mm
         if banner is not None:
             top = _BANNER_TOP - banner.height - (2.5 if compact else 5) * mm
@@ -416,10 +426,11 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
                 accreditation=accreditation,
                 holder=holder,
                 scheme=scheme,
-                scheme_line=f"Scheme {scheme_code}, version {view.scheme_version}",
+                scheme_line=scheme_line,
                 scope=scope,
                 scope_size=size,
                 fonts=fonts,
+                words=words,
                 compact=compact,
             ),
         )
@@ -428,13 +439,13 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
     try:
         banner, (images_top, top), elements, extra = layout(compact=False)
     except ValueError:
-        if not view.notices:
+        if not view.notices and words.second is None:
             raise
         banner, (images_top, top), elements, extra = layout(compact=True)
 
     _draw_frame(canvas)
     if banner is not None:
-        draw_watermark(canvas, view.notices[0], fonts)
+        draw_watermark(canvas, view.notices[0], fonts, words)
         banner.draw(canvas, _BANNER_TOP)
     branding.draw_images(canvas, images_top)
     _draw_centre_column(canvas, top, elements, extra)
@@ -446,17 +457,17 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
         view.effective_date,
         view.expiry_date,
         fonts,
+        words,
         view.certified_since,
     )
-    _draw_verification(canvas, details_top - 25 * mm, view.verification_url, url, fonts)
+    _draw_verification(canvas, details_top - 25 * mm, view.verification_url, url, fonts, words)
 
-    footer = _texts(
-        _wrap(f"Issued {_utc(view.issued_at)} by {body}", fonts.regular, 8.5, _CONTENT_W),
-        fonts.regular,
-        8.5,
-        _MUTED,
-    )
-    _Stack(tuple(footer)).draw(canvas, 18 * mm + sum(line.height for line in footer))
+    issued, english = _issued(view.issued_at, body, words)
+    footer = _texts(_wrap(issued, fonts.regular, 8.5, _CONTENT_W), fonts.regular, 8.5, _MUTED)
+    if english is not None:
+        footer += _texts(_wrap(english, fonts.light, 7.5, _CONTENT_W), fonts.light, 7.5, _MUTED)
+    bottom = (16 if english is not None else 18) * mm
+    _Stack(tuple(footer)).draw(canvas, bottom + sum(line.height for line in footer))
 
     canvas.showPage()
     canvas.save()

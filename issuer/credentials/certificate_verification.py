@@ -14,12 +14,15 @@ from issuer.credentials.certificate_fonts import _Fonts, _wrap, _wrap_url
 from issuer.credentials.certificate_layout import (
     _ACCENT,
     _MARGIN,
+    _MUTED,
     _PAGE_W,
+    _Element,
     _Gap,
     _Stack,
     _Text,
     _texts,
 )
+from issuer.credentials.certificate_words import N_, Words
 
 __all__ = ["QR_SYMBOL_MM"]
 
@@ -56,34 +59,47 @@ def _draw_qr(canvas: Canvas, url: str, x: float, top: float) -> float:
     return full
 
 
-def _draw_verification(canvas: Canvas, top: float, url: str, shown_url: str, fonts: _Fonts) -> None:
+def _draw_verification(
+    canvas: Canvas, top: float, url: str, shown_url: str, fonts: _Fonts, words: Words
+) -> None:
     """The QR code and, beside it, how to verify: the same URL in words and what "valid" means.
 
-    The URL is printed as well as encoded, so a reader without a camera can type it.
+    The URL is printed as well as encoded, so a reader without a camera can type it. On a
+    bilingual page each text has its English beneath it, the type a little smaller so that
+    both fit beside the code.
     """
     qr_x = _MARGIN - 3 * mm
     qr_size = _draw_qr(canvas, url, qr_x, top)
     x = qr_x + qr_size + 3 * mm
     width = _PAGE_W - _MARGIN - x
-    notice = (
-        "The certificate is valid only if the verification page shows it as valid. "
-        "Certificates can be suspended or withdrawn; the verification page always shows "
-        "the current status, and this paper alone is no proof of certification."
+    notice = words.pair(
+        N_(
+            "The certificate is valid only if the verification page shows it as valid. "
+            "Certificates can be suspended or withdrawn; the verification page always shows "
+            "the current status, and this paper alone is no proof of certification."
+        )
     )
-    size = 10.0
+    heading = words.pair(N_("Verify this certificate"))
+    how = words.pair(N_("Scan the QR code or open this address:"))
+    two = words.second is not None
+    size, small = (8.5, 7.0) if two else (10.0, 10.0)
+
+    def english(text: str | None) -> list[_Element]:
+        if text is None:
+            return []
+        return _texts(_wrap(text, fonts.light, small, width), fonts.light, small, _MUTED, x=x)
+
     _Stack(
         (
-            _Gap(3 * mm),
-            _Text("Verify this certificate", fonts.semibold, 12, _ACCENT, x),
+            _Gap((1.5 if two else 3) * mm),
+            _Text(heading[0], fonts.semibold, 12, _ACCENT, x),
+            *english(heading[1]),
             _Gap(1 * mm),
-            *_texts(
-                _wrap("Scan the QR code or open this address:", fonts.regular, size, width),
-                fonts.regular,
-                size,
-                x=x,
-            ),
+            *_texts(_wrap(how[0], fonts.regular, size, width), fonts.regular, size, x=x),
+            *english(how[1]),
             *_texts(_wrap_url(shown_url, fonts.semibold, size, width), fonts.semibold, size, x=x),
-            _Gap(2 * mm),
-            *_texts(_wrap(notice, fonts.regular, size, width), fonts.regular, size, x=x),
+            _Gap((1.2 if two else 2) * mm),
+            *_texts(_wrap(notice[0], fonts.regular, size, width), fonts.regular, size, x=x),
+            *english(notice[1]),
         )
     ).draw(canvas, top)

@@ -13,6 +13,12 @@ page behind its QR code. What happened since is added as notices
   day after the last valid day, whether or not the due jobs have recorded it yet) or a
   suspension in force, each with its date.
 
+**The language.** A certificate is printed in the language asked for (``?lang=``), else
+in the certified person's recorded language, else in the body's own (the ``language``
+setting); bilingual on request, with English beneath each text. A scheme's own words — its
+title, certificate title and scope items — are printed in their translation for that
+language when the scheme version has one, else as the body wrote them.
+
 **The cache is keyed by what a rendering shows.** A rendering is made on first request and
 kept (never at issuance: most are never asked for). It is stored under a digest of
 everything it shows — the certificate's view, notices included, or the URL in a QR code —
@@ -44,10 +50,19 @@ from issuer.model import (
     Credential,
     CredentialKind,
     LifecycleKind,
+    SchemeTranslation,
 )
 from issuer.store import Tx
+from schemas.languages import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["QrFormat", "certificate_pdf", "certificate_view", "notices", "qr_code"]
+__all__ = [
+    "QrFormat",
+    "certificate_language",
+    "certificate_pdf",
+    "certificate_view",
+    "notices",
+    "qr_code",
+]
 
 QrFormat = Literal["qr.svg", "qr.png"]
 
@@ -98,13 +113,58 @@ def notices(tx: Tx, credential: Credential, *, now: datetime) -> tuple[Notice, .
     return ()
 
 
+def certificate_language(
+    tx: Tx, credential: Credential, *, requested: str | None, default: str
+) -> str:
+    """The language to print ``credential``'s certificate in: ``requested`` (a ``?lang=``),
+    else the certified person's recorded language, else ``default`` (the body's).
+
+    Raises :class:`InvalidInput` (``language-not-offered``) for a requested language
+    certreg has no catalogue for, rather than printing a page in another one."""
+    if requested is not None:
+        if requested not in LANGUAGES:
+            raise InvalidInput(
+                f"certificates are printed in {', '.join(LANGUAGES)}: not {requested[:16]!r}",
+                kind="language-not-offered",
+            )
+        return requested
+    certification = tx.get_certification(credential.certification_id)
+    assert certification is not None  # a credential's certification is never deleted
+    person = tx.get_person(certification.person_id)
+    chosen = None if person is None else person.confidential.language
+    if chosen in LANGUAGES:
+        assert chosen is not None
+        return chosen
+    return default if default in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _scope(
+    items: list[dict[str, Any]], translation: SchemeTranslation | None
+) -> tuple[tuple[str, str], ...]:
+    """The credential's scope items, each in its translation when the scheme gives one."""
+    return tuple(
+        (
+            item["code"],
+            (translation.scope_title(item["code"]) if translation else None) or item["name"],
+        )
+        for item in items
+    )
+
+
 def certificate_view(
-    tx: Tx, credential: Credential, *, base_url: str, now: datetime
+    tx: Tx,
+    credential: Credential,
+    *,
+    base_url: str,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+    bilingual: bool = False,
 ) -> CertificateView:
     """The printable certificate of ``credential``: what it was signed with, and its notices;
-    the title its scheme version gives its certificates; and what the body prints on every
-    certificate now — its address, logo, accreditation (from the body information), its
-    accreditation mark and signatory (from the certificate design).
+    the title its scheme version gives its certificates; the scheme's words in ``language``
+    when its version has them; and what the body prints on every certificate now — its
+    address, logo, accreditation (from the body information), its accreditation mark and
+    signatory (from the certificate design).
 
     Raises :class:`InvalidInput` for a mark credential, which has no printable certificate.
     """
@@ -117,7 +177,10 @@ def certificate_view(
     record = tx.get_certification(credential.certification_id)
     assert record is not None  # a credential's certification is never deleted
     version = tx.get_scheme_version_by_number(record.scheme_id, int(scheme["version"]))
-    title = None if version is None else version.content.certificate_title
+    own_title = None if version is None else version.content.certificate_title
+    translation = None if version is None else version.content.translation(language)
+    title = (translation.certificate_title if translation else None) or own_title
+    scheme_name = (translation.title if translation else None) or scheme["name"]
     design = tx.current_certificate_design()
     information = tx.current_body_information()
     accreditation = None if information is None else information.accreditation
@@ -125,10 +188,10 @@ def certificate_view(
         holder_name=subject["name"],
         certificate_number=certification["certificateNumber"],
         body_name=claims["issuer"]["name"],
-        scheme_name=scheme["name"],
+        scheme_name=scheme_name,
         scheme_code=scheme["code"],
         scheme_version=int(scheme["version"]),
-        scope=tuple((item["code"], item["name"]) for item in certification["scope"]),
+        scope=_scope(certification["scope"], translation),
         effective_date=_day(credential.valid_from),
         expiry_date=_day(credential.valid_until),
         verification_url=qr.verification_url(base_url, credential.id),
@@ -136,6 +199,9 @@ def certificate_view(
         notices=notices(tx, credential, now=now),
         certified_since=_first_certified(certification.get("originalCertificationDate")),
         **({} if title is None else {"title": title}),
+        own_title=own_title if own_title != title else None,
+        language=language,
+        bilingual=bilingual,
         body_address=None if design is None else design.address,
         accreditation_body=None if accreditation is None else accreditation.body,
         accreditation_number=None if accreditation is None else accreditation.number,
@@ -170,14 +236,25 @@ def _cached(
     return content
 
 
-def certificate_pdf(tx: Tx, credential: Credential, *, base_url: str, now: datetime) -> bytes:
-    """The printable certificate of ``credential`` as it must read at ``now`` (PDF bytes).
+def certificate_pdf(
+    tx: Tx,
+    credential: Credential,
+    *,
+    base_url: str,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+    bilingual: bool = False,
+) -> bytes:
+    """The printable certificate of ``credential`` as it must read at ``now`` (PDF bytes), in
+    ``language`` (see :func:`certificate_language`), with English beneath if ``bilingual``.
 
     Raises :class:`InvalidInput` (``certificate-not-printable``) for a page the renderer
     refuses — a name the font cannot print exactly, a scope too long for one page — rather
     than print it wrong; the credential and its verification page are unaffected.
     """
-    view = certificate_view(tx, credential, base_url=base_url, now=now)
+    view = certificate_view(
+        tx, credential, base_url=base_url, now=now, language=language, bilingual=bilingual
+    )
     shown = dataclasses.asdict(view)
     for image in ("logo_png", "accreditation_mark_png"):  # by digest: the key stays short
         if shown[image] is not None:

@@ -16,6 +16,7 @@ __all__ = [
     "Scheme",
     "SchemeContent",
     "SchemeMark",
+    "SchemeTranslation",
     "SchemeVersion",
     "ScopeItem",
     "SurveillanceActivity",
@@ -41,6 +42,23 @@ class SurveillanceActivity:
     title: str
     interval_months: int
     grace_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeTranslation:
+    """The scheme's own words in another language, as the body gives them: its title, its
+    certificate title and its scope items' titles (by code), each optional. A certificate
+    printed in that language uses them; what a translation leaves out prints as the body
+    wrote it. ``language`` is one of ``schemas.languages.LANGUAGES``."""
+
+    language: str
+    title: str | None = None
+    certificate_title: str | None = None
+    scope_items: tuple[tuple[str, str], ...] = ()
+    """``(code, title)`` pairs, in the scheme's order of its scope items."""
+
+    def scope_title(self, code: str) -> str | None:
+        return next((title for item, title in self.scope_items if item == code), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +98,11 @@ class SchemeContent:
     certificate_title: str | None = None
     """The title the scheme's printed certificates carry ("Certificate of Competence" when
     none): a scheme owner may call its certificate e.g. "Certificate of Qualification"."""
+    translations: tuple[SchemeTranslation, ...] = ()
+    """The scheme's words in other languages, one per language at most, sorted by language."""
+
+    def translation(self, language: str) -> SchemeTranslation | None:
+        return next((t for t in self.translations if t.language == language), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,12 @@ notice, its kind, the attempt and a short reason (an SMTP code, ``timeout``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -36,6 +37,7 @@ from issuer.model import NoticeKind, NoticeState, Person, PersonNotice
 from issuer.process.notices import DEFAULT_LANGUAGE, LANGUAGES, LINK_FACT, language_of
 from issuer.runtime import Clock
 from issuer.store import Store, Tx
+from schemas.languages import format_date, translations
 
 __all__ = [
     "ACTOR",
@@ -112,14 +114,45 @@ def message_id(notice: PersonNotice, sender: str) -> str:
     return f"<notice.{notice.id}@{domain}>"
 
 
+_DATE_FACTS = frozenset(
+    {
+        "decided_on",
+        "disclosed_on",
+        "effective_on",
+        "expires_on",
+        "reissued_on",
+        "resolve_by",
+        "window_closes",
+        "window_opens",
+    }
+)
+"""The facts that are days (recorded as ISO 8601): a message writes them as its language
+writes dates, "24 November 2029", "24. November 2029", "24 de noviembre de 2029"."""
+
+
 @cache
-def _environment() -> Environment:
-    return Environment(
+def _environment(language: str) -> Environment:
+    """The templates, their sentences translated into ``language`` from the ``notices``
+    catalogue (:func:`schemas.languages.translations`)."""
+    env = Environment(
         loader=PackageLoader("issuer.process", "notice_templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    catalogue = translations("notices", language)
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _shown(facts: Mapping[str, str], language: str) -> dict[str, str]:
+    """The facts as the message says them: days in the language's way of writing dates."""
+    shown = dict(facts)
+    for key in _DATE_FACTS & shown.keys():
+        with contextlib.suppress(ValueError):  # not a day after all: said as recorded
+            shown[key] = format_date(date.fromisoformat(shown[key]), language)
+    return shown
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -138,10 +171,10 @@ def render(
     """The subject, plain text and HTML of ``notice`` in ``language`` (an offered one),
     addressed to ``name``, signed by ``body``. Raises a Jinja ``TemplateError`` when the
     notice lacks a fact its message needs, or its kind has no message."""
-    env = _environment()
-    messages = env.get_template(f"{language}/messages.j2").module
+    env = _environment(language)
+    messages = env.get_template("messages.j2").module
     macro = notice.kind.replace("-", "_")
-    facts: Mapping[str, str] = dict(notice.facts or {})
+    facts: Mapping[str, str] = _shown(notice.facts or {}, language)
     subject = " ".join(str(getattr(messages, f"{macro}_subject")(facts)).split())
     paragraphs = _paragraphs(str(getattr(messages, f"{macro}_body")(facts)))
     values = {
@@ -161,8 +194,11 @@ def render(
 
 
 def has_message(kind: NoticeKind | str, language: str) -> bool:
-    """Whether ``kind`` has its message in ``language``: a subject and a body."""
-    messages = _environment().get_template(f"{language}/messages.j2").module
+    """Whether ``kind`` has its message in ``language``: a subject and a body, in a language
+    with a catalogue (``tests/test_languages.py`` sees that it translates every sentence)."""
+    if language not in LANGUAGES:
+        return False
+    messages = _environment(language).get_template("messages.j2").module
     macro = str(kind).replace("-", "_")
     return hasattr(messages, f"{macro}_subject") and hasattr(messages, f"{macro}_body")
 

@@ -31,6 +31,7 @@ from issuer.process.auth import Actor, require_role
 from issuer.process.persons import get_person
 from issuer.runtime import Entropy, new_id
 from issuer.store import Reader, Tx
+from schemas.languages import LANGUAGES as _LANGUAGES
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -46,8 +47,9 @@ __all__ = [
     "retry",
 ]
 
-LANGUAGES = ("en", "de")
-"""The languages notices are written in; every kind has its message in each of them."""
+LANGUAGES = _LANGUAGES
+"""The languages notices are written in (every language certreg speaks); every kind has its
+message in each of them, translated in the ``notices`` catalogues."""
 DEFAULT_LANGUAGE = "en"
 """The language of a notice to a person who chose none (or one not offered)."""
 RETRYABLE = frozenset({NoticeState.DEAD, NoticeState.NO_ADDRESS, NoticeState.FAILED_RETRYING})

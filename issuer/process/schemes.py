@@ -14,6 +14,7 @@ from issuer.model import RecertificationEvidenceKind, Scheme, SchemeContent, Sch
 from issuer.process.auth import Actor
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
+from schemas.languages import LANGUAGES
 from schemas.publication import DocumentKind
 
 __all__ = ["create_scheme", "get_scheme", "revise_scheme"]
@@ -46,11 +47,40 @@ def _check(content: SchemeContent) -> None:
         raise InvalidInput("the recertification window opens 0 to 24 months before expiry")
     if not 0 <= content.recertification_grace_days <= 366:
         raise InvalidInput("the recertification grace period is 0 to 366 days after expiry")
+    _check_translations(content)
     if content.recertification_window_months_before == 0 == content.recertification_grace_days:
         raise InvalidInput(
             "the window for recertification would be empty: open it some months before "
             "expiry, or give days of grace after it"
         )
+
+
+def _check_translations(content: SchemeContent) -> None:
+    """Each translation in an offered language, once; of the version's own scope items, each
+    once; and with something to say."""
+    languages = [t.language for t in content.translations]
+    if len(set(languages)) != len(languages):
+        raise InvalidInput("a scheme version has at most one translation per language")
+    codes = {item.code for item in content.scope_items}
+    for translation in content.translations:
+        if translation.language not in LANGUAGES:
+            raise InvalidInput(f"translations are in {', '.join(LANGUAGES)} only")
+        if not (translation.title or translation.certificate_title or translation.scope_items):
+            raise InvalidInput(
+                f"the {translation.language} translation gives no title, certificate title "
+                "or scope item"
+            )
+        translated = [code for code, _ in translation.scope_items]
+        if len(set(translated)) != len(translated):
+            raise InvalidInput(
+                f"the {translation.language} translation names a scope item more than once"
+            )
+        unknown = sorted(set(translated) - codes)
+        if unknown:
+            raise InvalidInput(
+                f"the {translation.language} translation names scope items the scheme version "
+                f"does not have: {', '.join(unknown)}"
+            )
 
 
 def create_scheme(

@@ -18,6 +18,7 @@ from issuer.model import (
     Scheme,
     SchemeContent,
     SchemeMark,
+    SchemeTranslation,
     SchemeVersion,
     ScopeItem,
     SurveillanceActivity,
@@ -26,8 +27,10 @@ from issuer.store.base import Unit, _columns, _fields
 from issuer.store.tables import (
     SchemeMarkRow,
     SchemeRow,
+    SchemeTranslationRow,
     SchemeVersionRow,
     ScopeItemRow,
+    ScopeItemTranslationRow,
     SurveillanceActivityRow,
 )
 
@@ -36,7 +39,8 @@ __all__ = ["SchemeReads", "SchemeWrites"]
 _CONTENT_FIELDS = [
     f
     for f in SchemeContent.__slots__
-    if f not in ("scope_items", "surveillance_activities", "recertification_evidence")
+    if f
+    not in ("scope_items", "surveillance_activities", "recertification_evidence", "translations")
 ]
 
 
@@ -132,6 +136,28 @@ class SchemeWrites(Unit):
         assert scheme is not None
         scheme.current_version = version.version
         self._flush("scheme version")
+        # After the version's row is written: these rows name it, and carry no ORM relation
+        # that would order them after it.
+        for translation in content.translations:
+            self._s.add(
+                SchemeTranslationRow(
+                    scheme_version_id=version.id,
+                    language=translation.language,
+                    title=translation.title,
+                    certificate_title=translation.certificate_title,
+                )
+            )
+            self._s.add_all(
+                ScopeItemTranslationRow(
+                    scheme_version_id=version.id,
+                    language=translation.language,
+                    code=code,
+                    position=i,
+                    title=title,
+                )
+                for i, (code, title) in enumerate(translation.scope_items)
+            )
+        self._flush("scheme translation")
 
     def insert_scheme_mark(self, mark: SchemeMark) -> None:
         self._s.add(SchemeMarkRow(**_fields(mark)))
@@ -161,12 +187,39 @@ def _surveillance_activities(session: Session, version_id: str) -> tuple[Surveil
     )
 
 
+def _translations(session: Session, version_id: str) -> tuple[SchemeTranslation, ...]:
+    rows = session.scalars(
+        select(SchemeTranslationRow)
+        .where(SchemeTranslationRow.scheme_version_id == version_id)
+        .order_by(SchemeTranslationRow.language)
+    ).all()
+    if not rows:
+        return ()
+    items: dict[str, list[tuple[str, str]]] = {}
+    for item in session.scalars(
+        select(ScopeItemTranslationRow)
+        .where(ScopeItemTranslationRow.scheme_version_id == version_id)
+        .order_by(ScopeItemTranslationRow.language, ScopeItemTranslationRow.position)
+    ):
+        items.setdefault(item.language, []).append((item.code, item.title))
+    return tuple(
+        SchemeTranslation(
+            language=r.language,
+            title=r.title,
+            certificate_title=r.certificate_title,
+            scope_items=tuple(items.get(r.language, ())),
+        )
+        for r in rows
+    )
+
+
 def _version(session: Session, row: SchemeVersionRow) -> SchemeVersion:
     content = SchemeContent(
         **{f: getattr(row, f) for f in _CONTENT_FIELDS},
         scope_items=_scope_items(session, row.id),
         surveillance_activities=_surveillance_activities(session, row.id),
         recertification_evidence=tuple(row.recertification_evidence.split(",")),
+        translations=_translations(session, row.id),
     )
     return SchemeVersion(
         id=row.id,

@@ -133,6 +133,31 @@ class ScopeItemRow(Base):
     description: Mapped[str] = mapped_column(Text)
 
 
+class SchemeTranslationRow(Base):
+    """A scheme version's title and certificate title in another language (each optional)."""
+
+    __tablename__ = "scheme_translations"
+    scheme_version_id: Mapped[str] = mapped_column(
+        ForeignKey("scheme_versions.id"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    certificate_title: Mapped[str | None] = mapped_column(String(80))
+
+
+class ScopeItemTranslationRow(Base):
+    """A scope item's title in another language, by the item's code within its version."""
+
+    __tablename__ = "scheme_scope_item_translations"
+    scheme_version_id: Mapped[str] = mapped_column(
+        ForeignKey("scheme_versions.id"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+
+
 class SurveillanceActivityRow(Base):
     """A surveillance activity a scheme version requires (8.3): a table of its own beside the
     version's columns, as its scope items are."""

@@ -5,11 +5,23 @@ decisions, with the certification a grant creates."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from issuer.http.bodies.common import Code, Day, Email, Id, Instant, Name, Short, Text, _In, _Out
+from issuer.http.bodies.common import (
+    Code,
+    Day,
+    Email,
+    Id,
+    Instant,
+    Language,
+    Name,
+    Short,
+    Text,
+    _In,
+    _Out,
+)
 from issuer.model import (
     Application,
     ApplicationState,
@@ -22,6 +34,7 @@ from issuer.model import (
     InvigilationMode,
     Person,
 )
+from schemas.languages import LANGUAGES
 
 
 # ── persons ──────────────────────────────────────────────────────────────────────────────
@@ -33,9 +46,12 @@ class ConfidentialBody(_In):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     address: Short | None = None
     identity_document_ref: Name | None = None
-    language: Literal["en", "de"] | None = Field(
+    language: Language | None = Field(
         default=None,
-        description="the language the person's notices are written in (none: English)",
+        description=(
+            "the language the person's notices and printed certificates are written in "
+            "(none: the body's language for certificates, English for notices)"
+        ),
     )
 
 
@@ -75,7 +91,7 @@ class PersonOut(_Out):
                 phone=c.phone,
                 address=c.address,
                 identity_document_ref=c.identity_document_ref,
-                language=c.language if c.language in ("en", "de") else None,
+                language=c.language if c.language in LANGUAGES else None,
             ),
             created_at=p.created_at,
         )
@@ -89,9 +105,12 @@ class ContactPatch(_In):
     email: Email | None = Field(default=None, description="the e-mail address notices go to")
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     address: Short | None = Field(default=None, description="the postal address")
-    language: Literal["en", "de"] | None = Field(
+    language: Language | None = Field(
         default=None,
-        description="the language the person's notices are written in (null: English)",
+        description=(
+            "the language the person's notices and printed certificates are written in "
+            "(null: none chosen)"
+        ),
     )
 
     def changes(self) -> dict[str, str | None]:

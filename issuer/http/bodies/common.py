@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from schemas.languages import LANGUAGES
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -63,6 +72,20 @@ Short = Annotated[
     AfterValidator(_printable),
 ]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_printable)]
+
+
+def _offered(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"the languages offered are {', '.join(LANGUAGES)}")
+    return value
+
+
+Language = Annotated[
+    str,
+    AfterValidator(_offered),
+    WithJsonSchema({"type": "string", "enum": list(LANGUAGES)}),
+]
+"""A language certreg speaks (``schemas.languages.LANGUAGES``), by its two-letter code."""
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"),

@@ -8,8 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from issuer.http.bodies.common import Code, Name, Text, _In, _Out, _printable
-from issuer.model import Scheme, SchemeContent, SchemeVersion, ScopeItem, SurveillanceActivity
+from issuer.http.bodies.common import Code, Language, Name, Text, _In, _Out, _printable
+from issuer.model import (
+    Scheme,
+    SchemeContent,
+    SchemeTranslation,
+    SchemeVersion,
+    ScopeItem,
+    SurveillanceActivity,
+)
+from schemas.languages import LANGUAGES
 
 ActivityCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,40}$")
@@ -31,6 +39,37 @@ class ScopeItemBody(_In):
     code: Code
     title: Name
     description: Text
+
+
+class ScopeItemTranslationBody(_In):
+    code: Code = Field(description="the code of one of the version's scope items")
+    title: Name
+
+
+class SchemeTranslationBody(_In):
+    """The scheme's own words in one language; what is left out prints as written."""
+
+    language: Language
+    title: Name | None = None
+    certificate_title: CertificateTitle | None = None
+    scope_items: list[ScopeItemTranslationBody] = Field(default_factory=list, max_length=200)
+
+    @classmethod
+    def of(cls, t: SchemeTranslation) -> SchemeTranslationBody:
+        return cls(
+            language=t.language,
+            title=t.title,
+            certificate_title=t.certificate_title,
+            scope_items=[ScopeItemTranslationBody(code=c, title=n) for c, n in t.scope_items],
+        )
+
+    def to_model(self) -> SchemeTranslation:
+        return SchemeTranslation(
+            language=self.language,
+            title=self.title,
+            certificate_title=self.certificate_title,
+            scope_items=tuple((i.code, i.title) for i in self.scope_items),
+        )
 
 
 class SurveillanceActivityBody(_In):
@@ -96,6 +135,14 @@ class SchemeContentBody(_In):
         default=None,
         description="the title printed on the certificates (by default: Certificate of Competence)",
     )
+    translations: list[SchemeTranslationBody] = Field(
+        default_factory=list,
+        max_length=len(LANGUAGES),
+        description=(
+            "the scheme's title, certificate title and scope items' titles in other languages, "
+            "printed on certificates in those languages; one per language"
+        ),
+    )
 
     @field_validator("recertification_evidence")
     @classmethod
@@ -106,7 +153,12 @@ class SchemeContentBody(_In):
 
     def to_model(self) -> SchemeContent:
         fields = self.model_dump(
-            exclude={"scope_items", "surveillance_activities", "recertification_evidence"}
+            exclude={
+                "scope_items",
+                "surveillance_activities",
+                "recertification_evidence",
+                "translations",
+            }
         )
         items = tuple(
             ScopeItem(code=i.code, title=i.title, description=i.description)
@@ -126,6 +178,9 @@ class SchemeContentBody(_In):
             scope_items=items,
             surveillance_activities=activities,
             recertification_evidence=tuple(self.recertification_evidence),
+            translations=tuple(
+                sorted((t.to_model() for t in self.translations), key=lambda t: t.language)
+            ),
         )
 
 
@@ -163,11 +218,17 @@ class SchemeVersionOut(_Out):
     recertification_window_months_before: int
     recertification_grace_days: int
     certificate_title: str | None
+    translations: list[SchemeTranslationBody]
 
     @classmethod
     def of(cls, v: SchemeVersion) -> SchemeVersionOut:
         c = v.content
-        nested = ("scope_items", "surveillance_activities", "recertification_evidence")
+        nested = (
+            "scope_items",
+            "surveillance_activities",
+            "recertification_evidence",
+            "translations",
+        )
         fields = {f: getattr(c, f) for f in SchemeContent.__slots__ if f not in nested}
         items = [
             ScopeItemBody(code=i.code, title=i.title, description=i.description)
@@ -183,6 +244,7 @@ class SchemeVersionOut(_Out):
                 SurveillanceActivityBody.of(a) for a in c.surveillance_activities
             ],
             recertification_evidence=list(c.recertification_evidence),
+            translations=[SchemeTranslationBody.of(t) for t in c.translations],
             **fields,
         )
 

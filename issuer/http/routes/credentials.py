@@ -8,7 +8,7 @@ import binascii
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from issuer.credentials import issuance, keys, renderings, status
 from issuer.credentials.signing import Algorithm
@@ -104,21 +104,66 @@ def qr_png(credential_id: str, actor: Reader, services: ServicesDep) -> Response
     return Response(content, media_type="image/png", headers=_RENDERED)
 
 
+Lang = Annotated[
+    str | None,
+    Query(
+        max_length=16,
+        description=(
+            "the language to print in (en, de, fr, es); by default the person's recorded "
+            "language, else the body's"
+        ),
+    ),
+]
+Bilingual = Annotated[
+    bool, Query(description="print English beneath each text of a page in another language")
+]
+
+
+def print_certificate(
+    tx: Tx,
+    credential: Credential,
+    services: Services,
+    lang: str | None,
+    bilingual: bool,
+) -> bytes:
+    """The printable certificate in the language asked for, the person's or the body's."""
+    settings = services.settings
+    language = renderings.certificate_language(
+        tx, credential, requested=lang, default=settings.language
+    )
+    return renderings.certificate_pdf(
+        tx,
+        credential,
+        base_url=settings.base_url,
+        now=services.now(),
+        language=language,
+        bilingual=bilingual,
+    )
+
+
 @router.get(
-    "/credentials/{credential_id}/certificate.pdf", tags=["credentials"], response_class=Response
+    "/credentials/{credential_id}/certificate.pdf",
+    tags=["credentials"],
+    response_class=Response,
+    responses=problem_responses(422),
 )
-def certificate_pdf(credential_id: str, actor: Reader, services: ServicesDep) -> Response:
+def certificate_pdf(
+    credential_id: str,
+    actor: Reader,
+    services: ServicesDep,
+    lang: Lang = None,
+    bilingual: Bilingual = False,
+) -> Response:
     """The printable certificate, with the QR code and how to verify it.
 
     It prints what the credential was signed with (its own dates and scope) and, when the
     certification was withdrawn, suspended or has expired, or the credential was superseded,
-    says so in a banner and a watermark with the date."""
+    says so in a banner and a watermark with the date. It is printed in ``lang``, else the
+    person's recorded language, else the body's; ``bilingual`` adds English beneath."""
     content = _rendered(
         services,
         credential_id,
-        lambda tx, c: renderings.certificate_pdf(
-            tx, c, base_url=services.settings.base_url, now=services.now()
-        ),
+        lambda tx, c: print_certificate(tx, c, services, lang, bilingual),
     )
     return Response(content, media_type="application/pdf", headers=_RENDERED)
 

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from issuer.credentials import renderings
 from issuer.http.deps import ServicesDep
+from issuer.http.routes.credentials import Bilingual, Lang, print_certificate
 from issuer.http.routes.holder_pages import N_, PageLanguage, linkedin_url, page
 from issuer.http.routes.holder_session import (
     FORM,
@@ -210,7 +211,14 @@ _DOWNLOADS: dict[str, tuple[str, str]] = {
 }
 
 
-def _download(request: Request, services: ServicesDep, credential_id: str, what: str) -> Response:
+def _download(
+    request: Request,
+    services: ServicesDep,
+    credential_id: str,
+    what: str,
+    lang: str | None = None,
+    bilingual: bool = False,
+) -> Response:
     media_type, filename = _DOWNLOADS[what]
     base_url, now = services.settings.base_url, services.now()
 
@@ -223,7 +231,7 @@ def _download(request: Request, services: ServicesDep, credential_id: str, what:
         if what == "credential.jwt":
             content = credential.jws.encode("ascii")
         elif what == "certificate.pdf":
-            content = renderings.certificate_pdf(tx, credential, base_url=base_url, now=now)
+            content = print_certificate(tx, credential, services, lang, bilingual)
         else:
             fmt: renderings.QrFormat = "qr.svg" if what == "qr.svg" else "qr.png"
             content = renderings.qr_code(tx, credential, fmt, base_url=base_url, now=now)
@@ -254,9 +262,17 @@ def _download_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     response_class=Response,
     responses=_download_responses("application/pdf"),
 )
-def certificate_pdf(credential_id: str, request: Request, services: ServicesDep) -> Response:
-    """The printable certificate, as staff print it: what is true now is on it."""
-    return _download(request, services, credential_id, "certificate.pdf")
+def certificate_pdf(
+    credential_id: str,
+    request: Request,
+    services: ServicesDep,
+    lang: Lang = None,
+    bilingual: Bilingual = False,
+) -> Response:
+    """The printable certificate, as staff print it: what is true now is on it, in ``lang``
+    (en, de, fr, es), else the person's chosen language, else the body's; ``bilingual``
+    adds English beneath each text."""
+    return _download(request, services, credential_id, "certificate.pdf", lang, bilingual)
 
 
 @router.get(
