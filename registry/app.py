@@ -40,6 +40,7 @@ from registry.status_cache import RECHECK_SECONDS, StatusListCache
 from registry.store import RegistryStore
 from registry.verification import RegistryVerification, system_now
 from registry.verification_page import verification_page_router
+from registry.wallet_http import wallet_router
 from schemas.languages import DEFAULT_LANGUAGE, LANGUAGES
 from schemas.publication import Publication
 from verifier.core import Verifier
@@ -161,6 +162,8 @@ def create_registry_app(
     app.include_router(
         _public_router(registry, answers=answers, browsing=browsing, now=now, language=language)
     )
+    # GET /statuslists/{id}, /.well-known/jwt-vc-issuer: what wallets and verifiers fetch.
+    app.include_router(wallet_router(registry))
     # GET /: the home page for people (registry.public_pages).
     app.include_router(
         home_router(

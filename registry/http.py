@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from registry import documented, jws, page_views, pages, public_pages, token_status_lists
+from registry import documented, jws, page_views, pages, public_pages
 from registry.answer_bytes import STAND_IN_ENTRY as _STAND_IN_ENTRY
 from registry.answer_bytes import json_bytes as _json_bytes
 from registry.errors import PROBLEM_KINDS, NotFound, RegistryError
@@ -45,16 +45,15 @@ from schemas.publication import (
     AUDIT_CHECKPOINT_KEY,
     AUDIT_CHECKPOINT_MEDIA_TYPE,
     BODY_INFORMATION_KEY,
-    STATUS_LIST_MEDIA_TYPE,
     DocumentKind,
 )
 
-__all__ = ["same_family_name"]
+__all__ = ["CORS", "conditional", "document_payload", "same_family_name", "stored_document"]
 
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _NO_ENTRY = "no register entry matches this certificate number and family name"
 _MAX_FAMILY_NAME = 200
-_CORS = {"Access-Control-Allow-Origin": "*"}
+CORS = {"Access-Control-Allow-Origin": "*"}
 _DIRECTORY_FIELDS = (
     "certificateNumber",
     "name",
@@ -70,7 +69,7 @@ _DIRECTORY_FIELDS = (
 """What a directory answer shows of a register entry: the public certification, no more."""
 
 
-def _conditional(
+def conditional(
     if_none_match: str | None,
     content: bytes,
     *,
@@ -88,19 +87,27 @@ def _conditional(
 
 
 def _served_list(served: ServedList, if_none_match: str | None) -> Response:
-    headers = {"ETag": served.etag, "Cache-Control": served.cache_control, **_CORS}
+    headers = {"ETag": served.etag, "Cache-Control": served.cache_control, **CORS}
     if not_modified(if_none_match, served.etag):
         return Response(status_code=304, headers=headers)
     return Response(served.body, media_type=served.media_type, headers=headers)
 
 
-def _payload(document: Document) -> dict[str, Any]:
+def document_payload(document: Document) -> dict[str, Any]:
     """The payload of a stored document (verified on intake, so only decoded here)."""
     return jws.parse_compact(document.body).payload
 
 
 def _subject(document: Document) -> Any:
-    return _payload(document).get("credentialSubject")
+    return document_payload(document).get("credentialSubject")
+
+
+def stored_document(registry: Registry, kind: DocumentKind, key: str) -> Document:
+    """The stored document of ``kind`` under ``key``, or the typed 404."""
+    document = registry.document(kind, key) if _KEY.fullmatch(key) else None
+    if document is None:
+        raise NotFound(f"no {kind.value} is published here")
+    return document
 
 
 def same_family_name(published: object, given: str) -> bool:
@@ -128,14 +135,14 @@ def _negotiated(
     everyone else (``Vary: Accept``)."""
     if pages.prefers_html(request.headers.get("accept")):
         reading = pages.page_language(request, language)
-        return _conditional(
+        return conditional(
             request.headers.get("if-none-match"),
             page(reading),
             media_type=pages.HTML_MEDIA_TYPE,
             cache_control=cache_control,
             headers=reading.headers,
         )
-    return _conditional(
+    return conditional(
         request.headers.get("if-none-match"),
         _json_bytes(value),
         media_type="application/json",
@@ -207,7 +214,7 @@ class _Answers:
         stored, payload = await self.lookup(certificate_number, family_name)
         entry = payload.get("credentialSubject") or {}
         body = {"entry": entry, "credential": stored, "validFrom": payload.get("validFrom")}
-        return _conditional(
+        return conditional(
             if_none_match,
             _json_bytes(body),
             media_type="application/json",
@@ -273,7 +280,7 @@ def _public_router(
             publisher=publisher,
             language=reading,
         )
-        return _conditional(
+        return conditional(
             request.headers.get("if-none-match"),
             page,
             media_type=pages.HTML_MEDIA_TYPE,
@@ -282,20 +289,17 @@ def _public_router(
         )
 
     def stored(kind: DocumentKind, key: str) -> Document:
-        document = registry.document(kind, key) if _KEY.fullmatch(key) else None
-        if document is None:
-            raise NotFound(f"no {kind.value} is published here")
-        return document
+        return stored_document(registry, kind, key)
 
     def keys_part(request: Request, part: str) -> Response:
-        value = _payload(stored(DocumentKind.ISSUER_KEYS, "issuer")).get(part)
+        value = document_payload(stored(DocumentKind.ISSUER_KEYS, "issuer")).get(part)
         content = _json_bytes(value)
-        return _conditional(
+        return conditional(
             request.headers.get("if-none-match"),
             content,
             media_type="application/json",
             cache_control="no-cache",
-            headers=_CORS,
+            headers=CORS,
         )
 
     @router.get("/.well-known/did.json", responses=documented.KEYS)
@@ -306,61 +310,18 @@ def _public_router(
     def jwks(request: Request) -> Response:
         return keys_part(request, "jwks")
 
-    @router.get(
-        "/statuslists/{list_id}", response_class=Response, responses=documented.TOKEN_STATUS_LIST
-    )
-    def token_status_list(list_id: str, request: Request) -> Response:
-        """The Token Status List token SD-JWT VCs cite (``application/statuslist+jwt``),
-        cacheable for its ``ttl``; its own ``exp`` and ``ttl`` come first (§8.2)."""
-        document = stored(DocumentKind.TOKEN_STATUS_LIST, list_id)
-        max_age = token_status_lists.ttl_seconds(_payload(document))
-        return _conditional(
-            request.headers.get("if-none-match"),
-            document.body.encode("utf-8"),
-            media_type=STATUS_LIST_MEDIA_TYPE,
-            cache_control=f"public, max-age={max_age}",
-            etag=document.etag,
-            headers=_CORS,
-        )
-
-    def wallet_issuer(request: Request, path: str) -> Response:
-        keys = registry.keys() if registry.document(DocumentKind.ISSUER_KEYS, "issuer") else None
-        if keys is None:
-            raise NotFound("no issuer keys are published here")
-        where, metadata = token_status_lists.issuer_metadata(keys)
-        if where != "/.well-known/jwt-vc-issuer" + path:
-            raise NotFound("the issuer's metadata is published under its own path")
-        return _conditional(
-            request.headers.get("if-none-match"),
-            _json_bytes(metadata),
-            media_type="application/json",
-            cache_control="no-cache",
-            headers=_CORS,
-        )
-
-    @router.get("/.well-known/jwt-vc-issuer", responses=documented.WALLET_ISSUER)
-    def jwt_vc_issuer(request: Request) -> Response:
-        """SD-JWT VC issuer metadata: ``issuer`` (the body's HTTPS URL, the ``iss`` of its
-        SD-JWT VCs) and ``jwks``, the keys of ``/.well-known/jwks.json``. An issuer URL with
-        a path has it after the well-known part (SD-JWT VC §4.1)."""
-        return wallet_issuer(request, "")
-
-    @router.get("/.well-known/jwt-vc-issuer/{path:path}", responses=documented.WALLET_ISSUER)
-    def jwt_vc_issuer_at(path: str, request: Request) -> Response:
-        return wallet_issuer(request, f"/{path}")
-
     @router.get("/audit/checkpoint", response_class=Response, responses=documented.AUDIT_CHECKPOINT)
     def audit_checkpoint(request: Request) -> Response:
         """How far the issuer's audit log went, signed by the issuer: a log whose end was
         cut afterwards no longer passes through it (``certreg audit verify``)."""
         document = stored(DocumentKind.AUDIT_CHECKPOINT, AUDIT_CHECKPOINT_KEY)
-        return _conditional(
+        return conditional(
             request.headers.get("if-none-match"),
             document.body.encode("utf-8"),
             media_type=AUDIT_CHECKPOINT_MEDIA_TYPE,
             cache_control="no-cache",
             etag=document.etag,
-            headers=_CORS,
+            headers=CORS,
         )
 
     @router.get("/status/{list_id}", response_class=Response, responses=documented.STATUS_LIST)
@@ -421,7 +382,7 @@ def _public_router(
                 publisher=public_pages.body_header(registry),
                 language=reading,
             )
-            return _conditional(
+            return conditional(
                 request.headers.get("if-none-match"),
                 page,
                 media_type=pages.HTML_MEDIA_TYPE,
@@ -432,7 +393,7 @@ def _public_router(
             "results": [_directory_entry(d) for d in answer.entries],
             "truncated": answer.truncated,
         }
-        return _conditional(
+        return conditional(
             request.headers.get("if-none-match"),
             _json_bytes(body),
             media_type="application/json",
