@@ -213,8 +213,10 @@ with the same header. Only a header whose kid and extensions pass is kept, so a 
 nothing to check but the algorithm, which depends on the caller's allow-list."""
 
 
-def _header(segment: str, algorithms: frozenset[str]) -> dict[str, Any]:
-    """The checked protected header, a copy the caller may keep."""
+def _header(segment: str, algorithms: frozenset[str], kid_required: bool) -> dict[str, Any]:
+    """The checked protected header, a copy the caller may keep. Without ``kid_required``,
+    a header may name its key otherwise (a key proof carries its ``jwk``); such a header is
+    not kept, so the cache holds only headers with a kid."""
     cached = _HEADERS.get(segment)
     if cached is not None:
         _check_alg(cached, algorithms)
@@ -227,10 +229,12 @@ def _header(segment: str, algorithms: frozenset[str]) -> dict[str, Any]:
         raise ParsingError("the protected header is not a JSON object", reason="malformed")
     _check_alg(header, algorithms)
     kid = header.get("kid")
-    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
-        raise ParsingError("the protected header needs a kid", reason="malformed")
     if "crit" in header or "b64" in header:
         raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")
+    if kid is None and not kid_required:
+        return header
+    if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
+        raise ParsingError("the protected header needs a kid", reason="malformed")
     if len(_HEADERS) >= _MAX_CACHED_HEADERS:
         _HEADERS.clear()
     _HEADERS[segment] = header
@@ -261,8 +265,11 @@ def parse_compact(
     *,
     max_bytes: int = MAX_COMPACT_BYTES,
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
+    kid_required: bool = True,
 ) -> CompactJws:
-    """Split and decode ``compact``; the header is checked, the signature is not."""
+    """Split and decode ``compact``; the header is checked, the signature is not. A header
+    without ``kid`` is refused unless ``kid_required`` is false (then the caller finds the
+    key some other way, and checks it)."""
     if not isinstance(compact, str):
         raise ParsingError("a compact JWS is a string", reason="malformed")
     if len(compact) > max_bytes:
@@ -283,7 +290,7 @@ def parse_compact(
         compact[first + 1 : second],
         compact[second + 1 :],
     )
-    header = _header(protected, algorithms)
+    header = _header(protected, algorithms, kid_required)
     payload_bytes = b64url_decode(body)
     signature = b64url_decode(signature_text)
     try:
