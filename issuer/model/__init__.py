@@ -141,6 +141,12 @@ from issuer.model.surveillance import (
     SurveillanceOutcome,
     SurveillanceState,
 )
+from issuer.model.wallet_offers import (
+    CredentialOffer,
+    OfferAccessToken,
+    OfferedBy,
+    ProofNonce,
+)
 
 __all__ = [
     "ACCEPTABLE_SCORE",
@@ -180,6 +186,7 @@ __all__ = [
     "ContactChannel",
     "Credential",
     "CredentialKind",
+    "CredentialOffer",
     "Decision",
     "DecisionAbout",
     "DecisionOutcome",
@@ -202,12 +209,15 @@ __all__ = [
     "MarkAgreement",
     "NoticeKind",
     "NoticeState",
+    "OfferAccessToken",
+    "OfferedBy",
     "OverdueSuspension",
     "Person",
     "PersonConfidential",
     "PersonNotice",
     "PreparedRoster",
     "PreparedRosterRow",
+    "ProofNonce",
     "ProposalClosing",
     "ProposalReason",
     "ProposedSuspension",

@@ -34,6 +34,7 @@ from issuer.store.schemes import SchemeReads, SchemeWrites
 from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
 from issuer.store.surveillance import SurveillanceReads, SurveillanceWrites
+from issuer.store.wallet_offers import OfferReads, OfferWrites
 
 __all__ = ["Reader", "Tx"]
 
@@ -63,6 +64,7 @@ class Reader(
     NoticeReads,
     HolderReads,
     CertificateDesignReads,
+    OfferReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -91,5 +93,6 @@ class Tx(
     NoticeWrites,
     HolderWrites,
     CertificateDesignWrites,
+    OfferWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""
