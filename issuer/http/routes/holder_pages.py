@@ -156,6 +156,14 @@ _CERTIFICATION = """{% extends "holder_base.html" %}
 <li><a href="{{ open_badges_url }}" download>Open Badges 3.0 file</a></li>
 {% endif %}
 </ul>
+{% if wallet_offer %}
+<h2>Add it to a digital wallet</h2>
+<p>Your wallet app receives your certificate, bound to a key only your wallet holds.</p>
+<form method="post" action="/holder/certifications/{{ number }}/wallet-offer">
+<input type="hidden" name="csrf" value="{{ csrf }}">
+<p><button type="submit">Add to a wallet</button></p>
+</form>
+{% endif %}
 <h2>Share it</h2>
 <p>Anyone can check your certificate at this address, which is the one in its QR code:</p>
 <p><a class="code" href="{{ share_url }}">{{ share_url }}</a></p>
@@ -206,6 +214,20 @@ body will acknowledge it by {{ acknowledge_by }} and decide it by {{ decide_by }
 {% endblock %}
 """
 
+_WALLET_OFFER = """{% extends "holder_base.html" %}
+{% block content %}
+<p class="crumbs"><a href="/holder/certifications/{{ number }}">Back to your certificate</a></p>
+<h1>Add your certificate to a wallet</h1>
+<p>Open your wallet app and scan this code. It works once, within {{ minutes }} minutes.</p>
+<figure class="qr">{{ qr }}</figure>
+<p>Is the wallet on this device? <a href="{{ link }}">Open the offer in your wallet</a>.</p>
+<h2>Your code</h2>
+<p>The wallet asks for this code. Do not show it to anyone else.</p>
+<p class="code" role="status"><strong>{{ tx_code }}</strong></p>
+<p>If you leave this page, make a new offer: this one is not shown again.</p>
+{% endblock %}
+"""
+
 _environment = Environment(
     loader=DictLoader(
         {
@@ -218,6 +240,7 @@ _environment = Environment(
             "holder_certification.html": _CERTIFICATION,
             "holder_appeal.html": _APPEAL,
             "holder_appeal_sent.html": _APPEAL_SENT,
+            "holder_wallet_offer.html": _WALLET_OFFER,
         }
     ),
     autoescape=True,
