@@ -233,7 +233,10 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         "The request could not be read (for example, a body that is not JSON).",
     ),
     "method-not-allowed": (405, "The route exists but not with this HTTP method."),
-    "certification-not-active": (409, "Only an active certification may receive a mark or be offered to a wallet."),
+    "certification-not-active": (
+        409,
+        "Only an active certification may receive a mark or be offered to a wallet.",
+    ),
     "no-mark": (409, "The scheme has no certification mark defined."),
     "mark-agreement-missing": (409, "The person has not agreed to the current mark rules (9.7)."),
     "no-change": (409, "The decision would leave the certification exactly as it is."),

@@ -234,7 +234,7 @@ class Settings(BaseSettings):
         default=30,
         ge=0,
         le=1_000_000,
-        description="requests to the wallet endpoints (offer, token, nonce, credential) per "
+        description="requests to the wallet endpoints (token, nonce, credential) per "
         "client and minute (0: off, for a deployment that limits in its proxy)",
     )
     oid4vci_burst: int = Field(default=10, ge=1, le=1_000_000)

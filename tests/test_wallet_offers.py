@@ -563,11 +563,9 @@ def test_a_withdrawn_certification_is_offered_no_more(wallet: Wallet) -> None:
     token = access_token(client, made)
     decider = member(office, "decider")
     office.ok("POST", f"/certifications/{number}/withdraw", decider, {"reason": "misconduct"})
+    proof = Holder().proof(nonce(client))
     before = snapshot(office.store)
-    oauth_error(
-        credential_request(client, token, Holder().proof(nonce(client))),
-        "credential_request_denied",
-    )
+    oauth_error(credential_request(client, token, proof), "credential_request_denied")
     refused = office.call(
         "POST", f"/certifications/{number}/credential-offers", member(office, "registrar")
     )

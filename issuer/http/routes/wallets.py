@@ -152,14 +152,12 @@ def authorization_server_metadata(services: ServicesDep) -> JSONResponse:
 
 
 # ── the flow ───────────────────────────────────────────────────────────────────────────
-@router.get(
-    "/oid4vci/offers/{token}",
-    dependencies=[Throttled],
-    responses=problem_responses(404, 429),
-)
+@router.get("/oid4vci/offers/{token}", responses=problem_responses(404))
 def credential_offer(token: str, services: ServicesDep) -> JSONResponse:
     """The credential offer a ``credential_offer_uri`` names (OpenID4VCI §4.1.3), while it
-    can be redeemed; 404 for one unknown, redeemed, expired or locked."""
+    can be redeemed; 404 for one unknown, redeemed, expired or locked. Not rate limited: its
+    token is 256 random bits, and the code it gives is useless without the transaction
+    code, which the token endpoint (rate limited, locking after a few tries) checks."""
     with services.tx() as tx:
         document = wallet_offers.offer_document(
             tx,
@@ -187,9 +185,12 @@ async def _form(request: Request) -> dict[str, str] | None:
     return {name: values[0] for name, values in fields.items()}
 
 
-_OAUTH_ERROR = {
-    "content": {
-        "application/json": {
+def _oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Errors answered in OAuth's form (``application/json``), declared beside the problem
+    form the app answers before routing (a NUL in the path, a body over the cap)."""
+    out = problem_responses(*statuses)
+    for response in out.values():
+        response["content"]["application/json"] = {
             "schema": {
                 "type": "object",
                 "required": ["error"],
@@ -199,27 +200,21 @@ _OAUTH_ERROR = {
                 },
             }
         }
-    },
-    "description": "refused, in OAuth's form (RFC 6749 §5.2; OpenID4VCI §8.3.1)",
-}
-_FORM_BODY: dict[str, Any] = {
-    "requestBody": {
-        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
-    }
-}
-_JSON_BODY: dict[str, Any] = {
-    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}
-}
+        response["description"] = "refused, in OAuth's form (RFC 6749 §5.2; OpenID4VCI §8.3.1)"
+    return out
 
 
 @router.post(
     "/oid4vci/token",
     dependencies=[Throttled],
-    responses={400: _OAUTH_ERROR, **problem_responses(413, 429)},
-    openapi_extra=_FORM_BODY,
+    responses={**_oauth_errors(400), **problem_responses(413, 429)},
 )
 async def token(request: Request, services: ServicesDep) -> JSONResponse:
-    """The token endpoint: a pre-authorized code and its ``tx_code`` for an access token."""
+    """The token endpoint: a pre-authorized code and its ``tx_code`` for an access token.
+
+    The body is a form (``application/x-www-form-urlencoded``): ``grant_type`` =
+    ``urn:ietf:params:oauth:grant-type:pre-authorized_code``, ``pre-authorized_code``,
+    ``tx_code``. Refusals are ``{"error", "error_description"}`` (docs/ERRORS.md)."""
     form = await _form(request)
     if form is None:
         return _refusal(
@@ -267,12 +262,15 @@ def nonce(services: ServicesDep) -> JSONResponse:
 @router.post(
     "/oid4vci/credential",
     dependencies=[Throttled],
-    responses={400: _OAUTH_ERROR, 401: _OAUTH_ERROR, **problem_responses(413, 429)},
-    openapi_extra=_JSON_BODY,
+    responses={**_oauth_errors(400, 401), **problem_responses(413, 429)},
 )
 async def credential(request: Request, services: ServicesDep) -> JSONResponse:
     """The credential endpoint (OpenID4VCI §8): with the access token and one key proof,
-    the credential bound to the proof's key."""
+    the credential bound to the proof's key.
+
+    The body is JSON: ``{"credential_configuration_id": …, "proofs": {"jwt": [proof]}}``;
+    the answer ``{"credentials": [{"credential": …}]}``. Refusals are ``{"error",
+    "error_description"}`` (docs/ERRORS.md)."""
     body = await request.body()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     parsed: object = None
