@@ -317,7 +317,8 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
 ) -> None:
     """A registrar makes a person's sign-in link; on a phone 360 pixels wide, without
     JavaScript, the person opens it, signs in, sees their certification, downloads the
-    printable certificate, and takes themselves out of the public directory, which the
+    printable certificate, offers it to a wallet (QR code, link and code on one screen), and
+    takes themselves out of the public directory, which the
     registry follows at once."""
     from playwright.sync_api import sync_playwright
 
@@ -374,6 +375,21 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
             assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+
+            page.get_by_role("button", name="Add to a wallet").click()
+            assert page.url == f"{server.base}/holder/certifications/{number}/wallet-offer"
+            offered = page.inner_text("main")
+            assert re.search(r"\b[0-9]{6}\b", offered), offered
+            assert page.locator("figure.qr svg").is_visible()
+            link = page.get_by_role("link", name="Open the offer in your wallet")
+            assert link.get_attribute("href", timeout=1000).startswith(  # type: ignore[union-attr]
+                "openid-credential-offer://?credential_offer_uri="
+            )
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+            page.get_by_role("link", name="Back to your certificate").click()
 
             page.get_by_role("link", name="Your certifications").first.click()
             page.get_by_role("button", name="Take me out of the directory").click()
