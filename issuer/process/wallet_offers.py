@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from issuer.errors import IssuerError, StateConflict
 from issuer.model import (
@@ -55,6 +56,7 @@ __all__ = [
     "MadeOffer",
     "OfferRules",
     "TokenIssued",
+    "WrongTxCode",
     "count_wrong_tx_code",
     "issue",
     "make_offer",
@@ -99,8 +101,6 @@ class MadeOffer:
 
     def deep_link(self, base_url: str) -> str:
         """The link a QR code carries (OpenID4VCI §4.1.3: by reference)."""
-        from urllib.parse import quote
-
         return "openid-credential-offer://?credential_offer_uri=" + quote(
             self.uri(base_url), safe=""
         )
@@ -245,6 +245,14 @@ def offer_id_of_code(code: str) -> str | None:
     return None if parts is None else parts[0]
 
 
+class WrongTxCode(WalletRefusal):
+    """A wrong transaction code for an offer: refused, and to be counted."""
+
+    def __init__(self, offer_id: str) -> None:
+        super().__init__("invalid_grant", "the transaction code is wrong")
+        self.offer_id = offer_id
+
+
 def redeem(
     tx: Tx,
     *,
@@ -254,8 +262,9 @@ def redeem(
     entropy: Entropy,
 ) -> TokenIssued:
     """The token endpoint: trade a pre-authorized code and its transaction code for an
-    access token. Raises :class:`WalletRefusal`; a wrong transaction code is
-    ``invalid_grant`` with ``counted`` set, for the caller to count."""
+    access token. Raises :class:`WalletRefusal`; a wrong transaction code raises its
+    subclass :class:`WrongTxCode` (``invalid_grant``), which the caller counts in a
+    transaction of its own, since this one is rolled back."""
     grant_type = form.get("grant_type")
     if grant_type is None:
         raise WalletRefusal("invalid_request", "grant_type is required")
@@ -300,14 +309,6 @@ def redeem(
         details={"offer_id": offer.id, "token_id": token.id},
     )
     return TokenIssued(access_token=f"{token.id}.{secret}", expires_in=rules.token_seconds)
-
-
-class WrongTxCode(WalletRefusal):
-    """A wrong transaction code for an offer: refused, and to be counted."""
-
-    def __init__(self, offer_id: str) -> None:
-        super().__init__("invalid_grant", "the transaction code is wrong")
-        self.offer_id = offer_id
 
 
 def count_wrong_tx_code(tx: Tx, *, offer_id: str, now: datetime, max_attempts: int) -> None:
