@@ -213,8 +213,8 @@ with the same header. Only a header whose kid and extensions pass is kept, so a 
 nothing to check but the algorithm, which depends on the caller's allow-list."""
 
 
-def _header(segment: str, algorithms: frozenset[str], kid_required: bool) -> dict[str, Any]:
-    """The checked protected header, a copy the caller may keep. Without ``kid_required``,
+def _header(segment: str, algorithms: frozenset[str], require_kid: bool) -> dict[str, Any]:
+    """The checked protected header, a copy the caller may keep. Without ``require_kid``,
     a header may name its key otherwise (a key proof carries its ``jwk``); such a header is
     not kept, so the cache holds only headers with a kid."""
     cached = _HEADERS.get(segment)
@@ -231,7 +231,7 @@ def _header(segment: str, algorithms: frozenset[str], kid_required: bool) -> dic
     kid = header.get("kid")
     if "crit" in header or "b64" in header:
         raise ParsingError("JWS extensions (crit, b64) are not supported", reason="malformed")
-    if kid is None and not kid_required:
+    if kid is None and not require_kid:
         return header
     if not isinstance(kid, str) or not kid or len(kid) > 500 or not _printable_utf8(kid):
         raise ParsingError("the protected header needs a kid", reason="malformed")
@@ -265,10 +265,10 @@ def parse_compact(
     *,
     max_bytes: int = MAX_COMPACT_BYTES,
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
-    kid_required: bool = True,
+    require_kid: bool = True,
 ) -> CompactJws:
     """Split and decode ``compact``; the header is checked, the signature is not. A header
-    without ``kid`` is refused unless ``kid_required`` is false (then the caller finds the
+    without ``kid`` is refused unless ``require_kid`` is false (then the caller finds the
     key some other way, and checks it)."""
     if not isinstance(compact, str):
         raise ParsingError("a compact JWS is a string", reason="malformed")
@@ -290,7 +290,7 @@ def parse_compact(
         compact[first + 1 : second],
         compact[second + 1 :],
     )
-    header = _header(protected, algorithms, kid_required)
+    header = _header(protected, algorithms, require_kid)
     payload_bytes = b64url_decode(body)
     signature = b64url_decode(signature_text)
     try:

@@ -109,7 +109,7 @@ def check_proof(proof: object, *, audience: str, now: datetime, max_age: int) ->
             proof,
             max_bytes=MAX_PROOF_CHARS,
             algorithms=frozenset(PROOF_ALGORITHMS),
-            kid_required=False,
+            require_kid=False,
         )
     except VerificationError as exc:
         raise _invalid(f"the proof is not a JWT signed with {', '.join(PROOF_ALGORITHMS)}") from exc
