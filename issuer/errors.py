@@ -235,7 +235,7 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
     "method-not-allowed": (405, "The route exists but not with this HTTP method."),
     "certification-not-active": (
         409,
-        "Only an active certification may receive a mark or an SD-JWT VC.",
+        "Only an active certification may receive a mark, an SD-JWT VC or a wallet offer.",
     ),
     "holder-key-private": (
         422,

@@ -202,6 +202,51 @@ class Settings(BaseSettings):
         description="sign-in links e-mailed to one person in an hour, however many are asked",
     )
 
+    oid4vci_offer_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=24 * 60,
+        description="minutes a credential offer to a wallet (OpenID4VCI) can be redeemed, once",
+    )
+    oid4vci_tx_code_length: int = Field(
+        default=6,
+        ge=4,
+        le=10,
+        description="digits of the transaction code shown beside a wallet offer",
+    )
+    oid4vci_tx_code_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="wrong transaction codes after which a wallet offer is locked",
+    )
+    oid4vci_token_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="seconds the access token of a redeemed wallet offer works (once)",
+    )
+    oid4vci_nonce_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="seconds a c_nonce from the nonce endpoint works (once) in a key proof",
+    )
+    oid4vci_proof_max_age_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="how old (its iat) a wallet's key proof may be",
+    )
+    oid4vci_per_minute: int = Field(
+        default=30,
+        ge=0,
+        le=1_000_000,
+        description="requests to the wallet endpoints (token, nonce, credential) per "
+        "client and minute (0: off, for a deployment that limits in its proxy)",
+    )
+    oid4vci_burst: int = Field(default=10, ge=1, le=1_000_000)
+
     @model_validator(mode="after")
     def _secrets_outside_demo(self) -> Settings:
         passphrase = self.key_passphrase

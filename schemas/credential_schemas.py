@@ -28,6 +28,7 @@ __all__ = [
     "CERTIFICATION_CREDENTIAL_V1",
     "CERTIFICATION_CREDENTIAL_V2",
     "CERTIFICATION_CREDENTIAL_V3",
+    "CERTIFICATION_CREDENTIAL_V4",
     "CERTIFICATION_MARK_CREDENTIAL_V1",
     "CERTIFICATION_MARK_CREDENTIAL_V2",
     "CERTIFICATION_MARK_CREDENTIAL_V3",
@@ -74,6 +75,11 @@ SCHEME_INFORMATION_V3 = "scheme-information-v3"
 ``originalCertificationDate`` (the day the person was first certified, which a
 recertification keeps) to the certificate, the mark and the register entry, and the
 recertification window and accepted evidence to the scheme information."""
+CERTIFICATION_CREDENTIAL_V4 = "certification-credential-v4"
+"""Version 3 of the certificate with an optional ``credentialSubject.id``, the holder's key as
+a ``did:jwk`` DID: the copy of a certificate a wallet receives through OpenID for Verifiable
+Credential Issuance is bound to a key the wallet holds, so a presentation can be checked
+against it. Same context (:data:`CONTEXT_V3`), same fields otherwise."""
 STATUS_LIST_CREDENTIAL_V1 = "status-list-credential-v1"
 ISSUER_KEYS_V1 = "issuer-keys-v1"
 AUDIT_CHECKPOINT_V1 = "audit-checkpoint-v1"
@@ -97,6 +103,7 @@ SCHEMA_NAMES = frozenset(
         CERTIFICATION_MARK_CREDENTIAL_V3,
         REGISTER_ENTRY_V3,
         SCHEME_INFORMATION_V3,
+        CERTIFICATION_CREDENTIAL_V4,
         STATUS_LIST_CREDENTIAL_V1,
         ISSUER_KEYS_V1,
         AUDIT_CHECKPOINT_V1,

@@ -368,9 +368,10 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
 ) -> None:
     """A registrar makes a person's sign-in link; on a phone 360 pixels wide, without
     JavaScript, the person opens it, signs in, sees their certification, switches the pages
-    to German with the keyboard alone, downloads the printable certificate, and takes
-    themselves out of the public directory, which the registry follows at once. Every page
-    passes axe-core's WCAG 2.2 AA rules, in English and in German."""
+    to German with the keyboard alone, downloads the printable certificate, offers it to a
+    wallet (QR code, link and code on one screen), and takes themselves out of the public
+    directory, which the registry follows at once. Every page passes axe-core's WCAG 2.2 AA
+    rules, in English and in German."""
     from playwright.sync_api import sync_playwright
 
     axe = _axe_source()
@@ -451,6 +452,23 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
             _accessible(
                 browser, context.storage_state(), f"{server.base}/holder/appeals/new?lang=de", axe
             )
+
+            page.get_by_role("button", name="Zu einer Wallet hinzufügen").click()
+            assert page.url == (
+                f"{server.base}/holder/certifications/{number}/wallet-offer?lang=de"
+            )
+            offered = page.inner_text("main")
+            assert re.search(r"\b[0-9]{6}\b", offered), offered
+            assert page.locator("figure.qr svg").is_visible()
+            link = page.get_by_role("link", name="Angebot in Ihrer Wallet öffnen")
+            assert link.get_attribute("href", timeout=1000).startswith(  # type: ignore[union-attr]
+                "openid-credential-offer://?credential_offer_uri="
+            )
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1] == WIDTH, f"horizontal scroll: {widths}"
+            page.get_by_role("link", name="Zurück zu Ihrem Zertifikat").click()
 
             page.get_by_role("link", name="Ihre Zertifizierungen").first.click()
             page.get_by_role("button", name="Mich aus dem Verzeichnis entfernen").click()

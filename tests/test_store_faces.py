@@ -119,6 +119,14 @@ WRITES = {
     "lock_public_intake",
     "set_directory_consent",
     "use_sign_in_link",
+    "insert_credential_offer",
+    "redeem_credential_offer",
+    "count_wrong_tx_code",
+    "insert_offer_access_token",
+    "use_offer_access_token",
+    "insert_proof_nonce",
+    "use_proof_nonce",
+    "forget_proof_nonces",
 }
 """Every method of :class:`Tx` that inserts, updates or locks rows: the ones a
 :class:`Reader` lacks. A method moves in or out of this set on purpose, never by accident."""

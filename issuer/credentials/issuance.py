@@ -40,7 +40,15 @@ from schemas.credential_schemas import (
 )
 from schemas.publication import DocumentKind, digest_sri
 
-__all__ = ["IssuanceContext", "current_certificate", "issue_certificate", "issue_mark", "sri"]
+__all__ = [
+    "VC_JWT_HEADER",
+    "IssuanceContext",
+    "current_certificate",
+    "issue_certificate",
+    "issue_mark",
+    "sign_document",
+    "sri",
+]
 
 VC_JWT_HEADER = {"typ": "vc+jwt", "cty": "vc"}
 
@@ -59,9 +67,11 @@ def sri(data: bytes) -> str:
     return digest_sri(data)
 
 
-def _sign(
+def sign_document(
     tx: Tx, context: IssuanceContext, schema: str, credential: dict[str, Any], now: datetime
 ) -> tuple[str, str]:
+    """Validate ``credential`` against ``schema`` (``credential-invalid`` if it breaks it),
+    then sign it as ``vc+jwt`` with the active key: the ``kid`` and the compact JWS."""
     try:
         validate(schema, credential)
     except SchemaViolation as exc:
@@ -121,7 +131,7 @@ def issue_certificate(
         suspension=slots[StatusPurpose.SUSPENSION],
         issued_on=now.date(),
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_CREDENTIAL_V3, document, now)
+    kid, jws = sign_document(tx, context, CERTIFICATION_CREDENTIAL_V3, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,
@@ -226,7 +236,7 @@ def issue_mark(
         suspension=certificate.suspension,
         issued_on=now.date(),
     )
-    kid, jws = _sign(tx, context, CERTIFICATION_MARK_CREDENTIAL_V3, document, now)
+    kid, jws = sign_document(tx, context, CERTIFICATION_MARK_CREDENTIAL_V3, document, now)
     credential = Credential(
         id=credential_id,
         certification_id=certification.id,

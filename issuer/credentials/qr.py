@@ -119,12 +119,13 @@ def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(module) for module in row) for row in _make(text).matrix)
 
 
-def qr_svg(text: str) -> bytes:
+def qr_svg(text: str, *, title: str = SVG_TITLE) -> bytes:
     """A standalone SVG document (UTF-8, with XML declaration) of the QR code of ``text``.
 
     Width and height are in millimetres (:data:`SVG_MODULE_MM` per module), so the code prints
     at a known physical size; the ``<title>`` names it as the verification QR code and the
     ``<desc>`` carries the encoded text, for screen readers and for people who cannot scan.
+    Another ``title`` names a code that is not a verification code (a wallet offer's).
     """
     buffer = io.BytesIO()
     _make(text).save(
@@ -135,7 +136,7 @@ def qr_svg(text: str) -> bytes:
         border=QUIET_ZONE,
         xmldecl=True,
         svgns=True,
-        title=SVG_TITLE,
+        title=title,
         desc=text,
         encoding="utf-8",
     )

@@ -33,6 +33,7 @@ from issuer.http.routes import (
     holder,
     holder_session,
     holder_sign_in,
+    holder_wallet,
     lifecycle,
     management,
     notices,
@@ -46,6 +47,7 @@ from issuer.http.routes import (
     staff,
     surveillance,
     wallet,
+    wallets,
 )
 from issuer.process.compromise import reissue_job
 from issuer.process.due import DUE_JOBS, BackgroundDueJobs
@@ -455,6 +457,7 @@ def create_app(
     ):
         api.include_router(module.router)
     api.include_router(holder_sign_in.api_router)
+    api.include_router(wallets.api_router)
     app.include_router(api)
     app.include_router(_problems_router())
     app.include_router(regulator.router)
@@ -462,6 +465,9 @@ def create_app(
     app.state.complaint_intake = public_complaints.complaint_limit(app.state.services)
     app.include_router(holder_sign_in.router)
     app.include_router(holder.router)
+    app.include_router(holder_wallet.router)
+    app.include_router(wallets.router)
+    app.state.wallet_limit = wallets.wallet_limit(app.state.services)
     app.state.holder_intake = holder_session.sign_in_limit(app.state.services)
     holder_sign_in.hide_links_from_access_log()  # a working link never reaches a log line
     _install_error_handlers(app)

@@ -143,6 +143,12 @@ from issuer.model.surveillance import (
     SurveillanceState,
 )
 from issuer.model.wallet import SdJwtVc, TokenSlot, TokenStatusList
+from issuer.model.wallet_offers import (
+    CredentialOffer,
+    OfferAccessToken,
+    OfferedBy,
+    ProofNonce,
+)
 
 __all__ = [
     "ACCEPTABLE_SCORE",
@@ -182,6 +188,7 @@ __all__ = [
     "ContactChannel",
     "Credential",
     "CredentialKind",
+    "CredentialOffer",
     "Decision",
     "DecisionAbout",
     "DecisionOutcome",
@@ -204,12 +211,15 @@ __all__ = [
     "MarkAgreement",
     "NoticeKind",
     "NoticeState",
+    "OfferAccessToken",
+    "OfferedBy",
     "OverdueSuspension",
     "Person",
     "PersonConfidential",
     "PersonNotice",
     "PreparedRoster",
     "PreparedRosterRow",
+    "ProofNonce",
     "ProposalClosing",
     "ProposalReason",
     "ProposedSuspension",

@@ -1063,3 +1063,47 @@ class CertificateDesignRow(Base):
     accreditation_mark_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CredentialOfferRow(Base):
+    """A single-use credential offer to a wallet (OpenID4VCI): digests of its secrets only.
+    ``redeemed_at`` is set by the one token request that counts (a conditional update);
+    ``failed_attempts`` counts wrong transaction codes."""
+
+    __tablename__ = "credential_offers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    certification_id: Mapped[str] = mapped_column(ForeignKey("certifications.id"), index=True)
+    configuration_id: Mapped[str] = mapped_column(String(64))
+    uri_digest: Mapped[str] = mapped_column(String(64))
+    code_digest: Mapped[str] = mapped_column(String(64))
+    tx_code_digest: Mapped[str] = mapped_column(String(64))
+    tx_code_length: Mapped[int] = mapped_column(Integer)
+    offered_by: Mapped[str] = mapped_column(String(10))
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class OfferAccessTokenRow(Base):
+    """The access token a redeemed offer gave, by the digest of its secret; ``used_at`` is
+    set by the credential request that received the credential."""
+
+    __tablename__ = "credential_offer_tokens"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("credential_offers.id"), unique=True)
+    token_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProofNonceRow(Base):
+    """A ``c_nonce`` by its digest; ``used_at`` is set by the credential request it proves."""
+
+    __tablename__ = "proof_nonces"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -35,6 +35,7 @@ from issuer.store.staff import StaffReads, StaffWrites
 from issuer.store.status import StatusReads, StatusWrites
 from issuer.store.surveillance import SurveillanceReads, SurveillanceWrites
 from issuer.store.token_status import TokenStatusReads, TokenStatusWrites
+from issuer.store.wallet_offers import OfferReads, OfferWrites
 
 __all__ = ["Reader", "Tx"]
 
@@ -65,6 +66,7 @@ class Reader(
     NoticeReads,
     HolderReads,
     CertificateDesignReads,
+    OfferReads,
 ):
     """The operations that only read, for a unit of work that must not write. Returns model
     values, never rows."""
@@ -94,5 +96,6 @@ class Tx(
     NoticeWrites,
     HolderWrites,
     CertificateDesignWrites,
+    OfferWrites,
 ):
     """The operations available inside one transaction. Returns model values, never rows."""

@@ -25,6 +25,13 @@ from schemas.publication import DocumentKind
 from tests.backoffice import BackOffice, grant, member
 from tests.test_credentials import SVG_MARK
 from tests.test_registry_e2e import _publish, public  # noqa: F401 (fixture)
+from tests.test_wallet_offers import (
+    Holder,
+    access_token,
+    credential_request,
+    nonce,
+    staff_offer,
+)
 
 
 def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -154,6 +161,14 @@ def test_agrees_on_every_mutation_of_what_the_issuer_publishes(
                 continue  # a keys document is not a credential; its schema covers the payload
             _assert_agreement(name, payload)
             checked.add(name)
+    # A wallet's holder-bound copy of the certificate is not published: it is what the
+    # credential endpoint answers (certification-credential-v4).
+    token = access_token(client, staff_offer(office, number))
+    answer = credential_request(client, token, Holder().proof(nonce(client)))
+    _assert_agreement(
+        "certification-credential-v4", _payload(answer.json()["credentials"][0]["credential"])
+    )
+    checked.add("certification-credential-v4")
     # The version 1 schemas are no longer published to (their documents were signed before
     # context version 2); test_agrees_on_arbitrary_json still covers them.
     assert checked == SCHEMA_NAMES - {"issuer-keys-v1"} - LEGACY

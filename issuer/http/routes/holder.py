@@ -151,6 +151,8 @@ def certification(number: str, request: Request, services: ServicesDep) -> Respo
             linkedin_url=linkedin_url(
                 found, scheme=scheme, body_name=settings.body_name, share_url=share_url
             ),
+            wallet_offer=found.status is CertificationStatus.ACTIVE and credential_id is not None,
+            csrf=holder.csrf,
             open_badges_url=(
                 f"/holder/certifications/{found.certificate_number}/openbadge.jwt"
                 if found.status in _BADGE_STANDINGS and credential_id is not None

@@ -36,7 +36,7 @@ from issuer.http.routes.holder_session import (
     language_of,
     problem_page,
 )
-from issuer.process import holders
+from issuer.process import holders, wallet_offers
 from issuer.process.auth import Actor
 from issuer.store import Tx
 from schemas.openapi import problem_responses
@@ -49,19 +49,26 @@ api_router = APIRouter(tags=["persons"])
 Clerk = Annotated[Actor, allow(*REGISTRY_CLERKS)]
 
 
+_SECRET_PATHS = (holders.LINK_PATH, wallet_offers.OFFER_PATH)
+"""Paths followed by a secret: a sign-in link's, and a wallet offer's URI."""
+
+
+def _redacted(text: str) -> str:
+    for path in _SECRET_PATHS:
+        if text.startswith(path):
+            return f"{path}…"
+    return text
+
+
 class LinkRedaction(logging.Filter):
-    """Takes the token out of a sign-in link's path in an access log line, so the server's
-    log never holds a link that works: ``/holder/link/…`` is logged instead."""
+    """Takes the token out of a sign-in link's path (and a wallet offer's URI) in an access
+    log line, so the server's log never holds a link that works: ``/holder/link/…`` is
+    logged instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple):
-            record.args = tuple(
-                f"{holders.LINK_PATH}…"
-                if isinstance(a, str) and a.startswith(holders.LINK_PATH)
-                else a
-                for a in args
-            )
+            record.args = tuple(_redacted(a) if isinstance(a, str) else a for a in args)
         return True
 
 

@@ -10,7 +10,7 @@ Backfill: none. Existing scheme versions have no translation, and their certific
 the body's own words in every language, as they did before.
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2027-01-25
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
