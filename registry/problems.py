@@ -6,7 +6,8 @@ allowed); an unexpected one is a bare 500 without internals, and is logged. The 
 and the fast paths (:mod:`registry.http`) answer a refusal the same way.
 
 A person's browser (a ``GET`` whose ``Accept`` prefers HTML) gets the refusal of a register
-lookup or a directory search, or of any page for going too fast, as a page in words instead
+lookup or a directory search, of any page for going too fast, or of an address no route
+serves, as a page in words instead
 (:func:`registry.public_pages.error_page`), in the reader's language, with the same status;
 every refusal says ``Vary: Accept``, since the same address answers both (and a page
 ``Vary: Accept, Accept-Language``).
@@ -104,6 +105,15 @@ def _install_error_handlers(app: FastAPI, *, language: str = DEFAULT_LANGUAGE) -
 
     @app.exception_handler(HTTPException)
     def _http(request: Request, exc: HTTPException) -> Response:
+        if (
+            exc.status_code == 404
+            and request.method == "GET"
+            and pages.prefers_html(request.headers.get("accept"))
+        ):
+            # An address no route serves, opened in a browser: a page in words.
+            return public_pages.error_page(
+                request, kind="not-found", status=404, default_language=language
+            )
         status = exc.status_code if exc.status_code in _STATUS_KINDS else 400
         detail = exc.detail if isinstance(exc.detail, str) else None
         headers = dict(exc.headers) if exc.headers else None

@@ -406,3 +406,26 @@ def test_an_expired_certification_in_german(world: World, way: str) -> None:  # 
     entry = world.public.get(f"/register/{number}", **_ask("es", way, {"family_name": "Moreau"}))
     text = _page(entry, "es")
     assert _standing(text) == "expired: Caducada"
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "There is no page at this address"),
+        ("de", "Unter dieser Adresse gibt es keine Seite"),
+        ("es", "No hay ninguna página en esta dirección"),
+    ],
+)
+def test_an_address_nothing_serves(client: TestClient, way: str, language: str, words: str) -> None:
+    """A browser that opens an address no route serves gets a page in words, in its language,
+    with a way back; a program still gets the problem+json it always got."""
+    text = _page(client.get("/certificates/no-such-page", **_ask(language, way)), language, 404)
+    assert words in text
+    assert 'href="/' in text
+    program = client.get("/certificates/no-such-page", headers={"Accept": "application/json"})
+    assert program.status_code == 404
+    assert program.headers["content-type"] == "application/problem+json"
+    assert program.json()["type"].endswith("/problems/not-found")
+    posted = client.post("/certificates/no-such-page", headers={"Accept": BROWSER})
+    assert posted.headers["content-type"] == "application/problem+json"
