@@ -35,7 +35,6 @@ from registry.verification_render import BANNERS, human_date, human_instant, sta
 from schemas.openapi import HTML_MEDIA_TYPE as HTML_DOCUMENTED
 from schemas.openapi import negotiated_response
 from verifier.errors import CryptographicSecurityError, Verdict, VerificationError
-from verifier.http import RequestProblem
 from verifier.presentation_http import MAX_PRESENTATION_BODY_BYTES
 from verifier.presentations import (
     Binding,
@@ -44,6 +43,7 @@ from verifier.presentations import (
     PresentationVerifier,
 )
 from verifier.presented import read_presented, verify_presented
+from verifier.requests import RequestProblem
 
 __all__ = ["MAX_FORM_BYTES", "presentation_page_router"]
 

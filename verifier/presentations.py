@@ -59,7 +59,6 @@ from verifier.errors import (
     Verdict,
     VerificationError,
 )
-from verifier.http import RequestProblem, unwrap_credential
 from verifier.keys import KeySource
 from verifier.presentation_result import (
     Binding,
@@ -67,6 +66,7 @@ from verifier.presentation_result import (
     PresentationReport,
     overall_verdict,
 )
+from verifier.requests import RequestProblem, unwrap_credential
 from verifier.result import Report
 
 __all__ = [

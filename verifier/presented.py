@@ -14,7 +14,7 @@ format not accepted here (``unsupported-presentation-format``) until its verifie
 in as one more branch, with the same expected nonce and audience. A presentation in plain
 JSON that nothing signs is a verification *result* (``CRYPTOGRAPHIC_SECURITY_ERROR``,
 ``unsecured``), as it is for a credential; anything else is a request problem
-(:class:`verifier.http.RequestProblem`).
+(:class:`verifier.requests.RequestProblem`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from verifier.errors import CryptographicSecurityError
-from verifier.http import RequestProblem, _base64_jws
 from verifier.presentations import PresentationReport, PresentationVerifier
+from verifier.requests import RequestProblem, base64_jws
 
 __all__ = ["PresentationFormat", "Presented", "read_presented", "verify_presented"]
 
@@ -61,7 +61,7 @@ def read_presented(value: object) -> Presented:
     """The format and text of what was presented; see the module for the accepted forms.
 
     Raises :class:`~verifier.errors.CryptographicSecurityError` (``unsecured``) for a plain
-    JSON presentation, and :class:`~verifier.http.RequestProblem` for anything that is not
+    JSON presentation, and :class:`~verifier.requests.RequestProblem` for anything that is not
     a presentation in a form read here.
     """
     if isinstance(value, str):
@@ -113,7 +113,7 @@ def _data_url(url: str) -> Presented:
             "unsupported-presentation-format",
             f"presentations of media type {media[:60]!r} are not verified here",
         )
-    return Presented(known, _base64_jws(data) if encoded else data)
+    return Presented(known, base64_jws(data) if encoded else data)
 
 
 def verify_presented(
@@ -125,7 +125,7 @@ def verify_presented(
     now: datetime,
 ) -> PresentationReport:
     """Verify ``presented`` with the verifier of its format, against the expected nonce and
-    audience; a format with no verifier here is a :class:`~verifier.http.RequestProblem`."""
+    audience; a format with no verifier here is a :class:`~verifier.requests.RequestProblem`."""
     if presented.presentation_format is PresentationFormat.VP_JWT:
         return presentations.check(presented.text, nonce=nonce, audience=audience, now=now)
     # SD-JWT VC presentations (key binding JWT over the same nonce and audience) plug in here.

@@ -95,7 +95,7 @@ def _token(text: str) -> str:
     Raises :class:`verifier.VerificationError` for input that is an answer in itself: a plain
     JSON credential that nothing secures, or a base64 ``data:`` URL that does not decode.
     """
-    from verifier.http import RequestProblem, unwrap_credential
+    from verifier.requests import RequestProblem, unwrap_credential
 
     stripped = text.strip()
     try:

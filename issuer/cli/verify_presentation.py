@@ -78,10 +78,10 @@ def verify_presentation(
     from datetime import UTC, datetime
 
     from verifier.errors import VerificationError
-    from verifier.http import RequestProblem
     from verifier.presentation_result import PresentationReport
     from verifier.presentations import PresentationVerifier
     from verifier.presented import read_presented, verify_presented
+    from verifier.requests import RequestProblem
 
     if not nonce or not audience:
         _usage(
