@@ -374,7 +374,14 @@ def verify(
     signature, untrusted issuer, a plain JSON credential that nothing signs, not a
     credential…); 2 could not decide (status or keys unreachable) or a usage error (such as
     an unreadable bundle)."""
-    from verifier import HttpFetcher, HttpKeys, Report, VerificationError, http_verifier
+    from verifier import (
+        HttpFetcher,
+        HttpKeys,
+        Report,
+        VerificationError,
+        http_sd_jwt_verifier,
+        http_verifier,
+    )
 
     http_hosts = list(unsafe_allow_http or [])
     text = _read_input(credential)
@@ -395,7 +402,12 @@ def verify(
         now = datetime.now(UTC)
         if presentation:
             held = vp.verify_presentation(
-                text, nonce=nonce, audience=audience, credentials=verifier, holder_keys=None
+                text,
+                nonce=nonce,
+                audience=audience,
+                credentials=verifier,
+                holder_keys=None,
+                sd_jwt=vp.offline_sd_jwt_verifier(verifier, bundle),
             )
             vp.answer(held, warnings, json_output=json_output, print_summary=_print_summary)
         report = _aged(verifier.check(token, now=now), bundle, now, max_age_hours)
@@ -412,7 +424,12 @@ def verify(
             if presentation:
                 holders = HttpKeys(policy, fetcher, relationship="authentication")
                 held = vp.verify_presentation(
-                    text, nonce=nonce, audience=audience, credentials=online, holder_keys=holders
+                    text,
+                    nonce=nonce,
+                    audience=audience,
+                    credentials=online,
+                    holder_keys=holders,
+                    sd_jwt=http_sd_jwt_verifier(policy, fetcher=fetcher, seen_lists=seen),
                 )
             else:
                 report = online.check(token, now=datetime.now(UTC))
@@ -439,7 +456,8 @@ def _answer(report: Report, warnings: list[str], *, json_output: bool) -> NoRetu
 
 
 def _bundle_from(registry: Registry, created_at: datetime) -> Bundle:
-    """The registry's keys and signed status lists, as an offline bundle."""
+    """The registry's keys and signed status lists (Bitstring and Token Status Lists), as an
+    offline bundle."""
     from registry import RegistryError, jws
     from schemas.publication import DocumentKind
     from verifier import Bundle
@@ -456,7 +474,17 @@ def _bundle_from(registry: Registry, created_at: datetime) -> Bundle:
         url = jws.parse_compact(document.body).payload.get("id")
         if isinstance(url, str):
             lists[url] = document.body
-    return Bundle(created_at=created_at, did_documents={did: keys.did_document}, status_lists=lists)
+    tokens: dict[str, str] = {}
+    for document in registry.documents(DocumentKind.TOKEN_STATUS_LIST):
+        uri = jws.parse_compact(document.body).payload.get("sub")
+        if isinstance(uri, str):
+            tokens[uri] = document.body
+    return Bundle(
+        created_at=created_at,
+        did_documents={did: keys.did_document},
+        status_lists=lists,
+        token_status_lists=tokens,
+    )
 
 
 def export_bundle(
@@ -496,5 +524,6 @@ def export_bundle(
         _usage(f"cannot write {file}: {exc.strerror or exc}")
     typer.echo(
         f"bundle written to {file}: {len(bundle.did_documents)} issuer, "
-        f"{len(bundle.status_lists)} status lists, created {bundle.to_json()['createdAt']}"
+        f"{len(bundle.status_lists)} status lists, {len(bundle.token_status_lists)} token "
+        f"status lists, created {bundle.to_json()['createdAt']}"
     )
