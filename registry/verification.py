@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ from registry.intake import Registry, read_issuer_keys
 from schemas.publication import DocumentKind
 from verifier import jws as verifier_jws
 from verifier.core import Verifier
+from verifier.did_web import did_web_url
 from verifier.errors import KeyRetrievalError, StatusRetrievalError, VerificationError
 from verifier.fetch import Fetched
 from verifier.jwt_vc_issuer import DidWebAliasKeys
@@ -275,12 +277,19 @@ class RegistryVerification:
         issuer whose keys are stored now (by its DID, or the HTTPS base URL it serves)."""
         verifier = self.verifier()  # the same policy, rebuilt when the stored issuer changes
         did = self.keys.did()
+        policy = verifier.policy
+        if did is not None and did.startswith("did:web:"):
+            # The body on plain HTTP (a deployment without TLS, such as the demo) writes an
+            # http:// iss: the same host and keys as its did:web, which did:web cannot say.
+            url = "http://" + did_web_url(did).removeprefix("https://")
+            url = url.removesuffix("/.well-known/did.json").removesuffix("/did.json")
+            policy = replace(policy, trusted_issuers=policy.trusted_issuers | {url})
         with self._lock:
             if self._sd_jwt_verifier is None or self._sd_jwt_verifier[0] != did:
                 self._sd_jwt_verifier = (
                     did,
                     SdJwtVcVerifier(
-                        policy=verifier.policy,
+                        policy=policy,
                         keys=RegistrySdJwtKeys(self.keys),
                         status=self.token_status,
                         seen_lists=verifier.seen_lists,

@@ -7,14 +7,23 @@ made for another request is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from issuer.credentials.keys import KeyRing
+from issuer.http.app import create_app
+from issuer.publication import outbox
+from issuer.settings import Settings
+from issuer.store import Store
+from registry import Registry, RegistryStore
 from registry.disclosed_claims import CERTIFICATION_CLAIMS, CERTIFICATION_VCT_PATH
 from schemas import sd_jwt
-from tests.backoffice import BackOffice, grant, member
-from tests.conftest import FrozenClock
+from tests.backoffice import BackOffice, enrol_office, grant, member
+from tests.conftest import PASSPHRASE, FrozenClock, SeededEntropy
 from tests.test_sd_jwt_vc import _issue, _publish, public
 from tests.verifier.sd_jwt_tokens import kb_jwt
 from tests.verifier.tokens import IssuerKey
@@ -186,3 +195,50 @@ def test_a_presentation_made_for_another_request_is_refused(
     late = _verify_presentation(client, presentation)
     assert late["verdict"] == "invalid"
     assert late["problemDetails"][0]["type"] == "/problems/presentation-expired"
+
+
+@pytest.fixture
+def plain_http(
+    tmp_path: Path,
+    store: Store,
+    registry_store: RegistryStore,
+    clock: FrozenClock,
+    entropy: SeededEntropy,
+    keyring: KeyRing,
+) -> Iterator[tuple[BackOffice, TestClient]]:
+    """A body served over plain HTTP (as the demo is): its SD-JWT VCs say ``http://``."""
+    settings = Settings(
+        data_dir=tmp_path,
+        base_url="http://127.0.0.1:8000",
+        body_name="Example Welding Certification Body",
+        key_passphrase=PASSPHRASE,
+    )
+    app = create_app(
+        settings,
+        store=store,
+        clock=clock,
+        entropy=entropy,
+        keyring=keyring,
+        registry=Registry(registry_store),
+        publish_interval=None,
+    )
+    with store.transaction() as tx:
+        outbox.enqueue_keys(tx, clock())
+    with TestClient(app) as client:
+        yield (
+            enrol_office(BackOffice(client=client, store=store, clock=clock, entropy=entropy)),
+            client,
+        )
+
+
+def test_a_body_on_plain_http_is_its_own_issuer_for_wallets(
+    plain_http: tuple[BackOffice, TestClient], clock: FrozenClock
+) -> None:
+    office, client = plain_http
+    _, issued, holder = wallet_credential(office, client)
+    # SD-JWT VC §4: the metadata's issuer is the iss, scheme and all; did:web says https.
+    assert client.get("/.well-known/jwt-vc-issuer").json()["issuer"] == "http://127.0.0.1:8000"
+    answer = _verify_presentation(client, wallet_present(issued, holder, clock))
+    assert answer["verdict"] == "valid", answer["credentialResults"]
+    assert answer["credentialResults"][0]["issuer"] == "http://127.0.0.1:8000"
+    assert _verify_credential(client, issued)["verdict"] == "valid"

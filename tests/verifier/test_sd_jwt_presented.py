@@ -17,6 +17,7 @@ from verifier.presentation_result import PresentationReport
 from verifier.presentations import PresentationVerifier
 from verifier.presented import read_presented, verify_presented
 from verifier.requests import RequestProblem
+from verifier.sd_jwt_vc import trusted
 
 
 def _presentations(issuer: SdJwtIssuer, *, sd_jwt: bool = True) -> PresentationVerifier:
@@ -129,3 +130,12 @@ def test_an_empty_nonce_is_a_programming_error() -> None:
     issuer = SdJwtIssuer()
     with pytest.raises(ValueError, match="nonce and audience"):
         _verify(issuer, issuer.present(issuer.issue(), nonce=""), nonce="")
+
+
+def test_a_plain_http_issuer_is_trusted_only_on_a_host_allowed_over_http() -> None:
+    issuer = "http://127.0.0.1:8000"
+    assert not trusted(TrustPolicy.trusting(issuer), issuer)
+    allowed = TrustPolicy.trusting(issuer, unsafe_http_hosts=frozenset({"127.0.0.1"}))
+    assert trusted(allowed, issuer)
+    assert not trusted(allowed, "http://127.0.0.2:8000")
+    assert trusted(TrustPolicy.trusting("https://certs.example"), "https://certs.example")
