@@ -7,6 +7,8 @@ made for another request is refused."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from issuer.settings import Settings
 from issuer.store import Store
 from registry import Registry, RegistryStore
 from registry.disclosed_claims import CERTIFICATION_CLAIMS, CERTIFICATION_VCT_PATH
+from registry.verification import RegistryTokenStatusLists
 from schemas import sd_jwt
 from tests.backoffice import BackOffice, enrol_office, grant, member
 from tests.conftest import PASSPHRASE, FrozenClock, SeededEntropy
@@ -28,6 +31,7 @@ from tests.test_sd_jwt_vc import _issue, _publish, public
 from tests.verifier.sd_jwt_tokens import kb_jwt
 from tests.verifier.tokens import IssuerKey
 from verifier.did_jwk import did_jwk_for
+from verifier.errors import StatusRetrievalError
 
 __all__ = ["public", "wallet_credential", "wallet_present"]
 
@@ -242,3 +246,33 @@ def test_a_body_on_plain_http_is_its_own_issuer_for_wallets(
     assert answer["verdict"] == "valid", answer["credentialResults"]
     assert answer["credentialResults"][0]["issuer"] == "http://127.0.0.1:8000"
     assert _verify_credential(client, issued)["verdict"] == "valid"
+
+
+def test_the_registry_hands_over_only_the_token_lists_it_serves(
+    public: tuple[BackOffice, TestClient], registry_store: RegistryStore, clock: FrozenClock
+) -> None:
+    office, client = public
+    _, issued, _ = wallet_credential(office, client)
+    uri = _claims(issued)["status"]["status_list"]["uri"]
+    lists = RegistryTokenStatusLists(Registry(registry_store))
+    fetched = lists.status_list_token(uri, now=clock())
+    assert (fetched.url, fetched.max_age) == (uri, 0)  # read from the store on every check
+    assert fetched.media_type == "application/statuslist+jwt"
+    list_id = uri.rpartition("/")[2]
+    for elsewhere in (
+        uri.replace("certs.example.test", "elsewhere.example"),  # the list's sub names ours
+        f"{uri}/",
+        f"{uri.rpartition('/')[0]}/no-such-list",
+        uri.replace("/statuslists/", "/status/"),
+        list_id,
+    ):
+        with pytest.raises(StatusRetrievalError):
+            lists.status_list_token(elsewhere, now=clock())
+
+
+def _claims(issued: str) -> dict[str, Any]:
+    payload = sd_jwt.split(issued).issuer_jwt.split(".")[1]
+    loaded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return loaded
