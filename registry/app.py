@@ -87,13 +87,17 @@ def _intake_router(registry: Registry, *, token: str, max_body_bytes: int) -> AP
 
 def presentation_verifier_factory(
     credentials: Callable[[], Verifier],
+    sd_jwt: Callable[[], SdJwtVcVerifier] | None = None,
 ) -> Callable[[], PresentationVerifier]:
-    """Presentation verifiers over the credential verifier ``credentials`` returns, each
-    with no source of holder keys but their ``did:jwk``: a page anyone may post to must not
-    fetch an address the poster chose."""
+    """Presentation verifiers over the credential verifier ``credentials`` returns (and for
+    SD-JWT VC presentations the one ``sd_jwt`` returns; without it they are refused), each
+    with no source of holder keys but their ``did:jwk`` or the credential's ``cnf``: a page
+    anyone may post to must not fetch an address the poster chose."""
 
     def factory() -> PresentationVerifier:
-        return PresentationVerifier(credentials=credentials())
+        return PresentationVerifier(
+            credentials=credentials(), sd_jwt=sd_jwt() if sd_jwt is not None else None
+        )
 
     return factory
 
@@ -185,9 +189,10 @@ def create_registry_app(
         dependencies=[Depends(browsing)],
         responses=documented.RATE_LIMITED,
     )
-    # POST /presentations/verify: a holder's presentation, its credentials checked as above;
-    # holders' keys are did:jwk (read from the DID), never fetched from where a presenter says.
-    presentations = presentation_verifier_factory(factory)
+    # POST /presentations/verify: a holder's presentation (vp+jwt or an SD-JWT VC's), its
+    # credentials checked as above; holders' keys are did:jwk (read from the DID) or an SD-JWT
+    # VC's cnf, never fetched from where a presenter says.
+    presentations = presentation_verifier_factory(factory, sd_jwt_verifier_factory)
     app.include_router(
         presentation_router(presentations, now),
         dependencies=[Depends(browsing)],

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from verifier.errors import ERRORS as VERIFICATION_ERRORS
-from verifier.http import REQUEST_PROBLEMS
+from verifier.requests import REQUEST_PROBLEMS
 
 __all__ = [
     "PROBLEM_KINDS",

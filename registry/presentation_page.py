@@ -4,11 +4,14 @@ An employer who asked a certified person for proof of their certification receiv
 *presentation*: the person's credentials, signed by the person over a nonce and an audience
 the employer chose when asking. Here the employer pastes it (or uploads the file), types the
 nonce and audience again, and reads the answer in words: whether it is valid, who presented
-it, and what each credential states (:func:`registry.verification_page.read_facts`).
+it, and what each credential states (:func:`registry.verification_page.read_facts`) — for
+an SD-JWT VC, the claims the person chose to show and those they kept back
+(:mod:`registry.disclosed_claims`).
 
 The check is :func:`verifier.presented.verify_presented` with the registry's own
-presentation verifier: credentials against the keys and status lists this registry holds,
-holders' keys only from a ``did:jwk`` (written in the presentation itself). So the form
+presentation verifier: credentials against the keys and status lists this registry holds
+(an SD-JWT VC's Token Status List too), holders' keys only from a ``did:jwk`` or an SD-JWT
+VC's ``cnf`` (written in the presentation itself). So the form
 fetches nothing from anywhere a poster names — it cannot be used to make this server reach
 another one. The form works without JavaScript, posts as ``application/x-www-form-urlencoded``
 or ``multipart/form-data`` (the file), and keeps no session, so it needs no CSRF token: a
@@ -29,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from registry import pages, public_pages
+from registry.disclosed_claims import DisclosedView, disclosed_view
 from registry.intake import Registry
 from registry.verification_page import Facts, read_facts
 from registry.verification_render import BANNERS, day_of, stamp
@@ -36,7 +40,6 @@ from schemas.languages import DEFAULT_LANGUAGE
 from schemas.openapi import HTML_MEDIA_TYPE as HTML_DOCUMENTED
 from schemas.openapi import negotiated_response
 from verifier.errors import CryptographicSecurityError, Verdict, VerificationError
-from verifier.http import RequestProblem
 from verifier.presentation_http import MAX_PRESENTATION_BODY_BYTES
 from verifier.presentations import (
     Binding,
@@ -45,6 +48,7 @@ from verifier.presentations import (
     PresentationVerifier,
 )
 from verifier.presented import read_presented, verify_presented
+from verifier.requests import RequestProblem
 
 __all__ = ["MAX_FORM_BYTES", "presentation_page_router"]
 
@@ -77,7 +81,9 @@ class CredentialView:
     effective: date | None
     expiry: date | None
     problem_titles: list[str]
-    disclosed: list[tuple[str, str]]
+    selective: DisclosedView | None
+    """For an SD-JWT VC: what the person showed and kept back, in words."""
+    issuer: str
 
 
 class FormError(Exception):
@@ -89,13 +95,17 @@ class FormError(Exception):
         self.status = status
 
 
-def _credential_view(number: int, result: CredentialResult) -> CredentialView:
+def _credential_view(
+    number: int, result: CredentialResult, language: pages.PageLanguage
+) -> CredentialView:
     report = result.report
     standing = STANDING_OF_VERDICT[report.verdict]
     facts = read_facts(report.credential) if report.credential is not None else None
-    disclosed = [
-        (str(name)[:100], str(value)[:300]) for name, value in (result.disclosed or {}).items()
-    ]
+    selective = (
+        disclosed_view(result.disclosed, report.credential, language)
+        if result.disclosed is not None and report.credential is not None
+        else None
+    )
     return CredentialView(
         number=number,
         standing=standing,
@@ -107,7 +117,8 @@ def _credential_view(number: int, result: CredentialResult) -> CredentialView:
         problem_titles=[
             p["title"] for p in report.errors if isinstance(p.get("title"), str) and p["title"]
         ],
-        disclosed=disclosed,
+        selective=selective,
+        issuer=(report.issuer or "")[:200],
     )
 
 
@@ -165,7 +176,9 @@ def _render(
             "standing": standing,
             "banner": BANNERS[standing],
             "reason": _reason(report),
-            "credentials": [_credential_view(n, c) for n, c in enumerate(report.credentials, 1)],
+            "credentials": [
+                _credential_view(n, c, language) for n, c in enumerate(report.credentials, 1)
+            ],
             "bound": any(c.binding is Binding.BOUND for c in report.credentials),
             "checked_at": report.checked_at,
             "checked_stamp": stamp(report.checked_at),

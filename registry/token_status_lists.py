@@ -9,12 +9,14 @@ one signed before the one it holds is not stored, whatever its version.
 
 The SD-JWT VC issuer metadata (``/.well-known/jwt-vc-issuer``, SD-JWT VC §4) is built from
 the keys document the registry holds: ``issuer`` is the HTTPS URL of the issuer's
-``did:web`` DID — the base URL the issuer writes in ``iss`` — and ``jwks`` the very JWK Set
+``did:web`` DID — the base URL the issuer writes in ``iss`` (on plain HTTP when its token
+lists say so: a deployment without TLS) — and ``jwks`` the very JWK Set
 ``/.well-known/jwks.json`` serves, so all three views name the same keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
@@ -31,6 +33,7 @@ __all__ = [
     "issuer_url",
     "signed_at",
     "ttl_seconds",
+    "written_issuer",
 ]
 
 MAX_TTL_SECONDS = 86_400
@@ -97,11 +100,28 @@ def issuer_url(keys: IssuerKeys) -> str:
     return "/".join([f"https://{unquote(host)}", *(unquote(p) for p in path)])
 
 
-def issuer_metadata(keys: IssuerKeys) -> tuple[str, dict[str, Any]]:
+def written_issuer(keys: IssuerKeys, token_lists: Iterable[str]) -> str:
+    """The issuer URL as the issuer writes it in ``iss``: :func:`issuer_url`, but on plain
+    HTTP when the stored token lists (verified on intake, the scheme aside) say ``http://``
+    — a deployment without TLS, such as the demo. SD-JWT VC §4 wants the metadata's
+    ``issuer`` identical to ``iss``; did:web alone can only say ``https://``."""
+    issuer = issuer_url(keys)
+    for compact in token_lists:
+        written = jws.parse_compact(compact).payload.get("iss")
+        if isinstance(written, str) and written == "http://" + issuer.removeprefix("https://"):
+            return written
+        break  # one list says it: every list of one issuer is signed with the same base URL
+    return issuer
+
+
+def issuer_metadata(
+    keys: IssuerKeys, token_lists: Iterable[str] = ()
+) -> tuple[str, dict[str, Any]]:
     """``(path, metadata)``: where the JWT VC Issuer Metadata of these keys is served
     — ``/.well-known/jwt-vc-issuer`` followed by the issuer URL's path, if it has one — and
-    the document, ``{"issuer": …, "jwks": …}``."""
-    issuer = issuer_url(keys)
-    path = issuer.removeprefix("https://").partition("/")[2]
+    the document, ``{"issuer": …, "jwks": …}``, its ``issuer`` as the issuer writes ``iss``
+    (:func:`written_issuer`, given the stored ``token_lists``)."""
+    issuer = written_issuer(keys, token_lists)
+    path = issuer.partition("://")[2].partition("/")[2]
     where = "/.well-known/jwt-vc-issuer" + (f"/{path}" if path else "")
     return where, {"issuer": issuer, "jwks": keys.jwks}

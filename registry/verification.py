@@ -24,8 +24,9 @@ credential is answered "cannot confirm" (``key-retrieval-error``).
 SD-JWT VCs (:meth:`RegistryVerification.sd_jwt_verifier`) are checked with the same stored
 keys: an HTTPS ``iss`` names the body whose did:web it serves, with the same keys (the
 registry publishes both). Their Token Status Lists are read through ``token_status``, by
-default :class:`RegistryTokenStatusLists`, which holds none yet and so answers "cannot
-confirm" for an SD-JWT VC with a status — never "valid".
+default :class:`RegistryTokenStatusLists`: the tokens this registry stores, so an SD-JWT VC
+is answered valid, suspended or revoked as its certification stands now; a list it does not
+hold is "cannot confirm" — never "valid".
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,15 +44,16 @@ from registry.intake import Registry, read_issuer_keys
 from schemas.publication import DocumentKind
 from verifier import jws as verifier_jws
 from verifier.core import Verifier
-from verifier.did_web import did_web_for_url
+from verifier.did_web import did_web_url
 from verifier.errors import KeyRetrievalError, StatusRetrievalError, VerificationError
 from verifier.fetch import Fetched
+from verifier.jwt_vc_issuer import DidWebAliasKeys
 from verifier.keys import IssuerKeys, issuer_keys_from_did_document
 from verifier.policy import TrustPolicy
 from verifier.result import Report
 from verifier.sd_jwt_vc import SdJwtVcVerifier
 from verifier.supersession import register_lookup, superseded_by_in_entry
-from verifier.token_status import TokenStatusSource
+from verifier.token_status import STATUS_LIST_JWT_ACCEPT, TokenStatusSource
 
 __all__ = [
     "RegistryKeys",
@@ -64,6 +67,7 @@ __all__ = [
 
 _LIST_KEY = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _STATUS_PATH = "/status/"
+_TOKEN_STATUS_PATH = "/statuslists/"  # noqa: S105 - a path, not a secret
 
 
 def system_now() -> datetime:
@@ -121,36 +125,44 @@ class RegistryKeys:
         return keys
 
 
-class RegistrySdJwtKeys:
+class RegistrySdJwtKeys(DidWebAliasKeys):
     """:class:`RegistryKeys` for SD-JWT VC issuers: an HTTPS ``iss`` is the body at that
     base URL, whose keys are those of its did:web (STANDARDS §11.6: one set of keys, served
     both as a DID document and as JWT VC Issuer Metadata)."""
 
     def __init__(self, keys: RegistryKeys) -> None:
-        self._keys = keys
-
-    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
-        return self._keys.issuer_keys(self._did(issuer), now=now)
-
-    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
-        return self.issuer_keys(issuer, now=now)
-
-    @staticmethod
-    def _did(issuer: str) -> str:
-        if issuer.startswith("did:"):
-            return issuer
-        try:
-            return did_web_for_url(issuer)
-        except ValueError as exc:
-            raise KeyRetrievalError(f"no keys are held for issuer {issuer[:80]}") from exc
+        super().__init__(keys)
 
 
 class RegistryTokenStatusLists:
-    """Token Status Lists as this registry holds them: none yet, so every SD-JWT VC with a
-    status is answered "cannot confirm" (STATUS_RETRIEVAL_ERROR), never "valid"."""
+    """The Token Status List tokens this registry stores, as a
+    :class:`verifier.token_status.TokenStatusSource`.
+
+    As :class:`RegistryStatusLists` for Bitstring lists: a token is found by the last path
+    segment of its URI (``…/statuslists/{list_id}``) and handed over only if the stored token
+    names exactly that URI as its ``sub``; a URI this registry does not serve is a
+    STATUS_RETRIEVAL_ERROR ("cannot confirm"), as an unreachable list would be. Answers say
+    ``max_age=0``: the store is read on every check, so a suspension is seen the moment it
+    is published. The verifier still checks the token as if fetched (signed by the
+    credential's issuer, ``sub``, ``iat``, ``exp``, ``ttl``).
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
 
     def status_list_token(self, uri: str, *, now: datetime) -> Fetched:
-        raise StatusRetrievalError(f"this registry holds no token status list {uri[:100]}")
+        head, found, list_id = uri.rpartition(_TOKEN_STATUS_PATH)
+        document = None
+        if found and head and _LIST_KEY.fullmatch(list_id):
+            document = self._registry.document(DocumentKind.TOKEN_STATUS_LIST, list_id)
+        if document is None or _claim(document.body, "sub") != uri:
+            raise StatusRetrievalError(f"this registry holds no token status list {uri[:100]}")
+        return Fetched(
+            url=uri,
+            body=document.body.encode("ascii"),
+            media_type=STATUS_LIST_JWT_ACCEPT,
+            max_age=0,
+        )
 
 
 class RegistryStatusLists:
@@ -171,16 +183,17 @@ class RegistryStatusLists:
         document = None
         if found and head and _LIST_KEY.fullmatch(list_id):
             document = self._registry.document(DocumentKind.STATUS_LIST, list_id)
-        if document is None or _list_url(document.body) != url:
+        if document is None or _claim(document.body, "id") != url:
             raise StatusRetrievalError(f"this registry holds no status list {url[:100]}")
         return Fetched(
             url=url, body=document.body.encode("ascii"), media_type="application/vc+jwt", max_age=0
         )
 
 
-def _list_url(compact: str) -> str | None:
+def _claim(compact: str, name: str) -> str | None:
+    """The string claim ``name`` of a stored (verified on intake) compact JWS, if any."""
     try:
-        named = jws.parse_compact(compact).payload.get("id")
+        named = jws.parse_compact(compact).payload.get(name)
     except RegistryError:
         return None
     return named if isinstance(named, str) else None
@@ -230,7 +243,7 @@ class RegistryVerification:
         self.keys = RegistryKeys(registry)
         self.status = RegistryStatusLists(registry)
         self.supersession = RegistrySupersession(registry)
-        self.token_status = token_status or RegistryTokenStatusLists()
+        self.token_status = token_status or RegistryTokenStatusLists(registry)
         self._lock = threading.Lock()
         self._verifier: tuple[str | None, Verifier] | None = None
         self._sd_jwt_verifier: tuple[str | None, SdJwtVcVerifier] | None = None
@@ -264,12 +277,19 @@ class RegistryVerification:
         issuer whose keys are stored now (by its DID, or the HTTPS base URL it serves)."""
         verifier = self.verifier()  # the same policy, rebuilt when the stored issuer changes
         did = self.keys.did()
+        policy = verifier.policy
+        if did is not None and did.startswith("did:web:"):
+            # The body on plain HTTP (a deployment without TLS, such as the demo) writes an
+            # http:// iss: the same host and keys as its did:web, which did:web cannot say.
+            url = "http://" + did_web_url(did).removeprefix("https://")
+            url = url.removesuffix("/.well-known/did.json").removesuffix("/did.json")
+            policy = replace(policy, trusted_issuers=policy.trusted_issuers | {url})
         with self._lock:
             if self._sd_jwt_verifier is None or self._sd_jwt_verifier[0] != did:
                 self._sd_jwt_verifier = (
                     did,
                     SdJwtVcVerifier(
-                        policy=verifier.policy,
+                        policy=policy,
                         keys=RegistrySdJwtKeys(self.keys),
                         status=self.token_status,
                         seen_lists=verifier.seen_lists,

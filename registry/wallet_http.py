@@ -46,7 +46,8 @@ def wallet_router(registry: Registry) -> APIRouter:
         keys = registry.keys() if registry.document(DocumentKind.ISSUER_KEYS, "issuer") else None
         if keys is None:
             raise NotFound("no issuer keys are published here")
-        where, metadata = token_status_lists.issuer_metadata(keys)
+        lists = registry.documents(DocumentKind.TOKEN_STATUS_LIST)[:1]
+        where, metadata = token_status_lists.issuer_metadata(keys, [d.body for d in lists])
         if where != "/.well-known/jwt-vc-issuer" + path:
             raise NotFound("the issuer's metadata is published under its own path")
         return conditional(
@@ -59,7 +60,7 @@ def wallet_router(registry: Registry) -> APIRouter:
 
     @router.get("/.well-known/jwt-vc-issuer", responses=documented.WALLET_ISSUER)
     def jwt_vc_issuer(request: Request) -> Response:
-        """SD-JWT VC issuer metadata: ``issuer`` (the body's HTTPS URL, the ``iss`` of its
+        """SD-JWT VC issuer metadata: ``issuer`` (the body's base URL, the ``iss`` of its
         SD-JWT VCs) and ``jwks``, the keys of ``/.well-known/jwks.json``. An issuer URL with
         a path has it after the well-known part (SD-JWT VC §4.1)."""
         return wallet_issuer(request, "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,6 +243,16 @@ def test_package_surfaces_are_explicit() -> None:
     assert all(hasattr(verifier, name) for name in verifier.__all__)
     assert {"Registry", "RegistryStore", "create_registry_app", "upgrade"} <= set(registry.__all__)
     assert all(hasattr(registry, name) for name in registry.__all__)
+
+
+def test_the_verifier_imports_no_web_framework() -> None:
+    """``import verifier`` stays light for the command line and offline checks: the request
+    reading lives in ``verifier.requests``; only the routers import FastAPI."""
+    code = "import sys, verifier; sys.exit(any(m in sys.modules for m in ('fastapi', 'starlette')))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace") or "FastAPI was imported"
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -16,8 +16,11 @@ from typer.testing import CliRunner, Result
 
 from issuer.cli import app
 from issuer.cli.verify_presentation import looks_like_presentation
+from schemas import token_status_list as tsl
+from tests.verifier.sd_jwt_tokens import SdJwtIssuer
 from tests.verifier.tokens import FakeIssuer, Holder, enveloped
 from verifier import Bundle
+from verifier.did_jwk import did_jwk_for
 
 runner = CliRunner(env={k: None for k in os.environ if k.startswith("CERTREG_")})
 NONCE = "nonce-4f1e"
@@ -92,9 +95,12 @@ def test_usage_errors_exit_2(world: tuple[FakeIssuer, Holder, Path], tmp_path: P
     assert without.exit_code == 2
     assert "--nonce" in without.output
     sd_jwt = "eyJhbGciOiJFUzI1NiJ9.e30.c2ln~WyJzIiwibiIsInYiXQ~"
-    refused = verify(bundle, sd_jwt, "--nonce", NONCE, "--audience", AUDIENCE)
-    assert refused.exit_code == 2
-    assert "not accepted here yet" in refused.output
+    garbled = verify(bundle, sd_jwt, "--nonce", NONCE, "--audience", AUDIENCE)
+    assert garbled.exit_code == 1  # read as an SD-JWT presentation, and not valid
+    assert "NOT VALID" in garbled.output
+    other = verify(bundle, "data:application/vp+cose,abc", "--nonce", NONCE, "--audience", "a")
+    assert other.exit_code == 2
+    assert "not verified here" in other.output
     path = tmp_path / "presentation.json"
     envelope = {
         "@context": "https://www.w3.org/ns/credentials/v2",
@@ -114,3 +120,56 @@ def test_what_looks_like_a_presentation(world: tuple[FakeIssuer, Holder, Path]) 
     assert not looks_like_presentation(issuer.token())
     assert not looks_like_presentation(json.dumps(enveloped(issuer.token())))
     assert not looks_like_presentation("garbage")
+
+
+def _sd_jwt_bundle(issuer: SdJwtIssuer, path: Path) -> Path:
+    """An offline bundle holding the SD-JWT VC issuer's keys as its did:web's, and its
+    Token Status List: what ``certreg registry export-bundle`` writes for certreg."""
+    did = f"did:web:{issuer.host}"
+    method = f"{did}#key-1"
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": did,
+        "verificationMethod": [
+            {"id": method, "type": "JsonWebKey", "controller": did, "publicKeyJwk": issuer.key.jwk}
+        ],
+        "assertionMethod": [method],
+    }
+    bundle = Bundle(
+        created_at=datetime.now(UTC),
+        did_documents={did: document},
+        status_lists={},
+        token_status_lists={issuer.list_uri: issuer.status_list_token()},
+    )
+    path.write_text(json.dumps(bundle.to_json()))
+    return path
+
+
+def test_an_sd_jwt_vc_presentation_offline(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    stamp = int(now.timestamp())
+    issuer = SdJwtIssuer(list_iat=now)
+    issued = issuer.issue(issuer.claims(iat=stamp - 86_400, exp=stamp + 30 * 86_400))
+    presentation = issuer.present(issued, nonce=NONCE, aud=AUDIENCE, iat=stamp)
+    bundle = _sd_jwt_bundle(issuer, tmp_path / "bundle.json")
+    valid = verify(bundle, presentation, "--nonce", NONCE, "--audience", AUDIENCE, "--json")
+    assert valid.exit_code == 0, valid.output
+    answer = json.loads(valid.stdout)
+    assert (answer["format"], answer["verdict"]) == ("dc+sd-jwt", "valid")
+    assert answer["holder"] == did_jwk_for(issuer.holder.jwk)
+    [result] = answer["credentialResults"]
+    assert result["holderBinding"] == "bound"
+    assert sorted(c["path"][0] for c in result["disclosedClaims"]) == ["family_name", "given_name"]
+    human = verify(bundle, presentation, "--nonce", NONCE, "--audience", AUDIENCE)
+    assert human.exit_code == 0
+    assert "VALID PRESENTATION" in human.stdout
+    other = verify(bundle, presentation, "--nonce", "another", "--audience", AUDIENCE, "--json")
+    assert other.exit_code == 1
+    assert json.loads(other.stdout)["problemDetails"][0]["type"] == "/problems/challenge-mismatch"
+    tsl.set_status(issuer.statuses, 7, tsl.INVALID, 2)
+    revoked_bundle = _sd_jwt_bundle(issuer, tmp_path / "revoked.json")
+    revoked = verify(
+        revoked_bundle, presentation, "--nonce", NONCE, "--audience", AUDIENCE, "--json"
+    )
+    assert revoked.exit_code == 1
+    assert json.loads(revoked.stdout)["verdict"] == "revoked"

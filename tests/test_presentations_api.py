@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 from tests.backoffice import member
+from tests.test_sd_jwt_vc import _issue
+from tests.test_sd_jwt_vc_presented import wallet_present
 from tests.test_vc_api import World, world  # noqa: F401 - the fixture
-from tests.verifier.tokens import Holder
+from tests.verifier.tokens import Holder, IssuerKey
+from verifier.did_jwk import did_jwk_for
 
 NONCE = "7f3c9a1e-employer-request"
 AUDIENCE = "https://hr.employer.example"
@@ -148,11 +151,13 @@ def test_request_problems(world: World) -> None:
         "validation-failed",
     )
     _problem(post(world, 42), 422, "validation-failed")
+    _problem(post(world, "data:application/vp+cose,abc"), 422, "unsupported-presentation-format")
+    # An SD-JWT presentation is read (format dc+sd-jwt); a broken one is a result, not a 422.
     sd_jwt = "eyJhbGciOiJFUzI1NiIsInR5cCI6ImRjK3NkLWp3dCJ9.e30.c2ln~WyJzIiwibiIsInYiXQ~eyJ.e30.c2ln"
-    _problem(post(world, sd_jwt), 422, "unsupported-presentation-format")
-    _problem(
-        post(world, f"data:application/dc+sd-jwt,{sd_jwt}"), 422, "unsupported-presentation-format"
-    )
+    for form in (sd_jwt, f"data:application/dc+sd-jwt,{sd_jwt}"):
+        broken = post(world, form)
+        assert broken.status_code == 200, broken.text
+        assert (broken.json()["format"], broken.json()["verdict"]) == ("dc+sd-jwt", "invalid")
     assert world.verify.get("/problems/unsupported-presentation-format").status_code == 200
     assert world.verify.get("/problems/challenge-mismatch").json()["status"] == "200"
 
@@ -215,11 +220,10 @@ def test_the_page_says_what_is_missing(world: World) -> None:
     page = post("/presentations", data={"presentation": "x", "audience": AUDIENCE}, headers=html)
     assert page.status_code == 422
     assert "Type the nonce" in page.text
-    sd_jwt = "eyJhbGciOiJFUzI1NiJ9.e30.c2ln~WyJzIiwibiIsInYiXQ~"
-    fields = {"presentation": sd_jwt, "nonce": "n", "audience": "a"}
+    fields = {"presentation": "data:application/vp+cose,abc", "nonce": "n", "audience": "a"}
     page = post("/presentations", data=fields, headers=html)
     assert page.status_code == 422
-    assert "not accepted here yet" in page.text
+    assert "This kind of presentation is not accepted here" in page.text
     _problem(post("/presentations", data=fields), 422, "unsupported-presentation-format")
     json_body = {"content-type": "application/json"}
     _problem(
@@ -230,3 +234,41 @@ def test_the_page_says_what_is_missing(world: World) -> None:
     assert garbage.status_code == 200
     assert 'data-standing="not-valid"' in garbage.text
     assert "<script>x" not in garbage.text
+
+
+def test_the_page_shows_what_a_wallet_disclosed_and_what_it_kept_back(world: World) -> None:
+    number, _ = world.issue()
+    holder = IssuerKey.generate()
+    public_jwk = {k: v for k, v in holder.jwk.items() if k not in ("kid", "alg")}
+    issued = _issue(world.office, number, public_jwk)
+    world.publish()
+    presentation = wallet_present(issued, holder, world.clock, nonce=NONCE, audience=AUDIENCE)
+    fields = {"presentation": presentation, "nonce": NONCE, "audience": AUDIENCE}
+    page = world.verify.post("/presentations", data=fields)
+    assert page.status_code == 200, page.text
+    assert 'data-standing="valid"' in page.text
+    assert "Credential 1: Valid, Ana Moreau" in page.text
+    shown = page.text.split('id="shown-1">')[1].split("</dl>")[0]
+    for words in ("Given name", "Ana", "Family name", "Moreau", "Scheme", "Valid from"):
+        assert words in shown
+    assert "Valid until" in shown
+    assert number not in page.text  # the certificate number was kept back
+    kept = page.text.split('id="kept-back-1">')[1].split("</p>")[0]
+    assert "certificate number, certification body, scope." in kept
+    order = [shown.index(w) for w in ("Given name", "Family name", "Scheme", "Valid from")]
+    assert order == sorted(order)
+    assert did_jwk_for(holder.jwk)[:120] in page.text  # presented by the cnf key
+    assert "The credentials were issued to that key." in page.text
+    wrong = world.verify.post("/presentations", data=fields | {"audience": "https://else.example"})
+    assert 'data-standing="not-valid"' in wrong.text
+    assert "its audience is not the one you typed" in wrong.text
+    world.office.ok(
+        "POST",
+        f"/certifications/{number}/suspend",
+        member(world.office, "decider"),
+        {"reason": "x"},
+    )
+    world.publish()
+    suspended = world.verify.post("/presentations", data=fields)
+    assert 'data-standing="suspended"' in suspended.text
+    assert "Given name" in suspended.text

@@ -24,7 +24,8 @@ from tests.test_vc_api import World, enveloped
 from tests.verifier.test_verifier import make_verifier
 from tests.verifier.tokens import NOW, FakeIssuer
 from verifier import ParsingError
-from verifier.http import _base64_jws, verification_router
+from verifier.http import verification_router
+from verifier.requests import base64_jws
 
 W3C = "https://www.w3.org/TR/vc-data-model#"
 
@@ -121,9 +122,9 @@ def test_base64_that_is_not_strict_is_a_parsing_error(world: World, mangle: Any)
 def test_only_canonical_padded_base64_is_read(data: str, jws: str | None) -> None:
     if jws is None:
         with pytest.raises(ParsingError):
-            _base64_jws(data)
+            base64_jws(data)
     else:
-        assert _base64_jws(data) == jws
+        assert base64_jws(data) == jws
 
 
 def test_an_unsecured_credential_is_not_verified_rather_than_refused(world: World) -> None:

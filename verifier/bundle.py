@@ -1,7 +1,8 @@
 """Offline bundles: a snapshot of issuer keys and signed status lists, for places without network.
 
 A registry exports one (``certreg registry export-bundle``); ``certreg verify --offline``
-verifies against it. The status lists inside are the issuer-signed credentials themselves,
+verifies against it. The status lists inside (Bitstring lists, and the Token Status Lists of
+SD-JWT VCs under ``tokenStatusLists``) are the issuer-signed documents themselves,
 so the verifier checks them exactly as if fetched; the DID documents are the bundle's trust
 anchor, so a bundle must come from a registry you trust, over a channel you trust.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from verifier.keys import StaticKeys
 from verifier.policy import TrustPolicy
 from verifier.status import StaticStatusLists
 from verifier.timestamps import parse_timestamp
+from verifier.token_status import StaticTokenStatusLists
 
 __all__ = ["BUNDLE_TYPE", "Bundle", "read_bundle"]
 
@@ -40,12 +42,17 @@ class Bundle:
     created_at: datetime
     did_documents: Mapping[str, Mapping[str, Any]]
     status_lists: Mapping[str, str]
+    token_status_lists: Mapping[str, str] = field(default_factory=dict)
+    """The Token Status List tokens of SD-JWT VCs, by the URI they are served at (``sub``)."""
 
     def keys(self) -> StaticKeys:
         return StaticKeys(did_documents=self.did_documents)
 
     def status(self) -> StaticStatusLists:
         return StaticStatusLists(self.status_lists, as_of=self.created_at)
+
+    def token_status(self) -> StaticTokenStatusLists:
+        return StaticTokenStatusLists(self.token_status_lists, as_of=self.created_at)
 
     def policy(self, **limits: Any) -> TrustPolicy:
         """A policy trusting the issuers whose keys the bundle carries."""
@@ -58,6 +65,7 @@ class Bundle:
             "createdAt": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "issuers": {did: {"didDocument": doc} for did, doc in self.did_documents.items()},
             "statusLists": dict(self.status_lists),
+            "tokenStatusLists": dict(self.token_status_lists),
         }
 
 
@@ -84,8 +92,18 @@ def read_bundle(raw: bytes) -> Bundle:
         documents[did] = document
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in lists.items()):
         raise ParsingError("statusLists maps URLs to compact JWS strings", reason="malformed")
+    tokens = data.get("tokenStatusLists", {})  # absent from bundles written before
+    if not isinstance(tokens, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tokens.items()
+    ):
+        raise ParsingError("tokenStatusLists maps URIs to compact JWS strings", reason="malformed")
     try:
         created_at = parse_timestamp(data.get("createdAt"))
     except ValueError as exc:
         raise ParsingError("createdAt is not a dateTimeStamp", reason="malformed") from exc
-    return Bundle(created_at=created_at, did_documents=documents, status_lists=lists)
+    return Bundle(
+        created_at=created_at,
+        did_documents=documents,
+        status_lists=lists,
+        token_status_lists=tokens,
+    )

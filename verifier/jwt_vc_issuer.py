@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from verifier.did_web import did_web_for_url
 from verifier.errors import KeyRetrievalError, MalformedValueError
 from verifier.fetch import HttpFetcher, TtlCache, Unreachable
 from verifier.keys import (
@@ -33,7 +34,7 @@ from verifier.keys import (
 )
 from verifier.policy import TrustPolicy
 
-__all__ = ["WELL_KNOWN", "IssuerMetadataKeys", "metadata_url"]
+__all__ = ["WELL_KNOWN", "DidWebAliasKeys", "IssuerMetadataKeys", "metadata_url"]
 
 WELL_KNOWN = "/.well-known/jwt-vc-issuer"
 _JSON = "application/json"
@@ -111,3 +112,28 @@ class IssuerMetadataKeys:
         known = [age for age in ages if age is not None]
         seconds = min(known) if known else DEFAULT_KEY_CACHE_SECONDS
         return keys, min(seconds, self._policy.max_cache_seconds)
+
+
+class DidWebAliasKeys:
+    """A :class:`~verifier.keys.KeySource` for SD-JWT VC issuers over keys held by DID (a
+    registry's store, an offline bundle): an HTTPS ``iss`` is the body at that base URL,
+    whose keys are those of its did:web (STANDARDS §11.6: one set of keys, served both as a
+    DID document and as JWT VC Issuer Metadata). Nothing is fetched."""
+
+    def __init__(self, keys: KeySource) -> None:
+        self._keys = keys
+
+    def issuer_keys(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self._keys.issuer_keys(self._did(issuer), now=now)
+
+    def refresh(self, issuer: str, *, now: datetime) -> IssuerKeys:
+        return self._keys.refresh(self._did(issuer), now=now)
+
+    @staticmethod
+    def _did(issuer: str) -> str:
+        if issuer.startswith("did:"):
+            return issuer
+        try:
+            return did_web_for_url(issuer)
+        except ValueError as exc:
+            raise KeyRetrievalError(f"no keys are held for issuer {issuer[:80]}") from exc

@@ -35,9 +35,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from verifier.errors import VerificationError
-from verifier.http import RequestProblem, _is_json, _read_body, _reject_constant
+from verifier.http import _is_json, _read_body
 from verifier.presentations import PresentationReport, PresentationVerifier
 from verifier.presented import read_presented, verify_presented
+from verifier.requests import RequestProblem, reject_constant
 
 __all__ = ["MAX_PRESENTATION_BODY_BYTES", "PresentationRequest", "presentation_router"]
 
@@ -60,7 +61,7 @@ class PresentationRequest:
     @classmethod
     def parse(cls, body: bytes) -> PresentationRequest:
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise RequestProblem("malformed-request", "the body is not UTF-8 JSON") from exc
         if not isinstance(data, dict):

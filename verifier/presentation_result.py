@@ -8,8 +8,11 @@ from :mod:`verifier.core`. :meth:`PresentationReport.as_json` is the one shape t
 ``verified``           true only when the presentation and every credential in it verified
 ``verdict``            one word: the most serious verdict among the credentials, or
                        ``invalid`` (``cannot-confirm``) when the presentation itself failed
-``format``             ``vp+jwt`` (``unsecured`` for a plain JSON presentation)
-``holder``             the DID that signed the presentation, once its signature verified
+``format``             ``vp+jwt`` or ``dc+sd-jwt`` (``unsecured`` for a plain JSON
+                       presentation)
+``holder``             the DID that signed the presentation, once its signature verified;
+                       for ``dc+sd-jwt`` the ``did:jwk`` of the credential's ``cnf`` key,
+                       once the key binding JWT it signed verified
 ``challenge``          the nonce the presentation was checked against
 ``domain``             the audience it was checked against
 ``problemDetails``     RFC 9457 objects about the presentation itself
@@ -18,20 +21,25 @@ from :mod:`verifier.core`. :meth:`PresentationReport.as_json` is the one shape t
 ``checkedAt``          the instant of the check (UTC)
 ``credentialResults``  one verification result (:func:`verifier.result.verification_result`)
                        per credential, with ``holderBinding``: bound, unbound, mismatch or
-                       unknown (the credential did not verify)
+                       unknown (the credential did not verify); for an SD-JWT VC also
+                       ``disclosedClaims`` (path and value of each claim the holder chose to
+                       show) and ``alwaysVisibleClaims`` (the paths the issuer signed in
+                       clear), as ``POST /credentials/verify`` answers them
 =====================  ====================================================================
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from schemas.sd_jwt import ClaimPath
 from verifier.errors import Verdict, VerificationError
 from verifier.result import Report, _printable, verification_result
+from verifier.sd_jwt_vc import DisclosedClaim
 
 __all__ = [
     "Binding",
@@ -69,14 +77,18 @@ class CredentialResult:
 
     report: Report
     binding: Binding
-    disclosed: Mapping[str, Any] | None = None
-    """The claims the holder chose to disclose, for formats that disclose selectively."""
+    disclosed: tuple[DisclosedClaim, ...] | None = None
+    """The claims the holder chose to disclose, for formats that disclose selectively
+    (``None`` for a format that does not)."""
+    always_visible: tuple[ClaimPath, ...] = ()
+    """The claims the issuer signed in clear, which every verifier sees."""
 
     def as_json(self) -> dict[str, Any]:
         result = verification_result(self.report)
         result["holderBinding"] = self.binding.value
         if self.disclosed is not None:
-            result["disclosedClaims"] = dict(self.disclosed)
+            result["disclosedClaims"] = [claim.as_json() for claim in self.disclosed]
+            result["alwaysVisibleClaims"] = [list(path) for path in self.always_visible]
         return result
 
 

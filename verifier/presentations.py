@@ -59,7 +59,6 @@ from verifier.errors import (
     Verdict,
     VerificationError,
 )
-from verifier.http import RequestProblem, unwrap_credential
 from verifier.keys import KeySource
 from verifier.presentation_result import (
     Binding,
@@ -67,7 +66,9 @@ from verifier.presentation_result import (
     PresentationReport,
     overall_verdict,
 )
+from verifier.requests import RequestProblem, unwrap_credential
 from verifier.result import Report
+from verifier.sd_jwt_vc import SdJwtVcVerifier
 
 __all__ = [
     "Binding",
@@ -121,7 +122,8 @@ class VerifiedPresentation:
 
 
 class PresentationVerifier:
-    """Verify ``vp+jwt`` presentations; their credentials with ``credentials``."""
+    """Verify ``vp+jwt`` presentations, their credentials with ``credentials``; and carry
+    the SD-JWT VC verifier ``sd_jwt`` for the presentations of that format."""
 
     def __init__(
         self,
@@ -129,10 +131,14 @@ class PresentationVerifier:
         credentials: Verifier,
         holder_keys: KeySource | None = None,
         limits: PresentationLimits | None = None,
+        sd_jwt: SdJwtVcVerifier | None = None,
     ) -> None:
         self.credentials = credentials
         self._holder_keys = holder_keys
         self.limits = limits or PresentationLimits()
+        self.sd_jwt = sd_jwt
+        """The verifier of SD-JWT VC presentations (:mod:`verifier.sd_jwt_presentation`);
+        without one, :func:`verifier.presented.verify_presented` refuses them."""
 
     def check(
         self,

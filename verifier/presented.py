@@ -9,12 +9,14 @@ start here, so they accept the same forms and refuse the same ones alike:
   a key binding JWT joined by ``~``), bare or in a ``data:application/dc+sd-jwt`` URL.
 
 :func:`verify_presented` is the one dispatch on the format: a ``vp+jwt`` goes to
-:class:`verifier.presentations.PresentationVerifier`; an SD-JWT presentation is refused as a
-format not accepted here (``unsupported-presentation-format``) until its verifier is wired
-in as one more branch, with the same expected nonce and audience. A presentation in plain
+:class:`verifier.presentations.PresentationVerifier`; an SD-JWT presentation to its SD-JWT VC
+verifier (:attr:`~verifier.presentations.PresentationVerifier.sd_jwt`), key binding required,
+its KB-JWT's ``nonce`` checked against the challenge and its ``aud`` against the domain
+(:mod:`verifier.sd_jwt_presentation`). Both answer a
+:class:`~verifier.presentation_result.PresentationReport`. A presentation in plain
 JSON that nothing signs is a verification *result* (``CRYPTOGRAPHIC_SECURITY_ERROR``,
 ``unsecured``), as it is for a credential; anything else is a request problem
-(:class:`verifier.http.RequestProblem`).
+(:class:`verifier.requests.RequestProblem`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from verifier.errors import CryptographicSecurityError
-from verifier.http import RequestProblem, _base64_jws
 from verifier.presentations import PresentationReport, PresentationVerifier
+from verifier.requests import RequestProblem, base64_jws
+from verifier.sd_jwt_presentation import check_sd_jwt_presentation
 
 __all__ = ["PresentationFormat", "Presented", "read_presented", "verify_presented"]
 
@@ -61,7 +64,7 @@ def read_presented(value: object) -> Presented:
     """The format and text of what was presented; see the module for the accepted forms.
 
     Raises :class:`~verifier.errors.CryptographicSecurityError` (``unsecured``) for a plain
-    JSON presentation, and :class:`~verifier.http.RequestProblem` for anything that is not
+    JSON presentation, and :class:`~verifier.requests.RequestProblem` for anything that is not
     a presentation in a form read here.
     """
     if isinstance(value, str):
@@ -82,13 +85,14 @@ def read_presented(value: object) -> Presented:
         if isinstance(types, list) and PRESENTATION_TYPE in types and "proof" not in value:
             raise CryptographicSecurityError(
                 "the presentation is not secured: nothing signs it, so it proves nothing about "
-                "who presents it; ask the holder for a signed presentation (vp+jwt)",
+                "who presents it; ask the holder for a signed presentation (vp+jwt or "
+                "dc+sd-jwt)",
                 reason="unsecured",
             )
         raise RequestProblem(
             "unsupported-presentation-format",
-            "only presentations secured as vp+jwt are verified here; embedded Data Integrity "
-            "proofs are not",
+            "only presentations secured as vp+jwt or dc+sd-jwt are verified here; embedded "
+            "Data Integrity proofs are not",
         )
     context = value.get("@context", VC_CONTEXT_V2)
     first = context[0] if isinstance(context, list) and context else context
@@ -113,7 +117,7 @@ def _data_url(url: str) -> Presented:
             "unsupported-presentation-format",
             f"presentations of media type {media[:60]!r} are not verified here",
         )
-    return Presented(known, _base64_jws(data) if encoded else data)
+    return Presented(known, base64_jws(data) if encoded else data)
 
 
 def verify_presented(
@@ -124,13 +128,18 @@ def verify_presented(
     audience: str,
     now: datetime,
 ) -> PresentationReport:
-    """Verify ``presented`` with the verifier of its format, against the expected nonce and
-    audience; a format with no verifier here is a :class:`~verifier.http.RequestProblem`."""
+    """Verify ``presented`` with the verifier of its format, against the expected nonce
+    (challenge) and audience (domain); an SD-JWT presentation given to a
+    :class:`PresentationVerifier` without an SD-JWT VC verifier is a
+    :class:`~verifier.requests.RequestProblem`."""
     if presented.presentation_format is PresentationFormat.VP_JWT:
         return presentations.check(presented.text, nonce=nonce, audience=audience, now=now)
-    # SD-JWT VC presentations (key binding JWT over the same nonce and audience) plug in here.
-    raise RequestProblem(
-        "unsupported-presentation-format",
-        "SD-JWT presentations (dc+sd-jwt) are not accepted here yet: ask the holder for a "
-        "vp+jwt presentation",
+    if presentations.sd_jwt is None:
+        raise RequestProblem(
+            "unsupported-presentation-format",
+            "SD-JWT presentations (dc+sd-jwt) are not verified by this verifier: ask the "
+            "holder for a vp+jwt presentation",
+        )
+    return check_sd_jwt_presentation(
+        presentations.sd_jwt, presented.text, nonce=nonce, audience=audience, now=now
     )

@@ -19,7 +19,8 @@ step by step, each failure answering "cannot confirm" unless the draft says reje
   application-specific ones) cannot be confirmed by a verifier that does not know them.
 
 A verified list is cached per issuer and address for the least of its ``ttl`` (or, without
-one, the response's ``max-age``), its ``exp`` and the policy's ``max_cache_seconds``: a
+one, the response's ``max-age``; not at all when the source says ``max-age`` 0), its ``exp``
+and the policy's ``max_cache_seconds``: a
 hostile ``ttl`` cannot make a list live for ever, nor make the verifier hammer the address
 (a list without ``ttl`` and ``max-age`` is kept :data:`DEFAULT_LIST_CACHE_SECONDS`).
 """
@@ -90,17 +91,23 @@ class HttpTokenStatusLists:
 
 
 class StaticTokenStatusLists:
-    """Status List Tokens in hand, by ``uri`` (an offline bundle, a store, tests)."""
+    """Status List Tokens in hand, by ``uri`` (an offline bundle, a store, tests); with
+    ``as_of``, each is judged (its ``exp``) at that instant: when the bundle was made."""
 
-    def __init__(self, tokens: Mapping[str, str]) -> None:
+    def __init__(self, tokens: Mapping[str, str], *, as_of: datetime | None = None) -> None:
         self._tokens = dict(tokens)
+        self._as_of = as_of
 
     def status_list_token(self, uri: str, *, now: datetime) -> Fetched:
         token = self._tokens.get(uri)
         if token is None:
             raise StatusRetrievalError(f"no status list token is held for {uri[:100]}")
         return Fetched(
-            url=uri, body=token.encode("utf-8"), media_type=STATUS_LIST_JWT_ACCEPT, max_age=None
+            url=uri,
+            body=token.encode("utf-8"),
+            media_type=STATUS_LIST_JWT_ACCEPT,
+            max_age=None,
+            as_of=self._as_of,
         )
 
 
@@ -217,7 +224,10 @@ def verify_status_list_token(
             "the status list token is issued in the future", reason="list-iat"
         )
     expires_at = _numeric_date(payload, "exp")
-    if expires_at is not None and expires_at < now - leeway:
+    # A list in an offline bundle is judged when the bundle was made (its age is the
+    # bundle's own rule, ``certreg verify --max-age``), as Bitstring lists are.
+    judged_at = min(fetched.as_of, now) if fetched.as_of is not None else now
+    if expires_at is not None and expires_at < judged_at - leeway:
         raise StatusVerificationError(
             f"the status list at {uri[:100]} expired at {expires_at:%Y-%m-%dT%H:%M:%SZ}: "
             f"{_CANNOT_CONFIRM}",
@@ -250,7 +260,11 @@ def cache_seconds(
 ) -> float:
     """How long a verified list may be reused: ``ttl`` first (the token's own caching rule
     outranks HTTP's, §8.2), else ``max-age``, else the default; never past ``exp`` nor
-    the policy's ``max_cache_seconds``."""
+    the policy's ``max_cache_seconds``. A source that says not to reuse what it gave
+    (``max-age`` 0: ``no-store``, or a registry reading its own store) is asked every time,
+    so a suspension it holds is never hidden behind a copy cached for the ``ttl``."""
+    if fetched.max_age == 0:
+        return 0.0
     if verified.ttl_seconds is not None:
         seconds = verified.ttl_seconds
     elif fetched.max_age is not None:

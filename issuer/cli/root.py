@@ -27,13 +27,14 @@ from issuer.cli.access import staff_app, token_app
 from issuer.cli.audit import audit_app
 from issuer.cli.bench import bench
 from issuer.cli.bulk import issue_bulk
+from issuer.cli.bundles import export_bundle
 from issuer.cli.common import _ensure_key, _open_store, _passphrase, _settings, err
 from issuer.cli.jobs import jobs_app
 from issuer.cli.keys import keys_app
 from issuer.cli.notices import notices_app
 from issuer.cli.options import BaseUrl, DataDir
 from issuer.cli.rosters import rosters_app
-from issuer.cli.verify import export_bundle, verify
+from issuer.cli.verify import verify
 from issuer.credentials.signing import Algorithm
 from issuer.model import Role
 

@@ -1,11 +1,12 @@
-"""``certreg verify`` and ``certreg registry export-bundle``: the verifier from a terminal.
+"""``certreg verify``: the verifier from a terminal.
 
 ``verify`` checks one ``vc+jwt`` with the :mod:`verifier` library — online (keys and status
 lists fetched over HTTPS from the issuer) or ``--offline`` against a bundle that
 ``registry export-bundle`` wrote. The exit status is the answer, for scripts: 0 valid, 1 not
 valid (revoked, superseded, suspended, expired, bad signature, untrusted issuer, a credential
 nothing signs, not a credential…), 2 could not decide (status or keys unreachable) — and 2
-as well for a usage error, such as an unreadable bundle, so that 0 and 1 always mean a
+as well for a usage error, such as an unreadable bundle (:mod:`issuer.cli.bundles` writes
+them), so that 0 and 1 always mean a
 decision was reached. The wall clock is
 read here, once, and passed to the verifier; nothing below the command line reads it.
 
@@ -33,14 +34,11 @@ from rich.text import Text
 
 from issuer.cli import seen_lists as seen_store
 from issuer.cli import verify_presentation as vp
-from issuer.cli.common import write_atomically
-from issuer.cli.options import DataDir
 
 if TYPE_CHECKING:
-    from registry import Registry
     from verifier import Bundle, Report, TrustPolicy, Verifier
 
-__all__ = ["export_bundle", "verify"]
+__all__ = ["verify"]
 
 MAX_INPUT_BYTES = 1024 * 1024
 """More than any credential; the verifier refuses anything over its own, smaller, cap."""
@@ -95,7 +93,7 @@ def _token(text: str) -> str:
     Raises :class:`verifier.VerificationError` for input that is an answer in itself: a plain
     JSON credential that nothing secures, or a base64 ``data:`` URL that does not decode.
     """
-    from verifier.http import RequestProblem, unwrap_credential
+    from verifier.requests import RequestProblem, unwrap_credential
 
     stripped = text.strip()
     try:
@@ -374,7 +372,14 @@ def verify(
     signature, untrusted issuer, a plain JSON credential that nothing signs, not a
     credential…); 2 could not decide (status or keys unreachable) or a usage error (such as
     an unreadable bundle)."""
-    from verifier import HttpFetcher, HttpKeys, Report, VerificationError, http_verifier
+    from verifier import (
+        HttpFetcher,
+        HttpKeys,
+        Report,
+        VerificationError,
+        http_sd_jwt_verifier,
+        http_verifier,
+    )
 
     http_hosts = list(unsafe_allow_http or [])
     text = _read_input(credential)
@@ -395,7 +400,12 @@ def verify(
         now = datetime.now(UTC)
         if presentation:
             held = vp.verify_presentation(
-                text, nonce=nonce, audience=audience, credentials=verifier, holder_keys=None
+                text,
+                nonce=nonce,
+                audience=audience,
+                credentials=verifier,
+                holder_keys=None,
+                sd_jwt=vp.offline_sd_jwt_verifier(verifier, bundle),
             )
             vp.answer(held, warnings, json_output=json_output, print_summary=_print_summary)
         report = _aged(verifier.check(token, now=now), bundle, now, max_age_hours)
@@ -412,7 +422,12 @@ def verify(
             if presentation:
                 holders = HttpKeys(policy, fetcher, relationship="authentication")
                 held = vp.verify_presentation(
-                    text, nonce=nonce, audience=audience, credentials=online, holder_keys=holders
+                    text,
+                    nonce=nonce,
+                    audience=audience,
+                    credentials=online,
+                    holder_keys=holders,
+                    sd_jwt=http_sd_jwt_verifier(policy, fetcher=fetcher, seen_lists=seen),
                 )
             else:
                 report = online.check(token, now=datetime.now(UTC))
@@ -436,65 +451,3 @@ def _answer(report: Report, warnings: list[str], *, json_output: bool) -> NoRetu
     else:
         _print_summary(report, warnings)
     raise typer.Exit(report.exit_code)
-
-
-def _bundle_from(registry: Registry, created_at: datetime) -> Bundle:
-    """The registry's keys and signed status lists, as an offline bundle."""
-    from registry import RegistryError, jws
-    from schemas.publication import DocumentKind
-    from verifier import Bundle
-
-    try:
-        keys = registry.keys()
-    except RegistryError as exc:
-        _usage(f"the registry has no usable issuer keys: {exc.detail}")
-    did = keys.did_document.get("id")
-    if not isinstance(did, str):
-        _usage("the registry's DID document names no id")
-    lists: dict[str, str] = {}
-    for document in registry.documents(DocumentKind.STATUS_LIST):
-        url = jws.parse_compact(document.body).payload.get("id")
-        if isinstance(url, str):
-            lists[url] = document.body
-    return Bundle(created_at=created_at, did_documents={did: keys.did_document}, status_lists=lists)
-
-
-def export_bundle(
-    file: Annotated[Path, typer.Argument(help="where to write the bundle (JSON)")],
-    data_dir: DataDir = None,
-) -> None:
-    """Write the issuer's keys and signed status lists to FILE, for checks without network.
-
-    `certreg verify --offline FILE` then checks credentials where there is no network. The
-    bundle answers as of the moment it was written: export again to see later suspensions
-    and withdrawals. Verifiers trust what it holds, so hand it over on a channel they
-    trust. Exit 2 if the registry holds no keys yet or FILE cannot be written."""
-    from pydantic import ValidationError
-
-    from issuer.settings import Settings
-    from registry import Registry, RegistryStore
-    from registry import upgrade as registry_upgrade
-    from verifier import read_bundle
-
-    try:
-        settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
-    except ValidationError as exc:
-        _usage(f"invalid CERTREG_* settings: {exc.errors()[0].get('msg', '')}")
-    if settings.registry_database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = RegistryStore.from_url(settings.registry_store_url)
-    try:
-        registry_upgrade(store.engine)
-        bundle = _bundle_from(Registry(store), datetime.now(UTC))
-    finally:
-        store.dispose()
-    content = json.dumps(bundle.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-    read_bundle(content)  # what we write must read back
-    try:
-        write_atomically(file, content + b"\n")
-    except OSError as exc:
-        _usage(f"cannot write {file}: {exc.strerror or exc}")
-    typer.echo(
-        f"bundle written to {file}: {len(bundle.did_documents)} issuer, "
-        f"{len(bundle.status_lists)} status lists, created {bundle.to_json()['createdAt']}"
-    )

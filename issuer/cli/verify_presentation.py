@@ -1,7 +1,8 @@
 """``certreg verify --nonce N --audience A PRESENTATION``: a holder's presentation from a terminal.
 
 An employer who asked a certified person for proof receives a presentation (``vp+jwt``,
-:mod:`verifier.presentations`) signed over the nonce and audience the employer chose; this
+:mod:`verifier.presentations`, or an SD-JWT VC with its key binding JWT,
+:mod:`verifier.sd_jwt_presentation`) signed over the nonce and audience the employer chose; this
 checks it with the same verifiers ``certreg verify`` uses for a credential — online, or
 ``--offline`` against a bundle — and prints the verdict, the holder and each credential in
 the same style. The exit status is the answer, as for a credential: 0 valid (the
@@ -10,7 +11,9 @@ unreachable) or a usage error (no nonce or audience, a format not read here).
 
 Online, a holder named by a ``did:web`` has its document fetched over HTTPS with the same
 limits as an issuer's (its ``authentication`` keys); a ``did:jwk`` holder needs nothing
-fetched. Offline, only ``did:jwk`` holders can be checked.
+fetched, nor does an SD-JWT VC's holder (the key in its ``cnf``), whose issuer keys come
+from its JWT VC Issuer Metadata. Offline, only ``did:jwk`` holders and SD-JWT VCs can be
+checked: the latter with the bundle's keys and Token Status Lists.
 """
 
 from __future__ import annotations
@@ -24,11 +27,19 @@ from rich.console import Console
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from verifier import Report, Verifier
+    from verifier import Bundle, Report, Verifier
     from verifier.keys import KeySource
     from verifier.presentation_result import PresentationReport
+    from verifier.sd_jwt_vc import SdJwtVcVerifier
 
-__all__ = ["Audience", "Nonce", "answer", "looks_like_presentation", "verify_presentation"]
+__all__ = [
+    "Audience",
+    "Nonce",
+    "answer",
+    "looks_like_presentation",
+    "offline_sd_jwt_verifier",
+    "verify_presentation",
+]
 
 USAGE = 2
 Nonce = Annotated[
@@ -66,6 +77,20 @@ def _usage(message: str) -> NoReturn:
     raise typer.Exit(USAGE)
 
 
+def offline_sd_jwt_verifier(credentials: Verifier, bundle: Bundle) -> SdJwtVcVerifier:
+    """The SD-JWT VC verifier of ``--offline``: the bundle's keys (an HTTPS ``iss`` read as
+    its did:web) and Token Status Lists, under the same trust policy as ``credentials``."""
+    from verifier.jwt_vc_issuer import DidWebAliasKeys
+    from verifier.sd_jwt_vc import SdJwtVcVerifier
+
+    return SdJwtVcVerifier(
+        policy=credentials.policy,
+        keys=DidWebAliasKeys(bundle.keys()),
+        status=bundle.token_status(),
+        seen_lists=credentials.seen_lists,
+    )
+
+
 def verify_presentation(
     text: str,
     *,
@@ -73,15 +98,17 @@ def verify_presentation(
     audience: str | None,
     credentials: Verifier,
     holder_keys: KeySource | None,
+    sd_jwt: SdJwtVcVerifier | None = None,
 ) -> PresentationReport:
-    """Verify the presentation ``text``; the report (printing is :func:`answer`'s)."""
+    """Verify the presentation ``text`` (an SD-JWT VC's with ``sd_jwt``); the report
+    (printing is :func:`answer`'s)."""
     from datetime import UTC, datetime
 
     from verifier.errors import VerificationError
-    from verifier.http import RequestProblem
     from verifier.presentation_result import PresentationReport
     from verifier.presentations import PresentationVerifier
     from verifier.presented import read_presented, verify_presented
+    from verifier.requests import RequestProblem
 
     if not nonce or not audience:
         _usage(
@@ -96,7 +123,9 @@ def verify_presentation(
         except (ValueError, RecursionError):
             value = stripped
     now = datetime.now(UTC)
-    presentations = PresentationVerifier(credentials=credentials, holder_keys=holder_keys)
+    presentations = PresentationVerifier(
+        credentials=credentials, holder_keys=holder_keys, sd_jwt=sd_jwt
+    )
     try:
         return verify_presented(
             read_presented(value),

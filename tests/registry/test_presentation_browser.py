@@ -1,7 +1,8 @@
 """The employers' page ``/presentations`` in Debian's Chromium, with axe-core's WCAG 2.2 AA
 rules at 360 and 1280 px: a person pastes a presentation of a credential the back office
 issued, types the nonce and audience they chose, and reads *Valid*; with another nonce, the
-refusal in words. The form is posted by the browser itself (no JavaScript on the page), its
+refusal in words; a wallet's SD-JWT VC presentation, with what the person showed and kept
+back in words. The form is posted by the browser itself (no JavaScript on the page), its
 request answered in the process by the registry app of the test's world
 (:mod:`tests.registry.test_public_browser`).
 """
@@ -23,7 +24,9 @@ from tests.registry.test_public_browser import (  # noqa: F401 - the axe_source 
 )
 from tests.registry.test_verification_page import World, world  # noqa: F401 - the fixture
 from tests.test_browser import CHROMIUM
-from tests.verifier.tokens import Holder
+from tests.test_sd_jwt_vc import _issue
+from tests.test_sd_jwt_vc_presented import wallet_present
+from tests.verifier.tokens import Holder, IssuerKey
 
 pytestmark = pytest.mark.parametrize(
     ("backend", "registry_backend"),
@@ -107,3 +110,35 @@ def test_an_employer_verifies_a_presentation_in_the_browser(
                 form_pages._accessible(page, f"POST /presentations ({standing})", "en")
             finally:
                 page.close()
+
+
+def test_an_employer_reads_what_a_wallet_showed_and_kept_back(
+    form_pages: FormPages,
+    world: World,  # noqa: F811
+) -> None:
+    number = world.certify()
+    holder = IssuerKey.generate()
+    issued = _issue(world.office, number, {k: holder.jwk[k] for k in ("kty", "crv", "x", "y")})
+    world.publish()
+    presentation = wallet_present(issued, holder, world.clock, nonce=NONCE, audience=AUDIENCE)
+    for context in form_pages.contexts:
+        page = context.new_page()
+        try:
+            page.goto(ORIGIN + "/presentations")
+            page.get_by_label("Paste the presentation").fill(presentation)
+            page.get_by_label("Your nonce").fill(NONCE)
+            page.get_by_label("Your audience").fill(AUDIENCE)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Verify").click()
+            status = page.get_by_role("status").first
+            assert status.get_attribute("data-standing") == "valid"
+            main = page.inner_text("main")
+            assert "Credential 1: Valid, Ana Moreau" in main
+            assert "What the person chose to show" in main
+            assert "Scheme" in main
+            assert number not in main  # kept back
+            kept = page.locator("#kept-back-1").inner_text()
+            assert "certificate number, certification body, scope" in kept
+            form_pages._accessible(page, "POST /presentations (SD-JWT VC, valid)", "en")
+        finally:
+            page.close()

@@ -31,10 +31,10 @@ from verifier.errors import (
     PresentationExpired,
     VerificationError,
 )
-from verifier.http import RequestProblem
 from verifier.keys import AUTHENTICATION
 from verifier.presentations import Binding, PresentationLimits, PresentationVerifier
 from verifier.presented import PresentationFormat, read_presented, verify_presented
+from verifier.requests import RequestProblem
 
 SUITE = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "w3c-vc-jose-cose-test-suite"
 NONCE = "n-0S6_WzA2Mj"
