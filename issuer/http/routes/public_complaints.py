@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from jinja2 import ChoiceLoader, DictLoader, Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from issuer.errors import InvalidInput, IssuerError, PayloadTooLarge
 from issuer.http.bodies.complaints import (
@@ -282,7 +283,7 @@ async def submit_form(request: Request, _: Throttled, services: ServicesDep) -> 
     given = {k: v for k, v in values.items() if v not in ("", None)}
     try:
         body = PublicComplaintBody.model_validate(given)
-        complaint = _submit(services, body)
+        complaint = await run_in_threadpool(_submit, services, body)  # off the event loop
     except ValidationError as exc:
         errors = sorted(
             {

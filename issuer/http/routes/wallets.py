@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from issuer.credentials.qr import qr_svg
 from issuer.errors import NotFound
@@ -220,6 +221,12 @@ async def token(request: Request, services: ServicesDep) -> JSONResponse:
         return _refusal(
             WalletRefusal("invalid_request", "send a form (application/x-www-form-urlencoded)")
         )
+    # The transactions run in the thread pool: on the event loop, a database write would
+    # hold every other request of the server until it commits.
+    return await run_in_threadpool(_redeem, services, form)
+
+
+def _redeem(services: Services, form: dict[str, str]) -> JSONResponse:
     rules = offer_rules(services.settings)
     now = services.now()
     try:
@@ -282,7 +289,9 @@ async def credential(request: Request, services: ServicesDep) -> JSONResponse:
     rules = offer_rules(services.settings)
     table = configurations(services.issuance)
     authorization = request.headers.get("authorization")
-    return _answer(
+    # Signing and the write transaction run in the thread pool, off the event loop.
+    return await run_in_threadpool(
+        _answer,
         services,
         lambda tx: {
             "credentials": [
