@@ -52,7 +52,7 @@ class BenchOptions:
     @property
     def credential_requests(self) -> int:
         """OpenID4VCI credential requests sent, each once (its token and nonce are spent)."""
-        return 256 if self.quick else 1_600
+        return 256 if self.quick else 512
 
     @property
     def credential_warmup(self) -> int:
