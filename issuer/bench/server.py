@@ -3,8 +3,10 @@ the back office (for the wallets' OpenID4VCI endpoints).
 
 Each runs as uvicorn does with ``--workers``: a master process binds the socket and starts
 worker processes (``spawn``) that serve it, so the figures are those of a two-worker
-deployment. The master runs as ``python -m issuer.bench.server``, takes its job as JSON on
-standard input (so the registry's intake secret never appears on a command line), prints
+deployment (the back office runs in one, as ``certreg serve`` runs it:
+:data:`issuer.bench.wallets.WORKERS`). The master runs as ``python -m issuer.bench.server``,
+takes its job as JSON on standard input (so the registry's intake secret and the key's
+passphrase never appear on a command line), prints
 ``{"port": …, "pids": […]}`` once the workers are started, and stops them when its
 standard input closes — also when the bench that started it dies, however it dies. A worker
 ends by itself when the master is gone (:func:`issuer.lifeline.die_with_parent`), so a
