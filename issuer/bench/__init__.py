@@ -1,7 +1,8 @@
 """The benchmark harness behind ``certreg bench``, out of the issuer's domain rooms.
 
-It owns one thing: measuring certreg's hot paths (bulk issuance, verification, the public
-lookups, status changes, the renewal of status lists, memory) against this machine's own
+It owns one thing: measuring certreg's hot paths (bulk issuance, verification, the wallets'
+SD-JWT VCs and credential endpoint, the public lookups, status changes, the renewal of
+status lists, memory) against this machine's own
 ceilings, measured in the same run, in throwaway stores that it creates and removes. It
 holds no key and no data of a deployment.
 
@@ -13,8 +14,10 @@ holds no key and no data of a deployment.
   servers started for the run;
 - :mod:`issuer.bench.load` — the load generators (``wrk``, or ``python -m
   issuer.bench.load``);
-- :mod:`issuer.bench.server` — the two-worker servers measured (``python -m
-  issuer.bench.server``);
+- :mod:`issuer.bench.server` — the servers measured (``python -m issuer.bench.server``);
+- :mod:`issuer.bench.wallets` — the wallets' hot paths: SD-JWT VC verification
+  (:mod:`issuer.bench.sd_jwt_vc`) and the OpenID4VCI credential endpoint under load, with
+  holders' keys and the JWTs they sign from :mod:`issuer.bench.holder`;
 - :mod:`issuer.bench.registry` — a registry seeded at insert speed for the lookups;
 - :mod:`issuer.bench.resign` — the renewal of status lists.
 

@@ -125,6 +125,16 @@ class BenchEnv:
         assert self._tmp is not None
         return Path(self._tmp.name)
 
+    @property
+    def key_passphrase(self) -> str:
+        """The passphrase the run's throwaway key is encrypted with, for a server the run
+        starts over one of its stores (it is public: the key signs nothing that lasts)."""
+        return _PASSPHRASE.decode("ascii")
+
+    def where(self, store: Store | RegistryStore) -> tuple[str, str | None]:
+        """``(url, search_path)`` of one of the run's stores, for a server to open it."""
+        return self._places[id(store)]
+
     def _admin(self) -> psycopg.Connection[Any]:
         """An autocommit connection to the PostgreSQL database, for the run's DDL and
         upkeep (schemas, vacuum, checkpoint): through the driver, not the stores."""

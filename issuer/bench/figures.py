@@ -50,6 +50,16 @@ class BenchOptions:
         return 0.5 if self.quick else 2.0
 
     @property
+    def credential_requests(self) -> int:
+        """OpenID4VCI credential requests sent, each once (its token and nonce are spent)."""
+        return 256 if self.quick else 512
+
+    @property
+    def credential_warmup(self) -> int:
+        """The first of them, not counted: two per connection."""
+        return 32
+
+    @property
     def trials(self) -> int:
         """Status changes timed (each waits for the served list)."""
         return 12 if self.quick else 60

@@ -1,5 +1,5 @@
 """The load generators of ``certreg bench``: ``wrk`` when it is installed, else raw HTTP/1.1
-keep-alive GETs over asyncio streams.
+keep-alive GETs over asyncio streams; and requests that may each be sent only once.
 
 ``wrk`` (Debian's package) is a C program: at tens of thousands of requests per second it
 leaves the cores to the servers it measures, where a Python client would itself become the
@@ -12,6 +12,13 @@ an interpreter lock with the server or the bench. Either generator drives the ba
 and the registry alike, so their ratio compares the servers, not the clients. Each
 connection sends one request at a time; the built-in one times it from the first byte
 written to the last byte read, and requests completed during the warm-up are not counted.
+
+Some requests work once only: a wallet's credential request spends its access token and its
+``c_nonce``. :func:`run_once` sends each of a list of prepared requests (whole HTTP/1.1
+messages, bodies and all) exactly once over its connections, each taking the next one as it
+is free, and counts all but the first ``warmup``; ``wrk`` would need a Lua script to send a
+different body each time, and at a few hundred requests a second a Python client is not
+the limit.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LoadResult", "percentile", "run_load", "run_wrk", "wrk_path"]
+__all__ = ["LoadResult", "percentile", "run_load", "run_once", "run_wrk", "wrk_path"]
 
 
 @dataclass(slots=True)
@@ -140,6 +147,48 @@ def run_load(
     if not paths:
         raise ValueError("the load needs at least one path")
     return asyncio.run(_run(host, port, paths, connections, duration, warmup))
+
+
+async def _run_once(
+    host: str, port: int, requests: list[bytes], connections: int, warmup: int
+) -> LoadResult:
+    result = LoadResult()
+    taken = 0
+    window = [math.inf, 0.0]  # first counted request sent, last counted answer read
+
+    async def connection() -> None:
+        nonlocal taken
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while taken < len(requests):
+                index = taken
+                taken += 1
+                sent = time.perf_counter()
+                writer.write(requests[index])
+                status = await _read_response(reader)
+                done = time.perf_counter()
+                if index >= warmup:
+                    result.requests += 1
+                    result.latencies.append(done - sent)
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                    window[0], window[1] = min(window[0], sent), max(window[1], done)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    result.seconds = max(0.0, window[1] - window[0])
+    return result
+
+
+def run_once(
+    *, host: str, port: int, requests: list[bytes], connections: int, warmup: int
+) -> LoadResult:
+    """Send each of ``requests`` (whole HTTP/1.1 messages) once, over ``connections``
+    keep-alive connections; the first ``warmup`` are not counted, and the rate is over the
+    time from the first counted request sent to the last counted answer read."""
+    if len(requests) <= warmup:
+        raise ValueError("the load needs more requests than its warm-up")
+    return asyncio.run(_run_once(host, port, requests, connections, warmup))
 
 
 def wrk_path() -> str | None:
@@ -255,6 +304,16 @@ def run_wrk(
 
 def main() -> None:
     job = json.load(sys.stdin)
+    if "requests" in job:
+        once = run_once(
+            host=job["host"],
+            port=int(job["port"]),
+            requests=[r.encode("utf-8") for r in job["requests"]],
+            connections=int(job["connections"]),
+            warmup=int(job["warmup"]),
+        )
+        json.dump(once.as_json(), sys.stdout)
+        return
     result = run_load(
         host=job["host"],
         port=int(job["port"]),

@@ -4,7 +4,7 @@
 keeps the best of several windows, since a ceiling is what the machine can do;
 :func:`raw_signature_rates` are the ES256 ceilings on one core; :func:`load` puts 64
 connections on a server (``wrk`` if installed, else :mod:`issuer.bench.load`) and gives its
-answers per second and latencies.
+answers per second and latencies; :func:`load_once` sends requests that work once each.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from issuer.bench import load as bench_load
 from issuer.bench.figures import BenchOptions
 from issuer.runtime import system_entropy
 
-__all__ = ["load", "raw_signature_rates"]
+__all__ = ["load", "load_once", "raw_signature_rates"]
 
 
 # ── ceilings ─────────────────────────────────────────────────────────────────────────────
@@ -95,4 +95,32 @@ def load(base_url: str, paths: list[str], options: BenchOptions) -> dict[str, An
         bad = {s: c for s, c in result["statuses"].items() if not s.startswith("2")}
     if bad or not result["requests"]:
         raise RuntimeError(f"the load on {paths[0]} was answered {result['statuses']}")
+    return result
+
+
+def load_once(
+    base_url: str, requests: list[str], *, connections: int, warmup: int
+) -> dict[str, Any]:
+    """Send each of ``requests`` (whole HTTP/1.1 messages) once over ``connections``
+    connections, with :func:`issuer.bench.load.run_once` in its own process; the first
+    ``warmup`` are not counted. Any answer but 2xx fails the run, as for :func:`load`."""
+    host, port = base_url.removeprefix("http://").split(":")
+    job = {
+        "host": host,
+        "port": int(port),
+        "requests": requests,
+        "connections": connections,
+        "warmup": warmup,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "issuer.bench.load"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    bad = {s: c for s, c in result["statuses"].items() if not s.startswith("2")}
+    if bad or not result["requests"]:
+        raise RuntimeError(f"the requests were answered {result['statuses']}")
     return result

@@ -2,7 +2,8 @@
 
 Absolute rates move from machine to machine, so every figure is printed beside the ceiling
 it is bounded by, measured in the same run on the same cores: bulk issuance against the raw
-ES256 signature rate, offline verification against the raw verification rate, the public
+ES256 signature rate, offline verification (of the ``vc+jwt`` certificate and of the
+wallets' SD-JWT VC, :mod:`issuer.bench.wallets`) against the raw verification rate, the public
 lookups against a bare FastAPI endpoint served the same way (two uvicorn workers, 64
 keep-alive connections from the same load generator, :mod:`issuer.bench.load`). The targets
 are those of the performance work (docs/PERFORMANCE.md); a miss is reported, not raised —
@@ -23,6 +24,7 @@ import httpx
 
 from issuer.bench import registry as bench_registry
 from issuer.bench import resign as bench_resign
+from issuer.bench import wallets as bench_wallets
 from issuer.bench.env import BenchEnv, Office, start_server
 from issuer.bench.figures import BenchOptions, BenchResult, Figure, _machine
 from issuer.bench.load import percentile
@@ -197,6 +199,7 @@ def _run(
         )
     )
     _renewal_figures(result, renewal)
+    bench_wallets.measure_wallets(env, options, result, say, list_entries=LIST_ENTRIES)
     _registry(env, options, result, say)
 
 

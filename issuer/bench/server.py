@@ -1,9 +1,12 @@
-"""The servers ``certreg bench`` measures: a bare FastAPI JSON endpoint, and the registry app.
+"""The servers ``certreg bench`` measures: a bare FastAPI JSON endpoint, the registry app, and
+the back office (for the wallets' OpenID4VCI endpoints).
 
 Each runs as uvicorn does with ``--workers``: a master process binds the socket and starts
 worker processes (``spawn``) that serve it, so the figures are those of a two-worker
-deployment. The master runs as ``python -m issuer.bench.server``, takes its job as JSON on
-standard input (so the registry's intake secret never appears on a command line), prints
+deployment (the back office runs in one, as ``certreg serve`` runs it:
+:data:`issuer.bench.wallets.WORKERS`). The master runs as ``python -m issuer.bench.server``,
+takes its job as JSON on standard input (so the registry's intake secret and the key's
+passphrase never appear on a command line), prints
 ``{"port": …, "pids": […]}`` once the workers are started, and stops them when its
 standard input closes — also when the bench that started it dies, however it dies. A worker
 ends by itself when the master is gone (:func:`issuer.lifeline.die_with_parent`), so a
@@ -20,7 +23,7 @@ from typing import Any
 
 from issuer.lifeline import die_with_parent
 
-__all__ = ["bare_app", "registry_app"]
+__all__ = ["bare_app", "issuer_app", "registry_app"]
 
 
 def bare_app() -> Any:
@@ -52,13 +55,36 @@ def registry_app(job: dict[str, Any]) -> Any:
     )
 
 
+def issuer_app(job: dict[str, Any]) -> Any:
+    """The back office as ``certreg serve`` builds it without a registry, over the bench's
+    issuer store, with the settings the bench chose (``job["settings"]``: among them the
+    wallet endpoints' per-client limit, raised so the load from one address is served)."""
+    from issuer.http.app import create_app
+    from issuer.settings import Settings
+    from issuer.store import Store, create_issuer_engine
+
+    options = {}
+    if job.get("search_path"):
+        options["connect_args"] = {"options": f"-csearch_path={job['search_path']}"}
+    store = Store(create_issuer_engine(job["issuer_url"], **options))
+    return create_app(Settings(**job["settings"]), store=store)
+
+
+def _app(job: dict[str, Any]) -> Any:
+    if job["app"] == "registry":
+        return registry_app(job)
+    if job["app"] == "issuer":
+        return issuer_app(job)
+    return bare_app()
+
+
 def _serve(sock: socket.socket, job: dict[str, Any]) -> None:
     die_with_parent()
     import uvicorn
 
     from issuer.heap import freeze_startup_heap
 
-    app = registry_app(job) if job["app"] == "registry" else bare_app()
+    app = _app(job)
     freeze_startup_heap()  # as ``certreg serve`` does
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])

@@ -38,7 +38,8 @@ def bench(
     """Measure how fast certreg runs on this machine, beside the machine's own limits.
 
     Issues `--n` certifications in bulk into new, temporary stores, then measures
-    verification, public lookups, status changes and memory use, and prints each figure
+    verification (of certificates and of wallets' SD-JWT VCs), the wallets' credential
+    endpoint, public lookups, status changes and memory use, and prints each figure
     beside the raw signing rate and the other ceilings measured in the same run;
     docs/PERFORMANCE.md explains them. Your data directory is not touched. Progress goes to
     standard error, the figures to standard output."""
