@@ -12,6 +12,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
@@ -77,9 +78,21 @@ def ask(client: TestClient, token: str, configuration: str, proof: str) -> Any:
 def verified(client: TestClient, credential: str) -> SdJwtVcResult:
     """certreg's SD-JWT VC verifier, trusting the body, fetching its issuer metadata
     (``/.well-known/jwt-vc-issuer``) and Token Status List from the app itself."""
+
+    def through_the_app(request: httpx.Request) -> httpx.Response:
+        assert str(request.url).startswith(BASE), request.url
+        answer = client.get(request.url.raw_path.decode(), headers=dict(request.headers))
+        kept = {
+            k: v
+            for k, v in answer.headers.items()
+            if k not in ("content-encoding", "content-length")  # the body is decoded
+        }
+        return httpx.Response(answer.status_code, headers=kept, content=answer.content)
+
     policy = TrustPolicy.trusting(BASE)
-    verifier = http_sd_jwt_verifier(policy, fetcher=HttpFetcher(policy, client=client))
-    return verifier.check(credential, now=START)
+    with httpx.Client(transport=httpx.MockTransport(through_the_app)) as http:
+        verifier = http_sd_jwt_verifier(policy, fetcher=HttpFetcher(policy, client=http))
+        return verifier.check(credential, now=START)
 
 
 # ── metadata ───────────────────────────────────────────────────────────────────────────
