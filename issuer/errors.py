@@ -237,6 +237,11 @@ PROBLEM_KINDS: dict[str, tuple[int, str]] = {
         409,
         "Only an active certification may receive a mark, an SD-JWT VC or a wallet offer.",
     ),
+    "unknown-credential-configuration": (
+        422,
+        "No wallet credential configuration has that id: the credential issuer metadata lists "
+        "those there are.",
+    ),
     "holder-key-private": (
         422,
         "The holder key carries private members (such as d): send the public key only.",

@@ -368,10 +368,10 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
 ) -> None:
     """A registrar makes a person's sign-in link; on a phone 360 pixels wide, without
     JavaScript, the person opens it, signs in, sees their certification, switches the pages
-    to German with the keyboard alone, downloads the printable certificate, offers it to a
-    wallet (QR code, link and code on one screen), and takes themselves out of the public
-    directory, which the registry follows at once. Every page passes axe-core's WCAG 2.2 AA
-    rules, in English and in German."""
+    to German with the keyboard alone, downloads the printable certificate, offers it to the
+    kind of wallet they choose (QR code, link and code on one screen), and takes themselves
+    out of the public directory, which the registry follows at once. Every page passes
+    axe-core's WCAG 2.2 AA rules, in English and in German."""
     from playwright.sync_api import sync_playwright
 
     axe = _axe_source()
@@ -453,12 +453,17 @@ def test_a_certified_person_signs_in_on_a_phone_and_manages_their_certificate(
                 browser, context.storage_state(), f"{server.base}/holder/appeals/new?lang=de", axe
             )
 
+            # The kind of wallet is a required choice: without one, the browser stays put.
+            page.get_by_role("button", name="Zu einer Wallet hinzufügen").click()
+            assert page.url.startswith(f"{server.base}/holder/certifications/{number}?")
+            page.get_by_role("radio", name="Eine EUDI-Wallet", exact=False).check()
             page.get_by_role("button", name="Zu einer Wallet hinzufügen").click()
             assert page.url == (
                 f"{server.base}/holder/certifications/{number}/wallet-offer?lang=de"
             )
             offered = page.inner_text("main")
             assert re.search(r"\b[0-9]{6}\b", offered), offered
+            assert "Art der Wallet: Eine EUDI-Wallet" in offered, offered
             assert page.locator("figure.qr svg").is_visible()
             link = page.get_by_role("link", name="Angebot in Ihrer Wallet öffnen")
             assert link.get_attribute("href", timeout=1000).startswith(  # type: ignore[union-attr]

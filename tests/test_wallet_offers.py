@@ -171,15 +171,16 @@ def verify(client: TestClient, credential: str) -> dict[str, Any]:
 
 
 # ── metadata ───────────────────────────────────────────────────────────────────────────
-def test_the_metadata_names_the_endpoints_and_the_configuration(wallet: Wallet) -> None:
+def test_the_metadata_names_the_endpoints_and_the_configurations(wallet: Wallet) -> None:
     _, client, _ = wallet
     issuer = client.get("/.well-known/openid-credential-issuer").json()
     assert issuer["credential_issuer"] == BASE
     assert issuer["credential_endpoint"] == f"{BASE}/oid4vci/credential"
     assert issuer["nonce_endpoint"] == f"{BASE}/oid4vci/nonce"
     assert issuer["display"] == [{"name": "Example Welding Certification Body", "locale": "en"}]
-    [(config_id, config)] = issuer["credential_configurations_supported"].items()
-    assert config_id == CONFIGURATION
+    configurations = issuer["credential_configurations_supported"]
+    assert set(configurations) == {CONFIGURATION, "CertificationCredential_dc_sd_jwt"}
+    config = configurations[CONFIGURATION]
     assert config["format"] == "jwt_vc_json"
     assert config["credential_definition"]["type"] == [
         "VerifiableCredential",

@@ -1,12 +1,15 @@
 // A wallet, as an independent OpenID4VCI 1.0 client library drives it: resolve the offer
 // URI, read the issuer and authorization server metadata, trade the pre-authorized code and
 // the transaction code for an access token, get a c_nonce, prove possession of a key this
-// script generates, and receive the credential.
+// script generates, and receive the credential, in the configuration the offer names (or, to
+// see the issuer refuse it, in another: "ask").
 //
 // stdin:  {"offer": "openid-credential-offer://?credential_offer_uri=…", "tx_code": "…",
-//          "alg": "ES256" | "EdDSA", "holder": "jwk" | "did"}
+//          "alg": "ES256" | "EdDSA", "holder": "jwk" | "did", "ask": "<configuration id>"?}
 // stdout: {"credential": "…", "public_jwk": {…}, "configuration_id": "…",
 //          "credential_issuer": "…", "token_type": "…", "metadata": {…}}
+//         or, when the credential endpoint refuses, "refused": {"error": …, …} in place of
+//         "credential"
 import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { Openid4vciClient } from "@openid4vc/openid4vci";
 import { clientAuthenticationAnonymous } from "@openid4vc/oauth2";
@@ -52,7 +55,7 @@ const callbacks = {
 const client = new Openid4vciClient({ callbacks });
 const offer = await client.resolveCredentialOffer(input.offer);
 const issuerMetadata = await client.resolveIssuerMetadata(offer.credential_issuer);
-const [configurationId] = offer.credential_configuration_ids;
+const configurationId = input.ask ?? offer.credential_configuration_ids[0];
 const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
   credentialOffer: offer,
   issuerMetadata,
@@ -65,15 +68,24 @@ const { jwt: proof } = await client.createCredentialRequestJwtProof({
   signer,
   nonce,
 });
-const response = await client.retrieveCredentials({
-  issuerMetadata,
-  accessToken: accessTokenResponse.access_token,
-  credentialConfigurationId: configurationId,
-  proofs: { jwt: [proof] },
-});
-const [{ credential }] = response.credentialResponse.credentials;
+let credential;
+let refused;
+try {
+  const response = await client.retrieveCredentials({
+    issuerMetadata,
+    accessToken: accessTokenResponse.access_token,
+    credentialConfigurationId: configurationId,
+    proofs: { jwt: [proof] },
+  });
+  [{ credential }] = response.credentialResponse.credentials;
+} catch (error) {
+  // The library's error for an issuer's refusal carries the OAuth error response.
+  const body = error?.response?.credentialErrorResponseResult?.data ?? error?.errorResponse;
+  if (!body) throw error;
+  refused = body;
+}
 process.stdout.write(JSON.stringify({
-  credential,
+  ...(refused ? { refused } : { credential }),
   public_jwk: publicJwk,
   configuration_id: configurationId,
   credential_issuer: offer.credential_issuer,

@@ -29,6 +29,7 @@ from issuer.http.routes.holder_session import (
     as_holder,
     html_errors,
 )
+from issuer.http.routes.holder_wallet import WALLET_KINDS
 from issuer.model import (
     AppealedKind,
     Certification,
@@ -152,6 +153,7 @@ def certification(number: str, request: Request, services: ServicesDep) -> Respo
                 found, scheme=scheme, body_name=settings.body_name, share_url=share_url
             ),
             wallet_offer=found.status is CertificationStatus.ACTIVE and credential_id is not None,
+            wallet_kinds=[(value, language.gettext(words)) for value, words in WALLET_KINDS],
             csrf=holder.csrf,
             open_badges_url=(
                 f"/holder/certifications/{found.certificate_number}/openbadge.jwt"

@@ -1,10 +1,13 @@
 """A certified person adds their certificate to a digital wallet, from their own page.
 
-Pressing **Add to a wallet** on a valid certification's page makes a single-use offer
-(OpenID4VCI 1.0, pre-authorized code flow: :mod:`issuer.process.wallet_offers`) and shows
-it once: a QR code for the wallet app to scan, the same offer as a link for a wallet on
-this device, and, apart from them, the transaction code the wallet will ask for. The page
-is never cached, and the offer works once, for ``CERTREG_OID4VCI_OFFER_MINUTES``.
+The person says which kind of wallet they use — an EU digital identity wallet or another
+that takes SD-JWT credentials, or a wallet for W3C verifiable credentials
+(:data:`WALLET_KINDS`) — and pressing **Add to a wallet** on a valid certification's page
+makes a single-use offer of that kind (OpenID4VCI 1.0, pre-authorized code flow:
+:mod:`issuer.process.wallet_offers`) and shows it once: a QR code for the wallet app to
+scan, the same offer as a link for a wallet on this device, and, apart from them, the
+transaction code the wallet will ask for. The page is never cached, and the offer works
+once, for ``CERTREG_OID4VCI_OFFER_MINUTES``.
 """
 
 from __future__ import annotations
@@ -30,10 +33,22 @@ from issuer.http.routes.holder_session import (
 from issuer.http.routes.wallets import QR_TITLE, offer_rules
 from issuer.model import OfferedBy
 from issuer.process import holders, wallet_offers
-from issuer.process.wallet_configurations import JWT_VC_JSON, configurations
+from issuer.process.wallet_configurations import (
+    DC_SD_JWT,
+    JWT_VC_JSON,
+    configurations,
+    offered_configuration,
+)
 from issuer.store import Tx
 
-__all__ = ["router"]
+__all__ = ["WALLET_KINDS", "router"]
+
+WALLET_KINDS: tuple[tuple[str, str], ...] = (
+    (DC_SD_JWT, N_("An EU digital identity wallet, or another wallet for SD-JWT credentials")),
+    (JWT_VC_JSON, N_("A wallet for W3C verifiable credentials")),
+)
+"""The kinds of wallet a person chooses between, in their words, and the credential
+configuration each receives. A form without a choice gets the default configuration."""
 
 router = APIRouter(prefix="/holder", tags=["certified persons' own access"])
 
@@ -53,16 +68,28 @@ def _inline(svg: bytes) -> Markup:
     openapi_extra=FORM,
 )
 def wallet_offer(number: str, request: Request, form: Form, services: ServicesDep) -> Response:
-    """Make a wallet offer of the person's own valid certification and show it once."""
+    """Make a wallet offer of the person's own valid certification, for the kind of wallet
+    they chose (the form's ``configuration``), and show it once."""
     settings = services.settings
+    wanted = form.get("configuration")
 
     def answer(tx: Tx, holder: Holder) -> Response:
         found = holders.own_certification(tx, person_id=holder.person_id, number=number)
+        kinds = dict(WALLET_KINDS)
+        if wanted is not None and wanted not in kinds:
+            return problem_page(
+                holder.language,
+                422,
+                N_("Choose a kind of wallet"),
+                N_("Go back to your certificate and choose one of the kinds of wallet shown."),
+                signed_in=True,
+            )
+        configuration = offered_configuration(configurations(services.issuance), wanted)
         try:
             made = wallet_offers.make_offer(
                 tx,
                 number=found.certificate_number,
-                configuration=configurations(services.issuance)[JWT_VC_JSON],
+                configuration=configuration,
                 rules=offer_rules(settings),
                 now=services.now(),
                 entropy=services.entropy,
@@ -79,6 +106,7 @@ def wallet_offer(number: str, request: Request, form: Form, services: ServicesDe
                 signed_in=True,
             )
         link = made.deep_link(settings.base_url)
+        kind = kinds[configuration.id]
         return page(
             "wallet_offer",
             language=holder.language,
@@ -87,6 +115,7 @@ def wallet_offer(number: str, request: Request, form: Form, services: ServicesDe
             qr=_inline(qr_svg(link, title=QR_TITLE)),
             link=link,
             tx_code=made.tx_code,
+            wallet_kind=holder.language.gettext(kind),
             minutes=settings.oid4vci_offer_minutes,
         )
 

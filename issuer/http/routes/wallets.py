@@ -24,13 +24,14 @@ from starlette.concurrency import run_in_threadpool
 
 from issuer.credentials.qr import qr_svg
 from issuer.errors import NotFound
+from issuer.http.bodies.wallet import CredentialOfferCreate
 from issuer.http.client_limit import ClientLimit
 from issuer.http.deps import Services, ServicesDep, allow
 from issuer.http.roles import REGISTRY_CLERKS
 from issuer.model import OfferedBy
 from issuer.process import wallet_offers
 from issuer.process.auth import Actor
-from issuer.process.wallet_configurations import JWT_VC_JSON, configurations
+from issuer.process.wallet_configurations import configurations, offered_configuration
 from issuer.process.wallet_errors import WalletRefusal
 from issuer.process.wallet_offers import OfferRules, WrongTxCode
 from issuer.settings import Settings
@@ -330,17 +331,19 @@ def make_offer(
     services: Services,
     number: str,
     *,
+    configuration_id: str | None,
     offered_by: OfferedBy,
     created_by: str | None,
     actor: Any,
 ) -> OfferMade:
-    """Make an offer of certification ``number`` in one transaction, and what shows it."""
-    table = configurations(services.issuance)
+    """Make an offer of certification ``number`` in one transaction, and what shows it:
+    for ``configuration_id`` (the default one if ``None``; 422 for an unknown id)."""
+    configuration = offered_configuration(configurations(services.issuance), configuration_id)
     with services.tx() as tx:
         made = wallet_offers.make_offer(
             tx,
             number=number[:64],
-            configuration=table[JWT_VC_JSON],
+            configuration=configuration,
             rules=offer_rules(services.settings),
             now=services.now(),
             entropy=services.entropy,
@@ -363,15 +366,32 @@ def make_offer(
 @api_router.post(
     "/certifications/{number}/credential-offers",
     status_code=201,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(
+        404,
+        409,
+        422,
+        said={422: "The body is malformed, or names no credential configuration there is"},
+    ),
 )
-def staff_offer(number: str, actor: Clerk, services: ServicesDep, response: Response) -> OfferMade:
+def staff_offer(
+    number: str,
+    actor: Clerk,
+    services: ServicesDep,
+    response: Response,
+    body: CredentialOfferCreate | None = None,
+) -> OfferMade:
     """A registrar makes a wallet offer of an active certification, to hand to its holder:
     the offer's URI, its QR code and the transaction code, shown this once (audited as
-    ``credential-offer.made``; only digests are kept)."""
+    ``credential-offer.made``; only digests are kept).
+
+    The optional body names what the wallet is to receive: ``credential_configuration_id``
+    ``CertificationCredential_jwt_vc_json`` (the W3C certificate, the default) or
+    ``CertificationCredential_dc_sd_jwt`` (an SD-JWT VC, what EU digital identity wallets
+    read)."""
     made = make_offer(
         services,
         number,
+        configuration_id=None if body is None else body.credential_configuration_id,
         offered_by=OfferedBy.STAFF,
         created_by=actor.staff(),
         actor=actor.audit_name,
