@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from issuer.credentials.message_status import MESSAGE_STATUS_LIST_KIND
 from issuer.publication import outbox
-from issuer.store.message_status import MESSAGE_STATUS_LIST_KIND
+from issuer.store import message_status
 from schemas import bitstring_status_list as bsl
 from tests.backoffice import BackOffice, candidate, exam_body, grant, member
 from tests.conftest import FrozenClock
@@ -221,6 +222,7 @@ def test_message_lists_are_signed_again_before_they_lapse(
     again = _served(client, entry)
     assert again["validFrom"] > signed["validFrom"]
     assert again["credentialSubject"]["encodedList"] == signed["credentialSubject"]["encodedList"]
+    assert message_status.MESSAGE_STATUS_LIST_KIND == MESSAGE_STATUS_LIST_KIND
     with office.store.transaction() as tx:
         assert (MESSAGE_STATUS_LIST_KIND, list_id) in tx.resignable_publication_keys()
         assert (MESSAGE_STATUS_LIST_KIND, list_id) in tx.all_publication_keys()

@@ -44,11 +44,11 @@ from issuer.credentials.status import (
 from issuer.model import Credential, MessageStatusList, StatusSlot
 from issuer.runtime import Entropy, new_id
 from issuer.store import Tx
-from issuer.store.message_status import MESSAGE_STATUS_LIST_KIND
 from schemas import bitstring_status_list as bsl
 
 __all__ = [
     "BITS",
+    "MESSAGE_STATUS_LIST_KIND",
     "REVOKED",
     "STATUS_MESSAGES",
     "SUSPENDED",
@@ -60,6 +60,10 @@ __all__ = [
     "sign_message_status_list",
     "value_of",
 ]
+
+MESSAGE_STATUS_LIST_KIND = "message-status-list"
+"""The outbox kind of a message list. The issuer's own: the registry receives it as a
+``status-list`` document (:mod:`issuer.publication.outbox`)."""
 
 BITS = 2
 """``statusSize``: three values need two bits."""

@@ -37,7 +37,7 @@ from issuer.credentials import keys
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.issuance import IssuanceContext
 from issuer.credentials.keys import KeyRing
-from issuer.credentials.message_status import sign_message_status_list
+from issuer.credentials.message_status import MESSAGE_STATUS_LIST_KIND, sign_message_status_list
 from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
 from issuer.credentials.status import list_validity_seconds, sign_status_list
 from issuer.credentials.token_status import sign_token_status_list
@@ -51,7 +51,6 @@ from issuer.publication.documents import (
 )
 from issuer.runtime import Clock
 from issuer.store import Store, Tx
-from issuer.store.message_status import MESSAGE_STATUS_LIST_KIND
 from schemas.credential_schemas import (
     ISSUER_KEYS_V1,
     validate,

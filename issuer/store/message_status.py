@@ -23,8 +23,8 @@ from issuer.store.tables import (
 __all__ = ["MESSAGE_STATUS_LIST_KIND", "MessageStatusReads", "MessageStatusWrites"]
 
 MESSAGE_STATUS_LIST_KIND = "message-status-list"
-"""The outbox kind of a message list; it reaches the registry as a ``status-list``
-(:mod:`issuer.publication.outbox`)."""
+"""The outbox kind of a message list (``issuer.credentials.message_status``'s, spelled out:
+the store imports nothing above it)."""
 
 
 class MessageStatusReads(Unit):
