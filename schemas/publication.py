@@ -12,7 +12,10 @@ Kinds, their keys, their bodies' JWS payloads, and where the registry serves the
   ``typ: keys+jwt``, signed by a key it lists → ``/.well-known/did.json`` and
   ``/.well-known/jwks.json``;
 - ``status-list`` (key: the list id): a ``BitstringStatusListCredential`` (``vc+jwt``) →
-  ``/status/{list_id}``;
+  ``/status/{list_id}``: a ``revocation`` or ``suspension`` list of one-bit entries, or a
+  ``message`` list of two-bit ones (``statusSize`` 2), the one status of an Open Badge,
+  which the issuer keeps apart (its outbox kind ``message-status-list``) and the registry
+  stores and serves like the others;
 - ``register-entry`` (key: the certificate number): a ``RegisterEntryCredential``
   (``vc+jwt``) with public fields only → ``/register/{number}``;
 - ``scheme`` (key: the scheme id): a ``SchemeInformationCredential`` (``vc+jwt``) with the

@@ -88,6 +88,11 @@ OB_REQUIRED: dict[str, Any] = {
         "validFrom": _DATETIME_Z,
         "validUntil": _DATETIME_Z,
         "awardedDate": _DATETIME_Z,
+        "credentialStatus": {
+            "type": "object",
+            "required": ["id", "type"],
+            "properties": {"id": _URI, "type": {"type": "string"}},
+        },
         "credentialSubject": {
             "type": "object",
             "required": ["type", "achievement"],
@@ -132,8 +137,8 @@ OB_REQUIRED: dict[str, Any] = {
 }
 """The members OB 3.0 requires of an ``AchievementCredential`` (model ``common_credentials
 .lines``: AchievementCredential, AchievementSubject, Achievement, Profile, IdentityObject,
-Criteria), written as a JSON Schema. ``credentialStatus`` is left out on purpose: the model
-allows one, certreg carries two (docs/CREDENTIALS.md, "Open Badges 3.0")."""
+Criteria, CredentialStatus), written as a JSON Schema: ``credentialStatus`` is at most one
+object (0..1), with an ``id`` and a ``type``."""
 
 
 def _part(token: str, index: int) -> dict[str, Any]:
@@ -188,8 +193,26 @@ def test_the_export_restates_the_current_certificate(
     assert payload["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert payload["issuer"]["id"] == payload["iss"] == DID
     assert payload["issuer"]["type"] == ["Profile"]
-    for member_name in ("validFrom", "validUntil", "credentialStatus"):
+    for member_name in ("validFrom", "validUntil"):
         assert payload[member_name] == certificate[member_name], member_name
+    # One status, as OB allows: a 2-bit message entry on a list of its own (not one of the
+    # certificate's lists), served beside them.
+    status = payload["credentialStatus"]
+    assert isinstance(status, dict)
+    assert status["type"] == "BitstringStatusListEntry"
+    assert status["statusPurpose"] == "message"
+    assert status["statusSize"] == 2
+    assert status["statusMessage"][:3] == [
+        {"status": "0x0", "message": "valid"},
+        {"status": "0x1", "message": "revoked"},
+        {"status": "0x2", "message": "suspended"},
+    ]
+    assert len(status["statusMessage"]) == 4
+    assert status["statusListCredential"].startswith("https://certs.example.test/status/")
+    assert status["id"] == f"{status['statusListCredential']}#{status['statusListIndex']}"
+    assert status["statusListCredential"] not in {
+        e["statusListCredential"] for e in certificate["credentialStatus"]
+    }
     assert payload["id"] != certificate["id"]
     # The claims OB requires, each equal to the member it repeats.
     subject = payload["credentialSubject"]

@@ -29,6 +29,7 @@ from verifier.errors import (
     NotYetValid,
     ParsingError,
     Revoked,
+    StatusVerificationError,
     Superseded,
     Suspended,
     UntrustedIssuer,
@@ -42,10 +43,12 @@ from verifier.policy import TrustPolicy
 from verifier.replay import SeenLists
 from verifier.result import Report
 from verifier.status import (
+    Messages,
     StatusSource,
     VerifiedStatusList,
     cache_seconds,
     entry_fields,
+    meaning,
     verify_status_list,
 )
 from verifier.structure import check_credential, issuer_id
@@ -197,9 +200,13 @@ class Verifier:
         minimum = self.policy.minimum_status_entries
         undecided: VerificationError | None = None
         suspended = False
-        for purpose, index, url, size in entries:
+        for purpose, index, url, size, messages in entries:
             try:
-                value = self._list(url, now).value_at(purpose, index, size, minimum_entries=minimum)
+                status_list = self._list(url, now)
+                value = status_list.value_at(purpose, index, size, minimum_entries=minimum)
+                if purpose == "message":
+                    said = _message_meaning(status_list, url, value, messages)
+                    value, purpose = said != "valid", _PURPOSE_OF.get(said, purpose)
             except VerificationError as exc:
                 if exc.decided:
                     raise
@@ -245,6 +252,31 @@ class Verifier:
             url, verified, now=now, seconds=cache_seconds(verified, fetched, self.policy, now)
         )
         return verified
+
+
+_PURPOSE_OF = {"revoked": "revocation", "suspended": "suspension"}
+"""A ``message`` entry's meaning as the purpose of the one-bit entry that would say it."""
+
+
+def _message_meaning(
+    status_list: VerifiedStatusList, url: str, value: int, messages: Messages | None
+) -> str:
+    """What a ``message`` entry's ``value`` means: ``valid``, ``revoked`` or ``suspended``.
+    The entry's ``statusMessage`` and the list's must agree (the list's issuer and the
+    credential's could otherwise mean two things by one value); a value whose message this
+    verifier does not act on cannot confirm anything."""
+    if status_list.messages is not None and status_list.messages != messages:
+        raise StatusVerificationError(
+            f"the entry's statusMessage and that of the list at {url[:100]} differ"
+        )
+    said = meaning(value, messages)
+    if said is None:
+        raise StatusVerificationError(
+            f"status {value:#x} of the list at {url[:100]} has no meaning this verifier "
+            "knows: the current status cannot be confirmed",
+            reason="unknown-status-message",
+        )
+    return said
 
 
 def _timestamp(payload: Mapping[str, Any], name: str) -> float | None:

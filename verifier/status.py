@@ -5,10 +5,14 @@ Bitstring Status List v1.0 §3.2, step by step: dereference ``statusListCredenti
 issuer's keys, its type, its id, its validity window and that it covers the entry's purpose
 (failure → STATUS_VERIFICATION_ERROR); expand ``encodedList`` and refuse lists shorter than
 the policy's minimum (STATUS_LIST_LENGTH_ERROR); read the entry (an index outside the list is
-a RANGE_ERROR). A list past its ``validUntil``, or older than one already seen for the same
-URL (:mod:`verifier.replay`), cannot confirm anything. A verified, decoded list is cached
-until its ``ttl`` (milliseconds), the server's ``max-age`` or its ``validUntil`` — whichever
-comes first — so verification stays at the speed of the signature check.
+a RANGE_ERROR). A ``message`` entry of several bits (``statusSize`` > 1) reads its value
+through the ``statusMessage`` the entry and the list both state (:func:`status_messages`):
+each value means one message, and a value whose message the verifier does not know cannot
+confirm anything (:func:`meaning`). A list past its ``validUntil``, or older than one
+already seen for the same URL (:mod:`verifier.replay`), cannot confirm anything. A verified,
+decoded list is cached until its ``ttl`` (milliseconds), the server's ``max-age`` or its
+``validUntil`` — whichever comes first — so verification stays at the speed of the
+signature check.
 """
 
 from __future__ import annotations
@@ -37,13 +41,17 @@ from verifier.structure import issuer_id
 from verifier.timestamps import parse_timestamp
 
 __all__ = [
+    "MEANINGS",
     "HttpStatusLists",
+    "Messages",
     "StaticStatusLists",
     "StatusEntry",
     "StatusSource",
     "VerifiedStatusList",
     "entry_fields",
+    "meaning",
     "read_entries",
+    "status_messages",
     "verify_status_list",
 ]
 
@@ -55,6 +63,12 @@ LIST_CLOCK_SKEW = timedelta(seconds=300)
 little behind the issuer's must still read a freshly published list, not answer "cannot
 confirm" after every status change."""
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+_HEX = re.compile(r"0x[0-9A-Fa-f]+")
+MEANINGS = frozenset({"valid", "revoked", "suspended"})
+"""The messages a ``message`` entry's value may mean that this verifier acts on (certreg's
+Open Badges say exactly these): anything else, ``undefined`` included, cannot confirm."""
+Messages = tuple[tuple[int, str], ...]
+"""A ``statusMessage`` as ``(value, message)`` pairs, in value order."""
 
 
 class StatusSource(Protocol):
@@ -105,6 +119,7 @@ class StatusEntry:
     index: int
     list_url: str
     size: int
+    messages: Messages | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +134,10 @@ class VerifiedStatusList:
     valid_until: datetime | None
     ttl_seconds: float | None
     valid_from: datetime | None = None
+    size: int | None = None
+    """The subject's ``statusSize``, if it states one (a ``message`` list must)."""
+    messages: Messages | None = None
+    """The subject's ``statusMessages`` (or ``statusMessage``), if it states them."""
 
     def value(self, entry: StatusEntry, *, minimum_entries: int) -> int:
         return self.value_at(
@@ -143,6 +162,14 @@ class VerifiedStatusList:
         return self._value(StatusEntry(purpose, index, "", size), minimum_entries)
 
     def _value(self, entry: StatusEntry, minimum_entries: int) -> int:
+        if self.size is not None and entry.size != self.size:
+            raise StatusVerificationError(
+                f"the entry has statusSize {entry.size}, the list at {self.url[:100]} {self.size}"
+            )
+        if entry.size > 1 and self.size is None:
+            raise StatusVerificationError(
+                f"the list at {self.url[:100]} does not say its statusSize"
+            )
         try:
             bsl.require_minimum_entries(self.bitstring, entry.size, minimum_entries)
         except bsl.StatusListLengthError as exc:
@@ -162,9 +189,11 @@ def read_entries(credential: Mapping[str, Any]) -> list[StatusEntry]:
     return [StatusEntry(*fields) for fields in entry_fields(credential)]
 
 
-def entry_fields(credential: Mapping[str, Any]) -> list[tuple[str, int, str, int]]:
-    """:func:`read_entries` as plain tuples (purpose, index, list URL, size), for the
-    verification hot path; every entry is checked before any list is looked at."""
+def entry_fields(
+    credential: Mapping[str, Any],
+) -> list[tuple[str, int, str, int, Messages | None]]:
+    """:func:`read_entries` as plain tuples (purpose, index, list URL, size, messages), for
+    the verification hot path; every entry is checked before any list is looked at."""
     status = credential.get("credentialStatus")
     if status is None:
         return []
@@ -187,8 +216,12 @@ def entry_fields(credential: Mapping[str, Any]) -> list[tuple[str, int, str, int
             raise MalformedValueError("statusListIndex is a string of digits")
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 8:
             raise MalformedValueError("statusSize is an integer from 1 to 8")
-        if size > 1 and not isinstance(get("statusMessage"), list):
-            raise MalformedValueError("statusMessage is required when statusSize > 1")
+        messages = None
+        if size > 1:
+            try:
+                messages = status_messages(get("statusMessage"), size)
+            except ValueError as exc:
+                raise MalformedValueError(f"statusMessage: {exc}") from exc
         if index.isascii() and index.isdigit() and len(index) <= _SHORT_INDEX:
             parsed = int(index)  # ASCII digits only, too few to be out of any list's range
         else:
@@ -196,8 +229,42 @@ def entry_fields(credential: Mapping[str, Any]) -> list[tuple[str, int, str, int
                 parsed = bsl.parse_status_list_index(index)
             except bsl.StatusListError as exc:
                 raise MalformedValueError(f"statusListIndex: {exc}") from exc
-        entries.append((purpose, parsed, url, size))
+        entries.append((purpose, parsed, url, size, messages))
     return entries
+
+
+def status_messages(value: object, size: int) -> Messages:
+    """A ``statusMessage`` (BSL §2.1) checked and read: exactly 2^``size`` objects, each a
+    ``status`` in hex (``0x…``) that fits ``size`` bits — each value once — and a
+    ``message`` string. Raises ``ValueError`` saying what is wrong."""
+    if value is None:
+        raise ValueError("it is required when statusSize > 1")
+    if not isinstance(value, list) or len(value) != 1 << size:
+        raise ValueError(f"it is a list of exactly {1 << size} objects for statusSize {size}")
+    pairs: dict[int, str] = {}
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise ValueError("each item is an object")
+        status, message = item.get("status"), item.get("message")
+        if not isinstance(status, str) or not _HEX.fullmatch(status):
+            raise ValueError("each status is a hexadecimal string such as 0x1")
+        number = int(status, 16)
+        if number >= 1 << size or number in pairs:
+            raise ValueError(f"status {status[:20]} is out of range or given twice")
+        if not isinstance(message, str):
+            raise ValueError("each message is a string")
+        pairs[number] = message
+    return tuple(sorted(pairs.items()))
+
+
+def meaning(value: int, messages: Messages | None) -> str | None:
+    """What ``value`` of a ``message`` entry means (one of :data:`MEANINGS`), or ``None``:
+    a value the messages do not name, or name with a message this verifier does not act
+    on, cannot confirm anything."""
+    if messages is None:
+        return None
+    found = dict(messages).get(value)
+    return found if found in MEANINGS else None
 
 
 _SHORT_INDEX = 18
@@ -289,6 +356,7 @@ def verify_status_list(
         bitstring = bsl.decode_list(encoded)
     except bsl.StatusListError as exc:
         raise StatusVerificationError(f"encodedList: {exc}") from exc
+    size, messages = _list_messages(subject)
     ttl = subject.get("ttl")
     ttl_seconds = ttl / 1000 if isinstance(ttl, int | float) and not isinstance(ttl, bool) else None
     return VerifiedStatusList(
@@ -300,7 +368,29 @@ def verify_status_list(
         valid_until=valid_until,
         ttl_seconds=ttl_seconds,
         valid_from=valid_from,
+        size=size,
+        messages=messages,
     )
+
+
+def _list_messages(subject: Mapping[str, Any]) -> tuple[int | None, Messages | None]:
+    """The list's own ``statusSize`` and messages. BSL names the list's messages
+    ``statusMessages`` in its text and ``statusMessage`` in the entry; both are read. A
+    ``message`` list must state both (BSL §2.2)."""
+    size = subject.get("statusSize")
+    listed = subject.get("statusMessages", subject.get("statusMessage"))
+    purposes = subject.get("statusPurpose")
+    message_list = purposes == "message" or (isinstance(purposes, list) and "message" in purposes)
+    if size is None and listed is None and not message_list:
+        return None, None
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 8:
+        raise StatusVerificationError("the list's statusSize is an integer from 1 to 8")
+    if listed is None and size == 1 and not message_list:
+        return size, None
+    try:
+        return size, status_messages(listed, size)
+    except ValueError as exc:
+        raise StatusVerificationError(f"the list's statusMessages: {exc}") from exc
 
 
 def _instant(value: object) -> datetime | None:

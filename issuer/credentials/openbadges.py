@@ -8,9 +8,12 @@ context and then the OB 3.0.3 context, whose ``credentialSubject`` is an
 
 What it keeps from the certificate credential, so the two cannot disagree:
 
-* the **same status slots**: both ``BitstringStatusListEntry`` objects of the certificate
-  it is exported from. Suspending, reinstating or withdrawing the certification flips the
-  badge's bits in the same write; no badge outlives its certificate's status.
+* the **same status**, in the one ``credentialStatus`` OB allows: a
+  ``BitstringStatusListEntry`` of purpose ``message`` and ``statusSize`` 2 (0x0 valid, 0x1
+  revoked, 0x2 suspended), in a slot that always holds what the certificate's revocation
+  and suspension bits say (:mod:`issuer.credentials.message_status`). Suspending,
+  reinstating or withdrawing the certification sets it in the same write; no badge
+  outlives its certificate's status.
 * the same ``validFrom`` and ``validUntil``, the same issuer DID and signing key — one
   verifier checks both.
 
@@ -24,9 +27,7 @@ and VC-JOSE-COSE, which only recommends ``typ``/``cty``. certreg's verifier acce
 for an Open Badge only (:mod:`verifier.openbadges`).
 
 Where Open Badges and certreg still differ, docs/CREDENTIALS.md ("Open Badges 3.0") says so:
-OB's model allows at most one ``credentialStatus``; the badge carries both of its
-certificate's, because a badge that cannot be suspended would be worse than one an OB schema
-validator frowns at. And ``jti``, which OB requires, is defined by no context the badge
+``jti``, which OB requires, is defined by no context the badge
 cites, so a JSON-LD processor drops it from the JWT payload (in safe mode, refuses the
 payload); the credential itself, without the JWT claims, expands in full.
 
@@ -46,9 +47,9 @@ from typing import Any
 from issuer.credentials import documents
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.issuance import IssuanceContext
+from issuer.credentials.message_status import message_entry
 from issuer.credentials.signing import sign_compact
-from issuer.credentials.status import status_entry
-from issuer.model import Certification, Credential, Person, SchemeVersion, StatusPurpose
+from issuer.model import Certification, Credential, Person, SchemeVersion, StatusSlot
 from issuer.store import Tx
 
 __all__ = [
@@ -146,9 +147,11 @@ def open_badge_credential(
     scheme_code: str,
     version: SchemeVersion,
     certificate: Credential,
+    status: StatusSlot,
 ) -> dict[str, Any]:
     """The ``OpenBadgeCredential`` of ``certification``, exported from its current
-    ``certificate`` credential (before signing).
+    ``certificate`` credential (before signing), citing the certificate's message ``status``
+    slot (:func:`issuer.credentials.message_status.claim_slot`).
 
     The holder is :func:`subject_id` of the certification, and is named by an unhashed
     ``IdentityObject`` of type ``name``: the name is already on the certificate and in the
@@ -182,10 +185,7 @@ def open_badge_credential(
             "narrative": _scope_narrative(version, certification.scope),
             "achievement": _achievement(identity, scheme_code, version),
         },
-        "credentialStatus": [
-            status_entry(identity, StatusPurpose.REVOCATION, certificate.revocation),
-            status_entry(identity, StatusPurpose.SUSPENSION, certificate.suspension),
-        ],
+        "credentialStatus": message_entry(identity, status),
     }
 
 

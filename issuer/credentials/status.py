@@ -35,6 +35,7 @@ __all__ = [
     "BulkAllocator",
     "allocate",
     "credential_status",
+    "list_timestamp",
     "list_validity_seconds",
     "random_index",
     "sign_status_list",
@@ -144,7 +145,7 @@ def credential_status(tx: Tx, credential: Credential) -> str:
     return "active"
 
 
-def _timestamp(instant: datetime) -> str:
+def list_timestamp(instant: datetime) -> str:
     """A list's dates to the millisecond: a verifier refuses a list older than one it has
     seen (docs/VERIFIER.md), and two versions of a list signed within one second — two
     suspensions in a row — must still be told apart, or the first could be replayed."""
@@ -177,8 +178,8 @@ def status_list_credential(
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": identity.did,
-        "validFrom": _timestamp(now),
-        "validUntil": _timestamp(
+        "validFrom": list_timestamp(now),
+        "validUntil": list_timestamp(
             now + timedelta(seconds=list_validity_seconds(ttl_seconds, validity_seconds))
         ),
         "credentialSubject": {

@@ -14,6 +14,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "KeyState",
+    "MessageStatusList",
     "SigningKey",
     "StatusList",
     "StatusPurpose",
@@ -72,6 +73,21 @@ class StatusList:
 class StatusSlot:
     list_id: str
     index: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStatusList:
+    """One Bitstring Status List of purpose ``message``, ``bits`` (2) per entry: the lists
+    Open Badges cite their one status in (:mod:`issuer.credentials.message_status`)."""
+
+    id: str
+    bits: int
+    entries: int
+    allocated: int
+    open: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from issuer.credentials import keys, token_status
+from issuer.credentials import keys, message_status, token_status
 from issuer.credentials.issuance import IssuanceContext, issue_certificate, issue_mark
 from issuer.model import (
     Certification,
@@ -148,10 +148,12 @@ class Reissue:
 
 
 def _flip(tx: Tx, slot: StatusSlot, now: datetime) -> None:
-    """Set a status bit; the certificate's Token Status List slot, if any, follows."""
+    """Set a status bit; the certificate's Token Status List and message slots, if any,
+    follow."""
     if tx.set_slot_value(slot, 1, now):
         tx.enqueue(DocumentKind.STATUS_LIST.value, slot.list_id, now)
         token_status.follow(tx, slot, now)
+        message_status.follow(tx, slot, now)
 
 
 def _agreed_mark(tx: Tx, certification: Certification) -> SchemeMark | None:

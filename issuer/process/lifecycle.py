@@ -24,7 +24,8 @@ from the start, so an expansion or a new cycle cannot make a suspended person va
 Mark credentials share their certificate's slots, so they follow every bit flip; when a
 certificate is superseded its marks are reissued beside the new certificate. The Token
 Status List slot of a certificate that SD-JWT VCs were derived from follows every bit flip
-too, in the same transaction (:func:`issuer.credentials.token_status.follow`).
+too, in the same transaction (:func:`issuer.credentials.token_status.follow`), and so does
+the message slot an Open Badge cites (:func:`issuer.credentials.message_status.follow`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from issuer.credentials import certificate_numbers, token_status
+from issuer.credentials import certificate_numbers, message_status, token_status
 from issuer.credentials.issuance import (
     IssuanceContext,
     current_certificate,
@@ -132,10 +133,12 @@ def open_decision(
 
 def _flip(tx: Tx, slot: StatusSlot, value: int, now: datetime) -> None:
     """Set a status bit and ask for its list to be republished at once; the Token Status
-    List slot of the certificate holding it, if an SD-JWT VC gave it one, follows."""
+    List slot of the certificate holding it, if an SD-JWT VC gave it one, and its message
+    slot, if a badge gave it one, follow."""
     if tx.set_slot_value(slot, value, now):
         tx.enqueue(DocumentKind.STATUS_LIST.value, slot.list_id, now)
         token_status.follow(tx, slot, now)
+        message_status.follow(tx, slot, now)
 
 
 def _require_reason(reason: str) -> str:

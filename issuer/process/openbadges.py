@@ -1,21 +1,24 @@
 """Exporting a certification as an Open Badges 3.0 credential: who may have one, and when.
 
 The badge is not a new decision: it restates the certification's current certificate in
-Open Badges terms (:mod:`issuer.credentials.openbadges`), with the certificate's own status
-slots. So it is signed on request, from the records as they are, and is not stored; what is
-kept is the audit entry of each signature the body gave (``credential.exported``).
+Open Badges terms (:mod:`issuer.credentials.openbadges`), citing the one message slot that
+mirrors the certificate's status (:mod:`issuer.credentials.message_status`), claimed the
+first time a badge (or its preview) is made from that certificate. So it is signed on
+request, from the records as they are, and is not stored; what is kept is the audit entry
+of each signature the body gave (``credential.exported``).
 
 What a holder and a relying party can expect:
 
 * an **active** certification gets a badge that verifies as valid;
 * a **suspended** one gets a badge too — a holder may want the record — but it verifies as
-  *suspended* from the first check, since it carries the suspended certificate's status
-  bits; after reinstatement the same badge verifies as valid again, with no new export;
+  *suspended* from the first check, since its slot holds the suspended certificate's
+  status; after reinstatement the same badge verifies as valid again, with no new export;
 * a **withdrawn** or **expired** certification gets none (``certification-ended``, 409): the
   body does not sign anything new for a certification that has ended. Badges exported
   before a withdrawal verify as revoked; before expiry, as expired after ``validUntil``;
 * after a scope change or recertification the badge of the replaced certificate verifies
-  as revoked, and a new export carries the new certificate.
+  as revoked — the register entry lists the certificate it replaced, not the badge, so a
+  verifier cannot tell it was replaced — and a new export carries the new certificate.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from issuer.credentials import openbadges
-from issuer.credentials.identity import IssuerIdentity
+from issuer.credentials import message_status, openbadges
 from issuer.credentials.issuance import IssuanceContext, current_certificate
 from issuer.errors import StateConflict
 from issuer.model import Certification, CertificationStatus
 from issuer.process.lifecycle import get_certification
+from issuer.runtime import Entropy
 from issuer.store import Tx
 from issuer.store.audit import AuditActor
 
@@ -49,7 +52,8 @@ class OpenBadge:
 
 
 def _exportable(tx: Tx, number: str, now: datetime) -> Certification:
-    certification = get_certification(tx, number)
+    # Locked: the first export claims the certificate's message slot, once.
+    certification = get_certification(tx, number, lock=True)
     ended = certification.status in {CertificationStatus.WITHDRAWN, CertificationStatus.EXPIRED}
     if ended or certification.expiry_date < now.date():
         state = "withdrawn" if certification.status is CertificationStatus.WITHDRAWN else "expired"
@@ -61,9 +65,17 @@ def _exportable(tx: Tx, number: str, now: datetime) -> Certification:
 
 
 def _document(
-    tx: Tx, certification: Certification, identity: IssuerIdentity
+    tx: Tx,
+    certification: Certification,
+    context: IssuanceContext,
+    *,
+    now: datetime,
+    entropy: Entropy,
 ) -> tuple[dict[str, Any], str]:
     certificate = current_certificate(tx, certification.id)
+    slot = message_status.claim_slot(
+        tx, certificate, entries=context.list_entries, now=now, entropy=entropy
+    )
     person = tx.get_person(certification.person_id)
     version = tx.get_scheme_version(certification.scheme_version_id)
     scheme = tx.get_scheme(certification.scheme_id)
@@ -71,22 +83,24 @@ def _document(
     assert version is not None
     assert scheme is not None
     document = openbadges.open_badge_credential(
-        identity=identity,
+        identity=context.identity,
         certification=certification,
         person=person,
         scheme_code=scheme.code,
         version=version,
         certificate=certificate,
+        status=slot,
     )
     return document, certificate.id
 
 
 def openbadge_document(
-    tx: Tx, number: str, *, identity: IssuerIdentity, now: datetime
+    tx: Tx, number: str, *, context: IssuanceContext, now: datetime, entropy: Entropy
 ) -> dict[str, Any]:
     """The badge certification ``number`` would be exported as, unsigned (a preview: it
-    is what :func:`openbadge_for` signs, without the JWT claims). Same refusals."""
-    document, _ = _document(tx, _exportable(tx, number, now), identity)
+    is what :func:`openbadge_for` signs, without the JWT claims). Same refusals; it claims
+    the message slot too, so the preview cites what every export will."""
+    document, _ = _document(tx, _exportable(tx, number, now), context, now=now, entropy=entropy)
     return document
 
 
@@ -97,6 +111,7 @@ def openbadge_for(
     context: IssuanceContext,
     actor: str | AuditActor,
     now: datetime,
+    entropy: Entropy,
 ) -> OpenBadge:
     """Sign the Open Badges 3.0 credential of certification ``number`` and audit it.
 
@@ -106,7 +121,7 @@ def openbadge_for(
     itself (``system:…``); the audit entry names it, never the holder.
     """
     certification = _exportable(tx, number, now)
-    document, certificate_id = _document(tx, certification, context.identity)
+    document, certificate_id = _document(tx, certification, context, now=now, entropy=entropy)
     kid, jws = openbadges.sign_open_badge(tx, context=context, credential=document, now=now)
     tx.append_audit(
         at=now,

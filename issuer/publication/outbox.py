@@ -11,7 +11,8 @@ The keys document is signed by a key the registry already trusts, which the publ
 it for (:meth:`Publisher.trusted_kids`, :func:`issuer.credentials.keys.endorsing_key`): the
 registry takes a new one only so (docs/REGISTRY.md, "Who may change the keys").
 
-Status lists — the Bitstring lists and the Token Status Lists of SD-JWT VCs alike — are signed
+Status lists — the Bitstring lists, the message lists of Open Badges (published to the
+registry as ``status-list`` documents) and the Token Status Lists of SD-JWT VCs alike — are signed
 for a short validity (:func:`issuer.credentials.status.list_validity_seconds`), so they are
 also published on a schedule, not only on change: :func:`enqueue_lapsing_status_lists` puts
 every list that has used half its validity in the outbox, and the drain signs it afresh and
@@ -36,6 +37,7 @@ from issuer.credentials import keys
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.issuance import IssuanceContext
 from issuer.credentials.keys import KeyRing
+from issuer.credentials.message_status import MESSAGE_STATUS_LIST_KIND, sign_message_status_list
 from issuer.credentials.signing import LoadedSigner, Signer, sign_compact
 from issuer.credentials.status import list_validity_seconds, sign_status_list
 from issuer.credentials.token_status import sign_token_status_list
@@ -145,6 +147,7 @@ def enqueue_lapsing_status_lists(store: Store, *, clock: Clock, limit: int = 10_
             (DocumentKind.TOKEN_STATUS_LIST.value, i)
             for i in tx.lapsing_token_status_lists(now, limit)
         ]
+        due += [(MESSAGE_STATUS_LIST_KIND, i) for i in tx.lapsing_message_status_lists(now, limit)]
         if due:
             tx.enqueue_many(due, now)
     if due:
@@ -237,6 +240,16 @@ def _document(
             ttl_seconds=ttl_seconds,
             validity_seconds=validity_seconds,
         )
+    if kind == MESSAGE_STATUS_LIST_KIND:
+        return sign_message_status_list(
+            tx,
+            key,
+            identity=identity,
+            signer=signer,
+            now=now,
+            ttl_seconds=ttl_seconds,
+            validity_seconds=validity_seconds,
+        )
     if kind == DocumentKind.REGISTER_ENTRY:
         certification = tx.get_certification_by_number(key)
         if certification is None:
@@ -277,6 +290,13 @@ def _publishing_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
 _RANKS = {DocumentKind.ISSUER_KEYS.value: 0, DocumentKind.AUDIT_CHECKPOINT.value: 2}
 """Where a kind goes in a batch: the keys first (the registry checks the rest against them),
 the audit checkpoint last (what the public reads is not held up by it), the rest in order."""
+
+
+_PUBLISHED_AS = {MESSAGE_STATUS_LIST_KIND: DocumentKind.STATUS_LIST}
+"""Outbox kinds the registry knows by another name. A badge's message list is a
+``BitstringStatusListCredential`` like the revocation and suspension lists, stored and
+served beside them at ``/status/{list_id}``; only the issuer tells them apart, because it
+builds and re-signs them from other tables."""
 
 
 _IMMUTABLE = frozenset({DocumentKind.CREDENTIAL, DocumentKind.MARK})
@@ -340,19 +360,23 @@ def drain(
             ]
         lists: list[str] = []
         token_lists: list[str] = []
+        message_lists: list[str] = []
         for seq, kind, key, body in documents:
             if body is not None:
                 # A credential or a mark never changes: one version, stored once, retries
                 # ignored.
                 version = CREDENTIAL_VERSION if kind in _IMMUTABLE else seq
+                published_as = _PUBLISHED_AS.get(kind) or DocumentKind(kind)
                 publisher.publish(
-                    Publication(kind=DocumentKind(kind), key=key, version=version, body=body)
+                    Publication(kind=published_as, key=key, version=version, body=body)
                 )
                 published += 1
                 if kind == DocumentKind.STATUS_LIST:
                     lists.append(key)
                 elif kind == DocumentKind.TOKEN_STATUS_LIST:
                     token_lists.append(key)
+                elif kind == MESSAGE_STATUS_LIST_KIND:
+                    message_lists.append(key)
         with store.transaction() as tx:
             tx.mark_published([seq for seq, _, _ in pending], clock())
             until = now + timedelta(seconds=validity)
@@ -361,6 +385,10 @@ def drain(
             if token_lists:
                 tx.record_token_status_list_signatures(
                     token_lists, valid_from=now, valid_until=until
+                )
+            if message_lists:
+                tx.record_message_status_list_signatures(
+                    message_lists, valid_from=now, valid_until=until
                 )
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import select, update
 from issuer.store.audit_log import AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_KIND
 from issuer.store.base import Unit
 from issuer.store.load import _TABLES, Loads
+from issuer.store.message_status import MESSAGE_STATUS_LIST_KIND
 from issuer.store.tables import (
     BodyInformationRow,
     CertificationRow,
     CredentialRow,
+    MessageStatusListRow,
     OutboxRow,
     SchemeMarkRow,
     SchemeRow,
@@ -78,10 +80,12 @@ class OutboxReads(Unit):
         return keys
 
     def _token_list_keys(self) -> list[tuple[str, str]]:
-        """Every Token Status List, signed anew each time it is published like the
-        Bitstring lists."""
+        """Every Token Status List and every message list (the badges'), signed anew each
+        time they are published like the Bitstring lists."""
         ids = self._s.scalars(select(TokenStatusListRow.id).order_by(TokenStatusListRow.id))
-        return [(TOKEN_STATUS_LIST_KIND, i) for i in ids]
+        keys = [(TOKEN_STATUS_LIST_KIND, i) for i in ids]
+        ids = self._s.scalars(select(MessageStatusListRow.id).order_by(MessageStatusListRow.id))
+        return keys + [(MESSAGE_STATUS_LIST_KIND, i) for i in ids]
 
     def _body_information_key(self) -> list[tuple[str, str]]:
         """The body information's key, once the body has recorded it (else nothing)."""

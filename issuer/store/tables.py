@@ -827,6 +827,56 @@ class TokenStatusSlotRow(Base):
     allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class MessageStatusListRow(Base):
+    """One W3C Bitstring Status List of purpose ``message`` (2 bits an entry), the status of
+    Open Badges: a fixed length, how many slots are taken, and a version that grows with
+    every change of a slot's value."""
+
+    __tablename__ = "message_status_lists"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    bits: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageStatusListSignatureRow(Base):
+    """When a message list was last published signed, when that lapses and when to sign it
+    again: :class:`StatusListSignatureRow` for the message lists (migration 0030)."""
+
+    __tablename__ = "message_status_list_signatures"
+    list_id: Mapped[str] = mapped_column(ForeignKey("message_status_lists.id"), primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MessageStatusSlotRow(Base):
+    """The message slot of one certificate credential, cited by every Open Badge exported
+    from it. The primary key makes reuse impossible; the unique credential makes a second
+    slot for the same certificate impossible."""
+
+    __tablename__ = "message_status_slots"
+    __table_args__ = (
+        Index(
+            "ix_message_status_slots_set",
+            "list_id",
+            "idx",
+            "value",
+            sqlite_where=text("value != 0"),
+            postgresql_where=text("value != 0"),
+        ),
+    )
+    list_id: Mapped[str] = mapped_column(ForeignKey("message_status_lists.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    value: Mapped[int] = mapped_column(Integer)
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SdJwtVcRow(Base):
     """An issued SD-JWT VC: what it was derived from, its token slot, the holder key's
     thumbprint (never the key's other members), the key that signed it and its dates."""

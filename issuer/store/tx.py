@@ -23,6 +23,7 @@ from issuer.store.feeds import FeedReads
 from issuer.store.holders import HolderReads, HolderWrites
 from issuer.store.keys import KeyReads, KeyWrites
 from issuer.store.management import FindingReads, FindingWrites
+from issuer.store.message_status import MessageStatusReads, MessageStatusWrites
 from issuer.store.notices import NoticeReads, NoticeWrites
 from issuer.store.outbox import OutboxReads, OutboxWrites
 from issuer.store.persons import PersonReads, PersonWrites
@@ -59,6 +60,7 @@ class Reader(
     KeyReads,
     StatusReads,
     TokenStatusReads,
+    MessageStatusReads,
     AuditReads,
     OutboxReads,
     BulkReads,
@@ -90,6 +92,7 @@ class Tx(
     KeyWrites,
     StatusWrites,
     TokenStatusWrites,
+    MessageStatusWrites,
     AuditWrites,
     OutboxWrites,
     RosterWrites,

@@ -191,6 +191,7 @@ def openbadge(number: str, request: Request, services: ServicesDep) -> Response:
             context=services.issuance,
             actor=f"person:{holder.person_id}",
             now=now,
+            entropy=services.entropy,
         )
         return Response(
             badge.jws,

@@ -55,17 +55,23 @@ def openbadge(
 ) -> Response:
     """The certification as an Open Badges 3.0 ``OpenBadgeCredential``.
 
-    It carries the current certificate's status entries, dates and signing key: a suspended
+    It carries one status entry (a Bitstring ``message`` list, 2 bits: valid, revoked,
+    suspended) that follows the current certificate's status, its dates and signing key: a suspended
     certification's badge verifies as suspended until the suspension is lifted. Each signed
     download is written to the audit log."""
     now = services.now()
     with services.tx() as tx:
         if format == "json":
             document = openbadges.openbadge_document(
-                tx, number, identity=services.issuance.identity, now=now
+                tx, number, context=services.issuance, now=now, entropy=services.entropy
             )
             return JSONResponse(document, headers=_PRIVATE)
         badge = openbadges.openbadge_for(
-            tx, number, context=services.issuance, actor=actor.audit_name, now=now
+            tx,
+            number,
+            context=services.issuance,
+            actor=actor.audit_name,
+            now=now,
+            entropy=services.entropy,
         )
     return Response(badge.jws, media_type=VC_JWT, headers=_PRIVATE)
