@@ -124,7 +124,7 @@ def test_a_lookup_answers_in_french_and_spanish(client: TestClient) -> None:
     assert "<span>Suspendue</span>" in text
     assert (
         'Cette certification est suspendue depuis le <time datetime="2026-11-25">'
-        "25 novembre 2026</time> : elle n’est pas valide"
+        "25 novembre 2026</time>\u00a0: elle n’est pas valide"
     ) in text
     ask = _ask("es", "query", {"family_name": "Weiß"})
     text = _page(client.get("/register/9K3M-9QXD-2HFW-8T4B-R", **ask), "es")
