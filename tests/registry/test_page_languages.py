@@ -88,9 +88,33 @@ def client(people: Registry) -> Iterator[TestClient]:  # noqa: F811
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("de", ["Zertifikat prüfen", "Familienname des Inhabers", "Im öffentlichen Verzeichnis"]),
-        ("fr", ["Vérifier un certificat", "Nom de famille du titulaire", "l’annuaire public"]),
-        ("es", ["Comprobar un certificado", "Apellido del titular", "el directorio público"]),
+        (
+            "de",
+            [
+                "Zertifikat prüfen",
+                "Familienname des Inhabers",
+                "Im öffentlichen Verzeichnis",
+                "prüfen Sie die Präsentation hier</a>",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Vérifier un certificat",
+                "Nom de famille du titulaire",
+                "l’annuaire public",
+                "vérifiez la présentation ici</a>",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Comprobar un certificado",
+                "Apellido del titular",
+                "el directorio público",
+                "verifique la presentación aquí</a>",
+            ],
+        ),
     ],
 )
 def test_the_home_page(client: TestClient, language: str, way: str, words: list[str]) -> None:
@@ -98,6 +122,10 @@ def test_the_home_page(client: TestClient, language: str, way: str, words: list[
     for word in words:
         assert word in text, word
     assert "Check a certificate" not in text
+    assert "verify the presentation here" not in text
+    # The employers' page is linked in the language chosen by ?lang=, and only then.
+    presentations = f'href="/presentations?lang={language}"'
+    assert (presentations in text) == (way == "query")
     # Both forms carry the language along, so their answer is in it too.
     assert text.count(f'<input type="hidden" name="lang" value="{language}">') == 2
 
