@@ -13,26 +13,44 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from registry.pages import N_, PageLanguage
 from registry.verification_render import day_of
 from schemas.languages import format_date
 from verifier.sd_jwt_vc import DisclosedClaim
 
-__all__ = ["CERTIFICATION_CLAIMS", "CERTIFICATION_VCT_PATH", "DisclosedView", "disclosed_view"]
+__all__ = [
+    "CERTIFICATION_CLAIMS",
+    "CERTIFICATION_VCT_PATH",
+    "ClaimWords",
+    "DisclosedView",
+    "disclosed_view",
+]
 
 CERTIFICATION_VCT_PATH = "/vct/certification/v1"
 """The path of the ``vct`` of certreg's SD-JWT VC, after the issuer's base URL (``iss``)."""
-CERTIFICATION_CLAIMS: dict[str, str] = {
-    "given_name": N_("Given name"),
-    "family_name": N_("Family name"),
-    "certificate_number": N_("Certificate number"),
-    "scheme": N_("Scheme"),
-    "valid_from": N_("Valid from"),
-    "valid_until": N_("Valid until"),
-    "certification_body": N_("Certification body"),
-    "scope": N_("Scope"),
+
+
+class ClaimWords(NamedTuple):
+    """A claim's name in the page's words, both ways the page uses it."""
+
+    label: str
+    """As the label of its value ("Certificate number")."""
+    in_a_sentence: str
+    """As it reads inside a sentence listing what was kept back ("certificate number"):
+    languages differ there (German keeps its nouns capitalised), so each is translated."""
+
+
+CERTIFICATION_CLAIMS: dict[str, ClaimWords] = {
+    "given_name": ClaimWords(N_("Given name"), N_("given name")),
+    "family_name": ClaimWords(N_("Family name"), N_("family name")),
+    "certificate_number": ClaimWords(N_("Certificate number"), N_("certificate number")),
+    "scheme": ClaimWords(N_("Scheme"), N_("scheme")),
+    "valid_from": ClaimWords(N_("Valid from"), N_("valid from")),
+    "valid_until": ClaimWords(N_("Valid until"), N_("valid until")),
+    "certification_body": ClaimWords(N_("Certification body"), N_("certification body")),
+    "scope": ClaimWords(N_("Scope"), N_("scope")),
 }
 """Each claim certreg's SD-JWT VC lets its holder show or keep back, in the page's words
 (marked for translation; ``scope``: its items, each disclosed on its own), in the order the
@@ -47,7 +65,8 @@ class DisclosedView:
     shown: list[tuple[str, str]]
     """Each disclosed claim: its name in words, its value in words."""
     kept_back: list[str]
-    """The names, in words, of the claims the holder did not show (when they are known)."""
+    """The names, as they read in a sentence, of the claims the holder did not show (when
+    they are known)."""
     known: bool
     """Whether the claims the holder could have shown are known (certreg's ``vct``)."""
     holder_name: str
@@ -91,7 +110,7 @@ def _in_words(claim: DisclosedClaim, certreg: bool, language: PageLanguage) -> t
         return language.gettext("Scope item"), _scope_item(value)
     name = path[0] if len(path) == 1 and isinstance(path[0], str) else None
     if certreg and name in CERTIFICATION_CLAIMS:
-        words = language.gettext(CERTIFICATION_CLAIMS[name])
+        words = language.gettext(CERTIFICATION_CLAIMS[name].label)
         if name == "scheme":
             return words, _scheme(value, language)
         if name == "valid_from" and isinstance(value, str):
@@ -121,7 +140,9 @@ def disclosed_view(
     shown = [_in_words(claim, certreg, language) for claim in ranked]
     names = {str(claim.path[0]) for claim in disclosed if claim.path}
     kept_back = [
-        language.gettext(words) for name, words in CERTIFICATION_CLAIMS.items() if name not in names
+        language.gettext(words.in_a_sentence)
+        for name, words in CERTIFICATION_CLAIMS.items()
+        if name not in names
     ]
     given, family = claims.get("given_name"), claims.get("family_name")
     holder = " ".join(n for n in (given, family) if isinstance(n, str) and n) if certreg else ""

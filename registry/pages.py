@@ -209,12 +209,17 @@ class PageLanguage:
         return PAGE_HEADERS | {"Content-Language": self.code, "Vary": "Accept, Accept-Language"}
 
 
-def page_language(request: Request, default: str = DEFAULT_LANGUAGE) -> PageLanguage:
+def page_language(
+    request: Request, default: str = DEFAULT_LANGUAGE, *, chosen: str | None = None
+) -> PageLanguage:
     """The language to answer ``request`` in: its ``?lang=`` if certreg speaks it, else its
     ``Accept-Language``, else ``default`` (the body's own language). An unknown ``?lang=``
-    is no error: the choice falls back as if it were not given."""
+    is no error: the choice falls back as if it were not given.
+
+    ``chosen`` is the ``lang`` field of a posted form, which stands for ``?lang=``: a form
+    carries the language of the page it was on, so the answer comes back in it."""
     query = request.query_params
-    requested = query.get("lang")
+    requested = chosen if chosen else query.get("lang")
     code = negotiate(requested, request.headers.get("accept-language"), default=default)
     return PageLanguage(
         code,

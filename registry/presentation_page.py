@@ -22,7 +22,7 @@ forged post could only make someone's browser see a verification answer. A body 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -114,12 +114,20 @@ def _credential_view(
         binding=result.binding.value,
         effective=day_of(facts.effective_date) if facts else None,
         expiry=day_of(facts.expiry_date) if facts else None,
-        problem_titles=[
-            p["title"] for p in report.errors if isinstance(p.get("title"), str) and p["title"]
-        ],
+        problem_titles=_titles(report.errors, language),
         selective=selective,
         issuer=(report.issuer or "")[:200],
     )
+
+
+def _titles(errors: Sequence[Mapping[str, Any]], language: pages.PageLanguage) -> list[str]:
+    """What went wrong, in ``language``: the verifier's problem titles are marked for
+    translation (:data:`registry.verification_render.PROBLEM_TITLES`)."""
+    return [
+        language.gettext(p["title"])
+        for p in errors
+        if isinstance(p.get("title"), str) and p["title"]
+    ]
 
 
 def _reason(report: PresentationReport) -> str:
@@ -180,6 +188,7 @@ def _render(
                 _credential_view(n, c, language) for n, c in enumerate(report.credentials, 1)
             ],
             "bound": any(c.binding is Binding.BOUND for c in report.credentials),
+            "problem_titles": _titles(report.errors, language),
             "checked_at": report.checked_at,
             "checked_stamp": stamp(report.checked_at),
         }
@@ -198,8 +207,9 @@ def _render(
     )
 
 
-async def _fields(request: Request) -> tuple[str, str, str]:
-    """The presentation (pasted, else the uploaded file), the nonce and the audience."""
+async def _fields(request: Request) -> tuple[str, str, str, str]:
+    """The presentation (pasted, else the uploaded file), the nonce, the audience and the
+    language of the page the form was on (its hidden ``lang`` field)."""
     media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media not in _FORM_TYPES:
         raise FormError("form-type", 415)
@@ -224,13 +234,14 @@ async def _fields(request: Request) -> tuple[str, str, str]:
                 text = raw.decode("utf-8").strip()
             except UnicodeDecodeError as exc:
                 raise FormError("not-text", 422) from exc
-        nonce, audience = form.get("nonce"), form.get("audience")
+        nonce, audience, lang = form.get("nonce"), form.get("audience"), form.get("lang")
     finally:
         await form.close()
     return (
         text,
         nonce.strip() if isinstance(nonce, str) else "",
         audience.strip() if isinstance(audience, str) else "",
+        lang[:8] if isinstance(lang, str) else "",
     )
 
 
@@ -290,9 +301,10 @@ def presentation_page_router(
         publisher = await run_in_threadpool(public_pages.body_header, registry)
         reading = pages.page_language(request, language)
         try:
-            text, nonce, audience = await _fields(request)
+            text, nonce, audience, chosen = await _fields(request)
         except FormError as error:
             return _refusal(request, error.status, error.word, reading, publisher=publisher)
+        reading = pages.page_language(request, language, chosen=chosen)
         missing = (
             "no-presentation"
             if not text

@@ -88,9 +88,33 @@ def client(people: Registry) -> Iterator[TestClient]:  # noqa: F811
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("de", ["Zertifikat prüfen", "Familienname des Inhabers", "Im öffentlichen Verzeichnis"]),
-        ("fr", ["Vérifier un certificat", "Nom de famille du titulaire", "l’annuaire public"]),
-        ("es", ["Comprobar un certificado", "Apellido del titular", "el directorio público"]),
+        (
+            "de",
+            [
+                "Zertifikat prüfen",
+                "Familienname des Inhabers",
+                "Im öffentlichen Verzeichnis",
+                "prüfen Sie die Präsentation hier</a>",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Vérifier un certificat",
+                "Nom de famille du titulaire",
+                "l’annuaire public",
+                "vérifiez la présentation ici</a>",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Comprobar un certificado",
+                "Apellido del titular",
+                "el directorio público",
+                "verifique la presentación aquí</a>",
+            ],
+        ),
     ],
 )
 def test_the_home_page(client: TestClient, language: str, way: str, words: list[str]) -> None:
@@ -98,6 +122,10 @@ def test_the_home_page(client: TestClient, language: str, way: str, words: list[
     for word in words:
         assert word in text, word
     assert "Check a certificate" not in text
+    assert "verify the presentation here" not in text
+    # The employers' page is linked in the language chosen by ?lang=, and only then.
+    presentations = f'href="/presentations?lang={language}"'
+    assert (presentations in text) == (way == "query")
     # Both forms carry the language along, so their answer is in it too.
     assert text.count(f'<input type="hidden" name="lang" value="{language}">') == 2
 
@@ -124,7 +152,7 @@ def test_a_lookup_answers_in_french_and_spanish(client: TestClient) -> None:
     assert "<span>Suspendue</span>" in text
     assert (
         'Cette certification est suspendue depuis le <time datetime="2026-11-25">'
-        "25 novembre 2026</time> : elle n’est pas valide"
+        "25 novembre 2026</time>\u00a0: elle n’est pas valide"
     ) in text
     ask = _ask("es", "query", {"family_name": "Weiß"})
     text = _page(client.get("/register/9K3M-9QXD-2HFW-8T4B-R", **ask), "es")

@@ -2,9 +2,9 @@
 rules at 360 and 1280 px: a person pastes a presentation of a credential the back office
 issued, types the nonce and audience they chose, and reads *Valid*; with another nonce, the
 refusal in words; a wallet's SD-JWT VC presentation, with what the person showed and kept
-back in words. The form is posted by the browser itself (no JavaScript on the page), its
-request answered in the process by the registry app of the test's world
-(:mod:`tests.registry.test_public_browser`).
+back in words, in English and, from the form opened in German, in German. The form is
+posted by the browser itself (no JavaScript on the page), its request answered in the
+process by the registry app of the test's world (:mod:`tests.registry.test_public_browser`).
 """
 
 from __future__ import annotations
@@ -140,5 +140,39 @@ def test_an_employer_reads_what_a_wallet_showed_and_kept_back(
             kept = page.locator("#kept-back-1").inner_text()
             assert "certificate number, certification body, scope" in kept
             form_pages._accessible(page, "POST /presentations (SD-JWT VC, valid)", "en")
+        finally:
+            page.close()
+
+
+def test_an_employer_reads_the_answer_in_german(
+    form_pages: FormPages,
+    world: World,  # noqa: F811
+) -> None:
+    """The form opened in German posts its language along: the answer, what the wallet
+    showed and kept back included, comes back in German, and passes axe in German too."""
+    number = world.certify()
+    holder = IssuerKey.generate()
+    issued = _issue(world.office, number, {k: holder.jwk[k] for k in ("kty", "crv", "x", "y")})
+    world.publish()
+    presentation = wallet_present(issued, holder, world.clock, nonce=NONCE, audience=AUDIENCE)
+    form_pages.check("/presentations?lang=de", language="de")
+    for context in form_pages.contexts:
+        page = context.new_page()
+        try:
+            page.goto(ORIGIN + "/presentations?lang=de")
+            page.get_by_label("Fügen Sie die Präsentation ein").fill(presentation)
+            page.get_by_label("Einmalwert (Nonce)").fill(NONCE)
+            page.get_by_label("Empfänger (Audience)").fill(AUDIENCE)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Prüfen").click()
+            assert page.evaluate("document.documentElement.lang") == "de"
+            status = page.get_by_role("status").first
+            assert status.get_attribute("data-standing") == "valid"
+            assert "Jeder Nachweis in dieser Präsentation ist" in status.inner_text()
+            main = page.inner_text("main")
+            assert "Nachweis 1: Gültig, Ana Moreau" in main
+            kept = page.locator("#kept-back-1").inner_text()
+            assert "Zertifikatsnummer, Zertifizierungsstelle, Geltungsbereich" in kept
+            form_pages._accessible(page, "POST /presentations (SD-JWT VC, German)", "de")
         finally:
             page.close()
