@@ -25,7 +25,6 @@ which claims the holder disclosed (paths and values) and which the issuer shows 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -231,10 +230,10 @@ def disclose(
     """Step 5: the processed claims and what the disclosures put into them."""
     found: list[tuple[ClaimPath, Any]] = []
     try:
+        # Disclosures are read strictly (orjson, in schemas.sd_jwt): NaN, infinities, lone
+        # surrogates and integers beyond 64 bits are refused there, so every answer can carry
+        # the claims as JSON (RFC 7493 I-JSON); only their depth is left to check here.
         claims = sd_jwt.process(payload, disclosures, disclosed=found)
-        # Disclosures are read by the standard library: NaN, infinities and lone surrogates
-        # pass it, and no answer could carry them as JSON (RFC 7493 I-JSON).
-        json.dumps(claims, ensure_ascii=False, allow_nan=False).encode("utf-8")
         if _too_deep(claims):
             raise ValueError(f"claims nested deeper than {jws.MAX_DEPTH} levels")
     except SdJwtError as exc:
@@ -287,7 +286,7 @@ def always_visible_paths(payload: Mapping[str, Any]) -> tuple[ClaimPath, ...]:
             if name in ("_sd", "_sd_alg"):
                 continue
             paths.append((*path, name))
-            if isinstance(value, Mapping):
+            if isinstance(value, dict):  # the payload is parsed JSON
                 walk(value, (*path, name))
 
     walk(payload, ())
