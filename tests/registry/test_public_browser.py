@@ -5,7 +5,8 @@ The pages come from the real registry app over real stores (SQLite and PostgreSQ
 the real back office (:class:`tests.registry.test_verification_page.World`): Chromium's
 requests to ``http://registry.test`` are answered by that app in the process, so the test's
 clock decides what "now" is and every standing of the page behind a QR code can be reached
-— valid, not yet valid, suspended, superseded, withdrawn, cannot confirm, expired — besides
+— valid, not yet valid, suspended, superseded, withdrawn, cannot confirm, expired, each in
+English and in German — besides
 the home page, a register entry, the directory's results, and the refusals a person can
 meet (nothing found, a search too short, too many searches), in English and, for the home
 page, a lookup, a directory search, a refusal and the QR page, in German too. axe-core
@@ -214,24 +215,29 @@ def test_every_public_page_is_accessible_and_the_lookup_works_by_keyboard(
 
     world.clock.now -= timedelta(days=2)
     pages.check(f"/v/{first}", standing="not-yet-valid")
+    pages.check(f"/v/{first}?lang=de", standing="not-yet-valid", language="de")
     world.clock.now += timedelta(days=2)
 
     world.decide(number, "suspend", {"reason": SUSPENSION_REASON})
     pages.check(f"/v/{first}", standing="suspended")
+    pages.check(f"/v/{first}?lang=de", standing="suspended", language="de")
     pages.check(f"/register/{number}?family_name=Moreau", standing="suspended")
     world.decide(number, "reinstate", {"reason": "resolved"})
 
     world.decide(number, "scope", {"scope": ["VT-STEEL"]})
     second = world.certificate_id(number)
     pages.check(f"/v/{first}", standing="superseded")
+    pages.check(f"/v/{first}?lang=de", standing="superseded", language="de")
 
     world.decide(number, "withdraw", {"reason": WITHDRAWAL_REASON})
     pages.check(f"/v/{second}", standing="withdrawn")
+    pages.check(f"/v/{second}?lang=de", standing="withdrawn", language="de")
     pages.check(f"/register/{number}?family_name=Moreau", standing="withdrawn")
 
     with registry_store.engine.begin() as conn:
         conn.execute(DELETE, {"kind": DocumentKind.STATUS_LIST.value})
     pages.check(f"/v/{second}", standing="cannot-confirm")
+    pages.check(f"/v/{second}?lang=de", standing="cannot-confirm", language="de")
     pages.check("/v/00000000-0000-4000-8000-000000000000", status=404)
 
     def exhaust() -> None:
@@ -251,6 +257,7 @@ def test_an_expired_certification_in_the_browser(pages: Pages, world: World) -> 
         + timedelta(days=1)
     )
     pages.check(f"/v/{credential_id}", standing="expired")
+    pages.check(f"/v/{credential_id}?lang=de", standing="expired", language="de")
     pages.check(f"/register/{number}?family_name=Moreau", standing="expired")
 
 
