@@ -397,8 +397,9 @@ class Registry:
         """:meth:`document` for a caller on an event loop (:meth:`RegistryStore.get_async`)."""
         return await self.store.get_async(kind.value, key)
 
-    def documents(self, kind: DocumentKind) -> list[Document]:
-        return self.store.list(kind.value)
+    def documents(self, kind: DocumentKind, *, limit: int = 1000) -> list[Document]:
+        """Documents of ``kind``, ordered by key, at most ``limit`` of them."""
+        return self.store.list(kind.value, limit=limit)
 
     def credential(self, credential_id: str) -> Document | None:
         """The issued credential ``credential_id`` (bare UUID or ``urn:uuid:``), as signed."""

@@ -217,7 +217,7 @@ class RegistrySupersession:
         credential_id = credential.get("id")
         if lookup is None or not isinstance(credential_id, str):
             return None
-        document = self._registry.document(DocumentKind.REGISTER_ENTRY, lookup[0])
+        document = self._registry.document(DocumentKind.REGISTER_ENTRY, lookup.certificate_number)
         if document is None:
             return None
         try:
@@ -320,7 +320,7 @@ class RegistryVerification:
         credential_id = credential.get("id")
         if lookup is None or not isinstance(credential_id, str):
             return None
-        document = registry.document(DocumentKind.REGISTER_ENTRY, lookup[0])
+        document = registry.document(DocumentKind.REGISTER_ENTRY, lookup.certificate_number)
         if document is None:
             return None
         try:

@@ -5,9 +5,10 @@ written here from the Recommendation's text and one in Node.js (tests/js/bitstri
 — on the lists certreg publishes and on the derived two-bit vector.
 
 Also: the slot is claimed once per certificate credential, on the first export; a new
-certificate (a scope change) gets a new one; the old badge then verifies as *revoked* where
-its certificate verifies as *superseded* (the register entry lists the certificate it
-replaced, not the badge: docs/CREDENTIALS.md); the lists are signed again before they lapse.
+certificate (a scope change) gets a new one; the old badge then verifies as *superseded* by
+the new certificate, as its certificate does — through the registry's own verifier and
+through one that reaches the registry over HTTP only — while a withdrawn certification's
+badge stays *revoked*; the lists are signed again before they lapse.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -34,6 +36,7 @@ from tests.conftest import FrozenClock
 from tests.node import JS
 from tests.test_openbadges import _export, _part, _publish, _verify
 from tests.test_registry_e2e import public  # noqa: F401 (fixture)
+from verifier import HttpFetcher, TrustPolicy, http_verifier
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 BASE = "https://certs.example.test"
@@ -170,11 +173,34 @@ def test_the_slot_is_claimed_once_per_certificate(
     assert (_value(client, entry), _value(client, other)) == (2, 0)
 
 
-def test_a_replaced_certificate_is_superseded_and_its_badge_revoked(
+def _verify_over_http(client: TestClient, token: str, clock: FrozenClock) -> dict[str, Any]:
+    """What a verifier that knows only the registry's public HTTP paths answers: keys, status
+    lists and the register entry (``/register/{number}?family_name=…``) fetched from it."""
+
+    def through_the_app(request: httpx.Request) -> httpx.Response:
+        assert str(request.url).startswith(BASE), request.url
+        answer = client.get(request.url.raw_path.decode(), headers=dict(request.headers))
+        kept = {
+            k: v
+            for k, v in answer.headers.items()
+            if k not in ("content-encoding", "content-length")  # the body is decoded
+        }
+        return httpx.Response(answer.status_code, headers=kept, content=answer.content)
+
+    policy = TrustPolicy.trusting(BASE)
+    with httpx.Client(transport=httpx.MockTransport(through_the_app)) as http:
+        verifier = http_verifier(policy, fetcher=HttpFetcher(policy, client=http))
+        report = verifier.check(token, now=clock())
+    return {"verdict": report.verdict, "supersededBy": report.superseded_by}
+
+
+def test_a_replaced_certificate_and_its_badge_are_superseded_by_the_new_certificate(
     public: tuple[BackOffice, TestClient],  # noqa: F811
+    clock: FrozenClock,
 ) -> None:
-    """The register entry names the certificate the new one replaced, not the badge: the
-    verifier cannot tell the badge was replaced, so it says revoked."""
+    """The register entry lists the certificates, and a badge is named after the certificate
+    it restates: a holder whose badge was replaced by a scope change must not read as
+    withdrawn, so the badge gets its certificate's verdict and pointer."""
     office, client = public
     number = grant(office, ["VT-STEEL", "VT-PRESSURE"])["certification"]["certificate_number"]
     old_badge = _export(office, number)
@@ -188,15 +214,32 @@ def test_a_replaced_certificate_is_superseded_and_its_badge_revoked(
         {"scope": ["VT-STEEL"]},
     )
     _publish(client)
-    assert _verify(client, certificate)["verdict"] == "superseded"
-    assert _verify(client, old_badge)["verdict"] == "revoked"
+    detail = office.ok("GET", f"/certifications/{number}", member(office, "auditor"))
+    [current] = [c for c in detail["credentials"] if c["superseded_by"] is None]
+    successor = f"urn:uuid:{current['id']}"
+    for check in (_verify, lambda c, t: _verify_over_http(c, t, clock)):
+        for token in (certificate, old_badge):
+            answer = check(client, token)
+            assert (answer["verdict"], answer["supersededBy"]) == ("superseded", successor)
     assert _value(client, _part(old_badge, 1)["credentialStatus"]) == 1
     new_badge = _export(office, number)
     _publish(client)
     assert _verify(client, new_badge)["verdict"] == "valid"
+    assert _verify_over_http(client, new_badge, clock)["verdict"] == "valid"
     assert _part(new_badge, 1)["id"] != _part(old_badge, 1)["id"]
     new_entry, old_entry = (_part(t, 1)["credentialStatus"] for t in (new_badge, old_badge))
     assert new_entry["id"] != old_entry["id"]
+
+    # Withdrawn is withdrawn: the badge of the current certificate reads revoked, no pointer.
+    office.ok(
+        "POST", f"/certifications/{number}/withdraw", member(office, "decider"), {"reason": "x"}
+    )
+    _publish(client)
+    for check in (_verify, lambda c, t: _verify_over_http(c, t, clock)):
+        answer = check(client, new_badge)
+        assert (answer["verdict"], answer["supersededBy"]) == ("revoked", None)
+        # The replaced one stays replaced: the entry still names what replaced it.
+        assert check(client, old_badge)["supersededBy"] == successor
 
 
 def test_message_lists_are_signed_again_before_they_lapse(

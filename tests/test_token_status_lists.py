@@ -1,9 +1,12 @@
 """Token Status Lists on their way to the registry: re-signed before they lapse, never
 replaced there by an older one, refused when they are not what they say, following a
-key-compromise recovery; and the SD-JWT VC issuer metadata at the path the spec gives it."""
+key-compromise recovery; and the SD-JWT VC issuer metadata at the path the spec gives it,
+held per process so that a flood of requests for it loads no Token Status List."""
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import pytest
@@ -12,9 +15,12 @@ from fastapi.testclient import TestClient
 from issuer.process import compromise
 from issuer.publication import outbox
 from registry import Registry, RegistryStore
+from registry.answer_bytes import json_bytes
 from registry.errors import WrongType
+from registry.intake import read_issuer_keys
 from registry.issuer_keys import IssuerKeys
 from registry.token_status_lists import issuer_metadata
+from registry.wallet_http import METADATA_RECHECK_SECONDS, IssuerMetadata
 from schemas import sd_jwt
 from schemas import token_status_list as tsl
 from schemas.publication import DocumentKind, Publication
@@ -29,8 +35,9 @@ from tests.test_sd_jwt_vc import (
     _verified,
     public,
 )
+from tests.test_sd_jwt_vc_presented import plain_http, wallet_credential
 
-__all__ = ["public"]
+__all__ = ["plain_http", "public"]
 
 TTL = 300
 
@@ -167,3 +174,76 @@ def test_the_issuer_metadata_is_not_found_elsewhere_or_before_the_keys(
     unknown = client.get("/statuslists/no-such-list")
     assert unknown.status_code == 404
     assert unknown.headers["content-type"] == "application/problem+json"
+
+
+def _as_computed_on_every_request(registry_store: RegistryStore) -> bytes:
+    """The metadata as the route computed it before it was held: the stored keys, verified,
+    and the first stored Token Status List."""
+    registry = Registry(registry_store)
+    stored = registry.document(DocumentKind.ISSUER_KEYS, "issuer")
+    assert stored is not None
+    keys = read_issuer_keys(stored.body)
+    lists = registry.documents(DocumentKind.TOKEN_STATUS_LIST)[:1]
+    return json_bytes(issuer_metadata(keys, [d.body for d in lists])[1])
+
+
+def test_a_flood_of_metadata_requests_loads_no_token_status_list(
+    plain_http: tuple[BackOffice, TestClient],
+    registry_store: RegistryStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The answer is what it was (the same bytes, consistent with the JWKS and the iss of
+    the body's SD-JWT VCs, with an ETag and no-cache as the key documents have), but a
+    request reads only the keys' ETag: lists are read at most once a recheck time."""
+    office, client = plain_http
+    _, issued, _ = wallet_credential(office, client)
+    loads: list[str] = []
+    listing = registry_store.list
+
+    def counted(kind: str, *, limit: int = 1000) -> list[Any]:
+        loads.append(kind)
+        return listing(kind, limit=limit)
+
+    monkeypatch.setattr(registry_store, "list", counted)
+    started = time.monotonic()
+    answers = [client.get("/.well-known/jwt-vc-issuer") for _ in range(200)]
+    elapsed = time.monotonic() - started
+    assert loads.count(DocumentKind.TOKEN_STATUS_LIST.value) <= 1 + int(
+        elapsed / METADATA_RECHECK_SECONDS
+    )
+    assert {a.content for a in answers} == {_as_computed_on_every_request(registry_store)}
+    body = answers[0].json()
+    assert body["issuer"] == "http://127.0.0.1:8000" == _part(issued.split("~")[0], 1)["iss"]
+    assert body["jwks"] == client.get("/.well-known/jwks.json").json()
+    headers = answers[0].headers
+    assert (headers["cache-control"], headers["access-control-allow-origin"]) == ("no-cache", "*")
+    again = client.get("/.well-known/jwt-vc-issuer", headers={"if-none-match": headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_the_held_metadata_follows_another_process_s_lists_and_keys_at_once(
+    plain_http: tuple[BackOffice, TestClient],
+    registry_store: RegistryStore,
+) -> None:
+    """A process that did not store the first Token Status List itself learns its iss
+    scheme within the recheck time; new keys it sees on the next request."""
+    office, client = plain_http
+    ticks = [0.0]
+    elsewhere = IssuerMetadata(Registry(registry_store), clock=lambda: ticks[0])
+    assert elsewhere.current() is None  # no keys yet
+    _publish(client)
+    where, before = elsewhere.current() or ("", b"")
+    assert where == "/.well-known/jwt-vc-issuer"
+    assert json.loads(before)["issuer"] == "https://127.0.0.1:8000"  # did:web's own word
+    wallet_credential(office, client)  # stores the first list, through the app's registry
+    assert elsewhere.current() == (where, before)  # held
+    ticks[0] += METADATA_RECHECK_SECONDS + 0.01
+    rechecked = _as_computed_on_every_request(registry_store)
+    assert elsewhere.current() == (where, rechecked)
+    assert json.loads(rechecked)["issuer"] == "http://127.0.0.1:8000"
+    # A key rotation changes the keys' ETag: seen on the next request, without waiting.
+    office.ok("POST", "/keys/rotate", member(office, "admin"), {"alg": "ES256"})
+    _publish(client)
+    rotated = _as_computed_on_every_request(registry_store)
+    assert rotated != rechecked
+    assert elsewhere.current() == (where, rotated)

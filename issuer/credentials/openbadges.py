@@ -31,9 +31,12 @@ Where Open Badges and certreg still differ, docs/CREDENTIALS.md ("Open Badges 3.
 cites, so a JSON-LD processor drops it from the JWT payload (in safe mode, refuses the
 payload); the credential itself, without the JWT claims, expands in full.
 
-The credential's ``id`` is derived from the certificate credential's id (a name-based UUID),
-not drawn at random: exporting twice gives the same badge (same id, same content, a new
-``iat``), and a new certificate credential (scope change, recertification) a new one. The
+The credential's ``id`` is derived from the certificate credential's id (a name-based UUID,
+:func:`schemas.open_badge_ids.open_badge_id`), not drawn at random: exporting twice gives the
+same badge (same id, same content, a new ``iat``), and a new certificate credential (scope
+change, recertification) a new one. The derivation is part of the contract because the
+verifier uses it to find the certificate a revoked badge restates in the register entry, and
+so to answer a badge of a replaced certificate *superseded*, as the certificate is. The
 subject's ``id`` is derived the same way from the certification's id: the same holder id on
 every badge of one certification, from nothing personal.
 """
@@ -51,6 +54,7 @@ from issuer.credentials.message_status import message_entry
 from issuer.credentials.signing import sign_compact
 from issuer.model import Certification, Credential, Person, SchemeVersion, StatusSlot
 from issuer.store import Tx
+from schemas.open_badge_ids import open_badge_id
 
 __all__ = [
     "ACHIEVEMENT_TYPE",
@@ -76,17 +80,9 @@ OB_JWT_HEADER: dict[str, Any] = {}
 profile allows only ``alg``, ``kid`` (or ``jwk``) and ``typ``, and ``typ`` only as ``JWT``,
 which says nothing a JWT does not; so no ``typ: vc+jwt`` and no ``cty: vc``."""
 
-_BADGE_NAMESPACE = uuid.UUID("5f0b6d0e-3c59-5a8e-9d0c-6f1d2b7a4e11")
-"""Namespace of the name-based ids of badges (fixed: changing it renames every badge)."""
 _SUBJECT_NAMESPACE = uuid.UUID("af654094-f220-467a-be36-efeeda7c7764")
 """Namespace of the name-based ids of badge holders (fixed: changing it renames every
 holder, so badges of one certification exported before and after would no longer match)."""
-
-
-def open_badge_id(certificate_credential_id: str) -> str:
-    """The badge's ``id``: a name-based UUID (RFC 9562 version 5) of the certificate
-    credential it is exported from — stable across exports, new with a new certificate."""
-    return f"urn:uuid:{uuid.uuid5(_BADGE_NAMESPACE, certificate_credential_id)}"
 
 
 def subject_id(certification_id: str) -> str:

@@ -17,8 +17,10 @@ What a holder and a relying party can expect:
   body does not sign anything new for a certification that has ended. Badges exported
   before a withdrawal verify as revoked; before expiry, as expired after ``validUntil``;
 * after a scope change or recertification the badge of the replaced certificate verifies
-  as revoked — the register entry lists the certificate it replaced, not the badge, so a
-  verifier cannot tell it was replaced — and a new export carries the new certificate.
+  as *superseded* by the new certificate, as the replaced certificate does: the register
+  entry lists the certificate, and the badge's id is derived from it
+  (:mod:`schemas.open_badge_ids`), so a verifier finds it there. A new export carries the
+  new certificate.
 """
 
 from __future__ import annotations
