@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.model import MessageStatusList, StatusSlot, TokenSlot, TokenStatusList
+from issuer.store import lists
 from issuer.store.base import Unit, _insert
 from issuer.store.tables import (
     MessageStatusListRow,
     MessageStatusListSignatureRow,
     MessageStatusSlotRow,
-    OutboxRow,
     StatusSlotRow,
     TokenStatusListRow,
     TokenStatusListSignatureRow,
@@ -66,7 +66,9 @@ class TwoBitTables(Generic[ListT, SlotT]):
 class TwoBitLists(Unit, Generic[ListT, SlotT]):
     """One family's lists, slots and signatures in one unit of work's session: what the
     family's Tx methods (``claim_token_slot``, ``claim_message_slot``…) stand on, and what
-    :mod:`issuer.credentials.two_bit` claims and follows slots through."""
+    :mod:`issuer.credentials.two_bit` claims and follows slots through. Unlike the
+    aggregates' classes it holds one thing beside the session, the family's tables, and is
+    made afresh for each call (two attributes: nothing to keep)."""
 
     def __init__(self, session: Session, tables: TwoBitTables[ListT, SlotT]) -> None:
         super().__init__(session)
@@ -109,8 +111,7 @@ class TwoBitLists(Unit, Generic[ListT, SlotT]):
         return value
 
     def set_slots(self, list_id: str) -> list[tuple[int, int]]:
-        """``(index, value)`` of every slot of a list whose value is not 0, in index order
-        (read from the partial index of set slots, ``ix_*_status_slots_set``)."""
+        """``(index, value)`` of every slot of a list whose value is not 0, in index order."""
         slots = self.tables.slots
         rows = self._s.execute(
             select(slots.idx, slots.value)
@@ -120,35 +121,25 @@ class TwoBitLists(Unit, Generic[ListT, SlotT]):
         return [(int(i), int(v)) for i, v in rows]
 
     def list_ids(self) -> list[str]:
-        lists = self.tables.lists
-        return list(self._s.scalars(select(lists.id).order_by(lists.id)))
+        table = self.tables.lists
+        return list(self._s.scalars(select(table.id).order_by(table.id)))
 
     def lapsing(self, now: datetime, limit: int) -> list[str]:
-        """:meth:`~issuer.store.status.StatusReads.lapsing_status_lists` for this family."""
-        lists, signature = self.tables.lists, self.tables.signatures
-        waiting = exists().where(
-            OutboxRow.published_at.is_(None),
-            OutboxRow.kind == self.tables.kind,
-            OutboxRow.key == lists.id,
+        """:func:`~issuer.store.lists.lapsing` for this family."""
+        tables = self.tables
+        return lists.lapsing(
+            self._s, tables.lists, tables.signatures, tables.kind, now=now, limit=limit
         )
-        rows = self._s.scalars(
-            select(lists.id)
-            .outerjoin(signature, signature.list_id == lists.id)
-            .where(or_(signature.list_id.is_(None), signature.refresh_at <= now), ~waiting)
-            .order_by(lists.id)
-            .limit(limit)
-        )
-        return list(rows)
 
     # Writes
 
     def open_list(self, bits: int, entries: int) -> ListT | None:
         """The oldest open list of this shape, locked until the transaction ends."""
-        lists = self.tables.lists
+        table = self.tables.lists
         row = self._s.scalar(
-            select(lists)
-            .where(lists.bits == bits, lists.entries == entries, lists.open.is_(True))
-            .order_by(lists.created_at, lists.id)
+            select(table)
+            .where(table.bits == bits, table.entries == entries, table.open.is_(True))
+            .order_by(table.created_at, table.id)
             .limit(1)
             .with_for_update()
         )
@@ -207,63 +198,34 @@ class TwoBitLists(Unit, Generic[ListT, SlotT]):
 
     def count_allocation(self, list_id: str, *, close_at: int) -> None:
         """Count one more taken slot; close the list once ``close_at`` slots are taken."""
-        lists = self.tables.lists
-        self._s.execute(
-            update(lists).where(lists.id == list_id).values(allocated=lists.allocated + 1)
-        )
-        self._s.execute(
-            update(lists).where(lists.id == list_id, lists.allocated >= close_at).values(open=False)
-        )
+        lists.count_allocations(self._s, self.tables.lists, list_id, 1, close_at=close_at)
 
     def close(self, list_id: str) -> None:
-        lists = self.tables.lists
-        self._s.execute(update(lists).where(lists.id == list_id).values(open=False))
+        lists.close(self._s, self.tables.lists, list_id)
 
     def set_value(self, slot: SlotT, value: int, at: datetime) -> bool:
         """Set a slot's value; whether it changed (and then the list's version grows)."""
-        lists, slots = self.tables.lists, self.tables.slots
-        changed = self._s.execute(
-            update(slots)
-            .where(slots.list_id == slot.list_id, slots.idx == slot.index, slots.value != value)
-            .values(value=value)
-            .returning(slots.idx)
+        return lists.set_value(
+            self._s,
+            self.tables.lists,
+            self.tables.slots,
+            list_id=slot.list_id,
+            index=slot.index,
+            value=value,
+            at=at,
         )
-        if changed.scalar_one_or_none() is None:
-            return False
-        self._s.execute(
-            update(lists)
-            .where(lists.id == slot.list_id)
-            .values(version=lists.version + 1, updated_at=at)
-        )
-        return True
 
     def record_signatures(
         self, list_ids: Collection[str], *, valid_from: datetime, valid_until: datetime
     ) -> None:
-        """:meth:`~issuer.store.status.StatusWrites.record_status_list_signatures` for this
-        family: signed again halfway; an older signature never overwrites a newer one; one
-        row at a time in id order, so concurrent publishers lock the rows in one order."""
-        refresh_at = valid_from + (valid_until - valid_from) / 2
-        signature = self.tables.signatures
-        for list_id in sorted(list_ids):
-            self._s.execute(
-                _insert(self._s)(signature)
-                .values(
-                    list_id=list_id,
-                    valid_from=valid_from,
-                    valid_until=valid_until,
-                    refresh_at=refresh_at,
-                )
-                .on_conflict_do_update(
-                    index_elements=[signature.list_id],
-                    set_={
-                        "valid_from": valid_from,
-                        "valid_until": valid_until,
-                        "refresh_at": refresh_at,
-                    },
-                    where=signature.valid_from <= valid_from,
-                )
-            )
+        """:func:`~issuer.store.lists.record_signatures` for this family."""
+        lists.record_signatures(
+            self._s,
+            self.tables.signatures,
+            list_ids,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
 
     def _list(self, row: object) -> ListT | None:
         if row is None:
