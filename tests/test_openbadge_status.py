@@ -269,3 +269,56 @@ def test_message_lists_are_signed_again_before_they_lapse(
     with office.store.transaction() as tx:
         assert (MESSAGE_STATUS_LIST_KIND, list_id) in tx.resignable_publication_keys()
         assert (MESSAGE_STATUS_LIST_KIND, list_id) in tx.all_publication_keys()
+
+
+def test_the_preview_writes_nothing_and_cites_the_slot_once_a_badge_claimed_it(
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+) -> None:
+    """A GET must not write: before any signed badge the preview has no status entry (the
+    index is drawn only when a badge is signed) and claims no slot, counts nothing, opens
+    and publishes no list; after one, it cites the slot every badge cites."""
+    office, _ = public
+    number = grant(office)["certification"]["certificate_number"]
+    auditor = member(office, "auditor")
+    with office.store.transaction() as tx:
+        waiting = tx.pending_publications(1000)
+    preview = office.ok("GET", f"/certifications/{number}/openbadge?format=json", auditor)
+    assert "credentialStatus" not in preview
+    with office.store.transaction() as tx:
+        assert tx.message_status_list_ids() == []
+        assert tx.pending_publications(1000) == waiting
+        assert tx.audit_entries(after=0, limit=1000)[-1].action != "credential.exported"
+    entry = _part(_export(office, number), 1)["credentialStatus"]
+    again = office.ok("GET", f"/certifications/{number}/openbadge?format=json", auditor)
+    assert again["credentialStatus"] == entry
+    assert {k: v for k, v in again.items() if k != "credentialStatus"} == preview
+
+
+def test_staff_fetch_the_message_list_a_badge_names(
+    public: tuple[BackOffice, TestClient],  # noqa: F811
+) -> None:
+    """``GET /api/v1/status-lists/{id}`` serves a message list as it serves the revocation
+    and suspension lists: a ``vc+jwt`` of the list as the store says it is now."""
+    office, client = public
+    number = grant(office)["certification"]["certificate_number"]
+    entry = _part(_export(office, number), 1)["credentialStatus"]
+    list_id = entry["statusListCredential"].rsplit("/", 1)[1]
+    office.ok(
+        "POST", f"/certifications/{number}/suspend", member(office, "decider"), {"reason": "x"}
+    )
+    _publish(client)
+    fetched = office.call("GET", f"/status-lists/{list_id}", member(office, "registrar"))
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.headers["content-type"] == "application/vc+jwt"
+    listed = _part(fetched.text, 1)
+    assert listed["id"] == entry["statusListCredential"]
+    subject = listed["credentialSubject"]
+    assert (subject["statusPurpose"], subject["statusSize"]) == ("message", 2)
+    assert subject["encodedList"] == _served(client, entry)["credentialSubject"]["encodedList"]
+    assert (
+        bsl.get_status(bsl.decode_list(subject["encodedList"]), int(entry["statusListIndex"]), 2)
+        == 2
+    )
+    missing = office.call("GET", "/status-lists/no-such-list", member(office, "registrar"))
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from issuer.credentials import message_status, two_bit
 from issuer.process import compromise
 from issuer.publication import outbox
 from registry import Registry, RegistryStore
@@ -23,7 +24,12 @@ from registry.token_status_lists import issuer_metadata
 from registry.wallet_http import METADATA_RECHECK_SECONDS, IssuerMetadata
 from schemas import sd_jwt
 from schemas import token_status_list as tsl
-from schemas.publication import DocumentKind, Publication
+from schemas.publication import (
+    STATUS_LIST_JWT_TYPE,
+    STATUS_LIST_MEDIA_TYPE,
+    DocumentKind,
+    Publication,
+)
 from tests.backoffice import BackOffice, grant, member
 from tests.conftest import PASSPHRASE, FrozenClock
 from tests.test_sd_jwt_vc import (
@@ -136,6 +142,37 @@ def test_a_key_compromise_recovery_invalidates_the_sd_jwt_vcs_of_the_replaced_ce
     _publish(client)
     assert fresh["status"] != payload["status"]
     assert _token_status(client, fresh) == tsl.VALID
+
+
+def test_staff_fetch_the_token_list_an_sd_jwt_vc_names(
+    public: tuple[BackOffice, TestClient],
+) -> None:
+    """``GET /api/v1/status-lists/{id}`` serves a Token Status List too, as what it is
+    (``application/statuslist+jwt``), signed now from the store: the list the registry
+    serves, with the same ``sub`` and entries."""
+    office, client = public
+    _, payload = _sd_jwt_vc(office, client)
+    uri = payload["status"]["status_list"]["uri"]
+    fetched = office.call(
+        "GET", f"/status-lists/{uri.rpartition('/')[2]}", member(office, "registrar")
+    )
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.headers["content-type"] == STATUS_LIST_MEDIA_TYPE
+    assert _part(fetched.text, 0)["typ"] == STATUS_LIST_JWT_TYPE
+    claims, served = _part(fetched.text, 1), _part(_served(client, payload), 1)
+    assert claims["sub"] == served["sub"] == uri
+    assert claims["status_list"] == served["status_list"]
+
+
+def test_both_renderings_number_the_values_alike() -> None:
+    """One mechanism writes one value for both families: the token list's and the message
+    list's numbers for valid, revoked (INVALID) and suspended must be the same."""
+    assert (tsl.VALID, tsl.INVALID, tsl.SUSPENDED) == (
+        two_bit.VALID,
+        two_bit.REVOKED,
+        two_bit.SUSPENDED,
+    )
+    assert (message_status.VALID, message_status.REVOKED, message_status.SUSPENDED) == (0, 1, 2)
 
 
 def _keys(did: str) -> IssuerKeys:

@@ -6,17 +6,14 @@ entry: ``statusPurpose`` ``message`` with ``statusSize`` 2, whose ``statusMessag
 value — 0x0 valid, 0x1 revoked, 0x2 suspended (:data:`STATUS_MESSAGES`; 0x3 is unused).
 
 One 2-bit slot per *certificate credential*, claimed at a random index the first time a
-badge is exported from it (:func:`claim_slot`), from lists of at least 131,072 entries that
-close once half full, exactly as :mod:`issuer.credentials.status` draws Bitstring slots; a
-slot is never reused. Every badge exported from that certificate cites it.
+badge is signed from it (:func:`claim_slot`); every badge exported from that certificate
+cites it. The slot is the 2-bit mechanism of :mod:`issuer.credentials.two_bit` over the
+message lists' own tables: a view of the certificate's own Bitstring slots, never a status
+of its own (revocation set → 1, which a withdrawal and a supersession both set; suspension
+set → 2; else 0), kept in step by :func:`follow` in the transaction that changes a
+Bitstring slot.
 
-The slot is a view of the certificate's own Bitstring slots, never a status of its own:
-:func:`value_of` reads them (revocation set → 1, which a withdrawal and a supersession both
-set; suspension set → 2; else 0), and :func:`follow` writes that value whenever a lifecycle
-decision or a key-compromise recovery changes a Bitstring slot, in the same transaction,
-and enqueues the list for publication.
-
-Why a family of its own and not the Token Status List slot that SD-JWT VCs cite, which holds
+Why lists of its own and not the Token Status List slot that SD-JWT VCs cite, which holds
 the same values: a badge names its holder (and the certificate number), while an SD-JWT VC
 lets its holder withhold both; a badge citing the same list and index as the holder's
 SD-JWT VCs would let anyone who has seen both link every such presentation to the name.
@@ -33,16 +30,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from issuer.credentials import two_bit
 from issuer.credentials.identity import IssuerIdentity, jwt_claims
 from issuer.credentials.signing import Signer, sign_compact
-from issuer.credentials.status import (
-    FILL_LIMIT,
-    list_timestamp,
-    list_validity_seconds,
-    random_index,
-)
-from issuer.model import Credential, MessageStatusList, StatusSlot
-from issuer.runtime import Entropy, new_id
+from issuer.credentials.status import list_timestamp, list_validity_seconds
+from issuer.model import Credential, StatusSlot
+from issuer.runtime import Entropy
 from issuer.store import Tx
 from schemas import bitstring_status_list as bsl
 
@@ -65,9 +58,9 @@ MESSAGE_STATUS_LIST_KIND = "message-status-list"
 """The outbox kind of a message list. The issuer's own: the registry receives it as a
 ``status-list`` document (:mod:`issuer.publication.outbox`)."""
 
-BITS = 2
+BITS = two_bit.BITS
 """``statusSize``: three values need two bits."""
-VALID, REVOKED, SUSPENDED = 0, 1, 2
+VALID, REVOKED, SUSPENDED = two_bit.VALID, two_bit.REVOKED, two_bit.SUSPENDED
 
 STATUS_MESSAGES: tuple[dict[str, str], ...] = (
     {"status": "0x0", "message": "valid"},
@@ -79,31 +72,8 @@ STATUS_MESSAGES: tuple[dict[str, str], ...] = (
 (``statusMessages``). BSL wants exactly 2^``statusSize`` of them and allows ``undefined`` as
 the placeholder of a value never written."""
 
-_MAX_DRAWS = 64
-
-
-def value_of(tx: Tx, credential: Credential) -> int:
-    """What the Bitstring slots of ``credential`` say, as a message list value."""
-    if tx.slot_value(credential.revocation):
-        return REVOKED
-    if tx.slot_value(credential.suspension):
-        return SUSPENDED
-    return VALID
-
-
-def _new_list(tx: Tx, *, entries: int, now: datetime, entropy: Entropy) -> MessageStatusList:
-    message_list = MessageStatusList(
-        id=new_id(entropy),
-        bits=BITS,
-        entries=entries,
-        allocated=0,
-        open=True,
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
-    tx.insert_message_status_list(message_list)
-    return message_list
+value_of = two_bit.value_of
+"""What the Bitstring slots of a certificate credential say, as a message list value."""
 
 
 def claim_slot(
@@ -111,42 +81,16 @@ def claim_slot(
 ) -> StatusSlot:
     """The message slot of certificate ``credential``: the one it has, or a fresh random one
     holding its current status (the caller holds the certification's lock)."""
-    held = tx.message_slot_of(credential.id)
-    if held is not None:
-        return held
-    value = value_of(tx, credential)
-    while True:
-        message_list = tx.open_message_status_list(BITS, entries) or _new_list(
-            tx, entries=entries, now=now, entropy=entropy
-        )
-        for _ in range(_MAX_DRAWS):
-            index = random_index(entropy, message_list.entries)
-            if tx.claim_message_slot(
-                list_id=message_list.id,
-                index=index,
-                credential_id=credential.id,
-                value=value,
-                at=now,
-            ):
-                tx.count_message_allocation(message_list.id, close_at=int(entries * FILL_LIMIT))
-                # Published now: the list may be new, or the slot not valid.
-                tx.enqueue(MESSAGE_STATUS_LIST_KIND, message_list.id, now)
-                return StatusSlot(message_list.id, index)
-        tx.close_message_status_list(message_list.id)
+    return two_bit.claim_slot(
+        tx, tx.message_lists, credential, entries=entries, now=now, entropy=entropy
+    )
 
 
 def follow(tx: Tx, slot: StatusSlot, now: datetime) -> None:
     """After a Bitstring ``slot`` changed: set the message slot of the certificate credential
     holding it (if a badge gave it one) to what its Bitstring slots now say, and ask for its
     list to be republished if that changed it."""
-    holder = tx.message_slot_holder(slot)
-    if holder is None:
-        return
-    credential_id, message_slot = holder
-    credential = tx.get_credential(credential_id)
-    assert credential is not None  # a slot names an existing credential (foreign key)
-    if tx.set_message_slot_value(message_slot, value_of(tx, credential), now):
-        tx.enqueue(MESSAGE_STATUS_LIST_KIND, message_slot.list_id, now)
+    two_bit.follow(tx, tx.message_lists, slot, now)
 
 
 def message_entry(identity: IssuerIdentity, slot: StatusSlot) -> dict[str, Any]:

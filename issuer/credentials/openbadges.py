@@ -143,11 +143,13 @@ def open_badge_credential(
     scheme_code: str,
     version: SchemeVersion,
     certificate: Credential,
-    status: StatusSlot,
+    status: StatusSlot | None,
 ) -> dict[str, Any]:
     """The ``OpenBadgeCredential`` of ``certification``, exported from its current
     ``certificate`` credential (before signing), citing the certificate's message ``status``
-    slot (:func:`issuer.credentials.message_status.claim_slot`).
+    slot (:func:`issuer.credentials.message_status.claim_slot`); ``None`` only for the
+    unsigned preview of a certificate no badge has claimed a slot of yet, which then has
+    no ``credentialStatus`` (a signed badge always has one).
 
     The holder is :func:`subject_id` of the certification, and is named by an unhashed
     ``IdentityObject`` of type ``name``: the name is already on the certificate and in the
@@ -157,7 +159,7 @@ def open_badge_credential(
     certified.
     """
     name = f"{person.given_name} {person.family_name}"
-    return {
+    badge: dict[str, Any] = {
         "@context": [documents.VC_CONTEXT, OB_CONTEXT],
         "id": open_badge_id(certificate.id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -181,8 +183,10 @@ def open_badge_credential(
             "narrative": _scope_narrative(version, certification.scope),
             "achievement": _achievement(identity, scheme_code, version),
         },
-        "credentialStatus": message_entry(identity, status),
     }
+    if status is not None:
+        badge["credentialStatus"] = message_entry(identity, status)
+    return badge
 
 
 def _numeric(stamp: str) -> int:

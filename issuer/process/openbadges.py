@@ -3,7 +3,7 @@
 The badge is not a new decision: it restates the certification's current certificate in
 Open Badges terms (:mod:`issuer.credentials.openbadges`), citing the one message slot that
 mirrors the certificate's status (:mod:`issuer.credentials.message_status`), claimed the
-first time a badge (or its preview) is made from that certificate. So it is signed on
+first time a badge is signed from that certificate (a preview only shows it). So it is signed on
 request, from the records as they are, and is not stored; what is kept is the audit entry
 of each signature the body gave (``credential.exported``).
 
@@ -53,9 +53,9 @@ class OpenBadge:
     certificate_credential_id: str
 
 
-def _exportable(tx: Tx, number: str, now: datetime) -> Certification:
+def _exportable(tx: Tx, number: str, now: datetime, *, lock: bool = True) -> Certification:
     # Locked: the first export claims the certificate's message slot, once.
-    certification = get_certification(tx, number, lock=True)
+    certification = get_certification(tx, number, lock=lock)
     ended = certification.status in {CertificationStatus.WITHDRAWN, CertificationStatus.EXPIRED}
     if ended or certification.expiry_date < now.date():
         state = "withdrawn" if certification.status is CertificationStatus.WITHDRAWN else "expired"
@@ -72,11 +72,18 @@ def _document(
     context: IssuanceContext,
     *,
     now: datetime,
-    entropy: Entropy,
+    entropy: Entropy | None,
 ) -> tuple[dict[str, Any], str]:
+    """The badge of ``certification`` and its certificate's id; with ``entropy``, the
+    message slot is claimed if the certificate has none yet, without, only the one it has
+    is cited (a preview)."""
     certificate = current_certificate(tx, certification.id)
-    slot = message_status.claim_slot(
-        tx, certificate, entries=context.list_entries, now=now, entropy=entropy
+    slot = (
+        tx.message_slot_of(certificate.id)
+        if entropy is None
+        else message_status.claim_slot(
+            tx, certificate, entries=context.list_entries, now=now, entropy=entropy
+        )
     )
     person = tx.get_person(certification.person_id)
     version = tx.get_scheme_version(certification.scheme_version_id)
@@ -97,12 +104,20 @@ def _document(
 
 
 def openbadge_document(
-    tx: Tx, number: str, *, context: IssuanceContext, now: datetime, entropy: Entropy
+    tx: Tx, number: str, *, context: IssuanceContext, now: datetime
 ) -> dict[str, Any]:
     """The badge certification ``number`` would be exported as, unsigned (a preview: it
-    is what :func:`openbadge_for` signs, without the JWT claims). Same refusals; it claims
-    the message slot too, so the preview cites what every export will."""
-    document, _ = _document(tx, _exportable(tx, number, now), context, now=now, entropy=entropy)
+    is what :func:`openbadge_for` signs, without the JWT claims), with the same refusals.
+
+    A preview writes nothing. It cites the certificate's message slot if a signed badge
+    already claimed one; if none did, it has no ``credentialStatus``, rather than claiming
+    one: the slot's index is drawn at random when it is claimed, so no preview can show it
+    without drawing it, and drawing it on a look would take a slot, count it against a
+    list, maybe open one, and publish it — writes a read must not make, for a badge that
+    may never be sent. The first signed badge claims it, and every badge after it, and
+    every preview, cite that one (so it takes no entropy)."""
+    certification = _exportable(tx, number, now, lock=False)
+    document, _ = _document(tx, certification, context, now=now, entropy=None)
     return document
 
 

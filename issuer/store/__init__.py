@@ -18,7 +18,10 @@ one common base (:mod:`~issuer.store.base`): :mod:`~issuer.store.schemes`,
 :mod:`~issuer.store.management` (findings),
 :mod:`~issuer.store.reports` (the figures of the management system's reports),
 :mod:`~issuer.store.credentials`,
-:mod:`~issuer.store.feeds`, :mod:`~issuer.store.keys`, :mod:`~issuer.store.status`,
+:mod:`~issuer.store.feeds`, :mod:`~issuer.store.keys`, :mod:`~issuer.store.status`
+(the Bitstring lists), :mod:`~issuer.store.token_status` and
+:mod:`~issuer.store.message_status` (the two families of 2-bit lists, one mechanism:
+:mod:`~issuer.store.two_bit`),
 :mod:`~issuer.store.audit_log` (over the hash chain of :mod:`~issuer.store.audit`),
 :mod:`~issuer.store.outbox`, :mod:`~issuer.store.bulk` and :mod:`~issuer.store.holders`
 (certified persons' own access), with the many-row inserts of
@@ -45,6 +48,7 @@ from issuer.store.bulk import (
 )
 from issuer.store.engine import BulkWriter, Store, create_issuer_engine
 from issuer.store.load import TableRows
+from issuer.store.two_bit import TwoBitLists
 from issuer.store.tx import Reader, Tx
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "Reader",
     "Store",
     "TableRows",
+    "TwoBitLists",
     "Tx",
     "audit",
     "create_issuer_engine",

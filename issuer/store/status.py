@@ -11,13 +11,14 @@ from contextlib import closing
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import select
 
 from issuer.model import StatusList, StatusPurpose, StatusSlot
+from issuer.store import lists
 from issuer.store.base import Unit, _insert
 from issuer.store.bulk import slot_claim_rows
 from issuer.store.load import Loads
-from issuer.store.tables import OutboxRow, StatusListRow, StatusListSignatureRow, StatusSlotRow
+from issuer.store.tables import StatusListRow, StatusListSignatureRow, StatusSlotRow
 
 __all__ = ["StatusReads", "StatusWrites"]
 
@@ -34,23 +35,10 @@ class StatusReads(Unit):
         return [_status_list(r) for r in rows]
 
     def lapsing_status_lists(self, now: datetime, limit: int) -> list[str]:
-        """Ids of the lists to sign again now: never published with a validity, or past the
-        time their newest signature set for renewal — unless one is already waiting in the
-        outbox (an unreachable registry must not make the outbox grow every round)."""
-        signature = StatusListSignatureRow
-        waiting = exists().where(
-            OutboxRow.published_at.is_(None),
-            OutboxRow.kind == "status-list",
-            OutboxRow.key == StatusListRow.id,
+        """Ids of the lists to sign again now (:func:`~issuer.store.lists.lapsing`)."""
+        return lists.lapsing(
+            self._s, StatusListRow, StatusListSignatureRow, "status-list", now=now, limit=limit
         )
-        rows = self._s.scalars(
-            select(StatusListRow.id)
-            .outerjoin(signature, signature.list_id == StatusListRow.id)
-            .where(or_(signature.list_id.is_(None), signature.refresh_at <= now), ~waiting)
-            .order_by(StatusListRow.id)
-            .limit(limit)
-        )
-        return list(rows)
 
     def slot_value(self, slot: StatusSlot) -> int | None:
         value: int | None = self._s.scalar(
@@ -141,30 +129,14 @@ class StatusWrites(Loads):
         self, list_ids: Collection[str], *, valid_from: datetime, valid_until: datetime
     ) -> None:
         """Remember that the lists ``list_ids`` were published signed for ``valid_from`` to
-        ``valid_until``, to be signed again halfway (an older signature never overwrites a
-        newer one). One row at a time in id order: concurrent publishers take the rows'
-        locks in one order."""
-        refresh_at = valid_from + (valid_until - valid_from) / 2
-        signature = StatusListSignatureRow
-        for list_id in sorted(list_ids):
-            self._s.execute(
-                _insert(self._s)(signature)
-                .values(
-                    list_id=list_id,
-                    valid_from=valid_from,
-                    valid_until=valid_until,
-                    refresh_at=refresh_at,
-                )
-                .on_conflict_do_update(
-                    index_elements=[signature.list_id],
-                    set_={
-                        "valid_from": valid_from,
-                        "valid_until": valid_until,
-                        "refresh_at": refresh_at,
-                    },
-                    where=signature.valid_from <= valid_from,
-                )
-            )
+        ``valid_until`` (:func:`~issuer.store.lists.record_signatures`)."""
+        lists.record_signatures(
+            self._s,
+            StatusListSignatureRow,
+            list_ids,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
 
     def claim_slot(
         self,
@@ -194,40 +166,22 @@ class StatusWrites(Loads):
 
     def count_allocation(self, list_id: str, *, close_at: int) -> None:
         """Count one more taken slot; close the list once ``close_at`` slots are taken."""
-        self._s.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == list_id)
-            .values(allocated=StatusListRow.allocated + 1)
-        )
-        self._s.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == list_id, StatusListRow.allocated >= close_at)
-            .values(open=False)
-        )
+        lists.count_allocations(self._s, StatusListRow, list_id, 1, close_at=close_at)
 
     def close_status_list(self, list_id: str) -> None:
-        self._s.execute(update(StatusListRow).where(StatusListRow.id == list_id).values(open=False))
+        lists.close(self._s, StatusListRow, list_id)
 
     def set_slot_value(self, slot: StatusSlot, value: int, at: datetime) -> bool:
         """Set a slot's status value; returns whether it changed (and bumps the list version)."""
-        changed = self._s.execute(
-            update(StatusSlotRow)
-            .where(
-                StatusSlotRow.list_id == slot.list_id,
-                StatusSlotRow.idx == slot.index,
-                StatusSlotRow.value != value,
-            )
-            .values(value=value)
-            .returning(StatusSlotRow.idx)
+        return lists.set_value(
+            self._s,
+            StatusListRow,
+            StatusSlotRow,
+            list_id=slot.list_id,
+            index=slot.index,
+            value=value,
+            at=at,
         )
-        if changed.scalar_one_or_none() is None:
-            return False
-        self._s.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == slot.list_id)
-            .values(version=StatusListRow.version + 1, updated_at=at)
-        )
-        return True
 
     def lock_status_list(self, list_id: str) -> StatusList | None:
         """A list by id, locked until the transaction ends (bulk slot claims)."""
@@ -244,16 +198,7 @@ class StatusWrites(Loads):
 
     def count_allocations(self, list_id: str, taken: int, *, close_at: int, at: datetime) -> None:
         """Count ``taken`` more slots of a list; close it once ``close_at`` are taken."""
-        self._s.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == list_id)
-            .values(allocated=StatusListRow.allocated + taken)
-        )
-        self._s.execute(
-            update(StatusListRow)
-            .where(StatusListRow.id == list_id, StatusListRow.allocated >= close_at)
-            .values(open=False)
-        )
+        lists.count_allocations(self._s, StatusListRow, list_id, taken, close_at=close_at)
 
 
 def _status_list(row: StatusListRow) -> StatusList:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from issuer.credentials import issuance, keys, renderings, status
+from issuer.credentials import issuance, keys, message_status, renderings, status, token_status
 from issuer.credentials.signing import Algorithm
 from issuer.errors import InvalidInput, NotFound
 from issuer.http.bodies.credentials import (
@@ -29,6 +29,7 @@ from issuer.process import compromise, lifecycle, marks
 from issuer.process.auth import Actor
 from issuer.store import Tx
 from schemas.openapi import problem_responses
+from schemas.publication import STATUS_LIST_MEDIA_TYPE
 
 router = APIRouter()
 
@@ -226,27 +227,50 @@ def issue_mark(number: str, actor: Clerk, services: ServicesDep) -> CredentialOu
     "/status-lists/{list_id}",
     tags=["status"],
     response_class=Response,
-    responses={200: {"content": {VC_JWT: {}}, "description": "signed status list credential"}},
+    responses={
+        200: {
+            "content": {VC_JWT: {}, STATUS_LIST_MEDIA_TYPE: {}},
+            "description": "a Bitstring status list credential (revocation, suspension, or "
+            "the message list Open Badges cite), or a Token Status List (statuslist+jwt)",
+        },
+        **problem_responses(404, said={404: "No list of any family has this id"}),
+    },
 )
 def status_list(list_id: str, actor: Reader, services: ServicesDep) -> Response:
-    """The status list credential as the store says it is now, freshly signed."""
-    with services.tx() as tx:
-        jws = (
-            status.sign_status_list(
-                tx,
-                list_id,
-                identity=services.issuance.identity,
-                signer=services.issuance.keyring.signer(tx),
-                now=services.now(),
-                ttl_seconds=services.settings.status_list_ttl_seconds,
-                validity_seconds=services.settings.status_list_validity,
-            )
-            if len(list_id) <= 64
-            else None
-        )
-    if jws is None:
+    """Any status list the body publishes, as the store says it is now, freshly signed:
+    what a registrar looking up the list a credential, a badge or an SD-JWT VC names wants,
+    whichever family it is of (list ids are random, never shared between families)."""
+    signed = None
+    if len(list_id) <= 64:
+        with services.tx() as tx:
+            signed = _signed_status_list(tx, list_id, services)
+    if signed is None:
         raise NotFound(f"no status list {list_id[:64]!r}")
-    return Response(jws, media_type=VC_JWT, headers=_PRIVATE)
+    media_type, jws = signed
+    return Response(jws, media_type=media_type, headers=_PRIVATE)
+
+
+def _signed_status_list(tx: Tx, list_id: str, services: Services) -> tuple[str, str] | None:
+    """``(media type, compact JWS)`` of the list ``list_id`` in whichever family has it."""
+    settings, now = services.settings, services.now()
+    signer = services.issuance.keyring.signer(tx)
+    for sign, media_type in (
+        (status.sign_status_list, VC_JWT),
+        (message_status.sign_message_status_list, VC_JWT),
+        (token_status.sign_token_status_list, STATUS_LIST_MEDIA_TYPE),
+    ):
+        jws = sign(
+            tx,
+            list_id,
+            identity=services.issuance.identity,
+            signer=signer,
+            now=now,
+            ttl_seconds=settings.status_list_ttl_seconds,
+            validity_seconds=settings.status_list_validity,
+        )
+        if jws is not None:
+            return media_type, jws
+    return None
 
 
 @router.get("/keys", tags=["keys"])

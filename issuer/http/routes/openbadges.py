@@ -29,7 +29,8 @@ another one), so a browser asks again rather than keeping it."""
 _RESPONSES = {
     200: {
         "description": "the signed OpenBadgeCredential, or with format=json the credential "
-        "it signs",
+        "it signs (a preview, which writes nothing: without credentialStatus until the first "
+        "signed badge has claimed the certificate's message slot)",
         "content": {VC_JWT: {"schema": {"type": "string"}}, "application/json": {"schema": {}}},
     },
     **problem_responses(
@@ -58,13 +59,12 @@ def openbadge(
     It carries one status entry (a Bitstring ``message`` list, 2 bits: valid, revoked,
     suspended) that follows the current certificate's status, its dates and signing key: a suspended
     certification's badge verifies as suspended until the suspension is lifted. Each signed
-    download is written to the audit log."""
+    download is written to the audit log. The ``json`` preview writes nothing
+    (:func:`issuer.process.openbadges.openbadge_document`)."""
     now = services.now()
     with services.tx() as tx:
         if format == "json":
-            document = openbadges.openbadge_document(
-                tx, number, context=services.issuance, now=now, entropy=services.entropy
-            )
+            document = openbadges.openbadge_document(tx, number, context=services.issuance, now=now)
             return JSONResponse(document, headers=_PRIVATE)
         badge = openbadges.openbadge_for(
             tx,
