@@ -50,6 +50,7 @@ from verifier.fetch import HttpFetcher
 from verifier.jwt_vc_issuer import IssuerMetadataKeys
 from verifier.key_binding import DEFAULT_MAX_AGE, check_key_binding
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, PreparedKey
+from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
 from verifier.replay import SeenLists
 from verifier.result import Report, verification_result
@@ -204,9 +205,14 @@ def trusted(policy: TrustPolicy, issuer: str) -> bool:
     elif not issuer.startswith("https://"):
         return False
     try:
-        return policy.trusts(did_web_for_url(issuer))
+        return policy.trusts(_did_webs(issuer))
     except ValueError:
         return False
+
+
+_did_webs = TextMemo(did_web_for_url, max_entries=256, max_length=256)
+"""The did:web of each issuer URL met: one issuer's credentials all name the same few, and
+parsing a URL costs more than the rest of the trust check."""
 
 
 def issuer_signature(parsed: jws.CompactJws, keys: IssuerKeys) -> None:
@@ -294,7 +300,7 @@ def _numeric(claims: Mapping[str, Any], name: str) -> float | None:
 def check_validity(claims: Mapping[str, Any], policy: TrustPolicy, now: datetime) -> None:
     """Step 6: ``iat`` not in the future, ``nbf`` reached, ``exp`` not passed (leeway)."""
     stamp, leeway = now.timestamp(), policy.leeway_seconds
-    iat, nbf, exp = (_numeric(claims, name) for name in ("iat", "nbf", "exp"))
+    iat, nbf, exp = _numeric(claims, "iat"), _numeric(claims, "nbf"), _numeric(claims, "exp")
     if iat is not None and iat > stamp + leeway:
         raise NotYetValid("the credential is issued in the future (iat)", reason="iat")
     if nbf is not None and nbf > stamp + leeway:
