@@ -187,7 +187,7 @@ class SdJwt:
     @property
     def without_key_binding(self) -> str:
         """The serialization ``sd_hash`` is taken over: ``<JWT>~<D1>~…~<Dn>~``."""
-        return "".join(f"{part}~" for part in (self.issuer_jwt, *self.disclosures))
+        return "~".join((self.issuer_jwt, *self.disclosures)) + "~"
 
     @property
     def sd_hash(self) -> str:
