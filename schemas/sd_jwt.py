@@ -83,10 +83,10 @@ def _b64url_bytes(raw: bytes) -> bytes:
     """Decode in C with the standard library's strict base64 decoder, after one
     ``translate`` maps base64url's ``-`` and ``_`` to ``+`` and ``/`` and base64's own
     ``+``, ``/`` and ``=`` to a character no alphabet holds, so the decoder refuses exactly
-    what is not base64url. A disclosure is short: this is a third of the time of
-    ``pybase64``, whose call costs more than its decoding, and a fifth of a regular
-    expression's check. Unused trailing bits are not checked (the digest is taken over the
-    text as sent, so they change nothing)."""
+    what is not base64url. A disclosure is short: this takes half the time of ``pybase64``,
+    whose call costs more than its decoding, and a fifth of the regular expression and
+    ``pybase64`` that read disclosures before. Unused trailing bits are not checked (the
+    digest is taken over the text as sent, so they change nothing)."""
     if not raw or len(raw) % 4 == 1:
         raise SdJwtError("malformed-disclosure", "a disclosure is not base64url")
     try:
@@ -285,7 +285,7 @@ class _Walk:
         self.in_clear = in_clear
         self.max_depth = max_depth
 
-    def _digest(self, value: Any) -> tuple[str | None, Any] | None:
+    def _disclosure(self, value: Any) -> tuple[str | None, Any] | None:
         """The disclosure a digest names (None: not sent, or a decoy), each digest once."""
         if not isinstance(value, str):
             raise SdJwtError("malformed-payload", "a digest is not a string")
@@ -329,7 +329,7 @@ class _Walk:
         digests = node["_sd"]
         if not isinstance(digests, list):
             raise SdJwtError("malformed-payload", "'_sd' is not an array")
-        # The hot loop (every digest and decoy of every object): _digest inlined.
+        # The hot loop (every digest and decoy of every object): _disclosure written out.
         sink, seen, by_digest = self.sink, self.seen, self.by_digest
         for item in digests:
             if not isinstance(item, str):
@@ -363,7 +363,7 @@ class _Walk:
         for item in node:
             if isinstance(item, dict):
                 if len(item) == 1 and "..." in item:
-                    found = self._digest(item["..."])
+                    found = self._disclosure(item["..."])
                     if found is None:
                         continue
                     name, value = found
