@@ -50,6 +50,7 @@ from verifier.fetch import HttpFetcher
 from verifier.jwt_vc_issuer import IssuerMetadataKeys
 from verifier.key_binding import DEFAULT_MAX_AGE, check_key_binding
 from verifier.keys import HttpKeys, IssuerKeys, KeySource, PreparedKey
+from verifier.memo import TextMemo
 from verifier.policy import TrustPolicy
 from verifier.replay import SeenLists
 from verifier.result import Report, verification_result
@@ -204,9 +205,14 @@ def trusted(policy: TrustPolicy, issuer: str) -> bool:
     elif not issuer.startswith("https://"):
         return False
     try:
-        return policy.trusts(did_web_for_url(issuer))
+        return policy.trusts(_did_webs(issuer))
     except ValueError:
         return False
+
+
+_did_webs = TextMemo(did_web_for_url, max_entries=256, max_length=256)
+"""The did:web of each issuer URL met: one issuer's credentials all name the same few, and
+parsing a URL costs more than the rest of the trust check."""
 
 
 def issuer_signature(parsed: jws.CompactJws, keys: IssuerKeys) -> None:
@@ -225,18 +231,25 @@ def issuer_signature(parsed: jws.CompactJws, keys: IssuerKeys) -> None:
 
 
 def disclose(
-    payload: Mapping[str, Any], disclosures: tuple[str, ...]
+    payload: Mapping[str, Any],
+    disclosures: tuple[str, ...],
+    *,
+    in_clear: list[ClaimPath] | None = None,
 ) -> tuple[dict[str, Any], tuple[DisclosedClaim, ...]]:
-    """Step 5: the processed claims and what the disclosures put into them."""
+    """Step 5: the processed claims and what the disclosures put into them; ``in_clear``,
+    when given, receives :func:`always_visible_paths` from the same walk."""
     found: list[tuple[ClaimPath, Any]] = []
     try:
         # Disclosures are read strictly (orjson, in schemas.sd_jwt): NaN, infinities, lone
         # surrogates and integers beyond 64 bits are refused there, so every answer can carry
-        # the claims as JSON (RFC 7493 I-JSON); only their depth is left to check here.
-        claims = sd_jwt.process(payload, disclosures, disclosed=found)
-        if _too_deep(claims):
-            raise ValueError(f"claims nested deeper than {jws.MAX_DEPTH} levels")
+        # the claims as JSON (RFC 7493 I-JSON); their depth is held to the signed payload's
+        # limit by the processing walk itself.
+        claims = sd_jwt.process(
+            payload, disclosures, disclosed=found, in_clear=in_clear, max_depth=jws.MAX_DEPTH
+        )
     except SdJwtError as exc:
+        if exc.reason == "too-deep":
+            raise ParsingError("a disclosure is not I-JSON", reason="malformed-disclosure") from exc
         if exc.reason in _PARSING:
             raise ParsingError(str(exc), reason=exc.reason) from exc
         if exc.reason == "unreferenced-disclosure":
@@ -245,40 +258,22 @@ def disclose(
                 reason=exc.reason,
             ) from exc
         raise MalformedValueError(str(exc), reason=exc.reason) from exc
-    except (ValueError, RecursionError) as exc:  # an oversized number, JSON nested too deep
+    except RecursionError as exc:  # not expected under the depth limit; refused all the same
         raise ParsingError("a disclosure is not I-JSON", reason="malformed-disclosure") from exc
-    disclosed = tuple(DisclosedClaim(path, value) for path, value in found)
-    reserved = sorted(
-        str(c.path[0]) for c in disclosed if len(c.path) == 1 and c.path[0] in NEVER_DISCLOSED
-    )
+    disclosed = tuple([DisclosedClaim(path, value) for path, value in found])
+    reserved = [path[0] for path, _ in found if len(path) == 1 and path[0] in NEVER_DISCLOSED]
     if reserved:
         raise MalformedValueError(
-            f"{reserved[0]} must not be selectively disclosable (SD-JWT VC §2.2.2)",
+            f"{min(map(str, reserved))} must not be selectively disclosable (SD-JWT VC §2.2.2)",
             reason="disclosed-reserved-claim",
         )
     return claims, disclosed
 
 
-def _too_deep(claims: Any) -> bool:
-    """Deeper than the signed payload may be (:data:`verifier.jws.MAX_DEPTH`): a disclosure
-    is read by the standard library, which nests as deep as its recursion limit allows."""
-    stack = [(claims, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = (
-            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        )
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth + 1 > jws.MAX_DEPTH:
-                    return True
-                stack.append((child, depth + 1))
-    return False
-
-
 def always_visible_paths(payload: Mapping[str, Any]) -> tuple[ClaimPath, ...]:
     """The claims the issuer signed in clear (objects' members, at every depth reached
-    through clear members), ``_sd`` and ``_sd_alg`` aside: what every verifier sees."""
+    through clear members), ``_sd`` and ``_sd_alg`` aside: what every verifier sees.
+    (:func:`disclose` gathers the same while it processes the claims.)"""
     paths: list[ClaimPath] = []
 
     def walk(node: Mapping[str, Any], path: ClaimPath) -> None:
@@ -305,7 +300,7 @@ def _numeric(claims: Mapping[str, Any], name: str) -> float | None:
 def check_validity(claims: Mapping[str, Any], policy: TrustPolicy, now: datetime) -> None:
     """Step 6: ``iat`` not in the future, ``nbf`` reached, ``exp`` not passed (leeway)."""
     stamp, leeway = now.timestamp(), policy.leeway_seconds
-    iat, nbf, exp = (_numeric(claims, name) for name in ("iat", "nbf", "exp"))
+    iat, nbf, exp = _numeric(claims, "iat"), _numeric(claims, "nbf"), _numeric(claims, "exp")
     if iat is not None and iat > stamp + leeway:
         raise NotYetValid("the credential is issued in the future (iat)", reason="iat")
     if nbf is not None and nbf > stamp + leeway:
@@ -415,9 +410,10 @@ class SdJwtVcVerifier:
             keys = self._keys.refresh(issuer, now=now)  # a key rotated in since
             issuer_signature(parsed, keys)
         progress.checks += [CHECK_SIGNATURE, CHECK_ISSUER]
-        claims, disclosed = disclose(parsed.payload, parts.disclosures)
+        in_clear: list[ClaimPath] = []
+        claims, disclosed = disclose(parsed.payload, parts.disclosures, in_clear=in_clear)
         progress.claims, progress.disclosed = claims, disclosed
-        progress.always_visible = always_visible_paths(parsed.payload)
+        progress.always_visible = tuple(in_clear)
         vct = claims.get("vct")
         if not isinstance(vct, str) or not vct:
             raise MalformedValueError("an SD-JWT VC names its type (vct)", reason="vct")

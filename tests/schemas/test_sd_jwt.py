@@ -133,3 +133,71 @@ def test_too_many_disclosures_refused_before_decoding() -> None:
 def test_short_salt_refused() -> None:
     with pytest.raises(ValueError, match="128 bits"):
         sd_jwt.encode_disclosure(b"\x00" * 8, "a", 1)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "",
+        "WyJzI",  # one symbol too many in the last group: 4n + 1 characters are never base64
+        "WyJzIiwiYSIsMV0=",  # padding
+        "WyJzIiwi+SIsMV0",  # base64's own alphabet, not base64url's
+        "WyJzIiwi/SIsMV0",
+        "WyJzIiwi YSIsMV0",
+        "WyJzIiwiYSIsMV0\n",
+        "WyJzIiwiYSIsMVé",
+    ],
+)
+def test_disclosures_that_are_not_base64url(encoded: str) -> None:
+    with pytest.raises(SdJwtError) as caught:
+        sd_jwt.decode_disclosure(encoded)
+    assert caught.value.reason == "malformed-disclosure"
+    assert str(caught.value) == "a disclosure is not base64url"
+
+
+def _nested(levels: int) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_max_depth_refuses_claims_nested_past_it_and_keeps_those_at_it() -> None:
+    """The claims object is level 1, so a top-level claim of 31 nested arrays reaches 32."""
+    at_limit = sd_jwt.encode_disclosure(b"\x04" * 16, "deep", _nested(31))
+    past_it = sd_jwt.encode_disclosure(b"\x05" * 16, "deep", _nested(32))
+    for encoded, ok in ((at_limit, True), (past_it, False)):
+        payload: dict[str, Any] = {"_sd": [sd_jwt.digest(encoded)]}
+        assert sd_jwt.process(payload, [encoded]) == {
+            "deep": sd_jwt.decode_disclosure(encoded).value
+        }
+        if ok:
+            assert sd_jwt.process(payload, [encoded], max_depth=32)["deep"] == _nested(31)
+            continue
+        with pytest.raises(SdJwtError) as caught:
+            sd_jwt.process(payload, [encoded], max_depth=32)
+        assert caught.value.reason == "too-deep"
+    # Objects count as arrays do, and an element disclosed in an array as well.
+    element = sd_jwt.encode_disclosure(b"\x06" * 16, None, {"a": _nested(29)})
+    payload = {"list": [{"...": sd_jwt.digest(element)}]}
+    assert sd_jwt.process(payload, [element], max_depth=32)["list"][0] == {"a": _nested(29)}
+    with pytest.raises(SdJwtError) as caught:
+        sd_jwt.process(payload, [element], max_depth=31)
+    assert caught.value.reason == "too-deep"
+
+
+def test_in_clear_lists_the_members_signed_in_clear_parents_first() -> None:
+    name = sd_jwt.encode_disclosure(b"\x07" * 16, "given_name", {"hidden": {"x": 1}})
+    payload = {
+        "iss": "x",
+        "_sd_alg": "sha-256",
+        "_sd": [sd_jwt.digest(name)],
+        "cnf": {"jwk": {"kty": "EC"}, "_sd_alg": {"not": "shown"}},
+        "scopes": [{"code": "A"}],
+    }
+    in_clear: list[sd_jwt.ClaimPath] = []
+    disclosed: list[tuple[sd_jwt.ClaimPath, Any]] = []
+    claims = sd_jwt.process(payload, [name], disclosed=disclosed, in_clear=in_clear)
+    assert in_clear == [("iss",), ("cnf",), ("cnf", "jwk"), ("cnf", "jwk", "kty"), ("scopes",)]
+    assert disclosed == [(("given_name",), {"hidden": {"x": 1}})]
+    assert claims["cnf"]["_sd_alg"] == {"not": "shown"}  # only the top-level one is the RFC's

@@ -41,6 +41,7 @@ from verifier.errors import (
 from verifier.jwt_vc_issuer import metadata_url
 from verifier.policy import TrustPolicy
 from verifier.sd_jwt_vc import (
+    always_visible_paths,
     verify_sd_jwt_vc,
 )
 
@@ -412,6 +413,37 @@ def test_hostile_disclosures_signed_by_the_issuer_are_refused(disclosure_json: s
     assert type(result.error) in (ParsingError, MalformedValueError), result.error
     json.dumps(result.as_json(), allow_nan=False)
     result.as_json().__repr__().encode("utf-8")
+
+
+def test_disclosed_claims_nest_as_deep_as_a_signed_payload_may_and_no_deeper() -> None:
+    """The claims object is level 1; a disclosed claim may reach :data:`jws.MAX_DEPTH`."""
+    issuer = SdJwtIssuer()
+    for levels, verifies in ((jws.MAX_DEPTH - 1, True), (jws.MAX_DEPTH, False)):
+        value: Any = "x"
+        for _ in range(levels):
+            value = [value]
+        encoded, digest = disclosable("deep", value, issuer.salts())
+        payload = issuer.claims(_sd=[digest], _sd_alg="sha-256")
+        head = {"alg": "ES256", "typ": "dc+sd-jwt", "kid": issuer.key.kid}
+        result = check(issuer, compact(head, payload, issuer.key) + "~" + encoded + "~")
+        if verifies:
+            assert result.verified, result.error
+            continue
+        refused(result, ParsingError, "malformed-disclosure")
+        assert result.error is not None
+        assert result.error.detail == "a disclosure is not I-JSON"
+
+
+def test_always_visible_claims_are_those_of_the_payload_walk() -> None:
+    """Gathered while the claims are processed, they are what :func:`always_visible_paths`
+    finds in the signed payload."""
+    issuer = SdJwtIssuer()
+    text = issuer.issue()
+    result = check(issuer, text)
+    assert result.verified, result.error
+    payload = jws.parse_compact(text.split("~")[0], require_kid=False).payload
+    assert result.always_visible == always_visible_paths(payload)
+    assert ("cnf", "jwk", "kty") in result.always_visible
 
 
 def test_the_naive_clock_is_a_programming_error() -> None:
