@@ -114,15 +114,15 @@ def sign_bound_certificate(
     ``certificate`` bound to ``holder_jwk``."""
     person = tx.get_person(certification.person_id)
     version = tx.get_scheme_version(certification.scheme_version_id)
-    scheme = tx.get_scheme(certification.scheme_id)
+    scheme_code = tx.get_scheme_code(certification.scheme_id)
     assert person is not None
     assert version is not None
-    assert scheme is not None
+    assert scheme_code is not None
     document = bound_certificate(
         context=context,
         certification=certification,
         person=person,
-        scheme_code=scheme.code,
+        scheme_code=scheme_code,
         version=version,
         certificate=certificate,
         holder_jwk=holder_jwk,

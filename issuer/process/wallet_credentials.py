@@ -83,10 +83,10 @@ def issue_sd_jwt_vc(
         )
     person = tx.get_person(certification.person_id)
     version = tx.get_scheme_version(certification.scheme_version_id)
-    scheme = tx.get_scheme(certification.scheme_id)
+    scheme_code = tx.get_scheme_code(certification.scheme_id)
     assert person is not None
     assert version is not None
-    assert scheme is not None
+    assert scheme_code is not None
     slot = token_status.claim_slot(
         tx, certificate, entries=context.list_entries, now=now, entropy=entropy
     )
@@ -95,7 +95,7 @@ def issue_sd_jwt_vc(
         identity=context.identity,
         certification=certification,
         person=person,
-        scheme_code=scheme.code,
+        scheme_code=scheme_code,
         version=version,
         certificate=certificate,
         holder_jwk=public_jwk,

@@ -415,11 +415,9 @@ def issue(
         )
     if not tx.use_offer_access_token(token.id, now=now):
         raise WalletRefusal("invalid_token", "the access token is used or expired")
-    certification = tx.get_certification(offer.certification_id)
-    assert certification is not None
+    number = tx.certificate_number_of(offer.certification_id)
+    assert number is not None
     try:
-        return configuration.issue(
-            tx, certification.certificate_number, checked.holder_jwk, now, entropy
-        )
+        return configuration.issue(tx, number, checked.holder_jwk, now, entropy)
     except IssuerError as exc:
         raise WalletRefusal("credential_request_denied", exc.detail[:200]) from exc

@@ -55,6 +55,11 @@ class CertificationReads(Unit):
         row = self._s.get(CertificationRow, certification_id)
         return None if row is None else _certification(self._s, row)
 
+    def certificate_number_of(self, certification_id: str) -> str | None:
+        """Its certificate number alone: one read (a :class:`Certification` takes three)."""
+        number = select(CertificationRow.certificate_number)
+        return self._s.scalar(number.where(CertificationRow.id == certification_id))
+
     def get_certification_by_number(self, number: str) -> Certification | None:
         row = self._s.scalar(
             select(CertificationRow).where(CertificationRow.certificate_number == number)

@@ -34,13 +34,16 @@ class PersonReads(Unit):
     """Persons, disclosures and person notices, read."""
 
     def get_person(self, person_id: str) -> Person | None:
-        row = self._s.get(PersonRow, person_id)
+        # Core, not ORM objects: every certificate a wallet receives reads its holder.
+        table, private = PersonRow.__table__, PersonConfidentialRow.__table__
+        connection = self._s.connection()
+        row = connection.execute(select(table).where(table.c.id == person_id)).first()
         if row is None:
             return None
-        conf = self._s.get(PersonConfidentialRow, person_id)
+        conf = connection.execute(select(private).where(private.c.person_id == person_id)).first()
         assert conf is not None
         confidential = PersonConfidential(
-            **{k: v for k, v in _columns(conf).items() if k != "person_id"}
+            **{k: v for k, v in conf._mapping.items() if k != "person_id"}
         )
         return Person(
             id=row.id,

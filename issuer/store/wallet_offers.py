@@ -8,36 +8,46 @@ one goes on. Only digests of secrets are stored.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, select, update
 
 from issuer.model import CredentialOffer, OfferAccessToken, OfferedBy, ProofNonce
-from issuer.store.base import Unit, _columns, _fields
+from issuer.store.base import Unit, _fields
 from issuer.store.tables import CredentialOfferRow, OfferAccessTokenRow, ProofNonceRow
 
 __all__ = ["OfferReads", "OfferWrites"]
 
+_TOKENS = cast(Table, OfferAccessTokenRow.__table__)
+_NONCES = cast(Table, ProofNonceRow.__table__)
 
-def _offer(row: CredentialOfferRow) -> CredentialOffer:
-    fields = _columns(row)
+
+def _offer(row: Any) -> CredentialOffer:
+    fields = dict(row._mapping)
     fields["offered_by"] = OfferedBy(row.offered_by)
     return CredentialOffer(**fields)
 
 
 class OfferReads(Unit):
-    """Offers, their tokens and nonces, read."""
+    """Offers, their tokens and nonces, read.
+
+    Through Core, not ORM objects: the credential endpoint reads an offer and a token on
+    every request, and an ORM load costs several times the query (docs/PERFORMANCE.md)."""
 
     def get_credential_offer(self, offer_id: str) -> CredentialOffer | None:
-        row = self._s.get(CredentialOfferRow, offer_id)
+        table = CredentialOfferRow.__table__
+        row = self._s.connection().execute(select(table).where(table.c.id == offer_id)).first()
         return None if row is None else _offer(row)
 
     def get_offer_access_token(self, token_id: str) -> OfferAccessToken | None:
-        row = self._s.get(OfferAccessTokenRow, token_id)
-        return None if row is None else OfferAccessToken(**_columns(row))
+        table = OfferAccessTokenRow.__table__
+        row = self._s.connection().execute(select(table).where(table.c.id == token_id)).first()
+        return None if row is None else OfferAccessToken(**row._mapping)
 
     def get_proof_nonce(self, digest: str) -> ProofNonce | None:
-        row = self._s.get(ProofNonceRow, digest)
-        return None if row is None else ProofNonce(**_columns(row))
+        table = ProofNonceRow.__table__
+        row = self._s.connection().execute(select(table).where(table.c.digest == digest)).first()
+        return None if row is None else ProofNonce(**row._mapping)
 
 
 class OfferWrites(Unit):
@@ -80,12 +90,13 @@ class OfferWrites(Unit):
     def use_offer_access_token(self, token_id: str, *, now: datetime) -> bool:
         """Mark the token used at ``now`` if it is unused and unexpired; whether this call
         did."""
-        result = self._s.execute(
-            update(OfferAccessTokenRow)
+        table = _TOKENS
+        result = self._s.connection().execute(
+            update(table)
             .where(
-                OfferAccessTokenRow.id == token_id,
-                OfferAccessTokenRow.used_at.is_(None),
-                OfferAccessTokenRow.expires_at > now,
+                table.c.id == token_id,
+                table.c.used_at.is_(None),
+                table.c.expires_at > now,
             )
             .values(used_at=now)
         )
@@ -98,12 +109,13 @@ class OfferWrites(Unit):
     def use_proof_nonce(self, digest: str, *, now: datetime) -> bool:
         """Mark the nonce used at ``now`` if it is unused and unexpired; whether this call
         did."""
-        result = self._s.execute(
-            update(ProofNonceRow)
+        table = _NONCES
+        result = self._s.connection().execute(
+            update(table)
             .where(
-                ProofNonceRow.digest == digest,
-                ProofNonceRow.used_at.is_(None),
-                ProofNonceRow.expires_at > now,
+                table.c.digest == digest,
+                table.c.used_at.is_(None),
+                table.c.expires_at > now,
             )
             .values(used_at=now)
         )
