@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from issuer.model import OfferAccessToken, ProofNonce
 from issuer.store import Store
+from issuer.store.group_commit import BatchLost
 from tests.conftest import START
 
 
@@ -189,3 +190,28 @@ def test_a_nonce_used_by_many_writers_at_once_is_used_once(store: Store, writers
     with ThreadPoolExecutor(writers) as pool:
         used = list(pool.map(lambda _: use(), range(writers)))
     assert used.count(True) == 1
+
+
+def test_a_batch_whose_transaction_the_database_ended_keeps_nothing_and_says_so(
+    store: Store,
+) -> None:
+    """SQLite rolls back the whole transaction on some errors (a full disk, an I/O error):
+    a ROLLBACK stands in for one here. Every unit of work of that batch raises, the ones
+    that ended before it too (their work is gone), and the next writer begins a batch of
+    its own instead of writing outside any transaction."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("batches are SQLite's")
+
+    def ended() -> None:
+        with store.transaction() as tx:
+            tx.insert_proof_nonce(_nonce("b"))
+            tx._s.connection().exec_driver_sql("ROLLBACK")
+
+    outcomes = _staged(store, lambda: None, _write(store, "a"), ended, _write(store, "c"))
+    assert isinstance(outcomes[0], BatchLost)
+    assert isinstance(outcomes[1], BatchLost)
+    assert outcomes[2] is not None  # its own error: its savepoint went with the transaction
+    assert outcomes[3] is None
+    assert _kept(store, "first", "a", "b", "c") == {"c"}
+    _write(store, "d")()
+    assert _kept(store, "d") == {"d"}

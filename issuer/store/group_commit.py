@@ -34,7 +34,13 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-__all__ = ["GroupCommit"]
+__all__ = ["BatchLost", "GroupCommit"]
+
+
+class BatchLost(RuntimeError):
+    """SQLite ended a batch's transaction before its commit (an I/O error or a full disk
+    rolls back the whole transaction, not only the statement), so none of its units of work
+    was kept, however each of them ended."""
 
 
 class _Batch:
@@ -97,8 +103,11 @@ class GroupCommit:
         finally:
             self._inside.held = False
             try:
-                if batch is not None and self._due(batch):
-                    self._commit(batch)
+                if batch is not None:
+                    if not self._alive(batch):
+                        self._abandon(batch)
+                    elif self._due(batch):
+                        self._commit(batch)
             finally:
                 self._lock.release()
         if not failed and batch is not None:
@@ -125,6 +134,26 @@ class GroupCommit:
             or batch.members >= self.MAX_MEMBERS
             or self._monotonic() - batch.opened >= self.MAX_OPEN_SECONDS
         )
+
+    @staticmethod
+    def _alive(batch: _Batch) -> bool:
+        """Whether the batch's transaction is still open in SQLite. Some errors (a full
+        disk, an I/O error) make SQLite roll back the whole transaction, not only the
+        statement; the driver's ``commit`` would then succeed with nothing to commit, and
+        the next unit of work would write outside any transaction."""
+        raw = batch.connection.connection.dbapi_connection
+        return raw is not None and bool(getattr(raw, "in_transaction", False))
+
+    def _abandon(self, batch: _Batch) -> None:
+        """End a batch whose transaction SQLite has ended: every unit of work it held
+        raises :class:`BatchLost`, and the next writer begins a batch of its own."""
+        self._batch = None
+        batch.error = BatchLost("the database ended the transaction; nothing of it was kept")
+        try:
+            batch.connection.invalidate()
+        finally:
+            batch.connection.close()
+            batch.durable.set()
 
     def _commit(self, batch: _Batch) -> None:
         self._batch = None
