@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -31,6 +30,7 @@ from issuer.credentials.message_status import MESSAGE_STATUS_LIST_KIND
 from issuer.publication import outbox
 from issuer.store import message_status
 from schemas import bitstring_status_list as bsl
+from tests.app_client import through_the_app
 from tests.backoffice import BackOffice, candidate, exam_body, grant, member
 from tests.conftest import FrozenClock
 from tests.node import JS
@@ -177,18 +177,8 @@ def _verify_over_http(client: TestClient, token: str, clock: FrozenClock) -> dic
     """What a verifier that knows only the registry's public HTTP paths answers: keys, status
     lists and the register entry (``/register/{number}?family_name=…``) fetched from it."""
 
-    def through_the_app(request: httpx.Request) -> httpx.Response:
-        assert str(request.url).startswith(BASE), request.url
-        answer = client.get(request.url.raw_path.decode(), headers=dict(request.headers))
-        kept = {
-            k: v
-            for k, v in answer.headers.items()
-            if k not in ("content-encoding", "content-length")  # the body is decoded
-        }
-        return httpx.Response(answer.status_code, headers=kept, content=answer.content)
-
     policy = TrustPolicy.trusting(BASE)
-    with httpx.Client(transport=httpx.MockTransport(through_the_app)) as http:
+    with through_the_app(client, BASE) as http:
         verifier = http_verifier(policy, fetcher=HttpFetcher(policy, client=http))
         report = verifier.check(token, now=clock())
     return {"verdict": report.verdict, "supersededBy": report.superseded_by}

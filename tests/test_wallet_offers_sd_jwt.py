@@ -12,13 +12,13 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 
 from issuer.settings import Settings
 from schemas import sd_jwt
+from tests.app_client import through_the_app
 from tests.backoffice import member
 from tests.conftest import START
 from tests.test_holders import browser, csrf_of, signed_in, staff_link
@@ -79,18 +79,8 @@ def verified(client: TestClient, credential: str) -> SdJwtVcResult:
     """certreg's SD-JWT VC verifier, trusting the body, fetching its issuer metadata
     (``/.well-known/jwt-vc-issuer``) and Token Status List from the app itself."""
 
-    def through_the_app(request: httpx.Request) -> httpx.Response:
-        assert str(request.url).startswith(BASE), request.url
-        answer = client.get(request.url.raw_path.decode(), headers=dict(request.headers))
-        kept = {
-            k: v
-            for k, v in answer.headers.items()
-            if k not in ("content-encoding", "content-length")  # the body is decoded
-        }
-        return httpx.Response(answer.status_code, headers=kept, content=answer.content)
-
     policy = TrustPolicy.trusting(BASE)
-    with httpx.Client(transport=httpx.MockTransport(through_the_app)) as http:
+    with through_the_app(client, BASE) as http:
         verifier = http_sd_jwt_verifier(policy, fetcher=HttpFetcher(policy, client=http))
         return verifier.check(credential, now=START)
 
